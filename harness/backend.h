@@ -1,0 +1,63 @@
+// What the harness needs from a device: memory, copies, a timer, a cache flush and a description.
+// The CPU backend is always there; the CUDA backend registers itself when the suite is built with
+// CUDA, and says at run time whether a GPU is present.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "harness/tensor.h"
+
+namespace lasuite {
+
+struct DeviceInfo {
+  std::string name;               // "NVIDIA H100 80GB HBM3", or the CPU model
+  int multiprocessors = 0;        // SMs, or logical cores
+  int sm_clock_mhz = 0;           // 0 where not known
+  int memory_clock_mhz = 0;
+  std::string driver_version;     // "" on the CPU
+  std::string runtime_version;
+  std::string compute_capability;
+  size_t total_memory = 0;        // bytes
+};
+
+// Times a region of device work: start() and stop() enqueue, elapsed_ms() waits for it.
+class Timer {
+ public:
+  virtual ~Timer() = default;
+  virtual void start() = 0;
+  virtual void stop() = 0;
+  virtual double elapsed_ms() = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual DeviceKind kind() const = 0;
+  // False, with the reason, where the device is absent (no GPU, no driver).
+  virtual bool available(std::string* why_not) const = 0;
+  virtual DeviceInfo info() const = 0;
+
+  // Throws OutOfMemoryError with a message naming the size.
+  virtual void* raw_allocate(size_t bytes) = 0;
+  virtual void raw_free(void* p) = 0;
+  virtual void copy_from_host(void* dst, const void* host_src, size_t bytes) = 0;
+  virtual void copy_to_host(void* host_dst, const void* src, size_t bytes) = 0;
+  virtual void fill_bytes(void* dst, uint8_t value, size_t bytes) = 0;
+  virtual void synchronize() = 0;
+  virtual std::unique_ptr<Timer> make_timer() = 0;
+  // Evicts the inputs from the last-level cache so a timed run starts cold.
+  virtual void flush_cache() = 0;
+  // Free device memory as the driver (or the OS) sees it, for cross-checking tracked figures.
+  virtual size_t free_memory() const = 0;
+  // The stream implementations launch on (cudaStream_t on CUDA, nullptr on the CPU).
+  virtual void* stream() const { return nullptr; }
+};
+
+// Returns the backend for a device kind, or nullptr when this build has none for it.
+Backend* backend_for(DeviceKind kind);
+// Used by backends to register themselves at static-initialisation time.
+bool register_backend(DeviceKind kind, Backend* backend);
+
+}  // namespace lasuite

@@ -1,0 +1,74 @@
+// The one interface every attention implementation meets, CPU or GPU, ours or a vendor's.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/memory.h"
+#include "harness/problem.h"
+#include "harness/tensor.h"
+
+namespace lasuite {
+
+// What an implementation can compute; the harness refuses other problems before calling it.
+struct Support {
+  std::vector<DType> dtypes;
+  std::vector<int64_t> dims_qk;   // allowed d; empty = any
+  std::vector<int64_t> dims_v;    // allowed e; empty = any
+  bool distinct_v_dim = true;     // e may differ from d
+  bool decay = true;              // per-head slopes other than 0
+  bool scale = true;              // a scale other than the default
+  bool state = false;             // initial state in / final state out
+  bool backward = true;
+};
+
+struct ImplInfo {
+  std::string name;         // registry key, e.g. "la2_cpu", "la2"
+  std::string description;  // one line for `lasuite list`
+  DeviceKind device = DeviceKind::cpu;
+  Function function = Function::linear_decay;
+  Support support;
+};
+
+// Tensors are [batch, heads, seqlen, dim] row-major on the implementation's device. slopes is [heads]
+// fp32 on the device (present for linear attention, zeros for no decay). States are [b, h, d, e] fp32.
+struct ForwardIO {
+  TensorView q, k, v;
+  TensorView slopes;
+  TensorView state_in;   // undefined unless problem.state_in
+  TensorView o;          // written
+  TensorView state_out;  // written, undefined unless problem.state_out
+};
+
+struct BackwardIO {
+  TensorView q, k, v, o;
+  TensorView slopes;
+  TensorView state_in;    // as in the forward
+  TensorView dout;
+  TensorView dstate_out;  // cotangent of the final state, undefined unless problem.state_out
+  TensorView dq, dk, dv;  // written
+  TensorView dstate_in;   // written, undefined unless problem.state_in
+};
+
+// Whatever the forward keeps for the backward (log-sum-exp, chunk states); counted as extra memory.
+struct Saved {
+  virtual ~Saved() = default;
+};
+
+class Implementation {
+ public:
+  virtual ~Implementation() = default;
+  virtual const ImplInfo& info() const = 0;
+
+  // nullopt when the problem can run; else why not (shape, dtype, or memory it would need).
+  // The default checks info().support; implementations add their own limits on top.
+  virtual std::optional<std::string> unsupported(const Problem& p) const;
+
+  // Both must be asynchronous on the device where they can be: the harness synchronises and times.
+  virtual std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) = 0;
+  virtual void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) = 0;
+};
+
+}  // namespace lasuite
