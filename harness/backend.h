@@ -22,6 +22,14 @@ struct DeviceInfo {
   size_t total_memory = 0;        // bytes
 };
 
+// Measured once per bench run; each row's floor is max(bytes / copy rate, FLOPs / GEMM rate).
+struct Ceilings {
+  double copy_bytes_per_s = 0;   // device-to-device copy, bytes read + written per second
+  double gemm_flops_per_s = 0;   // large matrix product (cuBLAS bf16 on CUDA, Eigen f32 on the CPU)
+  std::string copy_method;       // how each was measured, for the result file
+  std::string gemm_method;
+};
+
 // Times a region of device work: start() and stop() enqueue, elapsed_ms() waits for it.
 class Timer {
  public:
@@ -51,6 +59,7 @@ class Backend {
   virtual void flush_cache() = 0;
   // Free device memory as the driver (or the OS) sees it, for cross-checking tracked figures.
   virtual size_t free_memory() const = 0;
+  virtual Ceilings measure_ceilings() = 0;
   // The stream implementations launch on (cudaStream_t on CUDA, nullptr on the CPU).
   virtual void* stream() const { return nullptr; }
 };

@@ -1,4 +1,7 @@
 // The host as a device: malloc with an up-front fit check, wall-clock timing, a cache-sized sweep.
+#include <Eigen/Dense>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -82,11 +85,44 @@ class CpuBackend : public Backend {
     for (size_t i = 0; i < sweep.size(); i += 64) sweep[i] = static_cast<char>(sweep[i] + 1);
   }
 
+  Ceilings measure_ceilings() override {
+    Ceilings c;
+    // Copy: 256 MiB, bytes read + written, best of 5.
+    std::vector<char> a(256u << 20, 1), b(256u << 20);
+    double best = 1e30;
+    for (int i = 0; i < 5; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      std::memcpy(b.data(), a.data(), a.size());
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    c.copy_bytes_per_s = 2.0 * static_cast<double>(a.size()) / best;
+    c.copy_method = "memcpy 256 MiB, best of 5";
+    // GEMM: Eigen f32 1024^3, best of 3.
+    const int n = 1024;
+    Eigen::MatrixXf x = Eigen::MatrixXf::Random(n, n), y = Eigen::MatrixXf::Random(n, n), z(n, n);
+    best = 1e30;
+    for (int i = 0; i < 3; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      z.noalias() = x * y;
+      best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    c.gemm_flops_per_s = 2.0 * n * n * n / best;
+    c.gemm_method = "Eigen f32 1024^3, best of 3";
+    return c;
+  }
+
   size_t free_memory() const override { return meminfo_kib("MemAvailable") * 1024; }
 };
 
-CpuBackend cpu_backend_instance;
-const bool registered = register_backend(DeviceKind::cpu, &cpu_backend_instance);
+}  // namespace
+
+Backend& cpu_backend() {
+  static CpuBackend instance;
+  return instance;
+}
+
+namespace {
+const bool registered = register_backend(DeviceKind::cpu, &cpu_backend());
 
 }  // namespace
 }  // namespace lasuite

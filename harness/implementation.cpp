@@ -39,3 +39,47 @@ std::optional<std::string> Implementation::unsupported(const Problem& p) const {
 }
 
 }  // namespace lasuite
+
+namespace lasuite {
+
+namespace {
+double elem_bytes(const Problem& p) { return static_cast<double>(dtype_size(p.dtype)); }
+double tokens_heads(const Problem& p) { return static_cast<double>(p.batch * p.heads * p.seqlen); }
+// Forward reads q, k, v and writes o; backward reads q, k, v, do and writes dq, dk, dv.
+void set_min_bytes(const Problem& p, Work& w) {
+  double d = static_cast<double>(p.dim_qk), e = static_cast<double>(p.dim_v);
+  w.fwd_bytes = tokens_heads(p) * elem_bytes(p) * (2 * d + 2 * e);
+  w.bwd_bytes = tokens_heads(p) * elem_bytes(p) * (4 * d + 3 * e);
+}
+}  // namespace
+
+Work linear_block_work(const Problem& p, int64_t block) {
+  double d = static_cast<double>(p.dim_qk), e = static_cast<double>(p.dim_v), B = static_cast<double>(block);
+  Work w;
+  // math.md: intra 2Bd + 2Be, inter 2de, state update 2de per token and head; backward about twice.
+  w.fwd_flops = tokens_heads(p) * (2 * B * d + 2 * B * e + 4 * d * e);
+  w.bwd_flops = 2 * w.fwd_flops;
+  set_min_bytes(p, w);
+  return w;
+}
+
+Work linear_quadratic_work(const Problem& p) {
+  double d = static_cast<double>(p.dim_qk), e = static_cast<double>(p.dim_v), n = static_cast<double>(p.seqlen);
+  Work w;
+  // Causal half of Q K^T and of P V: on average n/2 keys per query, 2 FLOPs per multiply-add.
+  w.fwd_flops = static_cast<double>(p.batch * p.heads) * n * n * (d + e);
+  w.bwd_flops = 2 * w.fwd_flops;
+  set_min_bytes(p, w);
+  return w;
+}
+
+Work softmax_causal_work(const Problem& p) {
+  Work w = linear_quadratic_work(p);  // math.md: 2 n (d + e) per token on average, the same count
+  return w;
+}
+
+Work Implementation::work(const Problem& p) const {
+  return p.function == Function::softmax ? softmax_causal_work(p) : linear_block_work(p, 64);
+}
+
+}  // namespace lasuite

@@ -57,6 +57,16 @@ struct Saved {
   virtual ~Saved() = default;
 };
 
+// The work model of shared/design/math.md for a whole problem (all batches and heads).
+struct Work {
+  double fwd_flops = 0, bwd_flops = 0;
+  double fwd_bytes = 0, bwd_bytes = 0;  // the fewest bytes each pass must move (inputs read, outputs written)
+};
+// math.md's models; implementations pick theirs in work().
+Work linear_block_work(const Problem& p, int64_t block);  // LA-2 and the cumsum recurrence (block 1)
+Work linear_quadratic_work(const Problem& p);             // left product over the causal half (LA-1, vanilla)
+Work softmax_causal_work(const Problem& p);
+
 class Implementation {
  public:
   virtual ~Implementation() = default;
@@ -65,6 +75,9 @@ class Implementation {
   // nullopt when the problem can run; else why not (shape, dtype, or memory it would need).
   // The default checks info().support; implementations add their own limits on top.
   virtual std::optional<std::string> unsupported(const Problem& p) const;
+
+  // Default: linear_block_work(p, 64) for linear attention, softmax_causal_work(p) for softmax.
+  virtual Work work(const Problem& p) const;
 
   // Both must be asynchronous on the device where they can be: the harness synchronises and times.
   virtual std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) = 0;
