@@ -1,0 +1,243 @@
+// Lightning Attention-2 on the CPU: math.md's block algorithm, block by block along the sequence.
+// Within a block the left product ((Q K^T) ⊙ D) V; across blocks the right product through the
+// d x e state KV. Forward and backward keep O(B (d + e) + d e) scratch per worker; the backward
+// recomputes KV in its dQ sweep instead of storing it per block, so nothing is saved between passes.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "harness/implementation.h"
+#include "harness/registry.h"
+#include "kernels/common/decay_host.h"
+#include "kernels/common/eigen_maps_host.h"
+#include "kernels/common/head_rows_host.h"
+#include "kernels/common/head_workers_host.h"
+
+namespace lasuite {
+namespace {
+
+using host::ConstMatMap;
+using host::MatMap;
+using host::VecMap;
+
+constexpr int64_t kBlock = 64;
+
+// A head's decay within a block, scale folded in where Q enters:
+//   pow[k] = lambda^k (k = 0..B), q_decay[j] = scale lambda^(j+1), mask[i][j] = scale lambda^(i-j), i >= j.
+// The last block may be shorter (L < B); its mask is the top-left L x L corner.
+template <class T>
+struct BlockDecay {
+  T* pow;
+  T* q_decay;
+  T* mask;
+  T* k_decay;  // lambda^(L-1-j), refilled per block length
+
+  static BlockDecay carve(host::Bump& b) {
+    return {b.take<T>(kBlock + 1), b.take<T>(kBlock), b.take<T>(kBlock * kBlock), b.take<T>(kBlock)};
+  }
+  void fill(double slope, double scale) const {
+    host::fill_decay_powers(slope, kBlock + 1, pow);
+    host::fill_decay_powers(slope, kBlock, q_decay, scale * std::exp(-slope));
+    for (int64_t i = 0; i < kBlock; ++i)
+      for (int64_t j = 0; j < kBlock; ++j) mask[i * kBlock + j] = i >= j ? static_cast<T>(scale) * pow[i - j] : T(0);
+  }
+  auto mask_block(int64_t L) const { return ConstMatMap<T>(mask, kBlock, kBlock).topLeftCorner(L, L); }
+  VecMap<T> q_scales(int64_t L) const { return VecMap<T>(q_decay, L); }
+  VecMap<T> k_scales(int64_t L) const {
+    for (int64_t j = 0; j < L; ++j) k_decay[j] = pow[L - 1 - j];
+    return VecMap<T>(k_decay, L);
+  }
+};
+
+// One worker's scratch: the state, rows converted from 16-bit storage, block products, output rows.
+template <class T>
+struct Scratch {
+  BlockDecay<T> decay;
+  T *state, *q, *k, *v, *dout, *scores, *scores2, *out1, *out2, *out3, *rows, *tmp;
+
+  static Scratch carve(host::Bump& b, const Problem& p) {
+    const int64_t d = p.dim_qk, e = p.dim_v, de = std::max(d, e);
+    Scratch s;
+    s.decay = BlockDecay<T>::carve(b);
+    s.state = b.take<T>(d * e);
+    s.q = b.take<T>(kBlock * d);
+    s.k = b.take<T>(kBlock * d);
+    s.v = b.take<T>(kBlock * e);
+    s.dout = b.take<T>(kBlock * e);
+    s.scores = b.take<T>(kBlock * kBlock);
+    s.scores2 = b.take<T>(kBlock * kBlock);
+    s.out1 = b.take<T>(kBlock * de);
+    s.out2 = b.take<T>(kBlock * de);
+    s.out3 = b.take<T>(kBlock * de);
+    s.rows = b.take<T>(kBlock * d);
+    s.tmp = b.take<T>(kBlock * de);
+    return s;
+  }
+};
+
+// KV <- lambda^L KV + (diag(lambda^(L-1-j)) K_b)^T V_b
+template <class T, class K, class V>
+void update_state(MatMap<T>& kv, const K& k, const V& v, const BlockDecay<T>& decay, int64_t L, T* rows) {
+  MatMap<T> k_decayed(rows, L, k.cols());
+  k_decayed.noalias() = decay.k_scales(L).asDiagonal() * k;
+  kv *= decay.pow[L];
+  kv.noalias() += k_decayed.transpose() * v;
+}
+
+template <class T>
+void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, const Scratch<T>& s) {
+  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
+  s.decay.fill(p.slope(bh % p.heads), p.effective_scale());
+  MatMap<T> kv(s.state, d, e);
+  if (p.state_in) host::load_head(io.state_in, bh, s.state);
+  else kv.setZero();
+
+  for (int64_t r0 = 0; r0 < n; r0 += kBlock) {
+    const int64_t L = std::min(kBlock, n - r0);
+    ConstMatMap<T> q(host::load_rows(io.q, bh, r0, L, s.q), L, d);
+    ConstMatMap<T> k(host::load_rows(io.k, bh, r0, L, s.k), L, d);
+    ConstMatMap<T> v(host::load_rows(io.v, bh, r0, L, s.v), L, e);
+
+    MatMap<T> scores(s.scores, L, L);
+    scores.noalias() = q * k.transpose();
+    scores = scores.cwiseProduct(s.decay.mask_block(L));
+    MatMap<T> o(s.out1, L, e), inter(s.tmp, L, e);
+    o.noalias() = scores * v;                                // intra: left product
+    inter.noalias() = q * kv;                                // inter: right product with the state
+    o.noalias() += s.decay.q_scales(L).asDiagonal() * inter;
+    host::store_rows(io.o, bh, r0, L, s.out1);
+
+    update_state(kv, k, v, s.decay, L, s.rows);
+  }
+  if (p.state_out) host::store_head(io.state_out, bh, s.state);
+}
+
+// dQ sweep, forward along the sequence with the recomputed state:
+//   dQ_b = ((dO_b V_b^T) ⊙ D) K_b + diag(scale lambda^(j+1)) dO_b KV^T
+template <class T>
+void backward_dq_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const Scratch<T>& s) {
+  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
+  MatMap<T> kv(s.state, d, e);
+  if (p.state_in) host::load_head(io.state_in, bh, s.state);
+  else kv.setZero();
+
+  for (int64_t r0 = 0; r0 < n; r0 += kBlock) {
+    const int64_t L = std::min(kBlock, n - r0);
+    ConstMatMap<T> k(host::load_rows(io.k, bh, r0, L, s.k), L, d);
+    ConstMatMap<T> v(host::load_rows(io.v, bh, r0, L, s.v), L, e);
+    ConstMatMap<T> dout(host::load_rows(io.dout, bh, r0, L, s.dout), L, e);
+
+    MatMap<T> dp(s.scores, L, L);
+    dp.noalias() = dout * v.transpose();
+    dp = dp.cwiseProduct(s.decay.mask_block(L));
+    MatMap<T> dq(s.out1, L, d), inter(s.tmp, L, d);
+    dq.noalias() = dp * k;
+    inter.noalias() = dout * kv.transpose();
+    dq.noalias() += s.decay.q_scales(L).asDiagonal() * inter;
+    host::store_rows(io.dq, bh, r0, L, s.out1);
+
+    update_state(kv, k, v, s.decay, L, s.rows);
+  }
+}
+
+// dK/dV sweep, in reverse. G is the gradient of the state after the current block (dS_out after the
+// last one); the keys and values of block b reach it through lambda^(L-1-j):
+//   dK_b = ((dO_b V_b^T) ⊙ D)^T Q_b + diag(lambda^(L-1-j)) V_b G^T
+//   dV_b = ((Q_b K_b^T) ⊙ D)^T dO_b + diag(lambda^(L-1-j)) K_b G
+//   G   <- lambda^L G + (diag(scale lambda^(j+1)) Q_b)^T dO_b        (after block 0: dS_in)
+// math.md writes this sweep with dKV = G / lambda; carrying G itself lets it start from dS_out
+// without dividing by lambda, which underflows for large slopes.
+template <class T>
+void backward_dkdv_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const Scratch<T>& s) {
+  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
+  MatMap<T> g(s.state, d, e);
+  if (p.state_out) host::load_head(io.dstate_out, bh, s.state);
+  else g.setZero();
+
+  for (int64_t r0 = (n - 1) / kBlock * kBlock; r0 >= 0; r0 -= kBlock) {
+    const int64_t L = std::min(kBlock, n - r0);
+    ConstMatMap<T> q(host::load_rows(io.q, bh, r0, L, s.q), L, d);
+    ConstMatMap<T> k(host::load_rows(io.k, bh, r0, L, s.k), L, d);
+    ConstMatMap<T> v(host::load_rows(io.v, bh, r0, L, s.v), L, e);
+    ConstMatMap<T> dout(host::load_rows(io.dout, bh, r0, L, s.dout), L, e);
+    const auto k_scales = s.decay.k_scales(L);
+
+    MatMap<T> dp(s.scores, L, L), pm(s.scores2, L, L);
+    dp.noalias() = dout * v.transpose();
+    dp = dp.cwiseProduct(s.decay.mask_block(L));
+    pm.noalias() = q * k.transpose();
+    pm = pm.cwiseProduct(s.decay.mask_block(L));
+
+    MatMap<T> dk(s.out2, L, d), dk_inter(s.tmp, L, d);
+    dk.noalias() = dp.transpose() * q;
+    dk_inter.noalias() = v * g.transpose();
+    dk.noalias() += k_scales.asDiagonal() * dk_inter;
+    host::store_rows(io.dk, bh, r0, L, s.out2);
+
+    MatMap<T> dv(s.out3, L, e), dv_inter(s.tmp, L, e);
+    dv.noalias() = pm.transpose() * dout;
+    dv_inter.noalias() = k * g;
+    dv.noalias() += k_scales.asDiagonal() * dv_inter;
+    host::store_rows(io.dv, bh, r0, L, s.out3);
+
+    MatMap<T> q_decayed(s.rows, L, d);
+    q_decayed.noalias() = s.decay.q_scales(L).asDiagonal() * q;
+    g *= s.decay.pow[L];
+    g.noalias() += q_decayed.transpose() * dout;
+  }
+  if (p.state_in) host::store_head(io.dstate_in, bh, s.state);
+}
+
+template <class T>
+void forward_all(const Problem& p, const ForwardIO& io, Workspace& ws) {
+  host::run_per_head(
+      p.batch * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
+      [&](const Scratch<T>& s, int64_t bh) { forward_head(p, io, bh, s); });
+}
+
+template <class T>
+void backward_all(const Problem& p, const BackwardIO& io, Workspace& ws) {
+  host::run_per_head(
+      p.batch * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
+      [&](const Scratch<T>& s, int64_t bh) {
+        s.decay.fill(p.slope(bh % p.heads), p.effective_scale());
+        backward_dq_sweep(p, io, bh, s);
+        backward_dkdv_sweep(p, io, bh, s);
+      });
+}
+
+class La2Cpu : public Implementation {
+ public:
+  const ImplInfo& info() const override {
+    static const ImplInfo i = [] {
+      ImplInfo in;
+      in.name = "la2_cpu";
+      in.description = "Lightning Attention-2 block algorithm on the CPU (B=64, Eigen; intra left product + inter state)";
+      in.device = DeviceKind::cpu;
+      in.function = Function::linear_decay;
+      in.support.dtypes = {DType::f32, DType::f64, DType::bf16, DType::f16};
+      in.support.state = true;
+      return in;
+    }();
+    return i;
+  }
+
+  Work work(const Problem& p) const override { return linear_block_work(p, kBlock); }
+
+  std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
+    if (p.dtype == DType::f64) forward_all<double>(p, io, ws);
+    else forward_all<float>(p, io, ws);
+    return std::make_unique<Saved>();  // the backward recomputes the state; nothing kept
+  }
+
+  void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
+    if (p.dtype == DType::f64) backward_all<double>(p, io, ws);
+    else backward_all<float>(p, io, ws);
+  }
+};
+
+}  // namespace
+
+LASUITE_REGISTER(la2_cpu, [] { return std::make_unique<La2Cpu>(); });
+
+}  // namespace lasuite
