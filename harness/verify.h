@@ -20,10 +20,14 @@ struct VerifyCase {
 
 struct TensorCheck {
   std::string tensor;  // "O", "dQ", "dK", "dV", "S_out", "dS_in"
+  // ||x - ref||_F / ||ref||_F of the worst compared (batch, head) slice, so that one wrong head (say
+  // the one with a large slope, whose outputs are small) cannot hide among right ones.
   double rel_frobenius = 0;
-  double max_abs = 0;
+  double max_abs = 0;    // over the compared heads
   double tolerance = 0;  // on rel_frobenius
   bool pass = false;     // rel_frobenius <= tolerance and every element finite
+  int64_t non_finite = 0;  // NaN/inf elements over the WHOLE tensor, compared heads or not (poison left)
+  int64_t worst_batch = -1, worst_head = -1;  // where rel_frobenius was found
 };
 
 enum class CaseStatus { pass, fail, skipped, error };
@@ -54,5 +58,8 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
 
 // Relative-Frobenius tolerance per dtype, one place for all (explained in the README).
 double tolerance_for(DType dtype);
+// The bar for the fp32 state tensors (S_out, dS_in) of a problem in dtype: tolerance_for(dtype),
+// except that f64 problems still store their states in fp32, so their bar is fp32 storage rounding.
+double state_tolerance_for(DType dtype);
 
 }  // namespace lasuite

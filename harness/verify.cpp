@@ -1,0 +1,378 @@
+// verify_case: one implementation on one case against the float64 reference.
+//
+// The implementation runs on its own device over the whole problem; the reference runs on the host
+// over the compared (batch, head) slices only, from inputs regenerated bit for bit (verify_random.h),
+// so a 128k-token case never needs a float64 copy of a whole tensor. Every output is poisoned with
+// NaN bytes first and scanned whole afterwards, so an element left unwritten fails even outside the
+// compared heads.
+#include "harness/verify.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "harness/errors.h"
+#include "harness/memory.h"
+#include "harness/parallel.h"
+#include "harness/verify_random.h"
+#include "reference/linear_attention.h"
+#include "reference/softmax_attention.h"
+
+namespace lasuite {
+namespace {
+
+using reference::Mat;
+
+// One random stream per input tensor: the same seed gives the device and the reference the same values.
+enum Stream : uint64_t { kQ = 1, kK, kV, kDout, kStateIn, kDstateOut };
+
+struct DeviceTensor {
+  Buffer buffer;
+  TensorView view;
+  int64_t head_elems() const { return view.dims[2] * view.dims[3]; }
+  size_t head_bytes() const { return static_cast<size_t>(head_elems()) * dtype_size(view.dtype); }
+};
+
+DeviceTensor allocate(Workspace& ws, MemoryCategory category, DType dtype, DeviceKind device,
+                      std::array<int64_t, 4> dims) {
+  DeviceTensor t;
+  t.view.dtype = dtype;
+  t.view.device = device;
+  t.view.dims = dims;
+  t.buffer = ws.allocate(t.view.bytes(), category);
+  t.view.data = t.buffer.data();
+  return t;
+}
+
+// What the checks compare, in report order.
+enum Output { kO, kStateOut, kDq, kDk, kDv, kDstateIn, kOutputCount };
+const char* const kOutputNames[kOutputCount] = {"O", "S_out", "dQ", "dK", "dV", "dS_in"};
+
+struct CaseTensors {
+  DeviceTensor q, k, v, slopes, state_in, dout, dstate_out;
+  DeviceTensor out[kOutputCount];  // undefined where the case has no such output
+};
+
+struct Plan {
+  Problem problem;
+  bool backward = false;
+  std::vector<std::pair<int64_t, int64_t>> heads;  // the compared (batch, head) pairs, never empty
+  uint64_t seed = 0;
+};
+
+bool is_linear(const Problem& p) { return p.function == Function::linear_decay; }
+
+// The slope as the device sees it: fp32.
+double device_slope(const Problem& p, int64_t head) { return static_cast<double>(static_cast<float>(p.slope(head))); }
+
+CaseTensors make_tensors(const Plan& plan, Workspace& ws, DeviceKind device) {
+  const Problem& p = plan.problem;
+  const std::array<int64_t, 4> qk{p.batch, p.heads, p.seqlen, p.dim_qk}, vo{p.batch, p.heads, p.seqlen, p.dim_v},
+      st{p.batch, p.heads, p.dim_qk, p.dim_v};
+  Backend& be = ws.backend();
+  CaseTensors t;
+  auto input = [&](DeviceTensor& dst, std::array<int64_t, 4> dims, DType dtype, Stream stream) {
+    dst = allocate(ws, MemoryCategory::inputs, dtype, device, dims);
+    verify_random_fill(be, dst.view.data, dtype, static_cast<size_t>(dst.view.numel()), plan.seed, stream);
+  };
+  input(t.q, qk, p.dtype, kQ);
+  input(t.k, qk, p.dtype, kK);
+  input(t.v, vo, p.dtype, kV);
+  if (plan.backward) input(t.dout, vo, p.dtype, kDout);
+  if (p.state_in) input(t.state_in, st, DType::f32, kStateIn);
+  if (p.state_out && plan.backward) input(t.dstate_out, st, DType::f32, kDstateOut);
+  if (is_linear(p)) {  // [heads] fp32, zeros without decay
+    t.slopes = allocate(ws, MemoryCategory::inputs, DType::f32, device, {1, 1, 1, p.heads});
+    std::vector<float> s(static_cast<size_t>(p.heads));
+    for (int64_t h = 0; h < p.heads; ++h) s[static_cast<size_t>(h)] = static_cast<float>(p.slope(h));
+    be.copy_from_host(t.slopes.view.data, s.data(), s.size() * sizeof(float));
+  }
+
+  auto output = [&](Output o, std::array<int64_t, 4> dims, DType dtype) {
+    t.out[o] = allocate(ws, MemoryCategory::outputs, dtype, device, dims);
+    be.fill_bytes(t.out[o].view.data, 0xFF, t.out[o].view.bytes());  // NaN in every float type
+  };
+  output(kO, vo, p.dtype);
+  if (p.state_out) output(kStateOut, st, DType::f32);
+  if (plan.backward) {
+    output(kDq, qk, p.dtype);
+    output(kDk, qk, p.dtype);
+    output(kDv, vo, p.dtype);
+    if (p.state_in) output(kDstateIn, st, DType::f32);
+  }
+  return t;
+}
+
+void run_implementation(Implementation& impl, const Plan& plan, CaseTensors& t, Workspace& ws) {
+  const Problem& p = plan.problem;
+  ForwardIO f;
+  f.q = t.q.view;
+  f.k = t.k.view;
+  f.v = t.v.view;
+  f.slopes = t.slopes.view;
+  f.state_in = t.state_in.view;
+  f.o = t.out[kO].view;
+  f.state_out = t.out[kStateOut].view;
+  std::unique_ptr<Saved> saved = impl.forward(p, f, ws);
+  if (plan.backward) {
+    BackwardIO b;
+    b.q = t.q.view;
+    b.k = t.k.view;
+    b.v = t.v.view;
+    b.o = t.out[kO].view;
+    b.slopes = t.slopes.view;
+    b.state_in = t.state_in.view;
+    b.dout = t.dout.view;
+    b.dstate_out = t.dstate_out.view;
+    b.dq = t.out[kDq].view;
+    b.dk = t.out[kDk].view;
+    b.dv = t.out[kDv].view;
+    b.dstate_in = t.out[kDstateIn].view;
+    impl.backward(p, b, saved.get(), ws);
+  }
+  ws.backend().synchronize();
+}
+
+// NaN/inf elements in count elements of dtype at host address data.
+int64_t count_non_finite(const unsigned char* data, DType dtype, size_t count) {
+  int64_t bad = 0;
+  switch (dtype) {
+    case DType::f64:
+      for (size_t i = 0; i < count; ++i) bad += !std::isfinite(reinterpret_cast<const double*>(data)[i]);
+      break;
+    case DType::f32:
+      for (size_t i = 0; i < count; ++i) bad += !std::isfinite(reinterpret_cast<const float*>(data)[i]);
+      break;
+    case DType::bf16:
+    case DType::f16: {
+      const uint16_t exponent = dtype == DType::bf16 ? 0x7F80u : 0x7C00u;  // all ones: inf or NaN
+      for (size_t i = 0; i < count; ++i) {
+        uint16_t bits;
+        std::memcpy(&bits, data + 2 * i, 2);
+        bad += (bits & exponent) == exponent;
+      }
+      break;
+    }
+  }
+  return bad;
+}
+
+// Streams a whole device tensor through a bounded host buffer and counts its non-finite elements.
+int64_t scan_non_finite(Backend& be, const TensorView& t) {
+  const size_t elem = dtype_size(t.dtype), count = static_cast<size_t>(t.numel());
+  const size_t chunk = std::min(count, (size_t(64) << 20) / elem);
+  std::vector<unsigned char> host(chunk * elem);
+  int64_t bad = 0;
+  for (size_t done = 0; done < count; done += chunk) {
+    const size_t n = std::min(chunk, count - done);
+    be.copy_to_host(host.data(), static_cast<const unsigned char*>(t.data) + done * elem, n * elem);
+    std::atomic<int64_t> found{0};
+    parallel_for(n, size_t(1) << 20, [&](size_t begin, size_t end) {
+      found += count_non_finite(host.data() + begin * elem, t.dtype, end - begin);
+    });
+    bad += found;
+  }
+  return bad;
+}
+
+// The float64 reference of one (batch, head) slice, from the inputs exactly as the device got them.
+struct HeadReference {
+  Mat out[kOutputCount];
+};
+
+Mat regenerate(const Plan& plan, Stream stream, int64_t head_index, int64_t rows, int64_t cols, DType dtype) {
+  Mat m(rows, cols);
+  verify_random_rounded(plan.seed, stream, static_cast<uint64_t>(head_index * rows * cols), static_cast<size_t>(m.size()),
+                        dtype, m.data());
+  return m;
+}
+
+HeadReference reference_for_head(const Plan& plan, int64_t b, int64_t h) {
+  const Problem& p = plan.problem;
+  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v, index = b * p.heads + h;
+  const Mat q = regenerate(plan, kQ, index, n, d, p.dtype), k = regenerate(plan, kK, index, n, d, p.dtype),
+            v = regenerate(plan, kV, index, n, e, p.dtype);
+  Mat dout;
+  if (plan.backward) dout = regenerate(plan, kDout, index, n, e, p.dtype);
+  HeadReference r;
+  if (is_linear(p)) {
+    Mat s0, ds_n;
+    if (p.state_in) s0 = regenerate(plan, kStateIn, index, d, e, DType::f32);
+    if (p.state_out && plan.backward) ds_n = regenerate(plan, kDstateOut, index, d, e, DType::f32);
+    const reference::LinearParams params{device_slope(p, h), p.effective_scale(), reference::LinearForm::automatic};
+    const Mat* s0p = p.state_in ? &s0 : nullptr;
+    reference::LinearOutputs fwd = reference::linear_forward(q, k, v, s0p, params);
+    if (plan.backward) {
+      reference::LinearGradients g =
+          reference::linear_backward(q, k, v, s0p, dout, p.state_out ? &ds_n : nullptr, params);
+      r.out[kDq] = std::move(g.dq);
+      r.out[kDk] = std::move(g.dk);
+      r.out[kDv] = std::move(g.dv);
+      if (p.state_in) r.out[kDstateIn] = std::move(g.dstate_in);
+    }
+    r.out[kO] = std::move(fwd.o);
+    if (p.state_out) r.out[kStateOut] = std::move(fwd.state_out);
+  } else {
+    const double scale = p.effective_scale();
+    reference::SoftmaxOutputs fwd = reference::softmax_forward(q, k, v, scale);
+    if (plan.backward) {
+      reference::SoftmaxGradients g = reference::softmax_backward(q, k, v, fwd, dout, scale);
+      r.out[kDq] = std::move(g.dq);
+      r.out[kDk] = std::move(g.dk);
+      r.out[kDv] = std::move(g.dv);
+    }
+    r.out[kO] = std::move(fwd.o);
+  }
+  return r;
+}
+
+// Squared error and squared reference norm of one slice, and its largest absolute difference.
+struct SliceError {
+  double err2 = 0, ref2 = 0, max_abs = 0;
+};
+
+SliceError compare_slice(const std::vector<unsigned char>& raw, DType dtype, const Mat& ref) {
+  std::vector<double> got(static_cast<size_t>(ref.size()));
+  convert_to_f64(raw.data(), dtype, got.data(), got.size());
+  SliceError s;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const double r = ref.data()[i], diff = std::fabs(got[i] - r);
+    s.err2 += diff * diff;
+    s.ref2 += r * r;
+    if (std::isnan(diff) || diff > s.max_abs) s.max_abs = diff;  // once NaN, stays NaN
+  }
+  return s;
+}
+
+std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend& be) {
+  const Problem& p = plan.problem;
+  const size_t heads = plan.heads.size();
+  // Copy the compared slices to the host first, on this thread: backends need not copy concurrently.
+  std::vector<std::vector<std::vector<unsigned char>>> raw(heads, std::vector<std::vector<unsigned char>>(kOutputCount));
+  for (size_t i = 0; i < heads; ++i)
+    for (int o = 0; o < kOutputCount; ++o) {
+      const DeviceTensor& dt = t.out[o];
+      if (!dt.view.defined()) continue;
+      const int64_t index = plan.heads[i].first * p.heads + plan.heads[i].second;
+      raw[i][o].resize(dt.head_bytes());
+      be.copy_to_host(raw[i][o].data(), static_cast<const unsigned char*>(dt.view.data) + index * dt.head_bytes(),
+                      dt.head_bytes());
+    }
+
+  // The reference per head, heads in parallel (a 128k-token head is seconds of one core).
+  std::vector<std::vector<SliceError>> errors(heads, std::vector<SliceError>(kOutputCount));
+  parallel_for(heads, 1, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const HeadReference ref = reference_for_head(plan, plan.heads[i].first, plan.heads[i].second);
+      for (int o = 0; o < kOutputCount; ++o)
+        if (t.out[o].view.defined()) errors[i][o] = compare_slice(raw[i][o], t.out[o].view.dtype, ref.out[o]);
+      for (auto& r : raw[i]) std::vector<unsigned char>().swap(r);  // free as we go
+    }
+  });
+
+  std::vector<TensorCheck> checks;
+  for (int o = 0; o < kOutputCount; ++o) {
+    if (!t.out[o].view.defined()) continue;
+    TensorCheck c;
+    c.tensor = kOutputNames[o];
+    c.tolerance = o == kStateOut || o == kDstateIn ? state_tolerance_for(p.dtype) : tolerance_for(p.dtype);
+    for (size_t i = 0; i < heads; ++i) {
+      const SliceError& s = errors[i][o];
+      // Without a reference norm (an all-zero reference slice) the error is absolute.
+      const double rel = s.ref2 > 0 ? std::sqrt(s.err2 / s.ref2) : std::sqrt(s.err2);
+      // The worst slice; a NaN is the worst of all and is kept once found.
+      const bool worse = c.worst_batch < 0 || (!std::isnan(c.rel_frobenius) && (std::isnan(rel) || rel > c.rel_frobenius));
+      if (worse) {
+        c.rel_frobenius = rel;
+        c.worst_batch = plan.heads[i].first;
+        c.worst_head = plan.heads[i].second;
+      }
+      if (!std::isnan(c.max_abs) && (std::isnan(s.max_abs) || s.max_abs > c.max_abs)) c.max_abs = s.max_abs;
+    }
+    c.non_finite = scan_non_finite(be, t.out[o].view);
+    c.pass = c.non_finite == 0 && c.rel_frobenius <= c.tolerance;  // false for NaN
+    checks.push_back(c);
+  }
+  return checks;
+}
+
+std::vector<std::pair<int64_t, int64_t>> compared_heads(const VerifyCase& c, const Problem& p) {
+  if (!c.sampled_heads.empty()) return c.sampled_heads;
+  std::vector<std::pair<int64_t, int64_t>> all;
+  for (int64_t b = 0; b < p.batch; ++b)
+    for (int64_t h = 0; h < p.heads; ++h) all.emplace_back(b, h);
+  return all;
+}
+
+// Shape errors the engine itself would trip over, whatever the implementation's unsupported() says.
+std::string malformed(const Problem& p, const std::vector<std::pair<int64_t, int64_t>>& heads) {
+  if (p.batch < 1 || p.heads < 1 || p.seqlen < 1 || p.dim_qk < 1 || p.dim_v < 1) return "empty shape " + p.describe();
+  if (!p.slopes.empty() && static_cast<int64_t>(p.slopes.size()) != p.heads) return "one slope per head expected";
+  for (double s : p.slopes)
+    if (!(s >= 0)) return "decay slopes must be >= 0";
+  for (auto [b, h] : heads)
+    if (b < 0 || b >= p.batch || h < 0 || h >= p.heads)
+      return "sampled head (" + std::to_string(b) + ", " + std::to_string(h) + ") outside " + p.describe();
+  return "";
+}
+
+}  // namespace
+
+CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed) {
+  const auto start = std::chrono::steady_clock::now();
+  const ImplInfo& info = impl.info();
+  CaseResult r;
+  r.impl = info.name;
+  r.vcase = c;
+  r.seed = seed;
+  auto done = [&](CaseStatus status, std::string reason) {
+    r.status = status;
+    r.reason = std::move(reason);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  };
+
+  // The function is the implementation's; softmax has no decay, so its cases drop the slopes (a
+  // case with a state is left to the implementation to refuse).
+  Problem& p = r.vcase.problem;
+  p.function = info.function;
+  if (p.function == Function::softmax) p.slopes.clear();
+
+  Plan plan;
+  plan.heads = compared_heads(c, p);
+  if (std::string bad = malformed(p, plan.heads); !bad.empty()) return done(CaseStatus::error, bad);
+  if (auto why = impl.unsupported(p)) return done(CaseStatus::skipped, *why);
+  Backend* be = backend_for(info.device);
+  std::string why_not;
+  if (!be) return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": not in this build");
+  if (!be->available(&why_not)) return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": " + why_not);
+
+  plan.problem = p;
+  plan.backward = c.backward && info.support.backward;
+  plan.seed = seed;
+  try {
+    MemoryTracker tracker;
+    Workspace ws(*be, tracker);
+    CaseTensors tensors = make_tensors(plan, ws, info.device);
+    run_implementation(impl, plan, tensors, ws);
+    r.checks = compare(plan, tensors, *be);
+  } catch (const UnsupportedError& e) {
+    return done(CaseStatus::skipped, e.what());
+  } catch (const OutOfMemoryError& e) {
+    return done(CaseStatus::skipped, std::string("out of memory: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    return done(CaseStatus::skipped, "out of memory: host allocation failed");
+  } catch (const std::exception& e) {
+    return done(CaseStatus::error, e.what());
+  }
+  const bool all_pass = std::all_of(r.checks.begin(), r.checks.end(), [](const TensorCheck& t) { return t.pass; });
+  std::string note = c.backward && !plan.backward ? "forward only: the implementation has no backward" : "";
+  return done(all_pass ? CaseStatus::pass : CaseStatus::fail, note);
+}
+
+}  // namespace lasuite
