@@ -1,0 +1,75 @@
+"""Each external implementation against a float64 reference on one small case, O and the three
+gradients, by relative Frobenius error (the measure `lasuite verify` uses).
+
+The reference is math.md's dense form computed in float64 on the GPU:
+  linear:  O = (Q K^T ⊙ M) V,  M[t][u] = exp(-s (t - u)) for t >= u, else 0   (no scale)
+  softmax: O = softmax(Q K^T / sqrt(d) + causal mask) V
+with its gradients by autograd in float64 (math.md gives the same closed forms).
+"""
+
+import torch
+
+# Per-dtype tolerances of issue 3 / `lasuite verify` (relative Frobenius error vs float64).
+TOLERANCE = {"f32": 1e-4, "bf16": 1e-2, "f16": 5e-3}
+
+
+def linear_reference(q, k, v, slopes):
+    n = q.shape[2]
+    t = torch.arange(n, device=q.device, dtype=torch.float64)
+    gap = t[:, None] - t[None, :]
+    s = torch.tensor(slopes, device=q.device, dtype=torch.float64)[:, None, None]
+    mask = torch.where(gap >= 0, torch.exp(-s * gap.clamp(min=0)), torch.zeros((), dtype=torch.float64,
+                                                                                  device=q.device))
+    return ((q @ k.transpose(-1, -2)) * mask) @ v
+
+
+def softmax_reference(q, k, v):
+    n, d = q.shape[2], q.shape[3]
+    scores = (q @ k.transpose(-1, -2)) / d ** 0.5
+    causal = torch.ones(n, n, dtype=torch.bool, device=q.device).tril()
+    scores = scores.masked_fill(~causal, float("-inf"))
+    return torch.softmax(scores, dim=-1) @ v
+
+
+def rel_frobenius(x, ref):
+    x, ref = x.double(), ref.double()
+    return float(torch.linalg.vector_norm(x - ref) / torch.linalg.vector_norm(ref))
+
+
+def check(ext, dtype, torch_dtype, batch, heads, seqlen, dim, slopes, device, seed=1):
+    """Runs `ext` forward and backward on one random case and compares with float64; returns the
+    record for the result file's meta["agreement"]."""
+    gen = torch.Generator(device=device)
+    gen.manual_seed(seed)
+
+    def uniform(*shape):
+        return torch.rand(*shape, generator=gen, device=device, dtype=torch.float64) * 2 - 1
+
+    q, k, v, do = (uniform(batch, heads, seqlen, dim) for _ in range(4))
+    decayed = ext.function == "linear_decay" and ext.decay != "none"
+    ref_slopes = list(slopes) if decayed else [0.0] * heads
+
+    # Reference on the rounded inputs, so only the kernel's arithmetic is measured.
+    low = [x.to(torch_dtype) for x in (q, k, v, do)]
+    ref_in = [x.double().requires_grad_() for x in low[:3]]
+    if ext.function == "softmax":
+        ref_o = softmax_reference(*ref_in)
+    else:
+        ref_o = linear_reference(*ref_in, ref_slopes)
+    ref_grads = torch.autograd.grad(ref_o, ref_in, low[3].double())
+
+    ext.prepare(ref_slopes, device)
+    nq, nk, nv = (ext.native(x).detach().requires_grad_() for x in low[:3])
+    o = ext.forward(nq, nk, nv)
+    grads = torch.autograd.grad(o, (nq, nk, nv), ext.native(low[3]))
+    torch.cuda.synchronize()
+
+    errors = {"O": rel_frobenius(ext.logical(o), ref_o)}
+    for name, g, ref in zip(("dQ", "dK", "dV"), grads, ref_grads):
+        errors[name] = rel_frobenius(ext.logical(g), ref)
+    tolerance = TOLERANCE.get(dtype, 1e-2)
+    return {"case": f"b{batch} h{heads} n{seqlen} d{dim} e{dim} {dtype}",
+            "reference": "float64 dense form of math.md (softmax for sdpa), gradients by float64 autograd",
+            "slopes": ref_slopes, "inputs": "uniform [-1, 1), rounded to the run's dtype, seed " + str(seed),
+            "rel_frobenius": errors, "tolerance": tolerance,
+            "pass": all(e <= tolerance for e in errors.values())}

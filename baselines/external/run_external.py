@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Runs public attention implementations on the GPU with `lasuite bench`'s inputs, timing method,
+modes and result schema, so plots/plot_bench.py can overlay them on ours.
+
+  ext:lightning_attn2          OpenNLPLab/lightning-attention lightning_attn2, ALiBi-style slopes
+  ext:lightning_attn2_nodecay  its no-decay kernel
+  ext:fla_chunk                fla-org/flash-linear-attention chunk_simple_gla, g_gamma = -slopes, scale 1
+  ext:sdpa_flash, ext:sdpa_cudnn  torch scaled_dot_product_attention, causal, one back end each
+
+A package that cannot be imported is recorded as unavailable (meta "implementations", with the
+ImportError) and gets no rows. Each available one is first checked against a float64 reference on a
+small case (meta "agreement"). Progress goes to stderr; the JSON is rewritten after every row.
+
+  python3 baselines/external/run_external.py --extra-path .ext --json results/ext.json
+"""
+
+import argparse
+import datetime
+import gc
+import os
+import platform
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lasuite_conventions as conv  # noqa: E402
+import result_file  # noqa: E402
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXTERNAL_NAMES = ("ext:lightning_attn2", "ext:lightning_attn2_nodecay", "ext:fla_chunk", "ext:sdpa_flash",
+                  "ext:sdpa_cudnn")
+TORCH_DTYPES = {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}
+
+
+def parse_impls(text):
+    """Comma list of external names, with or without the "ext:" prefix; "all" for every one."""
+    if text.strip() == "all":
+        return list(EXTERNAL_NAMES)
+    out = []
+    for raw in text.split(","):
+        name = raw.strip()
+        if name and not name.startswith("ext:"):
+            name = "ext:" + name
+        if name not in EXTERNAL_NAMES:
+            raise conv.UsageError(f"unknown implementation '{raw.strip()}' (expected a comma list of "
+                                  f"{', '.join(EXTERNAL_NAMES)}, or all)")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def positive_int(text):
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not an integer")
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be > 0")
+    return v
+
+
+def build_parser():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--impl", default="all", help="comma list of " + ", ".join(EXTERNAL_NAMES) + " (default all)")
+    p.add_argument("--seqlen", default="1k..128k", help="lengths as lasuite takes them: 1k..128k, 4096,16k (default 1k..128k)")
+    p.add_argument("--batch", type=positive_int, default=1)
+    p.add_argument("--heads", type=positive_int, default=32)
+    p.add_argument("--dim", type=positive_int, default=128, help="head dim d (= e)")
+    p.add_argument("--dtype", default="bf16", help="bf16 (default), f16 or f32")
+    p.add_argument("--mode", default="fwd,bwd,fwdbwd", help="comma list of fwd, bwd, fwdbwd")
+    p.add_argument("--json", help="result file (lasuite.bench/1); default: JSON on stdout at the end")
+    p.add_argument("--extra-path", action="append", default=[],
+                   help="directory prepended to sys.path (repeatable, or os.pathsep-separated), e.g. .ext")
+    p.add_argument("--row-time-limit", type=float, default=120.0, help="seconds per row (default 120)")
+    p.add_argument("--warmup", type=positive_int, default=3)
+    p.add_argument("--min-repeats", type=positive_int, default=10)
+    p.add_argument("--min-time", type=float, default=0.2, help="seconds of samples at least (default 0.2)")
+    p.add_argument("--max-repeats", type=positive_int, default=1000)
+    p.add_argument("--seed", type=int, default=1, help="inputs of length n use seed + n (default 1)")
+    p.add_argument("--check-seqlen", default="1024", help="length of the float64 agreement case (default 1024)")
+    p.add_argument("--no-check", action="store_true", help="skip the float64 agreement check")
+    p.add_argument("--no-ceilings", action="store_true", help="skip the copy/GEMM ceiling measurement")
+    p.add_argument("--git-commit", help="commit to record when the tree has no .git (e.g. on the GPU machine)")
+    return p
+
+
+def parse_options(argv):
+    """argparse plus the lasuite-style values; UsageError -> message and exit 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.impls = parse_impls(args.impl)
+        args.seqlens = sorted(conv.parse_seqlens(args.seqlen))
+        args.dtype = conv.parse_dtype(args.dtype)
+        if args.dtype not in TORCH_DTYPES:
+            raise conv.UsageError(f"dtype {args.dtype} is not benchmarked (bf16, f16 or f32)")
+        args.modes = conv.parse_modes(args.mode)
+        args.check_n = conv.parse_size(args.check_seqlen)
+        if args.row_time_limit <= 0 or args.min_time < 0:
+            raise conv.UsageError("--row-time-limit must be > 0 and --min-time >= 0")
+    except conv.UsageError as e:
+        parser.exit(2, f"{parser.prog}: error: {e}\n")
+    return args
+
+
+def check_heads(heads):
+    """The heads the agreement case keeps: first, two inner ones and last, so the largest and the
+    smallest ALiBi slopes are both checked."""
+    picked = []
+    for i in (0, heads // 3, (2 * heads) // 3, heads - 1):
+        if i not in picked:
+            picked.append(i)
+    return picked
+
+
+def git_info(override):
+    if override:
+        return override, None
+    try:
+        commit = subprocess.run(["git", "-C", REPO_ROOT, "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10).stdout.strip()
+        status = subprocess.run(["git", "-C", REPO_ROOT, "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, timeout=10)
+        if commit:
+            return commit, bool(status.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return "unknown", None
+
+
+def lasuite_version():
+    try:
+        with open(os.path.join(REPO_ROOT, "CMakeLists.txt")) as f:
+            m = re.search(r"project\(\s*lasuite\s+VERSION\s+([0-9.]+)", f.read())
+            return m.group(1) if m else ""
+    except OSError:
+        return ""
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def first_line(e, limit=400):
+    text = str(e).strip().splitlines()
+    text = text[0] if text else type(e).__name__
+    return (type(e).__name__ + ": " + text)[:limit]
+
+
+def main(argv=None):
+    args = parse_options(sys.argv[1:] if argv is None else argv)
+    for entry in args.extra_path:
+        for d in reversed(entry.split(os.pathsep)):
+            if d:
+                sys.path.insert(0, os.path.abspath(d))
+
+    try:
+        import torch
+    except ImportError as e:
+        log(f"error: PyTorch is not importable ({e}); run this on the GPU machine")
+        return 2
+    if not torch.cuda.is_available():
+        log("error: no CUDA device is visible to PyTorch")
+        return 2
+    import agreement
+    import externals
+    import gpu_measure as gm
+    assert externals.NAMES == EXTERNAL_NAMES
+
+    device = torch.device("cuda", torch.cuda.current_device())
+    torch_dtype = getattr(torch, TORCH_DTYPES[args.dtype])
+    commit, dirty = git_info(args.git_commit)
+    try:
+        import triton
+        triton_version = triton.__version__
+    except ImportError:
+        triton_version = ""
+    policy = gm.TimingPolicy(args.warmup, args.min_repeats, args.min_time, args.max_repeats, args.row_time_limit)
+    flush = gm.L2Flush(device)
+    slopes = conv.alibi_slopes(args.heads)
+    meta = {
+        "command": shlex.join(["python3"] + sys.argv),
+        "git_commit": commit, "git_dirty": dirty,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "host": socket.gethostname(), "lasuite_version": lasuite_version(),
+        "device": gm.device_record(device),
+        "ceilings": None,
+        "timing": policy.as_meta(flush.bytes),
+        "software": {"python": platform.python_version(), "torch": torch.__version__, "triton": triton_version,
+                     "cuda_runtime": str(torch.version.cuda or ""),
+                     "cudnn": str(torch.backends.cudnn.version() or "")},
+        "inputs": ("uniform [-1, 1) made in [b, h, n, d] with torch's generator seeded seed + n (seed "
+                   f"{args.seed}), then put in each kernel's layout outside any timed region; slopes "
+                   "ALiBi-style (harness/problem.cpp alibi_slopes) for linear attention with decay"),
+        "memory_method": ("torch.cuda.max_memory_allocated during the first warm-up run minus "
+                          "memory_allocated before it; inputs (q, k, v, do; o too for bwd) excluded; "
+                          "outputs_bytes = o (fwd), dq+dk+dv (bwd), all four (fwdbwd); peak_extra_bytes = "
+                          "the rest (saved tensors, scratch). driver_delta_bytes: drop in cudaMemGetInfo "
+                          "free memory over that run, allocator cache emptied first."),
+        "work_model": "linear_block_work with B = 64 (linear attention), softmax_causal_work (sdpa), as "
+                      "harness/implementation.cpp",
+        "implementations": {},
+        "agreement": {},
+    }
+    rows = []
+
+    def save():
+        if args.json:
+            result_file.write_json(args.json, result_file.document(meta, rows))
+
+    if not args.no_ceilings:
+        log("measuring ceilings (1 GiB copy, bf16 8192^3 GEMM)")
+        try:
+            meta["ceilings"] = gm.measure_ceilings(device)
+            c = meta["ceilings"]
+            log(f"  copy {c['copy_bytes_per_s'] / 1e9:.0f} GB/s, GEMM {c['gemm_flops_per_s'] / 1e12:.0f} TFLOP/s")
+        except Exception as e:  # noqa: BLE001 - a missing ceiling leaves floor_ms out, the sweep goes on
+            log(f"  ceilings failed: {first_line(e)}")
+    save()
+
+    loaded = []
+    for name in args.impls:
+        ext = externals.by_name(name)
+        try:
+            ext.load()
+        except Exception as e:  # noqa: BLE001 - ImportError, or an error inside the package's import
+            meta["implementations"][name] = {"status": "unavailable", "reason": first_line(e, 2000),
+                                             "description": ext.description}
+            log(f"{name}: unavailable: {first_line(e)}")
+            continue
+        meta["implementations"][name] = ext.info()
+        loaded.append(ext)
+        if args.no_check:
+            continue
+        heads = check_heads(args.heads)
+        try:
+            rec = agreement.check(ext, args.dtype, torch_dtype, 1, len(heads), args.check_n, args.dim,
+                                  [slopes[i] for i in heads], device, seed=args.seed)
+            rec["heads_of_sweep"] = heads
+            meta["agreement"][name] = rec
+            errs = ", ".join(f"{k} {v:.2e}" for k, v in rec["rel_frobenius"].items())
+            log(f"{name}: agreement vs float64 ({rec['case']}): {errs} "
+                f"({'PASS' if rec['pass'] else 'FAIL'} at {rec['tolerance']:g})")
+        except Exception as e:  # noqa: BLE001 - recorded, and the implementation is still timed
+            meta["agreement"][name] = {"error": first_line(e, 2000)}
+            log(f"{name}: agreement check failed to run: {first_line(e)}")
+        gc.collect()
+        torch.cuda.empty_cache()
+    save()
+
+    total = len(loaded) * len(args.seqlens) * len(args.modes)
+    index = 0
+    for ext in loaded:
+        stopped = {}  # mode -> why larger n are not run
+        for n in args.seqlens:
+            inputs, inputs_failure = None, None
+            for mode in args.modes:
+                index += 1
+                w_args = (args.batch, args.heads, n, args.dim, args.dim, conv.DTYPE_SIZE[args.dtype])
+                work = (conv.softmax_causal_work(*w_args) if ext.function == "softmax"
+                        else conv.linear_block_work(*w_args, block=64))
+                row = result_file.base_row(ext.name, ext.function, args.batch, args.heads, n, args.dim, args.dim,
+                                           args.dtype, ext.decay if ext.function == "linear_decay" else "none",
+                                           mode)
+                if mode in stopped:
+                    row = result_file.finish_row(row, "timeout", stopped[mode])
+                else:
+                    if inputs is None and inputs_failure is None:
+                        try:
+                            inputs = make_inputs(torch, ext, args, n, slopes, torch_dtype, device)
+                        except torch.cuda.OutOfMemoryError as e:
+                            inputs_failure = ("oom", "inputs: " + first_line(e))
+                        except Exception as e:  # noqa: BLE001
+                            inputs_failure = ("error", "inputs: " + first_line(e))
+                        if inputs_failure:
+                            gc.collect()
+                            torch.cuda.empty_cache()
+                    if inputs_failure:
+                        row = result_file.finish_row(row, *inputs_failure)
+                    else:
+                        row = run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, meta["ceilings"])
+                        if row["status"] == "timeout":
+                            stopped[mode] = (f"not run: n={n} already passed the row time limit ({row['reason']}); "
+                                             "larger n only take longer")
+                rows.append(row)
+                log(progress_line(row, index, total))
+                save()
+            del inputs
+            gc.collect()
+            torch.cuda.empty_cache()
+
+    if args.json:
+        log(f"wrote {args.json} ({len(rows)} rows)")
+        log(f"plot with: python3 plots/plot_bench.py {shlex.quote(args.json)}")
+    else:
+        import json
+        json.dump(result_file.document(meta, rows), sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    return 0
+
+
+def make_inputs(torch, ext, args, n, slopes, torch_dtype, device):
+    """q, k, v, do for length n in the kernel's layout: uniform [-1, 1) as lasuite makes them (never
+    zeros), q, k, v requiring gradients."""
+    gen = torch.Generator(device=device)
+    gen.manual_seed(args.seed + n)
+    shape = (args.batch, args.heads, n, args.dim)
+    out = []
+    for i in range(4):
+        x = torch.empty(shape, dtype=torch_dtype, device=device).uniform_(-1, 1, generator=gen)
+        x = ext.native(x)
+        if i < 3:
+            x.requires_grad_()
+        out.append(x)
+    ext.prepare(slopes, device)
+    torch.cuda.synchronize()
+    return out
+
+
+def mode_run(torch, ext, inputs, mode):
+    """The timed work of one mode, and (for bwd) the forward output it needs, made untimed."""
+    q, k, v, do = inputs
+    if mode == "fwd":
+        return (lambda: (ext.forward(q, k, v),)), None
+    if mode == "fwdbwd":
+        def run():
+            o = ext.forward(q, k, v)
+            return (o,) + tuple(torch.autograd.grad(o, (q, k, v), do))
+        return run, None
+    o = ext.forward(q, k, v)  # bwd: one untimed forward, its graph kept for every backward
+    return (lambda: tuple(torch.autograd.grad(o, (q, k, v), do, retain_graph=True))), o
+
+
+def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
+    """One row, as harness/bench.cpp run_row: the first warm-up gives the memory figures, a first run
+    over the time limit is a timeout, then the remaining warm-ups and the cold samples."""
+    t0 = time.perf_counter()
+    status, reason, figures, memory = "ok", "", None, None
+    o_keep = None
+    try:
+        gc.collect()
+        torch.cuda.synchronize()
+        torch.cuda.empty_cache()
+        free_before = torch.cuda.mem_get_info()[0]
+        allocated_before = torch.cuda.memory_allocated()
+        run, o_keep = mode_run(torch, ext, inputs, mode)
+        # The backward alone takes o as an input (as in lasuite); what else the forward kept counts.
+        o_bytes = gm.nbytes([o_keep]) if o_keep is not None else 0
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        first_ms, result = gm.time_once(run)
+        peak = torch.cuda.max_memory_allocated()
+        outputs_bytes = gm.nbytes(result)
+        free_after = torch.cuda.mem_get_info()[0]
+        del result
+        memory = {"peak_extra_bytes": max(0, peak - allocated_before - o_bytes - outputs_bytes),
+                  "outputs_bytes": outputs_bytes,
+                  "driver_delta_bytes": free_before - free_after - o_bytes}
+        limit_ms = policy.row_time_limit_s * 1e3
+        if first_ms > limit_ms:
+            status = "timeout"
+            reason = f"one run took {first_ms / 1e3:.3g} s, over the row time limit of {policy.row_time_limit_s:.3g} s"
+        else:
+            s = gm.sample(run, policy, flush, max(0, policy.warmup - 1), time.perf_counter() - t0)
+            if s.timed_out:
+                status = "timeout"
+                reason = (f"a warm-up run took {s.over_limit_ms / 1e3:.3g} s, over the row time limit of "
+                          f"{policy.row_time_limit_s:.3g} s")
+            else:
+                flops, min_bytes = conv.mode_work(work, mode)
+                figures = conv.timing_figures(s.ms, row["batch"], row["seqlen"], flops, min_bytes, ceilings)
+    except torch.cuda.OutOfMemoryError as e:
+        status, reason = "oom", first_line(e)
+    except RuntimeError as e:
+        msg = first_line(e)
+        # sdpa with a back end that cannot take this problem says so ("No available kernel").
+        status, reason = ("unsupported" if "No available kernel" in str(e) else "error"), msg
+        if status == "error":
+            log(traceback.format_exc(limit=3))
+    except Exception as e:  # noqa: BLE001 - one bad row must not end the sweep
+        status, reason = "error", first_line(e)
+        log(traceback.format_exc(limit=3))
+    finally:
+        o_keep = None
+        run = None
+    gc.collect()
+    torch.cuda.empty_cache()
+    return result_file.finish_row(row, status, reason, figures, memory)
+
+
+def progress_line(row, index, total):
+    head = f"[{index}/{total}] {row['impl']} {row['mode']} n={conv.size_text(row['seqlen'])}"
+    if row["status"] != "ok":
+        return f"{head}: {row['status'].upper()} {row['reason']}"
+    mem = (row["peak_extra_bytes"] + row["outputs_bytes"]) / 2 ** 30
+    return (f"{head}: {row['median_ms']:.3f} ms (min {row['min_ms']:.3f}, max {row['max_ms']:.3f}, "
+            f"{row['repeats']} reps), {row['tokens_per_s'] / 1e6:.2f} M tok/s, "
+            f"{row['flops_per_s'] / 1e12:.1f} TFLOP/s, memory {mem:.2f} GiB")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""The GPU-free parts of baselines/external/run_external.py: lasuite's length syntax, the ALiBi
+slopes, the work model, the row figures, the result rows and file, and the command line. Runs
+without torch (the script imports torch only once it is about to use the GPU)."""
+
+import json
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "baselines", "external"))
+import lasuite_conventions as conv  # noqa: E402
+import result_file  # noqa: E402
+import run_external  # noqa: E402
+
+
+class Lengths(unittest.TestCase):
+    def test_range_is_powers_of_two(self):
+        self.assertEqual(conv.parse_seqlens("1k..128k"), [1024 * 2 ** i for i in range(8)])
+
+    def test_lists_suffixes_order_and_duplicates(self):
+        self.assertEqual(conv.parse_seqlens("4096, 1k,16K,1m,4k"), [4096, 1024, 16384, 1 << 20])
+        self.assertEqual(conv.parse_seqlens("1000,2k..8k"), [1000, 2048, 4096, 8192])
+
+    def test_bad_input_says_what(self):
+        cases = {"": "empty", "1k,,2k": "empty item", "1k..3k": "not a power of two", "8k..1k": "backwards",
+                 "k": "no number", "1.5k": "not a number", "-4": "negative", "0": "zero", "1k..": "both ends"}
+        for text, why in cases.items():
+            with self.assertRaises(conv.UsageError, msg=text) as ctx:
+                conv.parse_seqlens(text)
+            self.assertIn(why, str(ctx.exception), text)
+
+    def test_modes_and_dtypes(self):
+        self.assertEqual(conv.parse_modes("fwdbwd,fwd,fwd+bwd"), ["fwdbwd", "fwd"])
+        self.assertEqual(conv.parse_dtype("bfloat16"), "bf16")
+        self.assertEqual(conv.parse_dtype("fp16"), "f16")
+        with self.assertRaises(conv.UsageError):
+            conv.parse_modes("fwd,back")
+        with self.assertRaises(conv.UsageError):
+            conv.parse_dtype("int8")
+
+    def test_size_text(self):
+        self.assertEqual([conv.size_text(n) for n in (1000, 4096, 131072, 1 << 20)], ["1000", "4k", "128k", "1M"])
+
+
+class Slopes(unittest.TestCase):
+    def test_32_heads_known_values(self):
+        s = conv.alibi_slopes(32)
+        self.assertEqual(len(s), 32)
+        self.assertAlmostEqual(s[0], 2 ** -0.25, places=15)   # ≈ 0.8409
+        self.assertAlmostEqual(s[-1], 2 ** -8, places=15)     # ≈ 0.0039
+        self.assertAlmostEqual(s[-1], 0.0039, places=4)
+
+    def test_power_of_two_closed_form(self):
+        for h in (1, 2, 4, 8, 16, 64):
+            for i, v in enumerate(conv.alibi_slopes(h)):
+                self.assertAlmostEqual(v, 2.0 ** (-8.0 * (i + 1) / h), places=14, msg=f"h={h} i={i}")
+
+    def test_not_a_power_of_two(self):
+        # 12 heads: the 8 slopes of h = 8, then every other slope of h = 16 (2^-0.5, 2^-1.5, ...).
+        s = conv.alibi_slopes(12)
+        expected = [2.0 ** -(i + 1) for i in range(8)] + [2.0 ** -(0.5 + i) for i in range(4)]
+        self.assertEqual(len(s), 12)
+        for a, b in zip(s, expected):
+            self.assertAlmostEqual(a, b, places=14)
+        self.assertEqual(len(conv.alibi_slopes(3)), 3)
+        self.assertEqual(conv.alibi_slopes(0), [])
+
+    def test_all_slopes_positive_and_decreasing_for_powers_of_two(self):
+        s = conv.alibi_slopes(32)
+        self.assertTrue(all(a > b > 0 for a, b in zip(s, s[1:])))
+
+
+class Work(unittest.TestCase):
+    def test_linear_matches_math_md(self):
+        w = conv.linear_block_work(1, 32, 4096, 128, 128, 2, block=64)
+        per_token_head = 98304  # math.md: 4Bd + 4de at B = 64, d = e = 128
+        self.assertEqual(w["fwd_flops"], 32 * 4096 * per_token_head)
+        self.assertEqual(w["bwd_flops"], 2 * w["fwd_flops"])
+        self.assertEqual(w["fwd_bytes"], 32 * 4096 * 1024)            # 1 KiB per token and head
+        self.assertEqual(w["bwd_bytes"], 32 * 4096 * 2 * (4 * 128 + 3 * 128))
+
+    def test_softmax_is_the_causal_half(self):
+        w = conv.softmax_causal_work(2, 4, 1000, 64, 32, 2)
+        self.assertEqual(w["fwd_flops"], 2 * 4 * 1000 * 1000 * 96)
+
+    def test_modes_add_up(self):
+        w = {"fwd_flops": 1.0, "bwd_flops": 2.0, "fwd_bytes": 10.0, "bwd_bytes": 20.0}
+        self.assertEqual(conv.mode_work(w, "fwd"), (1.0, 10.0))
+        self.assertEqual(conv.mode_work(w, "bwd"), (2.0, 20.0))
+        self.assertEqual(conv.mode_work(w, "fwdbwd"), (3.0, 30.0))
+
+    def test_figures(self):
+        f = conv.timing_figures([2.0, 1.0, 4.0], 2, 1000, 1e9, 3e9, {"copy_bytes_per_s": 3e12, "gemm_flops_per_s": 1e15})
+        self.assertEqual((f["median_ms"], f["min_ms"], f["max_ms"], f["repeats"]), (2.0, 1.0, 4.0, 3))
+        self.assertAlmostEqual(f["tokens_per_s"], 2000 / 2e-3)
+        self.assertAlmostEqual(f["flops_per_s"], 1e9 / 2e-3)
+        self.assertAlmostEqual(f["floor_ms"], 1.0)  # bytes bound: 3e9 / 3e12 s
+        self.assertAlmostEqual(f["fraction_of_floor"], 0.5)
+        self.assertNotIn("floor_ms", conv.timing_figures([1.0], 1, 1, 1.0, 1.0, None))
+
+
+class Rows(unittest.TestCase):
+    def base(self):
+        return result_file.base_row("ext:fla_chunk", "linear_decay", 1, 32, 4096, 128, 128, "bf16", "alibi", "fwd")
+
+    def test_failed_row_has_no_numbers(self):
+        r = result_file.finish_row(self.base(), "oom", "CUDA out of memory", {"median_ms": 1.0}, {"outputs_bytes": 5})
+        self.assertEqual(r["status"], "oom")
+        self.assertNotIn("median_ms", r)
+        self.assertNotIn("outputs_bytes", r)
+        self.assertEqual(r["seqlen"], 4096)
+
+    def test_ok_row_fields_in_schema_order(self):
+        figures = conv.timing_figures([1.0], 1, 4096, 1.0, 1.0, None)
+        r = result_file.finish_row(self.base(), "ok", "", figures,
+                                   {"peak_extra_bytes": 1, "outputs_bytes": 2, "driver_delta_bytes": 3})
+        keys = list(r)
+        self.assertEqual(keys[:13], ["impl", "device", "function", "batch", "heads", "seqlen", "dim_qk", "dim_v",
+                                     "dtype", "decay", "mode", "status", "reason"])
+        self.assertEqual(keys[-3:], ["peak_extra_bytes", "outputs_bytes", "driver_delta_bytes"])
+        with self.assertRaises(ValueError):
+            result_file.finish_row(self.base(), "unavailable")
+
+    def test_file_round_trips_and_plot_reads_it(self):
+        row = result_file.finish_row(self.base(), "ok", "", conv.timing_figures([1.0], 1, 4096, 1.0, 1.0, None),
+                                     {"peak_extra_bytes": 1, "outputs_bytes": 2, "driver_delta_bytes": 3})
+        doc = result_file.document({"command": "test"}, [row])
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "sub", "r.json")
+            result_file.write_json(path, doc)
+            with open(path) as f:
+                self.assertEqual(json.load(f), doc)
+            self.assertEqual(os.listdir(os.path.dirname(path)), ["r.json"])  # no temporary left behind
+            sys.path.insert(0, os.path.join(ROOT, "plots"))
+            import bench_data
+            meta, rows = bench_data.load_file(path)
+            self.assertEqual(rows[0]["impl"], "ext:fla_chunk")
+            self.assertTrue(math.isclose(bench_data.tokens_per_s(rows[0]), 4096 / 1e-3))
+
+
+class CommandLine(unittest.TestCase):
+    def test_defaults_are_the_issue_sweep(self):
+        a = run_external.parse_options([])
+        self.assertEqual(a.seqlens, [1024 * 2 ** i for i in range(8)])
+        self.assertEqual((a.batch, a.heads, a.dim, a.dtype), (1, 32, 128, "bf16"))
+        self.assertEqual(a.modes, ["fwd", "bwd", "fwdbwd"])
+        self.assertEqual(a.impls, list(run_external.EXTERNAL_NAMES))
+
+    def test_impl_names_with_or_without_prefix_and_sorted_lengths(self):
+        a = run_external.parse_options(["--impl", "fla_chunk,ext:sdpa_cudnn", "--seqlen", "16k,1k", "--dtype", "fp16",
+                                        "--extra-path", ".ext"])
+        self.assertEqual(a.impls, ["ext:fla_chunk", "ext:sdpa_cudnn"])
+        self.assertEqual(a.seqlens, [1024, 16384])
+        self.assertEqual(a.dtype, "f16")
+        self.assertEqual(a.extra_path, [".ext"])
+
+    def test_bad_options_exit_2(self):
+        for argv in (["--impl", "flash"], ["--seqlen", "1k..3k"], ["--dtype", "f64"], ["--mode", "up"],
+                     ["--heads", "0"], ["--row-time-limit", "0"]):
+            with self.assertRaises(SystemExit, msg=argv) as ctx:
+                with open(os.devnull, "w") as null:
+                    old, sys.stderr = sys.stderr, null
+                    try:
+                        run_external.parse_options(argv)
+                    finally:
+                        sys.stderr = old
+            self.assertEqual(ctx.exception.code, 2, argv)
+
+    def test_check_heads_keep_largest_and_smallest_slope(self):
+        self.assertEqual(run_external.check_heads(32), [0, 10, 21, 31])
+        self.assertEqual(run_external.check_heads(2), [0, 1])
+        self.assertEqual(run_external.check_heads(1), [0])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
