@@ -1,4 +1,4 @@
-// The CUDA device as a Backend: cudaMalloc'd memory, one non-blocking stream that implementations
+// The CUDA device as a Backend: stream-ordered device memory, one non-blocking stream that implementations
 // launch on, event timing on that stream, an L2 flush by overwriting a buffer twice the L2 size.
 // Nothing touches the driver before the first call, so a build with CUDA runs (and reports "no GPU")
 // on a machine without a GPU or driver.
@@ -76,10 +76,12 @@ class CudaBackend : public Backend {
     return d;
   }
 
+  // Stream-ordered (cudaMallocAsync on our stream): a buffer freed at the end of a forward does not
+  // stall the host until the kernels that use it are done, and is reused in stream order.
   void* raw_allocate(size_t bytes) override {
     require();
     void* p = nullptr;
-    cudaError_t err = cudaMalloc(&p, bytes);
+    cudaError_t err = cudaMallocAsync(&p, bytes, stream_handle());
     if (err != cudaSuccess) {
       cudaGetLastError();  // clear it, so the next checked call does not report this failure
       size_t free_b = 0, total_b = 0;
@@ -91,7 +93,7 @@ class CudaBackend : public Backend {
     return p;
   }
   void raw_free(void* p) override {
-    if (p) CUDA_CHECK(cudaFree(p));
+    if (p) CUDA_CHECK(cudaFreeAsync(p, stream_handle()));
   }
 
   void copy_from_host(void* dst, const void* src, size_t bytes) override {

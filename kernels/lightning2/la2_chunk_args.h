@@ -1,0 +1,35 @@
+// The arguments of one launch of the chunk kernel (plain data, shared by the launcher and the kernel).
+#pragma once
+#include <cstdint>
+
+namespace lasuite::la2 {
+
+// One (batch, head, segment) per thread block walks its segment's chunks of 64 rows. With `o` it
+// writes the outputs; without, it only accumulates the segment's state. Rows are "virtual": with
+// `reverse`, virtual row t is stored row n-1-t (the reverse passes of the backward).
+struct ChunkArgs {
+  const void* q = nullptr;  // [bh][n][dk]
+  const void* k = nullptr;  // [bh][n][dk]
+  const void* v = nullptr;  // [bh][n][dv]
+  void* o = nullptr;        // [bh][n][dv], or null: states only
+  int64_t n = 0;
+  int heads = 1;            // bh % heads is the head, for the slope
+  int reverse = 0;
+  const float* slopes = nullptr;  // [heads], null: no decay
+  // O = c_intra (Q K^T (x) D) V + c_inter diag(lambda^(t+1)) Q S,  S <- lambda^L S + c_update (...)^T V
+  float c_intra = 1, c_inter = 1, c_update = 1;
+  int seg_chunks = 1;       // chunks per segment; blockIdx.x is the segment
+  // Start state of (bh, seg): init[bh * init_bh_stride + seg * init_seg_stride + r * init_rs + c * init_cs],
+  // or zero when null. init_shift = 1 says the init of segment 0 is lambda * S (the reverse passes), so
+  // its first chunk decays it by one step less.
+  const float* init = nullptr;
+  int64_t init_bh_stride = 0, init_seg_stride = 0, init_rs = 0, init_cs = 0;
+  int init_shift = 0;
+  // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride.
+  float* fin = nullptr;
+  int64_t fin_bh_stride = 0, fin_seg_stride = 0;
+  int fin_power = 0;
+  int state_bufs = 2;       // 2: double-buffered operand copy of the state (one barrier per chunk)
+};
+
+}  // namespace lasuite::la2

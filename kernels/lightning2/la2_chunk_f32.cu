@@ -1,0 +1,6 @@
+// Chunk kernel instantiations for f32 inputs (see la2_chunk_instances.cuh).
+#include "kernels/lightning2/la2_chunk_instances.cuh"
+
+namespace lasuite::la2 {
+ChunkKernel chunk_kernel_f32(int dk, int dv) { return chunk_kernel_for<float>(dk, dv); }
+}  // namespace lasuite::la2

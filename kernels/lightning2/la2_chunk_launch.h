@@ -1,0 +1,29 @@
+// Host view of the chunk kernel instantiations: one per (element type, d, e), found at run time.
+#pragma once
+#include <cstddef>
+
+#include "harness/dtype.h"
+
+namespace lasuite::la2 {
+
+struct ChunkKernel {
+  const void* func = nullptr;  // for cudaLaunchKernel / occupancy queries; null: not instantiated
+  size_t smem_one_state_buf = 0;
+  size_t smem_two_state_bufs = 0;  // 0 where only one state buffer is supported (fp32)
+};
+
+// Defined by la2_chunk_{bf16,f16,f32}.cu; dk, dv in {64, 128}.
+ChunkKernel chunk_kernel_bf16(int dk, int dv);
+ChunkKernel chunk_kernel_f16(int dk, int dv);
+ChunkKernel chunk_kernel_f32(int dk, int dv);
+
+inline ChunkKernel chunk_kernel(DType t, int dk, int dv) {
+  switch (t) {
+    case DType::bf16: return chunk_kernel_bf16(dk, dv);
+    case DType::f16: return chunk_kernel_f16(dk, dv);
+    case DType::f32: return chunk_kernel_f32(dk, dv);
+    default: return {};
+  }
+}
+
+}  // namespace lasuite::la2

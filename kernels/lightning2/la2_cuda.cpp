@@ -1,0 +1,187 @@
+// Lightning Attention-2 on CUDA, registered as "la2": argument checks before any launch, then the
+// forward as one pass of the chunk algorithm and the backward as three (la2_pass.h):
+//   dQ = forward(Q'=dO, K'=V, V'=K; init S0^T), scaled by `scale`
+//   dK = reverse-order forward(Q'=V, K'=dO, V'=scale Q; init dS_out^T / lambda)
+//   dV = reverse-order forward(Q'=K, K'=scale Q, V'=dO; init dS_out / lambda), dS_in = lambda * its final state
+// (the 1/lambda is never computed: the pass is told its initial state is lambda times the true one).
+// Nothing is saved between forward and backward.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "harness/backend.h"
+#include "harness/errors.h"
+#include "harness/implementation.h"
+#include "harness/registry.h"
+#include "kernels/lightning2/la2_pass.h"
+
+namespace lasuite {
+namespace {
+
+std::string dims_string(const std::array<int64_t, 4>& d) {
+  return "[" + std::to_string(d[0]) + ", " + std::to_string(d[1]) + ", " + std::to_string(d[2]) + ", " +
+         std::to_string(d[3]) + "]";
+}
+
+// Every tensor is checked before the first launch; a mismatch is an UnsupportedError naming it.
+void check_tensor(const TensorView& t, const char* name, DType dtype, const std::array<int64_t, 4>& dims) {
+  const std::string who = std::string("la2: ") + name;
+  if (!t.defined()) throw UnsupportedError(who + " is missing");
+  if (t.device != DeviceKind::cuda) throw UnsupportedError(who + " is on the " + device_name(t.device) + ", not the GPU");
+  if (t.dtype != dtype)
+    throw UnsupportedError(who + " is " + dtype_name(t.dtype) + ", expected " + dtype_name(dtype));
+  if (t.dims != dims) throw UnsupportedError(who + " has shape " + dims_string(t.dims) + ", expected " + dims_string(dims));
+  // Rows are read with 16-byte cp.async; states are written as float2.
+  if (reinterpret_cast<uintptr_t>(t.data) % 16 != 0) throw UnsupportedError(who + " is not aligned to 16 bytes");
+}
+
+void check_slopes(const Problem& p, const TensorView& s) {
+  if (!s.defined()) {
+    if (p.has_decay()) throw UnsupportedError("la2: the problem has decay but no slopes tensor was given");
+    return;
+  }
+  if (s.device != DeviceKind::cuda || s.dtype != DType::f32 || s.numel() != p.heads)
+    throw UnsupportedError("la2: slopes must be " + std::to_string(p.heads) + " fp32 values on the GPU");
+  if (reinterpret_cast<uintptr_t>(s.data) % 4 != 0) throw UnsupportedError("la2: slopes are not aligned to 4 bytes");
+}
+
+class La2Saved : public Saved {};
+
+class La2Cuda : public Implementation {
+ public:
+  La2Cuda() {
+    info_.name = "la2";
+    info_.description = "Lightning Attention-2, CUDA: chunk 64, mma.sync tensor cores, parallel over sequence segments";
+    info_.device = DeviceKind::cuda;
+    info_.function = Function::linear_decay;
+    info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
+    info_.support.dims_qk = {64, 128};
+    info_.support.dims_v = {64, 128};
+    info_.support.distinct_v_dim = true;
+    info_.support.decay = true;
+    info_.support.scale = true;
+    info_.support.state = true;
+    info_.support.backward = true;
+  }
+  const ImplInfo& info() const override { return info_; }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto why = Implementation::unsupported(p)) return why;
+    Backend* b = backend_for(DeviceKind::cuda);
+    std::string why_not;
+    if (!b || !b->available(&why_not)) return "no usable GPU: " + (b ? why_not : std::string("no CUDA backend"));
+    if (p.batch * p.heads > 65535) return "batch x heads above 65535 (one grid row per head)";
+    if (!std::isfinite(p.effective_scale())) return "scale must be finite";
+    return std::nullopt;
+  }
+
+  Work work(const Problem& p) const override { return linear_block_work(p, 64); }
+
+  std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
+    require_supported(p);
+    const int64_t b = p.batch, h = p.heads, n = p.seqlen, d = p.dim_qk, e = p.dim_v;
+    check_tensor(io.q, "q", p.dtype, {b, h, n, d});
+    check_tensor(io.k, "k", p.dtype, {b, h, n, d});
+    check_tensor(io.v, "v", p.dtype, {b, h, n, e});
+    check_tensor(io.o, "o", p.dtype, {b, h, n, e});
+    check_slopes(p, io.slopes);
+    if (p.state_in) check_tensor(io.state_in, "state_in", DType::f32, {b, h, d, e});
+    if (p.state_out) check_tensor(io.state_out, "state_out", DType::f32, {b, h, d, e});
+
+    la2::PassArgs a = common(p, io.slopes);
+    a.dk = static_cast<int>(d);
+    a.dv = static_cast<int>(e);
+    a.q = io.q.data;
+    a.k = io.k.data;
+    a.v = io.v.data;
+    a.o = io.o.data;
+    a.c_intra = a.c_inter = static_cast<float>(p.effective_scale());
+    a.c_update = 1;
+    if (p.state_in) {
+      a.init = io.state_in.as<float>();
+      a.init_rs = e;
+      a.init_cs = 1;
+    }
+    if (p.state_out) a.final_state = io.state_out.as<float>();
+    la2::PassPlan plan = la2::plan_pass(a);
+    Buffer segbuf = ws.allocate(plan.segbuf_bytes);
+    la2::run_pass(a, plan, segbuf.as<float>(), ws.stream());
+    return std::make_unique<La2Saved>();
+  }
+
+  void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
+    require_supported(p);
+    const int64_t b = p.batch, h = p.heads, n = p.seqlen, d = p.dim_qk, e = p.dim_v;
+    check_tensor(io.q, "q", p.dtype, {b, h, n, d});
+    check_tensor(io.k, "k", p.dtype, {b, h, n, d});
+    check_tensor(io.v, "v", p.dtype, {b, h, n, e});
+    check_tensor(io.dout, "dout", p.dtype, {b, h, n, e});
+    check_tensor(io.dq, "dq", p.dtype, {b, h, n, d});
+    check_tensor(io.dk, "dk", p.dtype, {b, h, n, d});
+    check_tensor(io.dv, "dv", p.dtype, {b, h, n, e});
+    check_slopes(p, io.slopes);
+    if (p.state_in) {
+      check_tensor(io.state_in, "state_in", DType::f32, {b, h, d, e});
+      check_tensor(io.dstate_in, "dstate_in", DType::f32, {b, h, d, e});
+    }
+    if (p.state_out) check_tensor(io.dstate_out, "dstate_out", DType::f32, {b, h, d, e});
+    const float scale = static_cast<float>(p.effective_scale());
+    const int di = static_cast<int>(d), ei = static_cast<int>(e);
+
+    la2::PassArgs dq = common(p, io.slopes);  // Q'=dO, K'=V, V'=K: state e x d = S^T
+    dq.dk = ei, dq.dv = di;
+    dq.q = io.dout.data, dq.k = io.v.data, dq.v = io.k.data, dq.o = io.dq.data;
+    dq.c_intra = dq.c_inter = scale;
+    dq.c_update = 1;
+    if (p.state_in) dq.init = io.state_in.as<float>(), dq.init_rs = 1, dq.init_cs = e;
+
+    la2::PassArgs dk = common(p, io.slopes);  // reverse; Q'=V, K'=dO, V'=Q: state e x d = dS^T
+    dk.dk = ei, dk.dv = di;
+    dk.q = io.v.data, dk.k = io.dout.data, dk.v = io.q.data, dk.o = io.dk.data;
+    dk.reverse = true;
+    dk.c_intra = scale, dk.c_inter = 1, dk.c_update = scale;
+    if (p.state_out) dk.init = io.dstate_out.as<float>(), dk.init_rs = 1, dk.init_cs = e, dk.init_shift = true;
+
+    la2::PassArgs dv = common(p, io.slopes);  // reverse; Q'=K, K'=Q, V'=dO: state d x e = dS
+    dv.dk = di, dv.dv = ei;
+    dv.q = io.k.data, dv.k = io.q.data, dv.v = io.dout.data, dv.o = io.dv.data;
+    dv.reverse = true;
+    dv.c_intra = scale, dv.c_inter = 1, dv.c_update = scale;
+    if (p.state_out) dv.init = io.dstate_out.as<float>(), dv.init_rs = e, dv.init_cs = 1, dv.init_shift = true;
+    if (p.state_in) dv.final_state = io.dstate_in.as<float>(), dv.final_power = 1;
+
+    la2::PassPlan plan_q = la2::plan_pass(dq), plan_k = la2::plan_pass(dk), plan_v = la2::plan_pass(dv);
+    // The passes run one after another on one stream, so they share one segment-state buffer.
+    size_t bytes = std::max(plan_q.segbuf_bytes, std::max(plan_k.segbuf_bytes, plan_v.segbuf_bytes));
+    Buffer segbuf = ws.allocate(bytes);
+    la2::run_pass(dq, plan_q, segbuf.as<float>(), ws.stream());
+    la2::run_pass(dk, plan_k, segbuf.as<float>(), ws.stream());
+    la2::run_pass(dv, plan_v, segbuf.as<float>(), ws.stream());
+  }
+
+ private:
+  void require_supported(const Problem& p) const {
+    if (auto why = unsupported(p)) throw UnsupportedError("la2: " + *why);
+  }
+  static la2::PassArgs common(const Problem& p, const TensorView& slopes) {
+    la2::PassArgs a;
+    a.dtype = p.dtype;
+    a.bh = p.batch * p.heads;
+    a.heads = p.heads;
+    a.n = p.seqlen;
+    a.slopes = slopes.defined() ? slopes.as<float>() : nullptr;
+    return a;
+  }
+
+  ImplInfo info_;
+};
+
+}  // namespace
+
+LASUITE_REGISTER(la2, [] { return std::make_unique<La2Cuda>(); });
+
+}  // namespace lasuite

@@ -1,0 +1,186 @@
+// A pass of the chunk algorithm, parallel over the sequence (see la2_pass.h):
+//   segments == 1: one kernel per (batch, head) walks the whole sequence;
+//   otherwise: (1) each segment's own state increment dS_s, (2) a scan over segments,
+//   S_start[s+1] = lambda^(L_s) S_start[s] + dS_s, (3) the outputs, each segment from its S_start.
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <string>
+
+#include "harness/cuda/cuda_check.h"
+#include "harness/cuda/cuda_device.h"
+#include "harness/errors.h"
+#include "kernels/lightning2/la2_chunk_args.h"
+#include "kernels/lightning2/la2_chunk_launch.h"
+#include "kernels/lightning2/la2_pass.h"
+
+namespace lasuite::la2 {
+namespace {
+
+constexpr int kChunkRows = 64;
+constexpr int kBlockThreads = 256;
+
+struct ScanArgs {
+  float* buf;  // [bh][segments][dk*dv]: dS_s in, S_start[s] out
+  int segments;
+  int64_t seg_rows, n;
+  int elems;  // dk * dv
+  int heads;
+  const float* slopes;
+  const float* init;
+  int64_t init_rs, init_cs;
+  int dv;
+  int init_shift;
+  float* fin;
+  int fin_power;
+};
+
+// One thread per state element and head; sequential over the (few) segments.
+__global__ void segment_scan_kernel(const ScanArgs a) {
+  const int elem = blockIdx.x * blockDim.x + threadIdx.x;
+  if (elem >= a.elems) return;
+  const int64_t bh = blockIdx.y;
+  const int r = elem / a.dv, c = elem % a.dv;
+  const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
+  float run = a.init ? a.init[bh * a.elems + r * a.init_rs + c * a.init_cs] : 0.f;
+  float* p = a.buf + bh * a.segments * int64_t(a.elems) + elem;
+  for (int s = 0; s < a.segments; ++s) {
+    const int64_t rows = s + 1 < a.segments ? a.seg_rows : a.n - a.seg_rows * (a.segments - 1);
+    const float inc = (s + 1 < a.segments || a.fin) ? p[int64_t(s) * a.elems] : 0.f;
+    p[int64_t(s) * a.elems] = run;
+    const float steps = static_cast<float>(rows - (s == 0 && a.init ? a.init_shift : 0));
+    run = expf(-slope * steps) * run + inc;
+  }
+  if (a.fin) a.fin[bh * a.elems + elem] = run * expf(-slope * static_cast<float>(a.fin_power));
+}
+
+void launch_chunk(const ChunkKernel& k, const PassPlan& plan, const ChunkArgs& args, int segments, int64_t bh,
+                  cudaStream_t stream) {
+  ChunkArgs copy = args;
+  void* params[] = {&copy};
+  CUDA_CHECK(cudaLaunchKernel(k.func, dim3(static_cast<unsigned>(segments), static_cast<unsigned>(bh)),
+                              dim3(kBlockThreads), params, plan.smem_bytes, stream));
+  CUDA_CHECK_LAUNCH();
+}
+
+ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
+  ChunkArgs a;
+  a.q = p.q;
+  a.k = p.k;
+  a.v = p.v;
+  a.n = p.n;
+  a.heads = static_cast<int>(p.heads);
+  a.reverse = p.reverse ? 1 : 0;
+  a.slopes = p.slopes;
+  a.c_intra = p.c_intra;
+  a.c_inter = p.c_inter;
+  a.c_update = p.c_update;
+  a.seg_chunks = plan.seg_chunks;
+  a.state_bufs = plan.state_bufs;
+  return a;
+}
+
+}  // namespace
+
+PassPlan plan_pass(const PassArgs& p) {
+  ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
+  if (!k.func)
+    throw UnsupportedError("la2: no kernel for " + std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) +
+                           " e=" + std::to_string(p.dv));
+  const cudaDeviceProp& prop = cuda_device_properties();
+  PassPlan plan;
+  const size_t optin = prop.sharedMemPerBlockOptin;
+  plan.state_bufs = (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
+  plan.smem_bytes = plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
+  if (plan.smem_bytes > optin)
+    throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
+                           prop.name + " allows " + std::to_string(optin));
+  CUDA_CHECK(cudaFuncSetAttribute(k.func, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                  static_cast<int>(plan.smem_bytes)));
+  int per_sm = 0;
+  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k.func, kBlockThreads, plan.smem_bytes));
+  const int64_t slots = int64_t(prop.multiProcessorCount) * std::max(per_sm, 1);
+
+  // Time ~ waves x (chunks per segment + a per-segment overhead), the extra state pass and scan
+  // costing about a third more when there is more than one segment.
+  const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
+  double best = 1e300;
+  for (int64_t s = 1; s <= std::min<int64_t>(nchunks, 256); ++s) {
+    const int64_t seg = (nchunks + s - 1) / s;
+    const int64_t segs = (nchunks + seg - 1) / seg;
+    if (segs != s) continue;  // same split as a smaller s
+    const int64_t waves = (p.bh * segs + slots - 1) / slots;
+    const double cost = static_cast<double>(waves) * static_cast<double>(seg + 1) * (segs > 1 ? 1.35 : 1.0);
+    if (cost < best) {
+      best = cost;
+      plan.segments = static_cast<int>(segs);
+      plan.seg_chunks = static_cast<int>(seg);
+    }
+  }
+  plan.segbuf_bytes =
+      plan.segments > 1 ? size_t(p.bh) * plan.segments * size_t(p.dk) * size_t(p.dv) * sizeof(float) : 0;
+  return plan;
+}
+
+void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stream_ptr) {
+  cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
+  ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
+  const int64_t state_elems = int64_t(p.dk) * p.dv;
+  if (plan.segments == 1) {
+    ChunkArgs a = base_args(p, plan);
+    a.o = p.o;
+    a.init = p.init;
+    a.init_bh_stride = state_elems;
+    a.init_rs = p.init_rs;
+    a.init_cs = p.init_cs;
+    a.init_shift = p.init_shift ? 1 : 0;
+    a.fin = p.final_state;
+    a.fin_bh_stride = state_elems;
+    a.fin_power = p.final_power;
+    launch_chunk(k, plan, a, 1, p.bh, stream);
+    return;
+  }
+  if (!segbuf) throw std::runtime_error("la2: run_pass needs the segment-state buffer of its plan");
+  const int64_t bh_stride = state_elems * plan.segments;
+  {  // (1) each segment's own increment; the last one only matters for a final state
+    ChunkArgs a = base_args(p, plan);
+    a.q = nullptr;
+    a.fin = segbuf;
+    a.fin_bh_stride = bh_stride;
+    a.fin_seg_stride = state_elems;
+    launch_chunk(k, plan, a, p.final_state ? plan.segments : plan.segments - 1, p.bh, stream);
+  }
+  {  // (2) start states
+    ScanArgs s{};
+    s.buf = segbuf;
+    s.segments = plan.segments;
+    s.seg_rows = int64_t(plan.seg_chunks) * kChunkRows;
+    s.n = p.n;
+    s.elems = static_cast<int>(state_elems);
+    s.heads = static_cast<int>(p.heads);
+    s.slopes = p.slopes;
+    s.init = p.init;
+    s.init_rs = p.init_rs;
+    s.init_cs = p.init_cs;
+    s.dv = p.dv;
+    s.init_shift = p.init_shift ? 1 : 0;
+    s.fin = p.final_state;
+    s.fin_power = p.final_power;
+    dim3 grid(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh));
+    segment_scan_kernel<<<grid, 256, 0, stream>>>(s);
+    CUDA_CHECK_LAUNCH();
+  }
+  {  // (3) outputs
+    ChunkArgs a = base_args(p, plan);
+    a.o = p.o;
+    a.init = segbuf;
+    a.init_bh_stride = bh_stride;
+    a.init_seg_stride = state_elems;
+    a.init_rs = p.dv;
+    a.init_cs = 1;
+    a.init_shift = p.init && p.init_shift ? 1 : 0;
+    launch_chunk(k, plan, a, plan.segments, p.bh, stream);
+  }
+}
+
+}  // namespace lasuite::la2

@@ -1,0 +1,52 @@
+// One run of the core chunk algorithm over all (batch, head) pairs, parallel over the sequence:
+// the forward is one pass, the backward three (la2_cuda.cpp). Host interface, no CUDA headers.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "harness/dtype.h"
+
+namespace lasuite::la2 {
+
+// O' = c_intra ((Q' K'^T) (x) M) V' + c_inter diag(lambda^(t+1)) Q' S_init,   per (batch, head),
+// S_final = lambda^n S_init + c_update sum_u lambda^(n-1-u) k'_u^T v'_u,
+// rows optionally in reverse order. Q', K' are [bh][n][dk], V', O' [bh][n][dv], all of `dtype`.
+struct PassArgs {
+  DType dtype = DType::bf16;
+  int dk = 0, dv = 0;
+  int64_t bh = 0, heads = 1, n = 0;
+  const void* q = nullptr;
+  const void* k = nullptr;
+  const void* v = nullptr;
+  void* o = nullptr;
+  bool reverse = false;
+  const float* slopes = nullptr;  // [heads] on the device; null: no decay
+  float c_intra = 1, c_inter = 1, c_update = 1;
+  // Initial state, element (r, c) of head bh at init[bh * dk * dv + r * init_rs + c * init_cs]
+  // (a transposed user state is just swapped strides); init_shift: init holds lambda * S_init.
+  const float* init = nullptr;
+  int64_t init_rs = 0, init_cs = 0;
+  bool init_shift = false;
+  // Final state, [bh][dk][dv], multiplied by lambda^final_power (0 or 1).
+  float* final_state = nullptr;
+  int final_power = 0;
+};
+
+// How a pass splits each sequence: `segments` thread blocks per (batch, head), each walking
+// `seg_chunks` chunks of 64 rows; with more than one segment, the segments' states go through a
+// buffer of segbuf_bytes (allocated by the caller, so it is tracked).
+struct PassPlan {
+  int segments = 1;
+  int seg_chunks = 1;
+  int state_bufs = 2;
+  size_t smem_bytes = 0;
+  size_t segbuf_bytes = 0;
+};
+
+// Chooses the split for this device (throws UnsupportedError for a (dtype, dk, dv) without a kernel
+// or one that does not fit the device's shared memory).
+PassPlan plan_pass(const PassArgs& p);
+// Enqueues the pass on `stream` (a cudaStream_t).
+void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stream);
+
+}  // namespace lasuite::la2
