@@ -1,0 +1,76 @@
+// Shared by the CPU implementations' tests: case tables built from the verify defaults, readable
+// gtest names, and one assertion that prints every tensor's error when a case does not pass.
+#pragma once
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <functional>
+#include <initializer_list>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "harness/registry.h"
+#include "harness/verify.h"
+
+namespace lasuite {
+// gtest prints a failing parameter with this instead of its raw bytes.
+inline void PrintTo(const VerifyCase& c, std::ostream* os) { *os << c.label << " " << c.problem.describe(); }
+}  // namespace lasuite
+
+namespace lasuite::testing_cpu {
+
+inline constexpr uint64_t kSeed = 20240102;
+
+inline std::string describe(const CaseResult& r) {
+  std::ostringstream os;
+  os << r.impl << " " << r.vcase.label << " " << r.vcase.problem.describe() << ": " << case_status_name(r.status)
+     << " " << r.reason;
+  for (const TensorCheck& c : r.checks)
+    os << "\n  " << c.tensor << " rel " << c.rel_frobenius << " (tol " << c.tolerance << ") max_abs " << c.max_abs
+       << (c.pass ? " ok" : " FAIL");
+  return os.str();
+}
+
+// "f32_n65_d64_e32_b2h3_alibi": gtest names allow letters, digits and underscores only.
+inline std::string case_name(const ::testing::TestParamInfo<VerifyCase>& info) {
+  std::string name = dtype_name(info.param.problem.dtype) + std::string("_") + info.param.label;
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
+// The verify defaults in each dtype, those that keep(case) accepts.
+inline std::vector<VerifyCase> default_cases_where(std::initializer_list<DType> dtypes,
+                                                   const std::function<bool(const VerifyCase&)>& keep) {
+  std::vector<VerifyCase> picked;
+  for (DType t : dtypes)
+    for (VerifyCase& c : default_cases(t))
+      if (keep(c)) picked.push_back(std::move(c));
+  return picked;
+}
+inline std::vector<VerifyCase> default_cases_in(std::initializer_list<DType> dtypes) {
+  return default_cases_where(dtypes, [](const VerifyCase&) { return true; });
+}
+
+// The case must run (not be skipped) and pass every check (O, dQ, dK, dV, and the states it has).
+inline void expect_pass(const std::string& impl_name, const VerifyCase& c) {
+  auto impl = Registry::instance().create(impl_name);
+  CaseResult r = verify_case(*impl, c, kSeed);
+  EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
+  size_t expected = 1 + (c.backward ? 3 : 0) + (c.problem.state_out ? 1 : 0) +
+                    (c.backward && c.problem.state_in ? 1 : 0);
+  EXPECT_GE(r.checks.size(), expected) << describe(r);
+}
+
+// The case must be skipped, with a reason containing `reason`, and nothing compared.
+inline void expect_skip(const std::string& impl_name, const VerifyCase& c, const std::string& reason) {
+  auto impl = Registry::instance().create(impl_name);
+  CaseResult r = verify_case(*impl, c, kSeed);
+  EXPECT_EQ(r.status, CaseStatus::skipped) << describe(r);
+  EXPECT_NE(r.reason.find(reason), std::string::npos) << describe(r);
+  EXPECT_TRUE(r.checks.empty()) << describe(r);
+}
+
+}  // namespace lasuite::testing_cpu
