@@ -106,15 +106,13 @@ def median_event_ms(run, repeats, warmup=3):
     return statistics.median(times)
 
 
-def measure_ceilings(device, repeats=20):
+def measure_ceilings(device, repeats=20, copy_bytes=1 << 30, n=8192):
     """Copy bandwidth (1 GiB bf16 device-to-device copy, bytes read + written) and bf16 GEMM rate
     (8192^3 on random data), each the median of `repeats` CUDA-event-timed runs after 3 warm-ups."""
-    copy_bytes = 1 << 30
     src = torch.empty(copy_bytes // 2, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
     dst = torch.empty_like(src)
     copy_ms = median_event_ms(lambda: dst.copy_(src), repeats)
     del src, dst
-    n = 8192
     a = torch.empty(n, n, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
     b = torch.empty(n, n, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
     gemm_ms = median_event_ms(lambda: torch.matmul(a, b), repeats)
@@ -122,7 +120,7 @@ def measure_ceilings(device, repeats=20):
     torch.cuda.empty_cache()
     return {
         "copy_bytes_per_s": 2.0 * copy_bytes / (copy_ms / 1e3),
-        "copy_method": f"torch Tensor.copy_ of 1 GiB bf16 device to device, bytes read + written, "
+        "copy_method": f"torch Tensor.copy_ of {copy_bytes / 2**30:g} GiB bf16 device to device, bytes read + written, "
                        f"median of {repeats} (CUDA events)",
         "gemm_flops_per_s": 2.0 * n ** 3 / (gemm_ms / 1e3),
         "gemm_method": f"torch.matmul bf16 {n}x{n}x{n} on random data (cuBLAS), median of {repeats} "

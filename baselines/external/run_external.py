@@ -197,11 +197,13 @@ def main(argv=None):
         "inputs": ("uniform [-1, 1) made in [b, h, n, d] with torch's generator seeded seed + n (seed "
                    f"{args.seed}), then put in each kernel's layout outside any timed region; slopes "
                    "ALiBi-style (harness/problem.cpp alibi_slopes) for linear attention with decay"),
-        "memory_method": ("torch.cuda.max_memory_allocated during the first warm-up run minus "
-                          "memory_allocated before it; inputs (q, k, v, do; o too for bwd) excluded; "
-                          "outputs_bytes = o (fwd), dq+dk+dv (bwd), all four (fwdbwd); peak_extra_bytes = "
-                          "the rest (saved tensors, scratch). driver_delta_bytes: drop in cudaMemGetInfo "
-                          "free memory over that run, allocator cache emptied first."),
+        "memory_method": ("torch.cuda.max_memory_allocated during the second warm-up run (the first may "
+                          "compile and autotune) minus memory_allocated before the row. Not counted: the "
+                          "inputs q, k, v, do, and for bwd also o (made by one untimed forward; whatever else "
+                          "that forward keeps for the backward counts). outputs_bytes = o (fwd), dq+dk+dv "
+                          "(bwd), all four (fwdbwd); peak_extra_bytes = the rest (saved tensors, scratch). "
+                          "driver_delta_bytes: drop in cudaMemGetInfo free memory from before the row to the "
+                          "end of that run (less o for bwd), allocator cache emptied first."),
         "work_model": "linear_block_work with B = 64 (linear attention), softmax_causal_work (sdpa), as "
                       "harness/implementation.cpp",
         "implementations": {},
@@ -337,11 +339,13 @@ def mode_run(torch, ext, inputs, mode):
 
 
 def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
-    """One row, as harness/bench.cpp run_row: the first warm-up gives the memory figures, a first run
-    over the time limit is a timeout, then the remaining warm-ups and the cold samples."""
+    """One row, as harness/bench.cpp run_row, with one difference: the memory figures come from the
+    second warm-up run, not the first, because the first run of a Triton kernel at a new shape may
+    autotune (and allocate benchmarking buffers) and that is not the kernel's own memory. A first run
+    over the time limit is a timeout; then the remaining warm-ups and the cold samples."""
     t0 = time.perf_counter()
     status, reason, figures, memory = "ok", "", None, None
-    o_keep = None
+    run = o_keep = None
     try:
         gc.collect()
         torch.cuda.synchronize()
@@ -351,22 +355,24 @@ def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
         run, o_keep = mode_run(torch, ext, inputs, mode)
         # The backward alone takes o as an input (as in lasuite); what else the forward kept counts.
         o_bytes = gm.nbytes([o_keep]) if o_keep is not None else 0
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        first_ms, result = gm.time_once(run)
-        peak = torch.cuda.max_memory_allocated()
-        outputs_bytes = gm.nbytes(result)
-        free_after = torch.cuda.mem_get_info()[0]
+        first_ms, result = gm.time_once(run)  # compilation, autotuning, first touch
         del result
-        memory = {"peak_extra_bytes": max(0, peak - allocated_before - o_bytes - outputs_bytes),
-                  "outputs_bytes": outputs_bytes,
-                  "driver_delta_bytes": free_before - free_after - o_bytes}
         limit_ms = policy.row_time_limit_s * 1e3
         if first_ms > limit_ms:
             status = "timeout"
             reason = f"one run took {first_ms / 1e3:.3g} s, over the row time limit of {policy.row_time_limit_s:.3g} s"
         else:
-            s = gm.sample(run, policy, flush, max(0, policy.warmup - 1), time.perf_counter() - t0)
+            torch.cuda.empty_cache()  # hand back what only the first run needed, for the driver's figure
+            torch.cuda.reset_peak_memory_stats()
+            _, result = gm.time_once(run)
+            peak = torch.cuda.max_memory_allocated()
+            outputs_bytes = gm.nbytes(result)
+            free_after = torch.cuda.mem_get_info()[0]
+            del result
+            memory = {"peak_extra_bytes": max(0, peak - allocated_before - o_bytes - outputs_bytes),
+                      "outputs_bytes": outputs_bytes,
+                      "driver_delta_bytes": free_before - free_after - o_bytes}
+            s = gm.sample(run, policy, flush, max(0, policy.warmup - 2), time.perf_counter() - t0)
             if s.timed_out:
                 status = "timeout"
                 reason = (f"a warm-up run took {s.over_limit_ms / 1e3:.3g} s, over the row time limit of "
@@ -377,17 +383,14 @@ def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
     except torch.cuda.OutOfMemoryError as e:
         status, reason = "oom", first_line(e)
     except RuntimeError as e:
-        msg = first_line(e)
         # sdpa with a back end that cannot take this problem says so ("No available kernel").
-        status, reason = ("unsupported" if "No available kernel" in str(e) else "error"), msg
+        status, reason = ("unsupported" if "No available kernel" in str(e) else "error"), first_line(e)
         if status == "error":
             log(traceback.format_exc(limit=3))
     except Exception as e:  # noqa: BLE001 - one bad row must not end the sweep
         status, reason = "error", first_line(e)
         log(traceback.format_exc(limit=3))
-    finally:
-        o_keep = None
-        run = None
+    run = o_keep = None
     gc.collect()
     torch.cuda.empty_cache()
     return result_file.finish_row(row, status, reason, figures, memory)
