@@ -1,2 +1,5 @@
-// Placeholder until the CLI lands.
-int main() { return 0; }
+#include <iostream>
+
+#include "harness/cli.h"
+
+int main(int argc, char** argv) { return lasuite::run_cli(argc, argv, std::cout, std::cerr); }

@@ -1,0 +1,326 @@
+#include "harness/bench.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+
+#include "harness/driver_probe.h"
+#include "harness/errors.h"
+#include "harness/inputs.h"
+#include "harness/registry.h"
+
+namespace lasuite {
+
+const char* mode_name(BenchMode m) {
+  switch (m) {
+    case BenchMode::fwd: return "fwd";
+    case BenchMode::bwd: return "bwd";
+    case BenchMode::fwdbwd: return "fwdbwd";
+  }
+  return "?";
+}
+
+std::optional<BenchMode> parse_mode(const std::string& s) {
+  if (s == "fwd") return BenchMode::fwd;
+  if (s == "bwd") return BenchMode::bwd;
+  if (s == "fwdbwd" || s == "fwd+bwd") return BenchMode::fwdbwd;
+  return std::nullopt;
+}
+
+const char* row_status_name(RowStatus s) {
+  switch (s) {
+    case RowStatus::ok: return "ok";
+    case RowStatus::unsupported: return "unsupported";
+    case RowStatus::oom: return "oom";
+    case RowStatus::timeout: return "timeout";
+    case RowStatus::error: return "error";
+  }
+  return "?";
+}
+
+std::string DecaySpec::name() const {
+  if (kind == Kind::none) return "none";
+  if (kind == Kind::alibi) return "alibi";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", slope);
+  return buf;
+}
+
+std::vector<double> DecaySpec::slopes(int64_t heads) const {
+  if (kind == Kind::alibi) return alibi_slopes(heads);
+  if (kind == Kind::constant) return std::vector<double>(static_cast<size_t>(heads), slope);
+  return {};
+}
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string seconds_text(double ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g s", ms / 1e3);
+  return buf;
+}
+
+Problem make_problem(const BenchConfig& c, const ImplInfo& info, DType dtype, int64_t n) {
+  Problem p;
+  p.batch = c.batch;
+  p.heads = c.heads;
+  p.seqlen = n;
+  p.dim_qk = c.dim_qk;
+  p.dim_v = c.dim_v;
+  p.dtype = dtype;
+  p.function = info.function;
+  if (info.function == Function::linear_decay) p.slopes = c.decay.slopes(c.heads);
+  return p;
+}
+
+BenchRow base_row(const ImplInfo& info, const Problem& p, BenchMode mode, const DecaySpec& decay) {
+  BenchRow r;
+  r.impl = info.name;
+  r.device = device_name(info.device);
+  r.function = function_name(info.function);
+  r.batch = p.batch;
+  r.heads = p.heads;
+  r.seqlen = p.seqlen;
+  r.dim_qk = p.dim_qk;
+  r.dim_v = p.dim_v;
+  r.dtype = dtype_name(p.dtype);
+  r.decay = info.function == Function::linear_decay ? decay.name() : "none";
+  r.mode = mode_name(mode);
+  return r;
+}
+
+void set_status(BenchRow& r, RowStatus s, std::string reason) {
+  r.status = s;
+  r.reason = std::move(reason);
+}
+
+void fill_figures(BenchRow& r, const Implementation& impl, const Problem& p, BenchMode mode, const Samples& s,
+                  const std::optional<Ceilings>& ceilings) {
+  r.median_ms = s.median_ms();
+  r.min_ms = s.min_ms();
+  r.max_ms = s.max_ms();
+  r.repeats = static_cast<int>(s.ms.size());
+  Work w = impl.work(p);
+  r.flops = (mode != BenchMode::bwd ? w.fwd_flops : 0) + (mode != BenchMode::fwd ? w.bwd_flops : 0);
+  r.min_bytes = (mode != BenchMode::bwd ? w.fwd_bytes : 0) + (mode != BenchMode::fwd ? w.bwd_bytes : 0);
+  double seconds = r.median_ms / 1e3;
+  if (seconds > 0) {
+    r.tokens_per_s = static_cast<double>(p.batch * p.seqlen) / seconds;
+    r.flops_per_s = r.flops / seconds;
+  }
+  if (ceilings && ceilings->copy_bytes_per_s > 0 && ceilings->gemm_flops_per_s > 0) {
+    double floor_s = std::max(r.min_bytes / ceilings->copy_bytes_per_s, r.flops / ceilings->gemm_flops_per_s);
+    r.floor_ms = floor_s * 1e3;
+    if (r.median_ms > 0) r.fraction_of_floor = *r.floor_ms / r.median_ms;
+  }
+}
+
+// Runs one row on inputs that already exist: outputs allocated, the memory run (first warm-up,
+// through the driver probe), then the remaining warm-ups and the cold samples.
+void run_row(Implementation& impl, const Problem& p, BenchMode mode, const ProblemInputs& in, Backend& backend,
+             MemoryTracker& tracker, const TimingPolicy& policy, const std::optional<Ceilings>& ceilings,
+             BenchRow& row) {
+  const auto row_start = std::chrono::steady_clock::now();
+  const DeviceKind dev = impl.info().device;
+  DriverProbe probe(backend);
+  Workspace probe_ws(probe, tracker);
+  Workspace ws(backend, tracker);
+
+  // For the backward alone, o is one of its inputs.
+  Buffer o_input;
+  if (mode == BenchMode::bwd) o_input = ws.allocate(tensor_bytes(v_dims(p), p.dtype), MemoryCategory::inputs);
+
+  const size_t extra_before = tracker.current(MemoryCategory::extra);
+  const size_t outputs_before = tracker.current(MemoryCategory::outputs);
+  tracker.reset_peaks();
+  probe.begin();
+
+  Buffer o, dq, dk, dv;
+  if (mode != BenchMode::bwd) o = probe_ws.allocate(tensor_bytes(v_dims(p), p.dtype), MemoryCategory::outputs);
+  if (mode != BenchMode::fwd) {
+    dq = probe_ws.allocate(tensor_bytes(qk_dims(p), p.dtype), MemoryCategory::outputs);
+    dk = probe_ws.allocate(tensor_bytes(qk_dims(p), p.dtype), MemoryCategory::outputs);
+    dv = probe_ws.allocate(tensor_bytes(v_dims(p), p.dtype), MemoryCategory::outputs);
+  }
+
+  const ForwardIO fio = forward_io(in, view_of(mode == BenchMode::bwd ? o_input : o, p.dtype, dev, v_dims(p)));
+  BackwardIO bio = backward_io(in, fio.o, TensorView{}, TensorView{}, TensorView{});
+  if (mode != BenchMode::fwd) {
+    bio.dq = view_of(dq, p.dtype, dev, qk_dims(p));
+    bio.dk = view_of(dk, p.dtype, dev, qk_dims(p));
+    bio.dv = view_of(dv, p.dtype, dev, v_dims(p));
+  }
+
+  std::unique_ptr<Saved> bwd_saved, run_saved;
+  Workspace* run_ws = &probe_ws;
+  if (mode == BenchMode::bwd) {
+    // The backward's Saved comes from one untimed forward; what it keeps counts, its scratch does not.
+    bwd_saved = impl.forward(p, fio, probe_ws);
+    probe.sync_point();
+    tracker.reset_peaks();
+    probe.restart_low_mark();
+  }
+
+  Region region;
+  region.run = [&] {
+    switch (mode) {
+      case BenchMode::fwd: run_saved = impl.forward(p, fio, *run_ws); break;
+      case BenchMode::fwdbwd:
+        run_saved = impl.forward(p, fio, *run_ws);
+        impl.backward(p, bio, run_saved.get(), *run_ws);
+        break;
+      case BenchMode::bwd: impl.backward(p, bio, bwd_saved.get(), *run_ws); break;
+    }
+  };
+  region.cleanup = [&] { run_saved.reset(); };
+
+  // First warm-up: module load and first touch, and the memory figures of one whole run.
+  std::unique_ptr<Timer> timer = backend.make_timer();
+  timer->start();
+  region.run();
+  timer->stop();
+  const double first_ms = timer->elapsed_ms();
+  probe.sync_point();
+  row.peak_extra_bytes = static_cast<int64_t>(tracker.peak(MemoryCategory::extra) - extra_before);
+  row.outputs_bytes = static_cast<int64_t>(tracker.peak(MemoryCategory::outputs) - outputs_before);
+  region.cleanup();
+  row.driver_delta_bytes = probe.delta_bytes();
+
+  if (first_ms > policy.row_time_limit_s * 1e3) {
+    set_status(row, RowStatus::timeout,
+               "one run took " + seconds_text(first_ms) + ", over the row time limit of " +
+                   seconds_text(policy.row_time_limit_s * 1e3));
+    return;
+  }
+  run_ws = &ws;
+  Samples s = sample(backend, region, policy, std::max(0, policy.warmup - 1), seconds_since(row_start));
+  if (s.timed_out) {
+    set_status(row, RowStatus::timeout,
+               "a warm-up run took " + seconds_text(s.over_limit_ms) + ", over the row time limit of " +
+                   seconds_text(policy.row_time_limit_s * 1e3));
+    return;
+  }
+  set_status(row, RowStatus::ok, "");
+  fill_figures(row, impl, p, mode, s, ceilings);
+}
+
+}  // namespace
+
+BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) {
+  auto note = [&](const std::string& s) {
+    if (observer.note) observer.note(s);
+  };
+  std::vector<std::unique_ptr<Implementation>> impls;
+  for (const std::string& name : config.impls) impls.push_back(Registry::instance().create(name));
+
+  BenchResult result;
+  std::map<DeviceKind, std::optional<Ceilings>> ceilings;
+  for (auto& impl : impls) {
+    DeviceKind kind = impl->info().device;
+    Backend* backend = backend_for(kind);
+    if (!backend || !backend->available(nullptr) || ceilings.count(kind)) continue;
+    DeviceRecord rec;
+    rec.kind = kind;
+    rec.info = backend->info();
+    if (config.measure_ceilings) {
+      note(std::string("measuring ceilings on ") + device_name(kind) + " (copy bandwidth, GEMM rate)");
+      try {
+        rec.ceilings = backend->measure_ceilings();
+      } catch (const std::exception& e) {
+        note(std::string("ceilings on ") + device_name(kind) + " failed: " + e.what());
+      }
+    }
+    ceilings[kind] = rec.ceilings;
+    result.devices.push_back(rec);
+  }
+
+  std::vector<int64_t> seqlens = config.seqlens;
+  std::sort(seqlens.begin(), seqlens.end());
+  seqlens.erase(std::unique(seqlens.begin(), seqlens.end()), seqlens.end());
+  const size_t total = impls.size() * config.dtypes.size() * seqlens.size() * config.modes.size();
+  size_t index = 0;
+  auto emit = [&](BenchRow row) {
+    ++index;
+    if (observer.row) observer.row(row, index, total);
+    result.rows.push_back(std::move(row));
+  };
+
+  for (auto& impl_ptr : impls) {
+    Implementation& impl = *impl_ptr;
+    const ImplInfo& info = impl.info();
+    Backend* backend = backend_for(info.device);
+    std::string why_unavailable;
+    if (!backend)
+      why_unavailable = std::string("this build has no ") + device_name(info.device) + " backend";
+    else if (!backend->available(&why_unavailable) && why_unavailable.empty())
+      why_unavailable = std::string(device_name(info.device)) + " device not available";
+    const std::optional<Ceilings> device_ceilings = ceilings.count(info.device) ? ceilings[info.device] : std::nullopt;
+    const bool any_backward_mode = std::any_of(config.modes.begin(), config.modes.end(),
+                                               [](BenchMode m) { return m != BenchMode::fwd; });
+
+    for (DType dtype : config.dtypes) {
+      std::map<BenchMode, std::string> stopped;  // mode -> why larger n are not run
+      for (int64_t n : seqlens) {
+        const Problem p = make_problem(config, info, dtype, n);
+        MemoryTracker tracker;
+        std::optional<ProblemInputs> inputs;
+        std::string inputs_failure;
+        RowStatus inputs_status = RowStatus::ok;
+
+        for (BenchMode mode : config.modes) {
+          BenchRow row = base_row(info, p, mode, config.decay);
+          std::optional<std::string> why_not;
+          if (!why_unavailable.empty()) {
+            set_status(row, RowStatus::unsupported, why_unavailable);
+          } else if ((why_not = impl.unsupported(p))) {
+            set_status(row, RowStatus::unsupported, *why_not);
+          } else if (mode != BenchMode::fwd && !info.support.backward) {
+            set_status(row, RowStatus::unsupported, "no backward pass");
+          } else if (stopped.count(mode)) {
+            set_status(row, RowStatus::timeout, stopped[mode]);
+          } else {
+            if (!inputs && inputs_status == RowStatus::ok) {
+              try {
+                Workspace ws(*backend, tracker);
+                inputs.emplace(make_inputs(p, ws, info.device, config.seed + static_cast<uint64_t>(n),
+                                           any_backward_mode && info.support.backward));
+              } catch (const OutOfMemoryError& e) {
+                inputs_status = RowStatus::oom;
+                inputs_failure = std::string("inputs: ") + e.what();
+              } catch (const std::exception& e) {
+                inputs_status = RowStatus::error;
+                inputs_failure = std::string("inputs: ") + e.what();
+              }
+            }
+            if (!inputs) {
+              set_status(row, inputs_status, inputs_failure);
+            } else {
+              try {
+                run_row(impl, p, mode, *inputs, *backend, tracker, config.timing, device_ceilings, row);
+              } catch (const UnsupportedError& e) {
+                set_status(row, RowStatus::unsupported, e.what());
+              } catch (const OutOfMemoryError& e) {
+                set_status(row, RowStatus::oom, e.what());
+              } catch (const std::exception& e) {
+                set_status(row, RowStatus::error, e.what());
+              }
+              if (row.status == RowStatus::timeout)
+                stopped[mode] = "not run: n=" + std::to_string(n) + " already passed the row time limit (" +
+                                row.reason + "); larger n only take longer";
+            }
+          }
+          emit(std::move(row));
+        }
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace lasuite

@@ -1,0 +1,72 @@
+// The bench engine: a sweep of implementations x dtypes x sequence lengths x modes, each row timed
+// cold, with its work, physical floor and memory. Rows that cannot run say why; the sweep goes on.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/backend.h"
+#include "harness/metadata.h"
+#include "harness/problem.h"
+#include "harness/timing.h"
+
+namespace lasuite {
+
+enum class BenchMode { fwd, bwd, fwdbwd };
+const char* mode_name(BenchMode m);
+std::optional<BenchMode> parse_mode(const std::string& s);
+
+// The decay a sweep runs with (linear attention only; softmax rows ignore it).
+struct DecaySpec {
+  enum class Kind { none, alibi, constant } kind = Kind::alibi;
+  double slope = 0;  // for constant
+  std::string name() const;  // "alibi", "none", or the slope as typed back ("0.5")
+  std::vector<double> slopes(int64_t heads) const;
+};
+
+struct BenchConfig {
+  std::vector<std::string> impls;    // registry names
+  std::vector<DType> dtypes;
+  std::vector<int64_t> seqlens;      // run in ascending order
+  std::vector<BenchMode> modes;
+  int64_t batch = 1, heads = 32, dim_qk = 128, dim_v = 128;
+  DecaySpec decay;
+  TimingPolicy timing;
+  bool measure_ceilings = true;
+  uint64_t seed = 1;
+};
+
+enum class RowStatus { ok, unsupported, oom, timeout, error };
+const char* row_status_name(RowStatus s);
+
+struct BenchRow {
+  std::string impl, device, function;
+  int64_t batch = 0, heads = 0, seqlen = 0, dim_qk = 0, dim_v = 0;
+  std::string dtype, decay, mode;
+  RowStatus status = RowStatus::ok;
+  std::string reason;
+  // Valid when status == ok.
+  double median_ms = 0, min_ms = 0, max_ms = 0;
+  int repeats = 0;
+  double tokens_per_s = 0, flops = 0, flops_per_s = 0, min_bytes = 0;
+  std::optional<double> floor_ms, fraction_of_floor;  // absent without ceilings
+  int64_t peak_extra_bytes = 0, outputs_bytes = 0, driver_delta_bytes = 0;
+};
+
+struct BenchResult {
+  std::vector<BenchRow> rows;
+  std::vector<DeviceRecord> devices;  // every available device the sweep used
+};
+
+struct BenchObserver {
+  std::function<void(const std::string&)> note;                      // "measuring ceilings on cuda"
+  std::function<void(const BenchRow&, size_t index, size_t total)> row;  // after each row, 1-based
+};
+
+// Runs the sweep. Throws UsageError for unknown implementation names; everything else is a row.
+BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer = {});
+
+}  // namespace lasuite

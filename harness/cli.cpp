@@ -1,0 +1,120 @@
+// Parses argv with CLI11 into plain argument structs and dispatches; the only file that sees CLI11.
+#include "harness/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <ostream>
+#include <vector>
+
+#include "harness/errors.h"
+#include "harness/metadata.h"
+
+namespace lasuite {
+
+namespace {
+
+// Text options given with an empty value ("--seqlen ''") are errors, not "use the default".
+using TextOptions = std::vector<CLI::Option*>;
+
+void add_verify_options(CLI::App& cmd, VerifyArgs& a, TextOptions& text) {
+  text.push_back(cmd.add_option("--impl", a.impls, "Implementations, comma-separated (default: all registered)"));
+  text.push_back(cmd.add_option("--device", a.device, "cpu, cuda or all (default: all devices present here)"));
+  text.push_back(cmd.add_option("--dtype", a.dtypes,
+                                "Element types, comma-separated, of f64,f32,bf16,f16 (default: each "
+                                "implementation's supported ones)"));
+  cmd.add_option("--seed", a.seed, "Seed of the random inputs (printed)")->capture_default_str();
+  text.push_back(cmd.add_option("--long", a.long_seqlens,
+                                "Also verify long sequences, e.g. 16k,128k (a few heads compared)"));
+  cmd.add_option("--long-batch", a.long_batch, "Batch of the long cases")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--long-heads", a.long_heads, "Heads of the long cases")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd.add_option("--dim", a.dim, "Head dim d of the long cases")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd.add_option("--dim-v", a.dim_v, "Value dim e of the long cases (default: d)")->check(CLI::PositiveNumber);
+  cmd.add_option("--sample-heads", a.sample_heads, "(batch, head) pairs compared in the long cases")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  auto* with_state = cmd.add_flag_callback("--state", [&a] { a.state = 1; },
+                                           "Long cases only with an initial/final state (default: with and without)");
+  auto* no_state = cmd.add_flag_callback("--no-state", [&a] { a.state = 0; }, "Long cases only without a state");
+  with_state->excludes(no_state);
+  cmd.add_flag("--skip-defaults", a.skip_defaults, "Run only the long cases, not the default ones");
+  text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.verify/1)"));
+}
+
+void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
+  text.push_back(cmd.add_option("--impl", a.impls, "Implementations, comma-separated (default: all on the main device)"));
+  text.push_back(cmd.add_option("--device", a.device, "Main device, cpu or cuda (default: cuda when a GPU is present)"));
+  text.push_back(cmd.add_option("--seqlen", a.seqlens,
+                                "Sequence lengths: 1k..128k (powers of two), lists 1000,4096,16k "
+                                "(default: 1k..128k on a GPU, 1k..16k on the CPU)"));
+  cmd.add_option("--batch", a.batch, "Batch size (default: 1)")->check(CLI::PositiveNumber);
+  cmd.add_option("--heads", a.heads, "Heads (default: 32 on a GPU, 4 on the CPU)")->check(CLI::PositiveNumber);
+  cmd.add_option("--dim", a.dim, "Head dim d of Q and K (default: 128 on a GPU, 64 on the CPU)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--dim-v", a.dim_v, "Value dim e (default: d)")->check(CLI::PositiveNumber);
+  text.push_back(cmd.add_option("--dtype", a.dtypes,
+                                "Element types, comma-separated (default: bf16 on a GPU, f32 on the CPU)"));
+  text.push_back(cmd.add_option("--mode", a.modes, "fwd, bwd, fwdbwd, comma-separated")->capture_default_str());
+  text.push_back(
+      cmd.add_option("--decay", a.decay, "alibi, none, or one slope >= 0 for every head")->capture_default_str());
+  cmd.add_option("--warmup", a.warmup, "Warm-up runs before timing, >= 1 (default: 3 on a GPU, 1 on the CPU)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--repeats", a.repeats, "At least this many timed runs (default: 10 on a GPU, 5 on the CPU)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--min-time", a.min_time, "At least this many seconds of timed runs (default: 0.2)")
+      ->check(CLI::NonNegativeNumber);
+  cmd.add_option("--row-time-limit", a.row_time_limit,
+                 "Seconds one run may take; a slower row is a timeout and larger n are not run "
+                 "(default: 60 on a GPU, 10 on the CPU)")
+      ->check(CLI::PositiveNumber);
+  cmd.add_option("--seed", a.seed, "Seed of the random inputs")->capture_default_str();
+  cmd.add_flag("--no-ceilings", a.no_ceilings, "Do not measure copy bandwidth and GEMM rate (no floor column)");
+  text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.bench/1)"));
+  text.push_back(cmd.add_option("--csv", a.csv, "Write the results as CSV (metadata in # lines)"));
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  CLI::App app{"lasuite: verifies and races attention implementations for long sequences "
+               "(Lightning Attention-2 and its rivals)"};
+  app.name("lasuite");
+  app.require_subcommand(1);
+  app.set_version_flag("--version", lasuite_version());
+  CLI::App* list = app.add_subcommand("list", "Registered implementations and what each supports");
+  TextOptions text_options;
+  VerifyArgs verify_args;
+  CLI::App* verify = app.add_subcommand("verify", "Check implementations against the float64 reference");
+  add_verify_options(*verify, verify_args, text_options);
+  BenchArgs bench_args;
+  CLI::App* bench = app.add_subcommand("bench", "Time implementations over a sweep of sequence lengths");
+  add_bench_options(*bench, bench_args, text_options);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e, out, err);  // prints help, the version, or the error with a hint
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  CliContext ctx{out, err, join_command_line(argc, argv)};
+  try {
+    for (const CLI::Option* o : text_options)
+      if (o->count() > 0 && o->as<std::string>().empty()) throw UsageError(o->get_name() + " is empty");
+    if (*list) return run_list(ctx);
+    if (*verify) return run_verify(verify_args, ctx);
+    if (*bench) return run_bench_command(bench_args, ctx);
+  } catch (const UsageError& e) {
+    err << "lasuite: error: " << e.what() << std::endl;
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    err << "lasuite: failed: " << e.what() << std::endl;
+    return kExitFailed;
+  }
+  return kExitUsage;
+}
+
+}  // namespace lasuite

@@ -1,0 +1,53 @@
+// The `lasuite` command line: list, verify, bench. main() is a thin call of run_cli, so tests run the
+// real command in-process with their own argv and streams.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace lasuite {
+
+// Exit codes: 0 success; 1 a check failed or a row errored; 2 bad usage (unknown implementation,
+// bad dtype, malformed range, ...); 3 nothing could run (everything skipped or unsupported).
+enum ExitCode : int { kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitNothingRan = 3 };
+
+inline constexpr uint64_t kDefaultSeed = 20240107;  // the LA-2 paper's arXiv month, fixed and printed
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+struct CliContext {
+  std::ostream& out;  // results: tables, the summary line
+  std::ostream& err;  // progress, notes, errors
+  std::string command_line;
+};
+
+struct VerifyArgs {
+  std::string impls;   // comma list; empty = all registered
+  std::string device = "all";
+  std::string dtypes;  // comma list; empty = each implementation's own
+  uint64_t seed = kDefaultSeed;
+  std::string long_seqlens;  // empty = no long cases
+  int64_t long_batch = 1, long_heads = 32, dim = 128, dim_v = 0;  // dim_v 0 = dim
+  int sample_heads = 2;
+  int state = -1;  // long cases: -1 both, 0 without, 1 with an initial/final state
+  bool skip_defaults = false;
+  std::string json;
+};
+
+struct BenchArgs {
+  std::string impls, device, seqlens, dtypes;  // empty = chosen for the device
+  int64_t batch = 0, heads = 0, dim = 0, dim_v = 0;  // 0 = chosen for the device (dim_v: = dim)
+  std::string modes = "fwd,bwd,fwdbwd";
+  std::string decay = "alibi";
+  int warmup = -1, repeats = -1;            // -1 = chosen for the device
+  double min_time = -1, row_time_limit = -1;
+  uint64_t seed = kDefaultSeed;
+  bool no_ceilings = false;
+  std::string json, csv;
+};
+
+int run_list(const CliContext& ctx);
+int run_verify(const VerifyArgs& args, const CliContext& ctx);
+int run_bench_command(const BenchArgs& args, const CliContext& ctx);
+
+}  // namespace lasuite

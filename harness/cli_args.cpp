@@ -1,0 +1,122 @@
+#include "harness/cli_args.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+#include "harness/backend.h"
+#include "harness/errors.h"
+#include "harness/registry.h"
+
+namespace lasuite {
+
+namespace {
+std::string trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+}  // namespace
+
+std::vector<std::string> split_list(std::string_view text, const std::string& option) {
+  std::vector<std::string> out;
+  if (trim(text).empty()) throw UsageError(option + " is empty");
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string item = trim(text.substr(start, comma - start));
+    if (item.empty()) throw UsageError(option + " '" + std::string(text) + "' has an empty item");
+    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> parse_impls(std::string_view text) {
+  if (trim(text).empty()) return Registry::instance().names();
+  std::vector<std::string> names = split_list(text, "--impl");
+  for (const std::string& n : names) {
+    if (Registry::instance().contains(n)) continue;
+    std::string known;
+    for (const std::string& k : Registry::instance().names()) known += (known.empty() ? "" : ", ") + k;
+    throw UsageError("unknown implementation '" + n + "' (known: " + (known.empty() ? "none registered" : known) +
+                     "; see `lasuite list`)");
+  }
+  return names;
+}
+
+std::vector<DType> parse_dtypes(std::string_view text) {
+  std::vector<DType> out;
+  for (const std::string& s : split_list(text, "--dtype")) {
+    std::optional<DType> t = parse_dtype(s);
+    if (!t) throw UsageError("unknown dtype '" + s + "' (expected f64, f32, bf16 or f16)");
+    if (std::find(out.begin(), out.end(), *t) == out.end()) out.push_back(*t);
+  }
+  return out;
+}
+
+std::vector<BenchMode> parse_modes(std::string_view text) {
+  std::vector<BenchMode> out;
+  for (const std::string& s : split_list(text, "--mode")) {
+    std::optional<BenchMode> m = parse_mode(s);
+    if (!m) throw UsageError("unknown mode '" + s + "' (expected fwd, bwd or fwdbwd)");
+    if (std::find(out.begin(), out.end(), *m) == out.end()) out.push_back(*m);
+  }
+  return out;
+}
+
+DecaySpec parse_decay(std::string_view text) {
+  std::string s = trim(text);
+  DecaySpec d;
+  if (s == "alibi") return d;
+  if (s == "none" || s == "off") {
+    d.kind = DecaySpec::Kind::none;
+    return d;
+  }
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
+    throw UsageError("bad --decay '" + s + "' (expected alibi, none, or a slope >= 0 such as 0.5)");
+  d.kind = v == 0 ? DecaySpec::Kind::none : DecaySpec::Kind::constant;
+  d.slope = v;
+  return d;
+}
+
+std::optional<DeviceKind> parse_device(std::string_view text, bool allow_all) {
+  std::string s = trim(text);
+  if (s == "cpu") return DeviceKind::cpu;
+  if (s == "cuda" || s == "gpu") return DeviceKind::cuda;
+  if (allow_all && s == "all") return std::nullopt;
+  throw UsageError("unknown device '" + s + (allow_all ? "' (expected cpu, cuda or all)" : "' (expected cpu or cuda)"));
+}
+
+bool device_available(DeviceKind kind, std::string* why_not) {
+  Backend* b = backend_for(kind);
+  if (!b) {
+    if (why_not) *why_not = std::string("this build has no ") + device_name(kind) + " backend (built without CUDA)";
+    return false;
+  }
+  std::string why;
+  if (b->available(&why)) return true;
+  if (why_not) *why_not = why.empty() ? std::string(device_name(kind)) + " device not available" : why;
+  return false;
+}
+
+void check_output_path(const std::string& path, const std::string& option) {
+  if (path.empty()) throw UsageError(option + " needs a file name");
+  std::string dir = ".";
+  size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
+  struct stat st {};
+  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw UsageError(option + " " + path + ": folder " + dir + " does not exist");
+  if (access(dir.c_str(), W_OK) != 0) throw UsageError(option + " " + path + ": folder " + dir + " is not writable");
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw UsageError(option + " " + path + " is a folder");
+}
+
+}  // namespace lasuite

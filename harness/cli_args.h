@@ -1,0 +1,29 @@
+// Turning the CLI's strings into checked values; anything malformed is a UsageError that says what
+// was expected (the CLI maps it to exit code 2).
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/bench.h"
+#include "harness/dtype.h"
+#include "harness/tensor.h"
+
+namespace lasuite {
+
+// "a,b , c" -> {"a","b","c"}; an empty item is an error naming the option.
+std::vector<std::string> split_list(std::string_view text, const std::string& option);
+// Registry names, checked; empty text gives every registered implementation.
+std::vector<std::string> parse_impls(std::string_view text);
+std::vector<DType> parse_dtypes(std::string_view text);
+std::vector<BenchMode> parse_modes(std::string_view text);
+DecaySpec parse_decay(std::string_view text);
+// "cpu", "cuda"; "all" gives nullopt.
+std::optional<DeviceKind> parse_device(std::string_view text, bool allow_all);
+// Whether this build has the device and it is present; why_not says what is missing.
+bool device_available(DeviceKind kind, std::string* why_not);
+// Refuses, before any work, an output file whose folder does not exist.
+void check_output_path(const std::string& path, const std::string& option);
+
+}  // namespace lasuite

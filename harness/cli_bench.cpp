@@ -1,0 +1,164 @@
+// `lasuite bench`: picks defaults for the main device, runs the sweep with a progress line per row on
+// stderr, prints the markdown table, writes JSON/CSV and says how to plot them.
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+#include <ostream>
+
+#include "harness/cli.h"
+#include "harness/cli_args.h"
+#include "harness/errors.h"
+#include "harness/range.h"
+#include "harness/registry.h"
+#include "harness/report_csv.h"
+#include "harness/report_json.h"
+#include "harness/report_table.h"
+
+namespace lasuite {
+
+namespace {
+
+// What a bench run uses when the command line does not say: the paper's shape on a GPU; on the CPU
+// a shape and sweep that finish in minutes on two cores, with the quadratic ones cut by the row limit.
+struct DeviceDefaults {
+  int64_t batch, heads, dim;
+  DType dtype;
+  const char* seqlens;
+  int warmup, repeats;
+  double min_time_s, row_time_limit_s;
+};
+const DeviceDefaults kGpuDefaults{1, 32, 128, DType::bf16, "1k..128k", 3, 10, 0.2, 60};
+const DeviceDefaults kCpuDefaults{1, 4, 64, DType::f32, "1k..16k", 1, 5, 0.2, 10};
+
+std::vector<std::string> registered_on(DeviceKind kind) {
+  std::vector<std::string> out;
+  for (const std::string& name : Registry::instance().names())
+    if (Registry::instance().create(name)->info().device == kind) out.push_back(name);
+  return out;
+}
+
+DeviceKind main_device(const BenchArgs& a, const std::vector<std::string>& named) {
+  if (!a.device.empty()) return *parse_device(a.device, false);
+  const bool gpu = device_available(DeviceKind::cuda, nullptr);
+  if (named.empty()) return gpu && !registered_on(DeviceKind::cuda).empty() ? DeviceKind::cuda : DeviceKind::cpu;
+  for (const std::string& n : named)
+    if (Registry::instance().create(n)->info().device == DeviceKind::cuda && gpu) return DeviceKind::cuda;
+  return DeviceKind::cpu;
+}
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+// The plotting script beside the sources, relative when we run from the source tree.
+std::string plot_script() {
+  std::string src = source_dir();
+  char cwd[PATH_MAX];
+  if (src.empty()) return "plots/plot_bench.py";
+  char* real_src = realpath(src.c_str(), nullptr);
+  bool here = real_src && getcwd(cwd, sizeof cwd) && std::string(cwd) == real_src;
+  std::free(real_src);
+  return here ? "plots/plot_bench.py" : src + "/plots/plot_bench.py";
+}
+
+std::string progress_line(const BenchRow& r, size_t index, size_t total) {
+  std::string s = "[" + std::to_string(index) + "/" + std::to_string(total) + "] " + r.impl + " " + r.dtype +
+                  " n=" + std::to_string(r.seqlen) + " " + r.mode + " ... ";
+  if (r.status == RowStatus::ok)
+    return s + format_ms(r.median_ms) + " (" + format_number(r.tokens_per_s / 1e6) + " M tokens/s, " +
+           std::to_string(r.repeats) + " runs)";
+  return s + row_status_name(r.status) + ": " + r.reason;
+}
+
+}  // namespace
+
+int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
+  const std::vector<std::string> named = a.impls.empty() ? std::vector<std::string>{} : parse_impls(a.impls);
+  const DeviceKind device = main_device(a, named);
+  const DeviceDefaults& def = device == DeviceKind::cuda ? kGpuDefaults : kCpuDefaults;
+
+  BenchConfig c;
+  c.impls = named.empty() ? registered_on(device) : named;
+  if (c.impls.empty())
+    throw UsageError(std::string("no implementations registered for ") + device_name(device) +
+                     " in this build (see `lasuite list`)");
+  c.seqlens = parse_seqlens(a.seqlens.empty() ? def.seqlens : a.seqlens);
+  c.dtypes = a.dtypes.empty() ? std::vector<DType>{def.dtype} : parse_dtypes(a.dtypes);
+  c.modes = parse_modes(a.modes);
+  c.decay = parse_decay(a.decay);
+  c.batch = a.batch > 0 ? a.batch : def.batch;
+  c.heads = a.heads > 0 ? a.heads : def.heads;
+  c.dim_qk = a.dim > 0 ? a.dim : def.dim;
+  c.dim_v = a.dim_v > 0 ? a.dim_v : c.dim_qk;
+  c.timing.warmup = a.warmup > 0 ? a.warmup : def.warmup;
+  c.timing.min_repeats = a.repeats > 0 ? a.repeats : def.repeats;
+  c.timing.min_time_s = a.min_time >= 0 ? a.min_time : def.min_time_s;
+  c.timing.row_time_limit_s = a.row_time_limit > 0 ? a.row_time_limit : def.row_time_limit_s;
+  c.measure_ceilings = !a.no_ceilings;
+  c.seed = a.seed;
+  if (!a.json.empty()) check_output_path(a.json, "--json");
+  if (!a.csv.empty()) check_output_path(a.csv, "--csv");
+
+  std::string dtypes;
+  for (DType t : c.dtypes) dtypes += (dtypes.empty() ? "" : ",") + std::string(dtype_name(t));
+  std::string modes;
+  for (BenchMode m : c.modes) modes += (modes.empty() ? "" : ",") + std::string(mode_name(m));
+  std::string lengths;
+  for (int64_t n : c.seqlens) lengths += (lengths.empty() ? "" : ",") + std::to_string(n);
+  ctx.err << "bench: " << join(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
+          << c.dim_v << " " << dtypes << " decay " << c.decay.name() << " | n = " << lengths << " | " << modes
+          << " | warm-up " << c.timing.warmup << ", >= " << c.timing.min_repeats << " runs and >= "
+          << c.timing.min_time_s << " s, row time limit " << c.timing.row_time_limit_s << " s"
+          << " (unset options: defaults for " << device_name(device) << ")" << std::endl;
+
+  BenchObserver observer;
+  observer.note = [&](const std::string& s) { ctx.err << s << std::endl; };
+  observer.row = [&](const BenchRow& r, size_t i, size_t total) { ctx.err << progress_line(r, i, total) << std::endl; };
+  BenchResult result = run_bench(c, observer);
+
+  ctx.out << "\n" << bench_table(result.rows);
+
+  Metadata meta = collect_metadata(kBenchSchema, ctx.command_line);
+  meta.devices = result.devices;
+  order_devices(meta.devices);
+  TimingMeta timing;
+  for (const DeviceRecord& d : meta.devices)
+    timing.method += meta.devices.size() == 1 ? timer_method(d.kind)
+                                              : (timing.method.empty() ? "" : "; ") + std::string(device_name(d.kind)) +
+                                                    ": " + timer_method(d.kind);
+  timing.warmup = c.timing.warmup;
+  timing.min_repeats = c.timing.min_repeats;
+  timing.min_time_s = c.timing.min_time_s;
+  timing.l2_flush = true;
+  timing.row_time_limit_s = c.timing.row_time_limit_s;
+  meta.timing = timing;
+  if (!a.csv.empty()) {
+    write_text_file(a.csv, bench_csv(meta, result.rows));
+    ctx.out << "\nwrote " << a.csv << "\n";
+  }
+  if (!a.json.empty()) {
+    write_json_file(a.json, bench_json(meta, result.rows));
+    ctx.out << "\nwrote " << a.json << "\nplot with: python3 " << plot_script() << " " << a.json << "\n";
+  }
+  ctx.out.flush();
+
+  size_t errors = 0, unsupported = 0;
+  for (const BenchRow& r : result.rows) {
+    errors += r.status == RowStatus::error;
+    unsupported += r.status == RowStatus::unsupported;
+  }
+  if (errors) {
+    ctx.err << "lasuite bench: " << errors << " row(s) failed with an error (see the note column)" << std::endl;
+    return kExitFailed;
+  }
+  if (unsupported == result.rows.size()) {
+    ctx.err << "lasuite bench: nothing ran: every row is unsupported (see the note column)" << std::endl;
+    return kExitNothingRan;
+  }
+  return kExitOk;
+}
+
+}  // namespace lasuite

@@ -1,0 +1,60 @@
+// `lasuite list`: what is registered, what each computes and supports, and whether it can run here.
+#include <ostream>
+
+#include "harness/cli.h"
+#include "harness/cli_args.h"
+#include "harness/registry.h"
+#include "harness/report_table.h"
+
+namespace lasuite {
+
+namespace {
+
+std::string join_dtypes(const std::vector<DType>& v) {
+  std::string s;
+  for (DType t : v) s += (s.empty() ? "" : ",") + std::string(dtype_name(t));
+  return s.empty() ? "-" : s;
+}
+
+std::string join_dims(const std::vector<int64_t>& v) {
+  std::string s;
+  for (int64_t d : v) s += (s.empty() ? "" : ",") + std::to_string(d);
+  return s.empty() ? "any" : s;
+}
+
+std::string features(const Support& s) {
+  std::string f;
+  auto add = [&](bool on, const char* name) {
+    if (on) f += (f.empty() ? "" : " ") + std::string(name);
+  };
+  add(s.decay, "decay");
+  add(s.scale, "scale");
+  add(s.state, "state");
+  add(s.backward, "backward");
+  return f.empty() ? "-" : f;
+}
+
+}  // namespace
+
+int run_list(const CliContext& ctx) {
+  std::vector<std::string> names = Registry::instance().names();
+  if (names.empty()) {
+    ctx.out << "no implementations are registered in this build\n";
+    return kExitOk;
+  }
+  MarkdownTable t({"name", "device", "function", "dtypes", "d", "e", "features", "available here", "what it is"});
+  for (const std::string& name : names) {
+    std::unique_ptr<Implementation> impl = Registry::instance().create(name);
+    const ImplInfo& info = impl->info();
+    std::string why;
+    std::string available = device_available(info.device, &why) ? "yes" : "no: " + why;
+    std::string e = join_dims(info.support.dims_v);
+    if (!info.support.distinct_v_dim) e = "= d";
+    t.add_row({info.name, device_name(info.device), function_name(info.function), join_dtypes(info.support.dtypes),
+               join_dims(info.support.dims_qk), e, features(info.support), available, info.description});
+  }
+  ctx.out << t.str();
+  return kExitOk;
+}
+
+}  // namespace lasuite

@@ -1,0 +1,190 @@
+// `lasuite verify`: every chosen implementation over the default cases (and long ones on request),
+// one printed row per tensor check, JSON on request, a summary line, exit 1 on any failure.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ostream>
+
+#include "harness/cli.h"
+#include "harness/cli_args.h"
+#include "harness/errors.h"
+#include "harness/range.h"
+#include "harness/registry.h"
+#include "harness/report_json.h"
+#include "harness/report_table.h"
+#include "harness/verify.h"
+
+namespace lasuite {
+
+namespace {
+
+// The order dtypes are verified in when an implementation supports several.
+const DType kDtypeOrder[] = {DType::f32, DType::f64, DType::bf16, DType::f16};
+
+const std::vector<int> kWidths = {16, 28, 5, 6, 10, 10, 8, 4};
+
+std::string sci(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2e", v);
+  return buf;
+}
+
+struct Tally {
+  int passed = 0, failed = 0, skipped = 0;
+};
+
+// Prints a case's rows and counts them: one per check, then SKIP / ERROR / an unexplained FAIL.
+void print_case(std::ostream& out, const CaseResult& r, const std::string& dtype, Tally& tally) {
+  const std::string& label = r.vcase.label;
+  if (r.status == CaseStatus::skipped) {
+    out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "SKIP: " + r.reason}, kWidths) << "\n";
+    ++tally.skipped;
+    return;
+  }
+  bool some_check_failed = false;
+  for (const TensorCheck& c : r.checks) {
+    out << fixed_width_row({r.impl, label, dtype, c.tensor, sci(c.rel_frobenius), sci(c.max_abs), sci(c.tolerance),
+                            c.pass ? "PASS" : "FAIL"},
+                           kWidths)
+        << "\n";
+    if (c.pass) ++tally.passed;
+    else ++tally.failed, some_check_failed = true;
+  }
+  if (r.status == CaseStatus::error) {
+    out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "ERROR: " + r.reason}, kWidths) << "\n";
+    ++tally.failed;
+  } else if (r.status == CaseStatus::fail && !some_check_failed) {
+    out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "FAIL: " + r.reason}, kWidths) << "\n";
+    ++tally.failed;
+  } else if (r.status == CaseStatus::pass && r.checks.empty()) {
+    // A pass without a single check would count nothing; say so rather than hide it.
+    out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "FAIL: passed without any check"}, kWidths)
+        << "\n";
+    ++tally.failed;
+  }
+}
+
+// A row standing for every case of an (implementation, dtype) that cannot run at all.
+CaseResult skipped_everything(const std::string& impl, DType dtype, const std::string& why, uint64_t seed) {
+  CaseResult r;
+  r.impl = impl;
+  r.vcase.label = "*";
+  r.vcase.problem.dtype = dtype;
+  r.seed = seed;
+  r.status = CaseStatus::skipped;
+  r.reason = why;
+  return r;
+}
+
+std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::vector<int64_t>& long_lengths) {
+  std::vector<VerifyCase> cases;
+  if (!a.skip_defaults) cases = default_cases(dtype);
+  const int64_t dim_v = a.dim_v > 0 ? a.dim_v : a.dim;
+  for (int64_t n : long_lengths)
+    for (bool decay : {true, false})
+      for (bool state : {false, true}) {
+        if (a.state >= 0 && state != (a.state == 1)) continue;
+        cases.push_back(long_case(n, a.long_batch, a.long_heads, a.dim, dim_v, dtype, decay, state, a.sample_heads));
+      }
+  return cases;
+}
+
+}  // namespace
+
+int run_verify(const VerifyArgs& a, const CliContext& ctx) {
+  const bool impls_named = !a.impls.empty();
+  const std::vector<std::string> names = parse_impls(a.impls);
+  const std::optional<DeviceKind> device = parse_device(a.device, true);
+  const bool device_named = device.has_value();
+  const std::vector<DType> dtypes_asked = a.dtypes.empty() ? std::vector<DType>{} : parse_dtypes(a.dtypes);
+  const std::vector<int64_t> long_lengths = a.long_seqlens.empty() ? std::vector<int64_t>{} : parse_seqlens(a.long_seqlens);
+  if (a.skip_defaults && long_lengths.empty()) throw UsageError("--skip-defaults needs --long (nothing left to run)");
+  if (device_named && *device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
+    throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
+  if (!a.json.empty()) check_output_path(a.json, "--json");
+  if (names.empty()) throw UsageError("no implementations are registered in this build");
+
+  ctx.out << "seed: " << a.seed << "\n";
+  ctx.out << fixed_width_row({"impl", "case", "dtype", "tensor", "rel_frob", "max_abs", "tol", "result"}, kWidths)
+          << "\n";
+  ctx.out << fixed_width_row({"---", "---", "---", "---", "---", "---", "---", "---"}, kWidths) << "\n";
+
+  Tally tally;
+  std::vector<CaseResult> results;
+  std::vector<DeviceRecord> devices_used;
+  for (const std::string& name : names) {
+    std::unique_ptr<Implementation> impl = Registry::instance().create(name);
+    const ImplInfo& info = impl->info();
+    if (device_named && info.device != *device) {
+      if (impls_named) ctx.err << "note: not verifying " << name << ": it runs on " << device_name(info.device) << "\n";
+      continue;
+    }
+    std::string why_not;
+    const bool available = device_available(info.device, &why_not);
+    if (!available && !impls_named && !device_named) {
+      ctx.err << "note: not verifying " << name << " (" << device_name(info.device) << "): " << why_not << "\n";
+      continue;
+    }
+    if (available && std::none_of(devices_used.begin(), devices_used.end(),
+                                  [&](const DeviceRecord& d) { return d.kind == info.device; }))
+      devices_used.push_back(DeviceRecord{info.device, backend_for(info.device)->info(), std::nullopt});
+
+    std::vector<DType> dtypes = dtypes_asked;
+    if (dtypes.empty())
+      for (DType t : kDtypeOrder)
+        if (std::count(info.support.dtypes.begin(), info.support.dtypes.end(), t)) dtypes.push_back(t);
+
+    for (DType dtype : dtypes) {
+      const std::string dname = dtype_name(dtype);
+      auto record = [&](CaseResult r) {
+        print_case(ctx.out, r, dname, tally);
+        ctx.out.flush();
+        results.push_back(std::move(r));
+      };
+      if (!available) {
+        record(skipped_everything(name, dtype, why_not, a.seed));
+        continue;
+      }
+      if (!std::count(info.support.dtypes.begin(), info.support.dtypes.end(), dtype)) {
+        record(skipped_everything(name, dtype, std::string("dtype ") + dname + " not supported", a.seed));
+        continue;
+      }
+      for (const VerifyCase& c : cases_for(a, dtype, long_lengths)) {
+        CaseResult r;
+        auto t0 = std::chrono::steady_clock::now();
+        try {
+          r = verify_case(*impl, c, a.seed);
+        } catch (const std::exception& e) {
+          // verify_case reports errors itself; this is the net under it.
+          r.vcase = c;
+          r.seed = a.seed;
+          r.status = CaseStatus::error;
+          r.reason = e.what();
+          r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+        r.impl = name;
+        record(std::move(r));
+      }
+    }
+  }
+
+  if (!a.json.empty()) {
+    Metadata meta = collect_metadata(kVerifySchema, ctx.command_line);
+    order_devices(devices_used);
+    meta.devices = devices_used;
+    meta.seed = a.seed;
+    write_json_file(a.json, verify_json(meta, results));
+    ctx.err << "wrote " << a.json << "\n";
+  }
+  ctx.out << "verify: " << tally.passed << " passed, " << tally.failed << " failed, " << tally.skipped << " skipped"
+          << std::endl;
+  if (tally.failed > 0) return kExitFailed;
+  if (tally.passed == 0) {
+    ctx.err << "lasuite verify: nothing was verified (every case was skipped; see the reasons above)" << std::endl;
+    return kExitNothingRan;
+  }
+  return kExitOk;
+}
+
+}  // namespace lasuite

@@ -1,0 +1,63 @@
+// How a result file was made: command, source commit, date, host, version, schema, devices and their
+// ceilings, timing method. Every file lasuite writes carries it (results/SCHEMA.md).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/backend.h"
+
+namespace lasuite {
+
+struct DeviceRecord {
+  DeviceKind kind = DeviceKind::cpu;
+  DeviceInfo info;
+  std::optional<Ceilings> ceilings;  // measured by bench (unless --no-ceilings); absent in verify
+};
+
+struct TimingMeta {
+  std::string method;  // "cuda events", "steady_clock wall time"
+  int warmup = 0;
+  int min_repeats = 0;
+  double min_time_s = 0;
+  bool l2_flush = true;
+  double row_time_limit_s = 0;
+};
+
+struct Metadata {
+  std::string schema;       // "lasuite.bench/1", "lasuite.verify/1"
+  std::string command;      // argv joined, as typed
+  std::string git_commit;   // "unknown" where neither git nor the configure-time value has it
+  bool git_dirty = false;   // tracked files differ from the commit
+  std::string date;         // UTC, ISO 8601
+  std::string host;
+  std::string lasuite_version;
+  std::vector<DeviceRecord> devices;  // every device the run used; the first is the main one
+  std::optional<TimingMeta> timing;   // bench
+  std::optional<uint64_t> seed;       // verify
+};
+
+// Fills command, git, date, host and version; the caller adds devices, timing or seed.
+Metadata collect_metadata(const std::string& schema, const std::string& command);
+
+// argv joined with spaces, arguments with spaces or shell characters single-quoted.
+std::string join_command_line(int argc, const char* const* argv);
+std::string utc_now_iso8601();
+std::string host_name();
+std::string lasuite_version();
+// The source tree this binary was built from ("" where unknown).
+std::string source_dir();
+
+struct GitState {
+  std::string commit = "unknown";
+  bool dirty = false;
+};
+// Asks git about the source tree this binary was built from, at run time; falls back to the
+// commit seen when CMake configured the build.
+GitState source_git_state();
+
+// Puts the CUDA device first when there is one, so "the device" of a mixed run is the GPU.
+void order_devices(std::vector<DeviceRecord>& devices);
+
+}  // namespace lasuite

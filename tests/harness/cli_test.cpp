@@ -1,0 +1,212 @@
+// The real `lasuite` command, in-process with its own argv and streams: exit codes and messages for
+// bad input, rows that cannot run, and the files it writes.
+#include "harness/cli.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/harness/fake_implementation.h"
+
+namespace lasuite {
+namespace {
+
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+
+CliRun lasuite(std::vector<std::string> args) {
+  testing::register_fakes();
+  args.insert(args.begin(), "lasuite");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  int code = run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+  return {code, out.str(), err.str()};
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+std::string last_line(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  size_t nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "lasuite_cli_" + std::to_string(getpid()) + "_" + name;
+}
+
+// Small, fast bench arguments on the test double.
+std::vector<std::string> quick_bench(std::vector<std::string> extra) {
+  std::vector<std::string> a = {"bench", "--impl", testing::kFake, "--seqlen", "32,64", "--batch", "1", "--heads",
+                                "2", "--dim", "8", "--warmup", "1", "--repeats", "2", "--min-time", "0",
+                                "--no-ceilings"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
+TEST(Cli, UnknownImplementationIsAUsageError) {
+  CliRun r = lasuite({"bench", "--impl", "no_such_impl", "--seqlen", "1k"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown implementation 'no_such_impl'")) << r.err;
+  EXPECT_TRUE(contains(r.err, testing::kFake)) << "the message names the known ones: " << r.err;
+  CliRun v = lasuite({"verify", "--impl", "no_such_impl"});
+  EXPECT_EQ(v.code, 2);
+  EXPECT_TRUE(contains(v.err, "unknown implementation")) << v.err;
+}
+
+TEST(Cli, BadDtypeIsAUsageError) {
+  CliRun r = lasuite(quick_bench({"--dtype", "f8"}));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown dtype 'f8'")) << r.err;
+  CliRun v = lasuite({"verify", "--impl", testing::kFake, "--dtype", "bf16,int4"});
+  EXPECT_EQ(v.code, 2);
+  EXPECT_TRUE(contains(v.err, "unknown dtype 'int4'")) << v.err;
+}
+
+TEST(Cli, MalformedRangeIsAUsageError) {
+  for (const char* bad : {"1k..3k", "4k..1k", "..", "zero", "0", "1k,,2k"}) {
+    CliRun r = lasuite({"bench", "--impl", testing::kFake, "--seqlen", bad});
+    EXPECT_EQ(r.code, 2) << bad;
+    EXPECT_TRUE(contains(r.err, "bad sequence lengths")) << bad << ": " << r.err;
+  }
+  CliRun v = lasuite({"verify", "--impl", testing::kFake, "--long", "16k..3k"});
+  EXPECT_EQ(v.code, 2);
+  CliRun empty = lasuite({"bench", "--impl", testing::kFake, "--seqlen", ""});
+  EXPECT_EQ(empty.code, 2) << "an empty value is not the default";
+  EXPECT_TRUE(contains(empty.err, "--seqlen is empty")) << empty.err;
+}
+
+TEST(Cli, OtherBadArgumentsAreUsageErrors) {
+  EXPECT_EQ(lasuite({}).code, 2) << "a subcommand is required";
+  EXPECT_EQ(lasuite({"frobnicate"}).code, 2);
+  EXPECT_EQ(lasuite({"bench", "--no-such-option"}).code, 2);
+  EXPECT_EQ(lasuite(quick_bench({"--batch", "0"})).code, 2);
+  EXPECT_EQ(lasuite(quick_bench({"--heads", "many"})).code, 2);
+  CliRun mode = lasuite(quick_bench({"--mode", "sideways"}));
+  EXPECT_EQ(mode.code, 2);
+  EXPECT_TRUE(contains(mode.err, "unknown mode 'sideways'")) << mode.err;
+  CliRun decay = lasuite(quick_bench({"--decay", "-1"}));
+  EXPECT_EQ(decay.code, 2);
+  CliRun device = lasuite({"verify", "--device", "tpu"});
+  EXPECT_EQ(device.code, 2);
+  EXPECT_TRUE(contains(device.err, "unknown device 'tpu'")) << device.err;
+  CliRun json = lasuite(quick_bench({"--json", "/nonexistent-folder/out.json"}));
+  EXPECT_EQ(json.code, 2);
+  EXPECT_TRUE(contains(json.err, "does not exist")) << json.err;
+  EXPECT_EQ(lasuite({"--help"}).code, 0);
+  EXPECT_EQ(lasuite({"bench", "--help"}).code, 0);
+}
+
+TEST(Cli, UnsupportedHeadDimIsARowThatSaysSoAndNothingRan) {
+  CliRun r = lasuite({"bench", "--impl", testing::kFake, "--seqlen", "64", "--dim", "64", "--no-ceilings"});
+  EXPECT_EQ(r.code, 3) << "nothing could run";
+  EXPECT_TRUE(contains(r.out, "unsupported")) << r.out;
+  EXPECT_TRUE(contains(r.out, "head dim d=64 not supported (supports 8)")) << r.out;
+  EXPECT_TRUE(contains(r.err, "nothing ran")) << r.err;
+
+  CliRun v = lasuite({"verify", "--impl", testing::kFake});
+  EXPECT_EQ(v.code, 3) << "every default case has d >= 32, so every one is skipped";
+  EXPECT_TRUE(contains(v.out, "SKIP: head dim d=")) << v.out;
+  EXPECT_TRUE(contains(v.out, "seed: ")) << "the seed is printed";
+  EXPECT_TRUE(contains(last_line(v.out), "verify: 0 passed, 0 failed, ")) << last_line(v.out);
+
+  CliRun d = lasuite({"verify", "--impl", testing::kFake, "--dtype", "bf16"});
+  EXPECT_EQ(d.code, 3);
+  EXPECT_TRUE(contains(d.out, "SKIP: dtype bf16 not supported")) << d.out;
+  EXPECT_EQ(last_line(d.out), "verify: 0 passed, 0 failed, 1 skipped");
+}
+
+TEST(Cli, VerifyPassesWritesJsonAndEndsWithTheSummary) {
+  const std::string path = temp_path("verify.json");
+  CliRun r = lasuite({"verify", "--impl", testing::kFake, "--long", "64", "--long-heads", "2", "--dim", "8",
+                   "--skip-defaults", "--no-state", "--seed", "5", "--json", path});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "seed: 5"));
+  EXPECT_TRUE(contains(r.out, "PASS"));
+  EXPECT_FALSE(contains(r.out, "FAIL"));
+  // Two long cases (decay on and off), four tensors each.
+  EXPECT_EQ(last_line(r.out), "verify: 8 passed, 0 failed, 0 skipped");
+  std::ifstream f(path);
+  ASSERT_TRUE(f.good()) << path;
+  nlohmann::json j = nlohmann::json::parse(f);
+  std::remove(path.c_str());
+  EXPECT_EQ(j["schema"], "lasuite.verify/1");
+  EXPECT_EQ(j["meta"]["seed"], 5);
+  EXPECT_TRUE(contains(j["meta"]["command"].get<std::string>(), "verify --impl test_fake_d8"));
+  EXPECT_EQ(j["meta"]["device"]["kind"], "cpu");
+  EXPECT_FALSE(j["meta"]["git_commit"].get<std::string>().empty());
+  ASSERT_EQ(j["rows"].size(), 2u);
+  EXPECT_EQ(j["rows"][0]["status"], "pass");
+  EXPECT_EQ(j["rows"][0]["checks"].size(), 4u);
+}
+
+TEST(Cli, VerifyFailureOrErrorExitsOne) {
+  // The failing double throws at n == 96: an ERROR row, counted as failed.
+  CliRun r = lasuite({"verify", "--impl", testing::kFakeFailing, "--long", "96", "--long-heads", "1", "--dim", "8",
+                   "--skip-defaults", "--no-state"});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "ERROR")) << r.out;
+  EXPECT_TRUE(contains(r.out, "fails at n == 96")) << r.out;
+  EXPECT_EQ(last_line(r.out), "verify: 0 passed, 2 failed, 0 skipped");
+}
+
+TEST(Cli, BenchWritesJsonAndCsvAndSaysHowToPlot) {
+  const std::string json_path = temp_path("bench.json"), csv_path = temp_path("bench.csv");
+  CliRun r = lasuite(quick_bench({"--mode", "fwd,fwdbwd", "--decay", "0.5", "--json", json_path, "--csv", csv_path}));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "[1/4] test_fake_d8 f32 n=32 fwd ... ")) << r.err;
+  EXPECT_TRUE(contains(r.out, "| impl")) << "a markdown table on stdout";
+  EXPECT_TRUE(contains(r.out, "plot with: python3 ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "plots/plot_bench.py " + json_path)) << r.out;
+  std::ifstream f(json_path);
+  ASSERT_TRUE(f.good());
+  nlohmann::json j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["schema"], "lasuite.bench/1");
+  EXPECT_TRUE(contains(j["meta"]["command"].get<std::string>(), "--decay 0.5"));
+  EXPECT_EQ(j["meta"]["timing"]["min_repeats"], 2);
+  EXPECT_TRUE(j["meta"]["ceilings"].is_null()) << "--no-ceilings";
+  ASSERT_EQ(j["rows"].size(), 4u);
+  for (auto& row : j["rows"]) {
+    EXPECT_EQ(row["status"], "ok");
+    EXPECT_EQ(row["decay"], "0.5");
+    EXPECT_GT(row["tokens_per_s"].get<double>(), 0);
+  }
+  std::ifstream c(csv_path);
+  std::string first;
+  std::getline(c, first);
+  EXPECT_EQ(first, "# schema: lasuite.bench/1");
+  std::remove(json_path.c_str());
+  std::remove(csv_path.c_str());
+}
+
+TEST(Cli, BenchErrorRowsExitOneButTheSweepFinishes) {
+  CliRun r = lasuite({"bench", "--impl", testing::kFakeFailing, "--seqlen", "64,96,128", "--dim", "8", "--mode", "fwd",
+                   "--repeats", "1", "--min-time", "0", "--no-ceilings"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.out, "| error")) << r.out;
+  EXPECT_TRUE(contains(r.out, "| oom")) << r.out;
+  EXPECT_TRUE(contains(r.err, "[3/3]")) << r.err;
+}
+
+TEST(Cli, ListShowsImplementationsAndWhereTheyRun) {
+  CliRun r = lasuite({"list"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_TRUE(contains(r.out, "| " + std::string(testing::kFake))) << r.out;
+  EXPECT_TRUE(contains(r.out, "decay backward")) << r.out;
+  EXPECT_TRUE(contains(r.out, "| yes")) << r.out;
+}
+
+}  // namespace
+}  // namespace lasuite
