@@ -42,6 +42,19 @@ class Style:
         return self.by_label[label]
 
 
+class _PlainLogFormatter(ticker.LogFormatterSciNotation):
+    """Labels the ticks matplotlib would label on a log axis, as plain numbers (40, 0.25), not 4x10^1."""
+
+    def __call__(self, x, pos=None):
+        return f"{x:g}" if super().__call__(x, pos) else ""
+
+
+def _log_y_axis(ax):
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(_PlainLogFormatter())
+    ax.yaxis.set_minor_formatter(_PlainLogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.6)))
+
+
 def _log2_x_axis(ax, seqlens):
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_locator(ticker.FixedLocator(seqlens))
@@ -147,7 +160,7 @@ def mode_figure(dataset, shape, mode, base):
     for ax, ylabel, value in ((ax_t, "time per call (ms, median)", lambda r: r["median_ms"]),
                               (ax_r, "throughput (M tokens/s)", lambda r: tokens_per_s(r) / 1e6)):
         _log2_x_axis(ax, seqlens)
-        ax.set_yscale("log")
+        _log_y_axis(ax)
         ax.set_ylabel(ylabel)
         _mark_stops(ax, _plot_series(ax, series, style, value))
     ax_t.set_title("time", fontsize=10)
@@ -169,7 +182,7 @@ def memory_figure(dataset, shape, base):
         labels += [lb for lb in series if lb not in labels]
         seqlens = sorted({r["seqlen"] for rows in series.values() for r in rows})
         _log2_x_axis(ax, seqlens)
-        ax.set_yscale("log")
+        _log_y_axis(ax)
         _mark_stops(ax, _plot_series(ax, series, style,
                                      lambda r: None if memory_bytes(r) is None else memory_bytes(r) / GIB))
         ax.set_ylabel("peak extra + outputs (GiB)")

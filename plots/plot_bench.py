@@ -10,7 +10,8 @@ Figures (PNG and SVG, in --out-dir): <prefix>_fwd, <prefix>_bwd, <prefix>_fwdbwd
 against n, log-log) and <prefix>_memory (peak extra + outputs against n), for the modes present.
 Files with several shapes get one set per shape, <prefix>_b1_h32_d128_bf16_fwd.png and so on.
 Exit codes: 0 done, 2 bad arguments or a file that cannot be read or is not lasuite.bench/1,
-3 matplotlib missing (figures asked for).
+3 matplotlib missing (figures asked for). Where the python3 running this has no matplotlib but
+Debian's /usr/bin/python3 has, the script runs itself again with that one.
 """
 
 import argparse
@@ -42,6 +43,26 @@ def build_parser():
     return p
 
 
+SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def reexec_with_system_python(argv):
+    """Where this interpreter has no matplotlib but Debian's python3 does (python3-matplotlib, while
+    `python3` on PATH is another install), run this script again with that one, once."""
+    if os.environ.get("LASUITE_PLOT_REEXEC") or not os.path.exists(SYSTEM_PYTHON):
+        return
+    if os.path.realpath(sys.executable) == os.path.realpath(SYSTEM_PYTHON):
+        return
+    import subprocess
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import matplotlib"], capture_output=True)
+    if probe.returncode != 0:
+        return
+    print(f"note: matplotlib is not importable by {sys.executable}; running with {SYSTEM_PYTHON}", file=sys.stderr)
+    sys.stdout.flush()
+    os.environ["LASUITE_PLOT_REEXEC"] = "1"
+    os.execv(SYSTEM_PYTHON, [SYSTEM_PYTHON, os.path.abspath(__file__), *argv])
+
+
 def matplotlib_missing_message(err):
     hint = ""
     system = "/usr/bin/python3"
@@ -53,7 +74,13 @@ def matplotlib_missing_message(err):
 
 def main(argv=None):
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
+    if not args.no_figures:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            reexec_with_system_python(argv)
     try:
         table_seqlens = parse_seqlens(args.table_seqlen)
     except UsageError as e:

@@ -223,6 +223,7 @@ def main(argv=None):
             log(f"  copy {c['copy_bytes_per_s'] / 1e9:.0f} GB/s, GEMM {c['gemm_flops_per_s'] / 1e12:.0f} TFLOP/s")
         except Exception as e:  # noqa: BLE001 - a missing ceiling leaves floor_ms out, the sweep goes on
             log(f"  ceilings failed: {first_line(e)}")
+    meta["devices"] = [dict(meta["device"], ceilings=meta["ceilings"])]  # as lasuite lists every device
     save()
 
     loaded = []
