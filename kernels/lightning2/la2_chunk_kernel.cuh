@@ -223,8 +223,9 @@ __global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) 
       }
     }
 
-    // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j
-    {
+    // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j (not needed after the
+    // segment's last chunk unless the end state is wanted)
+    if (a.fin || c + 1 < c_end) {
       const float dec = pw[L - shift];
 #pragma unroll
       for (int mt = 0; mt < MT_S; ++mt)

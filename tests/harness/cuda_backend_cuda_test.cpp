@@ -1,0 +1,133 @@
+// The CUDA backend: availability without crashing, tracked allocation, copies and fills, out-of-memory
+// as an exception, event timing, device description and ceilings. Skipped, with the reason, where no
+// GPU is usable (CI).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <random>
+#include <vector>
+
+#include "harness/backend.h"
+#include "harness/errors.h"
+#include "harness/memory.h"
+
+namespace lasuite {
+namespace {
+
+Backend* cuda_or_null(std::string* why) {
+  Backend* b = backend_for(DeviceKind::cuda);
+  if (!b) {
+    *why = "this build has no CUDA backend";
+    return nullptr;
+  }
+  return b->available(why) ? b : nullptr;
+}
+
+#define REQUIRE_GPU(backend)                                    \
+  std::string why_not_;                                         \
+  Backend* backend = cuda_or_null(&why_not_);                   \
+  if (!backend) GTEST_SKIP() << "no usable GPU: " << why_not_
+
+// Runs everywhere: asking must not crash, and a "no" comes with a reason.
+TEST(CudaBackend, SaysWhetherAGpuIsUsable) {
+  Backend* b = backend_for(DeviceKind::cuda);
+  ASSERT_NE(b, nullptr) << "a CUDA build registers the CUDA backend";
+  EXPECT_EQ(b->kind(), DeviceKind::cuda);
+  std::string why;
+  if (!b->available(&why)) EXPECT_FALSE(why.empty());
+}
+
+TEST(CudaBackend, AllocationsAreTracked) {
+  REQUIRE_GPU(gpu);
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  {
+    Buffer a = ws.allocate(3 << 20);
+    Buffer b = ws.allocate(1 << 20, MemoryCategory::outputs);
+    EXPECT_NE(a.data(), nullptr);
+    EXPECT_EQ(tracker.current(MemoryCategory::extra), size_t(3) << 20);
+    EXPECT_EQ(tracker.current(MemoryCategory::outputs), size_t(1) << 20);
+  }
+  EXPECT_EQ(tracker.current(MemoryCategory::extra), 0u);
+  EXPECT_EQ(tracker.peak(MemoryCategory::extra), size_t(3) << 20);
+  gpu->synchronize();
+}
+
+TEST(CudaBackend, CopyAndFillRoundTrip) {
+  REQUIRE_GPU(gpu);
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  const size_t bytes = (1 << 20) + 37;  // not a multiple of anything convenient
+  std::vector<uint8_t> host(bytes), back(bytes);
+  std::mt19937 rng(5);
+  for (auto& x : host) x = static_cast<uint8_t>(rng());
+  Buffer buf = ws.allocate(bytes);
+  gpu->copy_from_host(buf.data(), host.data(), bytes);
+  gpu->copy_to_host(back.data(), buf.data(), bytes);
+  EXPECT_EQ(std::memcmp(host.data(), back.data(), bytes), 0);
+  // Fill a middle range; the bytes around it keep their values.
+  gpu->fill_bytes(buf.as<uint8_t>() + 1000, 0xAB, 5000);
+  gpu->copy_to_host(back.data(), buf.data(), bytes);
+  for (size_t i = 0; i < bytes; ++i) {
+    const uint8_t want = (i >= 1000 && i < 6000) ? 0xAB : host[i];
+    ASSERT_EQ(back[i], want) << "byte " << i;
+  }
+}
+
+TEST(CudaBackend, OutOfMemoryIsAnExceptionAndLeavesTheDeviceUsable) {
+  REQUIRE_GPU(gpu);
+  EXPECT_THROW(gpu->raw_allocate(size_t(1) << 50), OutOfMemoryError);  // 1 PiB
+  try {
+    gpu->raw_allocate(size_t(1) << 50);
+  } catch (const OutOfMemoryError& e) {
+    EXPECT_NE(std::string(e.what()).find("1048576.00 GiB"), std::string::npos) << "names the size: " << e.what();
+  }
+  void* p = gpu->raw_allocate(1 << 20);  // the failed call left no sticky error behind
+  gpu->fill_bytes(p, 1, 1 << 20);
+  gpu->raw_free(p);
+  gpu->synchronize();
+}
+
+TEST(CudaBackend, TimerMeasuresDeviceWork) {
+  REQUIRE_GPU(gpu);
+  auto timer = gpu->make_timer();
+  gpu->flush_cache();  // the first call allocates its buffer
+  timer->start();
+  for (int i = 0; i < 5; ++i) gpu->flush_cache();
+  timer->stop();
+  const double ms = timer->elapsed_ms();
+  EXPECT_GT(ms, 0.0);
+  EXPECT_LT(ms, 1000.0);
+}
+
+TEST(CudaBackend, DescribesTheDevice) {
+  REQUIRE_GPU(gpu);
+  DeviceInfo d = gpu->info();
+  EXPECT_FALSE(d.name.empty());
+  EXPECT_GT(d.multiprocessors, 0);
+  EXPECT_FALSE(d.compute_capability.empty());
+  EXPECT_FALSE(d.driver_version.empty());
+  EXPECT_FALSE(d.runtime_version.empty());
+  EXPECT_GT(d.total_memory, gpu->free_memory() / 2);
+  std::cout << "device: " << d.name << ", " << d.multiprocessors << " SMs, cc " << d.compute_capability << ", SM "
+            << d.sm_clock_mhz << " MHz, memory " << d.memory_clock_mhz << " MHz, driver " << d.driver_version
+            << ", runtime " << d.runtime_version << ", " << format_bytes(d.total_memory) << "\n";
+}
+
+TEST(CudaBackend, MeasuresCeilings) {
+  REQUIRE_GPU(gpu);
+  Ceilings c = gpu->measure_ceilings();
+  // Loose sanity bounds (any GPU of the last decade), not a performance test.
+  EXPECT_GT(c.copy_bytes_per_s, 1e10);
+  EXPECT_GT(c.gemm_flops_per_s, 1e12);
+  EXPECT_FALSE(c.copy_method.empty());
+  EXPECT_FALSE(c.gemm_method.empty());
+  std::cout << "copy " << c.copy_bytes_per_s / 1e9 << " GB/s (" << c.copy_method << ")\ngemm "
+            << c.gemm_flops_per_s / 1e12 << " TFLOP/s (" << c.gemm_method << ")\n";
+}
+
+}  // namespace
+}  // namespace lasuite

@@ -1,0 +1,248 @@
+// la2 (CUDA) against the float64 reference, and its refusals. Every test here is skipped, with the
+// reason, where no GPU is usable (CI); none of them passes without running on a GPU.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdint>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "harness/backend.h"
+#include "harness/errors.h"
+#include "harness/memory.h"
+#include "harness/registry.h"
+#include "harness/verify.h"
+
+namespace lasuite {
+inline void PrintTo(const VerifyCase& c, std::ostream* os) { *os << c.label << " " << c.problem.describe(); }
+
+namespace {
+
+constexpr uint64_t kSeed = 314159;
+
+Backend* usable_gpu(std::string* why) {
+  Backend* b = backend_for(DeviceKind::cuda);
+  if (!b) {
+    *why = "this build has no CUDA backend";
+    return nullptr;
+  }
+  return b->available(why) ? b : nullptr;
+}
+
+#define REQUIRE_GPU(backend)                      \
+  std::string why_not_;                           \
+  Backend* backend = usable_gpu(&why_not_);       \
+  if (!backend) GTEST_SKIP() << "no usable GPU: " << why_not_
+
+std::string describe(const CaseResult& r) {
+  std::ostringstream os;
+  os << r.impl << " " << r.vcase.label << " " << r.vcase.problem.describe() << ": " << case_status_name(r.status)
+     << " " << r.reason;
+  for (const TensorCheck& c : r.checks)
+    os << "\n  " << c.tensor << " rel " << c.rel_frobenius << " (tol " << c.tolerance << ") max_abs " << c.max_abs
+       << (c.pass ? " ok" : " FAIL");
+  return os.str();
+}
+
+std::string case_name(const ::testing::TestParamInfo<VerifyCase>& info) {
+  std::string name = dtype_name(info.param.problem.dtype) + std::string("_") + info.param.label;
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
+// A supported case must pass every check it has; an unsupported one (d = 32) must be skipped with a reason.
+void check_case(const VerifyCase& c) {
+  REQUIRE_GPU(gpu);
+  auto impl = Registry::instance().create("la2");
+  const bool supported = !impl->unsupported(c.problem).has_value();
+  CaseResult r = verify_case(*impl, c, kSeed);
+  std::cout << describe(r) << "\n";
+  if (!supported) {
+    EXPECT_EQ(r.status, CaseStatus::skipped) << describe(r);
+    EXPECT_FALSE(r.reason.empty());
+    return;
+  }
+  EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
+  const size_t expected = 1 + (c.backward ? 3 : 0) + (c.problem.state_out ? 1 : 0) +
+                          (c.backward && c.problem.state_in ? 1 : 0);
+  EXPECT_GE(r.checks.size(), expected) << describe(r);
+}
+
+std::vector<VerifyCase> defaults() {
+  std::vector<VerifyCase> all;
+  for (DType t : {DType::bf16, DType::f16, DType::f32})
+    for (VerifyCase& c : default_cases(t)) all.push_back(std::move(c));
+  return all;
+}
+
+// Both ways of splitting the work (one block per head when batch x heads fills the GPU, several
+// segments per head otherwise), odd lengths, e != d both ways, states, and 16k tokens.
+std::vector<VerifyCase> extra_cases() {
+  std::vector<VerifyCase> c;
+  c.push_back(long_case(200, 2, 140, 64, 128, DType::bf16, true, true, 4));  // whole heads per block
+  c.push_back(long_case(1000, 1, 3, 128, 64, DType::f16, true, true, 0));   // segments, e < d
+  c.push_back(long_case(777, 1, 2, 64, 128, DType::f32, false, true, 0));   // segments, e > d, no decay
+  c.push_back(long_case(129, 3, 2, 128, 128, DType::f32, true, true, 0));
+  for (DType t : {DType::bf16, DType::f16, DType::f32}) {
+    c.push_back(long_case(16384, 1, 4, 128, 128, t, true, true, 2));
+    c.push_back(long_case(16384 + 17, 1, 2, 64, 64, t, false, true, 2));
+  }
+  return c;
+}
+
+// 128k tokens: outputs grow like sqrt(n) without decay. Slow on the CPU side (float64 reference).
+std::vector<VerifyCase> very_long_cases() {
+  std::vector<VerifyCase> c;
+  for (DType t : {DType::bf16, DType::f16, DType::f32})
+    for (bool decay : {false, true}) c.push_back(long_case(131072, 1, 2, 128, 128, t, decay, decay, 2));
+  return c;
+}
+
+class La2CudaDefaults : public ::testing::TestWithParam<VerifyCase> {};
+TEST_P(La2CudaDefaults, MatchesReference) { check_case(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Verify, La2CudaDefaults, ::testing::ValuesIn(defaults()), case_name);
+
+class La2CudaExtra : public ::testing::TestWithParam<VerifyCase> {};
+TEST_P(La2CudaExtra, MatchesReference) { check_case(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Verify, La2CudaExtra, ::testing::ValuesIn(extra_cases()), case_name);
+
+class La2CudaVeryLong : public ::testing::TestWithParam<VerifyCase> {};
+TEST_P(La2CudaVeryLong, MatchesReference) { check_case(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Verify, La2CudaVeryLong, ::testing::ValuesIn(very_long_cases()), case_name);
+
+// ---- refusals: checked before any launch, so the output keeps its poison ----
+
+struct Tensors {
+  Buffer q, k, v, o, slopes;
+  ForwardIO io;
+};
+
+TensorView device_view(const Buffer& b, DType t, std::array<int64_t, 4> dims) {
+  TensorView v;
+  v.data = b.data();
+  v.dtype = t;
+  v.device = DeviceKind::cuda;
+  v.dims = dims;
+  return v;
+}
+
+Tensors make_tensors(Backend& gpu, Workspace& ws, const Problem& p) {
+  Tensors t;
+  const size_t es = dtype_size(p.dtype);
+  const size_t qk = size_t(p.batch * p.heads * p.seqlen * p.dim_qk), vo = size_t(p.batch * p.heads * p.seqlen * p.dim_v);
+  t.q = ws.allocate(qk * es + 64, MemoryCategory::inputs);  // + 64: room to misalign a view
+  t.k = ws.allocate(qk * es, MemoryCategory::inputs);
+  t.v = ws.allocate(vo * es, MemoryCategory::inputs);
+  t.o = ws.allocate(vo * es, MemoryCategory::outputs);
+  t.slopes = ws.allocate(size_t(p.heads) * 4, MemoryCategory::inputs);
+  gpu.fill_bytes(t.q.data(), 0x3c, t.q.bytes());  // small non-zero values in any 16-bit type
+  gpu.fill_bytes(t.k.data(), 0x3b, t.k.bytes());
+  gpu.fill_bytes(t.v.data(), 0x3a, t.v.bytes());
+  gpu.fill_bytes(t.slopes.data(), 0x3c, t.slopes.bytes());
+  gpu.fill_bytes(t.o.data(), 0x7f, t.o.bytes());  // the poison
+  t.io.q = device_view(t.q, p.dtype, {p.batch, p.heads, p.seqlen, p.dim_qk});
+  t.io.k = device_view(t.k, p.dtype, {p.batch, p.heads, p.seqlen, p.dim_qk});
+  t.io.v = device_view(t.v, p.dtype, {p.batch, p.heads, p.seqlen, p.dim_v});
+  t.io.o = device_view(t.o, p.dtype, {p.batch, p.heads, p.seqlen, p.dim_v});
+  t.io.slopes = device_view(t.slopes, DType::f32, {1, 1, 1, p.heads});
+  return t;
+}
+
+bool output_untouched(Backend& gpu, const Tensors& t) {
+  std::vector<uint8_t> host(t.o.bytes());
+  gpu.synchronize();
+  gpu.copy_to_host(host.data(), t.o.data(), host.size());
+  for (uint8_t b : host)
+    if (b != 0x7f) return false;
+  return true;
+}
+
+Problem small_problem() {
+  Problem p;
+  p.batch = 1, p.heads = 2, p.seqlen = 100, p.dim_qk = 64, p.dim_v = 64;
+  p.dtype = DType::bf16;
+  p.slopes = alibi_slopes(2);
+  return p;
+}
+
+// Runs forward and expects an UnsupportedError whose message contains `what`, with nothing launched.
+void expect_refused(Backend& gpu, const Problem& p, Tensors& t, const std::string& what) {
+  auto impl = Registry::instance().create("la2");
+  MemoryTracker tracker;
+  Workspace ws(gpu, tracker);
+  try {
+    impl->forward(p, t.io, ws);
+    ADD_FAILURE() << "forward accepted it; expected a refusal mentioning '" << what << "'";
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(output_untouched(gpu, t)) << "the output was written: something was launched";
+}
+
+TEST(La2CudaRefuses, HeadDimWithoutKernel) {
+  REQUIRE_GPU(gpu);
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  Problem p = small_problem();
+  p.dim_qk = 96;
+  Tensors t = make_tensors(*gpu, ws, p);
+  auto impl = Registry::instance().create("la2");
+  ASSERT_TRUE(impl->unsupported(p).has_value());
+  expect_refused(*gpu, p, t, "d=96");
+}
+
+TEST(La2CudaRefuses, NegativeSlope) {
+  REQUIRE_GPU(gpu);
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  Problem p = small_problem();
+  p.slopes = {0.5, -0.25};
+  Tensors t = make_tensors(*gpu, ws, p);
+  expect_refused(*gpu, p, t, "slopes must be >= 0");
+}
+
+TEST(La2CudaRefuses, MisalignedPointer) {
+  REQUIRE_GPU(gpu);
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  Problem p = small_problem();
+  Tensors t = make_tensors(*gpu, ws, p);
+  t.io.q.data = t.q.as<uint8_t>() + 2;  // still element-aligned for bf16, not 16-byte aligned
+  expect_refused(*gpu, p, t, "q is not aligned");
+}
+
+TEST(La2CudaRefuses, WrongDtypeShapeOrDevice) {
+  REQUIRE_GPU(gpu);
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  Problem p = small_problem();
+  Tensors t = make_tensors(*gpu, ws, p);
+  t.io.k.dtype = DType::f16;
+  expect_refused(*gpu, p, t, "k is f16");
+  t.io.k.dtype = DType::bf16;
+  t.io.v.dims[2] = 99;
+  expect_refused(*gpu, p, t, "v has shape");
+  t.io.v.dims[2] = p.seqlen;
+  t.io.o.device = DeviceKind::cpu;
+  expect_refused(*gpu, p, t, "o is on the cpu");
+  t.io.o.device = DeviceKind::cuda;
+  Problem with_state = p;
+  with_state.state_out = true;  // no state_out tensor given
+  expect_refused(*gpu, with_state, t, "state_out is missing");
+}
+
+// The refusal does not need a GPU at all: unsupported() says why for a bad problem anywhere.
+TEST(La2CudaRefuses, UnsupportedExplainsWithoutAGpu) {
+  auto impl = Registry::instance().create("la2");
+  Problem p = small_problem();
+  p.dim_v = 96;
+  auto why = impl->unsupported(p);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_FALSE(why->empty());
+}
+
+}  // namespace
+}  // namespace lasuite
