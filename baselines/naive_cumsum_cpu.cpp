@@ -75,7 +75,8 @@ void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, T* prefix, 
       const int64_t t = r0 + i;
       MatMap<T> kv(prefix + t * de, d, e);
       ConstMatMap<T> previous(t == 0 ? s.state : prefix + (t - 1) * de, d, e);
-      kv.noalias() = lambda * previous + k.row(i).transpose() * v.row(i);
+      for (int64_t a = 0; a < d; ++a)  // row by row: the outer product never becomes a temporary
+        kv.row(a).noalias() = lambda * previous.row(a) + k(i, a) * v.row(i);
       o.row(i).noalias() = scale * (q.row(i) * kv);
     }
     host::store_rows(io.o, bh, r0, rows, s.out);
@@ -102,8 +103,9 @@ void backward_head(const Problem& p, const BackwardIO& io, int64_t bh, const T* 
     for (int64_t i = rows - 1; i >= 0; --i) {
       const int64_t t = r0 + i;
       MatMap<T> g(g_prefix + t * de, d, e);
-      if (t == n - 1) g.noalias() = (scale * q.row(i).transpose()) * dout.row(i) + after_last;
-      else g.noalias() = (scale * q.row(i).transpose()) * dout.row(i) + lambda * ConstMatMap<T>(g_prefix + (t + 1) * de, d, e);
+      ConstMatMap<T> later(t == n - 1 ? s.state : g_prefix + (t + 1) * de, d, e);
+      const T decay = t == n - 1 ? T(1) : lambda;  // dS_out enters G_{n-1} as it is
+      for (int64_t a = 0; a < d; ++a) g.row(a).noalias() = (scale * q(i, a)) * dout.row(i) + decay * later.row(a);
     }
   }
 
