@@ -49,11 +49,12 @@ struct BlockDecay {
   }
 };
 
-// One worker's scratch: the state, rows converted from 16-bit storage, block products, output rows.
+// One worker's scratch: the state (KV forward, G in the reverse sweep), rows converted from 16-bit
+// storage, the two L x L block products, one block of each output, and two L x max(d, e) temporaries.
 template <class T>
 struct Scratch {
   BlockDecay<T> decay;
-  T *state, *q, *k, *v, *dout, *scores, *scores2, *out1, *out2, *out3, *rows, *tmp;
+  T *state, *q, *k, *v, *dout, *scores, *scores2, *o_or_dq, *dk, *dv, *decayed, *inter;
 
   static Scratch carve(host::Bump& b, const Problem& p) {
     const int64_t d = p.dim_qk, e = p.dim_v, de = std::max(d, e);
@@ -66,11 +67,11 @@ struct Scratch {
     s.dout = b.take<T>(kBlock * e);
     s.scores = b.take<T>(kBlock * kBlock);
     s.scores2 = b.take<T>(kBlock * kBlock);
-    s.out1 = b.take<T>(kBlock * de);
-    s.out2 = b.take<T>(kBlock * de);
-    s.out3 = b.take<T>(kBlock * de);
-    s.rows = b.take<T>(kBlock * d);
-    s.tmp = b.take<T>(kBlock * de);
+    s.o_or_dq = b.take<T>(kBlock * de);
+    s.dk = b.take<T>(kBlock * d);
+    s.dv = b.take<T>(kBlock * e);
+    s.decayed = b.take<T>(kBlock * d);
+    s.inter = b.take<T>(kBlock * de);
     return s;
   }
 };
@@ -101,13 +102,13 @@ void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, const Scrat
     MatMap<T> scores(s.scores, L, L);
     scores.noalias() = q * k.transpose();
     scores = scores.cwiseProduct(s.decay.mask_block(L));
-    MatMap<T> o(s.out1, L, e), inter(s.tmp, L, e);
+    MatMap<T> o(s.o_or_dq, L, e), inter(s.inter, L, e);
     o.noalias() = scores * v;                                // intra: left product
     inter.noalias() = q * kv;                                // inter: right product with the state
     o.noalias() += s.decay.q_scales(L).asDiagonal() * inter;
-    host::store_rows(io.o, bh, r0, L, s.out1);
+    host::store_rows(io.o, bh, r0, L, s.o_or_dq);
 
-    update_state(kv, k, v, s.decay, L, s.rows);
+    update_state(kv, k, v, s.decay, L, s.decayed);
   }
   if (p.state_out) host::store_head(io.state_out, bh, s.state);
 }
@@ -130,13 +131,13 @@ void backward_dq_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const
     MatMap<T> dp(s.scores, L, L);
     dp.noalias() = dout * v.transpose();
     dp = dp.cwiseProduct(s.decay.mask_block(L));
-    MatMap<T> dq(s.out1, L, d), inter(s.tmp, L, d);
+    MatMap<T> dq(s.o_or_dq, L, d), inter(s.inter, L, d);
     dq.noalias() = dp * k;
     inter.noalias() = dout * kv.transpose();
     dq.noalias() += s.decay.q_scales(L).asDiagonal() * inter;
-    host::store_rows(io.dq, bh, r0, L, s.out1);
+    host::store_rows(io.dq, bh, r0, L, s.o_or_dq);
 
-    update_state(kv, k, v, s.decay, L, s.rows);
+    update_state(kv, k, v, s.decay, L, s.decayed);
   }
 }
 
@@ -168,19 +169,19 @@ void backward_dkdv_sweep(const Problem& p, const BackwardIO& io, int64_t bh, con
     pm.noalias() = q * k.transpose();
     pm = pm.cwiseProduct(s.decay.mask_block(L));
 
-    MatMap<T> dk(s.out2, L, d), dk_inter(s.tmp, L, d);
+    MatMap<T> dk(s.dk, L, d), dk_inter(s.inter, L, d);
     dk.noalias() = dp.transpose() * q;
     dk_inter.noalias() = v * g.transpose();
     dk.noalias() += k_scales.asDiagonal() * dk_inter;
-    host::store_rows(io.dk, bh, r0, L, s.out2);
+    host::store_rows(io.dk, bh, r0, L, s.dk);
 
-    MatMap<T> dv(s.out3, L, e), dv_inter(s.tmp, L, e);
+    MatMap<T> dv(s.dv, L, e), dv_inter(s.inter, L, e);
     dv.noalias() = pm.transpose() * dout;
     dv_inter.noalias() = k * g;
     dv.noalias() += k_scales.asDiagonal() * dv_inter;
-    host::store_rows(io.dv, bh, r0, L, s.out3);
+    host::store_rows(io.dv, bh, r0, L, s.dv);
 
-    MatMap<T> q_decayed(s.rows, L, d);
+    MatMap<T> q_decayed(s.decayed, L, d);
     q_decayed.noalias() = s.decay.q_scales(L).asDiagonal() * q;
     g *= s.decay.pow[L];
     g.noalias() += q_decayed.transpose() * dout;
