@@ -78,7 +78,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.no_figures:
         try:
-            import matplotlib  # noqa: F401
+            import matplotlib  # noqa: F401  (only whether it imports)
         except ImportError:
             reexec_with_system_python(argv)
     try:

@@ -106,17 +106,23 @@ def median_event_ms(run, repeats, warmup=3):
     return statistics.median(times)
 
 
+def _copy_ms(device, copy_bytes, repeats):
+    src = torch.empty(copy_bytes // 2, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
+    dst = torch.empty_like(src)
+    return median_event_ms(lambda: dst.copy_(src), repeats)
+
+
+def _gemm_ms(device, n, repeats):
+    a = torch.empty(n, n, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
+    b = torch.empty(n, n, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
+    return median_event_ms(lambda: torch.matmul(a, b), repeats)
+
+
 def measure_ceilings(device, repeats=20, copy_bytes=1 << 30, n=8192):
     """Copy bandwidth (1 GiB bf16 device-to-device copy, bytes read + written) and bf16 GEMM rate
     (8192^3 on random data), each the median of `repeats` CUDA-event-timed runs after 3 warm-ups."""
-    src = torch.empty(copy_bytes // 2, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
-    dst = torch.empty_like(src)
-    copy_ms = median_event_ms(lambda: dst.copy_(src), repeats)
-    del src, dst
-    a = torch.empty(n, n, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
-    b = torch.empty(n, n, dtype=torch.bfloat16, device=device).uniform_(-1, 1)
-    gemm_ms = median_event_ms(lambda: torch.matmul(a, b), repeats)
-    del a, b
+    copy_ms = _copy_ms(device, copy_bytes, repeats)
+    gemm_ms = _gemm_ms(device, n, repeats)
     torch.cuda.empty_cache()
     return {
         "copy_bytes_per_s": 2.0 * copy_bytes / (copy_ms / 1e3),

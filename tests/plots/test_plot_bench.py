@@ -121,7 +121,7 @@ class BadInput(unittest.TestCase):
 
 if __name__ == "__main__":
     try:
-        import matplotlib  # noqa: F401
+        import matplotlib  # noqa: F401  (only whether it imports)
     except ImportError as e:
         print(f"SKIPPED: matplotlib not installed for {sys.executable} ({e}); "
               "Debian: apt-get install python3-matplotlib")
