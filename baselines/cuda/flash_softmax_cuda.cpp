@@ -1,0 +1,108 @@
+// Causal softmax attention, FlashAttention-2 style, on the GPU: the shared tiled kernels of
+// kernels/common in softmax mode (online softmax forward keeping the log-sum-exp; backward recomputing
+// P from it with D = rowsum(dO ⊙ O)). bf16 / fp16, d = e in {64, 128}, any n.
+#include <cuda_runtime.h>
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "baselines/cuda/flash_softmax_launch.h"
+#include "harness/errors.h"
+#include "harness/implementation.h"
+#include "harness/registry.h"
+#include "kernels/common/tensor_checks_host.h"
+#include "kernels/common/tiled_attention_params.h"
+
+namespace lasuite {
+namespace {
+
+// The forward's per-row log2-domain log-sum-exp, [b * h, n rounded up to 128] floats.
+struct FlashSaved : Saved {
+  Buffer lse;
+};
+
+class FlashSoftmaxCuda : public Implementation {
+ public:
+  FlashSoftmaxCuda() {
+    info_.name = "flash_softmax";
+    info_.description = "causal softmax attention, FlashAttention-2 algorithm (CUDA, mma.sync), fwd + bwd";
+    info_.device = DeviceKind::cuda;
+    info_.function = Function::softmax;
+    info_.support.dtypes = {DType::bf16, DType::f16};
+    info_.support.dims_qk = {64, 128};
+    info_.support.dims_v = {64, 128};
+    info_.support.distinct_v_dim = false;
+    info_.support.decay = false;
+    info_.support.state = false;
+  }
+  const ImplInfo& info() const override { return info_; }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto why = Implementation::unsupported(p)) return why;
+    if (!(p.effective_scale() > 0)) return "softmax scale must be > 0";
+    if (p.batch * p.heads > (int64_t(1) << 31) - 1) return "batch * heads above 2^31 - 1";
+    if ((p.seqlen + 127) / 128 > 65535) return "sequence longer than 128 * 65535 tokens";
+    return std::nullopt;
+  }
+
+  Work work(const Problem& p) const override { return softmax_causal_work(p); }
+
+  std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
+    refuse_unsupported(p);
+    host::check_forward_io(p, io, DeviceKind::cuda, 16);
+    auto saved = std::make_unique<FlashSaved>();
+    TiledAttentionArgs a = common_args(p, io.q, io.k, io.v);
+    saved->lse = ws.allocate(static_cast<size_t>(a.batch_heads) * a.n_pad * sizeof(float));
+    a.out = io.o.data;
+    a.lse = saved->lse.as<float>();
+    flash_softmax_forward(p.dtype, static_cast<int>(p.dim_qk), a, static_cast<cudaStream_t>(ws.stream()));
+    return saved;
+  }
+
+  void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
+    refuse_unsupported(p);
+    host::check_backward_io(p, io, DeviceKind::cuda, 16, /*needs_o=*/true);
+    auto* fs = dynamic_cast<FlashSaved*>(saved);
+    if (!fs || !fs->lse.data()) throw std::invalid_argument("flash_softmax backward needs its forward's saved state");
+    TiledAttentionArgs a = common_args(p, io.q, io.k, io.v);
+    Buffer dsum = ws.allocate(static_cast<size_t>(a.batch_heads) * a.n_pad * sizeof(float));
+    Buffer dq_accum = ws.allocate(static_cast<size_t>(a.batch_heads) * a.n * p.dim_qk * sizeof(float));
+    a.o = io.o.data;
+    a.dout = io.dout.data;
+    a.dq = io.dq.data;
+    a.dk = io.dk.data;
+    a.dv = io.dv.data;
+    a.lse = fs->lse.as<float>();
+    a.dsum = dsum.as<float>();
+    a.dq_accum = dq_accum.as<float>();
+    flash_softmax_backward(p.dtype, static_cast<int>(p.dim_qk), a, static_cast<cudaStream_t>(ws.stream()));
+  }
+
+ private:
+  void refuse_unsupported(const Problem& p) const {
+    if (auto why = unsupported(p)) throw UnsupportedError("flash_softmax: " + *why);
+  }
+  static TiledAttentionArgs common_args(const Problem& p, const TensorView& q, const TensorView& k,
+                                        const TensorView& v) {
+    TiledAttentionArgs a;
+    a.q = q.data;
+    a.k = k.data;
+    a.v = v.data;
+    a.n = p.seqlen;
+    a.n_pad = (p.seqlen + 127) / 128 * 128;
+    a.heads = static_cast<int>(p.heads);
+    a.batch_heads = static_cast<int>(p.batch * p.heads);
+    a.scale = static_cast<float>(p.effective_scale());
+    return a;
+  }
+
+  ImplInfo info_;
+};
+
+}  // namespace
+
+LASUITE_REGISTER(flash_softmax, [] { return std::make_unique<FlashSoftmaxCuda>(); });
+
+}  // namespace lasuite

@@ -1,0 +1,32 @@
+// cumsum_cuda against the float64 reference (bf16, fp16, fp32), its out-of-memory row for a prefix
+// that cannot fit, and its refusals. GPU tests are skipped, with the reason, where no GPU is usable.
+#include <gtest/gtest.h>
+
+#include "tests/baselines/gpu_oom.h"
+
+namespace lasuite {
+namespace {
+
+using namespace gpu_test;
+
+class CumsumCudaDefaults : public ::testing::TestWithParam<VerifyCase> {};
+TEST_P(CumsumCudaDefaults, MatchesReference) { check_case("cumsum_cuda", GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Verify, CumsumCudaDefaults,
+                         ::testing::ValuesIn(defaults_in({DType::bf16, DType::f16, DType::f32})), case_name);
+
+// 4M tokens of one head: the inputs take 1 GiB each, the prefix 256 GiB.
+TEST(CumsumCuda, PrefixThatCannotFitIsOutOfMemory) { expect_out_of_memory("cumsum_cuda", 4 << 20); }
+
+TEST(CumsumCudaRefuses, BadTensors) {
+  Problem p;
+  p.heads = 2, p.seqlen = 50, p.dim_qk = 32, p.dim_v = 48, p.dtype = DType::f16;
+  FakeCall call = fake_call(p);
+  call.fwd.o.dims[3] = call.bwd.dq.dims[3] = 40;
+  expect_refused("cumsum_cuda", p, call, "has shape");
+  call = fake_call(p);
+  call.fwd.q.data = call.bwd.q.data = static_cast<char*>(call.fwd.q.data) + 1;
+  expect_refused("cumsum_cuda", p, call, "q is not 2-byte aligned");
+}
+
+}  // namespace
+}  // namespace lasuite

@@ -1,0 +1,61 @@
+// flash_softmax (CUDA) against the float64 causal softmax reference in bf16 and fp16, and its refusals
+// before any launch. Verification is skipped, with the reason, where no GPU is usable (CI).
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "tests/baselines/gpu_checks.h"
+
+namespace lasuite {
+namespace {
+
+using namespace gpu_test;
+
+// Partial last tiles (128-row forward, 128-key backward tiles), several heads and batches, a scale,
+// and a length that is not a multiple of anything.
+std::vector<VerifyCase> extra_cases() {
+  std::vector<VerifyCase> c;
+  for (DType t : {DType::bf16, DType::f16}) {
+    c.push_back(make_case("n1-d64", 1, 1, 1, 64, 64, t, false));
+    c.push_back(make_case("n129-d128-b2h3", 129, 2, 3, 128, 128, t, false));
+    c.push_back(make_case("n300-d64-scale0.3", 300, 1, 2, 64, 64, t, false, 0.3));
+    c.push_back(make_case("n2049-d128", 2049, 1, 2, 128, 128, t, false));
+  }
+  return c;
+}
+
+class FlashSoftmaxCudaDefaults : public ::testing::TestWithParam<VerifyCase> {};
+TEST_P(FlashSoftmaxCudaDefaults, MatchesReference) { check_case("flash_softmax", GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Verify, FlashSoftmaxCudaDefaults, ::testing::ValuesIn(defaults_in({DType::bf16, DType::f16})),
+                         case_name);
+
+class FlashSoftmaxCudaExtra : public ::testing::TestWithParam<VerifyCase> {};
+TEST_P(FlashSoftmaxCudaExtra, MatchesReference) { check_case("flash_softmax", GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Verify, FlashSoftmaxCudaExtra, ::testing::ValuesIn(extra_cases()), case_name);
+
+Problem small_problem() {
+  Problem p;
+  p.batch = 1, p.heads = 2, p.seqlen = 100, p.dim_qk = 128, p.dim_v = 128;
+  p.dtype = DType::bf16;
+  p.function = Function::softmax;
+  return p;
+}
+
+TEST(FlashSoftmaxCudaRefuses, ShapesTypesAndScale) {
+  Problem p = small_problem();
+  p.dim_v = 64;
+  expect_refused("flash_softmax", p, fake_call(p), "value dim e must equal d");
+  p = small_problem();
+  p.dtype = DType::f32;
+  expect_refused("flash_softmax", p, fake_call(p), "dtype f32 not supported");
+  p = small_problem();
+  p.scale = -1.0;
+  expect_refused("flash_softmax", p, fake_call(p), "scale must be > 0");
+  p = small_problem();
+  FakeCall call = fake_call(p);
+  call.fwd.k.data = call.bwd.k.data = static_cast<char*>(call.fwd.k.data) + 8;
+  expect_refused("flash_softmax", p, call, "k is not 16-byte aligned");
+}
+
+}  // namespace
+}  // namespace lasuite

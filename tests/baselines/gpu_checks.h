@@ -1,0 +1,158 @@
+// Shared pieces of the GPU implementations' tests (la1, flash_softmax, cudnn_sdpa, cumsum_cuda,
+// vanilla_cublas): skip with the reason where no GPU is usable, verify a case against the float64
+// reference and print every check, build extra cases, and call an implementation with tensors that
+// are never dereferenced (for refusals, which must happen before any launch and so need no GPU).
+#pragma once
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cctype>
+#include <cstdint>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "harness/backend.h"
+#include "harness/errors.h"
+#include "harness/memory.h"
+#include "harness/registry.h"
+#include "harness/verify.h"
+
+namespace lasuite {
+inline void PrintTo(const VerifyCase& c, std::ostream* os) { *os << c.label << " " << c.problem.describe(); }
+
+namespace gpu_test {
+
+constexpr uint64_t kSeed = 271828;
+
+inline Backend* usable_gpu(std::string* why) {
+  Backend* b = backend_for(DeviceKind::cuda);
+  if (!b) {
+    *why = "this build has no CUDA backend";
+    return nullptr;
+  }
+  return b->available(why) ? b : nullptr;
+}
+
+#define LASUITE_REQUIRE_GPU(backend)                      \
+  std::string why_not_gpu_;                               \
+  Backend* backend = gpu_test::usable_gpu(&why_not_gpu_); \
+  if (!backend) GTEST_SKIP() << "no usable GPU: " << why_not_gpu_
+
+inline std::string describe(const CaseResult& r) {
+  std::ostringstream os;
+  os << r.impl << " " << r.vcase.label << " " << r.vcase.problem.describe() << ": " << case_status_name(r.status)
+     << " " << r.reason << " (" << r.seconds << " s)";
+  for (const TensorCheck& c : r.checks)
+    os << "\n  " << c.tensor << " rel " << c.rel_frobenius << " (tol " << c.tolerance << ") max_abs " << c.max_abs
+       << (c.pass ? " ok" : " FAIL");
+  return os.str();
+}
+
+inline std::string case_name(const ::testing::TestParamInfo<VerifyCase>& info) {
+  std::string name = dtype_name(info.param.problem.dtype) + std::string("_") + info.param.label;
+  for (char& ch : name)
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return name;
+}
+
+// A supported case must pass all its checks (O, and dQ dK dV with a backward); an unsupported one
+// must be reported as skipped with a reason. Skips the test where no GPU is usable.
+inline void check_case(const std::string& impl_name, const VerifyCase& c) {
+  LASUITE_REQUIRE_GPU(gpu);
+  auto impl = Registry::instance().create(impl_name);
+  Problem p = c.problem;
+  p.function = impl->info().function;
+  if (p.function == Function::softmax) p.slopes.clear();
+  const bool supported = !impl->unsupported(p).has_value();
+  CaseResult r = verify_case(*impl, c, kSeed);
+  std::cout << describe(r) << "\n";
+  if (!supported) {
+    EXPECT_EQ(r.status, CaseStatus::skipped) << describe(r);
+    EXPECT_FALSE(r.reason.empty());
+    return;
+  }
+  EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
+  EXPECT_GE(r.checks.size(), c.backward ? 4u : 1u) << describe(r);
+}
+
+inline std::vector<VerifyCase> defaults_in(std::initializer_list<DType> types) {
+  std::vector<VerifyCase> all;
+  for (DType t : types)
+    for (VerifyCase& c : default_cases(t)) all.push_back(std::move(c));
+  return all;
+}
+
+// A case of our own: ALiBi slopes when `decay`, an optional scale, all heads compared.
+inline VerifyCase make_case(const std::string& label, int64_t n, int64_t batch, int64_t heads, int64_t d, int64_t e,
+                            DType t, bool decay, double scale = 0) {
+  VerifyCase c;
+  c.problem.batch = batch;
+  c.problem.heads = heads;
+  c.problem.seqlen = n;
+  c.problem.dim_qk = d;
+  c.problem.dim_v = e;
+  c.problem.dtype = t;
+  if (decay) c.problem.slopes = alibi_slopes(heads);
+  if (scale != 0) c.problem.scale = scale;
+  c.label = label;
+  return c;
+}
+
+// Views with well-formed shapes and addresses that are never dereferenced: refusals happen before
+// any launch or allocation, so these work without a GPU (and would fault loudly if touched on one).
+struct FakeCall {
+  ForwardIO fwd;
+  BackwardIO bwd;
+};
+inline TensorView fake_view(uintptr_t address, DType t, std::array<int64_t, 4> dims) {
+  TensorView v;
+  v.data = reinterpret_cast<void*>(address);
+  v.dtype = t;
+  v.device = DeviceKind::cuda;
+  v.dims = dims;
+  return v;
+}
+inline FakeCall fake_call(const Problem& p) {
+  const std::array<int64_t, 4> qk{p.batch, p.heads, p.seqlen, p.dim_qk}, vo{p.batch, p.heads, p.seqlen, p.dim_v};
+  uintptr_t next = uintptr_t(1) << 40;  // far from anything mapped, 16-byte aligned
+  auto take = [&](DType t, std::array<int64_t, 4> dims) { TensorView v = fake_view(next, t, dims); next += uintptr_t(1) << 32; return v; };
+  FakeCall c;
+  c.fwd.q = c.bwd.q = take(p.dtype, qk);
+  c.fwd.k = c.bwd.k = take(p.dtype, qk);
+  c.fwd.v = c.bwd.v = take(p.dtype, vo);
+  c.fwd.o = c.bwd.o = take(p.dtype, vo);
+  c.fwd.slopes = c.bwd.slopes = take(DType::f32, {1, 1, 1, p.heads});
+  c.bwd.dout = take(p.dtype, vo);
+  c.bwd.dq = take(p.dtype, qk);
+  c.bwd.dk = take(p.dtype, qk);
+  c.bwd.dv = take(p.dtype, vo);
+  return c;
+}
+
+// Forward and backward must both throw UnsupportedError mentioning `what`, with nothing allocated.
+inline void expect_refused(const std::string& impl_name, const Problem& p, const FakeCall& call,
+                           const std::string& what) {
+  Backend* cuda = backend_for(DeviceKind::cuda);
+  ASSERT_NE(cuda, nullptr);
+  auto impl = Registry::instance().create(impl_name);
+  MemoryTracker tracker;
+  Workspace ws(*cuda, tracker);
+  try {
+    impl->forward(p, call.fwd, ws);
+    ADD_FAILURE() << impl_name << " forward accepted it; expected a refusal mentioning '" << what << "'";
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+  try {
+    impl->backward(p, call.bwd, nullptr, ws);
+    ADD_FAILURE() << impl_name << " backward accepted it; expected a refusal mentioning '" << what << "'";
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(tracker.peak(MemoryCategory::extra), 0u) << "something was allocated before the refusal";
+}
+
+}  // namespace gpu_test
+}  // namespace lasuite
