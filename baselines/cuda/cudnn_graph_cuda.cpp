@@ -15,6 +15,14 @@ void check(cudnnStatus_t status, const char* what) {
                            (detail[0] ? std::string(" (") + detail + ")" : std::string()));
 }
 
+namespace {
+std::string last_error() {
+  char detail[512] = {0};
+  cudnnGetLastErrorString(detail, sizeof detail);
+  return detail;
+}
+}  // namespace
+
 Descriptor::Descriptor(cudnnBackendDescriptorType_t type) {
   check(cudnnBackendCreateDescriptor(type, &d_), "cudnnBackendCreateDescriptor");
 }
@@ -132,43 +140,50 @@ void Graph::build(cudnnHandle_t handle) {
       .set(CUDNN_ATTR_OPERATIONGRAPH_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle);
   graph_->finalize("operation graph");
 
-  Descriptor heur(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
-  const cudnnBackendHeurMode_t mode = CUDNN_HEUR_MODE_A;
-  heur.set_desc(CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH, *graph_).set(CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, 1, &mode);
-  heur.finalize("engine heuristics");
-  int64_t count = 0;
-  check(cudnnBackendGetAttribute(heur.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, 0, &count,
-                                 nullptr),
-        "engine heuristics count");
-  if (count == 0) throw std::runtime_error("cuDNN: no engine supports this attention graph");
-  std::vector<std::unique_ptr<Descriptor>> configs;
-  std::vector<cudnnBackendDescriptor_t> raw;
-  for (int64_t i = 0; i < count; ++i) {
-    configs.push_back(std::make_unique<Descriptor>(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR));
-    raw.push_back(configs.back()->get());
-  }
-  check(cudnnBackendGetAttribute(heur.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, count,
-                                 &count, raw.data()),
-        "engine heuristics results");
+  // The fused attention engines come from heuristics mode A; fall back to the fallback list if none
+  // of those finalizes, and report every refusal if nothing does.
   std::string errors;
-  for (int64_t i = 0; i < count; ++i) {
-    auto plan = std::make_unique<Descriptor>(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
-    plan->set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle)
-        .set_desc(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, *configs[static_cast<size_t>(i)]);
-    const cudnnStatus_t s = cudnnBackendFinalize(plan->get());
-    if (s != CUDNN_STATUS_SUCCESS) {
-      errors += std::string(" [") + cudnnGetErrorString(s) + "]";
+  for (const cudnnBackendHeurMode_t mode : {CUDNN_HEUR_MODE_A, CUDNN_HEUR_MODE_FALLBACK}) {
+    Descriptor heur(CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR);
+    heur.set_desc(CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH, *graph_).set(CUDNN_ATTR_ENGINEHEUR_MODE, CUDNN_TYPE_HEUR_MODE, 1, &mode);
+    if (cudnnBackendFinalize(heur.get()) != CUDNN_STATUS_SUCCESS) {
+      errors += std::string(" [heuristics mode ") + std::to_string(mode) + ": " + last_error() + "]";
       continue;
     }
-    int64_t ws = 0, got = 0;
-    check(cudnnBackendGetAttribute(plan->get(), CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE, CUDNN_TYPE_INT64, 1, &got,
-                                   &ws),
-          "plan workspace size");
-    workspace_bytes_ = ws;
-    plan_ = std::move(plan);
-    return;
+    int64_t count = 0;
+    check(cudnnBackendGetAttribute(heur.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, 0, &count,
+                                   nullptr),
+          "engine heuristics count");
+    std::vector<std::unique_ptr<Descriptor>> configs;
+    std::vector<cudnnBackendDescriptor_t> raw;
+    for (int64_t i = 0; i < count; ++i) {
+      configs.push_back(std::make_unique<Descriptor>(CUDNN_BACKEND_ENGINECFG_DESCRIPTOR));
+      raw.push_back(configs.back()->get());
+    }
+    if (count > 0)
+      check(cudnnBackendGetAttribute(heur.get(), CUDNN_ATTR_ENGINEHEUR_RESULTS, CUDNN_TYPE_BACKEND_DESCRIPTOR, count,
+                                     &count, raw.data()),
+            "engine heuristics results");
+    errors += " [mode " + std::to_string(mode) + ": " + std::to_string(count) + " configs]";
+    for (int64_t i = 0; i < count; ++i) {
+      auto plan = std::make_unique<Descriptor>(CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR);
+      plan->set(CUDNN_ATTR_EXECUTION_PLAN_HANDLE, CUDNN_TYPE_HANDLE, 1, &handle)
+          .set_desc(CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG, *configs[static_cast<size_t>(i)]);
+      const cudnnStatus_t s = cudnnBackendFinalize(plan->get());
+      if (s != CUDNN_STATUS_SUCCESS) {
+        errors += std::string(" [") + cudnnGetErrorString(s) + ": " + last_error() + "]";
+        continue;
+      }
+      int64_t ws = 0, got = 0;
+      check(cudnnBackendGetAttribute(plan->get(), CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE, CUDNN_TYPE_INT64, 1, &got,
+                                     &ws),
+            "plan workspace size");
+      workspace_bytes_ = ws;
+      plan_ = std::move(plan);
+      return;
+    }
   }
-  throw std::runtime_error("cuDNN: none of " + std::to_string(count) + " engine configs finalized:" + errors);
+  throw std::runtime_error("cuDNN: no engine runs this attention graph:" + errors);
 }
 
 void Graph::execute(cudnnHandle_t handle, const std::vector<int64_t>& uids, const std::vector<void*>& pointers,
