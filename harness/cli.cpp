@@ -68,7 +68,7 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
       ->check(CLI::NonNegativeNumber);
   cmd.add_option("--row-time-limit", a.row_time_limit,
                  "Seconds one run may take; a slower row is a timeout and larger n are not run "
-                 "(default: 60 on a GPU, 10 on the CPU)")
+                 "(default: 60 on a GPU, 5 on the CPU)")
       ->check(CLI::PositiveNumber);
   cmd.add_option("--seed", a.seed, "Seed of the random inputs")->capture_default_str();
   cmd.add_flag("--no-ceilings", a.no_ceilings, "Do not measure copy bandwidth and GEMM rate (no floor column)");

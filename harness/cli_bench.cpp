@@ -29,7 +29,7 @@ struct DeviceDefaults {
   double min_time_s, row_time_limit_s;
 };
 const DeviceDefaults kGpuDefaults{1, 32, 128, DType::bf16, "1k..128k", 3, 10, 0.2, 60};
-const DeviceDefaults kCpuDefaults{1, 4, 64, DType::f32, "1k..16k", 1, 5, 0.2, 10};
+const DeviceDefaults kCpuDefaults{1, 4, 64, DType::f32, "1k..16k", 1, 5, 0.2, 5};
 
 std::vector<std::string> registered_on(DeviceKind kind) {
   std::vector<std::string> out;

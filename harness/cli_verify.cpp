@@ -22,7 +22,7 @@ namespace {
 // The order dtypes are verified in when an implementation supports several.
 const DType kDtypeOrder[] = {DType::f32, DType::f64, DType::bf16, DType::f16};
 
-const std::vector<int> kWidths = {16, 28, 5, 6, 10, 10, 8, 4};
+const std::vector<int> kWidths = {17, 34, 5, 6, 9, 9, 8, 6};
 
 std::string sci(double v) {
   char buf[32];
