@@ -69,4 +69,13 @@ if has verifylong; then
     --json "$OUT/verify_long.json" >"$OUT/verify_long.log" 2>&1
   echo "verifylong rc=$?"; tail -20 "$OUT/verify_long.log"
 fi
+if has ncu; then
+  log ncu
+  timeout ${NCU_TIMEOUT:-120} ncu --kernel-name regex:la2_chunk --launch-count 2 --section SpeedOfLight \
+    --section Occupancy --section WarpStateStats --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis \
+    "$B/lasuite" bench --impl la2 --device cuda --seqlen ${NCU_SEQLEN:-32k} --batch 1 --heads 32 --dim 128 --dtype bf16 \
+    --mode fwd --warmup 1 --repeats 1 --min-time 0 --no-ceilings >"$OUT/ncu.txt" 2>&1
+  echo "ncu rc=$?"
+  grep -E "la2_chunk_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
+fi
 log end

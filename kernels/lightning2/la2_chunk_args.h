@@ -4,14 +4,14 @@
 
 namespace lasuite::la2 {
 
-// One (batch, head, segment) per thread block walks its segment's chunks of 64 rows. With `o` it
-// writes the outputs; without, it only accumulates the segment's state. Rows are "virtual": with
+// One (batch, head, segment) per thread block walks its segment's chunks of 64 rows. The OUT variant
+// writes the outputs; the other only accumulates the segment's state (q and o unused). Rows are "virtual": with
 // `reverse`, virtual row t is stored row n-1-t (the reverse passes of the backward).
 struct ChunkArgs {
   const void* q = nullptr;  // [bh][n][dk]
   const void* k = nullptr;  // [bh][n][dk]
   const void* v = nullptr;  // [bh][n][dv]
-  void* o = nullptr;        // [bh][n][dv], or null: states only
+  void* o = nullptr;        // [bh][n][dv]
   int64_t n = 0;
   int heads = 1;            // bh % heads is the head, for the slope
   int reverse = 0;

@@ -8,11 +8,13 @@ namespace lasuite::la2 {
 
 template <class T, int DK, int DV>
 ChunkKernel chunk_kernel_entry() {
-  using SM = ChunkSmem<T, DK, DV>;
+  using SM = ChunkSmem<T, DK, DV, true>;
   ChunkKernel k;
-  k.func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV>);
+  k.func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, true>);
   k.smem_one_state_buf = SM::bytes(1);
   k.smem_two_state_bufs = SM::kSplit ? 0 : SM::bytes(2);
+  k.states_func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, false>);
+  k.states_smem = ChunkSmem<T, DK, DV, false>::bytes(0);
   return k;
 }
 

@@ -5,6 +5,9 @@
 // The forward and all three gradients are runs of this with permuted operands (la2_pass.cu), so it
 // takes scalar multipliers, a reverse row order, and an optional start and end state.
 //
+// Two variants: with outputs (OUT) and states only (the first step of a segmented pass), which needs
+// no Q tile, no operand copy of S and fewer registers, so two blocks share an SM.
+//
 // 8 warps. Output: warp w owns 16 rows (row group rg) and half the value columns (cg = w / 4); the
 // row groups are paired 0/3 and 1/2 on each SM sub-partition because causal masking makes later rows
 // costlier. State: warp w owns d/4 rows (w % 4) and e/2 columns (w / 4) of S.
@@ -23,7 +26,7 @@ constexpr int kChunk = 64;
 constexpr int kThreads = 256;
 constexpr int kPowEntries = 68;  // lambda^0 .. lambda^64, padded to 16 bytes
 
-template <class T, int DK, int DV>
+template <class T, int DK, int DV, bool OUT>
 struct ChunkSmem {
   using LQ = dev::TileLayout<T, DK>;
   using LV = dev::TileLayout<T, DV>;
@@ -32,16 +35,17 @@ struct ChunkSmem {
   static constexpr int kStages = kSplit ? 1 : 2;
   static constexpr int kQ = LQ::elems(kChunk);
   static constexpr int kV = LV::elems(kChunk);
-  static constexpr int kStage = 2 * kQ + kV;    // Q, K, V tiles, in elements
-  static constexpr int kState = LV::elems(DK);  // operand copy of S, [DK][DV]
+  static constexpr int kStage = (OUT ? 2 : 1) * kQ + kV;  // [Q], K, V tiles, in elements
+  static constexpr int kState = LV::elems(DK);             // operand copy of S, [DK][DV]
   static constexpr size_t bytes(int state_bufs) {
-    return (size_t(kStages) * kStage + size_t(state_bufs) * kState) * sizeof(T) + kPowEntries * sizeof(float);
+    return (size_t(kStages) * kStage + size_t(OUT ? state_bufs : 0) * kState) * sizeof(T) +
+           kPowEntries * sizeof(float);
   }
 };
 
-template <class T, int DK, int DV>
-__global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) {
-  using SM = ChunkSmem<T, DK, DV>;
+template <class T, int DK, int DV, bool OUT>
+__global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const ChunkArgs a) {
+  using SM = ChunkSmem<T, DK, DV, OUT>;
   using LQ = typename SM::LQ;
   using LV = typename SM::LV;
   using dev::Acc16x8;
@@ -55,7 +59,7 @@ __global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) 
   extern __shared__ __align__(16) unsigned char smem_raw[];
   T* smem = reinterpret_cast<T*>(smem_raw);
   T* state_sm = smem + SM::kStages * SM::kStage;
-  float* pw = reinterpret_cast<float*>(state_sm + a.state_bufs * SM::kState);  // pw[k] = lambda^k
+  float* pw = reinterpret_cast<float*>(state_sm + (OUT ? a.state_bufs : 0) * SM::kState);  // pw[k] = lambda^k
 
   const int seg = blockIdx.x;
   const int64_t bh = blockIdx.y;
@@ -67,11 +71,10 @@ __global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) 
   const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
   if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
 
-  const T* qg = a.q ? static_cast<const T*>(a.q) + bh * n * DK : nullptr;
+  const T* qg = OUT ? static_cast<const T*>(a.q) + bh * n * DK : nullptr;
   const T* kg = static_cast<const T*>(a.k) + bh * n * DK;
   const T* vg = static_cast<const T*>(a.v) + bh * n * DV;
-  T* og = a.o ? static_cast<T*>(a.o) + bh * n * DV : nullptr;
-  const bool out = og != nullptr;
+  T* og = OUT ? static_cast<T*>(a.o) + bh * n * DV : nullptr;
 
   const int rg = warp < 4 ? warp : 7 - warp;
   const int sr = warp & 3, sc = warp >> 2;  // sc is also the output column half
@@ -107,7 +110,7 @@ __global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
   auto load_chunk = [&](int chunk, int stage) {
     T* sq = smem + stage * SM::kStage;
-    T* sk = sq + SM::kQ;
+    T* sk = sq + (OUT ? SM::kQ : 0);
     T* sv = sk + SM::kQ;
     constexpr int PQ = DK / LQ::kElemsPer16B, PV = DV / LV::kElemsPer16B;
     for (int i = threadIdx.x; i < kChunk * PQ; i += kThreads) {
@@ -115,7 +118,7 @@ __global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) 
       const int64_t vt = int64_t(chunk) * kChunk + r;
       const bool valid = vt < n;
       const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
-      if (out) dev::cp_async_16(sq + LQ::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
+      if constexpr (OUT) dev::cp_async_16(sq + LQ::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
       dev::cp_async_16(sk + LQ::offset(r, col), kg + pr * DK + col, valid ? 16 : 0);
     }
     for (int i = threadIdx.x; i < kChunk * PV; i += kThreads) {
@@ -127,7 +130,7 @@ __global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) 
     }
   };
 
-  if (out) write_state(state_sm);
+  if constexpr (OUT) write_state(state_sm);
   if constexpr (SM::kStages == 2) {
     if (c_begin < c_end) load_chunk(c_begin, 0);
     dev::cp_async_commit();
@@ -150,13 +153,13 @@ __global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) 
       __syncthreads();
     }
     const T* sq = smem + cur * SM::kStage;
-    const T* sk = sq + SM::kQ;
+    const T* sk = sq + (OUT ? SM::kQ : 0);
     const T* sv = sk + SM::kQ;
     const int64_t rows_left = n - int64_t(c) * kChunk;
     const int L = rows_left < kChunk ? static_cast<int>(rows_left) : kChunk;
     const int shift = c == c_begin ? shift0 : 0;
 
-    if (out) {
+    if constexpr (OUT) {
       const T* s_op = state_sm + (a.state_bufs == 2 ? (local & 1) : 0) * SM::kState;
       Acc16x8 o[NT_O], s[8];
 #pragma unroll
@@ -258,7 +261,7 @@ __global__ void __launch_bounds__(kThreads) la2_chunk_kernel(const ChunkArgs a) 
         }
     }
 
-    if (out && c + 1 < c_end) {
+    if (OUT && c + 1 < c_end) {
       if (a.state_bufs == 1) __syncthreads();  // everyone has read the single copy
       write_state(state_sm + (a.state_bufs == 2 ? ((local + 1) & 1) : 0) * SM::kState);
     }

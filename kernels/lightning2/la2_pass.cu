@@ -54,13 +54,24 @@ __global__ void segment_scan_kernel(const ScanArgs a) {
   if (a.fin) a.fin[bh * a.elems + elem] = run * expf(-slope * static_cast<float>(a.fin_power));
 }
 
-void launch_chunk(const ChunkKernel& k, const PassPlan& plan, const ChunkArgs& args, int segments, int64_t bh,
-                  cudaStream_t stream) {
+void launch_chunk(const void* func, size_t smem, const ChunkArgs& args, int segments, int64_t bh, cudaStream_t stream) {
   ChunkArgs copy = args;
   void* params[] = {&copy};
-  CUDA_CHECK(cudaLaunchKernel(k.func, dim3(static_cast<unsigned>(segments), static_cast<unsigned>(bh)),
-                              dim3(kBlockThreads), params, plan.smem_bytes, stream));
+  CUDA_CHECK(cudaLaunchKernel(func, dim3(static_cast<unsigned>(segments), static_cast<unsigned>(bh)),
+                              dim3(kBlockThreads), params, smem, stream));
   CUDA_CHECK_LAUNCH();
+}
+
+int blocks_per_sm(const void* func, size_t smem) {
+  CUDA_CHECK(cudaFuncSetAttribute(func, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+  int per_sm = 0;
+  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, func, kBlockThreads, smem));
+  return std::max(per_sm, 1);
+}
+
+int64_t fine_segments(const PassPlan& plan, int64_t nchunks) {
+  const int64_t fine_chunks = plan.seg_chunks / plan.fine;
+  return (nchunks + fine_chunks - 1) / fine_chunks;
 }
 
 ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
@@ -84,7 +95,7 @@ ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
 
 PassPlan plan_pass(const PassArgs& p) {
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
-  if (!k.func)
+  if (!k.func || !k.states_func)
     throw UnsupportedError("la2: no kernel for " + std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) +
                            " e=" + std::to_string(p.dv));
   const cudaDeviceProp& prop = cuda_device_properties();
@@ -92,17 +103,17 @@ PassPlan plan_pass(const PassArgs& p) {
   const size_t optin = prop.sharedMemPerBlockOptin;
   plan.state_bufs = (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.smem_bytes = plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
+  plan.states_smem_bytes = k.states_smem;
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
-  CUDA_CHECK(cudaFuncSetAttribute(k.func, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                                  static_cast<int>(plan.smem_bytes)));
-  int per_sm = 0;
-  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, k.func, kBlockThreads, plan.smem_bytes));
-  const int64_t slots = int64_t(prop.multiProcessorCount) * std::max(per_sm, 1);
+  const int out_per_sm = blocks_per_sm(k.func, plan.smem_bytes);
+  const int states_per_sm = blocks_per_sm(k.states_func, plan.states_smem_bytes);
+  const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
 
-  // Time ~ waves x (chunks per segment + a per-segment overhead), the extra state pass and scan
-  // costing about a third more when there is more than one segment.
+  // Time ~ waves x (chunks per segment + a per-segment cost of about 4 chunks: start state, pipeline
+  // fill, the scan), and about 40% more when segmented (the states-only step). v1 measured that many
+  // short segments (10 waves at 128k) cost more than this model without the per-segment term said.
   const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
   double best = 1e300;
   for (int64_t s = 1; s <= std::min<int64_t>(nchunks, 256); ++s) {
@@ -110,15 +121,25 @@ PassPlan plan_pass(const PassArgs& p) {
     const int64_t segs = (nchunks + seg - 1) / seg;
     if (segs != s) continue;  // same split as a smaller s
     const int64_t waves = (p.bh * segs + slots - 1) / slots;
-    const double cost = static_cast<double>(waves) * static_cast<double>(seg + 1) * (segs > 1 ? 1.35 : 1.0);
-    if (cost < best) {
+    const double cost = static_cast<double>(waves) * static_cast<double>(seg + 4) * (segs > 1 ? 1.4 : 1.0);
+    if (cost < best - 1e-9) {
       best = cost;
       plan.segments = static_cast<int>(segs);
       plan.seg_chunks = static_cast<int>(seg);
     }
   }
-  plan.segbuf_bytes =
-      plan.segments > 1 ? size_t(p.bh) * plan.segments * size_t(p.dk) * size_t(p.dv) * sizeof(float) : 0;
+  if (plan.segments > 1) {
+    // The states-only step runs with as many blocks per SM as fit: split each segment that many
+    // times (seg_chunks rounded up to a multiple, so fine boundaries fall on segment boundaries).
+    plan.fine = std::max(1, std::min(4, states_per_sm / out_per_sm));
+    while (plan.fine > 1 && plan.seg_chunks < plan.fine) --plan.fine;
+    plan.seg_chunks = (plan.seg_chunks + plan.fine - 1) / plan.fine * plan.fine;
+    plan.segments = static_cast<int>((nchunks + plan.seg_chunks - 1) / plan.seg_chunks);
+    if (plan.segments == 1) plan.fine = 1;
+  }
+  plan.segbuf_bytes = plan.segments > 1 ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
+                                              size_t(p.dv) * sizeof(float)
+                                        : 0;
   return plan;
 }
 
@@ -137,24 +158,29 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin = p.final_state;
     a.fin_bh_stride = state_elems;
     a.fin_power = p.final_power;
-    launch_chunk(k, plan, a, 1, p.bh, stream);
+    launch_chunk(k.func, plan.smem_bytes, a, 1, p.bh, stream);
     return;
   }
   if (!segbuf) throw std::runtime_error("la2: run_pass needs the segment-state buffer of its plan");
-  const int64_t bh_stride = state_elems * plan.segments;
-  {  // (1) each segment's own increment; the last one only matters for a final state
+  const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
+  const int64_t fine_chunks = plan.seg_chunks / plan.fine;
+  const int64_t fines = fine_segments(plan, nchunks);
+  const int64_t bh_stride = state_elems * fines;
+  {  // (1) each fine segment's own increment; the last one only matters for a final state
     ChunkArgs a = base_args(p, plan);
     a.q = nullptr;
+    a.seg_chunks = static_cast<int>(fine_chunks);
     a.fin = segbuf;
     a.fin_bh_stride = bh_stride;
     a.fin_seg_stride = state_elems;
-    launch_chunk(k, plan, a, p.final_state ? plan.segments : plan.segments - 1, p.bh, stream);
+    launch_chunk(k.states_func, plan.states_smem_bytes, a, static_cast<int>(p.final_state ? fines : fines - 1), p.bh,
+                 stream);
   }
-  {  // (2) start states
+  {  // (2) start states of every fine segment
     ScanArgs s{};
     s.buf = segbuf;
-    s.segments = plan.segments;
-    s.seg_rows = int64_t(plan.seg_chunks) * kChunkRows;
+    s.segments = static_cast<int>(fines);
+    s.seg_rows = fine_chunks * kChunkRows;
     s.n = p.n;
     s.elems = static_cast<int>(state_elems);
     s.heads = static_cast<int>(p.heads);
@@ -170,16 +196,16 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     segment_scan_kernel<<<grid, 256, 0, stream>>>(s);
     CUDA_CHECK_LAUNCH();
   }
-  {  // (3) outputs
+  {  // (3) outputs, segment s starting from fine segment s * fine
     ChunkArgs a = base_args(p, plan);
     a.o = p.o;
     a.init = segbuf;
     a.init_bh_stride = bh_stride;
-    a.init_seg_stride = state_elems;
+    a.init_seg_stride = state_elems * plan.fine;
     a.init_rs = p.dv;
     a.init_cs = 1;
     a.init_shift = p.init && p.init_shift ? 1 : 0;
-    launch_chunk(k, plan, a, plan.segments, p.bh, stream);
+    launch_chunk(k.func, plan.smem_bytes, a, plan.segments, p.bh, stream);
   }
 }
 

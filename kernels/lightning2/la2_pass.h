@@ -32,14 +32,18 @@ struct PassArgs {
   int final_power = 0;
 };
 
-// How a pass splits each sequence: `segments` thread blocks per (batch, head), each walking
-// `seg_chunks` chunks of 64 rows; with more than one segment, the segments' states go through a
-// buffer of segbuf_bytes (allocated by the caller, so it is tracked).
+// How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
+// walking `seg_chunks` chunks of 64 rows. With more than one segment, a first step computes the state
+// increment of each of `segments * fine` finer segments (the states-only kernel fits more blocks per
+// SM, so it gets more of them), a scan turns them into start states in a buffer of segbuf_bytes
+// (allocated by the caller, so it is tracked), and the output step starts each segment from its own.
 struct PassPlan {
   int segments = 1;
   int seg_chunks = 1;
+  int fine = 1;  // states-only segments per output segment
   int state_bufs = 2;
   size_t smem_bytes = 0;
+  size_t states_smem_bytes = 0;
   size_t segbuf_bytes = 0;
 };
 

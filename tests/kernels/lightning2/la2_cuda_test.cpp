@@ -86,6 +86,12 @@ std::vector<VerifyCase> extra_cases() {
   c.push_back(long_case(1000, 1, 3, 128, 64, DType::f16, true, true, 0));   // segments, e < d
   c.push_back(long_case(777, 1, 2, 64, 128, DType::f32, false, true, 0));   // segments, e > d, no decay
   c.push_back(long_case(129, 3, 2, 128, 128, DType::f32, true, true, 0));
+  for (DType t : {DType::bf16, DType::f32}) {  // a scale other than 1 (the defaults have one only at d = 32)
+    VerifyCase scaled = long_case(300, 1, 3, 64, 128, t, true, true, 0);
+    scaled.problem.scale = 0.37;
+    scaled.label += "-scale0.37";
+    c.push_back(scaled);
+  }
   for (DType t : {DType::bf16, DType::f16, DType::f32}) {
     c.push_back(long_case(16384, 1, 4, 128, 128, t, true, true, 2));
     c.push_back(long_case(16384 + 17, 1, 2, 64, 64, t, false, true, 2));
