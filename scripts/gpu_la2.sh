@@ -65,7 +65,7 @@ fi
 if has verifylong; then
   log verifylong
   timeout ${VERIFYLONG_TIMEOUT:-200} "$B/lasuite" verify --impl la2 --device cuda --dtype bf16,f16,f32 --skip-defaults \
-    --long 16k,128k --long-batch 1 --long-heads 32 --dim 128 --sample-heads 2 --state \
+    --long ${LONG_SEQLEN:-16k,128k} --long-batch 1 --long-heads ${LONG_HEADS:-4} --dim 128 --sample-heads 2 --state \
     --json "$OUT/verify_long.json" >"$OUT/verify_long.log" 2>&1
   echo "verifylong rc=$?"; tail -20 "$OUT/verify_long.log"
 fi
