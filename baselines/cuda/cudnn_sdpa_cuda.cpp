@@ -85,9 +85,11 @@ std::unique_ptr<ForwardGraph> build_forward(cudnnHandle_t handle, const Shape& s
   g.matmul(f->q, f->kt, s);
   g.pointwise(CUDNN_POINTWISE_MUL, s, scaled, f->scale);
   const int64_t masked = causal_mask(g, sh, scaled, f->neg_inf);
+  // P enters the second matmul in the input type: the fused engines accept no other (the cuDNN
+  // frontend sets it so too); everything before it stays fp32.
   const int64_t mx = g.virtual_tensor(sh.rows(), F), sub = g.virtual_tensor(sh.scores(), F),
                 ex = g.virtual_tensor(sh.scores(), F), sum = g.virtual_tensor(sh.rows(), F),
-                lg = g.virtual_tensor(sh.rows(), F), p = g.virtual_tensor(sh.scores(), F);
+                lg = g.virtual_tensor(sh.rows(), F), p = g.virtual_tensor(sh.scores(), sh.io);
   g.reduction(CUDNN_REDUCE_TENSOR_MAX, masked, mx);
   g.pointwise(CUDNN_POINTWISE_SUB, masked, sub, mx);
   g.pointwise(CUDNN_POINTWISE_EXP, sub, ex);
