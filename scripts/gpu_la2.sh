@@ -1,35 +1,37 @@
 #!/usr/bin/env bash
 # One call on the GPU machine for la2: build (sm_90a only), SASS summary, GPU tests, timing, bench,
-# verify. Logs and result files go to $OUT (default ./gpu_out). Steps are chosen by STEPS (a
-# space-separated subset of: build sass tests timing bench verify verifylong), each with its own time cap.
+# verify. Result files go to $OUT (default ./gpu_out; at most 8 come back from the GPU machine, so
+# build logs stay in $LOGS). Steps are chosen by STEPS (a space-separated subset of: build sass tests
+# testsnopdl timing bench benchnopdl verify verifylong ncu), each with its own time cap. "nopdl" steps
+# run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), to compare.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 B=${BUILD:-/tmp/lasuite-build}
 STEPS=${STEPS:-"build sass tests timing bench"}
-mkdir -p "$OUT"
+LOGS=${LOGS:-/tmp/lasuite-logs}
+mkdir -p "$OUT" "$LOGS"
 has() { [[ " $STEPS " == *" $1 "* ]]; }
 log() { echo "== $* ($(date +%T))"; }
 
 if has build; then
   log build
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,memory.total --format=csv,noheader
-  cmake -S . -B "$B" -G Ninja -DLASUITE_CUDA_GENCODE='-gencode=arch=compute_90a,code=sm_90a' >"$OUT/cmake.log" 2>&1 || {
-    tail -20 "$OUT/cmake.log"; exit 1; }
-  ninja -C "$B" -j16 lasuite lasuite_tests >"$OUT/build.log" 2>&1 || { grep -E "error|FAILED" -A3 "$OUT/build.log" | head -40; exit 1; }
-  grep -E "spill" "$OUT/build.log" | grep -i la2 | head -5
+  cmake -S . -B "$B" -G Ninja -DLASUITE_CUDA_GENCODE='-gencode=arch=compute_90a,code=sm_90a' >"$LOGS/cmake.log" 2>&1 || {
+    tail -20 "$LOGS/cmake.log"; exit 1; }
+  ninja -C "$B" -j16 lasuite lasuite_tests >"$LOGS/build.log" 2>&1 || { grep -E "error|FAILED" -A3 "$LOGS/build.log" | head -40; exit 1; }
+  grep -E "spill" "$LOGS/build.log" | grep -i la2 | head -5
 fi
 
 if has sass; then
   log sass
   for t in bf16 f16 f32; do
     o="$B/CMakeFiles/lasuite_objs.dir/kernels/lightning2/la2_chunk_$t.cu.o"
-    cuobjdump --dump-sass "$o" >"$OUT/sass_$t.txt" 2>/dev/null
-    echo "$t: HMMA $(grep -c HMMA "$OUT/sass_$t.txt") HGMMA $(grep -c HGMMA "$OUT/sass_$t.txt")" \
-      "LDSM $(grep -c LDSM "$OUT/sass_$t.txt") local(LDL/STL) $(grep -cE '\b(LDL|STL)' "$OUT/sass_$t.txt")"
+    cuobjdump --dump-sass "$o" >"$LOGS/sass_$t.txt" 2>/dev/null
+    echo "$t: HMMA $(grep -c HMMA "$LOGS/sass_$t.txt") HGMMA $(grep -c HGMMA "$LOGS/sass_$t.txt")" \
+      "LDSM $(grep -c LDSM "$LOGS/sass_$t.txt") local(LDL/STL) $(grep -cE '\b(LDL|STL)' "$LOGS/sass_$t.txt")"
   done
   cuobjdump --dump-resource-usage "$B/CMakeFiles/lasuite_objs.dir/kernels/lightning2/la2_chunk_bf16.cu.o" 2>/dev/null |
     grep -E "Function|REG" | head -8
-  rm -f "$OUT"/sass_*.txt
 fi
 
 if has tests; then
@@ -38,7 +40,14 @@ if has tests; then
     >"$OUT/tests.log" 2>&1
   echo "tests rc=$?"
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL|rel .*FAIL|^device:|^copy|^gemm" "$OUT/tests.log" | head -40
-  grep -E "^la2 " "$OUT/tests.log" | awk '{print $2, $3, $4, $5, $6, $7, $8, $9}' | head -60 >"$OUT/tests_cases.txt"
+fi
+
+if has testsnopdl; then
+  log testsnopdl
+  LASUITE_LA2_PDL=0 timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
+    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaRefuses*}" >"$LOGS/tests_nopdl.log" 2>&1
+  echo "tests (LASUITE_LA2_PDL=0) rc=$?"
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nopdl.log" | head -10
 fi
 
 if has timing; then
@@ -51,23 +60,31 @@ if has bench; then
   log bench
   timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda --seqlen ${BENCH_SEQLEN:-1k,4k,16k,32k,64k,128k} \
     --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi \
-    --json "$OUT/bench.json" --csv "$OUT/bench.csv" >"$OUT/bench.log" 2>&1
-  echo "bench rc=$?"; tail -25 "$OUT/bench.log"
+    --json "$OUT/bench.json" --csv "$OUT/bench.csv" >"$LOGS/bench.log" 2>&1
+  echo "bench rc=$?"; grep -E "^\| la2" "$LOGS/bench.log"
+fi
+
+if has benchnopdl; then
+  log benchnopdl
+  LASUITE_LA2_PDL=0 timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda \
+    --seqlen ${BENCH_NOPDL_SEQLEN:-4k,128k} --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi \
+    --json "$OUT/bench_nopdl.json" >"$LOGS/bench_nopdl.log" 2>&1
+  echo "bench (LASUITE_LA2_PDL=0) rc=$?"; grep -E "^\| la2" "$LOGS/bench_nopdl.log"
 fi
 
 if has verify; then
   log verify
   timeout ${VERIFY_TIMEOUT:-150} "$B/lasuite" verify --impl la2 --device cuda --dtype bf16,f16,f32 \
-    --json "$OUT/verify.json" >"$OUT/verify.log" 2>&1
-  echo "verify rc=$?"; tail -15 "$OUT/verify.log"
+    --json "$OUT/verify.json" >"$LOGS/verify.log" 2>&1
+  echo "verify rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verify.log" | head -20
 fi
 
 if has verifylong; then
   log verifylong
   timeout ${VERIFYLONG_TIMEOUT:-200} "$B/lasuite" verify --impl la2 --device cuda --dtype bf16,f16,f32 --skip-defaults \
     --long ${LONG_SEQLEN:-16k,128k} --long-batch 1 --long-heads ${LONG_HEADS:-4} --dim 128 --sample-heads 2 --state \
-    --json "$OUT/verify_long.json" >"$OUT/verify_long.log" 2>&1
-  echo "verifylong rc=$?"; tail -20 "$OUT/verify_long.log"
+    --json "$OUT/verify_long.json" >"$LOGS/verify_long.log" 2>&1
+  echo "verifylong rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verify_long.log" | head -20
 fi
 if has ncu; then
   log ncu

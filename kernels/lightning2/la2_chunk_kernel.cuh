@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "kernels/common/element.cuh"
+#include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/mma_sm80.cuh"
 #include "kernels/common/tile_fragments.cuh"
 #include "kernels/lightning2/la2_chunk_args.h"
@@ -80,6 +81,38 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   const int sr = warp & 3, sc = warp >> 2;  // sc is also the output column half
   const int s_row0 = sr * (DK / 4), s_col0 = sc * OCOLS;
 
+  // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
+  auto load_chunk = [&](int chunk, int stage) {
+    T* sq = smem + stage * SM::kStage;
+    T* sk = sq + (OUT ? SM::kQ : 0);
+    T* sv = sk + SM::kQ;
+    constexpr int PQ = DK / LQ::kElemsPer16B, PV = DV / LV::kElemsPer16B;
+    for (int i = threadIdx.x; i < kChunk * PQ; i += kThreads) {
+      const int r = i / PQ, col = (i % PQ) * LQ::kElemsPer16B;
+      const int64_t vt = int64_t(chunk) * kChunk + r;
+      const bool valid = vt < n;
+      const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
+      if constexpr (OUT) dev::cp_async_16(sq + LQ::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
+      dev::cp_async_16(sk + LQ::offset(r, col), kg + pr * DK + col, valid ? 16 : 0);
+    }
+    for (int i = threadIdx.x; i < kChunk * PV; i += kThreads) {
+      const int r = i / PV, col = (i % PV) * LV::kElemsPer16B;
+      const int64_t vt = int64_t(chunk) * kChunk + r;
+      const bool valid = vt < n;
+      const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
+      dev::cp_async_16(sv + LV::offset(r, col), vg + pr * DV + col, valid ? 16 : 0);
+    }
+  };
+
+  // The inputs were complete before this pass's first kernel started (it is launched without early
+  // start), so the first tiles may be fetched before waiting for the kernel ahead (the scan), whose
+  // start states are read only after the wait.
+  if constexpr (SM::kStages == 2) {
+    if (c_begin < c_end) load_chunk(c_begin, 0);
+    dev::cp_async_commit();
+  }
+  dev::grid_dependency_wait();
+
   // The state, in the accumulator layout: st[mt][nt] covers rows s_row0 + 16 mt .., cols s_col0 + 8 nt ..
   Acc16x8 st[MT_S][NT_S];
   const int shift0 = seg == 0 ? a.init_shift : 0;
@@ -107,34 +140,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
       }
   };
 
-  // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
-  auto load_chunk = [&](int chunk, int stage) {
-    T* sq = smem + stage * SM::kStage;
-    T* sk = sq + (OUT ? SM::kQ : 0);
-    T* sv = sk + SM::kQ;
-    constexpr int PQ = DK / LQ::kElemsPer16B, PV = DV / LV::kElemsPer16B;
-    for (int i = threadIdx.x; i < kChunk * PQ; i += kThreads) {
-      const int r = i / PQ, col = (i % PQ) * LQ::kElemsPer16B;
-      const int64_t vt = int64_t(chunk) * kChunk + r;
-      const bool valid = vt < n;
-      const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
-      if constexpr (OUT) dev::cp_async_16(sq + LQ::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
-      dev::cp_async_16(sk + LQ::offset(r, col), kg + pr * DK + col, valid ? 16 : 0);
-    }
-    for (int i = threadIdx.x; i < kChunk * PV; i += kThreads) {
-      const int r = i / PV, col = (i % PV) * LV::kElemsPer16B;
-      const int64_t vt = int64_t(chunk) * kChunk + r;
-      const bool valid = vt < n;
-      const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
-      dev::cp_async_16(sv + LV::offset(r, col), vg + pr * DV + col, valid ? 16 : 0);
-    }
-  };
-
   if constexpr (OUT) write_state(state_sm);
-  if constexpr (SM::kStages == 2) {
-    if (c_begin < c_end) load_chunk(c_begin, 0);
-    dev::cp_async_commit();
-  }
   __syncthreads();  // pw[] and the first state copy
 
   for (int c = c_begin; c < c_end; ++c) {
@@ -267,6 +273,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
     }
   }
 
+  if constexpr (!OUT) dev::allow_dependent_launch();  // the scan may get ready; it waits for our writes
   if (a.fin) {
     const float mul = pw[a.fin_power];
     float* fp = a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride;

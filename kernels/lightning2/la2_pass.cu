@@ -5,11 +5,14 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "harness/cuda/cuda_check.h"
 #include "harness/cuda/cuda_device.h"
 #include "harness/errors.h"
+#include "kernels/common/grid_dependency.cuh"
 #include "kernels/lightning2/la2_chunk_args.h"
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
@@ -21,8 +24,9 @@ constexpr int kChunkRows = 64;
 constexpr int kBlockThreads = 256;
 
 struct ScanArgs {
-  float* buf;  // [bh][segments][dk*dv]: dS_s in, S_start[s] out
+  float* buf;  // [bh][segments][dk*dv]: dS_s in, S_start[s] out where s is a multiple of `every`
   int segments;
+  int every;   // output segments start at every `every`-th segment: only those starts are written
   int64_t seg_rows, n;
   int elems;  // dk * dv
   int heads;
@@ -35,8 +39,12 @@ struct ScanArgs {
   int fin_power;
 };
 
-// One thread per state element and head; sequential over the (few) segments.
+// One thread per state element and head; sequential over the (few) segments. Launched to start early
+// (programmatic dependent launch): it lets the output kernel get ready at once, and waits for the
+// states-only kernel's increments before reading them.
 __global__ void segment_scan_kernel(const ScanArgs a) {
+  dev::allow_dependent_launch();
+  dev::grid_dependency_wait();
   const int elem = blockIdx.x * blockDim.x + threadIdx.x;
   if (elem >= a.elems) return;
   const int64_t bh = blockIdx.y;
@@ -47,19 +55,49 @@ __global__ void segment_scan_kernel(const ScanArgs a) {
   for (int s = 0; s < a.segments; ++s) {
     const int64_t rows = s + 1 < a.segments ? a.seg_rows : a.n - a.seg_rows * (a.segments - 1);
     const float inc = (s + 1 < a.segments || a.fin) ? p[int64_t(s) * a.elems] : 0.f;
-    p[int64_t(s) * a.elems] = run;
+    if (s % a.every == 0) p[int64_t(s) * a.elems] = run;
     const float steps = static_cast<float>(rows - (s == 0 && a.init ? a.init_shift : 0));
     run = expf(-slope * steps) * run + inc;
   }
   if (a.fin) a.fin[bh * a.elems + elem] = run * expf(-slope * static_cast<float>(a.fin_power));
 }
 
-void launch_chunk(const void* func, size_t smem, const ChunkArgs& args, int segments, int64_t bh, cudaStream_t stream) {
+// Early start (programmatic dependent launch) for the kernels that wait for the one ahead of them:
+// Hopper and later, unless LASUITE_LA2_PDL=0 (kept to compare and to rule it out when debugging).
+bool early_start_available() {
+  static const bool on = [] {
+    const char* env = std::getenv("LASUITE_LA2_PDL");
+    if (env && std::strcmp(env, "0") == 0) return false;
+    return cuda_device_properties().major >= 9;
+  }();
+  return on;
+}
+
+void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params, bool early_start, cudaStream_t stream) {
+  cudaLaunchConfig_t config{};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = smem;
+  config.stream = stream;
+  cudaLaunchAttribute attr[1];
+  if (early_start && early_start_available()) {
+    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr[0].val.programmaticStreamSerializationAllowed = 1;
+    config.attrs = attr;
+    config.numAttrs = 1;
+  }
+  CUDA_CHECK(cudaLaunchKernelExC(&config, func, params));
+  CUDA_CHECK_LAUNCH();
+}
+
+// The first kernel of a pass starts only after everything ahead of it in the stream (its inputs may
+// come from any kernel); the later ones of the pass may start early and wait in the kernel.
+void launch_chunk(const void* func, size_t smem, const ChunkArgs& args, int segments, int64_t bh, bool early_start,
+                  cudaStream_t stream) {
   ChunkArgs copy = args;
   void* params[] = {&copy};
-  CUDA_CHECK(cudaLaunchKernel(func, dim3(static_cast<unsigned>(segments), static_cast<unsigned>(bh)),
-                              dim3(kBlockThreads), params, smem, stream));
-  CUDA_CHECK_LAUNCH();
+  launch(func, dim3(static_cast<unsigned>(segments), static_cast<unsigned>(bh)), dim3(kBlockThreads), smem, params,
+         early_start, stream);
 }
 
 int blocks_per_sm(const void* func, size_t smem) {
@@ -158,7 +196,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin = p.final_state;
     a.fin_bh_stride = state_elems;
     a.fin_power = p.final_power;
-    launch_chunk(k.func, plan.smem_bytes, a, 1, p.bh, stream);
+    launch_chunk(k.func, plan.smem_bytes, a, 1, p.bh, false, stream);
     return;
   }
   if (!segbuf) throw std::runtime_error("la2: run_pass needs the segment-state buffer of its plan");
@@ -174,12 +212,13 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin_bh_stride = bh_stride;
     a.fin_seg_stride = state_elems;
     launch_chunk(k.states_func, plan.states_smem_bytes, a, static_cast<int>(p.final_state ? fines : fines - 1), p.bh,
-                 stream);
+                 false, stream);
   }
   {  // (2) start states of every fine segment
     ScanArgs s{};
     s.buf = segbuf;
     s.segments = static_cast<int>(fines);
+    s.every = plan.fine;
     s.seg_rows = fine_chunks * kChunkRows;
     s.n = p.n;
     s.elems = static_cast<int>(state_elems);
@@ -192,9 +231,10 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     s.init_shift = p.init_shift ? 1 : 0;
     s.fin = p.final_state;
     s.fin_power = p.final_power;
-    dim3 grid(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh));
-    segment_scan_kernel<<<grid, 256, 0, stream>>>(s);
-    CUDA_CHECK_LAUNCH();
+    void* params[] = {&s};
+    launch(reinterpret_cast<const void*>(&segment_scan_kernel),
+           dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh)), dim3(256), 0, params,
+           true, stream);
   }
   {  // (3) outputs, segment s starting from fine segment s * fine
     ChunkArgs a = base_args(p, plan);
@@ -205,7 +245,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.init_rs = p.dv;
     a.init_cs = 1;
     a.init_shift = p.init && p.init_shift ? 1 : 0;
-    launch_chunk(k.func, plan.smem_bytes, a, plan.segments, p.bh, stream);
+    launch_chunk(k.func, plan.smem_bytes, a, plan.segments, p.bh, true, stream);
   }
 }
 
