@@ -210,6 +210,78 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   fill_figures(row, impl, p, mode, s, ceilings);
 }
 
+// The devices the implementations run on that are present, each with its ceilings (once per run).
+std::vector<DeviceRecord> describe_devices(const std::vector<std::unique_ptr<Implementation>>& impls,
+                                           bool measure_ceilings, const std::function<void(const std::string&)>& note) {
+  std::vector<DeviceRecord> devices;
+  for (auto& impl : impls) {
+    const DeviceKind kind = impl->info().device;
+    Backend* backend = backend_for(kind);
+    bool seen = std::any_of(devices.begin(), devices.end(), [&](const DeviceRecord& d) { return d.kind == kind; });
+    if (seen || !backend || !backend->available(nullptr)) continue;
+    DeviceRecord rec;
+    rec.kind = kind;
+    rec.info = backend->info();
+    if (measure_ceilings) {
+      note(std::string("measuring ceilings on ") + device_name(kind) + " (copy bandwidth, GEMM rate)");
+      try {
+        rec.ceilings = backend->measure_ceilings();
+      } catch (const std::exception& e) {
+        note(std::string("ceilings on ") + device_name(kind) + " failed: " + e.what());
+      }
+    }
+    devices.push_back(rec);
+  }
+  return devices;
+}
+
+// Why an implementation's device cannot run anything here ("" when it can).
+std::string device_unavailable(DeviceKind kind) {
+  Backend* backend = backend_for(kind);
+  if (!backend) return std::string("this build has no ") + device_name(kind) + " backend";
+  std::string why;
+  if (backend->available(&why)) return "";
+  return why.empty() ? std::string(device_name(kind)) + " device not available" : why;
+}
+
+// The inputs of one (implementation, dtype, length), made when the first mode needs them; failing to
+// make them is the outcome of every mode that needed them.
+class LazyInputs {
+ public:
+  LazyInputs(Backend& backend, const Problem& p, DeviceKind device, uint64_t seed, bool with_dout)
+      : backend_(backend), p_(p), device_(device), seed_(seed), with_dout_(with_dout) {}
+  // Null when they could not be made; then status() and failure() say why.
+  const ProblemInputs* get() {
+    if (!inputs_ && status_ == RowStatus::ok) {
+      try {
+        Workspace ws(backend_, tracker_);
+        inputs_.emplace(make_inputs(p_, ws, device_, seed_, with_dout_));
+      } catch (const OutOfMemoryError& e) {
+        status_ = RowStatus::oom;
+        failure_ = std::string("inputs: ") + e.what();
+      } catch (const std::exception& e) {
+        status_ = RowStatus::error;
+        failure_ = std::string("inputs: ") + e.what();
+      }
+    }
+    return inputs_ ? &*inputs_ : nullptr;
+  }
+  MemoryTracker& tracker() { return tracker_; }
+  RowStatus status() const { return status_; }
+  const std::string& failure() const { return failure_; }
+
+ private:
+  Backend& backend_;
+  const Problem& p_;
+  DeviceKind device_;
+  uint64_t seed_;
+  bool with_dout_;
+  MemoryTracker tracker_;  // before inputs_: the buffers report to it when they go
+  std::optional<ProblemInputs> inputs_;
+  RowStatus status_ = RowStatus::ok;
+  std::string failure_;
+};
+
 }  // namespace
 
 BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) {
@@ -220,25 +292,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
   for (const std::string& name : config.impls) impls.push_back(Registry::instance().create(name));
 
   BenchResult result;
-  std::map<DeviceKind, std::optional<Ceilings>> ceilings;
-  for (auto& impl : impls) {
-    DeviceKind kind = impl->info().device;
-    Backend* backend = backend_for(kind);
-    if (!backend || !backend->available(nullptr) || ceilings.count(kind)) continue;
-    DeviceRecord rec;
-    rec.kind = kind;
-    rec.info = backend->info();
-    if (config.measure_ceilings) {
-      note(std::string("measuring ceilings on ") + device_name(kind) + " (copy bandwidth, GEMM rate)");
-      try {
-        rec.ceilings = backend->measure_ceilings();
-      } catch (const std::exception& e) {
-        note(std::string("ceilings on ") + device_name(kind) + " failed: " + e.what());
-      }
-    }
-    ceilings[kind] = rec.ceilings;
-    result.devices.push_back(rec);
-  }
+  result.devices = describe_devices(impls, config.measure_ceilings, note);
 
   std::vector<int64_t> seqlens = config.seqlens;
   std::sort(seqlens.begin(), seqlens.end());
@@ -250,28 +304,25 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
     if (observer.row) observer.row(row, index, total);
     result.rows.push_back(std::move(row));
   };
+  const bool any_backward_mode =
+      std::any_of(config.modes.begin(), config.modes.end(), [](BenchMode m) { return m != BenchMode::fwd; });
 
   for (auto& impl_ptr : impls) {
     Implementation& impl = *impl_ptr;
     const ImplInfo& info = impl.info();
-    Backend* backend = backend_for(info.device);
-    std::string why_unavailable;
-    if (!backend)
-      why_unavailable = std::string("this build has no ") + device_name(info.device) + " backend";
-    else if (!backend->available(&why_unavailable) && why_unavailable.empty())
-      why_unavailable = std::string(device_name(info.device)) + " device not available";
-    const std::optional<Ceilings> device_ceilings = ceilings.count(info.device) ? ceilings[info.device] : std::nullopt;
-    const bool any_backward_mode = std::any_of(config.modes.begin(), config.modes.end(),
-                                               [](BenchMode m) { return m != BenchMode::fwd; });
+    const std::string why_unavailable = device_unavailable(info.device);
+    std::optional<Ceilings> ceilings;
+    for (const DeviceRecord& d : result.devices)
+      if (d.kind == info.device) ceilings = d.ceilings;
 
     for (DType dtype : config.dtypes) {
       std::map<BenchMode, std::string> stopped;  // mode -> why larger n are not run
       for (int64_t n : seqlens) {
         const Problem p = make_problem(config, info, dtype, n);
-        MemoryTracker tracker;
-        std::optional<ProblemInputs> inputs;
-        std::string inputs_failure;
-        RowStatus inputs_status = RowStatus::ok;
+        std::optional<LazyInputs> inputs;
+        if (why_unavailable.empty())
+          inputs.emplace(*backend_for(info.device), p, info.device, config.seed + static_cast<uint64_t>(n),
+                         any_backward_mode && info.support.backward);
 
         for (BenchMode mode : config.modes) {
           BenchRow row = base_row(info, p, mode, config.decay);
@@ -284,36 +335,21 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
             set_status(row, RowStatus::unsupported, "no backward pass");
           } else if (stopped.count(mode)) {
             set_status(row, RowStatus::timeout, stopped[mode]);
+          } else if (const ProblemInputs* in = inputs->get(); !in) {
+            set_status(row, inputs->status(), inputs->failure());
           } else {
-            if (!inputs && inputs_status == RowStatus::ok) {
-              try {
-                Workspace ws(*backend, tracker);
-                inputs.emplace(make_inputs(p, ws, info.device, config.seed + static_cast<uint64_t>(n),
-                                           any_backward_mode && info.support.backward));
-              } catch (const OutOfMemoryError& e) {
-                inputs_status = RowStatus::oom;
-                inputs_failure = std::string("inputs: ") + e.what();
-              } catch (const std::exception& e) {
-                inputs_status = RowStatus::error;
-                inputs_failure = std::string("inputs: ") + e.what();
-              }
+            try {
+              run_row(impl, p, mode, *in, *backend_for(info.device), inputs->tracker(), config.timing, ceilings, row);
+            } catch (const UnsupportedError& e) {
+              set_status(row, RowStatus::unsupported, e.what());
+            } catch (const OutOfMemoryError& e) {
+              set_status(row, RowStatus::oom, e.what());
+            } catch (const std::exception& e) {
+              set_status(row, RowStatus::error, e.what());
             }
-            if (!inputs) {
-              set_status(row, inputs_status, inputs_failure);
-            } else {
-              try {
-                run_row(impl, p, mode, *inputs, *backend, tracker, config.timing, device_ceilings, row);
-              } catch (const UnsupportedError& e) {
-                set_status(row, RowStatus::unsupported, e.what());
-              } catch (const OutOfMemoryError& e) {
-                set_status(row, RowStatus::oom, e.what());
-              } catch (const std::exception& e) {
-                set_status(row, RowStatus::error, e.what());
-              }
-              if (row.status == RowStatus::timeout)
-                stopped[mode] = "not run: n=" + std::to_string(n) + " already passed the row time limit (" +
-                                row.reason + "); larger n only take longer";
-            }
+            if (row.status == RowStatus::timeout)
+              stopped[mode] = "not run: n=" + std::to_string(n) + " already passed the row time limit (" +
+                              row.reason + "); larger n only take longer";
           }
           emit(std::move(row));
         }
