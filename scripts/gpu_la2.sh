@@ -2,12 +2,12 @@
 # One call on the GPU machine for la2: build (sm_90a only), SASS summary, GPU tests, timing, bench,
 # verify. Result files go to $OUT (default ./gpu_out; at most 8 come back from the GPU machine, so
 # build logs stay in $LOGS). Steps are chosen by STEPS (a space-separated subset of: build sass tests
-# testsnopdl timing bench benchnopdl verify verifylong ncu), each with its own time cap. "nopdl" steps
+# testsnopdl bench benchnopdl verify verifylong ncu), each with its own time cap. "nopdl" steps
 # run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), to compare.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 B=${BUILD:-/tmp/lasuite-build}
-STEPS=${STEPS:-"build sass tests timing bench"}
+STEPS=${STEPS:-"build sass tests bench"}
 LOGS=${LOGS:-/tmp/lasuite-logs}
 mkdir -p "$OUT" "$LOGS"
 has() { [[ " $STEPS " == *" $1 "* ]]; }
@@ -50,11 +50,6 @@ if has testsnopdl; then
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nopdl.log" | head -10
 fi
 
-if has timing; then
-  log timing
-  timeout ${TIMING_TIMEOUT:-120} "$B/tests/lasuite_tests" --gtest_also_run_disabled_tests \
-    --gtest_filter='La2CudaTiming.*' 2>&1 | tee "$OUT/timing.log" | grep -vE "^\[|^$|Note:"
-fi
 
 if has bench; then
   log bench
