@@ -1,5 +1,7 @@
 #include "harness/metadata.h"
 
+#include <cstdlib>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -81,6 +83,11 @@ std::string source_dir() { return LASUITE_SOURCE_DIR; }
 
 GitState source_git_state() {
   GitState g;
+  // A copy of the tree without .git (the GPU machine gets the working tree only) is told its commit.
+  if (const char* given = std::getenv("LASUITE_GIT_COMMIT"); given && *given) {
+    g.commit = given;
+    return g;
+  }
   const std::string dir = LASUITE_SOURCE_DIR;
   if (!dir.empty()) {
     const std::string git = "git -C " + shell_quote(dir) + " ";
