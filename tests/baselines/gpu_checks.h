@@ -18,44 +18,15 @@
 #include "harness/memory.h"
 #include "harness/registry.h"
 #include "harness/verify.h"
+#include "tests/support/verify_test_support.h"
 
 namespace lasuite {
-inline void PrintTo(const VerifyCase& c, std::ostream* os) { *os << c.label << " " << c.problem.describe(); }
-
 namespace gpu_test {
 
+using test_support::case_name;
+using test_support::describe;
+
 constexpr uint64_t kSeed = 271828;
-
-inline Backend* usable_gpu(std::string* why) {
-  Backend* b = backend_for(DeviceKind::cuda);
-  if (!b) {
-    *why = "this build has no CUDA backend";
-    return nullptr;
-  }
-  return b->available(why) ? b : nullptr;
-}
-
-#define LASUITE_REQUIRE_GPU(backend)                      \
-  std::string why_not_gpu_;                               \
-  Backend* backend = gpu_test::usable_gpu(&why_not_gpu_); \
-  if (!backend) GTEST_SKIP() << "no usable GPU: " << why_not_gpu_
-
-inline std::string describe(const CaseResult& r) {
-  std::ostringstream os;
-  os << r.impl << " " << r.vcase.label << " " << r.vcase.problem.describe() << ": " << case_status_name(r.status)
-     << " " << r.reason << " (" << r.seconds << " s)";
-  for (const TensorCheck& c : r.checks)
-    os << "\n  " << c.tensor << " rel " << c.rel_frobenius << " (tol " << c.tolerance << ") max_abs " << c.max_abs
-       << (c.pass ? " ok" : " FAIL");
-  return os.str();
-}
-
-inline std::string case_name(const ::testing::TestParamInfo<VerifyCase>& info) {
-  std::string name = dtype_name(info.param.problem.dtype) + std::string("_") + info.param.label;
-  for (char& ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return name;
-}
 
 // A supported case must pass all its checks (O, and dQ dK dV with a backward); an unsupported one
 // must be reported as skipped with a reason. Skips the test where no GPU is usable.

@@ -13,23 +13,10 @@
 #include "harness/backend.h"
 #include "harness/errors.h"
 #include "harness/memory.h"
+#include "tests/support/verify_test_support.h"
 
 namespace lasuite {
 namespace {
-
-Backend* cuda_or_null(std::string* why) {
-  Backend* b = backend_for(DeviceKind::cuda);
-  if (!b) {
-    *why = "this build has no CUDA backend";
-    return nullptr;
-  }
-  return b->available(why) ? b : nullptr;
-}
-
-#define REQUIRE_GPU(backend)                                    \
-  std::string why_not_;                                         \
-  Backend* backend = cuda_or_null(&why_not_);                   \
-  if (!backend) GTEST_SKIP() << "no usable GPU: " << why_not_
 
 // Runs everywhere: asking must not crash, and a "no" comes with a reason.
 TEST(CudaBackend, SaysWhetherAGpuIsUsable) {
@@ -41,7 +28,7 @@ TEST(CudaBackend, SaysWhetherAGpuIsUsable) {
 }
 
 TEST(CudaBackend, AllocationsAreTracked) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   MemoryTracker tracker;
   Workspace ws(*gpu, tracker);
   {
@@ -57,7 +44,7 @@ TEST(CudaBackend, AllocationsAreTracked) {
 }
 
 TEST(CudaBackend, CopyAndFillRoundTrip) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   MemoryTracker tracker;
   Workspace ws(*gpu, tracker);
   const size_t bytes = (1 << 20) + 37;  // not a multiple of anything convenient
@@ -78,7 +65,7 @@ TEST(CudaBackend, CopyAndFillRoundTrip) {
 }
 
 TEST(CudaBackend, OutOfMemoryIsAnExceptionAndLeavesTheDeviceUsable) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   EXPECT_THROW(gpu->raw_allocate(size_t(1) << 50), OutOfMemoryError);  // 1 PiB
   try {
     gpu->raw_allocate(size_t(1) << 50);
@@ -92,7 +79,7 @@ TEST(CudaBackend, OutOfMemoryIsAnExceptionAndLeavesTheDeviceUsable) {
 }
 
 TEST(CudaBackend, TimerMeasuresDeviceWork) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   auto timer = gpu->make_timer();
   gpu->flush_cache();  // the first call allocates its buffer
   timer->start();
@@ -104,7 +91,7 @@ TEST(CudaBackend, TimerMeasuresDeviceWork) {
 }
 
 TEST(CudaBackend, DescribesTheDevice) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   DeviceInfo d = gpu->info();
   EXPECT_FALSE(d.name.empty());
   EXPECT_GT(d.multiprocessors, 0);
@@ -118,7 +105,7 @@ TEST(CudaBackend, DescribesTheDevice) {
 }
 
 TEST(CudaBackend, MeasuresCeilings) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   Ceilings c = gpu->measure_ceilings();
   // Loose sanity bounds (any GPU of the last decade), not a performance test.
   EXPECT_GT(c.copy_bytes_per_s, 1e10);

@@ -13,33 +13,14 @@
 
 #include "harness/registry.h"
 #include "harness/verify.h"
-
-namespace lasuite {
-// gtest prints a failing parameter with this instead of its raw bytes.
-inline void PrintTo(const VerifyCase& c, std::ostream* os) { *os << c.label << " " << c.problem.describe(); }
-}  // namespace lasuite
+#include "tests/support/verify_test_support.h"
 
 namespace lasuite::testing_cpu {
 
+using test_support::case_name;
+using test_support::describe;
+
 inline constexpr uint64_t kSeed = 20240102;
-
-inline std::string describe(const CaseResult& r) {
-  std::ostringstream os;
-  os << r.impl << " " << r.vcase.label << " " << r.vcase.problem.describe() << ": " << case_status_name(r.status)
-     << " " << r.reason;
-  for (const TensorCheck& c : r.checks)
-    os << "\n  " << c.tensor << " rel " << c.rel_frobenius << " (tol " << c.tolerance << ") max_abs " << c.max_abs
-       << (c.pass ? " ok" : " FAIL");
-  return os.str();
-}
-
-// "f32_n65_d64_e32_b2h3_alibi": gtest names allow letters, digits and underscores only.
-inline std::string case_name(const ::testing::TestParamInfo<VerifyCase>& info) {
-  std::string name = dtype_name(info.param.problem.dtype) + std::string("_") + info.param.label;
-  for (char& ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return name;
-}
 
 // The verify defaults in each dtype, those that keep(case) accepts.
 inline std::vector<VerifyCase> default_cases_where(std::initializer_list<DType> dtypes,

@@ -14,48 +14,19 @@
 #include "harness/memory.h"
 #include "harness/registry.h"
 #include "harness/verify.h"
+#include "tests/support/verify_test_support.h"
 
 namespace lasuite {
-inline void PrintTo(const VerifyCase& c, std::ostream* os) { *os << c.label << " " << c.problem.describe(); }
-
 namespace {
+
+using test_support::case_name;
+using test_support::describe;
 
 constexpr uint64_t kSeed = 314159;
 
-Backend* usable_gpu(std::string* why) {
-  Backend* b = backend_for(DeviceKind::cuda);
-  if (!b) {
-    *why = "this build has no CUDA backend";
-    return nullptr;
-  }
-  return b->available(why) ? b : nullptr;
-}
-
-#define REQUIRE_GPU(backend)                      \
-  std::string why_not_;                           \
-  Backend* backend = usable_gpu(&why_not_);       \
-  if (!backend) GTEST_SKIP() << "no usable GPU: " << why_not_
-
-std::string describe(const CaseResult& r) {
-  std::ostringstream os;
-  os << r.impl << " " << r.vcase.label << " " << r.vcase.problem.describe() << ": " << case_status_name(r.status)
-     << " " << r.reason;
-  for (const TensorCheck& c : r.checks)
-    os << "\n  " << c.tensor << " rel " << c.rel_frobenius << " (tol " << c.tolerance << ") max_abs " << c.max_abs
-       << (c.pass ? " ok" : " FAIL");
-  return os.str();
-}
-
-std::string case_name(const ::testing::TestParamInfo<VerifyCase>& info) {
-  std::string name = dtype_name(info.param.problem.dtype) + std::string("_") + info.param.label;
-  for (char& ch : name)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return name;
-}
-
 // A supported case must pass every check it has; an unsupported one (d = 32) must be skipped with a reason.
 void check_case(const VerifyCase& c) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   auto impl = Registry::instance().create("la2");
   const bool supported = !impl->unsupported(c.problem).has_value();
   CaseResult r = verify_case(*impl, c, kSeed);
@@ -189,7 +160,7 @@ void expect_refused(Backend& gpu, const Problem& p, Tensors& t, const std::strin
 }
 
 TEST(La2CudaRefuses, HeadDimWithoutKernel) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   MemoryTracker tracker;
   Workspace ws(*gpu, tracker);
   Problem p = small_problem();
@@ -201,7 +172,7 @@ TEST(La2CudaRefuses, HeadDimWithoutKernel) {
 }
 
 TEST(La2CudaRefuses, NegativeSlope) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   MemoryTracker tracker;
   Workspace ws(*gpu, tracker);
   Problem p = small_problem();
@@ -211,7 +182,7 @@ TEST(La2CudaRefuses, NegativeSlope) {
 }
 
 TEST(La2CudaRefuses, MisalignedPointer) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   MemoryTracker tracker;
   Workspace ws(*gpu, tracker);
   Problem p = small_problem();
@@ -221,7 +192,7 @@ TEST(La2CudaRefuses, MisalignedPointer) {
 }
 
 TEST(La2CudaRefuses, WrongDtypeShapeOrDevice) {
-  REQUIRE_GPU(gpu);
+  LASUITE_REQUIRE_GPU(gpu);
   MemoryTracker tracker;
   Workspace ws(*gpu, tracker);
   Problem p = small_problem();
