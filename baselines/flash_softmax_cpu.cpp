@@ -10,6 +10,7 @@
 
 #include "harness/implementation.h"
 #include "harness/registry.h"
+#include "kernels/common/cpu_impl_info_host.h"
 #include "kernels/common/eigen_maps_host.h"
 #include "kernels/common/head_rows_host.h"
 #include "kernels/common/head_workers_host.h"
@@ -171,17 +172,10 @@ void run_backward(const Problem& p, const BackwardIO& io, const T* lse, Workspac
 class FlashSoftmaxCpu : public Implementation {
  public:
   const ImplInfo& info() const override {
-    static const ImplInfo i = [] {
-      ImplInfo in;
-      in.name = "flash_softmax_cpu";
-      in.description = "causal softmax attention on the CPU, FlashAttention-2 algorithm (B=64, online softmax, lse saved)";
-      in.device = DeviceKind::cpu;
-      in.function = Function::softmax;
-      in.support.dtypes = {DType::f32, DType::f64, DType::bf16, DType::f16};
-      in.support.decay = false;
-      in.support.state = false;
-      return in;
-    }();
+    static const ImplInfo i = host::cpu_impl_info(
+        "flash_softmax_cpu",
+        "causal softmax attention on the CPU, FlashAttention-2 algorithm (B=64, online softmax, lse saved)",
+        Function::softmax, /*state=*/false);
     return i;
   }
 

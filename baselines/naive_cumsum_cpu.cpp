@@ -15,6 +15,7 @@
 #include "harness/errors.h"
 #include "harness/implementation.h"
 #include "harness/registry.h"
+#include "kernels/common/cpu_impl_info_host.h"
 #include "kernels/common/eigen_maps_host.h"
 #include "kernels/common/head_rows_host.h"
 #include "kernels/common/head_workers_host.h"
@@ -171,16 +172,10 @@ void run_backward(const Problem& p, const BackwardIO& io, const Buffer& kv_prefi
 class NaiveCumsumCpu : public Implementation {
  public:
   const ImplInfo& info() const override {
-    static const ImplInfo i = [] {
-      ImplInfo in;
-      in.name = "cumsum_cpu";
-      in.description = "naive recurrent linear attention on the CPU: materialises the per-token KV prefix (n d e memory)";
-      in.device = DeviceKind::cpu;
-      in.function = Function::linear_decay;
-      in.support.dtypes = {DType::f32, DType::f64, DType::bf16, DType::f16};
-      in.support.state = true;
-      return in;
-    }();
+    static const ImplInfo i = host::cpu_impl_info(
+        "cumsum_cpu",
+        "naive recurrent linear attention on the CPU: materialises the per-token KV prefix (n d e memory)",
+        Function::linear_decay, /*state=*/true);
     return i;
   }
 

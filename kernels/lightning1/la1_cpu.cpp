@@ -8,6 +8,7 @@
 
 #include "harness/implementation.h"
 #include "harness/registry.h"
+#include "kernels/common/cpu_impl_info_host.h"
 #include "kernels/common/decay_host.h"
 #include "kernels/common/eigen_maps_host.h"
 #include "kernels/common/head_rows_host.h"
@@ -212,16 +213,10 @@ void run_backward(const Problem& p, const BackwardIO& io, Workspace& ws) {
 class La1Cpu : public Implementation {
  public:
   const ImplInfo& info() const override {
-    static const ImplInfo i = [] {
-      ImplInfo in;
-      in.name = "la1_cpu";
-      in.description = "Lightning Attention-1 on the CPU: tiled left product (B=64, Eigen), O(n^2 d) work, O(n d) memory";
-      in.device = DeviceKind::cpu;
-      in.function = Function::linear_decay;
-      in.support.dtypes = {DType::f32, DType::f64, DType::bf16, DType::f16};
-      in.support.state = true;
-      return in;
-    }();
+    static const ImplInfo i = host::cpu_impl_info(
+        "la1_cpu",
+        "Lightning Attention-1 on the CPU: tiled left product (B=64, Eigen), O(n^2 d) work, O(n d) memory",
+        Function::linear_decay, /*state=*/true);
     return i;
   }
 

@@ -8,6 +8,7 @@
 
 #include "harness/implementation.h"
 #include "harness/registry.h"
+#include "kernels/common/cpu_impl_info_host.h"
 #include "kernels/common/decay_host.h"
 #include "kernels/common/eigen_maps_host.h"
 #include "kernels/common/head_rows_host.h"
@@ -210,16 +211,10 @@ void backward_all(const Problem& p, const BackwardIO& io, Workspace& ws) {
 class La2Cpu : public Implementation {
  public:
   const ImplInfo& info() const override {
-    static const ImplInfo i = [] {
-      ImplInfo in;
-      in.name = "la2_cpu";
-      in.description = "Lightning Attention-2 block algorithm on the CPU (B=64, Eigen; intra left product + inter state)";
-      in.device = DeviceKind::cpu;
-      in.function = Function::linear_decay;
-      in.support.dtypes = {DType::f32, DType::f64, DType::bf16, DType::f16};
-      in.support.state = true;
-      return in;
-    }();
+    static const ImplInfo i = host::cpu_impl_info(
+        "la2_cpu",
+        "Lightning Attention-2 block algorithm on the CPU (B=64, Eigen; intra left product + inter state)",
+        Function::linear_decay, /*state=*/true);
     return i;
   }
 
