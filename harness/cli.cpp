@@ -3,6 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cmath>
+#include <cstdlib>
 #include <ostream>
 #include <vector>
 
@@ -16,25 +18,44 @@ namespace {
 // Text options given with an empty value ("--seqlen ''") are errors, not "use the default".
 using TextOptions = std::vector<CLI::Option*>;
 
+// CLI11's PositiveNumber and NonNegativeNumber let "nan" through (a NaN --min-time or
+// --row-time-limit silently disables that limit) and, refusing a value, print their upper bound as
+// a 300-digit number. This says in words what is expected; CLI11 still converts to the option's type.
+CLI::Validator number_check(bool zero_allowed) {
+  const std::string expected = zero_allowed ? "a finite number >= 0" : "a finite number > 0";
+  return CLI::Validator(
+      [zero_allowed, expected](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        const bool whole = !text.empty() && end == text.c_str() + text.size();
+        if (!whole || !std::isfinite(v) || v < 0 || (!zero_allowed && v == 0))
+          return "'" + text + "' is not " + expected;
+        return std::string();
+      },
+      zero_allowed ? "NUMBER >= 0" : "NUMBER > 0");
+}
+const CLI::Validator kPositive = number_check(false);
+const CLI::Validator kNonNegative = number_check(true);
+
 void add_verify_options(CLI::App& cmd, VerifyArgs& a, TextOptions& text) {
   text.push_back(cmd.add_option("--impl", a.impls, "Implementations, comma-separated (default: all registered)"));
   text.push_back(cmd.add_option("--device", a.device, "cpu, cuda or all (default: all devices present here)"));
   text.push_back(cmd.add_option("--dtype", a.dtypes,
                                 "Element types, comma-separated, of f64,f32,bf16,f16 (default: each "
                                 "implementation's supported ones)"));
-  cmd.add_option("--seed", a.seed, "Seed of the random inputs (printed)")->capture_default_str();
+  cmd.add_option("--seed", a.seed, "Seed of the random inputs (printed)")->check(kNonNegative)->capture_default_str();
   text.push_back(cmd.add_option("--long", a.long_seqlens,
                                 "Also verify long sequences, e.g. 16k,128k (a few heads compared)"));
   cmd.add_option("--long-batch", a.long_batch, "Batch of the long cases")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   cmd.add_option("--long-heads", a.long_heads, "Heads of the long cases")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
-  cmd.add_option("--dim", a.dim, "Head dim d of the long cases")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd.add_option("--dim-v", a.dim_v, "Value dim e of the long cases (default: d)")->check(CLI::PositiveNumber);
+  cmd.add_option("--dim", a.dim, "Head dim d of the long cases")->check(kPositive)->capture_default_str();
+  cmd.add_option("--dim-v", a.dim_v, "Value dim e of the long cases (default: d)")->check(kPositive);
   cmd.add_option("--sample-heads", a.sample_heads, "(batch, head) pairs compared in the long cases")
-      ->check(CLI::PositiveNumber)
+      ->check(kPositive)
       ->capture_default_str();
   auto* with_state = cmd.add_flag_callback("--state", [&a] { a.state = 1; },
                                            "Long cases only with an initial/final state (default: with and without)");
@@ -50,27 +71,27 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
   text.push_back(cmd.add_option("--seqlen", a.seqlens,
                                 "Sequence lengths: 1k..128k (powers of two), lists 1000,4096,16k "
                                 "(default: 1k..128k on a GPU, 1k..16k on the CPU)"));
-  cmd.add_option("--batch", a.batch, "Batch size (default: 1)")->check(CLI::PositiveNumber);
-  cmd.add_option("--heads", a.heads, "Heads (default: 32 on a GPU, 4 on the CPU)")->check(CLI::PositiveNumber);
+  cmd.add_option("--batch", a.batch, "Batch size (default: 1)")->check(kPositive);
+  cmd.add_option("--heads", a.heads, "Heads (default: 32 on a GPU, 4 on the CPU)")->check(kPositive);
   cmd.add_option("--dim", a.dim, "Head dim d of Q and K (default: 128 on a GPU, 64 on the CPU)")
-      ->check(CLI::PositiveNumber);
-  cmd.add_option("--dim-v", a.dim_v, "Value dim e (default: d)")->check(CLI::PositiveNumber);
+      ->check(kPositive);
+  cmd.add_option("--dim-v", a.dim_v, "Value dim e (default: d)")->check(kPositive);
   text.push_back(cmd.add_option("--dtype", a.dtypes,
                                 "Element types, comma-separated (default: bf16 on a GPU, f32 on the CPU)"));
   text.push_back(cmd.add_option("--mode", a.modes, "fwd, bwd, fwdbwd, comma-separated")->capture_default_str());
   text.push_back(
       cmd.add_option("--decay", a.decay, "alibi, none, or one slope >= 0 for every head")->capture_default_str());
   cmd.add_option("--warmup", a.warmup, "Warm-up runs before timing, >= 1 (default: 3 on a GPU, 1 on the CPU)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   cmd.add_option("--repeats", a.repeats, "At least this many timed runs (default: 10 on a GPU, 5 on the CPU)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   cmd.add_option("--min-time", a.min_time, "At least this many seconds of timed runs (default: 0.2)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   cmd.add_option("--row-time-limit", a.row_time_limit,
                  "Seconds one run may take; a slower row is a timeout and larger n are not run "
                  "(default: 60 on a GPU, 5 on the CPU)")
-      ->check(CLI::PositiveNumber);
-  cmd.add_option("--seed", a.seed, "Seed of the random inputs")->capture_default_str();
+      ->check(kPositive);
+  cmd.add_option("--seed", a.seed, "Seed of the random inputs")->check(kNonNegative)->capture_default_str();
   cmd.add_flag("--no-ceilings", a.no_ceilings, "Do not measure copy bandwidth and GEMM rate (no floor column)");
   text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.bench/1)"));
   text.push_back(cmd.add_option("--csv", a.csv, "Write the results as CSV (metadata in # lines)"));

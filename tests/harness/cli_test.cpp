@@ -105,6 +105,16 @@ TEST(Cli, OtherBadArgumentsAreUsageErrors) {
   CliRun json = lasuite(quick_bench({"--json", "/nonexistent-folder/out.json"}));
   EXPECT_EQ(json.code, 2);
   EXPECT_TRUE(contains(json.err, "does not exist")) << json.err;
+  // Numbers out of range: said in words (CLI11's own check printed a 300-digit bound), and NaN,
+  // which slipped through it and switched the time limits off, refused.
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--batch", "0"}, {"--heads", "-3"},
+                                       {"--min-time", "nan"}, {"--row-time-limit", "nan"},
+                                       {"--row-time-limit", "inf"}, {"--repeats", " "}, {"--seed", "-1"}}) {
+    CliRun r = lasuite(quick_bench(bad));
+    EXPECT_EQ(r.code, 2) << bad[0] << " " << bad[1];
+    EXPECT_TRUE(contains(r.err, "'" + bad[1] + "' is not a finite number")) << r.err;
+    EXPECT_FALSE(contains(r.err, "17976931348623157")) << r.err;
+  }
   EXPECT_EQ(lasuite({"--help"}).code, 0);
   EXPECT_EQ(lasuite({"bench", "--help"}).code, 0);
 }
