@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <new>
 #include <ostream>
 #include <vector>
 
@@ -131,6 +132,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   } catch (const UsageError& e) {
     err << "lasuite: error: " << e.what() << std::endl;
     return kExitUsage;
+  } catch (const std::bad_alloc&) {
+    err << "lasuite: failed: out of host memory (a shape too large for this machine?)" << std::endl;
+    return kExitFailed;
   } catch (const std::exception& e) {
     err << "lasuite: failed: " << e.what() << std::endl;
     return kExitFailed;

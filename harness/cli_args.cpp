@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
+#include <limits>
 
 #include "harness/backend.h"
 #include "harness/errors.h"
@@ -105,6 +106,16 @@ bool device_available(DeviceKind kind, std::string* why_not) {
   if (b->available(&why)) return true;
   if (why_not) *why_not = why.empty() ? std::string(device_name(kind)) + " device not available" : why;
   return false;
+}
+
+void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& seqlens, int64_t dim_qk,
+                      int64_t dim_v, const std::string& what) {
+  // In long double, which holds these products without wrapping; 8 bytes is the widest element.
+  const long double heads_total = static_cast<long double>(batch) * heads;
+  long double largest = heads_total * dim_qk * dim_v;
+  for (int64_t n : seqlens) largest = std::max(largest, heads_total * n * std::max(dim_qk, dim_v));
+  if (largest * 8 > static_cast<long double>(std::numeric_limits<int64_t>::max()))
+    throw UsageError(what + ": a tensor of this shape would hold more than 2^63 bytes");
 }
 
 void check_output_path(const std::string& path, const std::string& option) {

@@ -1,6 +1,7 @@
 // Turning the CLI's strings into checked values; anything malformed is a UsageError that says what
 // was expected (the CLI maps it to exit code 2).
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ DecaySpec parse_decay(std::string_view text);
 std::optional<DeviceKind> parse_device(std::string_view text, bool allow_all);
 // Whether this build has the device and it is present; why_not says what is missing.
 bool device_available(DeviceKind kind, std::string* why_not);
+// Refuses a shape whose tensors (q, k, v, o at every length given, the [b, h, d, e] state) would
+// hold more than 2^63 bytes: their size_t byte counts would wrap to a small buffer that the run then
+// overruns. `what` names the options in the message.
+void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& seqlens, int64_t dim_qk,
+                      int64_t dim_v, const std::string& what);
 // Refuses, before any work, an output file whose folder does not exist.
 void check_output_path(const std::string& path, const std::string& option);
 

@@ -99,6 +99,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   c.timing.row_time_limit_s = a.row_time_limit > 0 ? a.row_time_limit : def.row_time_limit_s;
   c.measure_ceilings = !a.no_ceilings;
   c.seed = a.seed;
+  check_shape_fits(c.batch, c.heads, c.seqlens, c.dim_qk, c.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (!a.csv.empty()) check_output_path(a.csv, "--csv");
 

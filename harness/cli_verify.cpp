@@ -99,6 +99,8 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   const bool device_named = device.has_value();
   const std::vector<DType> dtypes_asked = a.dtypes.empty() ? std::vector<DType>{} : parse_dtypes(a.dtypes);
   const std::vector<int64_t> long_lengths = a.long_seqlens.empty() ? std::vector<int64_t>{} : parse_seqlens(a.long_seqlens);
+  check_shape_fits(a.long_batch, a.long_heads, long_lengths, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
+                   "--long, --long-batch, --long-heads, --dim, --dim-v");
   if (a.skip_defaults && long_lengths.empty()) throw UsageError("--skip-defaults needs --long (nothing left to run)");
   if (device_named && *device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");

@@ -115,6 +115,13 @@ TEST(Cli, OtherBadArgumentsAreUsageErrors) {
     EXPECT_TRUE(contains(r.err, "'" + bad[1] + "' is not a finite number")) << r.err;
     EXPECT_FALSE(contains(r.err, "17976931348623157")) << r.err;
   }
+  // A shape whose byte counts would wrap (it crashed with a segfault) is refused before any work.
+  CliRun huge = lasuite({"bench", "--impl", testing::kFake, "--seqlen", "4611686018427387904", "--no-ceilings"});
+  EXPECT_EQ(huge.code, 2);
+  EXPECT_TRUE(contains(huge.err, "more than 2^63 bytes")) << huge.err;
+  CliRun huge_verify = lasuite({"verify", "--impl", testing::kFake, "--long", "1m", "--long-heads", "4000000000000"});
+  EXPECT_EQ(huge_verify.code, 2);
+  EXPECT_TRUE(contains(huge_verify.err, "more than 2^63 bytes")) << huge_verify.err;
   EXPECT_EQ(lasuite({"--help"}).code, 0);
   EXPECT_EQ(lasuite({"bench", "--help"}).code, 0);
 }
