@@ -20,7 +20,8 @@ namespace {
 using reference::Mat;
 
 // computes_linear: says softmax, computes linear attention (the wrong reference must not be used).
-enum class Flaw { none, perturb_o, skip_dk_element, refuse_d32, computes_linear };
+// claims_state: softmax that says it supports a state and writes zeros for S_out and dS_in.
+enum class Flaw { none, perturb_o, skip_dk_element, refuse_d32, computes_linear, claims_state };
 
 // One (batch, head) slice of a [b, h, rows, cols] host tensor, in float64 and back.
 Mat read_slice(const TensorView& t, int64_t index) {
@@ -48,7 +49,7 @@ class ReferenceBacked : public Implementation {
     info_.name = std::string("test_") + function_name(f);
     info_.function = f;
     info_.support.dtypes = {DType::f64, DType::f32, DType::bf16};
-    info_.support.state = f == Function::linear_decay;
+    info_.support.state = f == Function::linear_decay || flaw == Flaw::claims_state;
   }
   const ImplInfo& info() const override { return info_; }
   std::optional<std::string> unsupported(const Problem& p) const override {
@@ -62,6 +63,7 @@ class ReferenceBacked : public Implementation {
       Mat o;
       if (computes_softmax(p)) {
         o = reference::softmax_forward(q, k, v, p.effective_scale()).o;
+        if (p.state_out) write_slice(io.state_out, i, Mat::Zero(p.dim_qk, p.dim_v));
       } else {
         const Mat s0 = p.state_in ? read_slice(io.state_in, i) : Mat();
         auto out = reference::linear_forward(q, k, v, p.state_in ? &s0 : nullptr, params(p, io.slopes, i));
@@ -82,6 +84,7 @@ class ReferenceBacked : public Implementation {
         const double scale = p.effective_scale();
         auto g = reference::softmax_backward(q, k, v, reference::softmax_forward(q, k, v, scale), dout, scale);
         dq = std::move(g.dq), dk = std::move(g.dk), dv = std::move(g.dv);
+        if (p.state_in) write_slice(io.dstate_in, i, Mat::Zero(p.dim_qk, p.dim_v));
       } else {
         const Mat s0 = p.state_in ? read_slice(io.state_in, i) : Mat();
         const Mat dsn = p.state_out ? read_slice(io.dstate_out, i) : Mat();
@@ -218,6 +221,14 @@ TEST(VerifyGate, SoftmaxImplementationIsCheckedAgainstTheSoftmaxReference) {
   EXPECT_GT(find_check(wrong, "O")->rel_frobenius, 0.1);
   // The softmax implementation with a state: skipped by its support, not run.
   EXPECT_EQ(verify_case(softmax, small_case(DType::f32, true), 6).status, CaseStatus::skipped);
+}
+
+TEST(VerifyGate, AnOutputWithoutAReferenceIsAnErrorNotAPass) {
+  // Softmax has no state: S_out and dS_in were compared over zero elements, and passed.
+  ReferenceBacked impl(Function::softmax, Flaw::claims_state);
+  const CaseResult r = verify_case(impl, small_case(DType::f32, true), 6);
+  EXPECT_EQ(r.status, CaseStatus::error);
+  EXPECT_NE(r.reason.find("no S_out for softmax"), std::string::npos) << r.reason;
 }
 
 TEST(VerifyGate, SeedChangesTheInputsAndIsRecorded) {
