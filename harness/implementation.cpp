@@ -74,7 +74,10 @@ Work linear_quadratic_work(const Problem& p) {
 }
 
 Work softmax_causal_work(const Problem& p) {
-  Work w = linear_quadratic_work(p);  // math.md: 2 n (d + e) per token on average, the same count
+  // The same count as the causal left product: n (d + e) FLOPs per token on average (2 per
+  // multiply-add over half of the n x n products; the exponentials are not counted). math.md's
+  // "2·n·(d + e) ... (half of the n x n products)" is the full products' count.
+  Work w = linear_quadratic_work(p);
   return w;
 }
 
