@@ -362,6 +362,7 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
 
   plan.problem = p;
   plan.backward = c.backward && info.support.backward;
+  r.vcase.backward = plan.backward;  // what the result files report: whether gradients were checked
   plan.seed = seed;
   try {
     MemoryTracker tracker;

@@ -21,7 +21,8 @@ using reference::Mat;
 
 // computes_linear: says softmax, computes linear attention (the wrong reference must not be used).
 // claims_state: softmax that says it supports a state and writes zeros for S_out and dS_in.
-enum class Flaw { none, perturb_o, skip_dk_element, refuse_d32, computes_linear, claims_state };
+// forward_only: declares no backward pass.
+enum class Flaw { none, perturb_o, skip_dk_element, refuse_d32, computes_linear, claims_state, forward_only };
 
 // One (batch, head) slice of a [b, h, rows, cols] host tensor, in float64 and back.
 Mat read_slice(const TensorView& t, int64_t index) {
@@ -50,6 +51,7 @@ class ReferenceBacked : public Implementation {
     info_.function = f;
     info_.support.dtypes = {DType::f64, DType::f32, DType::bf16};
     info_.support.state = f == Function::linear_decay || flaw == Flaw::claims_state;
+    info_.support.backward = flaw != Flaw::forward_only;
   }
   const ImplInfo& info() const override { return info_; }
   std::optional<std::string> unsupported(const Problem& p) const override {
@@ -229,6 +231,17 @@ TEST(VerifyGate, AnOutputWithoutAReferenceIsAnErrorNotAPass) {
   const CaseResult r = verify_case(impl, small_case(DType::f32, true), 6);
   EXPECT_EQ(r.status, CaseStatus::error);
   EXPECT_NE(r.reason.find("no S_out for softmax"), std::string::npos) << r.reason;
+}
+
+TEST(VerifyGate, ForwardOnlyImplementationIsCheckedOnOutputsAndSaysSo) {
+  ReferenceBacked impl(Function::linear_decay, Flaw::forward_only);
+  const CaseResult r = verify_case(impl, small_case(DType::f32, true), 6);
+  EXPECT_EQ(r.status, CaseStatus::pass) << r.reason;
+  ASSERT_EQ(r.checks.size(), 2u);
+  EXPECT_EQ(r.checks[0].tensor, "O");
+  EXPECT_EQ(r.checks[1].tensor, "S_out");
+  EXPECT_FALSE(r.vcase.backward) << "the result files say no gradient was checked";
+  EXPECT_NE(r.reason.find("forward only"), std::string::npos) << r.reason;
 }
 
 TEST(VerifyGate, SeedChangesTheInputsAndIsRecorded) {
