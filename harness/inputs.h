@@ -11,10 +11,6 @@ namespace lasuite {
 // A view of a whole buffer as a [d0, d1, d2, d3] tensor of the given type on the buffer's device.
 TensorView view_of(const Buffer& buffer, DType dtype, DeviceKind device, std::array<int64_t, 4> dims);
 
-// Fills a device tensor with seeded uniform values in [-amplitude, amplitude), through the host in
-// chunks (host memory stays small even at 128k tokens).
-void fill_random(Backend& backend, const TensorView& t, uint64_t seed, double amplitude = 1.0);
-
 // Everything forward and backward read: q, k, v, slopes (fp32, [heads]; zeros without decay), the
 // output cotangent dout (when with_dout), and the fp32 states the problem asks for. Allocated with
 // MemoryCategory::inputs through ws.

@@ -1,7 +1,7 @@
 // verify_case: one implementation on one case against the float64 reference.
 //
 // The implementation runs on its own device over the whole problem; the reference runs on the host
-// over the compared (batch, head) slices only, from inputs regenerated bit for bit (verify_random.h),
+// over the compared (batch, head) slices only, from inputs regenerated bit for bit (random_stream.h),
 // so a 128k-token case never needs a float64 copy of a whole tensor. Every output is poisoned with
 // NaN bytes first and scanned whole afterwards, so an element left unwritten fails even outside the
 // compared heads.
@@ -20,7 +20,7 @@
 #include "harness/errors.h"
 #include "harness/memory.h"
 #include "harness/parallel.h"
-#include "harness/verify_random.h"
+#include "harness/random_stream.h"
 #include "reference/linear_attention.h"
 #include "reference/softmax_attention.h"
 
@@ -79,7 +79,8 @@ CaseTensors make_tensors(const Plan& plan, Workspace& ws, DeviceKind device) {
   CaseTensors t;
   auto input = [&](DeviceTensor& dst, std::array<int64_t, 4> dims, DType dtype, Stream stream) {
     dst = allocate(ws, MemoryCategory::inputs, dtype, device, dims);
-    verify_random_fill(be, dst.view.data, dtype, static_cast<size_t>(dst.view.numel()), plan.seed, stream);
+    random_stream_fill(be, dst.view.data, dtype, static_cast<size_t>(dst.view.numel()), plan.seed, stream,
+                       kUnitVarianceAmplitude);
   };
   input(t.q, qk, p.dtype, kQ);
   input(t.k, qk, p.dtype, kK);
@@ -188,8 +189,8 @@ struct HeadReference {
 
 Mat regenerate(const Plan& plan, Stream stream, int64_t head_index, int64_t rows, int64_t cols, DType dtype) {
   Mat m(rows, cols);
-  verify_random_rounded(plan.seed, stream, static_cast<uint64_t>(head_index * rows * cols), static_cast<size_t>(m.size()),
-                        dtype, m.data());
+  random_stream_rounded(plan.seed, stream, static_cast<uint64_t>(head_index * rows * cols), static_cast<size_t>(m.size()),
+                        dtype, kUnitVarianceAmplitude, m.data());
   return m;
 }
 
