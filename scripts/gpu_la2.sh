@@ -90,4 +90,18 @@ if has ncu; then
   echo "ncu rc=$?"
   grep -E "la2_chunk_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
 fi
+if has kerneltimes; then
+  # Per-kernel durations (ncu serialises launches, clocks left as found): where a pass's time goes
+  # at a short and a long length, to compare with the bench's end-to-end times.
+  log kerneltimes
+  for n in ${KT_SEQLEN:-4k 128k}; do
+    timeout ${NCU_TIMEOUT:-120} ncu --clock-control none --kernel-name regex:'la2|segment_scan' \
+      --metrics gpu__time_duration.sum,launch__grid_size,launch__registers_per_thread,sm__warps_active.avg.pct_of_peak_sustained_active,dram__throughput.avg.pct_of_peak_sustained_elapsed \
+      "$B/lasuite" bench --impl la2 --device cuda --seqlen $n --batch 1 --heads 32 --dim 128 --dtype bf16 \
+      --mode ${KT_MODE:-fwd,bwd} --decay alibi --warmup 1 --repeats 1 --min-time 0 --no-ceilings >"$OUT/kerneltimes_$n.txt" 2>&1
+    echo "kerneltimes $n rc=$?"
+    grep -E "la2_chunk_kernel|segment_scan|gpu__time_duration|launch__grid_size|dram__throughput" "$OUT/kerneltimes_$n.txt" |
+      sed -E 's/\(lasuite::[^)]*\)//; s/ +/ /g' | head -${KT_LINES:-60}
+  done
+fi
 log end
