@@ -36,7 +36,7 @@ fi
 
 if has tests; then
   log tests
-  timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaRefuses*}" \
+  timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*}" \
     >"$OUT/tests.log" 2>&1
   echo "tests rc=$?"
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL|rel .*FAIL|^device:|^copy|^gemm" "$OUT/tests.log" | head -40
@@ -45,7 +45,7 @@ fi
 if has testsnopdl; then
   log testsnopdl
   LASUITE_LA2_PDL=0 timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
-    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaRefuses*}" >"$LOGS/tests_nopdl.log" 2>&1
+    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*}" >"$LOGS/tests_nopdl.log" 2>&1
   echo "tests (LASUITE_LA2_PDL=0) rc=$?"
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nopdl.log" | head -10
 fi
@@ -90,6 +90,20 @@ if has ncu; then
   echo "ncu rc=$?"
   grep -E "la2_chunk_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
 fi
+if has shapes; then
+  # The other shapes of issue 4 (1M only with SHAPES_1M=1: about a minute of device time).
+  log shapes
+  timeout 60 "$B/lasuite" bench --impl la2 --device cuda --seqlen 8k --batch 8 --heads 32 --dim 128 --dtype bf16 \
+    --mode fwd,fwdbwd --decay alibi --json "$OUT/shape_b8_n8k.json" >"$LOGS/shapes.log" 2>&1; echo "b8 rc=$?"
+  timeout 60 "$B/lasuite" bench --impl la2 --device cuda --seqlen 64k --batch 1 --heads 32 --dim 64 --dtype bf16 \
+    --mode fwd,fwdbwd --decay alibi --json "$OUT/shape_d64_n64k.json" >>"$LOGS/shapes.log" 2>&1; echo "d64 rc=$?"
+  if [[ ${SHAPES_1M:-0} == 1 ]]; then
+    timeout 90 "$B/lasuite" bench --impl la2 --device cuda --seqlen 1m --batch 1 --heads 16 --dim 128 --dtype bf16 \
+      --mode fwd,fwdbwd --decay alibi --json "$OUT/shape_h16_n1M.json" >>"$LOGS/shapes.log" 2>&1; echo "1M rc=$?"
+  fi
+  grep -E "^\| la2" "$LOGS/shapes.log"
+fi
+
 if has kerneltimes; then
   # Per-kernel durations (ncu serialises launches, clocks left as found): where a pass's time goes
   # at a short and a long length, to compare with the bench's end-to-end times.

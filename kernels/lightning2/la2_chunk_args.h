@@ -25,10 +25,19 @@ struct ChunkArgs {
   const float* init = nullptr;
   int64_t init_bh_stride = 0, init_seg_stride = 0, init_rs = 0, init_cs = 0;
   int init_shift = 0;
-  // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride.
+  // The scan over segments done in the kernel (few segments): segment seg starts from
+  //   S = init (segment 0's), then for f in [0, seg * inc_per_seg): S = lambda^(inc_rows - [f == 0] init_shift) S + dS_f,
+  // element (r, c) of dS_f at inc[bh * inc_bh_stride + f * inc_f_stride + r * inc_rs + c * inc_cs].
+  // Null: init already holds each segment's start state.
+  const float* inc = nullptr;
+  int64_t inc_bh_stride = 0, inc_f_stride = 0, inc_rs = 0, inc_cs = 0, inc_rows = 0;
+  int inc_per_seg = 0;
+  // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride;
+  // fin_last_seg_only: only the last segment's (the pass's end state, when the scan is in the kernel).
   float* fin = nullptr;
   int64_t fin_bh_stride = 0, fin_seg_stride = 0;
   int fin_power = 0;
+  int fin_last_seg_only = 0;
   int state_bufs = 2;       // 2: double-buffered operand copy of the state (one barrier per chunk)
 };
 

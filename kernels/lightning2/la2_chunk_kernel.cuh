@@ -127,7 +127,31 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
           const int64_t r = s_row0 + 16 * mt + g + 8 * (e >> 1), c = s_col0 + 8 * nt + 2 * t + (e & 1);
           st[mt][nt].c[e] = ip ? ip[r * a.init_rs + c * a.init_cs] : 0.f;
         }
+    // The scan over the segments ahead, in the kernel: one fused step per increment, all of a step's
+    // loads issued before its multiply-adds.
+    const int incs = OUT && a.inc ? seg * a.inc_per_seg : 0;  // never in the states-only variant
+    for (int f = 0; f < incs; ++f) {
+      const float dec = expf(-slope * static_cast<float>(a.inc_rows - (f == 0 ? a.init_shift : 0)));
+      const float* fp = a.inc + bh * a.inc_bh_stride + f * a.inc_f_stride;
+      float x[MT_S][NT_S][4];
+#pragma unroll
+      for (int mt = 0; mt < MT_S; ++mt)
+#pragma unroll
+        for (int nt = 0; nt < NT_S; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            const int64_t r = s_row0 + 16 * mt + g + 8 * (e >> 1), c = s_col0 + 8 * nt + 2 * t + (e & 1);
+            x[mt][nt][e] = fp[r * a.inc_rs + c * a.inc_cs];
+          }
+#pragma unroll
+      for (int mt = 0; mt < MT_S; ++mt)
+#pragma unroll
+        for (int nt = 0; nt < NT_S; ++nt)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) st[mt][nt].c[e] = fmaf(dec, st[mt][nt].c[e], x[mt][nt][e]);
+    }
   }
+  const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.x) - 1);
 
   auto write_state = [&](T* dst) {
 #pragma unroll
@@ -234,7 +258,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
 
     // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j (not needed after the
     // segment's last chunk unless the end state is wanted)
-    if (a.fin || c + 1 < c_end) {
+    if (want_fin || c + 1 < c_end) {
       const float dec = pw[L - shift];
 #pragma unroll
       for (int mt = 0; mt < MT_S; ++mt)
@@ -274,7 +298,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   }
 
   if constexpr (!OUT) dev::allow_dependent_launch();  // the scan may get ready; it waits for our writes
-  if (a.fin) {
+  if (want_fin) {
     const float mul = pw[a.fin_power];
     float* fp = a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride;
 #pragma unroll

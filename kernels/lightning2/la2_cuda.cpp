@@ -4,7 +4,9 @@
 //   dK = reverse-order forward(Q'=V, K'=dO, V'=scale Q; init dS_out^T / lambda)
 //   dV = reverse-order forward(Q'=K, K'=scale Q, V'=dO; init dS_out / lambda), dS_in = lambda * its final state
 // (the 1/lambda is never computed: the pass is told its initial state is lambda times the true one).
-// Nothing is saved between forward and backward.
+// The forward keeps its segment data (a few state matrices per head): the dQ pass's state is the
+// forward's transposed, so it reads them instead of computing its own; likewise the dV pass reads
+// the dK pass's. The backward computes segment states once, not three times.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -49,7 +51,11 @@ void check_slopes(const Problem& p, const TensorView& s) {
   if (reinterpret_cast<uintptr_t>(s.data) % 4 != 0) throw UnsupportedError("la2: slopes are not aligned to 4 bytes");
 }
 
-class La2Saved : public Saved {};
+class La2Saved : public Saved {
+ public:
+  la2::PassPlan plan;
+  Buffer segbuf;
+};
 
 class La2Cuda : public Implementation {
  public:
@@ -107,13 +113,14 @@ class La2Cuda : public Implementation {
       a.init_cs = 1;
     }
     if (p.state_out) a.final_state = io.state_out.as<float>();
-    la2::PassPlan plan = la2::plan_pass(a);
-    Buffer segbuf = ws.allocate(plan.segbuf_bytes);
-    la2::run_pass(a, plan, segbuf.as<float>(), ws.stream());
-    return std::make_unique<La2Saved>();
+    auto saved = std::make_unique<La2Saved>();
+    saved->plan = la2::plan_pass(a);
+    saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
+    la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), ws.stream());
+    return saved;
   }
 
-  void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
+  void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
     require_supported(p);
     const int64_t b = p.batch, h = p.heads, n = p.seqlen, d = p.dim_qk, e = p.dim_v;
     check_tensor(io.q, "q", p.dtype, {b, h, n, d});
@@ -154,10 +161,20 @@ class La2Cuda : public Implementation {
     if (p.state_out) dv.init = io.dstate_out.as<float>(), dv.init_rs = e, dv.init_cs = 1, dv.init_shift = true;
     if (p.state_in) dv.final_state = io.dstate_in.as<float>(), dv.final_power = 1;
 
-    la2::PassPlan plan_q = la2::plan_pass(dq), plan_k = la2::plan_pass(dk), plan_v = la2::plan_pass(dv);
-    // The passes run one after another on one stream, so they share one segment-state buffer.
-    size_t bytes = std::max(plan_q.segbuf_bytes, std::max(plan_k.segbuf_bytes, plan_v.segbuf_bytes));
-    Buffer segbuf = ws.allocate(bytes);
+    // Without the forward's segment data (a backward called on its own) the dQ pass makes its own.
+    const auto* fwd = dynamic_cast<const La2Saved*>(saved);
+    const bool reuse = fwd && fwd->plan.segments > 1 && fwd->segbuf.data();
+    if (reuse) dq.prior = fwd->segbuf.as<float>(), dq.prior_transposed = true;
+    la2::PassPlan plan_q = reuse ? la2::plan_pass(dq, &fwd->plan) : la2::plan_pass(dq);
+    // The dV pass's state is the dK pass's transposed (same reverse walk, slopes and multipliers): it
+    // reads the dK pass's segment data, unless that holds start states and dS_in is wanted (the
+    // final state then comes from the scan kernel, which only a pass of its own runs).
+    la2::PassPlan plan_k = la2::plan_pass(dk);
+    const bool dv_reuses = plan_k.segments > 1 && (plan_k.scan_in_kernel || !p.state_in);
+    la2::PassPlan plan_v = dv_reuses ? la2::plan_pass(dv, &plan_k) : la2::plan_pass(dv);
+    // One stream: the passes run one after another, so they share the buffer.
+    Buffer segbuf = ws.allocate(std::max({plan_q.segbuf_bytes, plan_k.segbuf_bytes, plan_v.segbuf_bytes}));
+    if (dv_reuses) dv.prior = segbuf.as<float>(), dv.prior_transposed = true;
     la2::run_pass(dq, plan_q, segbuf.as<float>(), ws.stream());
     la2::run_pass(dk, plan_k, segbuf.as<float>(), ws.stream());
     la2::run_pass(dv, plan_v, segbuf.as<float>(), ws.stream());

@@ -2,11 +2,15 @@
 //   segments == 1: one kernel per (batch, head) walks the whole sequence;
 //   otherwise: (1) each segment's own state increment dS_s, (2) a scan over segments,
 //   S_start[s+1] = lambda^(L_s) S_start[s] + dS_s, (3) the outputs, each segment from its S_start.
+//   With few segments step (2) is done by each output block for itself (no third launch: at 4k the
+//   scan kernel and its launch were about a sixth of the forward), and (1)-(2) are skipped when
+//   another pass's segment data is given (the dQ pass reads the forward's).
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "harness/cuda/cuda_check.h"
@@ -131,7 +135,11 @@ ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
 
 }  // namespace
 
-PassPlan plan_pass(const PassArgs& p) {
+// The in-kernel scan costs the last segment (segments - 1) * fine increment loads before its first
+// chunk; past this many the scan kernel (one pass over the increments) is cheaper.
+constexpr int kMaxKernelScanIncrements = 16;
+
+PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
   if (!k.func || !k.states_func)
     throw UnsupportedError("la2: no kernel for " + std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) +
@@ -153,6 +161,16 @@ PassPlan plan_pass(const PassArgs& p) {
   // fill, the scan), and about 40% more when segmented (the states-only step). v1 measured that many
   // short segments (10 waves at 128k) cost more than this model without the per-segment term said.
   const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
+  if (like) {
+    plan.segments = like->segments;
+    plan.seg_chunks = like->seg_chunks;
+    plan.fine = like->fine;
+    plan.scan_in_kernel = like->scan_in_kernel;
+    plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
+                                                            size_t(p.dv) * sizeof(float)
+                                                      : 0;
+    return plan;
+  }
   double best = 1e300;
   for (int64_t s = 1; s <= std::min<int64_t>(nchunks, 256); ++s) {
     const int64_t seg = (nchunks + s - 1) / s;
@@ -175,7 +193,8 @@ PassPlan plan_pass(const PassArgs& p) {
     plan.segments = static_cast<int>((nchunks + plan.seg_chunks - 1) / plan.seg_chunks);
     if (plan.segments == 1) plan.fine = 1;
   }
-  plan.segbuf_bytes = plan.segments > 1 ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
+  plan.scan_in_kernel = plan.segments > 1 && (plan.segments - 1) * plan.fine <= kMaxKernelScanIncrements;
+  plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
                                               size_t(p.dv) * sizeof(float)
                                         : 0;
   return plan;
@@ -199,22 +218,30 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     launch_chunk(k.func, plan.smem_bytes, a, 1, p.bh, false, stream);
     return;
   }
-  if (!segbuf) throw std::runtime_error("la2: run_pass needs the segment-state buffer of its plan");
+  const float* data = p.prior ? p.prior : segbuf;
+  if (!data) throw std::runtime_error("la2: run_pass needs the segment-state buffer of its plan");
+  if (p.prior && p.final_state && !plan.scan_in_kernel)
+    throw std::logic_error("la2: a pass on an earlier pass's start states cannot give a final state");
   const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
   const int64_t fine_chunks = plan.seg_chunks / plan.fine;
   const int64_t fines = fine_segments(plan, nchunks);
   const int64_t bh_stride = state_elems * fines;
-  {  // (1) each fine segment's own increment; the last one only matters for a final state
+  // Element (r, c) of this pass's state in the segment data (another pass's may be its transpose).
+  const int64_t data_rs = p.prior_transposed ? 1 : p.dv, data_cs = p.prior_transposed ? p.dk : 1;
+  // Without the scan kernel the last fine segment's increment is never needed (the output kernel's
+  // last segment carries the final state).
+  const bool scan_kernel = !plan.scan_in_kernel;
+  if (!p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
     ChunkArgs a = base_args(p, plan);
     a.q = nullptr;
     a.seg_chunks = static_cast<int>(fine_chunks);
     a.fin = segbuf;
     a.fin_bh_stride = bh_stride;
     a.fin_seg_stride = state_elems;
-    launch_chunk(k.states_func, plan.states_smem_bytes, a, static_cast<int>(p.final_state ? fines : fines - 1), p.bh,
-                 false, stream);
+    const int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
+    launch_chunk(k.states_func, plan.states_smem_bytes, a, static_cast<int>(blocks), p.bh, false, stream);
   }
-  {  // (2) start states of every fine segment
+  if (scan_kernel && !p.prior) {  // (2) start states of every fine segment
     ScanArgs s{};
     s.buf = segbuf;
     s.segments = static_cast<int>(fines);
@@ -236,17 +263,36 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
            dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh)), dim3(256), 0, params,
            true, stream);
   }
-  {  // (3) outputs, segment s starting from fine segment s * fine
-    ChunkArgs a = base_args(p, plan);
-    a.o = p.o;
-    a.init = segbuf;
+  // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
+  // data must not start early (it reads inputs written by anything ahead of it).
+  ChunkArgs a = base_args(p, plan);
+  a.o = p.o;
+  if (plan.scan_in_kernel) {
+    a.init = p.init;
+    a.init_bh_stride = state_elems;
+    a.init_rs = p.init_rs;
+    a.init_cs = p.init_cs;
+    a.init_shift = p.init && p.init_shift ? 1 : 0;
+    a.inc = data;
+    a.inc_bh_stride = bh_stride;
+    a.inc_f_stride = state_elems;
+    a.inc_rs = data_rs;
+    a.inc_cs = data_cs;
+    a.inc_rows = fine_chunks * kChunkRows;
+    a.inc_per_seg = plan.fine;
+    a.fin = p.final_state;
+    a.fin_bh_stride = state_elems;
+    a.fin_power = p.final_power;
+    a.fin_last_seg_only = 1;
+  } else {
+    a.init = data;
     a.init_bh_stride = bh_stride;
     a.init_seg_stride = state_elems * plan.fine;
-    a.init_rs = p.dv;
-    a.init_cs = 1;
+    a.init_rs = data_rs;
+    a.init_cs = data_cs;
     a.init_shift = p.init && p.init_shift ? 1 : 0;
-    launch_chunk(k.func, plan.smem_bytes, a, plan.segments, p.bh, true, stream);
   }
+  launch_chunk(k.func, plan.smem_bytes, a, plan.segments, p.bh, !p.prior, stream);
 }
 
 }  // namespace lasuite::la2

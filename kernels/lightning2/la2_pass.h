@@ -30,6 +30,12 @@ struct PassArgs {
   // Final state, [bh][dk][dv], multiplied by lambda^final_power (0 or 1).
   float* final_state = nullptr;
   int final_power = 0;
+  // The segment data (segbuf) of an earlier pass over the same keys and values, the same slopes and
+  // initial state, run with the same split (plan_pass's `like`): this pass then skips its own states
+  // step and scan. prior_transposed: that pass's state is the transpose of this one's (the forward's,
+  // for the dQ pass). Not with a final state unless the plan scans in the kernel.
+  const float* prior = nullptr;
+  bool prior_transposed = false;
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -37,10 +43,13 @@ struct PassArgs {
 // increment of each of `segments * fine` finer segments (the states-only kernel fits more blocks per
 // SM, so it gets more of them), a scan turns them into start states in a buffer of segbuf_bytes
 // (allocated by the caller, so it is tracked), and the output step starts each segment from its own.
+// With few segments (scan_in_kernel) there is no scan kernel: the output kernel sums the increments
+// ahead of its segment itself, and the last segment writes the final state.
 struct PassPlan {
   int segments = 1;
   int seg_chunks = 1;
   int fine = 1;  // states-only segments per output segment
+  bool scan_in_kernel = false;
   int state_bufs = 2;
   size_t smem_bytes = 0;
   size_t states_smem_bytes = 0;
@@ -48,8 +57,9 @@ struct PassPlan {
 };
 
 // Chooses the split for this device (throws UnsupportedError for a (dtype, dk, dv) without a kernel
-// or one that does not fit the device's shared memory).
-PassPlan plan_pass(const PassArgs& p);
+// or one that does not fit the device's shared memory); with `like`, the split of that plan (to read
+// another pass's segment data), with this pass's own kernel resources.
+PassPlan plan_pass(const PassArgs& p, const PassPlan* like = nullptr);
 // Enqueues the pass on `stream` (a cudaStream_t).
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stream);
 

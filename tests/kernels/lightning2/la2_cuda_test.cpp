@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -89,6 +90,38 @@ INSTANTIATE_TEST_SUITE_P(Verify, La2CudaExtra, ::testing::ValuesIn(extra_cases()
 class La2CudaVeryLong : public ::testing::TestWithParam<VerifyCase> {};
 TEST_P(La2CudaVeryLong, MatchesReference) { check_case(GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Verify, La2CudaVeryLong, ::testing::ValuesIn(very_long_cases()), case_name);
+
+// The backward reads the forward's segment data when it has it (the dQ pass); called on its own it
+// must make its own. This wrapper drops what the forward saved, so verify checks that path.
+class La2WithoutSaved : public Implementation {
+ public:
+  La2WithoutSaved() : inner_(Registry::instance().create("la2")) {}
+  const ImplInfo& info() const override { return inner_->info(); }
+  std::optional<std::string> unsupported(const Problem& p) const override { return inner_->unsupported(p); }
+  std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
+    inner_->forward(p, io, ws);
+    return nullptr;
+  }
+  void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
+    inner_->backward(p, io, nullptr, ws);
+  }
+
+ private:
+  std::unique_ptr<Implementation> inner_;
+};
+
+// Few segments (the scan in the output kernel) and many (the scan kernel), with states and e != d.
+TEST(La2CudaBackwardAlone, MatchesReference) {
+  LASUITE_REQUIRE_GPU(gpu);
+  for (const VerifyCase& c : {long_case(1000, 1, 3, 128, 64, DType::bf16, true, true, 0),
+                              long_case(16384 + 17, 1, 2, 64, 128, DType::f16, true, true, 0)}) {
+    La2WithoutSaved impl;
+    CaseResult r = verify_case(impl, c, kSeed);
+    std::cout << describe(r) << "\n";
+    EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
+    EXPECT_GE(r.checks.size(), 6u) << describe(r);
+  }
+}
 
 // ---- refusals: checked before any launch, so the output keeps its poison ----
 
