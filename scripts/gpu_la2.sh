@@ -90,6 +90,17 @@ if has ncu; then
   echo "ncu rc=$?"
   grep -E "la2_chunk_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
 fi
+if has split; then
+  # The states-only split forced to each of SPLITS (LASUITE_LA2_STATES_SPLIT), against the default run by "bench".
+  log split
+  for k in ${SPLITS:-1 4}; do
+    LASUITE_LA2_STATES_SPLIT=$k timeout 90 "$B/lasuite" bench --impl la2 --device cuda --seqlen ${SPLIT_SEQLEN:-4k,128k} \
+      --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,fwdbwd --decay alibi \
+      --json "$OUT/split_$k.json" >"$LOGS/split_$k.log" 2>&1
+    echo "split $k rc=$?"; grep -E "^\| la2" "$LOGS/split_$k.log"
+  done
+fi
+
 if has shapes; then
   # The other shapes of issue 4 (1M only with SHAPES_1M=1: about a minute of device time).
   log shapes

@@ -14,6 +14,7 @@
 // Tensor cores (mma.sync m16n8k16) for all four products; fp32 inputs go through hi + lo bf16 splits.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/common/element.cuh"
 #include "kernels/common/grid_dependency.cuh"
@@ -127,28 +128,49 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
           const int64_t r = s_row0 + 16 * mt + g + 8 * (e >> 1), c = s_col0 + 8 * nt + 2 * t + (e & 1);
           st[mt][nt].c[e] = ip ? ip[r * a.init_rs + c * a.init_cs] : 0.f;
         }
-    // The scan over the segments ahead, in the kernel: one fused step per increment, all of a step's
-    // loads issued before its multiply-adds.
+    // The scan over the segments ahead, in the kernel: S <- d S + dS_f, a step's loads all issued before
+    // its multiply-adds, row-major increments read as float2 pairs. (Two steps in flight at once spilled
+    // registers: 64 state + 128 loaded values.)
     const int incs = OUT && a.inc ? seg * a.inc_per_seg : 0;  // never in the states-only variant
-    for (int f = 0; f < incs; ++f) {
-      const float dec = expf(-slope * static_cast<float>(a.inc_rows - (f == 0 ? a.init_shift : 0)));
-      const float* fp = a.inc + bh * a.inc_bh_stride + f * a.inc_f_stride;
-      float x[MT_S][NT_S][4];
+    if (incs > 0) {
+      const float* base = a.inc + bh * a.inc_bh_stride;
+      const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
+      const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
+      auto chain = [&](auto pairs_contiguous) {
+        constexpr bool kPairs = decltype(pairs_contiguous)::value;
+        auto load = [&](int f, float (&x)[MT_S][NT_S][4]) {
+          const float* fp = base + f * a.inc_f_stride;
 #pragma unroll
-      for (int mt = 0; mt < MT_S; ++mt)
+          for (int mt = 0; mt < MT_S; ++mt)
 #pragma unroll
-        for (int nt = 0; nt < NT_S; ++nt)
+            for (int nt = 0; nt < NT_S; ++nt)
 #pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const int64_t r = s_row0 + 16 * mt + g + 8 * (e >> 1), c = s_col0 + 8 * nt + 2 * t + (e & 1);
-            x[mt][nt][e] = fp[r * a.inc_rs + c * a.inc_cs];
-          }
+              for (int h = 0; h < 2; ++h) {
+                const int64_t r = s_row0 + 16 * mt + g + 8 * h, c = s_col0 + 8 * nt + 2 * t;
+                if constexpr (kPairs) {
+                  const float2 v = *reinterpret_cast<const float2*>(fp + r * a.inc_rs + c);
+                  x[mt][nt][2 * h] = v.x, x[mt][nt][2 * h + 1] = v.y;
+                } else {
+                  x[mt][nt][2 * h] = fp[r * a.inc_rs + c * a.inc_cs];
+                  x[mt][nt][2 * h + 1] = fp[r * a.inc_rs + (c + 1) * a.inc_cs];
+                }
+              }
+        };
+        for (int f = 0; f < incs; ++f) {
+          float x[MT_S][NT_S][4];
+          load(f, x);
+          const float d = f == 0 ? dec_first : dec_full;
 #pragma unroll
-      for (int mt = 0; mt < MT_S; ++mt)
+          for (int mt = 0; mt < MT_S; ++mt)
 #pragma unroll
-        for (int nt = 0; nt < NT_S; ++nt)
+            for (int nt = 0; nt < NT_S; ++nt)
 #pragma unroll
-          for (int e = 0; e < 4; ++e) st[mt][nt].c[e] = fmaf(dec, st[mt][nt].c[e], x[mt][nt][e]);
+              for (int e = 0; e < 4; ++e) st[mt][nt].c[e] = fmaf(d, st[mt][nt].c[e], x[mt][nt][e]);
+        }
+      };
+      // float2 needs 8-byte alignment: row strides and the increment stride are even here.
+      if (a.inc_cs == 1) chain(std::true_type{});
+      else chain(std::false_type{});
     }
   }
   const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.x) - 1);

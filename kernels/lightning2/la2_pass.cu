@@ -77,6 +77,17 @@ bool early_start_available() {
   return on;
 }
 
+// LASUITE_LA2_STATES_SPLIT=k (1..8) forces k states-only segments per output segment: a tuning knob,
+// to measure the split against the default (as many as share an SM) on the device.
+int states_split_override() {
+  static const int forced = [] {
+    const char* env = std::getenv("LASUITE_LA2_STATES_SPLIT");
+    const int k = env ? std::atoi(env) : 0;
+    return k >= 1 && k <= 8 ? k : 0;
+  }();
+  return forced;
+}
+
 void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params, bool early_start, cudaStream_t stream) {
   cudaLaunchConfig_t config{};
   config.gridDim = grid;
@@ -188,6 +199,7 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
     // The states-only step runs with as many blocks per SM as fit: split each segment that many
     // times (seg_chunks rounded up to a multiple, so fine boundaries fall on segment boundaries).
     plan.fine = std::max(1, std::min(4, states_per_sm / out_per_sm));
+    if (const int forced = states_split_override()) plan.fine = forced;
     while (plan.fine > 1 && plan.seg_chunks < plan.fine) --plan.fine;
     plan.seg_chunks = (plan.seg_chunks + plan.fine - 1) / plan.fine * plan.fine;
     plan.segments = static_cast<int>((nchunks + plan.seg_chunks - 1) / plan.seg_chunks);
