@@ -81,6 +81,15 @@ if has verifylong; then
     --json "$OUT/verify_long.json" >"$LOGS/verify_long.log" 2>&1
   echo "verifylong rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verify_long.log" | head -20
 fi
+if has verify1m; then
+  # Issue 4's 1M case (b1 h16 d128 bf16, ALiBi), checked on one sampled head (float64 reference on the CPU).
+  log verify1m
+  timeout ${VERIFY1M_TIMEOUT:-300} "$B/lasuite" verify --impl la2 --device cuda --dtype bf16 --skip-defaults \
+    --long 1m --long-batch 1 --long-heads 16 --dim 128 --sample-heads 1 --no-state \
+    --json "$OUT/verify_1m.json" >"$LOGS/verify_1m.log" 2>&1
+  echo "verify1m rc=$?"; tail -4 "$LOGS/verify_1m.log"
+fi
+
 if has ncu; then
   log ncu
   timeout ${NCU_TIMEOUT:-120} ncu --kernel-name regex:la2_chunk --launch-count 2 --section SpeedOfLight \
