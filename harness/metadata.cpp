@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #ifndef LASUITE_SOURCE_DIR
 #define LASUITE_SOURCE_DIR ""
@@ -75,6 +78,31 @@ std::string host_name() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
   return buf;
+}
+
+// "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  Thu ..." (open and proprietary modules
+// word it alike): the first token after "Kernel Module" made of digits and dots.
+std::string parse_nvidia_driver_version(const std::string& proc_text) {
+  const std::string marker = "Kernel Module";
+  size_t at = proc_text.find(marker);
+  if (at == std::string::npos) return "";
+  std::istringstream words(proc_text.substr(at + marker.size()));
+  std::string w;
+  while (words >> w) {
+    if (w == "for" || w == "x86_64" || w == "aarch64") continue;  // "Open Kernel Module for x86_64"
+    auto digit = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; };
+    const bool version = digit(w.front()) && std::all_of(w.begin(), w.end(), [&](char c) { return digit(c) || c == '.'; });
+    return version ? w : "";
+  }
+  return "";
+}
+
+std::string nvidia_driver_version() {
+  std::ifstream f("/proc/driver/nvidia/version");
+  if (!f) return "";
+  std::stringstream text;
+  text << f.rdbuf();
+  return parse_nvidia_driver_version(text.str());
 }
 
 std::string lasuite_version() { return LASUITE_VERSION; }

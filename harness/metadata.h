@@ -57,6 +57,11 @@ struct GitState {
 // commit seen when CMake configured the build.
 GitState source_git_state();
 
+// The NVIDIA kernel driver's version ("580.159.04") in the text of /proc/driver/nvidia/version, or "".
+std::string parse_nvidia_driver_version(const std::string& proc_text);
+// The same, read from /proc on this machine ("" where there is none).
+std::string nvidia_driver_version();
+
 // Puts the CUDA device first when there is one, so "the device" of a mixed run is the GPU.
 void order_devices(std::vector<DeviceRecord>& devices);
 

@@ -13,6 +13,7 @@
 #include "harness/cuda/cuda_device.h"
 #include "harness/errors.h"
 #include "harness/memory.h"
+#include "harness/metadata.h"
 
 namespace lasuite {
 namespace {
@@ -69,7 +70,11 @@ class CudaBackend : public Backend {
     if (cudaDeviceGetAttribute(&khz, cudaDevAttrMemoryClockRate, 0) == cudaSuccess) d.memory_clock_mhz = khz / 1000;
     cudaGetLastError();  // an attribute this runtime lacks is "unknown", not an error for later calls
     int v = 0;
-    if (cudaDriverGetVersion(&v) == cudaSuccess) d.driver_version = version_string(v);
+    // The kernel driver's own version where the system says it, with the CUDA version it provides.
+    if (cudaDriverGetVersion(&v) == cudaSuccess) {
+      const std::string nvidia = nvidia_driver_version();
+      d.driver_version = nvidia.empty() ? "CUDA " + version_string(v) : nvidia + " (CUDA " + version_string(v) + ")";
+    }
     if (cudaRuntimeGetVersion(&v) == cudaSuccess) d.runtime_version = version_string(v);
     d.compute_capability = std::to_string(p.major) + "." + std::to_string(p.minor);
     d.total_memory = p.totalGlobalMem;

@@ -112,6 +112,17 @@ void expect_meta(const json& meta, const Metadata& m) {
   EXPECT_TRUE(meta["devices"][1]["ceilings"].is_null());
 }
 
+TEST(Report, NvidiaDriverVersionFromProcText) {
+  EXPECT_EQ(parse_nvidia_driver_version(
+                "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.159.04  Thu Oct  9 2025\nGCC version:  gcc 13\n"),
+            "580.159.04");
+  EXPECT_EQ(parse_nvidia_driver_version("NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  550.54.15  Release Build"),
+            "550.54.15");
+  EXPECT_EQ(parse_nvidia_driver_version(""), "");
+  EXPECT_EQ(parse_nvidia_driver_version("NVRM version: something else entirely"), "");
+  EXPECT_EQ(parse_nvidia_driver_version("Kernel Module  unknown-build"), "");
+}
+
 TEST(Report, MetadataNamesCommitDateHostAndVersion) {
   Metadata m = collect_metadata(kVerifySchema, "x");
   // A tree without .git (the GPU machine's copy) is told its commit through LASUITE_GIT_COMMIT, as given.
