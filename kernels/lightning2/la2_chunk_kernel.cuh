@@ -8,11 +8,9 @@
 // Two variants: with outputs (OUT) and states only (the first step of a segmented pass), which needs
 // no Q tile, no operand copy of S and fewer registers, so two blocks share an SM.
 //
-// 4 x CG warps (CG column groups: 2, or 4 for the wide output variant). Output: warp w owns 16 rows
-// (row group rg) and e/CG value columns (w / 4); each SM sub-partition gets row groups of every cost
-// (causal masking makes later rows costlier). State: warp w owns d/4 rows (w % 4) and e/CG columns
-// (w / 4) of S. The wide variant doubles the warps that hide each other's latency (the 8-warp kernel
-// was latency-bound, ncu) at the price of computing each row group's scores in four warps, not two.
+// 8 warps. Output: warp w owns 16 rows (row group rg) and half the value columns (cg = w / 4); the
+// row groups are paired 0/3 and 1/2 on each SM sub-partition because causal masking makes later rows
+// costlier. State: warp w owns d/4 rows (w % 4) and e/2 columns (w / 4) of S.
 // Tensor cores (mma.sync m16n8k16) for all four products; fp32 inputs go through hi + lo bf16 splits.
 #pragma once
 #include <cstdint>
@@ -27,10 +25,7 @@
 namespace lasuite::la2 {
 
 constexpr int kChunk = 64;
-template <int CG>
-constexpr int chunk_threads() {
-  return 4 * CG * 32;
-}
+constexpr int kThreads = 256;
 constexpr int kPowEntries = 68;  // lambda^0 .. lambda^64, padded to 16 bytes
 
 template <class T, int DK, int DV, bool OUT>
@@ -50,20 +45,18 @@ struct ChunkSmem {
   }
 };
 
-template <class T, int DK, int DV, bool OUT, int CG>
-__global__ void __launch_bounds__(chunk_threads<CG>(), OUT ? 1 : 2) la2_chunk_kernel(const ChunkArgs a) {
+template <class T, int DK, int DV, bool OUT>
+__global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const ChunkArgs a) {
   using SM = ChunkSmem<T, DK, DV, OUT>;
   using LQ = typename SM::LQ;
   using LV = typename SM::LV;
   using dev::Acc16x8;
   using dev::FragA;
   using dev::FragB;
-  constexpr int kThreads = chunk_threads<CG>();
-  constexpr int OCOLS = DV / CG;     // value columns per warp
-  constexpr int MT_S = DK / 64;      // 16-row tiles of S per warp
-  constexpr int NT_S = OCOLS / 8;    // 8-column tiles of S per warp
-  constexpr int NT_O = OCOLS / 8;    // 8-column tiles of O per warp
-  static_assert(NT_O % 2 == 0, "columns are loaded 16 at a time");
+  constexpr int MT_S = DK / 64;  // 16-row tiles of S per warp
+  constexpr int NT_S = DV / 16;  // 8-column tiles of S per warp
+  constexpr int NT_O = DV / 16;  // 8-column tiles of O per warp
+  constexpr int OCOLS = DV / 2;  // value columns per warp
 
   extern __shared__ __align__(16) unsigned char smem_raw[];
   T* smem = reinterpret_cast<T*>(smem_raw);
@@ -85,10 +78,8 @@ __global__ void __launch_bounds__(chunk_threads<CG>(), OUT ? 1 : 2) la2_chunk_ke
   const T* vg = static_cast<const T*>(a.v) + bh * n * DV;
   T* og = OUT ? static_cast<T*>(a.o) + bh * n * DV : nullptr;
 
-  // Sub-partition p runs warps p, p + 4, ...: with 2 groups row groups pair 0/3 and 1/2, with 4 each
-  // sub-partition gets all four.
-  const int rg = CG == 2 ? (warp < 4 ? warp : 7 - warp) : ((warp + (warp >> 2)) & 3);
-  const int sr = warp & 3, sc = warp >> 2;  // sc is also the output column group
+  const int rg = warp < 4 ? warp : 7 - warp;
+  const int sr = warp & 3, sc = warp >> 2;  // sc is also the output column half
   const int s_row0 = sr * (DK / 4), s_col0 = sc * OCOLS;
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.

@@ -8,12 +8,10 @@ namespace lasuite::la2 {
 
 struct ChunkKernel {
   const void* func = nullptr;  // with outputs; for cudaLaunchKernel / occupancy queries; null: none
-  int threads = 256;           // block size of func
   size_t smem_one_state_buf = 0;
   size_t smem_two_state_bufs = 0;  // 0 where only one state buffer is supported (fp32)
   const void* states_func = nullptr;  // states only (segment increments)
   size_t states_smem = 0;
-  int states_threads = 256;
 };
 
 // Defined by la2_chunk_{bf16,f16,f32}.cu; dk, dv in {64, 128}.

@@ -25,6 +25,7 @@ namespace lasuite::la2 {
 namespace {
 
 constexpr int kChunkRows = 64;
+constexpr int kBlockThreads = 256;
 
 struct ScanArgs {
   float* buf;  // [bh][segments][dk*dv]: dS_s in, S_start[s] out where s is a multiple of `every`
@@ -106,18 +107,18 @@ void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params,
 
 // The first kernel of a pass starts only after everything ahead of it in the stream (its inputs may
 // come from any kernel); the later ones of the pass may start early and wait in the kernel.
-void launch_chunk(const void* func, int threads, size_t smem, const ChunkArgs& args, int segments, int64_t bh,
-                  bool early_start, cudaStream_t stream) {
+void launch_chunk(const void* func, size_t smem, const ChunkArgs& args, int segments, int64_t bh, bool early_start,
+                  cudaStream_t stream) {
   ChunkArgs copy = args;
   void* params[] = {&copy};
-  launch(func, dim3(static_cast<unsigned>(segments), static_cast<unsigned>(bh)), dim3(threads), smem, params,
+  launch(func, dim3(static_cast<unsigned>(segments), static_cast<unsigned>(bh)), dim3(kBlockThreads), smem, params,
          early_start, stream);
 }
 
-int blocks_per_sm(const void* func, int threads, size_t smem) {
+int blocks_per_sm(const void* func, size_t smem) {
   CUDA_CHECK(cudaFuncSetAttribute(func, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
   int per_sm = 0;
-  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, func, threads, smem));
+  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, func, kBlockThreads, smem));
   return std::max(per_sm, 1);
 }
 
@@ -163,8 +164,8 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
-  const int out_per_sm = blocks_per_sm(k.func, k.threads, plan.smem_bytes);
-  const int states_per_sm = blocks_per_sm(k.states_func, k.states_threads, plan.states_smem_bytes);
+  const int out_per_sm = blocks_per_sm(k.func, plan.smem_bytes);
+  const int states_per_sm = blocks_per_sm(k.states_func, plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
 
   // Time ~ waves x (chunks per segment + a per-segment cost of about 4 chunks: start state, pipeline
@@ -230,7 +231,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin = p.final_state;
     a.fin_bh_stride = state_elems;
     a.fin_power = p.final_power;
-    launch_chunk(k.func, k.threads, plan.smem_bytes, a, 1, p.bh, false, stream);
+    launch_chunk(k.func, plan.smem_bytes, a, 1, p.bh, false, stream);
     return;
   }
   const float* data = p.prior ? p.prior : segbuf;
@@ -254,7 +255,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin_bh_stride = bh_stride;
     a.fin_seg_stride = state_elems;
     const int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
-    launch_chunk(k.states_func, k.states_threads, plan.states_smem_bytes, a, static_cast<int>(blocks), p.bh, false, stream);
+    launch_chunk(k.states_func, plan.states_smem_bytes, a, static_cast<int>(blocks), p.bh, false, stream);
   }
   if (scan_kernel && !p.prior) {  // (2) start states of every fine segment
     ScanArgs s{};
@@ -307,7 +308,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.init_cs = data_cs;
     a.init_shift = p.init && p.init_shift ? 1 : 0;
   }
-  launch_chunk(k.func, k.threads, plan.smem_bytes, a, plan.segments, p.bh, !p.prior, stream);
+  launch_chunk(k.func, plan.smem_bytes, a, plan.segments, p.bh, !p.prior, stream);
 }
 
 }  // namespace lasuite::la2
