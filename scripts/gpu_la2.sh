@@ -99,15 +99,6 @@ if has ncu; then
   echo "ncu rc=$?"
   grep -E "la2_chunk_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
 fi
-if has alt; then
-  # The bench again under ALT_ENV (e.g. LASUITE_LA2_COLUMN_SPLIT=0), against the default run by "bench".
-  log "alt: ${ALT_ENV:?set ALT_ENV}"
-  env $ALT_ENV timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda --seqlen ${BENCH_SEQLEN:-4k,128k} \
-    --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi \
-    --json "$OUT/bench_alt.json" >"$LOGS/bench_alt.log" 2>&1
-  echo "alt rc=$?"; grep -E "^\| la2" "$LOGS/bench_alt.log"
-fi
-
 if has split; then
   # The states-only split forced to each of SPLITS (LASUITE_LA2_STATES_SPLIT), against the default run by "bench".
   log split

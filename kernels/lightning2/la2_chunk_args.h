@@ -39,10 +39,6 @@ struct ChunkArgs {
   int fin_power = 0;
   int fin_last_seg_only = 0;
   int state_bufs = 2;       // 2: double-buffered operand copy of the state (one barrier per chunk)
-  // States-only variant: blockIdx.x = segment * col_split + part; part p reads value columns
-  // [p * dv, (p + 1) * dv) of rows v_ld long and writes them in end states of rows v_ld long.
-  int col_split = 1;
-  int64_t v_ld = 0;
 };
 
 }  // namespace lasuite::la2

@@ -15,10 +15,6 @@ ChunkKernel chunk_kernel_entry() {
   k.smem_two_state_bufs = SM::kSplit ? 0 : SM::bytes(2);
   k.states_func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, false>);
   k.states_smem = ChunkSmem<T, DK, DV, false>::bytes(0);
-  if constexpr (DV == 128) {
-    k.states_half_func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV / 2, false>);
-    k.states_half_smem = ChunkSmem<T, DK, DV / 2, false>::bytes(0);
-  }
   return k;
 }
 

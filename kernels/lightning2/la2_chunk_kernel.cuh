@@ -63,11 +63,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   T* state_sm = smem + SM::kStages * SM::kStage;
   float* pw = reinterpret_cast<float*>(state_sm + (OUT ? a.state_bufs : 0) * SM::kState);  // pw[k] = lambda^k
 
-  // States-only blocks may split the value columns (col_split blocks per segment, DV columns each, of
-  // rows v_ld long): more blocks where the segments alone leave SMs idle.
-  const int seg = OUT ? static_cast<int>(blockIdx.x) : static_cast<int>(blockIdx.x) / a.col_split;
-  const int col_part = OUT ? 0 : static_cast<int>(blockIdx.x) % a.col_split;
-  const int v_ld = OUT ? DV : static_cast<int>(a.v_ld);  // a row: 64 or 128 elements
+  const int seg = blockIdx.x;
   const int64_t bh = blockIdx.y;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int64_t n = a.n;
@@ -79,7 +75,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
 
   const T* qg = OUT ? static_cast<const T*>(a.q) + bh * n * DK : nullptr;
   const T* kg = static_cast<const T*>(a.k) + bh * n * DK;
-  const T* vg = static_cast<const T*>(a.v) + bh * n * v_ld + col_part * DV;
+  const T* vg = static_cast<const T*>(a.v) + bh * n * DV;
   T* og = OUT ? static_cast<T*>(a.o) + bh * n * DV : nullptr;
 
   const int rg = warp < 4 ? warp : 7 - warp;
@@ -105,7 +101,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
       const int64_t vt = int64_t(chunk) * kChunk + r;
       const bool valid = vt < n;
       const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
-      dev::cp_async_16(sv + LV::offset(r, col), vg + pr * v_ld + col, valid ? 16 : 0);
+      dev::cp_async_16(sv + LV::offset(r, col), vg + pr * DV + col, valid ? 16 : 0);
     }
   };
 
@@ -326,14 +322,14 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   if constexpr (!OUT) dev::allow_dependent_launch();  // the scan may get ready; it waits for our writes
   if (want_fin) {
     const float mul = pw[a.fin_power];
-    float* fp = a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride + col_part * DV;
+    float* fp = a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride;
 #pragma unroll
     for (int mt = 0; mt < MT_S; ++mt)
 #pragma unroll
       for (int nt = 0; nt < NT_S; ++nt) {
         const int r = s_row0 + 16 * mt + g, c = s_col0 + 8 * nt + 2 * t;
-        *reinterpret_cast<float2*>(fp + r * v_ld + c) = make_float2(st[mt][nt].c[0] * mul, st[mt][nt].c[1] * mul);
-        *reinterpret_cast<float2*>(fp + (r + 8) * v_ld + c) =
+        *reinterpret_cast<float2*>(fp + int64_t(r) * DV + c) = make_float2(st[mt][nt].c[0] * mul, st[mt][nt].c[1] * mul);
+        *reinterpret_cast<float2*>(fp + int64_t(r + 8) * DV + c) =
             make_float2(st[mt][nt].c[2] * mul, st[mt][nt].c[3] * mul);
       }
   }

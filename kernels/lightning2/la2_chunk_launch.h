@@ -12,9 +12,6 @@ struct ChunkKernel {
   size_t smem_two_state_bufs = 0;  // 0 where only one state buffer is supported (fp32)
   const void* states_func = nullptr;  // states only (segment increments)
   size_t states_smem = 0;
-  // The states-only kernel for half the value columns (dv = 128 only), to split a segment in two.
-  const void* states_half_func = nullptr;
-  size_t states_half_smem = 0;
 };
 
 // Defined by la2_chunk_{bf16,f16,f32}.cu; dk, dv in {64, 128}.

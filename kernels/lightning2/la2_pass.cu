@@ -77,15 +77,6 @@ bool early_start_available() {
   return on;
 }
 
-// LASUITE_LA2_COLUMN_SPLIT=0 keeps unsplit states-only blocks whole (to compare).
-bool columns_split_disabled() {
-  static const bool off = [] {
-    const char* env = std::getenv("LASUITE_LA2_COLUMN_SPLIT");
-    return env && std::strcmp(env, "0") == 0;
-  }();
-  return off;
-}
-
 // LASUITE_LA2_STATES_SPLIT=k (1..8) forces k states-only segments per output segment: a tuning knob,
 // to measure the split against the default (as many as share an SM) on the device.
 int states_split_override() {
@@ -150,7 +141,6 @@ ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
   a.c_update = p.c_update;
   a.seg_chunks = plan.seg_chunks;
   a.state_bufs = plan.state_bufs;
-  a.v_ld = p.dv;
   return a;
 }
 
@@ -213,13 +203,6 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
     // (seg_chunks rounded up to a multiple, so fine boundaries fall on segment boundaries).
     const bool one_wave_unsplit = int64_t(plan.segments - 1) * p.bh <= prop.multiProcessorCount;
     plan.fine = one_wave_unsplit ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
-    // Those unsplit blocks leave SMs idle (96 of 132 busy at b1 h32): split them by value columns
-    // instead, which keeps the work at 3/4 of K and V (K is read by both halves, mostly from L2).
-    if (one_wave_unsplit && k.states_half_func && !columns_split_disabled()) {
-      plan.states_col_split = 2;
-      plan.states_smem_bytes = k.states_half_smem;
-      blocks_per_sm(k.states_half_func, k.states_half_smem);  // sets its shared-memory limit
-    }
     if (const int forced = states_split_override()) plan.fine = forced;
     while (plan.fine > 1 && plan.seg_chunks < plan.fine) --plan.fine;
     plan.seg_chunks = (plan.seg_chunks + plan.fine - 1) / plan.fine * plan.fine;
@@ -271,10 +254,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin = segbuf;
     a.fin_bh_stride = bh_stride;
     a.fin_seg_stride = state_elems;
-    const int64_t blocks = (scan_kernel && p.final_state ? fines : fines - 1) * plan.states_col_split;
-    a.col_split = plan.states_col_split;
-    launch_chunk(plan.states_col_split == 2 ? k.states_half_func : k.states_func, plan.states_smem_bytes, a,
-                 static_cast<int>(blocks), p.bh, false, stream);
+    const int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
+    launch_chunk(k.states_func, plan.states_smem_bytes, a, static_cast<int>(blocks), p.bh, false, stream);
   }
   if (scan_kernel && !p.prior) {  // (2) start states of every fine segment
     ScanArgs s{};

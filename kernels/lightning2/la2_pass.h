@@ -50,10 +50,9 @@ struct PassPlan {
   int seg_chunks = 1;
   int fine = 1;  // states-only segments per output segment
   bool scan_in_kernel = false;
-  int states_col_split = 1;  // 2: each states-only block takes half the value columns
   int state_bufs = 2;
   size_t smem_bytes = 0;
-  size_t states_smem_bytes = 0;  // of the states-only kernel this plan launches
+  size_t states_smem_bytes = 0;
   size_t segbuf_bytes = 0;
 };
 
