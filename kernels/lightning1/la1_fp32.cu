@@ -3,7 +3,7 @@
 // Tiles of 64 rows against 32 columns live in shared memory (rows padded by one word so the column
 // walks of a warp hit distinct banks); each of 256 threads owns one row and every fourth column.
 //   forward: O = scale * sum_u ((Q K_u^T) ⊙ M) V_u                 (one CTA per 64 queries)
-//   dQ:      dQ = scale * sum_u ((dO V_u^T) ⊙ M) K_u               (one CTA per 64 queries)
+//   dQ:      dQ = scale * sum_u ((dO V_u^T) ⊙ M) K_u               (the forward kernel on dO, V, K)
 //   dK, dV:  dK = scale * sum_t ((dO_t V^T) ⊙ M)^T Q_t,  dV = scale * sum_t ((Q_t K^T) ⊙ M)^T dO_t
 //                                                                 (one CTA per 64 keys)
 #include <cuda_runtime.h>
@@ -67,7 +67,6 @@ __device__ __forceinline__ float decay_mask(int64_t t, int64_t u, float decay_l2
 template <int D, int E>
 struct F32Smem {
   static constexpr int fwd = (kRows * (D + 1) + kCols * (D + 1) + kCols * E + kRows * kLdP) * 4;
-  static constexpr int dq = (kRows * (E + 1) + kCols * D + kCols * (E + 1) + kRows * kLdP) * 4;
   static constexpr int dkdv = (kRows * (D + 1) + kRows * (E + 1) + kCols * (D + 1) + kCols * (E + 1) + 2 * kRows * kLdP) * 4;
 };
 
@@ -109,47 +108,6 @@ __global__ void __launch_bounds__(kThreads) la1_fp32_forward_kernel(const TiledA
     float* o = static_cast<float*>(a.out) + (bh * n + t) * E;
 #pragma unroll
     for (int i = 0; i < E / 4; ++i) o[c + 4 * i] = acc[i] * a.scale;
-  }
-}
-
-template <int D, int E>
-__global__ void __launch_bounds__(kThreads) la1_fp32_dq_kernel(const TiledAttentionArgs a) {
-  extern __shared__ float sm[];
-  float* s_do = sm;                         // [64][E+1]
-  float* s_k = s_do + kRows * (E + 1);      // [32][D]
-  float* s_v = s_k + kCols * D;             // [32][E+1]
-  float* s_p = s_v + kCols * (E + 1);       // [64][33]
-  const int tid = threadIdx.x, r = tid >> 2, c = tid & 3;
-  const int bh = blockIdx.x;
-  const int64_t n = a.n, row0 = static_cast<int64_t>(gridDim.y - 1 - blockIdx.y) * kRows;
-  const float* k = static_cast<const float*>(a.k) + bh * n * D;
-  const float* v = static_cast<const float*>(a.v) + bh * n * E;
-  const float* dout = static_cast<const float*>(a.dout) + bh * n * E;
-  const float decay_l2 = a.slopes[bh % a.heads] * kLog2e;
-
-  load_rows(s_do, E + 1, dout, row0, kRows, E, n, tid);
-  float acc[D / 4];
-#pragma unroll
-  for (int i = 0; i < D / 4; ++i) acc[i] = 0.f;
-  const int64_t tiles = min((n + kCols - 1) / kCols, (row0 + kRows - 1) / kCols + 1);
-  for (int64_t j = 0; j < tiles; ++j) {
-    const int64_t key0 = j * kCols;
-    __syncthreads();
-    load_rows(s_k, D, k, key0, kCols, D, n, tid);
-    load_rows(s_v, E + 1, v, key0, kCols, E, n, tid);
-    __syncthreads();
-    float dp[8];
-    rows_dot_cols<E>(s_do, E + 1, s_v, E + 1, dp, tid);
-#pragma unroll
-    for (int i = 0; i < 8; ++i) s_p[r * kLdP + c + 4 * i] = dp[i] * decay_mask(row0 + r, key0 + c + 4 * i, decay_l2);
-    __syncthreads();
-    rows_times_tile<D>(s_p, s_k, D, acc, tid);
-  }
-  const int64_t t = row0 + r;
-  if (t < n) {
-    float* dq = static_cast<float*>(a.dq) + (bh * n + t) * D;
-#pragma unroll
-    for (int i = 0; i < D / 4; ++i) dq[c + 4 * i] = acc[i] * a.scale;
   }
 }
 
@@ -222,9 +180,11 @@ void forward_dims(const TiledAttentionArgs& a, cudaStream_t s) {
 }
 template <int D, int E>
 void backward_dims(const TiledAttentionArgs& a, cudaStream_t s) {
-  const auto blocks = static_cast<unsigned>((a.n + kRows - 1) / kRows);
-  launch(la1_fp32_dq_kernel<D, E>, F32Smem<D, E>::dq, blocks, a, s);
-  launch(la1_fp32_dkdv_kernel<D, E>, F32Smem<D, E>::dkdv, blocks, a, s);
+  // dQ is the forward's product with (dO, V, K) in place of (Q, K, V) and d, e swapped.
+  TiledAttentionArgs dq = a;
+  dq.q = a.dout, dq.k = a.v, dq.v = a.k, dq.out = a.dq;
+  forward_dims<E, D>(dq, s);
+  launch(la1_fp32_dkdv_kernel<D, E>, F32Smem<D, E>::dkdv, static_cast<unsigned>((a.n + kRows - 1) / kRows), a, s);
 }
 
 }  // namespace
