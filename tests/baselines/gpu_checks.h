@@ -28,8 +28,8 @@ using test_support::describe;
 
 constexpr uint64_t kSeed = 271828;
 
-// A supported case must pass all its checks (O, and dQ dK dV with a backward); an unsupported one
-// must be reported as skipped with a reason. Skips the test where no GPU is usable.
+// A supported case must pass all its checks (O, dQ dK dV with a backward, and its states); an
+// unsupported one must be reported as skipped with a reason. Skips the test where no GPU is usable.
 inline void check_case(const std::string& impl_name, const VerifyCase& c) {
   LASUITE_REQUIRE_GPU(gpu);
   auto impl = Registry::instance().create(impl_name);
@@ -45,7 +45,7 @@ inline void check_case(const std::string& impl_name, const VerifyCase& c) {
     return;
   }
   EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
-  EXPECT_GE(r.checks.size(), c.backward ? 4u : 1u) << describe(r);
+  EXPECT_GE(r.checks.size(), test_support::expected_checks(c)) << describe(r);
 }
 
 inline std::vector<VerifyCase> defaults_in(std::initializer_list<DType> types) {

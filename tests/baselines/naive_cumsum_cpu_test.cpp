@@ -15,11 +15,6 @@ namespace {
 
 using namespace testing_cpu;
 
-std::vector<VerifyCase> sixteen_bit_cases() {
-  return default_cases_where({DType::bf16, DType::f16},
-                             [](const VerifyCase& c) { return c.problem.seqlen == 65 || c.problem.seqlen == 1000; });
-}
-
 class CumsumCpuDefaults : public ::testing::TestWithParam<VerifyCase> {};
 TEST_P(CumsumCpuDefaults, MatchesReference) { expect_pass("cumsum_cpu", GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Verify, CumsumCpuDefaults, ::testing::ValuesIn(default_cases_in({DType::f32, DType::f64})),

@@ -34,15 +34,18 @@ inline std::vector<VerifyCase> default_cases_where(std::initializer_list<DType> 
 inline std::vector<VerifyCase> default_cases_in(std::initializer_list<DType> dtypes) {
   return default_cases_where(dtypes, [](const VerifyCase&) { return true; });
 }
+// Where 16-bit storage is hardest among the defaults: a one-row last block (65), many blocks (1000).
+inline bool sixteen_bit_length(const VerifyCase& c) { return c.problem.seqlen == 65 || c.problem.seqlen == 1000; }
+inline std::vector<VerifyCase> sixteen_bit_cases() {
+  return default_cases_where({DType::bf16, DType::f16}, sixteen_bit_length);
+}
 
 // The case must run (not be skipped) and pass every check (O, dQ, dK, dV, and the states it has).
 inline void expect_pass(const std::string& impl_name, const VerifyCase& c) {
   auto impl = Registry::instance().create(impl_name);
   CaseResult r = verify_case(*impl, c, kSeed);
   EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
-  size_t expected = 1 + (c.backward ? 3 : 0) + (c.problem.state_out ? 1 : 0) +
-                    (c.backward && c.problem.state_in ? 1 : 0);
-  EXPECT_GE(r.checks.size(), expected) << describe(r);
+  EXPECT_GE(r.checks.size(), test_support::expected_checks(c)) << describe(r);
 }
 
 // The case must be skipped, with a reason containing `reason`, and nothing compared.

@@ -37,6 +37,11 @@ inline std::string case_name(const ::testing::TestParamInfo<VerifyCase>& info) {
   return name;
 }
 
+// How many tensors a passing case compares: O, dQ dK dV with a backward, and the states it has.
+inline size_t expected_checks(const VerifyCase& c) {
+  return 1 + (c.backward ? 3 : 0) + (c.problem.state_out ? 1 : 0) + (c.backward && c.problem.state_in ? 1 : 0);
+}
+
 // The CUDA backend where a GPU is usable; otherwise nullptr and why not.
 inline Backend* usable_gpu(std::string* why) {
   Backend* b = backend_for(DeviceKind::cuda);

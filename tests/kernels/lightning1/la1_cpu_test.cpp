@@ -12,11 +12,6 @@ namespace {
 
 using namespace testing_cpu;
 
-std::vector<VerifyCase> sixteen_bit_cases() {
-  return default_cases_where({DType::bf16, DType::f16},
-                             [](const VerifyCase& c) { return c.problem.seqlen == 65 || c.problem.seqlen == 1000; });
-}
-
 // Sequence lengths around the tile size (64), head dims that are not powers of two, e != d.
 std::vector<VerifyCase> tile_edge_cases() {
   std::vector<VerifyCase> cases;

@@ -14,12 +14,6 @@ namespace {
 
 using namespace testing_cpu;
 
-// 16-bit storage where it is hardest: a one-row last block, a state, five heads, many blocks.
-std::vector<VerifyCase> sixteen_bit_cases() {
-  return default_cases_where({DType::bf16, DType::f16},
-                             [](const VerifyCase& c) { return c.problem.seqlen == 65 || c.problem.seqlen == 1000; });
-}
-
 // Around the block size (64): shorter than one block, one row past, a few rows short of two; head
 // dims that are not powers of two, e != d, ALiBi decay, with and without states.
 std::vector<VerifyCase> block_edge_cases() {

@@ -15,40 +15,16 @@
 #include "harness/memory.h"
 #include "harness/registry.h"
 #include "harness/verify.h"
+#include "tests/baselines/gpu_checks.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
 namespace {
 
+using gpu_test::check_case;
+using gpu_test::kSeed;
 using test_support::case_name;
 using test_support::describe;
-
-constexpr uint64_t kSeed = 314159;
-
-// A supported case must pass every check it has; an unsupported one (d = 32) must be skipped with a reason.
-void check_case(const VerifyCase& c) {
-  LASUITE_REQUIRE_GPU(gpu);
-  auto impl = Registry::instance().create("la2");
-  const bool supported = !impl->unsupported(c.problem).has_value();
-  CaseResult r = verify_case(*impl, c, kSeed);
-  std::cout << describe(r) << "\n";
-  if (!supported) {
-    EXPECT_EQ(r.status, CaseStatus::skipped) << describe(r);
-    EXPECT_FALSE(r.reason.empty());
-    return;
-  }
-  EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
-  const size_t expected = 1 + (c.backward ? 3 : 0) + (c.problem.state_out ? 1 : 0) +
-                          (c.backward && c.problem.state_in ? 1 : 0);
-  EXPECT_GE(r.checks.size(), expected) << describe(r);
-}
-
-std::vector<VerifyCase> defaults() {
-  std::vector<VerifyCase> all;
-  for (DType t : {DType::bf16, DType::f16, DType::f32})
-    for (VerifyCase& c : default_cases(t)) all.push_back(std::move(c));
-  return all;
-}
 
 // Both ways of splitting the work (one block per head when batch x heads fills the GPU, several
 // segments per head otherwise), odd lengths, e != d both ways, states, and 16k tokens.
@@ -80,15 +56,16 @@ std::vector<VerifyCase> very_long_cases() {
 }
 
 class La2CudaDefaults : public ::testing::TestWithParam<VerifyCase> {};
-TEST_P(La2CudaDefaults, MatchesReference) { check_case(GetParam()); }
-INSTANTIATE_TEST_SUITE_P(Verify, La2CudaDefaults, ::testing::ValuesIn(defaults()), case_name);
+TEST_P(La2CudaDefaults, MatchesReference) { check_case("la2", GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Verify, La2CudaDefaults,
+                         ::testing::ValuesIn(gpu_test::defaults_in({DType::bf16, DType::f16, DType::f32})), case_name);
 
 class La2CudaExtra : public ::testing::TestWithParam<VerifyCase> {};
-TEST_P(La2CudaExtra, MatchesReference) { check_case(GetParam()); }
+TEST_P(La2CudaExtra, MatchesReference) { check_case("la2", GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Verify, La2CudaExtra, ::testing::ValuesIn(extra_cases()), case_name);
 
 class La2CudaVeryLong : public ::testing::TestWithParam<VerifyCase> {};
-TEST_P(La2CudaVeryLong, MatchesReference) { check_case(GetParam()); }
+TEST_P(La2CudaVeryLong, MatchesReference) { check_case("la2", GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Verify, La2CudaVeryLong, ::testing::ValuesIn(very_long_cases()), case_name);
 
 // The backward reads the forward's segment data when it has it (the dQ pass); called on its own it
