@@ -13,7 +13,7 @@
 #include "harness/implementation.h"
 #include "harness/registry.h"
 #include "kernels/common/tensor_checks_host.h"
-#include "kernels/common/tiled_attention_params.h"
+#include "kernels/common/tiled_attention_args_host.h"
 
 namespace lasuite {
 namespace {
@@ -53,7 +53,7 @@ class FlashSoftmaxCuda : public Implementation {
     refuse_unsupported(p);
     host::check_forward_io(p, io, DeviceKind::cuda, 16);
     auto saved = std::make_unique<FlashSaved>();
-    TiledAttentionArgs a = common_args(p, io.q, io.k, io.v);
+    TiledAttentionArgs a = host::tiled_attention_args(p, io.q, io.k, io.v);
     saved->lse = ws.allocate(static_cast<size_t>(a.batch_heads) * a.n_pad * sizeof(float));
     a.out = io.o.data;
     a.lse = saved->lse.as<float>();
@@ -66,7 +66,7 @@ class FlashSoftmaxCuda : public Implementation {
     host::check_backward_io(p, io, DeviceKind::cuda, 16, /*needs_o=*/true);
     auto* fs = dynamic_cast<FlashSaved*>(saved);
     if (!fs || !fs->lse.data()) throw std::invalid_argument("flash_softmax backward needs its forward's saved state");
-    TiledAttentionArgs a = common_args(p, io.q, io.k, io.v);
+    TiledAttentionArgs a = host::tiled_attention_args(p, io.q, io.k, io.v);
     Buffer dsum = ws.allocate(static_cast<size_t>(a.batch_heads) * a.n_pad * sizeof(float));
     Buffer dq_accum = ws.allocate(static_cast<size_t>(a.batch_heads) * a.n * p.dim_qk * sizeof(float));
     a.o = io.o.data;
@@ -83,19 +83,6 @@ class FlashSoftmaxCuda : public Implementation {
  private:
   void refuse_unsupported(const Problem& p) const {
     if (auto why = unsupported(p)) throw UnsupportedError("flash_softmax: " + *why);
-  }
-  static TiledAttentionArgs common_args(const Problem& p, const TensorView& q, const TensorView& k,
-                                        const TensorView& v) {
-    TiledAttentionArgs a;
-    a.q = q.data;
-    a.k = k.data;
-    a.v = v.data;
-    a.n = p.seqlen;
-    a.n_pad = (p.seqlen + 127) / 128 * 128;
-    a.heads = static_cast<int>(p.heads);
-    a.batch_heads = static_cast<int>(p.batch * p.heads);
-    a.scale = static_cast<float>(p.effective_scale());
-    return a;
   }
 
   ImplInfo info_;

@@ -12,7 +12,7 @@
 #include "harness/implementation.h"
 #include "harness/registry.h"
 #include "kernels/common/tensor_checks_host.h"
-#include "kernels/common/tiled_attention_params.h"
+#include "kernels/common/tiled_attention_args_host.h"
 #include "kernels/lightning1/la1_launch.h"
 
 namespace lasuite {
@@ -44,7 +44,8 @@ class La1Cuda : public Implementation {
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
     refuse_unsupported(p);
     host::check_forward_io(p, io, DeviceKind::cuda, alignment(p));
-    TiledAttentionArgs a = common_args(p, io.q, io.k, io.v, io.slopes);
+    TiledAttentionArgs a = host::tiled_attention_args(p, io.q, io.k, io.v);
+    a.slopes = io.slopes.as<const float>();
     a.out = io.o.data;
     const auto stream = static_cast<cudaStream_t>(ws.stream());
     if (p.dtype == DType::f32)
@@ -57,7 +58,8 @@ class La1Cuda : public Implementation {
   void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
     refuse_unsupported(p);
     host::check_backward_io(p, io, DeviceKind::cuda, alignment(p), /*needs_o=*/false);
-    TiledAttentionArgs a = common_args(p, io.q, io.k, io.v, io.slopes);
+    TiledAttentionArgs a = host::tiled_attention_args(p, io.q, io.k, io.v);
+    a.slopes = io.slopes.as<const float>();
     a.dout = io.dout.data;
     a.dq = io.dq.data;
     a.dk = io.dk.data;
@@ -78,20 +80,6 @@ class La1Cuda : public Implementation {
     if (auto why = unsupported(p)) throw UnsupportedError("la1: " + *why);
   }
   static size_t alignment(const Problem& p) { return p.dtype == DType::f32 ? 4 : 16; }
-  static TiledAttentionArgs common_args(const Problem& p, const TensorView& q, const TensorView& k,
-                                        const TensorView& v, const TensorView& slopes) {
-    TiledAttentionArgs a;
-    a.q = q.data;
-    a.k = k.data;
-    a.v = v.data;
-    a.slopes = slopes.as<const float>();
-    a.n = p.seqlen;
-    a.n_pad = (p.seqlen + 127) / 128 * 128;
-    a.heads = static_cast<int>(p.heads);
-    a.batch_heads = static_cast<int>(p.batch * p.heads);
-    a.scale = static_cast<float>(p.effective_scale());
-    return a;
-  }
 
   ImplInfo info_;
 };
