@@ -170,7 +170,7 @@ class La2Cuda : public Implementation {
     // reads the dK pass's segment data, unless that holds start states and dS_in is wanted (the
     // final state then comes from the scan kernel, which only a pass of its own runs).
     la2::PassPlan plan_k = la2::plan_pass(dk);
-    const bool dv_reuses = plan_k.segments > 1 && (plan_k.scan_in_kernel || !p.state_in);
+    const bool dv_reuses = plan_k.segments > 1 && (plan_k.scan_in_kernel() || !p.state_in);
     la2::PassPlan plan_v = dv_reuses ? la2::plan_pass(dv, &plan_k) : la2::plan_pass(dv);
     // One stream: the passes run one after another, so they share the buffer.
     Buffer segbuf = ws.allocate(std::max({plan_q.segbuf_bytes, plan_k.segbuf_bytes, plan_v.segbuf_bytes}));

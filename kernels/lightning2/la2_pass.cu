@@ -10,8 +10,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "harness/cuda/cuda_check.h"
 #include "harness/cuda/cuda_device.h"
@@ -115,11 +118,19 @@ void launch_chunk(const void* func, size_t smem, const ChunkArgs& args, int segm
          early_start, stream);
 }
 
+// Raises the kernel's shared-memory limit and asks how many blocks fit an SM, once per (kernel, size):
+// every pass plans on the host, between the timer's start and the first launch, so repeated driver
+// queries there would be time the GPU waits.
 int blocks_per_sm(const void* func, size_t smem) {
+  static std::mutex mutex;
+  static std::map<std::pair<const void*, size_t>, int> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = known.find({func, smem});
+  if (it != known.end()) return it->second;
   CUDA_CHECK(cudaFuncSetAttribute(func, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
   int per_sm = 0;
   CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, func, kBlockThreads, smem));
-  return std::max(per_sm, 1);
+  return known[{func, smem}] = std::max(per_sm, 1);
 }
 
 int64_t fine_segments(const PassPlan& plan, int64_t nchunks) {
@@ -144,44 +155,12 @@ ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
   return a;
 }
 
-}  // namespace
-
-// The in-kernel scan costs the last segment (segments - 1) * fine increment loads before its first
-// chunk; past this many the scan kernel (one pass over the increments) is cheaper.
-constexpr int kMaxKernelScanIncrements = 16;
-
-PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
-  ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
-  if (!k.func || !k.states_func)
-    throw UnsupportedError("la2: no kernel for " + std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) +
-                           " e=" + std::to_string(p.dv));
-  const cudaDeviceProp& prop = cuda_device_properties();
-  PassPlan plan;
-  const size_t optin = prop.sharedMemPerBlockOptin;
-  plan.state_bufs = (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
-  plan.smem_bytes = plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
-  plan.states_smem_bytes = k.states_smem;
-  if (plan.smem_bytes > optin)
-    throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
-                           prop.name + " allows " + std::to_string(optin));
-  const int out_per_sm = blocks_per_sm(k.func, plan.smem_bytes);
-  const int states_per_sm = blocks_per_sm(k.states_func, plan.states_smem_bytes);
-  const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
-
+// Sets segments, seg_chunks and fine of `plan`.
+void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks, int64_t slots, int out_per_sm,
+                  int states_per_sm, PassPlan& plan) {
   // Time ~ waves x (chunks per segment + a per-segment cost of about 4 chunks: start state, pipeline
   // fill, the scan), and about 40% more when segmented (the states-only step). v1 measured that many
   // short segments (10 waves at 128k) cost more than this model without the per-segment term said.
-  const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
-  if (like) {
-    plan.segments = like->segments;
-    plan.seg_chunks = like->seg_chunks;
-    plan.fine = like->fine;
-    plan.scan_in_kernel = like->scan_in_kernel;
-    plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
-                                                            size_t(p.dv) * sizeof(float)
-                                                      : 0;
-    return plan;
-  }
   double best = 1e300;
   for (int64_t s = 1; s <= std::min<int64_t>(nchunks, 256); ++s) {
     const int64_t seg = (nchunks + s - 1) / s;
@@ -209,10 +188,39 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
     plan.segments = static_cast<int>((nchunks + plan.seg_chunks - 1) / plan.seg_chunks);
     if (plan.segments == 1) plan.fine = 1;
   }
-  plan.scan_in_kernel = plan.segments > 1 && (plan.segments - 1) * plan.fine <= kMaxKernelScanIncrements;
+}
+
+}  // namespace
+
+PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
+  ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
+  if (!k.func || !k.states_func)
+    throw UnsupportedError("la2: no kernel for " + std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) +
+                           " e=" + std::to_string(p.dv));
+  const cudaDeviceProp& prop = cuda_device_properties();
+  PassPlan plan;
+  const size_t optin = prop.sharedMemPerBlockOptin;
+  plan.state_bufs = (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
+  plan.smem_bytes = plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
+  plan.states_smem_bytes = k.states_smem;
+  if (plan.smem_bytes > optin)
+    throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
+                           prop.name + " allows " + std::to_string(optin));
+  const int out_per_sm = blocks_per_sm(k.func, plan.smem_bytes);
+  const int states_per_sm = blocks_per_sm(k.states_func, plan.states_smem_bytes);
+  const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
+
+  const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
+  if (like) {
+    plan.segments = like->segments;
+    plan.seg_chunks = like->seg_chunks;
+    plan.fine = like->fine;
+  } else {
+    choose_split(p, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
+  }
   plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
-                                              size_t(p.dv) * sizeof(float)
-                                        : 0;
+                                                          size_t(p.dv) * sizeof(float)
+                                                    : 0;
   return plan;
 }
 
@@ -236,7 +244,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   }
   const float* data = p.prior ? p.prior : segbuf;
   if (!data) throw std::runtime_error("la2: run_pass needs the segment-state buffer of its plan");
-  if (p.prior && p.final_state && !plan.scan_in_kernel)
+  if (p.prior && p.final_state && !plan.scan_in_kernel())
     throw std::logic_error("la2: a pass on an earlier pass's start states cannot give a final state");
   const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
   const int64_t fine_chunks = plan.seg_chunks / plan.fine;
@@ -246,7 +254,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   const int64_t data_rs = p.prior_transposed ? 1 : p.dv, data_cs = p.prior_transposed ? p.dk : 1;
   // Without the scan kernel the last fine segment's increment is never needed (the output kernel's
   // last segment carries the final state).
-  const bool scan_kernel = !plan.scan_in_kernel;
+  const bool scan_kernel = !plan.scan_in_kernel();
   if (!p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
     ChunkArgs a = base_args(p, plan);
     a.q = nullptr;
@@ -283,7 +291,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   // data must not start early (it reads inputs written by anything ahead of it).
   ChunkArgs a = base_args(p, plan);
   a.o = p.o;
-  if (plan.scan_in_kernel) {
+  if (plan.scan_in_kernel()) {
     a.init = p.init;
     a.init_bh_stride = state_elems;
     a.init_rs = p.init_rs;

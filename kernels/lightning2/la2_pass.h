@@ -44,12 +44,16 @@ struct PassArgs {
 // SM, so it gets more of them), a scan turns them into start states in a buffer of segbuf_bytes
 // (allocated by the caller, so it is tracked), and the output step starts each segment from its own.
 // With few segments (scan_in_kernel) there is no scan kernel: the output kernel sums the increments
-// ahead of its segment itself, and the last segment writes the final state.
+// ahead of its segment itself, and the last segment writes the final state. That costs the last
+// segment (segments - 1) * fine increment loads before its first chunk; past kMaxKernelScanIncrements
+// the scan kernel (one pass over the increments) is cheaper.
+constexpr int kMaxKernelScanIncrements = 16;
+
 struct PassPlan {
   int segments = 1;
   int seg_chunks = 1;
   int fine = 1;  // states-only segments per output segment
-  bool scan_in_kernel = false;
+  bool scan_in_kernel() const { return segments > 1 && (segments - 1) * fine <= kMaxKernelScanIncrements; }
   int state_bufs = 2;
   size_t smem_bytes = 0;
   size_t states_smem_bytes = 0;
