@@ -19,6 +19,7 @@
 #include "harness/cuda/cuda_check.h"
 #include "harness/cuda/cuda_device.h"
 #include "harness/errors.h"
+#include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/grid_dependency.cuh"
 #include "kernels/lightning2/la2_chunk_args.h"
 #include "kernels/lightning2/la2_chunk_launch.h"
@@ -122,12 +123,12 @@ void launch_chunk(const void* func, size_t smem, const ChunkArgs& args, int segm
 // every pass plans on the host, between the timer's start and the first launch, so repeated driver
 // queries there would be time the GPU waits.
 int blocks_per_sm(const void* func, size_t smem) {
+  dev::allow_dynamic_smem(func, static_cast<int>(smem));
   static std::mutex mutex;
   static std::map<std::pair<const void*, size_t>, int> known;
   std::lock_guard<std::mutex> lock(mutex);
   auto it = known.find({func, smem});
   if (it != known.end()) return it->second;
-  CUDA_CHECK(cudaFuncSetAttribute(func, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
   int per_sm = 0;
   CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, func, kBlockThreads, smem));
   return known[{func, smem}] = std::max(per_sm, 1);
