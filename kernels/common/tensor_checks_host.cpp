@@ -35,9 +35,11 @@ void check_slopes(const Problem& p, const TensorView& slopes, DeviceKind device)
 }
 
 struct Shapes {
-  std::array<int64_t, 4> qk, vo;
+  std::array<int64_t, 4> qk, vo, state;
   explicit Shapes(const Problem& p)
-      : qk{p.batch, p.heads, p.seqlen, p.dim_qk}, vo{p.batch, p.heads, p.seqlen, p.dim_v} {}
+      : qk{p.batch, p.heads, p.seqlen, p.dim_qk},
+        vo{p.batch, p.heads, p.seqlen, p.dim_v},
+        state{p.batch, p.heads, p.dim_qk, p.dim_v} {}
 };
 
 }  // namespace
@@ -49,6 +51,8 @@ void check_forward_io(const Problem& p, const ForwardIO& io, DeviceKind device, 
   check(io.v, "v", p.dtype, device, s.vo, alignment);
   check(io.o, "o", p.dtype, device, s.vo, alignment);
   check_slopes(p, io.slopes, device);
+  if (p.state_in) check(io.state_in, "state_in", DType::f32, device, s.state, alignment);
+  if (p.state_out) check(io.state_out, "state_out", DType::f32, device, s.state, alignment);
 }
 
 void check_backward_io(const Problem& p, const BackwardIO& io, DeviceKind device, size_t alignment, bool needs_o) {
@@ -62,6 +66,11 @@ void check_backward_io(const Problem& p, const BackwardIO& io, DeviceKind device
   check(io.dk, "dk", p.dtype, device, s.qk, alignment);
   check(io.dv, "dv", p.dtype, device, s.vo, alignment);
   check_slopes(p, io.slopes, device);
+  if (p.state_in) {
+    check(io.state_in, "state_in", DType::f32, device, s.state, alignment);
+    check(io.dstate_in, "dstate_in", DType::f32, device, s.state, alignment);
+  }
+  if (p.state_out) check(io.dstate_out, "dstate_out", DType::f32, device, s.state, alignment);
 }
 
 }  // namespace lasuite::host

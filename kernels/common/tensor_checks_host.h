@@ -8,10 +8,11 @@
 
 namespace lasuite::host {
 
-// Inputs q, k, v (and slopes for linear attention) and the output o. States are not checked: the
-// callers of this support none and refuse problems with one in unsupported().
+// Inputs q, k, v (and slopes for linear attention), the output o, and the [b, h, d, e] fp32 states the
+// problem has (state_in, state_out); implementations without states refuse those in unsupported().
 void check_forward_io(const Problem& p, const ForwardIO& io, DeviceKind device, size_t alignment);
-// As above, plus dout and the gradients dq, dk, dv; o only where `needs_o`.
+// As above, plus dout and the gradients dq, dk, dv (o only where `needs_o`), and for states
+// state_in with dstate_in, and dstate_out.
 void check_backward_io(const Problem& p, const BackwardIO& io, DeviceKind device, size_t alignment, bool needs_o);
 
 }  // namespace lasuite::host

@@ -8,7 +8,6 @@
 // forward's transposed, so it reads them instead of computing its own; likewise the dV pass reads
 // the dK pass's. The backward computes segment states once, not three times.
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <memory>
@@ -19,37 +18,14 @@
 #include "harness/errors.h"
 #include "harness/implementation.h"
 #include "harness/registry.h"
+#include "kernels/common/tensor_checks_host.h"
 #include "kernels/lightning2/la2_pass.h"
 
 namespace lasuite {
 namespace {
 
-std::string dims_string(const std::array<int64_t, 4>& d) {
-  return "[" + std::to_string(d[0]) + ", " + std::to_string(d[1]) + ", " + std::to_string(d[2]) + ", " +
-         std::to_string(d[3]) + "]";
-}
-
-// Every tensor is checked before the first launch; a mismatch is an UnsupportedError naming it.
-void check_tensor(const TensorView& t, const char* name, DType dtype, const std::array<int64_t, 4>& dims) {
-  const std::string who = std::string("la2: ") + name;
-  if (!t.defined()) throw UnsupportedError(who + " is missing");
-  if (t.device != DeviceKind::cuda) throw UnsupportedError(who + " is on the " + device_name(t.device) + ", not the GPU");
-  if (t.dtype != dtype)
-    throw UnsupportedError(who + " is " + dtype_name(t.dtype) + ", expected " + dtype_name(dtype));
-  if (t.dims != dims) throw UnsupportedError(who + " has shape " + dims_string(t.dims) + ", expected " + dims_string(dims));
-  // Rows are read with 16-byte cp.async; states are written as float2.
-  if (reinterpret_cast<uintptr_t>(t.data) % 16 != 0) throw UnsupportedError(who + " is not aligned to 16 bytes");
-}
-
-void check_slopes(const Problem& p, const TensorView& s) {
-  if (!s.defined()) {
-    if (p.has_decay()) throw UnsupportedError("la2: the problem has decay but no slopes tensor was given");
-    return;
-  }
-  if (s.device != DeviceKind::cuda || s.dtype != DType::f32 || s.numel() != p.heads)
-    throw UnsupportedError("la2: slopes must be " + std::to_string(p.heads) + " fp32 values on the GPU");
-  if (reinterpret_cast<uintptr_t>(s.data) % 4 != 0) throw UnsupportedError("la2: slopes are not aligned to 4 bytes");
-}
+// Rows are read with 16-byte cp.async; states are written as float2.
+constexpr size_t kAlignment = 16;
 
 class La2Saved : public Saved {
  public:
@@ -89,14 +65,8 @@ class La2Cuda : public Implementation {
 
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
     require_supported(p);
-    const int64_t b = p.batch, h = p.heads, n = p.seqlen, d = p.dim_qk, e = p.dim_v;
-    check_tensor(io.q, "q", p.dtype, {b, h, n, d});
-    check_tensor(io.k, "k", p.dtype, {b, h, n, d});
-    check_tensor(io.v, "v", p.dtype, {b, h, n, e});
-    check_tensor(io.o, "o", p.dtype, {b, h, n, e});
-    check_slopes(p, io.slopes);
-    if (p.state_in) check_tensor(io.state_in, "state_in", DType::f32, {b, h, d, e});
-    if (p.state_out) check_tensor(io.state_out, "state_out", DType::f32, {b, h, d, e});
+    host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
+    const int64_t d = p.dim_qk, e = p.dim_v;
 
     la2::PassArgs a = common(p, io.slopes);
     a.dk = static_cast<int>(d);
@@ -122,20 +92,8 @@ class La2Cuda : public Implementation {
 
   void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
     require_supported(p);
-    const int64_t b = p.batch, h = p.heads, n = p.seqlen, d = p.dim_qk, e = p.dim_v;
-    check_tensor(io.q, "q", p.dtype, {b, h, n, d});
-    check_tensor(io.k, "k", p.dtype, {b, h, n, d});
-    check_tensor(io.v, "v", p.dtype, {b, h, n, e});
-    check_tensor(io.dout, "dout", p.dtype, {b, h, n, e});
-    check_tensor(io.dq, "dq", p.dtype, {b, h, n, d});
-    check_tensor(io.dk, "dk", p.dtype, {b, h, n, d});
-    check_tensor(io.dv, "dv", p.dtype, {b, h, n, e});
-    check_slopes(p, io.slopes);
-    if (p.state_in) {
-      check_tensor(io.state_in, "state_in", DType::f32, {b, h, d, e});
-      check_tensor(io.dstate_in, "dstate_in", DType::f32, {b, h, d, e});
-    }
-    if (p.state_out) check_tensor(io.dstate_out, "dstate_out", DType::f32, {b, h, d, e});
+    host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
+    const int64_t d = p.dim_qk, e = p.dim_v;
     const float scale = static_cast<float>(p.effective_scale());
     const int di = static_cast<int>(d), ei = static_cast<int>(e);
 

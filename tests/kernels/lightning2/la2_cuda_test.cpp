@@ -198,7 +198,7 @@ TEST(La2CudaRefuses, MisalignedPointer) {
   Problem p = small_problem();
   Tensors t = make_tensors(*gpu, ws, p);
   t.io.q.data = t.q.as<uint8_t>() + 2;  // still element-aligned for bf16, not 16-byte aligned
-  expect_refused(*gpu, p, t, "q is not aligned");
+  expect_refused(*gpu, p, t, "q is not 16-byte aligned");
 }
 
 TEST(La2CudaRefuses, WrongDtypeShapeOrDevice) {
@@ -214,7 +214,7 @@ TEST(La2CudaRefuses, WrongDtypeShapeOrDevice) {
   expect_refused(*gpu, p, t, "v has shape");
   t.io.v.dims[2] = p.seqlen;
   t.io.o.device = DeviceKind::cpu;
-  expect_refused(*gpu, p, t, "o is on the cpu");
+  expect_refused(*gpu, p, t, "o is on cpu");
   t.io.o.device = DeviceKind::cuda;
   Problem with_state = p;
   with_state.state_out = true;  // no state_out tensor given
