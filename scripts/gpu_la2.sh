@@ -2,8 +2,9 @@
 # One call on the GPU machine for la2: build (sm_90a only), SASS summary, GPU tests, timing, bench,
 # verify. Result files go to $OUT (default ./gpu_out; at most 8 come back from the GPU machine, so
 # build logs stay in $LOGS). Steps are chosen by STEPS (a space-separated subset of: build sass tests
-# testsnopdl bench benchnopdl verify verifylong ncu), each with its own time cap. "nopdl" steps
-# run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), to compare.
+# testsnopdl testsnowgmma bench benchnopdl benchnowgmma verify verifylong ncu ...), each with its own
+# time cap. "nopdl" steps run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), "nowgmma"
+# steps with LASUITE_LA2_WGMMA=0 (the mma.sync output kernel on Hopper too), to compare.
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 B=${BUILD:-/tmp/lasuite-build}
@@ -50,6 +51,13 @@ if has testsnopdl; then
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nopdl.log" | head -10
 fi
 
+if has testsnowgmma; then
+  log testsnowgmma
+  LASUITE_LA2_WGMMA=0 timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
+    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*}" >"$LOGS/tests_nowgmma.log" 2>&1
+  echo "tests (LASUITE_LA2_WGMMA=0) rc=$?"
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nowgmma.log" | head -10
+fi
 
 if has bench; then
   log bench
@@ -65,6 +73,14 @@ if has benchnopdl; then
     --seqlen ${BENCH_NOPDL_SEQLEN:-4k,128k} --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi \
     --json "$OUT/bench_nopdl.json" >"$LOGS/bench_nopdl.log" 2>&1
   echo "bench (LASUITE_LA2_PDL=0) rc=$?"; grep -E "^\| la2" "$LOGS/bench_nopdl.log"
+fi
+
+if has benchnowgmma; then
+  log benchnowgmma
+  LASUITE_LA2_WGMMA=0 timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda \
+    --seqlen ${BENCH_NOWGMMA_SEQLEN:-4k,128k} --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi \
+    --json "$OUT/bench_nowgmma.json" >"$LOGS/bench_nowgmma.log" 2>&1
+  echo "bench (LASUITE_LA2_WGMMA=0) rc=$?"; grep -E "^\| la2" "$LOGS/bench_nowgmma.log"
 fi
 
 if has verify; then

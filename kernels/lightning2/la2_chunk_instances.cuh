@@ -3,6 +3,7 @@
 #pragma once
 #include "kernels/lightning2/la2_chunk_kernel.cuh"
 #include "kernels/lightning2/la2_chunk_launch.h"
+#include "kernels/lightning2/la2_wgmma_kernel.cuh"
 
 namespace lasuite::la2 {
 
@@ -15,6 +16,10 @@ ChunkKernel chunk_kernel_entry() {
   k.smem_two_state_bufs = SM::kSplit ? 0 : SM::bytes(2);
   k.states_func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, false>);
   k.states_smem = ChunkSmem<T, DK, DV, false>::bytes(0);
+  if constexpr (!SM::kSplit) {
+    k.wgmma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV>);
+    k.wgmma_smem = WgmmaSmem<T, DK, DV>::bytes();
+  }
   return k;
 }
 

@@ -92,6 +92,26 @@ int states_split_override() {
   return forced;
 }
 
+// The Hopper output kernel runs where the device is sm_90 and the image loaded for it is the sm_90a one
+// (a build without that target would load its sm_80 image, in which the kernel body is empty), unless
+// LASUITE_LA2_WGMMA=0 (to compare it with the mma.sync kernel on the same device).
+bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
+  static const bool allowed = [] {
+    const char* env = std::getenv("LASUITE_LA2_WGMMA");
+    return !(env && std::strcmp(env, "0") == 0);
+  }();
+  if (!allowed || !k.wgmma_func || k.wgmma_smem > prop.sharedMemPerBlockOptin) return false;
+  if (prop.major != 9 || prop.minor != 0) return false;
+  static std::mutex mutex;
+  static std::map<const void*, bool> known;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = known.find(k.wgmma_func);
+  if (it != known.end()) return it->second;
+  cudaFuncAttributes attr{};
+  CUDA_CHECK(cudaFuncGetAttributes(&attr, k.wgmma_func));
+  return known[k.wgmma_func] = attr.binaryVersion == 90;
+}
+
 void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params, bool early_start, cudaStream_t stream) {
   cudaLaunchConfig_t config{};
   config.gridDim = grid;
@@ -133,6 +153,8 @@ int blocks_per_sm(const void* func, size_t smem) {
   CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, func, kBlockThreads, smem));
   return known[{func, smem}] = std::max(per_sm, 1);
 }
+
+const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) { return plan.wgmma ? k.wgmma_func : k.func; }
 
 int64_t fine_segments(const PassPlan& plan, int64_t nchunks) {
   const int64_t fine_chunks = plan.seg_chunks / plan.fine;
@@ -201,13 +223,14 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
   const cudaDeviceProp& prop = cuda_device_properties();
   PassPlan plan;
   const size_t optin = prop.sharedMemPerBlockOptin;
-  plan.state_bufs = (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
-  plan.smem_bytes = plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
+  plan.wgmma = wgmma_usable(k, prop);
+  plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
+  plan.smem_bytes = plan.wgmma ? k.wgmma_smem : plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
   plan.states_smem_bytes = k.states_smem;
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
-  const int out_per_sm = blocks_per_sm(k.func, plan.smem_bytes);
+  const int out_per_sm = blocks_per_sm(output_kernel(k, plan), plan.smem_bytes);
   const int states_per_sm = blocks_per_sm(k.states_func, plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
 
@@ -240,7 +263,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin = p.final_state;
     a.fin_bh_stride = state_elems;
     a.fin_power = p.final_power;
-    launch_chunk(k.func, plan.smem_bytes, a, 1, p.bh, false, stream);
+    launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, 1, p.bh, false, stream);
     return;
   }
   const float* data = p.prior ? p.prior : segbuf;
@@ -317,7 +340,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.init_cs = data_cs;
     a.init_shift = p.init && p.init_shift ? 1 : 0;
   }
-  launch_chunk(k.func, plan.smem_bytes, a, plan.segments, p.bh, !p.prior, stream);
+  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, !p.prior, stream);
 }
 
 }  // namespace lasuite::la2

@@ -54,8 +54,9 @@ struct PassPlan {
   int seg_chunks = 1;
   int fine = 1;  // states-only segments per output segment
   bool scan_in_kernel() const { return segments > 1 && (segments - 1) * fine <= kMaxKernelScanIncrements; }
+  bool wgmma = false;  // the output step runs the Hopper (wgmma) kernel
   int state_bufs = 2;
-  size_t smem_bytes = 0;
+  size_t smem_bytes = 0;  // of the output step's kernel
   size_t states_smem_bytes = 0;
   size_t segbuf_bytes = 0;
 };

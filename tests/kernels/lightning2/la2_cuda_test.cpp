@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "harness/memory.h"
 #include "harness/registry.h"
 #include "harness/verify.h"
+#include "kernels/lightning2/la2_pass.h"
 #include "tests/baselines/gpu_checks.h"
 #include "tests/support/verify_test_support.h"
 
@@ -167,6 +169,25 @@ void expect_refused(Backend& gpu, const Problem& p, Tensors& t, const std::strin
     EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
   }
   EXPECT_TRUE(output_untouched(gpu, t)) << "the output was written: something was launched";
+}
+
+// On Hopper (compute capability 9.0) the output step runs the wgmma kernel, so the tests above check
+// that one there; LASUITE_LA2_WGMMA=0 (the device scripts' "nowgmma" runs) selects the mma.sync kernel,
+// which also serves fp32 and every other GPU.
+TEST(La2CudaKernelChoice, WgmmaOnHopperFor16BitTypes) {
+  LASUITE_REQUIRE_GPU(gpu);
+  const char* env = std::getenv("LASUITE_LA2_WGMMA");
+  const bool hopper = gpu->info().compute_capability == "9.0", off = env && std::string(env) == "0";
+  la2::PassArgs p;
+  p.dk = p.dv = 128;
+  p.bh = p.heads = 32;
+  p.n = 4096;
+  for (DType t : {DType::bf16, DType::f16}) {
+    p.dtype = t;
+    EXPECT_EQ(la2::plan_pass(p).wgmma, hopper && !off) << dtype_name(t) << " on " << gpu->info().compute_capability;
+  }
+  p.dtype = DType::f32;
+  EXPECT_FALSE(la2::plan_pass(p).wgmma);
 }
 
 TEST(La2CudaRefuses, HeadDimWithoutKernel) {

@@ -1,0 +1,31 @@
+// Shared-memory tiles of 16-bit elements in the layout wgmma reads without help ("128-byte swizzle"):
+// the tile is stored as column blocks of 64 elements; in a block each row is 128 contiguous bytes, and
+// the 16-byte chunk index within a row is XORed with (row % 8). Each block must start at a multiple of
+// 1024 bytes (the swizzle is applied to address bits). The same tile serves as a K-major operand
+// ([m][k] or [n][k]) and as an MN-major one ([k][n]); ldmatrix reads it too, since every 16-byte chunk
+// stays contiguous.
+#pragma once
+#include <cstdint>
+
+namespace lasuite::dev {
+
+template <int ROWS, int COLS>
+struct Sw128Tile {
+  static_assert(COLS % 64 == 0 && ROWS % 8 == 0, "whole 64-column blocks of whole 8-row groups");
+  static constexpr int kBlockBytes = ROWS * 128;  // one 64-column block
+  static constexpr int kBytes = ROWS * COLS * 2;
+  // Byte offset of element (row, col); col is even (a pair) or a multiple of 8 (a chunk).
+  __device__ __forceinline__ static uint32_t offset(int row, int col) {
+    return static_cast<uint32_t>((col >> 6) * kBlockBytes + row * 128 + ((((col >> 3) & 7) ^ (row & 7)) << 4) +
+                                 (col & 7) * 2);
+  }
+  // Start of the 16-deep k-step kk for a K-major operand (k runs along the columns): within a block the
+  // hardware applies the swizzle, so the step is a plain 32-byte advance.
+  __device__ __forceinline__ static uint32_t k_major_step(int kk) {
+    return static_cast<uint32_t>((kk >> 2) * kBlockBytes + (kk & 3) * 32);
+  }
+  // Start of the k-step kk for an MN-major operand (k runs along the rows): 16 rows further.
+  __device__ __forceinline__ static uint32_t mn_major_step(int kk) { return static_cast<uint32_t>(kk * 16 * 128); }
+};
+
+}  // namespace lasuite::dev

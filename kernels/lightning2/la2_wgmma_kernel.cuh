@@ -1,0 +1,314 @@
+// The output step of Lightning Attention-2 for Hopper (sm_90a): the same chunk algorithm and arguments
+// as la2_chunk_kernel's output variant (see there for the math), with the four products on wgmma and
+// the work split between two warpgroups that run side by side on every chunk:
+//   warpgroup 0 (output): scores = Q K^T, O = c_inter diag(lambda^(i+1)) Q S + (scores (x) D) V, for
+//     all 64 rows of the chunk; Q, K, V and the operand copy of S are read by the tensor cores straight
+//     from shared memory, the masked scores go back in as a register operand;
+//   warpgroup 1 (state): S <- lambda^L S + c_update (diag(lambda^(L-1-j)) K)^T V with S (d x e, fp32)
+//     in its registers, then the next chunk's operand copy of S (double-buffered).
+// Why: the mma.sync kernel spends most of its time in ldmatrix/mma issue (about 0.5 ldmatrix per mma,
+// every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per
+// warpgroup and frees the issue slots. Tiles arrive by cp.async (which also handles the reversed row
+// order of the backward passes and zero-fills rows past n), kStages chunks deep.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+#include "kernels/common/element.cuh"
+#include "kernels/common/grid_dependency.cuh"
+#include "kernels/common/mma_sm80.cuh"
+#include "kernels/common/sw128_tile.cuh"
+#include "kernels/common/wgmma_sm90.cuh"
+#include "kernels/lightning2/la2_chunk_args.h"
+#include "kernels/lightning2/la2_chunk_kernel.cuh"
+
+namespace lasuite::la2 {
+
+template <class T, int DK, int DV>
+struct WgmmaSmem {
+  using QTile = dev::Sw128Tile<kChunk, DK>;  // Q and K
+  using VTile = dev::Sw128Tile<kChunk, DV>;
+  using STile = dev::Sw128Tile<DK, DV>;      // operand copy of S, [d][e]
+  static constexpr int kStageBytes = 2 * QTile::kBytes + VTile::kBytes;
+  static constexpr int kFixedBytes = 2 * STile::kBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
+  // As many chunks in flight as fit (three at d = e = 128: 208 KiB of the 227 the H100 allows).
+  static constexpr int kStages = 3 * kStageBytes + kFixedBytes <= 227 * 1024 ? 3 : 2;
+  static constexpr size_t bytes() { return size_t(kStages) * kStageBytes + kFixedBytes; }
+};
+
+template <class T, int DK, int DV>
+__global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs a) {
+#if LASUITE_WGMMA
+  static_assert(kThreads == 256, "two warpgroups");
+  using SM = WgmmaSmem<T, DK, DV>;
+  using QTile = typename SM::QTile;
+  using VTile = typename SM::VTile;
+  using STile = typename SM::STile;
+  using El = dev::Element<T>;
+  constexpr int MT = DK / 64;  // 64-row tiles of S held by the state warpgroup
+  constexpr int SD = DV / 2;   // accumulator floats per thread of one 64 x DV product
+  constexpr int kStages = SM::kStages;
+
+  extern __shared__ unsigned char smem_raw[];
+  unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
+  unsigned char* state_sm = smem + kStages * SM::kStageBytes;  // two copies of S
+  float* pw = reinterpret_cast<float*>(state_sm + 2 * STile::kBytes);  // pw[k] = lambda^k
+
+  const int seg = blockIdx.x;
+  const int64_t bh = blockIdx.y;
+  const int wg = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31, g = lane >> 2,
+            t = lane & 3;
+  const int64_t n = a.n;
+  const int nchunks = static_cast<int>((n + kChunk - 1) / kChunk);
+  const int c_begin = seg * a.seg_chunks;
+  const int c_end = min(nchunks, c_begin + a.seg_chunks);
+  const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
+  if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
+
+  const T* qg = static_cast<const T*>(a.q) + bh * n * DK;
+  const T* kg = static_cast<const T*>(a.k) + bh * n * DK;
+  const T* vg = static_cast<const T*>(a.v) + bh * n * DV;
+  T* og = static_cast<T*>(a.o) + bh * n * DV;
+
+  // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
+  // Only the output warpgroup copies: the state warpgroup needs all its registers for S.
+  constexpr int kLoaders = 128;
+  auto load_chunk = [&](int chunk, int stage) {
+    unsigned char* sq = smem + stage * SM::kStageBytes;
+    unsigned char* sk = sq + QTile::kBytes;
+    unsigned char* sv = sk + QTile::kBytes;
+    constexpr int PQ = DK / 8, PV = DV / 8;
+    for (int i = threadIdx.x; i < kChunk * PQ; i += kLoaders) {
+      const int r = i / PQ, col = (i % PQ) * 8;
+      const int64_t vt = int64_t(chunk) * kChunk + r;
+      const bool valid = vt < n;
+      const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
+      dev::cp_async_16(sq + QTile::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
+      dev::cp_async_16(sk + QTile::offset(r, col), kg + pr * DK + col, valid ? 16 : 0);
+    }
+    for (int i = threadIdx.x; i < kChunk * PV; i += kLoaders) {
+      const int r = i / PV, col = (i % PV) * 8;
+      const int64_t vt = int64_t(chunk) * kChunk + r;
+      const bool valid = vt < n;
+      const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
+      dev::cp_async_16(sv + VTile::offset(r, col), vg + pr * DV + col, valid ? 16 : 0);
+    }
+  };
+
+  // The inputs were complete before this pass's first kernel started, so the first tiles may be
+  // fetched before waiting for the kernel ahead, whose start states are read only after the wait.
+  if (wg == 0) {
+#pragma unroll
+    for (int s = 0; s < kStages - 1; ++s) {
+      if (c_begin + s < c_end) load_chunk(c_begin + s, s);
+      dev::cp_async_commit();
+    }
+  }
+  dev::grid_dependency_wait();
+
+  const int shift0 = seg == 0 ? a.init_shift : 0;
+  const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.x) - 1);
+  // Start of every chunk, in both warpgroups (each runs its own loop, so that the state's registers
+  // are live only in the state warpgroup): chunk c's tiles and state copy published, the oldest stage
+  // refilled (by the output warpgroup).
+  auto begin_chunk = [&](int c, int local) {
+    if (wg == 0) {
+      dev::cp_async_wait<kStages - 2>();  // this thread's copies of chunk c have landed
+      dev::fence_proxy_async();
+    }
+    dev::barrier_sync(1, kThreads);
+    if (wg == 0) {
+      if (c + kStages - 1 < c_end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages);
+      dev::cp_async_commit();
+    }
+  };
+  auto stage_addr = [&](int local) { return dev::smem_addr(smem + (local % kStages) * SM::kStageBytes); };
+  // B = V (stored [row][e], MN-major) for the k-step over rows kk: both warpgroups use it.
+  auto v_desc = [&](uint32_t v_addr, int kk) {
+    return dev::sw128_desc(v_addr + VTile::mn_major_step(kk), VTile::kBlockBytes, 1024);
+  };
+
+  if (wg == 0) {
+    const int i0 = 16 * warp + g, i1 = i0 + 8;  // this thread's rows of the chunk
+    for (int c = c_begin; c < c_end; ++c) {
+      const int local = c - c_begin;
+      begin_chunk(c, local);
+      const uint32_t q_addr = stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
+      const uint32_t s_addr = dev::smem_addr(state_sm + (local & 1) * STile::kBytes);
+      const int shift = c == c_begin ? shift0 : 0;
+      float sc[32], o[SD];
+      dev::wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < DK / 16; ++kk)  // scores = Q K^T: B = K^T, K stored [key][d] (K-major)
+        dev::Wgmma<T, 64, 0>::ss(sc, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
+                                 dev::sw128_desc(k_addr + QTile::k_major_step(kk), 16, 1024), kk > 0);
+      dev::wgmma_commit();
+#pragma unroll
+      for (int kk = 0; kk < DK / 16; ++kk)  // O = Q S: B = S stored [d][e] (MN-major)
+        dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
+                                 dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024),
+                                 kk > 0);
+      dev::wgmma_commit();
+      dev::wgmma_wait<1>();  // the scores; Q S still running
+      dev::wgmma_fence_regs(sc);
+      // D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above; then the A fragments of
+      // (scores (x) D) for the k-steps over keys.
+#pragma unroll
+      for (int j = 0; j < 8; ++j)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+          const int i = e < 2 ? i0 : i1, col = 8 * j + 2 * t + (e & 1);
+          sc[4 * j + e] = col <= i ? sc[4 * j + e] * (a.c_intra * pw[i - col >= 0 ? i - col : 0]) : 0.f;
+        }
+      uint32_t p[4][4];
+#pragma unroll
+      for (int kk = 0; kk < 4; ++kk) {
+        p[kk][0] = El::pack(sc[8 * kk], sc[8 * kk + 1]);
+        p[kk][1] = El::pack(sc[8 * kk + 2], sc[8 * kk + 3]);
+        p[kk][2] = El::pack(sc[8 * kk + 4], sc[8 * kk + 5]);
+        p[kk][3] = El::pack(sc[8 * kk + 6], sc[8 * kk + 7]);
+      }
+      dev::wgmma_wait<0>();
+      dev::wgmma_fence_regs(o);
+      {
+        const float f0 = a.c_inter * pw[i0 + 1 - shift], f1 = a.c_inter * pw[i1 + 1 - shift];
+#pragma unroll
+        for (int j = 0; j < SD / 4; ++j) o[4 * j] *= f0, o[4 * j + 1] *= f0, o[4 * j + 2] *= f1, o[4 * j + 3] *= f1;
+      }
+      dev::wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(o, p[kk], v_desc(v_addr, kk), 1);
+      dev::wgmma_commit();
+      dev::wgmma_wait<0>();
+      dev::wgmma_fence_regs(o);
+      const int64_t t0 = int64_t(c) * kChunk + i0, t1 = t0 + 8;
+      const int64_t p0 = a.reverse ? n - 1 - t0 : t0, p1 = a.reverse ? n - 1 - t1 : t1;
+#pragma unroll
+      for (int j = 0; j < SD / 4; ++j) {
+        const int col = 8 * j + 2 * t;
+        if (t0 < n) dev::store_pair<T>(og + p0 * DV + col, o[4 * j], o[4 * j + 1]);
+        if (t1 < n) dev::store_pair<T>(og + p1 * DV + col, o[4 * j + 2], o[4 * j + 3]);
+      }
+    }
+    return;
+  }
+
+  // State warpgroup: st[mt][4j + e] is S(64 mt + 16 warp + g + 8 (e / 2), 8 j + 2 t + e % 2).
+  float st[MT][SD];
+  auto state_row = [&](int mt, int e) { return 64 * mt + 16 * warp + g + 8 * (e >> 1); };
+  auto state_col = [&](int j, int e) { return 8 * j + 2 * t + (e & 1); };
+  auto write_state = [&](unsigned char* dst) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int j = 0; j < SD / 4; ++j) {
+        const int r = state_row(mt, 0), c = state_col(j, 0);
+        *reinterpret_cast<uint32_t*>(dst + STile::offset(r, c)) = El::pack(st[mt][4 * j], st[mt][4 * j + 1]);
+        *reinterpret_cast<uint32_t*>(dst + STile::offset(r + 8, c)) = El::pack(st[mt][4 * j + 2], st[mt][4 * j + 3]);
+      }
+    dev::fence_proxy_async();  // the output warpgroup's wgmma reads it after the next barrier
+  };
+  {
+    const float* ip = a.init ? a.init + bh * a.init_bh_stride + seg * a.init_seg_stride : nullptr;
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int i = 0; i < SD; ++i) {
+        const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
+        st[mt][i] = ip ? ip[r * a.init_rs + c * a.init_cs] : 0.f;
+      }
+    // The scan over the segments ahead (few of them): S <- d S + dS_f; one 64-row tile's loads at a
+    // time, all issued before their multiply-adds (the whole state's would not fit the registers).
+    const int incs = a.inc ? seg * a.inc_per_seg : 0;
+    if (incs > 0) {
+      const float* base = a.inc + bh * a.inc_bh_stride;
+      const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
+      const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
+      for (int f = 0; f < incs; ++f) {
+        const float* fp = base + f * a.inc_f_stride;
+        const float d = f == 0 ? dec_first : dec_full;
+#pragma unroll
+        for (int mt = 0; mt < MT; ++mt) {
+          float x[SD];
+#pragma unroll
+          for (int i = 0; i < SD; i += 2) {
+            const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
+            if (a.inc_cs == 1) {  // float2: row strides and the increment stride are even
+              const float2 v = *reinterpret_cast<const float2*>(fp + r * a.inc_rs + c);
+              x[i] = v.x, x[i + 1] = v.y;
+            } else {
+              x[i] = fp[r * a.inc_rs + c * a.inc_cs];
+              x[i + 1] = fp[r * a.inc_rs + (c + 1) * a.inc_cs];
+            }
+          }
+#pragma unroll
+          for (int i = 0; i < SD; ++i) st[mt][i] = fmaf(d, st[mt][i], x[i]);
+        }
+      }
+    }
+    write_state(state_sm);
+  }
+
+  for (int c = c_begin; c < c_end; ++c) {
+    const int local = c - c_begin;
+    begin_chunk(c, local);
+    if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
+    const uint32_t k_addr = stage_addr(local) + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
+    const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + QTile::kBytes;
+    const int64_t rows_left = n - int64_t(c) * kChunk;
+    const int L = rows_left < kChunk ? static_cast<int>(rows_left) : kChunk;
+    const int shift = c == c_begin ? shift0 : 0;
+    // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j: A = (f K)^T from registers
+    // (ldmatrix.trans of the K tile, scaled per key row), B = V.
+    const float dec = pw[L - shift];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int i = 0; i < SD; ++i) st[mt][i] *= dec;
+    // One 64-row tile of S at a time: its A fragments only (holding both tiles' spilled registers).
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      uint32_t ka[4][4];
+#pragma unroll
+      for (int kk = 0; kk < 4; ++kk) {
+        float f[4];
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          const int j = 16 * kk + 2 * t + (q & 1) + 8 * (q >> 1);
+          f[q] = j < L ? a.c_update * pw[L - 1 - j] : 0.f;
+        }
+        const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4), col = 64 * mt + 16 * warp + 8 * ((lane >> 3) & 1);
+        dev::ldmatrix_x4_trans(ka[kk], sk + QTile::offset(row, col));
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          const float2 x = El::unpack(ka[kk][i]);
+          ka[kk][i] = El::pack(x.x * f[2 * (i >> 1)], x.y * f[2 * (i >> 1) + 1]);
+        }
+      }
+      dev::wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(st[mt], ka[kk], v_desc(v_addr, kk), 1);
+      dev::wgmma_commit();
+      dev::wgmma_wait<0>();
+      dev::wgmma_fence_regs(st[mt]);
+    }
+    if (c + 1 < c_end) write_state(state_sm + ((local + 1) & 1) * STile::kBytes);
+  }
+
+  if (want_fin) {
+    const float mul = expf(-slope * static_cast<float>(a.fin_power));  // no barrier ahead when a segment is empty
+    float* fp = a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride;
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int i = 0; i < SD; i += 2) {
+        const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
+        *reinterpret_cast<float2*>(fp + r * DV + c) = make_float2(st[mt][i] * mul, st[mt][i + 1] * mul);
+      }
+  }
+#else
+  __trap();  // launched only where the sm_90a image was loaded (la2_pass.cu)
+#endif
+}
+
+}  // namespace lasuite::la2
