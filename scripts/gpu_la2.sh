@@ -2,7 +2,7 @@
 # One call on the GPU machine for la2: build (sm_90a only), SASS summary, GPU tests, timing, bench,
 # verify. Result files go to $OUT (default ./gpu_out; at most 8 come back from the GPU machine, so
 # build logs stay in $LOGS). Steps are chosen by STEPS (a space-separated subset of: build sass tests
-# testsnopdl testsnowgmma bench benchnopdl benchnowgmma verify verifylong ncu ...), each with its own
+# testsnopdl testsnowgmma bench benchnopdl benchnowgmma benchenv verify verifylong ncu ...), each with its own
 # time cap. "nopdl" steps run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), "nowgmma"
 # steps with LASUITE_LA2_WGMMA=0 (the mma.sync output kernel on Hopper too), to compare.
 set -uo pipefail
@@ -35,9 +35,19 @@ if has sass; then
     grep -E "Function|REG" | head -8
 fi
 
+if has sasswgmma; then
+  # The Hopper output kernel's SASS (bf16, d = e = 128), whole, to read where its wgmma groups wait.
+  log sasswgmma
+  o="$B/CMakeFiles/lasuite_objs.dir/kernels/lightning2/la2_chunk_bf16.cu.o"
+  cuobjdump --dump-sass --function '_ZN7lasuite3la216la2_wgmma_kernelI13__nv_bfloat16Li128ELi128ELb1EEEvNS0_9ChunkArgsE' "$o" \
+    >"$OUT/sass_wgmma_out.txt" 2>&1
+  echo "lines $(wc -l <"$OUT/sass_wgmma_out.txt") HGMMA $(grep -c HGMMA "$OUT/sass_wgmma_out.txt")" \
+    "WARPGROUP $(grep -c WARPGROUP "$OUT/sass_wgmma_out.txt") LDL/STL $(grep -cE '\b(LDL|STL)' "$OUT/sass_wgmma_out.txt")"
+fi
+
 if has tests; then
   log tests
-  timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*}" \
+  timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*:*La2CudaKernelChoice*}" \
     >"$OUT/tests.log" 2>&1
   echo "tests rc=$?"
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL|rel .*FAIL|^device:|^copy|^gemm" "$OUT/tests.log" | head -40
@@ -46,7 +56,7 @@ fi
 if has testsnopdl; then
   log testsnopdl
   LASUITE_LA2_PDL=0 timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
-    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*}" >"$LOGS/tests_nopdl.log" 2>&1
+    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*:*La2CudaKernelChoice*}" >"$LOGS/tests_nopdl.log" 2>&1
   echo "tests (LASUITE_LA2_PDL=0) rc=$?"
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nopdl.log" | head -10
 fi
@@ -54,7 +64,7 @@ fi
 if has testsnowgmma; then
   log testsnowgmma
   LASUITE_LA2_WGMMA=0 timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
-    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*}" >"$LOGS/tests_nowgmma.log" 2>&1
+    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*:*La2CudaKernelChoice*}" >"$LOGS/tests_nowgmma.log" 2>&1
   echo "tests (LASUITE_LA2_WGMMA=0) rc=$?"
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nowgmma.log" | head -10
 fi
@@ -83,6 +93,15 @@ if has benchnowgmma; then
   echo "bench (LASUITE_LA2_WGMMA=0) rc=$?"; grep -E "^\| la2" "$LOGS/bench_nowgmma.log"
 fi
 
+if has benchenv; then
+  # The bench again under the environment in BENCHENV (e.g. "LASUITE_LA2_WGMMA_STATES=0"), to compare.
+  log "benchenv ($BENCHENV)"
+  env $BENCHENV timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda \
+    --seqlen ${BENCHENV_SEQLEN:-4k,128k} --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,fwdbwd --decay alibi \
+    --json "$OUT/bench_env.json" >"$LOGS/bench_env.log" 2>&1
+  echo "bench ($BENCHENV) rc=$?"; grep -E "^\| la2" "$LOGS/bench_env.log"
+fi
+
 if has verify; then
   log verify
   timeout ${VERIFY_TIMEOUT:-150} "$B/lasuite" verify --impl la2 --device cuda --dtype bf16,f16,f32 \
@@ -108,12 +127,13 @@ fi
 
 if has ncu; then
   log ncu
-  timeout ${NCU_TIMEOUT:-120} ncu --kernel-name regex:la2_chunk --launch-count 2 --section SpeedOfLight \
-    --section Occupancy --section WarpStateStats --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis \
+  timeout ${NCU_TIMEOUT:-120} ncu --kernel-name regex:${NCU_KERNEL:-la2_chunk} --launch-count 2 --section SpeedOfLight \
+    --section Occupancy --section WarpStateStats --section SchedulerStats --section MemoryWorkloadAnalysis --section ComputeWorkloadAnalysis \
+    --metrics "regex:smsp__average_warps_issue_stalled_.*_per_issue_active\\.ratio" \
     "$B/lasuite" bench --impl la2 --device cuda --seqlen ${NCU_SEQLEN:-32k} --batch 1 --heads 32 --dim 128 --dtype bf16 \
     --mode fwd --warmup 1 --repeats 1 --min-time 0 --no-ceilings >"$OUT/ncu.txt" 2>&1
   echo "ncu rc=$?"
-  grep -E "la2_chunk_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
+  grep -E "la2_chunk_kernel|la2_wgmma_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
 fi
 if has split; then
   # The states-only split forced to each of SPLITS (LASUITE_LA2_STATES_SPLIT), against the default run by "bench".
@@ -150,7 +170,7 @@ if has kerneltimes; then
       "$B/lasuite" bench --impl la2 --device cuda --seqlen $n --batch 1 --heads 32 --dim 128 --dtype bf16 \
       --mode ${KT_MODE:-fwd,bwd} --decay alibi --warmup 1 --repeats 1 --min-time 0 --no-ceilings >"$OUT/kerneltimes_$n.txt" 2>&1
     echo "kerneltimes $n rc=$?"
-    grep -E "la2_chunk_kernel|segment_scan|gpu__time_duration|launch__grid_size|dram__throughput" "$OUT/kerneltimes_$n.txt" |
+    grep -E "la2_chunk_kernel|la2_wgmma_kernel|segment_scan|gpu__time_duration|launch__grid_size|dram__throughput" "$OUT/kerneltimes_$n.txt" |
       sed -E 's/\(lasuite::[^)]*\)//; s/ +/ /g' | head -${KT_LINES:-60}
   done
 fi

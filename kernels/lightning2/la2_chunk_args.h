@@ -18,7 +18,7 @@ struct ChunkArgs {
   const float* slopes = nullptr;  // [heads], null: no decay
   // O = c_intra (Q K^T (x) D) V + c_inter diag(lambda^(t+1)) Q S,  S <- lambda^L S + c_update (...)^T V
   float c_intra = 1, c_inter = 1, c_update = 1;
-  int seg_chunks = 1;       // chunks per segment; blockIdx.x is the segment
+  int seg_chunks = 1;       // chunks per segment; blockIdx.y is the segment, blockIdx.x the (batch, head)
   // Start state of (bh, seg): init[bh * init_bh_stride + seg * init_seg_stride + r * init_rs + c * init_cs],
   // or zero when null. init_shift = 1 says the init of segment 0 is lambda * S (the reverse passes), so
   // its first chunk decays it by one step less.

@@ -17,8 +17,10 @@ ChunkKernel chunk_kernel_entry() {
   k.states_func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, false>);
   k.states_smem = ChunkSmem<T, DK, DV, false>::bytes(0);
   if constexpr (!SM::kSplit) {
-    k.wgmma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV>);
-    k.wgmma_smem = WgmmaSmem<T, DK, DV>::bytes();
+    k.wgmma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true>);
+    k.wgmma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
+    k.wgmma_states_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false>);
+    k.wgmma_states_smem = WgmmaSmem<T, DK, DV, false>::bytes();
   }
   return k;
 }

@@ -45,6 +45,13 @@ struct ChunkSmem {
   }
 };
 
+// Whether a block of the output step waits for the kernel ahead of it (it may start early): all do except
+// segment 0 when the scan is in the output kernel. That block starts from the pass's own initial state
+// and reads nothing the states-only step writes, so it runs beside that step instead of after it.
+__device__ __forceinline__ bool waits_for_kernel_ahead(const ChunkArgs& a, int seg) {
+  return !(seg == 0 && a.inc != nullptr);
+}
+
 template <class T, int DK, int DV, bool OUT>
 __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const ChunkArgs a) {
   using SM = ChunkSmem<T, DK, DV, OUT>;
@@ -63,8 +70,9 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   T* state_sm = smem + SM::kStages * SM::kStage;
   float* pw = reinterpret_cast<float*>(state_sm + (OUT ? a.state_bufs : 0) * SM::kState);  // pw[k] = lambda^k
 
-  const int seg = blockIdx.x;
-  const int64_t bh = blockIdx.y;
+  // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
+  const int seg = blockIdx.y;
+  const int64_t bh = blockIdx.x;
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int64_t n = a.n;
   const int nchunks = static_cast<int>((n + kChunk - 1) / kChunk);
@@ -112,7 +120,10 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
     if (c_begin < c_end) load_chunk(c_begin, 0);
     dev::cp_async_commit();
   }
-  dev::grid_dependency_wait();
+  if (waits_for_kernel_ahead(a, seg)) dev::grid_dependency_wait();
+  // The output step may get ready at once: its first segment needs nothing from this one, the others
+  // wait for all of it.
+  if constexpr (!OUT) dev::allow_dependent_launch();
 
   // The state, in the accumulator layout: st[mt][nt] covers rows s_row0 + 16 mt .., cols s_col0 + 8 nt ..
   Acc16x8 st[MT_S][NT_S];
@@ -173,7 +184,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
       else chain(std::false_type{});
     }
   }
-  const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.x) - 1);
+  const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.y) - 1);
 
   auto write_state = [&](T* dst) {
 #pragma unroll
@@ -319,7 +330,6 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
     }
   }
 
-  if constexpr (!OUT) dev::allow_dependent_launch();  // the scan may get ready; it waits for our writes
   if (want_fin) {
     const float mul = pw[a.fin_power];
     float* fp = a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride;

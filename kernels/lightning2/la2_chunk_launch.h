@@ -12,10 +12,12 @@ struct ChunkKernel {
   size_t smem_two_state_bufs = 0;  // 0 where only one state buffer is supported (fp32)
   const void* states_func = nullptr;  // states only (segment increments)
   size_t states_smem = 0;
-  // The Hopper output kernel (wgmma, la2_wgmma_kernel.cuh), 16-bit types only; null: none. It runs
+  // The Hopper kernels (wgmma, la2_wgmma_kernel.cuh), 16-bit types only; null: none. It runs
   // only where its sm_90a image is the one loaded (la2_pass.cu checks), else the output kernel above.
   const void* wgmma_func = nullptr;
   size_t wgmma_smem = 0;
+  const void* wgmma_states_func = nullptr;  // and its states-only step
+  size_t wgmma_states_smem = 0;
 };
 
 // Defined by la2_chunk_{bf16,f16,f32}.cu; dk, dv in {64, 128}.

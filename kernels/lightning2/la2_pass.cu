@@ -100,7 +100,8 @@ bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
     const char* env = std::getenv("LASUITE_LA2_WGMMA");
     return !(env && std::strcmp(env, "0") == 0);
   }();
-  if (!allowed || !k.wgmma_func || k.wgmma_smem > prop.sharedMemPerBlockOptin) return false;
+  if (!allowed || !k.wgmma_func || std::max(k.wgmma_smem, k.wgmma_states_smem) > prop.sharedMemPerBlockOptin)
+    return false;
   if (prop.major != 9 || prop.minor != 0) return false;
   static std::mutex mutex;
   static std::map<const void*, bool> known;
@@ -135,7 +136,7 @@ void launch_chunk(const void* func, size_t smem, const ChunkArgs& args, int segm
                   cudaStream_t stream) {
   ChunkArgs copy = args;
   void* params[] = {&copy};
-  launch(func, dim3(static_cast<unsigned>(segments), static_cast<unsigned>(bh)), dim3(kBlockThreads), smem, params,
+  launch(func, dim3(static_cast<unsigned>(bh), static_cast<unsigned>(segments)), dim3(kBlockThreads), smem, params,
          early_start, stream);
 }
 
@@ -155,6 +156,18 @@ int blocks_per_sm(const void* func, size_t smem) {
 }
 
 const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) { return plan.wgmma ? k.wgmma_func : k.func; }
+// With the Hopper output kernel the states-only step is its wgmma variant too, unless
+// LASUITE_LA2_WGMMA_STATES=0 (to measure each step's share).
+bool wgmma_states(const PassPlan& plan) {
+  static const bool allowed = [] {
+    const char* env = std::getenv("LASUITE_LA2_WGMMA_STATES");
+    return !(env && std::strcmp(env, "0") == 0);
+  }();
+  return plan.wgmma && allowed;
+}
+const void* states_kernel(const ChunkKernel& k, const PassPlan& plan) {
+  return wgmma_states(plan) ? k.wgmma_states_func : k.states_func;
+}
 
 int64_t fine_segments(const PassPlan& plan, int64_t nchunks) {
   const int64_t fine_chunks = plan.seg_chunks / plan.fine;
@@ -226,12 +239,12 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
   plan.wgmma = wgmma_usable(k, prop);
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.smem_bytes = plan.wgmma ? k.wgmma_smem : plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
-  plan.states_smem_bytes = k.states_smem;
+  plan.states_smem_bytes = wgmma_states(plan) ? k.wgmma_states_smem : k.states_smem;
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
   const int out_per_sm = blocks_per_sm(output_kernel(k, plan), plan.smem_bytes);
-  const int states_per_sm = blocks_per_sm(k.states_func, plan.states_smem_bytes);
+  const int states_per_sm = blocks_per_sm(states_kernel(k, plan), plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
 
   const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
@@ -287,7 +300,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin_bh_stride = bh_stride;
     a.fin_seg_stride = state_elems;
     const int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
-    launch_chunk(k.states_func, plan.states_smem_bytes, a, static_cast<int>(blocks), p.bh, false, stream);
+    launch_chunk(states_kernel(k, plan), plan.states_smem_bytes, a, static_cast<int>(blocks), p.bh, false, stream);
   }
   if (scan_kernel && !p.prior) {  // (2) start states of every fine segment
     ScanArgs s{};

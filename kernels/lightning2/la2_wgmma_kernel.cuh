@@ -24,23 +24,35 @@
 
 namespace lasuite::la2 {
 
-template <class T, int DK, int DV>
+// OUT: the output step; otherwise the states-only step (no Q tile, no operand copy of S, no outputs:
+// each segment's own state increment), which is bound by reading K and V, so it keeps more chunks in flight.
+template <class T, int DK, int DV, bool OUT>
 struct WgmmaSmem {
   using QTile = dev::Sw128Tile<kChunk, DK>;  // Q and K
   using VTile = dev::Sw128Tile<kChunk, DV>;
   using STile = dev::Sw128Tile<DK, DV>;      // operand copy of S, [d][e]
-  static constexpr int kStageBytes = 2 * QTile::kBytes + VTile::kBytes;
-  static constexpr int kFixedBytes = 2 * STile::kBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
-  // As many chunks in flight as fit (three at d = e = 128: 208 KiB of the 227 the H100 allows).
-  static constexpr int kStages = 3 * kStageBytes + kFixedBytes <= 227 * 1024 ? 3 : 2;
+  static constexpr int kQBytes = OUT ? QTile::kBytes : 0;
+  static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes;
+  static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
+  static constexpr int kFixedBytes = kStateBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
+  // d = e = 64, output step: two blocks share an SM (89 KiB each, registers capped at 128), so one
+  // block's loads and barriers hide behind the other's products.
+  static constexpr int kBlocksPerSm = OUT && DK == 64 && DV == 64 ? 2 : 1;
+  static constexpr int kSmemPerBlock = 227 * 1024 / kBlocksPerSm;
+  // As many chunks in flight as fit, up to 3 for the output step (208 KiB at d = e = 128) and 6 for the
+  // states-only step (192 KiB).
+  static constexpr int fit(int most) {
+    return most <= 2 || most * kStageBytes + kFixedBytes <= kSmemPerBlock ? most : fit(most - 1);
+  }
+  static constexpr int kStages = fit(OUT ? 3 : 6);
   static constexpr size_t bytes() { return size_t(kStages) * kStageBytes + kFixedBytes; }
 };
 
-template <class T, int DK, int DV>
-__global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs a) {
+template <class T, int DK, int DV, bool OUT>
+__global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPerSm) la2_wgmma_kernel(const ChunkArgs a) {
 #if LASUITE_WGMMA
   static_assert(kThreads == 256, "two warpgroups");
-  using SM = WgmmaSmem<T, DK, DV>;
+  using SM = WgmmaSmem<T, DK, DV, OUT>;
   using QTile = typename SM::QTile;
   using VTile = typename SM::VTile;
   using STile = typename SM::STile;
@@ -51,11 +63,12 @@ __global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs 
 
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
-  unsigned char* state_sm = smem + kStages * SM::kStageBytes;  // two copies of S
-  float* pw = reinterpret_cast<float*>(state_sm + 2 * STile::kBytes);  // pw[k] = lambda^k
+  unsigned char* state_sm = smem + kStages * SM::kStageBytes;  // two copies of S (output step)
+  float* pw = reinterpret_cast<float*>(state_sm + SM::kStateBytes);  // pw[k] = lambda^k
 
-  const int seg = blockIdx.x;
-  const int64_t bh = blockIdx.y;
+  // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
+  const int seg = blockIdx.y;
+  const int64_t bh = blockIdx.x;
   const int wg = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31, g = lane >> 2,
             t = lane & 3;
   const int64_t n = a.n;
@@ -65,17 +78,17 @@ __global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs 
   const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
   if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
 
-  const T* qg = static_cast<const T*>(a.q) + bh * n * DK;
+  const T* qg = OUT ? static_cast<const T*>(a.q) + bh * n * DK : nullptr;
   const T* kg = static_cast<const T*>(a.k) + bh * n * DK;
   const T* vg = static_cast<const T*>(a.v) + bh * n * DV;
-  T* og = static_cast<T*>(a.o) + bh * n * DV;
+  T* og = OUT ? static_cast<T*>(a.o) + bh * n * DV : nullptr;
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
   // Only the output warpgroup copies: the state warpgroup needs all its registers for S.
   constexpr int kLoaders = 128;
   auto load_chunk = [&](int chunk, int stage) {
     unsigned char* sq = smem + stage * SM::kStageBytes;
-    unsigned char* sk = sq + QTile::kBytes;
+    unsigned char* sk = sq + SM::kQBytes;
     unsigned char* sv = sk + QTile::kBytes;
     constexpr int PQ = DK / 8, PV = DV / 8;
     for (int i = threadIdx.x; i < kChunk * PQ; i += kLoaders) {
@@ -83,7 +96,7 @@ __global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs 
       const int64_t vt = int64_t(chunk) * kChunk + r;
       const bool valid = vt < n;
       const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
-      dev::cp_async_16(sq + QTile::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
+      if constexpr (OUT) dev::cp_async_16(sq + QTile::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
       dev::cp_async_16(sk + QTile::offset(r, col), kg + pr * DK + col, valid ? 16 : 0);
     }
     for (int i = threadIdx.x; i < kChunk * PV; i += kLoaders) {
@@ -104,10 +117,14 @@ __global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs 
       dev::cp_async_commit();
     }
   }
-  dev::grid_dependency_wait();
+  if constexpr (OUT) {
+    if (waits_for_kernel_ahead(a, seg)) dev::grid_dependency_wait();
+  } else {
+    dev::allow_dependent_launch();  // the output step may get ready: its first segment needs nothing from this one
+  }
 
   const int shift0 = seg == 0 ? a.init_shift : 0;
-  const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.x) - 1);
+  const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.y) - 1);
   // Start of every chunk, in both warpgroups (each runs its own loop, so that the state's registers
   // are live only in the state warpgroup): chunk c's tiles and state copy published, the oldest stage
   // refilled (by the output warpgroup).
@@ -128,7 +145,12 @@ __global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs 
     return dev::sw128_desc(v_addr + VTile::mn_major_step(kk), VTile::kBlockBytes, 1024);
   };
 
-  if (wg == 0) {
+  if constexpr (!OUT) {
+    if (wg == 0) {  // the states-only step: this warpgroup only copies
+      for (int c = c_begin; c < c_end; ++c) begin_chunk(c, c - c_begin);
+      return;
+    }
+  } else if (wg == 0) {
     const int i0 = 16 * warp + g, i1 = i0 + 8;  // this thread's rows of the chunk
     for (int c = c_begin; c < c_end; ++c) {
       const int local = c - c_begin;
@@ -209,52 +231,55 @@ __global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs 
     dev::fence_proxy_async();  // the output warpgroup's wgmma reads it after the next barrier
   };
   {
+    // One 64-row tile of a state in memory (element (r, c) at p[r * rs + c * cs]) into x: its loads all
+    // issued before use, one tile at a time (the whole state's would not fit the registers beside S).
+    auto load_tile = [&](const float* p, int64_t rs, int64_t cs, int mt, float (&x)[SD]) {
+#pragma unroll
+      for (int i = 0; i < SD; i += 2) {
+        const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
+        if (cs == 1) {  // float2: row strides and state strides are even here
+          const float2 v = *reinterpret_cast<const float2*>(p + r * rs + c);
+          x[i] = v.x, x[i + 1] = v.y;
+        } else {
+          x[i] = p[r * rs + c * cs];
+          x[i + 1] = p[r * rs + (c + 1) * cs];
+        }
+      }
+    };
     const float* ip = a.init ? a.init + bh * a.init_bh_stride + seg * a.init_seg_stride : nullptr;
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt)
+    for (int mt = 0; mt < MT; ++mt) {
+      if (ip) load_tile(ip, a.init_rs, a.init_cs, mt, st[mt]);
+      else
 #pragma unroll
-      for (int i = 0; i < SD; ++i) {
-        const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
-        st[mt][i] = ip ? ip[r * a.init_rs + c * a.init_cs] : 0.f;
-      }
-    // The scan over the segments ahead (few of them): S <- d S + dS_f; one 64-row tile's loads at a
-    // time, all issued before their multiply-adds (the whole state's would not fit the registers).
+        for (int i = 0; i < SD; ++i) st[mt][i] = 0.f;
+    }
+    // The scan over the segments ahead (few of them): S <- d S + dS_f.
     const int incs = a.inc ? seg * a.inc_per_seg : 0;
     if (incs > 0) {
       const float* base = a.inc + bh * a.inc_bh_stride;
       const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
       const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
       for (int f = 0; f < incs; ++f) {
-        const float* fp = base + f * a.inc_f_stride;
         const float d = f == 0 ? dec_first : dec_full;
 #pragma unroll
         for (int mt = 0; mt < MT; ++mt) {
           float x[SD];
-#pragma unroll
-          for (int i = 0; i < SD; i += 2) {
-            const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
-            if (a.inc_cs == 1) {  // float2: row strides and the increment stride are even
-              const float2 v = *reinterpret_cast<const float2*>(fp + r * a.inc_rs + c);
-              x[i] = v.x, x[i + 1] = v.y;
-            } else {
-              x[i] = fp[r * a.inc_rs + c * a.inc_cs];
-              x[i + 1] = fp[r * a.inc_rs + (c + 1) * a.inc_cs];
-            }
-          }
+          load_tile(base + f * a.inc_f_stride, a.inc_rs, a.inc_cs, mt, x);
 #pragma unroll
           for (int i = 0; i < SD; ++i) st[mt][i] = fmaf(d, st[mt][i], x[i]);
         }
       }
     }
-    write_state(state_sm);
+    if constexpr (OUT) write_state(state_sm);
   }
 
   for (int c = c_begin; c < c_end; ++c) {
     const int local = c - c_begin;
     begin_chunk(c, local);
     if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
-    const uint32_t k_addr = stage_addr(local) + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
-    const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + QTile::kBytes;
+    const uint32_t k_addr = stage_addr(local) + SM::kQBytes, v_addr = k_addr + QTile::kBytes;
+    const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + SM::kQBytes;
     const int64_t rows_left = n - int64_t(c) * kChunk;
     const int L = rows_left < kChunk ? static_cast<int>(rows_left) : kChunk;
     const int shift = c == c_begin ? shift0 : 0;
@@ -292,7 +317,7 @@ __global__ void __launch_bounds__(kThreads, 1) la2_wgmma_kernel(const ChunkArgs 
       dev::wgmma_wait<0>();
       dev::wgmma_fence_regs(st[mt]);
     }
-    if (c + 1 < c_end) write_state(state_sm + ((local + 1) & 1) * STile::kBytes);
+    if (OUT && c + 1 < c_end) write_state(state_sm + ((local + 1) & 1) * STile::kBytes);
   }
 
   if (want_fin) {
