@@ -58,6 +58,18 @@ __device__ __forceinline__ void fence_proxy_async() {
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 #endif
 }
+// Four 8x8 b16 matrices from registers to shared memory (the inverse of ldmatrix): register j holds
+// this thread's pair (row lane / 4, columns 2 (lane % 4) ..+1) of matrix j, and lane i gives the address
+// of row i % 8 of matrix i / 8. Accumulator pairs go to a tile this way with 4 instructions instead of 16.
+__device__ __forceinline__ void stmatrix_x4(void* row_addr, uint32_t r0, uint32_t r1, uint32_t r2, uint32_t r3) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("stmatrix.sync.aligned.m8n8.x4.shared.b16 [%0], {%1, %2, %3, %4};\n" ::"r"(
+                   static_cast<uint32_t>(__cvta_generic_to_shared(row_addr))),
+               "r"(r0), "r"(r1), "r"(r2), "r"(r3)
+               : "memory");
+#endif
+}
+
 // Barrier `id` (1..15; 0 is __syncthreads') for `threads` threads: unlike __syncthreads it may be
 // reached from different places in the code, as in kernels whose warpgroups run different loops.
 __device__ __forceinline__ void barrier_sync(int id, int threads) {
@@ -69,6 +81,15 @@ template <int N>
 __device__ __forceinline__ void wgmma_fence_regs(float (&d)[N]) {
 #pragma unroll
   for (int i = 0; i < N; ++i) asm volatile("" : "+f"(d[i])::"memory");
+}
+
+// The same for A fragments read from registers: after the wait, so they stay where the wgmma reads them.
+template <int M, int N>
+__device__ __forceinline__ void wgmma_keep_regs(uint32_t (&r)[M][N]) {
+#pragma unroll
+  for (int i = 0; i < M; ++i)
+#pragma unroll
+    for (int j = 0; j < N; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
 }
 
 // d[64 x N] (+)= A B with fp32 accumulators, for 16-bit A and B. "ss": A from shared memory (K-major,

@@ -34,13 +34,14 @@ struct WgmmaSmem {
   static constexpr int kQBytes = OUT ? QTile::kBytes : 0;
   static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes;
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
-  static constexpr int kFixedBytes = kStateBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
+  static constexpr int kOStageBytes = OUT ? VTile::kBytes : 0;  // outputs on their way to global memory
+  static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
   // d = e = 64, output step: two blocks share an SM (89 KiB each, registers capped at 128), so one
   // block's loads and barriers hide behind the other's products.
   static constexpr int kBlocksPerSm = OUT && DK == 64 && DV == 64 ? 2 : 1;
   static constexpr int kSmemPerBlock = 227 * 1024 / kBlocksPerSm;
-  // As many chunks in flight as fit, up to 3 for the output step (208 KiB at d = e = 128) and 6 for the
-  // states-only step (192 KiB).
+  // As many chunks in flight as fit, up to 3 for the output step (225 KiB at d = e = 128) and 6 for the
+  // states-only step (193 KiB).
   static constexpr int fit(int most) {
     return most <= 2 || most * kStageBytes + kFixedBytes <= kSmemPerBlock ? most : fit(most - 1);
   }
@@ -64,7 +65,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
   unsigned char* state_sm = smem + kStages * SM::kStageBytes;  // two copies of S (output step)
-  float* pw = reinterpret_cast<float*>(state_sm + SM::kStateBytes);  // pw[k] = lambda^k
+  float* pw = reinterpret_cast<float*>(state_sm + SM::kStateBytes + SM::kOStageBytes);  // pw[k] = lambda^k
 
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   const int seg = blockIdx.y;
@@ -85,27 +86,19 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
   // Only the output warpgroup copies: the state warpgroup needs all its registers for S.
-  constexpr int kLoaders = 128;
   auto load_chunk = [&](int chunk, int stage) {
     unsigned char* sq = smem + stage * SM::kStageBytes;
     unsigned char* sk = sq + SM::kQBytes;
-    unsigned char* sv = sk + QTile::kBytes;
-    constexpr int PQ = DK / 8, PV = DV / 8;
-    for (int i = threadIdx.x; i < kChunk * PQ; i += kLoaders) {
-      const int r = i / PQ, col = (i % PQ) * 8;
-      const int64_t vt = int64_t(chunk) * kChunk + r;
-      const bool valid = vt < n;
-      const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
-      if constexpr (OUT) dev::cp_async_16(sq + QTile::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
-      dev::cp_async_16(sk + QTile::offset(r, col), kg + pr * DK + col, valid ? 16 : 0);
-    }
-    for (int i = threadIdx.x; i < kChunk * PV; i += kLoaders) {
-      const int r = i / PV, col = (i % PV) * 8;
-      const int64_t vt = int64_t(chunk) * kChunk + r;
-      const bool valid = vt < n;
-      const int64_t pr = valid ? (a.reverse ? n - 1 - vt : vt) : 0;
-      dev::cp_async_16(sv + VTile::offset(r, col), vg + pr * DV + col, valid ? 16 : 0);
-    }
+    const int64_t row0 = int64_t(chunk) * kChunk;
+    const int tid = threadIdx.x;
+    if constexpr (OUT) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, a.reverse, tid);
+    dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, a.reverse, tid);
+    dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, a.reverse, tid);
+  };
+  // The output warpgroup refills the oldest stage once its products of the chunk are issued.
+  auto refill = [&](int c, int local) {
+    if (c + kStages - 1 < c_end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages);
+    dev::cp_async_commit();
   };
 
   // The inputs were complete before this pass's first kernel started, so the first tiles may be
@@ -126,18 +119,13 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const int shift0 = seg == 0 ? a.init_shift : 0;
   const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.y) - 1);
   // Start of every chunk, in both warpgroups (each runs its own loop, so that the state's registers
-  // are live only in the state warpgroup): chunk c's tiles and state copy published, the oldest stage
-  // refilled (by the output warpgroup).
-  auto begin_chunk = [&](int c, int local) {
+  // are live only in the state warpgroup): chunk c's tiles and state copy published.
+  auto begin_chunk = [&]() {
     if (wg == 0) {
-      dev::cp_async_wait<kStages - 2>();  // this thread's copies of chunk c have landed
+      dev::cp_async_wait<kStages - 2>();  // this thread's copies of the chunk have landed
       dev::fence_proxy_async();
     }
     dev::barrier_sync(1, kThreads);
-    if (wg == 0) {
-      if (c + kStages - 1 < c_end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages);
-      dev::cp_async_commit();
-    }
   };
   auto stage_addr = [&](int local) { return dev::smem_addr(smem + (local % kStages) * SM::kStageBytes); };
   // B = V (stored [row][e], MN-major) for the k-step over rows kk: both warpgroups use it.
@@ -147,14 +135,18 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 
   if constexpr (!OUT) {
     if (wg == 0) {  // the states-only step: this warpgroup only copies
-      for (int c = c_begin; c < c_end; ++c) begin_chunk(c, c - c_begin);
+      for (int c = c_begin; c < c_end; ++c) {
+        begin_chunk();
+        refill(c, c - c_begin);
+      }
       return;
     }
   } else if (wg == 0) {
     const int i0 = 16 * warp + g, i1 = i0 + 8;  // this thread's rows of the chunk
+    unsigned char* o_stage = state_sm + SM::kStateBytes;  // [64][DV], this warp's rows only
     for (int c = c_begin; c < c_end; ++c) {
       const int local = c - c_begin;
-      begin_chunk(c, local);
+      begin_chunk();
       const uint32_t q_addr = stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
       const uint32_t s_addr = dev::smem_addr(state_sm + (local & 1) * STile::kBytes);
       const int shift = c == c_begin ? shift0 : 0;
@@ -171,6 +163,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
                                  dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024),
                                  kk > 0);
       dev::wgmma_commit();
+      refill(c, local);      // while the tensor cores work
       dev::wgmma_wait<1>();  // the scores; Q S still running
       dev::wgmma_fence_regs(sc);
       // D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above; then the A fragments of
@@ -203,14 +196,25 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       dev::wgmma_commit();
       dev::wgmma_wait<0>();
       dev::wgmma_fence_regs(o);
-      const int64_t t0 = int64_t(c) * kChunk + i0, t1 = t0 + 8;
-      const int64_t p0 = a.reverse ? n - 1 - t0 : t0, p1 = a.reverse ? n - 1 - t1 : t1;
+      // O to global memory through this warp's 16 rows of the staging tile: 16-byte stores of whole
+      // rows instead of 4-byte pieces (fewer requests in the load/store queue).
 #pragma unroll
-      for (int j = 0; j < SD / 4; ++j) {
-        const int col = 8 * j + 2 * t;
-        if (t0 < n) dev::store_pair<T>(og + p0 * DV + col, o[4 * j], o[4 * j + 1]);
-        if (t1 < n) dev::store_pair<T>(og + p1 * DV + col, o[4 * j + 2], o[4 * j + 3]);
+      for (int j = 0; j < SD / 4; j += 2) {
+        const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
+        dev::stmatrix_x4(o_stage + VTile::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
+                         El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
+                         El::pack(o[4 * j + 6], o[4 * j + 7]));
       }
+      __syncwarp();
+      constexpr int kRowChunks = DV / 8;  // 16-byte pieces per row
+#pragma unroll
+      for (int k = 0; k < 16 * kRowChunks / 32; ++k) {
+        const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
+        const int64_t vt = int64_t(c) * kChunk + row;
+        const uint4 v = *reinterpret_cast<const uint4*>(o_stage + VTile::offset(row, col));
+        if (vt < n) *reinterpret_cast<uint4*>(og + (a.reverse ? n - 1 - vt : vt) * DV + col) = v;
+      }
+      __syncwarp();  // the next chunk's stmatrix overwrites these rows
     }
     return;
   }
@@ -223,10 +227,11 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
-      for (int j = 0; j < SD / 4; ++j) {
-        const int r = state_row(mt, 0), c = state_col(j, 0);
-        *reinterpret_cast<uint32_t*>(dst + STile::offset(r, c)) = El::pack(st[mt][4 * j], st[mt][4 * j + 1]);
-        *reinterpret_cast<uint32_t*>(dst + STile::offset(r + 8, c)) = El::pack(st[mt][4 * j + 2], st[mt][4 * j + 3]);
+      for (int j = 0; j < SD / 4; j += 2) {  // matrices (rows +0, cols j), (+8, j), (+0, j+1), (+8, j+1)
+        const int m = lane >> 3, row = 64 * mt + 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
+        dev::stmatrix_x4(dst + STile::offset(row, col), El::pack(st[mt][4 * j], st[mt][4 * j + 1]),
+                         El::pack(st[mt][4 * j + 2], st[mt][4 * j + 3]), El::pack(st[mt][4 * j + 4], st[mt][4 * j + 5]),
+                         El::pack(st[mt][4 * j + 6], st[mt][4 * j + 7]));
       }
     dev::fence_proxy_async();  // the output warpgroup's wgmma reads it after the next barrier
   };
@@ -276,7 +281,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 
   for (int c = c_begin; c < c_end; ++c) {
     const int local = c - c_begin;
-    begin_chunk(c, local);
+    begin_chunk();
     if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
     const uint32_t k_addr = stage_addr(local) + SM::kQBytes, v_addr = k_addr + QTile::kBytes;
     const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + SM::kQBytes;
@@ -285,15 +290,14 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     const int shift = c == c_begin ? shift0 : 0;
     // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j: A = (f K)^T from registers
     // (ldmatrix.trans of the K tile, scaled per key row), B = V.
+    // Each 64-row tile of S is its own group of products, so the next tile's decay and A fragments are
+    // made while the tensor cores work on this one (its fragments stay untouched until the wait).
     const float dec = pw[L - shift];
-#pragma unroll
-    for (int mt = 0; mt < MT; ++mt)
-#pragma unroll
-      for (int i = 0; i < SD; ++i) st[mt][i] *= dec;
-    // One 64-row tile of S at a time: its A fragments only (holding both tiles' spilled registers).
+    uint32_t ka[MT][4][4];
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt) {
-      uint32_t ka[4][4];
+#pragma unroll
+      for (int i = 0; i < SD; ++i) st[mt][i] *= dec;
 #pragma unroll
       for (int kk = 0; kk < 4; ++kk) {
         float f[4];
@@ -303,19 +307,23 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
           f[q] = j < L ? a.c_update * pw[L - 1 - j] : 0.f;
         }
         const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4), col = 64 * mt + 16 * warp + 8 * ((lane >> 3) & 1);
-        dev::ldmatrix_x4_trans(ka[kk], sk + QTile::offset(row, col));
+        dev::ldmatrix_x4_trans(ka[mt][kk], sk + QTile::offset(row, col));
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
-          const float2 x = El::unpack(ka[kk][i]);
-          ka[kk][i] = El::pack(x.x * f[2 * (i >> 1)], x.y * f[2 * (i >> 1) + 1]);
+          const float2 x = El::unpack(ka[mt][kk][i]);
+          ka[mt][kk][i] = El::pack(x.x * f[2 * (i >> 1)], x.y * f[2 * (i >> 1) + 1]);
         }
       }
       dev::wgmma_fence();
 #pragma unroll
-      for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(st[mt], ka[kk], v_desc(v_addr, kk), 1);
+      for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(st[mt], ka[mt][kk], v_desc(v_addr, kk), 1);
       dev::wgmma_commit();
-      dev::wgmma_wait<0>();
+    }
+    dev::wgmma_wait<0>();
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
       dev::wgmma_fence_regs(st[mt]);
+      dev::wgmma_keep_regs(ka[mt]);
     }
     if (OUT && c + 1 < c_end) write_state(state_sm + ((local + 1) & 1) * STile::kBytes);
   }
