@@ -58,7 +58,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   using VTile = typename SM::VTile;
   using STile = typename SM::STile;
   using El = dev::Element<T>;
-  constexpr int MT = DK / 64;  // 64-row tiles of S held by the state warpgroup
+  constexpr int MT = DK / 64;  // 64-row tiles of S
   constexpr int SD = DV / 2;   // accumulator floats per thread of one 64 x DV product
   constexpr int kStages = SM::kStages;
 
@@ -133,8 +133,14 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     return dev::sw128_desc(v_addr + VTile::mn_major_step(kk), VTile::kBlockBytes, 1024);
   };
 
+  // The states-only step at d = 128 splits S between the warpgroups (a 64-row tile each: half the
+  // products per chunk on each side, so the step keeps up with its loads); otherwise warpgroup 1 holds
+  // all of S.
+  constexpr bool kSplitState = !OUT && MT == 2;
+  constexpr int kTiles = kSplitState ? 1 : MT;  // 64-row tiles of S this thread's warpgroup holds
+  const int tile0 = kSplitState ? wg : 0;
   if constexpr (!OUT) {
-    if (wg == 0) {  // the states-only step: this warpgroup only copies
+    if (!kSplitState && wg == 0) {  // the states-only step at d = 64: this warpgroup only copies
       for (int c = c_begin; c < c_end; ++c) {
         begin_chunk();
         refill(c, c - c_begin);
@@ -219,16 +225,16 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     return;
   }
 
-  // State warpgroup: st[mt][4j + e] is S(64 mt + 16 warp + g + 8 (e / 2), 8 j + 2 t + e % 2).
-  float st[MT][SD];
-  auto state_row = [&](int mt, int e) { return 64 * mt + 16 * warp + g + 8 * (e >> 1); };
+  // The state: st[mt][4j + e] is S(64 (tile0 + mt) + 16 warp + g + 8 (e / 2), 8 j + 2 t + e % 2).
+  float st[kTiles][SD];
+  auto state_row = [&](int mt, int e) { return 64 * (tile0 + mt) + 16 * warp + g + 8 * (e >> 1); };
   auto state_col = [&](int j, int e) { return 8 * j + 2 * t + (e & 1); };
   auto write_state = [&](unsigned char* dst) {
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt)
+    for (int mt = 0; mt < kTiles; ++mt)
 #pragma unroll
       for (int j = 0; j < SD / 4; j += 2) {  // matrices (rows +0, cols j), (+8, j), (+0, j+1), (+8, j+1)
-        const int m = lane >> 3, row = 64 * mt + 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
+        const int m = lane >> 3, row = 64 * (tile0 + mt) + 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
         dev::stmatrix_x4(dst + STile::offset(row, col), El::pack(st[mt][4 * j], st[mt][4 * j + 1]),
                          El::pack(st[mt][4 * j + 2], st[mt][4 * j + 3]), El::pack(st[mt][4 * j + 4], st[mt][4 * j + 5]),
                          El::pack(st[mt][4 * j + 6], st[mt][4 * j + 7]));
@@ -253,7 +259,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     };
     const float* ip = a.init ? a.init + bh * a.init_bh_stride + seg * a.init_seg_stride : nullptr;
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
+    for (int mt = 0; mt < kTiles; ++mt) {
       if (ip) load_tile(ip, a.init_rs, a.init_cs, mt, st[mt]);
       else
 #pragma unroll
@@ -268,7 +274,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       for (int f = 0; f < incs; ++f) {
         const float d = f == 0 ? dec_first : dec_full;
 #pragma unroll
-        for (int mt = 0; mt < MT; ++mt) {
+        for (int mt = 0; mt < kTiles; ++mt) {
           float x[SD];
           load_tile(base + f * a.inc_f_stride, a.inc_rs, a.inc_cs, mt, x);
 #pragma unroll
@@ -282,6 +288,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   for (int c = c_begin; c < c_end; ++c) {
     const int local = c - c_begin;
     begin_chunk();
+    if (kSplitState && wg == 0) refill(c, local);
     if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
     const uint32_t k_addr = stage_addr(local) + SM::kQBytes, v_addr = k_addr + QTile::kBytes;
     const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + SM::kQBytes;
@@ -293,9 +300,9 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     // Each 64-row tile of S is its own group of products, so the next tile's decay and A fragments are
     // made while the tensor cores work on this one (its fragments stay untouched until the wait).
     const float dec = pw[L - shift];
-    uint32_t ka[MT][4][4];
+    uint32_t ka[kTiles][4][4];
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
+    for (int mt = 0; mt < kTiles; ++mt) {
 #pragma unroll
       for (int i = 0; i < SD; ++i) st[mt][i] *= dec;
 #pragma unroll
@@ -306,7 +313,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
           const int j = 16 * kk + 2 * t + (q & 1) + 8 * (q >> 1);
           f[q] = j < L ? a.c_update * pw[L - 1 - j] : 0.f;
         }
-        const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4), col = 64 * mt + 16 * warp + 8 * ((lane >> 3) & 1);
+        const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4),
+                  col = 64 * (tile0 + mt) + 16 * warp + 8 * ((lane >> 3) & 1);
         dev::ldmatrix_x4_trans(ka[mt][kk], sk + QTile::offset(row, col));
 #pragma unroll
         for (int i = 0; i < 4; ++i) {
@@ -321,7 +329,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     }
     dev::wgmma_wait<0>();
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
+    for (int mt = 0; mt < kTiles; ++mt) {
       dev::wgmma_fence_regs(st[mt]);
       dev::wgmma_keep_regs(ka[mt]);
     }
@@ -332,7 +340,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     const float mul = expf(-slope * static_cast<float>(a.fin_power));  // no barrier ahead when a segment is empty
     float* fp = a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride;
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt)
+    for (int mt = 0; mt < kTiles; ++mt)
 #pragma unroll
       for (int i = 0; i < SD; i += 2) {
         const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
