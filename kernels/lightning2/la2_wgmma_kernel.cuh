@@ -38,7 +38,7 @@ struct WgmmaSmem {
   static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
   // d = e = 64, output step: two blocks share an SM (89 KiB each, registers capped at 128), so one
   // block's loads and barriers hide behind the other's products.
-  static constexpr int kBlocksPerSm = OUT && DK == 64 && DV == 64 ? 2 : 1;
+  static constexpr int kBlocksPerSm = (OUT && DK == 64 && DV == 64) || (!OUT && DK == 128) ? 2 : 1;
   static constexpr int kSmemPerBlock = 227 * 1024 / kBlocksPerSm;
   // As many chunks in flight as fit, up to 3 for the output step (225 KiB at d = e = 128) and 6 for the
   // states-only step (193 KiB).
@@ -297,14 +297,20 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     const int shift = c == c_begin ? shift0 : 0;
     // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j: A = (f K)^T from registers
     // (ldmatrix.trans of the K tile, scaled per key row), B = V.
-    // Each 64-row tile of S is its own group of products, so the next tile's decay and A fragments are
-    // made while the tensor cores work on this one (its fragments stay untouched until the wait).
+    // Each 64-row tile of S is its own group of products, so the next tile's A fragments are made while
+    // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
+    // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
+    // for those products (C7517).
     const float dec = pw[L - shift];
-    uint32_t ka[kTiles][4][4];
 #pragma unroll
     for (int mt = 0; mt < kTiles; ++mt) {
 #pragma unroll
       for (int i = 0; i < SD; ++i) st[mt][i] *= dec;
+      dev::wgmma_fence_regs(st[mt]);  // keeps the compiler from sinking the multiplies past the first issue
+    }
+    uint32_t ka[kTiles][4][4];
+#pragma unroll
+    for (int mt = 0; mt < kTiles; ++mt) {
 #pragma unroll
       for (int kk = 0; kk < 4; ++kk) {
         float f[4];
