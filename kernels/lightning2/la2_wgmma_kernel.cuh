@@ -36,12 +36,13 @@ struct WgmmaSmem {
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
   static constexpr int kOStageBytes = OUT ? VTile::kBytes : 0;  // outputs on their way to global memory
   static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
-  // d = e = 64, output step: two blocks share an SM (89 KiB each, registers capped at 128), so one
-  // block's loads and barriers hide behind the other's products.
+  // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
+  // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
+  // d = 128, whose S is split over both warpgroups (97 KiB).
   static constexpr int kBlocksPerSm = (OUT && DK == 64 && DV == 64) || (!OUT && DK == 128) ? 2 : 1;
   static constexpr int kSmemPerBlock = 227 * 1024 / kBlocksPerSm;
-  // As many chunks in flight as fit, up to 3 for the output step (225 KiB at d = e = 128) and 6 for the
-  // states-only step (193 KiB).
+  // As many chunks in flight as fit: 3 for the output step (225 KiB at d = e = 128), up to 6 for the
+  // states-only step (3 at d = 128, two blocks per SM).
   static constexpr int fit(int most) {
     return most <= 2 || most * kStageBytes + kFixedBytes <= kSmemPerBlock ? most : fit(most - 1);
   }
