@@ -45,61 +45,54 @@ if has sasswgmma; then
     "WARPGROUP $(grep -c WARPGROUP "$OUT/sass_wgmma_out.txt") LDL/STL $(grep -cE '\b(LDL|STL)' "$OUT/sass_wgmma_out.txt")"
 fi
 
+# The GPU tests (TEST_FILTER, default: la2's and the backend's) under an environment ("" or VAR=value),
+# their output to the given file.
+run_tests() {
+  local envs=$1 log=$2
+  env $envs timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
+    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*:*La2CudaKernelChoice*}" \
+    >"$log" 2>&1
+  echo "tests ${envs:+($envs) }rc=$?"
+  grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL|rel .*FAIL|^device:|^copy|^gemm" "$log" | head -40
+}
 if has tests; then
   log tests
-  timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*:*La2CudaKernelChoice*}" \
-    >"$OUT/tests.log" 2>&1
-  echo "tests rc=$?"
-  grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL|rel .*FAIL|^device:|^copy|^gemm" "$OUT/tests.log" | head -40
+  run_tests "" "$OUT/tests.log"
 fi
-
 if has testsnopdl; then
   log testsnopdl
-  LASUITE_LA2_PDL=0 timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
-    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*:*La2CudaKernelChoice*}" >"$LOGS/tests_nopdl.log" 2>&1
-  echo "tests (LASUITE_LA2_PDL=0) rc=$?"
-  grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nopdl.log" | head -10
+  run_tests LASUITE_LA2_PDL=0 "$LOGS/tests_nopdl.log"
 fi
-
 if has testsnowgmma; then
   log testsnowgmma
-  LASUITE_LA2_WGMMA=0 timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
-    --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*:*La2CudaKernelChoice*}" >"$LOGS/tests_nowgmma.log" 2>&1
-  echo "tests (LASUITE_LA2_WGMMA=0) rc=$?"
-  grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL" "$LOGS/tests_nowgmma.log" | head -10
+  run_tests LASUITE_LA2_WGMMA=0 "$LOGS/tests_nowgmma.log"
 fi
 
+# la2's bench at b1 h32 d128 bf16 ALiBi: name (of the files), environment ("" or VAR=value ...),
+# lengths, modes, extra arguments.
+bench_la2() {
+  local name=$1 envs=$2 seqlen=$3 modes=$4; shift 4
+  env $envs timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda --seqlen "$seqlen" \
+    --batch 1 --heads 32 --dim 128 --dtype bf16 --mode "$modes" --decay alibi \
+    --json "$OUT/$name.json" "$@" >"$LOGS/$name.log" 2>&1
+  echo "$name ${envs:+($envs) }rc=$?"; grep -E "^\| la2" "$LOGS/$name.log"
+}
 if has bench; then
   log bench
-  timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda --seqlen ${BENCH_SEQLEN:-1k,4k,16k,32k,64k,128k} \
-    --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi \
-    --json "$OUT/bench.json" --csv "$OUT/bench.csv" >"$LOGS/bench.log" 2>&1
-  echo "bench rc=$?"; grep -E "^\| la2" "$LOGS/bench.log"
+  bench_la2 bench "" ${BENCH_SEQLEN:-1k,4k,16k,32k,64k,128k} fwd,bwd,fwdbwd --csv "$OUT/bench.csv"
 fi
-
 if has benchnopdl; then
   log benchnopdl
-  LASUITE_LA2_PDL=0 timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda \
-    --seqlen ${BENCH_NOPDL_SEQLEN:-4k,128k} --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi \
-    --json "$OUT/bench_nopdl.json" >"$LOGS/bench_nopdl.log" 2>&1
-  echo "bench (LASUITE_LA2_PDL=0) rc=$?"; grep -E "^\| la2" "$LOGS/bench_nopdl.log"
+  bench_la2 bench_nopdl LASUITE_LA2_PDL=0 ${BENCH_NOPDL_SEQLEN:-4k,128k} fwd,bwd,fwdbwd
 fi
-
 if has benchnowgmma; then
   log benchnowgmma
-  LASUITE_LA2_WGMMA=0 timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda \
-    --seqlen ${BENCH_NOWGMMA_SEQLEN:-4k,128k} --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi \
-    --json "$OUT/bench_nowgmma.json" >"$LOGS/bench_nowgmma.log" 2>&1
-  echo "bench (LASUITE_LA2_WGMMA=0) rc=$?"; grep -E "^\| la2" "$LOGS/bench_nowgmma.log"
+  bench_la2 bench_nowgmma LASUITE_LA2_WGMMA=0 ${BENCH_NOWGMMA_SEQLEN:-4k,128k} fwd,bwd,fwdbwd
 fi
-
 if has benchenv; then
   # The bench again under the environment in BENCHENV (e.g. "LASUITE_LA2_WGMMA_STATES=0"), to compare.
   log "benchenv ($BENCHENV)"
-  env $BENCHENV timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda \
-    --seqlen ${BENCHENV_SEQLEN:-4k,128k} --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,fwdbwd --decay alibi \
-    --json "$OUT/bench_env.json" >"$LOGS/bench_env.log" 2>&1
-  echo "bench ($BENCHENV) rc=$?"; grep -E "^\| la2" "$LOGS/bench_env.log"
+  bench_la2 bench_env "$BENCHENV" ${BENCHENV_SEQLEN:-4k,128k} fwd,fwdbwd
 fi
 
 if has verify; then

@@ -100,111 +100,48 @@ __device__ __forceinline__ void wgmma_keep_regs(uint32_t (&r)[M][N]) {
 #define LASUITE_ACC32(d) LASUITE_ACC8(d, 0), LASUITE_ACC8(d, 8), LASUITE_ACC8(d, 16), LASUITE_ACC8(d, 24)
 #define LASUITE_ACC64(d) LASUITE_ACC32(d), LASUITE_ACC8(d, 32), LASUITE_ACC8(d, 40), LASUITE_ACC8(d, 48), LASUITE_ACC8(d, 56)
 
+#define LASUITE_WGMMA_D32 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}"
+#define LASUITE_WGMMA_D64 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}"
+
 template <class T, int N, int TB>
 struct Wgmma;
 
-template <int TB>
-struct Wgmma<__nv_bfloat16, 64, TB> {
-  __device__ __forceinline__ static void ss(float (&d)[32], uint64_t a, uint64_t b, int scale_d) {
+// The specialisations of one element type (PTX name TY, a string literal) and width N; NA = N / 2
+// accumulators, then the operands numbered from NA on: A (descriptor, or 4 registers), B, scale_d
+// (operand SCALE_SS or SCALE_RS), TB.
+#define LASUITE_DEFINE_WGMMA(CTYPE, TY, N, DREGS, ACC, SCALE_SS, SCALE_RS)                                     \
+  template <int TB>                                                                                            \
+  struct Wgmma<CTYPE, N, TB> {                                                                                 \
+    __device__ __forceinline__ static void ss(float (&d)[N / 2], uint64_t a, uint64_t b, int scale_d) {        \
+      LASUITE_WGMMA_ASM("{\n.reg .pred p;\nsetp.ne.b32 p, " SCALE_SS ", 0;\n"                                  \
+                        "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." TY "." TY " " DREGS ", "             \
+                        LASUITE_WGMMA_SS_TAIL_##N ";\n}\n"                                                     \
+                        : ACC(d)                                                                               \
+                        : "l"(a), "l"(b), "r"(scale_d), "n"(TB));                                              \
+    }                                                                                                          \
+    __device__ __forceinline__ static void rs(float (&d)[N / 2], const uint32_t (&a)[4], uint64_t b,           \
+                                              int scale_d) {                                                   \
+      LASUITE_WGMMA_ASM("{\n.reg .pred p;\nsetp.ne.b32 p, " SCALE_RS ", 0;\n"                                  \
+                        "wgmma.mma_async.sync.aligned.m64n" #N "k16.f32." TY "." TY " " DREGS ", "             \
+                        LASUITE_WGMMA_RS_TAIL_##N ";\n}\n"                                                     \
+                        : ACC(d)                                                                               \
+                        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d), "n"(TB));          \
+    }                                                                                                          \
+  };
 #if LASUITE_WGMMA
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
-        "%32, %33, p, 1, 1, 0, %35;\n}\n"
-        : LASUITE_ACC32(d)
-        : "l"(a), "l"(b), "r"(scale_d), "n"(TB));
+#define LASUITE_WGMMA_ASM(...) asm volatile(__VA_ARGS__)
+#else
+#define LASUITE_WGMMA_ASM(...)
 #endif
-  }
-  __device__ __forceinline__ static void rs(float (&d)[32], const uint32_t (&a)[4], uint64_t b, int scale_d) {
-#if LASUITE_WGMMA
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
-        "{%32, %33, %34, %35}, %36, p, 1, 1, %38;\n}\n"
-        : LASUITE_ACC32(d)
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d), "n"(TB));
-#endif
-  }
-};
-
-template <int TB>
-struct Wgmma<__nv_bfloat16, 128, TB> {
-  __device__ __forceinline__ static void ss(float (&d)[64], uint64_t a, uint64_t b, int scale_d) {
-#if LASUITE_WGMMA
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-        "%64, %65, p, 1, 1, 0, %67;\n}\n"
-        : LASUITE_ACC64(d)
-        : "l"(a), "l"(b), "r"(scale_d), "n"(TB));
-#endif
-  }
-  __device__ __forceinline__ static void rs(float (&d)[64], const uint32_t (&a)[4], uint64_t b, int scale_d) {
-#if LASUITE_WGMMA
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-        "{%64, %65, %66, %67}, %68, p, 1, 1, %70;\n}\n"
-        : LASUITE_ACC64(d)
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d), "n"(TB));
-#endif
-  }
-};
-
-template <int TB>
-struct Wgmma<__half, 64, TB> {
-  __device__ __forceinline__ static void ss(float (&d)[32], uint64_t a, uint64_t b, int scale_d) {
-#if LASUITE_WGMMA
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %34, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
-        "%32, %33, p, 1, 1, 0, %35;\n}\n"
-        : LASUITE_ACC32(d)
-        : "l"(a), "l"(b), "r"(scale_d), "n"(TB));
-#endif
-  }
-  __device__ __forceinline__ static void rs(float (&d)[32], const uint32_t (&a)[4], uint64_t b, int scale_d) {
-#if LASUITE_WGMMA
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
-        "{%32, %33, %34, %35}, %36, p, 1, 1, %38;\n}\n"
-        : LASUITE_ACC32(d)
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d), "n"(TB));
-#endif
-  }
-};
-
-template <int TB>
-struct Wgmma<__half, 128, TB> {
-  __device__ __forceinline__ static void ss(float (&d)[64], uint64_t a, uint64_t b, int scale_d) {
-#if LASUITE_WGMMA
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %66, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-        "%64, %65, p, 1, 1, 0, %67;\n}\n"
-        : LASUITE_ACC64(d)
-        : "l"(a), "l"(b), "r"(scale_d), "n"(TB));
-#endif
-  }
-  __device__ __forceinline__ static void rs(float (&d)[64], const uint32_t (&a)[4], uint64_t b, int scale_d) {
-#if LASUITE_WGMMA
-    asm volatile(
-        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
-        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
-        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
-        "{%64, %65, %66, %67}, %68, p, 1, 1, %70;\n}\n"
-        : LASUITE_ACC64(d)
-        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(scale_d), "n"(TB));
-#endif
-  }
-};
+// Operand numbers after the accumulators: "ss" A B scale TB, "rs" A0..A3 B scale TB.
+#define LASUITE_WGMMA_SS_TAIL_64 "%32, %33, p, 1, 1, 0, %35"
+#define LASUITE_WGMMA_RS_TAIL_64 "{%32, %33, %34, %35}, %36, p, 1, 1, %38"
+#define LASUITE_WGMMA_SS_TAIL_128 "%64, %65, p, 1, 1, 0, %67"
+#define LASUITE_WGMMA_RS_TAIL_128 "{%64, %65, %66, %67}, %68, p, 1, 1, %70"
+#define LASUITE_DEFINE_WGMMA_TYPE(CTYPE, TY)                                                                   \
+  LASUITE_DEFINE_WGMMA(CTYPE, TY, 64, LASUITE_WGMMA_D32, LASUITE_ACC32, "%34", "%37")                          \
+  LASUITE_DEFINE_WGMMA(CTYPE, TY, 128, LASUITE_WGMMA_D64, LASUITE_ACC64, "%66", "%69")
+LASUITE_DEFINE_WGMMA_TYPE(__nv_bfloat16, "bf16")
+LASUITE_DEFINE_WGMMA_TYPE(__half, "f16")
 
 }  // namespace lasuite::dev
