@@ -1,6 +1,8 @@
 // Shared-memory tiles of 16-bit elements in the layout wgmma reads without help ("128-byte swizzle"):
 // the tile is stored as column blocks of 64 elements; in a block each row is 128 contiguous bytes, and
-// the 16-byte chunk index within a row is XORed with (row % 8). Each block must start at a multiple of
+// the 16-byte chunk index within a row is XORed with (row % 8) (each block is laid out as a
+// SwizzledTile<ROWS, 64> of swizzled_tile.cuh; wider SwizzledTiles keep whole rows together, which
+// wgmma cannot read). Each block must start at a multiple of
 // 1024 bytes (the swizzle is applied to address bits). The same tile serves as a K-major operand
 // ([m][k] or [n][k]) and as an MN-major one ([k][n]); ldmatrix reads it too, since every 16-byte chunk
 // stays contiguous.

@@ -19,6 +19,7 @@
 #include "kernels/common/element.cuh"
 #include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/mma_sm80.cuh"
+#include "kernels/common/swizzled_tile.cuh"
 #include "kernels/common/tile_fragments.cuh"
 #include "kernels/lightning2/la2_chunk_args.h"
 
@@ -218,8 +219,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
     const T* sq = smem + cur * SM::kStage;
     const T* sk = sq + (OUT ? SM::kQ : 0);
     const T* sv = sk + SM::kQ;
-    const int64_t rows_left = n - int64_t(c) * kChunk;
-    const int L = rows_left < kChunk ? static_cast<int>(rows_left) : kChunk;
+    const int L = dev::rows_left(n, int64_t(c) * kChunk, kChunk);
     const int shift = c == c_begin ? shift0 : 0;
 
     if constexpr (OUT) {

@@ -18,6 +18,7 @@
 #include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/mma_sm80.cuh"
 #include "kernels/common/sw128_tile.cuh"
+#include "kernels/common/swizzled_tile.cuh"
 #include "kernels/common/wgmma_sm90.cuh"
 #include "kernels/lightning2/la2_chunk_args.h"
 #include "kernels/lightning2/la2_chunk_kernel.cuh"
@@ -293,8 +294,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
     const uint32_t k_addr = stage_addr(local) + SM::kQBytes, v_addr = k_addr + QTile::kBytes;
     const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + SM::kQBytes;
-    const int64_t rows_left = n - int64_t(c) * kChunk;
-    const int L = rows_left < kChunk ? static_cast<int>(rows_left) : kChunk;
+    const int L = dev::rows_left(n, int64_t(c) * kChunk, kChunk);
     const int shift = c == c_begin ? shift0 : 0;
     // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j: A = (f K)^T from registers
     // (ldmatrix.trans of the K tile, scaled per key row), B = V.
