@@ -62,9 +62,7 @@ void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, T* prefix, 
   const T lambda = static_cast<T>(std::exp(-p.slope(bh % p.heads)));
   const T scale = static_cast<T>(p.effective_scale());
   const size_t de = static_cast<size_t>(d * e);
-  MatMap<T> initial(s.state, d, e);
-  if (p.state_in) host::load_head(io.state_in, bh, s.state);
-  else initial.setZero();
+  host::load_head_or_zero(p.state_in, io.state_in, bh, s.state, de);
 
   for (int64_t r0 = 0; r0 < n; r0 += kRowsPerLoad) {
     const int64_t rows = std::min(kRowsPerLoad, n - r0);
@@ -92,9 +90,8 @@ void backward_head(const Problem& p, const BackwardIO& io, int64_t bh, const T* 
   const T lambda = static_cast<T>(std::exp(-p.slope(bh % p.heads)));
   const T scale = static_cast<T>(p.effective_scale());
   const size_t de = static_cast<size_t>(d * e);
-  MatMap<T> after_last(s.state, d, e);  // gradient flowing into G_{n-1} from the final state
-  if (p.state_out) host::load_head(io.dstate_out, bh, s.state);
-  else after_last.setZero();
+  // s.state: the gradient flowing into G_{n-1} from the final state
+  host::load_head_or_zero(p.state_out, io.dstate_out, bh, s.state, de);
 
   // Reverse prefix, materialised: G_t = scale q_t^T dO_t + lambda G_{t+1}, G_{n-1} = ... + dS_out.
   for (int64_t r0 = (n - 1) / kRowsPerLoad * kRowsPerLoad; r0 >= 0; r0 -= kRowsPerLoad) {

@@ -1,5 +1,6 @@
 #include "kernels/common/head_rows_host.h"
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -102,6 +103,12 @@ void store_head(const TensorView& t, int64_t bh, const T* src) {
   store_rows(t, bh, 0, t.dims[2], src);
 }
 
+template <class T>
+void load_head_or_zero(bool present, const TensorView& t, int64_t bh, T* dst, size_t count) {
+  if (present) load_head(t, bh, dst);
+  else std::fill(dst, dst + count, T(0));
+}
+
 #define LASUITE_INSTANTIATE(T)                                                                  \
   template void convert_to<T>(const void*, DType, T*, size_t);                                 \
   template void convert_from<T>(const T*, void*, DType, size_t);                               \
@@ -109,7 +116,8 @@ void store_head(const TensorView& t, int64_t bh, const T* src) {
   template const T* load_rows<T>(const TensorView&, int64_t, int64_t, int64_t, T*);            \
   template void store_rows<T>(const TensorView&, int64_t, int64_t, int64_t, const T*);         \
   template void load_head<T>(const TensorView&, int64_t, T*);                                  \
-  template void store_head<T>(const TensorView&, int64_t, const T*);
+  template void store_head<T>(const TensorView&, int64_t, const T*);                           \
+  template void load_head_or_zero<T>(bool, const TensorView&, int64_t, T*, size_t);
 LASUITE_INSTANTIATE(float)
 LASUITE_INSTANTIATE(double)
 #undef LASUITE_INSTANTIATE

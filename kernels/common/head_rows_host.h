@@ -33,5 +33,8 @@ template <class T>
 void load_head(const TensorView& t, int64_t bh, T* dst);
 template <class T>
 void store_head(const TensorView& t, int64_t bh, const T* src);
+// load_head where the state is given (`present`), else count zeros: an absent state is a zero one.
+template <class T>
+void load_head_or_zero(bool present, const TensorView& t, int64_t bh, T* dst, size_t count);
 
 }  // namespace lasuite::host

@@ -90,9 +90,8 @@ template <class T>
 void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, const Scratch<T>& s) {
   const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
   s.decay.fill(p.slope(bh % p.heads), p.effective_scale());
+  host::load_head_or_zero(p.state_in, io.state_in, bh, s.state, static_cast<size_t>(d * e));
   MatMap<T> kv(s.state, d, e);
-  if (p.state_in) host::load_head(io.state_in, bh, s.state);
-  else kv.setZero();
 
   for (int64_t r0 = 0; r0 < n; r0 += kBlock) {
     const int64_t L = std::min(kBlock, n - r0);
@@ -119,9 +118,8 @@ void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, const Scrat
 template <class T>
 void backward_dq_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const Scratch<T>& s) {
   const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
+  host::load_head_or_zero(p.state_in, io.state_in, bh, s.state, static_cast<size_t>(d * e));
   MatMap<T> kv(s.state, d, e);
-  if (p.state_in) host::load_head(io.state_in, bh, s.state);
-  else kv.setZero();
 
   for (int64_t r0 = 0; r0 < n; r0 += kBlock) {
     const int64_t L = std::min(kBlock, n - r0);
@@ -152,9 +150,8 @@ void backward_dq_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const
 template <class T>
 void backward_dkdv_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const Scratch<T>& s) {
   const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
+  host::load_head_or_zero(p.state_out, io.dstate_out, bh, s.state, static_cast<size_t>(d * e));
   MatMap<T> g(s.state, d, e);
-  if (p.state_out) host::load_head(io.dstate_out, bh, s.state);
-  else g.setZero();
 
   for (int64_t r0 = (n - 1) / kBlock * kBlock; r0 >= 0; r0 -= kBlock) {
     const int64_t L = std::min(kBlock, n - r0);
