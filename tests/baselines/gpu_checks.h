@@ -125,5 +125,18 @@ inline void expect_refused(const std::string& impl_name, const Problem& p, const
   EXPECT_EQ(tracker.peak(MemoryCategory::extra), 0u) << "something was allocated before the refusal";
 }
 
+// The refusals every baseline of 16-bit tensors shares: an output of the wrong shape, and q one byte
+// off its 2-byte alignment.
+inline void expect_refuses_bad_tensors(const std::string& impl_name) {
+  Problem p;
+  p.heads = 2, p.seqlen = 50, p.dim_qk = 32, p.dim_v = 48, p.dtype = DType::f16;
+  FakeCall call = fake_call(p);
+  call.fwd.o.dims[3] = call.bwd.dq.dims[3] = 40;
+  expect_refused(impl_name, p, call, "has shape");
+  call = fake_call(p);
+  call.fwd.q.data = call.bwd.q.data = static_cast<char*>(call.fwd.q.data) + 1;
+  expect_refused(impl_name, p, call, "q is not 2-byte aligned");
+}
+
 }  // namespace gpu_test
 }  // namespace lasuite
