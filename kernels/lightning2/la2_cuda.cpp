@@ -37,7 +37,9 @@ class La2Cuda : public Implementation {
  public:
   La2Cuda() {
     info_.name = "la2";
-    info_.description = "Lightning Attention-2, CUDA: chunk 64, mma.sync tensor cores, parallel over sequence segments";
+    info_.description =
+        "Lightning Attention-2, CUDA: chunk 64, tensor cores (wgmma on Hopper for bf16/f16, else mma.sync), "
+        "parallel over sequence segments";
     info_.device = DeviceKind::cuda;
     info_.function = Function::linear_decay;
     info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
