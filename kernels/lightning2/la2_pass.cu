@@ -70,14 +70,17 @@ __global__ void segment_scan_kernel(const ScanArgs a) {
   if (a.fin) a.fin[bh * a.elems + elem] = run * expf(-slope * static_cast<float>(a.fin_power));
 }
 
+// The knobs that turn a path off, to compare it with the other on the same device or to rule it out
+// when debugging, are environment variables set to "0".
+bool turned_off(const char* knob) {
+  const char* env = std::getenv(knob);
+  return env && std::strcmp(env, "0") == 0;
+}
+
 // Early start (programmatic dependent launch) for the kernels that wait for the one ahead of them:
-// Hopper and later, unless LASUITE_LA2_PDL=0 (kept to compare and to rule it out when debugging).
+// Hopper and later, unless LASUITE_LA2_PDL=0.
 bool early_start_available() {
-  static const bool on = [] {
-    const char* env = std::getenv("LASUITE_LA2_PDL");
-    if (env && std::strcmp(env, "0") == 0) return false;
-    return cuda_device_properties().major >= 9;
-  }();
+  static const bool on = !turned_off("LASUITE_LA2_PDL") && cuda_device_properties().major >= 9;
   return on;
 }
 
@@ -94,12 +97,9 @@ int states_split_override() {
 
 // The Hopper output kernel runs where the device is sm_90 and the image loaded for it is the sm_90a one
 // (a build without that target would load its sm_80 image, in which the kernel body is empty), unless
-// LASUITE_LA2_WGMMA=0 (to compare it with the mma.sync kernel on the same device).
+// LASUITE_LA2_WGMMA=0.
 bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
-  static const bool allowed = [] {
-    const char* env = std::getenv("LASUITE_LA2_WGMMA");
-    return !(env && std::strcmp(env, "0") == 0);
-  }();
+  static const bool allowed = !turned_off("LASUITE_LA2_WGMMA");
   if (!allowed || !k.wgmma_func || std::max(k.wgmma_smem, k.wgmma_states_smem) > prop.sharedMemPerBlockOptin)
     return false;
   if (prop.major != 9 || prop.minor != 0) return false;
@@ -159,10 +159,7 @@ const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) { return p
 // With the Hopper output kernel the states-only step is its wgmma variant too, unless
 // LASUITE_LA2_WGMMA_STATES=0 (to measure each step's share).
 bool wgmma_states(const PassPlan& plan) {
-  static const bool allowed = [] {
-    const char* env = std::getenv("LASUITE_LA2_WGMMA_STATES");
-    return !(env && std::strcmp(env, "0") == 0);
-  }();
+  static const bool allowed = !turned_off("LASUITE_LA2_WGMMA_STATES");
   return plan.wgmma && allowed;
 }
 const void* states_kernel(const ChunkKernel& k, const PassPlan& plan) {
