@@ -217,7 +217,7 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
     // (4k 39.8 against 50.1 M tok/s forward, 128k 61.1 against 64.2; results/h100_la2_v6f_*): each
     // split doubles the increments the output step's scan reads.
     const bool one_wave_unsplit = int64_t(plan.segments - 1) * p.bh <= prop.multiProcessorCount;
-    plan.fine = one_wave_unsplit || plan.wgmma ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
+    plan.fine = one_wave_unsplit || wgmma_states(plan) ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
     if (const int forced = states_split_override()) plan.fine = forced;
     while (plan.fine > 1 && plan.seg_chunks < plan.fine) --plan.fine;
     plan.seg_chunks = (plan.seg_chunks + plan.fine - 1) / plan.fine * plan.fine;
