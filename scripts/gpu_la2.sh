@@ -2,7 +2,7 @@
 # One call on the GPU machine for la2: build (sm_90a only), SASS summary, GPU tests, timing, bench,
 # verify. Result files go to $OUT (default ./gpu_out; at most 8 come back from the GPU machine, so
 # build logs stay in $LOGS). Steps are chosen by STEPS (a space-separated subset of: build sass tests
-# testsnopdl testsnowgmma bench benchnopdl benchnowgmma benchenv verify verifylong ncu ...), each with its own
+# testsnopdl testsnowgmma testsenv bench benchnopdl benchnowgmma benchenv verify verifyenv verifylong ncu ...), each with its own
 # time cap. "nopdl" steps run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), "nowgmma"
 # steps with LASUITE_LA2_WGMMA=0 (the mma.sync output kernel on Hopper too), to compare.
 set -uo pipefail
@@ -63,6 +63,11 @@ if has testsnopdl; then
   log testsnopdl
   run_tests LASUITE_LA2_PDL=0 "$LOGS/tests_nopdl.log"
 fi
+if has testsenv; then
+  # The GPU tests again under the environment in TESTSENV (e.g. "LASUITE_LA2_ONE_PASS=0").
+  log "testsenv ($TESTSENV)"
+  run_tests "$TESTSENV" "$LOGS/tests_env.log"
+fi
 if has testsnowgmma; then
   log testsnowgmma
   run_tests LASUITE_LA2_WGMMA=0 "$LOGS/tests_nowgmma.log"
@@ -100,6 +105,16 @@ if has verify; then
   timeout ${VERIFY_TIMEOUT:-150} "$B/lasuite" verify --impl la2 --device cuda --dtype bf16,f16,f32 \
     --json "$OUT/verify.json" >"$LOGS/verify.log" 2>&1
   echo "verify rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verify.log" | head -20
+fi
+
+if has verifyenv; then
+  # verify again under the environment in VERIFYENV, compared check by check with the plain verify's
+  # errors (bit-identical when both paths do the same products in the same order).
+  log "verifyenv ($VERIFYENV)"
+  env $VERIFYENV timeout ${VERIFY_TIMEOUT:-150} "$B/lasuite" verify --impl la2 --device cuda --dtype bf16,f16,f32 \
+    --json "$OUT/verify_env.json" >"$LOGS/verify_env.log" 2>&1
+  echo "verifyenv rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verify_env.log" | head -20
+  python3 scripts/compare_verify.py "$OUT/verify.json" "$OUT/verify_env.json"
 fi
 
 if has verifylong; then

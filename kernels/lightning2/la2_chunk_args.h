@@ -32,6 +32,13 @@ struct ChunkArgs {
   const float* inc = nullptr;
   int64_t inc_bh_stride = 0, inc_f_stride = 0, inc_rs = 0, inc_cs = 0, inc_rows = 0;
   int inc_per_seg = 0;
+  // One pass instead of two (Hopper output kernel only; needs inc == publish, inc_per_seg == 1 and the
+  // whole grid resident at once): each segment but the last first computes its own increment dS_seg
+  // from its keys and values, writes it at publish + bh * inc_bh_stride + seg * inc_f_stride as [dk][dv]
+  // and raises flags[bh * segments + seg] (zeroed before the launch); every segment waits for the flags
+  // of the segments ahead of it before the scan above. Null: the increments come from an earlier kernel.
+  float* publish = nullptr;
+  int* flags = nullptr;
   // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride;
   // fin_last_seg_only: only the last segment's (the pass's end state, when the scan is in the kernel).
   float* fin = nullptr;

@@ -4,7 +4,9 @@
 //   S_start[s+1] = lambda^(L_s) S_start[s] + dS_s, (3) the outputs, each segment from its S_start.
 //   With few segments step (2) is done by each output block for itself (no third launch: at 4k the
 //   scan kernel and its launch were about a sixth of the forward), and (1)-(2) are skipped when
-//   another pass's segment data is given (the dQ pass reads the forward's).
+//   another pass's segment data is given (the dQ pass reads the forward's). On Hopper, when the grid
+//   fits the device at once, (1) is done by the output blocks too (one kernel, PassPlan::fused): each
+//   publishes its increment and waits for those ahead, so the pass pays one kernel's start and drain.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -226,6 +228,14 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
   }
 }
 
+// One pass instead of two (PassPlan::fused), unless LASUITE_LA2_ONE_PASS=0. `slots`: output blocks the
+// device holds at once; the pass's blocks wait for each other, so all of them must fit.
+bool one_pass_usable(const PassArgs& p, const PassPlan& plan, bool like, int64_t slots) {
+  static const bool allowed = !turned_off("LASUITE_LA2_ONE_PASS");
+  return allowed && plan.wgmma && wgmma_states(plan) && plan.segments > 1 && plan.fine == 1 &&
+         plan.scan_in_kernel() && !p.prior && !like && p.bh * plan.segments <= slots;
+}
+
 }  // namespace
 
 PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
@@ -258,6 +268,11 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
   plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;
+  plan.fused = one_pass_usable(p, plan, like != nullptr, slots);
+  if (plan.fused) {
+    plan.flags_offset = plan.segbuf_bytes;
+    plan.segbuf_bytes += size_t(p.bh) * size_t(plan.segments) * sizeof(int);
+  }
   return plan;
 }
 
@@ -292,7 +307,11 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   // Without the scan kernel the last fine segment's increment is never needed (the output kernel's
   // last segment carries the final state).
   const bool scan_kernel = !plan.scan_in_kernel();
-  if (!p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
+  const bool one_pass = plan.fused && !p.prior;
+  if (one_pass) {
+    int* flags = reinterpret_cast<int*>(reinterpret_cast<unsigned char*>(segbuf) + plan.flags_offset);
+    CUDA_CHECK(cudaMemsetAsync(flags, 0, size_t(p.bh) * size_t(plan.segments) * sizeof(int), stream));
+  } else if (!p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
     ChunkArgs a = base_args(p, plan);
     a.q = nullptr;
     a.seg_chunks = static_cast<int>(fine_chunks);
@@ -345,6 +364,10 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin_bh_stride = state_elems;
     a.fin_power = p.final_power;
     a.fin_last_seg_only = 1;
+    if (one_pass) {
+      a.publish = segbuf;
+      a.flags = reinterpret_cast<int*>(reinterpret_cast<unsigned char*>(segbuf) + plan.flags_offset);
+    }
   } else {
     a.init = data;
     a.init_bh_stride = bh_stride;
@@ -353,7 +376,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.init_cs = data_cs;
     a.init_shift = p.init && p.init_shift ? 1 : 0;
   }
-  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, !p.prior, stream);
+  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, !p.prior && !one_pass, stream);
 }
 
 }  // namespace lasuite::la2

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/common/block_flags.cuh"
 #include "kernels/common/element.cuh"
 #include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/mma_sm80.cuh"
@@ -86,32 +87,38 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const T* vg = static_cast<const T*>(a.v) + bh * n * DV;
   T* og = OUT ? static_cast<T*>(a.o) + bh * n * DV : nullptr;
 
+  // One-pass mode (a.publish): this segment's own increment first, unless it is the last segment.
+  const bool fused = OUT && a.publish != nullptr;
+  const bool own_increment = fused && seg + 1 < static_cast<int>(gridDim.y);
+
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
-  // Only the output warpgroup copies: the state warpgroup needs all its registers for S.
-  auto load_chunk = [&](int chunk, int stage) {
+  // Only the output warpgroup copies: the state warpgroup needs all its registers for S. with_q: the
+  // outputs' chunks; the increment needs only K and V.
+  auto load_chunk = [&](int chunk, int stage, bool with_q) {
     unsigned char* sq = smem + stage * SM::kStageBytes;
     unsigned char* sk = sq + SM::kQBytes;
     const int64_t row0 = int64_t(chunk) * kChunk;
     const int tid = threadIdx.x;
-    if constexpr (OUT) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, a.reverse, tid);
+    if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, a.reverse, tid);
     dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, a.reverse, tid);
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, a.reverse, tid);
   };
   // The output warpgroup refills the oldest stage once its products of the chunk are issued.
-  auto refill = [&](int c, int local) {
-    if (c + kStages - 1 < c_end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages);
+  auto refill = [&](int c, int local, bool with_q) {
+    if (c + kStages - 1 < c_end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
     dev::cp_async_commit();
+  };
+  auto prefetch = [&](bool with_q) {
+#pragma unroll
+    for (int s = 0; s < kStages - 1; ++s) {
+      if (c_begin + s < c_end) load_chunk(c_begin + s, s, with_q);
+      dev::cp_async_commit();
+    }
   };
 
   // The inputs were complete before this pass's first kernel started, so the first tiles may be
   // fetched before waiting for the kernel ahead, whose start states are read only after the wait.
-  if (wg == 0) {
-#pragma unroll
-    for (int s = 0; s < kStages - 1; ++s) {
-      if (c_begin + s < c_end) load_chunk(c_begin + s, s);
-      dev::cp_async_commit();
-    }
-  }
+  if (wg == 0) prefetch(!own_increment);
   if constexpr (OUT) {
     if (waits_for_kernel_ahead(a, seg)) dev::grid_dependency_wait();
   } else {
@@ -145,11 +152,19 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     if (!kSplitState && wg == 0) {  // the states-only step at d = 64: this warpgroup only copies
       for (int c = c_begin; c < c_end; ++c) {
         begin_chunk();
-        refill(c, c - c_begin);
+        refill(c, c - c_begin, false);
       }
       return;
     }
   } else if (wg == 0) {
+    if (own_increment) {  // the keys and values for the state warpgroup's increment, then the outputs' chunks
+      for (int c = c_begin; c < c_end; ++c) {
+        begin_chunk();
+        refill(c, c - c_begin, false);
+      }
+      dev::barrier_sync(1, kThreads);  // the state warpgroup is done with the stages
+      prefetch(true);
+    }
     const int i0 = 16 * warp + g, i1 = i0 + 8;  // this thread's rows of the chunk
     unsigned char* o_stage = state_sm + SM::kStateBytes;  // [64][DV], this warp's rows only
     for (int c = c_begin; c < c_end; ++c) {
@@ -171,7 +186,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
                                  dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024),
                                  kk > 0);
       dev::wgmma_commit();
-      refill(c, local);      // while the tensor cores work
+      refill(c, local, true);  // while the tensor cores work
       dev::wgmma_wait<1>();  // the scores; Q S still running
       dev::wgmma_fence_regs(sc);
       // D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above; then the A fragments of
@@ -243,9 +258,94 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       }
     dev::fence_proxy_async();  // the output warpgroup's wgmma reads it after the next barrier
   };
+  // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j for chunk c (in stage `local`):
+  // A = (f K)^T from registers (ldmatrix.trans of the K tile, scaled per key row), B = V.
+  // Each 64-row tile of S is its own group of products, so the next tile's A fragments are made while
+  // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
+  // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
+  // for those products (C7517).
+  auto update_state = [&](int c, int local, int shift) {
+    const uint32_t k_addr = stage_addr(local) + SM::kQBytes, v_addr = k_addr + QTile::kBytes;
+    const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + SM::kQBytes;
+    const int L = dev::rows_left(n, int64_t(c) * kChunk, kChunk);
+    const float dec = pw[L - shift];
+#pragma unroll
+    for (int mt = 0; mt < kTiles; ++mt) {
+#pragma unroll
+      for (int i = 0; i < SD; ++i) st[mt][i] *= dec;
+      dev::wgmma_fence_regs(st[mt]);  // keeps the compiler from sinking the multiplies past the first issue
+    }
+    uint32_t ka[kTiles][4][4];
+#pragma unroll
+    for (int mt = 0; mt < kTiles; ++mt) {
+#pragma unroll
+      for (int kk = 0; kk < 4; ++kk) {
+        float f[4];
+#pragma unroll
+        for (int q = 0; q < 4; ++q) {
+          const int j = 16 * kk + 2 * t + (q & 1) + 8 * (q >> 1);
+          f[q] = j < L ? a.c_update * pw[L - 1 - j] : 0.f;
+        }
+        const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4),
+                  col = 64 * (tile0 + mt) + 16 * warp + 8 * ((lane >> 3) & 1);
+        dev::ldmatrix_x4_trans(ka[mt][kk], sk + QTile::offset(row, col));
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+          const float2 x = El::unpack(ka[mt][kk][i]);
+          ka[mt][kk][i] = El::pack(x.x * f[2 * (i >> 1)], x.y * f[2 * (i >> 1) + 1]);
+        }
+      }
+      dev::wgmma_fence();
+#pragma unroll
+      for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(st[mt], ka[mt][kk], v_desc(v_addr, kk), 1);
+      dev::wgmma_commit();
+    }
+    dev::wgmma_wait<0>();
+#pragma unroll
+    for (int mt = 0; mt < kTiles; ++mt) {
+      dev::wgmma_fence_regs(st[mt]);
+      dev::wgmma_keep_regs(ka[mt]);
+    }
+  };
+  // S (times `mul`) to a [DK][DV] state in global memory.
+  auto store_state = [&](float* dst, float mul) {
+#pragma unroll
+    for (int mt = 0; mt < kTiles; ++mt)
+#pragma unroll
+      for (int i = 0; i < SD; i += 2) {
+        const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
+        *reinterpret_cast<float2*>(dst + r * DV + c) = make_float2(st[mt][i] * mul, st[mt][i + 1] * mul);
+      }
+  };
+
+  if (own_increment) {
+    // One-pass mode: this segment's increment, the same products in the same order as the states-only
+    // step's, published for the segments after it.
+#pragma unroll
+    for (int mt = 0; mt < kTiles; ++mt)
+#pragma unroll
+      for (int i = 0; i < SD; ++i) st[mt][i] = 0.f;
+    for (int c = c_begin; c < c_end; ++c) {
+      begin_chunk();
+      update_state(c, c - c_begin, 0);
+    }
+    dev::barrier_sync(1, kThreads);  // the output warpgroup may refill the stages
+    store_state(a.publish + bh * a.inc_bh_stride + seg * a.inc_f_stride, 1.f);
+    __threadfence();
+    dev::barrier_sync(2, 128);
+    if (threadIdx.x == 128) dev::store_release(a.flags + bh * gridDim.y + seg, 1);
+  }
+  if (fused && seg > 0) {  // the increments of the segments ahead
+    if (threadIdx.x == 128)
+      for (int s = 0; s < seg; ++s) dev::wait_for_flag(a.flags + bh * gridDim.y + s);
+    dev::barrier_sync(2, 128);
+  }
+
   {
     // One 64-row tile of a state in memory (element (r, c) at p[r * rs + c * cs]) into x: its loads all
     // issued before use, one tile at a time (the whole state's would not fit the registers beside S).
+    // In one-pass mode other blocks of this grid wrote the increments: plain loads still see them, as
+    // they come after the acquire of their flags (and __ldcg here made ptxas spill the states-only step).
     auto load_tile = [&](const float* p, int64_t rs, int64_t cs, int mt, float (&x)[SD]) {
 #pragma unroll
       for (int i = 0; i < SD; i += 2) {
@@ -290,70 +390,14 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   for (int c = c_begin; c < c_end; ++c) {
     const int local = c - c_begin;
     begin_chunk();
-    if (kSplitState && wg == 0) refill(c, local);
+    if (kSplitState && wg == 0) refill(c, local, false);
     if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
-    const uint32_t k_addr = stage_addr(local) + SM::kQBytes, v_addr = k_addr + QTile::kBytes;
-    const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + SM::kQBytes;
-    const int L = dev::rows_left(n, int64_t(c) * kChunk, kChunk);
-    const int shift = c == c_begin ? shift0 : 0;
-    // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j: A = (f K)^T from registers
-    // (ldmatrix.trans of the K tile, scaled per key row), B = V.
-    // Each 64-row tile of S is its own group of products, so the next tile's A fragments are made while
-    // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
-    // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
-    // for those products (C7517).
-    const float dec = pw[L - shift];
-#pragma unroll
-    for (int mt = 0; mt < kTiles; ++mt) {
-#pragma unroll
-      for (int i = 0; i < SD; ++i) st[mt][i] *= dec;
-      dev::wgmma_fence_regs(st[mt]);  // keeps the compiler from sinking the multiplies past the first issue
-    }
-    uint32_t ka[kTiles][4][4];
-#pragma unroll
-    for (int mt = 0; mt < kTiles; ++mt) {
-#pragma unroll
-      for (int kk = 0; kk < 4; ++kk) {
-        float f[4];
-#pragma unroll
-        for (int q = 0; q < 4; ++q) {
-          const int j = 16 * kk + 2 * t + (q & 1) + 8 * (q >> 1);
-          f[q] = j < L ? a.c_update * pw[L - 1 - j] : 0.f;
-        }
-        const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4),
-                  col = 64 * (tile0 + mt) + 16 * warp + 8 * ((lane >> 3) & 1);
-        dev::ldmatrix_x4_trans(ka[mt][kk], sk + QTile::offset(row, col));
-#pragma unroll
-        for (int i = 0; i < 4; ++i) {
-          const float2 x = El::unpack(ka[mt][kk][i]);
-          ka[mt][kk][i] = El::pack(x.x * f[2 * (i >> 1)], x.y * f[2 * (i >> 1) + 1]);
-        }
-      }
-      dev::wgmma_fence();
-#pragma unroll
-      for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(st[mt], ka[mt][kk], v_desc(v_addr, kk), 1);
-      dev::wgmma_commit();
-    }
-    dev::wgmma_wait<0>();
-#pragma unroll
-    for (int mt = 0; mt < kTiles; ++mt) {
-      dev::wgmma_fence_regs(st[mt]);
-      dev::wgmma_keep_regs(ka[mt]);
-    }
+    update_state(c, local, c == c_begin ? shift0 : 0);
     if (OUT && c + 1 < c_end) write_state(state_sm + ((local + 1) & 1) * STile::kBytes);
   }
 
-  if (want_fin) {
-    const float mul = expf(-slope * static_cast<float>(a.fin_power));  // no barrier ahead when a segment is empty
-    float* fp = a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride;
-#pragma unroll
-    for (int mt = 0; mt < kTiles; ++mt)
-#pragma unroll
-      for (int i = 0; i < SD; i += 2) {
-        const int64_t r = state_row(mt, i & 3), c = state_col(i >> 2, i & 3);
-        *reinterpret_cast<float2*>(fp + r * DV + c) = make_float2(st[mt][i] * mul, st[mt][i + 1] * mul);
-      }
-  }
+  if (want_fin)  // no barrier ahead when a segment is empty
+    store_state(a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride, expf(-slope * static_cast<float>(a.fin_power)));
 #else
   __trap();  // launched only where the sm_90a image was loaded (la2_pass.cu)
 #endif

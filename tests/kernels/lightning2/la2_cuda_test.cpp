@@ -190,6 +190,34 @@ TEST(La2CudaKernelChoice, WgmmaOnHopperFor16BitTypes) {
   EXPECT_FALSE(la2::plan_pass(p).wgmma);
 }
 
+// The one-pass plan (each output block computes its own segment's increment) where the Hopper kernel
+// runs and the grid fits the device at once; never for a pass that reads another's segment data, and
+// never where a block could wait for one that has no room to start.
+TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
+  LASUITE_REQUIRE_GPU(gpu);
+  const char* env = std::getenv("LASUITE_LA2_ONE_PASS");
+  const char* wg = std::getenv("LASUITE_LA2_WGMMA");
+  const bool hopper = gpu->info().compute_capability == "9.0";
+  const bool expected = hopper && !(env && std::string(env) == "0") && !(wg && std::string(wg) == "0");
+  la2::PassArgs p;
+  p.dtype = DType::bf16;
+  p.dk = p.dv = 128;
+  p.bh = p.heads = 32;
+  for (int64_t n : {4096, 131072}) {
+    p.n = n;
+    const la2::PassPlan plan = la2::plan_pass(p);
+    ASSERT_GT(plan.segments, 1) << n;
+    EXPECT_EQ(plan.fused, expected) << "n " << n << " on " << gpu->info().compute_capability;
+    if (plan.fused) {
+      EXPECT_LE(p.bh * plan.segments, int64_t(gpu->info().multiprocessors));
+      EXPECT_GE(plan.segbuf_bytes, plan.flags_offset + size_t(p.bh * plan.segments) * sizeof(int));
+    }
+    EXPECT_FALSE(la2::plan_pass(p, &plan).fused) << "a plan made like another reads that one's data";
+  }
+  p.dtype = DType::f32;
+  EXPECT_FALSE(la2::plan_pass(p).fused);
+}
+
 TEST(La2CudaRefuses, HeadDimWithoutKernel) {
   LASUITE_REQUIRE_GPU(gpu);
   MemoryTracker tracker;
