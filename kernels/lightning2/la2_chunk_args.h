@@ -4,6 +4,9 @@
 
 namespace lasuite::la2 {
 
+// Most segments a plan with uneven segments has (their first chunks travel in the launch arguments).
+constexpr int kMaxUnevenSegments = 8;
+
 // One (batch, head, segment) per thread block walks its segment's chunks of 64 rows. The OUT variant
 // writes the outputs; the other only accumulates the segment's state (q and o unused). Rows are "virtual": with
 // `reverse`, virtual row t is stored row n-1-t (the reverse passes of the backward).
@@ -19,6 +22,11 @@ struct ChunkArgs {
   // O = c_intra (Q K^T (x) D) V + c_inter diag(lambda^(t+1)) Q S,  S <- lambda^L S + c_update (...)^T V
   float c_intra = 1, c_inter = 1, c_update = 1;
   int seg_chunks = 1;       // chunks per segment; blockIdx.y is the segment, blockIdx.x the (batch, head)
+  // Uneven segments (one-pass plans and the passes that read their data): segment s is chunks
+  // [seg_first[s], seg_first[s + 1]) instead, and the scan below decays each increment over its own
+  // segment's rows (inc_per_seg is 1).
+  int uneven = 0;
+  int seg_first[kMaxUnevenSegments + 1] = {};
   // Start state of (bh, seg): init[bh * init_bh_stride + seg * init_seg_stride + r * init_rs + c * init_cs],
   // or zero when null. init_shift = 1 says the init of segment 0 is lambda * S (the reverse passes), so
   // its first chunk decays it by one step less.
@@ -33,10 +41,12 @@ struct ChunkArgs {
   int64_t inc_bh_stride = 0, inc_f_stride = 0, inc_rs = 0, inc_cs = 0, inc_rows = 0;
   int inc_per_seg = 0;
   // One pass instead of two (Hopper output kernel only; needs inc == publish, inc_per_seg == 1 and the
-  // whole grid resident at once): each segment but the last first computes its own increment dS_seg
-  // from its keys and values, writes it at publish + bh * inc_bh_stride + seg * inc_f_stride as [dk][dv]
-  // and raises flags[bh * segments + seg] (zeroed before the launch); every segment waits for the flags
-  // of the segments ahead of it before the scan above. Null: the increments come from an earlier kernel.
+  // whole grid resident at once): before its outputs, the block of segment s in 1 .. segments-2 computes
+  // dS_s from its keys and values, and the last segment's block computes dS_0 (segment 0's block starts
+  // its outputs at once); each writes its increment f at publish + bh * inc_bh_stride + f * inc_f_stride
+  // as [dk][dv] and raises flags[bh * segments + f] (zeroed before the launch). Every segment waits for
+  // the flags of the segments ahead of it before the scan above. Null: the increments come from an
+  // earlier kernel.
   float* publish = nullptr;
   int* flags = nullptr;
   // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride;

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "harness/dtype.h"
+#include "kernels/lightning2/la2_chunk_args.h"
 
 namespace lasuite::la2 {
 
@@ -61,6 +62,11 @@ struct PassPlan {
   // and a grid that fits the device at once (a waiting block must never keep one it waits for off the
   // device).
   bool fused = false;
+  // Segment s covers chunks [seg_first[s], seg_first[s + 1]) instead of seg_chunks each (one-pass plans,
+  // and those made like one): segment 0, whose block starts at once, gets the most chunks and the last
+  // segment, whose block first computes segment 0's increment, the fewest, so that they end together.
+  bool uneven = false;
+  int seg_first[kMaxUnevenSegments + 1] = {};
   int state_bufs = 2;
   size_t smem_bytes = 0;  // of the output step's kernel
   size_t states_smem_bytes = 0;

@@ -77,19 +77,23 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
             t = lane & 3;
   const int64_t n = a.n;
   const int nchunks = static_cast<int>((n + kChunk - 1) / kChunk);
-  const int c_begin = seg * a.seg_chunks;
-  const int c_end = min(nchunks, c_begin + a.seg_chunks);
-  const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
-  if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
+  int c_begin, c_end;
+  segment_chunks(a, seg, nchunks, c_begin, c_end);
 
   const T* qg = OUT ? static_cast<const T*>(a.q) + bh * n * DK : nullptr;
   const T* kg = static_cast<const T*>(a.k) + bh * n * DK;
   const T* vg = static_cast<const T*>(a.v) + bh * n * DV;
   T* og = OUT ? static_cast<T*>(a.o) + bh * n * DV : nullptr;
 
-  // One-pass mode (a.publish): this segment's own increment first, unless it is the last segment.
+  // One-pass mode (a.publish): segment 0's block writes outputs at once; the last segment's block, which
+  // would only wait, first computes segment 0's increment (its keys and values are the ones segment 0's
+  // outputs read at the same time, so one of the two reads mostly hits L2); the others compute their own.
   const bool fused = OUT && a.publish != nullptr;
-  const bool own_increment = fused && seg + 1 < static_cast<int>(gridDim.y);
+  const int segs = static_cast<int>(gridDim.y);
+  const int inc_seg = !fused || seg == 0 ? -1 : seg == segs - 1 ? 0 : seg;
+  const bool own_increment = inc_seg >= 0;
+  int a_begin = 0, a_end = 0;  // the chunks of that increment
+  if (own_increment) segment_chunks(a, inc_seg, nchunks, a_begin, a_end);
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
   // Only the output warpgroup copies: the state warpgroup needs all its registers for S. with_q: the
@@ -103,22 +107,29 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, a.reverse, tid);
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, a.reverse, tid);
   };
-  // The output warpgroup refills the oldest stage once its products of the chunk are issued.
-  auto refill = [&](int c, int local, bool with_q) {
-    if (c + kStages - 1 < c_end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
+  // The output warpgroup refills the oldest stage once its products of the chunk are issued (chunks up
+  // to `end`).
+  auto refill = [&](int c, int local, int end, bool with_q) {
+    if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
     dev::cp_async_commit();
   };
-  auto prefetch = [&](bool with_q) {
+  auto prefetch = [&](int begin, int end, bool with_q) {
 #pragma unroll
     for (int s = 0; s < kStages - 1; ++s) {
-      if (c_begin + s < c_end) load_chunk(c_begin + s, s, with_q);
+      if (begin + s < end) load_chunk(begin + s, s, with_q);
       dev::cp_async_commit();
     }
   };
 
   // The inputs were complete before this pass's first kernel started, so the first tiles may be
-  // fetched before waiting for the kernel ahead, whose start states are read only after the wait.
-  if (wg == 0) prefetch(!own_increment);
+  // fetched before waiting for the kernel ahead, whose start states are read only after the wait;
+  // and before the slope's load, which the decay table waits for.
+  if (wg == 0) {
+    if (own_increment) prefetch(a_begin, a_end, false);
+    else prefetch(c_begin, c_end, true);
+  }
+  const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
+  if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
   if constexpr (OUT) {
     if (waits_for_kernel_ahead(a, seg)) dev::grid_dependency_wait();
   } else {
@@ -152,18 +163,18 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     if (!kSplitState && wg == 0) {  // the states-only step at d = 64: this warpgroup only copies
       for (int c = c_begin; c < c_end; ++c) {
         begin_chunk();
-        refill(c, c - c_begin, false);
+        refill(c, c - c_begin, c_end, false);
       }
       return;
     }
   } else if (wg == 0) {
     if (own_increment) {  // the keys and values for the state warpgroup's increment, then the outputs' chunks
-      for (int c = c_begin; c < c_end; ++c) {
+      for (int c = a_begin; c < a_end; ++c) {
         begin_chunk();
-        refill(c, c - c_begin, false);
+        refill(c, c - a_begin, a_end, false);
       }
       dev::barrier_sync(1, kThreads);  // the state warpgroup is done with the stages
-      prefetch(true);
+      prefetch(c_begin, c_end, true);
     }
     const int i0 = 16 * warp + g, i1 = i0 + 8;  // this thread's rows of the chunk
     unsigned char* o_stage = state_sm + SM::kStateBytes;  // [64][DV], this warp's rows only
@@ -186,7 +197,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
                                  dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024),
                                  kk > 0);
       dev::wgmma_commit();
-      refill(c, local, true);  // while the tensor cores work
+      refill(c, local, c_end, true);  // while the tensor cores work
       dev::wgmma_wait<1>();  // the scores; Q S still running
       dev::wgmma_fence_regs(sc);
       // D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above; then the A fragments of
@@ -325,19 +336,19 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     for (int mt = 0; mt < kTiles; ++mt)
 #pragma unroll
       for (int i = 0; i < SD; ++i) st[mt][i] = 0.f;
-    for (int c = c_begin; c < c_end; ++c) {
+    for (int c = a_begin; c < a_end; ++c) {
       begin_chunk();
-      update_state(c, c - c_begin, 0);
+      update_state(c, c - a_begin, 0);
     }
     dev::barrier_sync(1, kThreads);  // the output warpgroup may refill the stages
-    store_state(a.publish + bh * a.inc_bh_stride + seg * a.inc_f_stride, 1.f);
+    store_state(a.publish + bh * a.inc_bh_stride + inc_seg * a.inc_f_stride, 1.f);
     __threadfence();
     dev::barrier_sync(2, 128);
-    if (threadIdx.x == 128) dev::store_release(a.flags + bh * gridDim.y + seg, 1);
+    if (threadIdx.x == 128) dev::store_release(a.flags + bh * segs + inc_seg, 1);
   }
   if (fused && seg > 0) {  // the increments of the segments ahead
     if (threadIdx.x == 128)
-      for (int s = 0; s < seg; ++s) dev::wait_for_flag(a.flags + bh * gridDim.y + s);
+      for (int s = 0; s < seg; ++s) dev::wait_for_flag(a.flags + bh * segs + s);
     dev::barrier_sync(2, 128);
   }
 
@@ -359,7 +370,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
         }
       }
     };
-    const float* ip = a.init ? a.init + bh * a.init_bh_stride + seg * a.init_seg_stride : nullptr;
+    const float* ip = OUT && a.init ? a.init + bh * a.init_bh_stride + seg * a.init_seg_stride : nullptr;
 #pragma unroll
     for (int mt = 0; mt < kTiles; ++mt) {
       if (ip) load_tile(ip, a.init_rs, a.init_cs, mt, st[mt]);
@@ -367,14 +378,12 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 #pragma unroll
         for (int i = 0; i < SD; ++i) st[mt][i] = 0.f;
     }
-    // The scan over the segments ahead (few of them): S <- d S + dS_f.
-    const int incs = a.inc ? seg * a.inc_per_seg : 0;
+    // The scan over the segments ahead (few of them): S <- d S + dS_f. Never in the states-only step.
+    const int incs = OUT && a.inc ? seg * a.inc_per_seg : 0;
     if (incs > 0) {
       const float* base = a.inc + bh * a.inc_bh_stride;
-      const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
-      const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
       for (int f = 0; f < incs; ++f) {
-        const float d = f == 0 ? dec_first : dec_full;
+        const float d = increment_decay(a, slope, f);
 #pragma unroll
         for (int mt = 0; mt < kTiles; ++mt) {
           float x[SD];
@@ -390,7 +399,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   for (int c = c_begin; c < c_end; ++c) {
     const int local = c - c_begin;
     begin_chunk();
-    if (kSplitState && wg == 0) refill(c, local, false);
+    if (kSplitState && wg == 0) refill(c, local, c_end, false);
     if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
     update_state(c, local, c == c_begin ? shift0 : 0);
     if (OUT && c + 1 < c_end) write_state(state_sm + ((local + 1) & 1) * STile::kBytes);
