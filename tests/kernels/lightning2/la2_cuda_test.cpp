@@ -29,9 +29,13 @@ using test_support::case_name;
 using test_support::describe;
 
 // Both ways of splitting the work (one block per head when batch x heads fills the GPU, several
-// segments per head otherwise), odd lengths, e != d both ways, states, and 16k tokens.
+// segments per head otherwise), odd lengths, e != d both ways, states, and 16k tokens; and on Hopper the
+// one-pass plan with its uneven segments (32 heads: 4 segments at d = 128, 7 at d = e = 64).
 std::vector<VerifyCase> extra_cases() {
   std::vector<VerifyCase> c;
+  c.push_back(long_case(999, 1, 32, 128, 128, DType::bf16, true, true, 4));   // one pass, last chunk partial
+  c.push_back(long_case(1500, 2, 16, 64, 128, DType::f16, true, true, 4));   // one pass, e > d
+  c.push_back(long_case(2053, 1, 32, 64, 64, DType::bf16, false, true, 4));  // one pass, 7 segments, no decay
   c.push_back(long_case(200, 2, 140, 64, 128, DType::bf16, true, true, 4));  // whole heads per block
   c.push_back(long_case(1000, 1, 3, 128, 64, DType::f16, true, true, 0));   // segments, e < d
   c.push_back(long_case(777, 1, 2, 64, 128, DType::f32, false, true, 0));   // segments, e > d, no decay
@@ -89,10 +93,12 @@ class La2WithoutSaved : public Implementation {
   std::unique_ptr<Implementation> inner_;
 };
 
-// Few segments (the scan in the output kernel) and many (the scan kernel), with states and e != d.
+// Few segments (the scan in the output kernel), many (the scan kernel) and the one-pass plan (32 heads,
+// on Hopper), with states and e != d.
 TEST(La2CudaBackwardAlone, MatchesReference) {
   LASUITE_REQUIRE_GPU(gpu);
   for (const VerifyCase& c : {long_case(1000, 1, 3, 128, 64, DType::bf16, true, true, 0),
+                              long_case(999, 1, 32, 128, 64, DType::bf16, true, true, 4),  // one-pass passes
                               long_case(16384 + 17, 1, 2, 64, 128, DType::f16, true, true, 0)}) {
     La2WithoutSaved impl;
     CaseResult r = verify_case(impl, c, kSeed);
@@ -208,11 +214,27 @@ TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
     const la2::PassPlan plan = la2::plan_pass(p);
     ASSERT_GT(plan.segments, 1) << n;
     EXPECT_EQ(plan.fused, expected) << "n " << n << " on " << gpu->info().compute_capability;
+    EXPECT_EQ(plan.uneven, plan.fused) << n;
     if (plan.fused) {
       EXPECT_LE(p.bh * plan.segments, int64_t(gpu->info().multiprocessors));
       EXPECT_GE(plan.segbuf_bytes, plan.flags_offset + size_t(p.bh * plan.segments) * sizeof(int));
+      EXPECT_EQ(plan.seg_first[0], 0);
+      EXPECT_EQ(plan.seg_first[plan.segments], n / 64);
+      for (int s = 0; s < plan.segments; ++s) EXPECT_LT(plan.seg_first[s], plan.seg_first[s + 1]) << "segment " << s;
     }
-    EXPECT_FALSE(la2::plan_pass(p, &plan).fused) << "a plan made like another reads that one's data";
+    const la2::PassPlan like = la2::plan_pass(p, &plan);
+    EXPECT_FALSE(like.fused) << "a plan made like another reads that one's data";
+    EXPECT_EQ(like.uneven, plan.uneven);
+    for (int s = 0; s <= plan.segments; ++s) EXPECT_EQ(like.seg_first[s], plan.seg_first[s]);
+  }
+  // The verify cases meant to run the one-pass plan (extra_cases, La2CudaBackwardAlone) do.
+  struct Shape {
+    int64_t n;
+    int d, e;
+  };
+  for (Shape s : {Shape{999, 128, 128}, Shape{1500, 64, 128}, Shape{2053, 64, 64}, Shape{999, 128, 64}}) {
+    p.n = s.n, p.dk = s.d, p.dv = s.e;
+    EXPECT_EQ(la2::plan_pass(p).fused, expected) << "n " << s.n << " d " << s.d << " e " << s.e;
   }
   p.dtype = DType::f32;
   EXPECT_FALSE(la2::plan_pass(p).fused);
