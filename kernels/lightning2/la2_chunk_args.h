@@ -4,9 +4,6 @@
 
 namespace lasuite::la2 {
 
-// Most segments a plan with uneven segments has (their first chunks travel in the launch arguments).
-constexpr int kMaxUnevenSegments = 8;
-
 // One (batch, head, segment) per thread block walks its segment's chunks of 64 rows. The OUT variant
 // writes the outputs; the other only accumulates the segment's state (q and o unused). Rows are "virtual": with
 // `reverse`, virtual row t is stored row n-1-t (the reverse passes of the backward).
@@ -22,11 +19,6 @@ struct ChunkArgs {
   // O = c_intra (Q K^T (x) D) V + c_inter diag(lambda^(t+1)) Q S,  S <- lambda^L S + c_update (...)^T V
   float c_intra = 1, c_inter = 1, c_update = 1;
   int seg_chunks = 1;       // chunks per segment; blockIdx.y is the segment, blockIdx.x the (batch, head)
-  // Uneven segments (one-pass plans and the passes that read their data): segment s is chunks
-  // [seg_first[s], seg_first[s + 1]) instead, and the scan below decays each increment over its own
-  // segment's rows (inc_per_seg is 1).
-  int uneven = 0;
-  int seg_first[kMaxUnevenSegments + 1] = {};
   // Start state of (bh, seg): init[bh * init_bh_stride + seg * init_seg_stride + r * init_rs + c * init_cs],
   // or zero when null. init_shift = 1 says the init of segment 0 is lambda * S (the reverse passes), so
   // its first chunk decays it by one step less.
@@ -49,6 +41,11 @@ struct ChunkArgs {
   // earlier kernel.
   float* publish = nullptr;
   int* flags = nullptr;
+  // One-pass mode: each block also writes its segment's start state (after the scan) at
+  // starts + bh * starts_bh_stride + seg * dk * dv, as [dk][dv], for the passes that read this one's
+  // data (they then load one state instead of scanning). Null: not written.
+  float* starts = nullptr;
+  int64_t starts_bh_stride = 0;
   // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride;
   // fin_last_seg_only: only the last segment's (the pass's end state, when the scan is in the kernel).
   float* fin = nullptr;

@@ -53,18 +53,6 @@ __device__ __forceinline__ bool waits_for_kernel_ahead(const ChunkArgs& a, int s
   return !(seg == 0 && a.inc != nullptr);
 }
 
-// The chunks [begin, end) of segment seg (see ChunkArgs::uneven).
-__device__ __forceinline__ void segment_chunks(const ChunkArgs& a, int seg, int nchunks, int& begin, int& end) {
-  begin = a.uneven ? a.seg_first[seg] : seg * a.seg_chunks;
-  end = min(nchunks, a.uneven ? a.seg_first[seg + 1] : begin + a.seg_chunks);
-}
-
-// The in-kernel scan's decay over the rows of increment f: lambda^(rows - init_shift) for the first.
-__device__ __forceinline__ float increment_decay(const ChunkArgs& a, float slope, int f) {
-  const int64_t rows = a.uneven ? int64_t(a.seg_first[f + 1] - a.seg_first[f]) * kChunk : a.inc_rows;
-  return expf(-slope * static_cast<float>(rows - (f == 0 ? a.init_shift : 0)));
-}
-
 template <class T, int DK, int DV, bool OUT>
 __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const ChunkArgs a) {
   using SM = ChunkSmem<T, DK, DV, OUT>;
@@ -89,8 +77,8 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int64_t n = a.n;
   const int nchunks = static_cast<int>((n + kChunk - 1) / kChunk);
-  int c_begin, c_end;
-  segment_chunks(a, seg, nchunks, c_begin, c_end);
+  const int c_begin = seg * a.seg_chunks;
+  const int c_end = min(nchunks, c_begin + a.seg_chunks);
   const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
   if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
 
@@ -158,6 +146,8 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
     const int incs = OUT && a.inc ? seg * a.inc_per_seg : 0;  // never in the states-only variant
     if (incs > 0) {
       const float* base = a.inc + bh * a.inc_bh_stride;
+      const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
+      const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
       auto chain = [&](auto pairs_contiguous) {
         constexpr bool kPairs = decltype(pairs_contiguous)::value;
         auto load = [&](int f, float (&x)[MT_S][NT_S][4]) {
@@ -180,8 +170,8 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
         };
         for (int f = 0; f < incs; ++f) {
           float x[MT_S][NT_S][4];
-          const float d = increment_decay(a, slope, f);  // before the loads: fewer registers live
           load(f, x);
+          const float d = f == 0 ? dec_first : dec_full;
 #pragma unroll
           for (int mt = 0; mt < MT_S; ++mt)
 #pragma unroll

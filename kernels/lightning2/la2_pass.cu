@@ -17,10 +17,6 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
-#include <vector>
-#include <cmath>
-#include <cstdio>
-#include <iterator>
 
 #include "harness/cuda/cuda_check.h"
 #include "harness/cuda/cuda_device.h"
@@ -190,8 +186,6 @@ ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
   a.c_inter = p.c_inter;
   a.c_update = p.c_update;
   a.seg_chunks = plan.seg_chunks;
-  a.uneven = plan.uneven ? 1 : 0;
-  std::copy(std::begin(plan.seg_first), std::end(plan.seg_first), std::begin(a.seg_first));
   a.state_bufs = plan.state_bufs;
   return a;
 }
@@ -238,43 +232,8 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
 // device holds at once; the pass's blocks wait for each other, so all of them must fit.
 bool one_pass_usable(const PassArgs& p, const PassPlan& plan, bool like, int64_t slots) {
   static const bool allowed = !turned_off("LASUITE_LA2_ONE_PASS");
-  return allowed && plan.wgmma && wgmma_states(plan) && plan.segments > 1 && plan.segments <= kMaxUnevenSegments &&
-         plan.fine == 1 && plan.scan_in_kernel() && !p.prior && !like && p.bh * plan.segments <= slots;
-}
-
-// The weights of the first and the last segment of a one-pass plan against the others' 1: the first
-// segment's block writes outputs from the start, the last one's first reads segment 0's keys and values
-// for its increment. LASUITE_LA2_SKEW="first,last" overrides them (to tune them on a device).
-std::pair<double, double> one_pass_skew() {
-  static const std::pair<double, double> skew = [] {
-    std::pair<double, double> w{1.5, 0.75};
-    if (const char* env = std::getenv("LASUITE_LA2_SKEW")) {
-      double f = 0, l = 0;
-      if (std::sscanf(env, "%lf,%lf", &f, &l) == 2 && f > 0 && l > 0) w = {f, l};
-    }
-    return w;
-  }();
-  return skew;
-}
-
-// Splits nchunks into plan.segments segments weighted by one_pass_skew(), each at least one chunk.
-void set_uneven_segments(int64_t nchunks, PassPlan& plan) {
-  const int s = plan.segments;
-  const std::pair<double, double> skew = one_pass_skew();
-  std::vector<double> w(s, 1.0);
-  w[0] = skew.first;
-  w[s - 1] = skew.second;
-  double total = 0;
-  for (double x : w) total += x;
-  double acc = 0;
-  plan.seg_first[0] = 0;
-  for (int i = 1; i < s; ++i) {
-    acc += w[i - 1];
-    const int64_t at = std::llround(static_cast<double>(nchunks) * acc / total);
-    plan.seg_first[i] = static_cast<int>(std::clamp<int64_t>(at, plan.seg_first[i - 1] + 1, nchunks - (s - i)));
-  }
-  plan.seg_first[s] = static_cast<int>(nchunks);
-  plan.uneven = true;
+  return allowed && plan.wgmma && wgmma_states(plan) && plan.segments > 1 && plan.fine == 1 &&
+         plan.scan_in_kernel() && !p.prior && !like && p.bh * plan.segments <= slots;
 }
 
 }  // namespace
@@ -303,8 +262,8 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
     plan.segments = like->segments;
     plan.seg_chunks = like->seg_chunks;
     plan.fine = like->fine;
-    plan.uneven = like->uneven;
-    std::copy(std::begin(like->seg_first), std::end(like->seg_first), std::begin(plan.seg_first));
+    plan.reads_starts = like->fused && like->starts_offset > 0;
+    plan.starts_offset = like->starts_offset;
   } else {
     choose_split(p, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
   }
@@ -313,7 +272,11 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
                                                     : 0;
   plan.fused = one_pass_usable(p, plan, like != nullptr, slots);
   if (plan.fused) {
-    set_uneven_segments(nchunks, plan);
+    static const bool starts = !turned_off("LASUITE_LA2_STARTS");
+    if (starts) {
+      plan.starts_offset = plan.segbuf_bytes;
+      plan.segbuf_bytes += size_t(p.bh) * size_t(plan.segments) * size_t(p.dk) * size_t(p.dv) * sizeof(float);
+    }
     plan.flags_offset = plan.segbuf_bytes;
     plan.segbuf_bytes += size_t(p.bh) * size_t(plan.segments) * sizeof(int);
   }
@@ -352,8 +315,6 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   // last segment carries the final state).
   const bool scan_kernel = !plan.scan_in_kernel();
   const bool one_pass = plan.fused && !p.prior;
-  if (plan.uneven && !one_pass && !p.prior)
-    throw std::logic_error("la2: uneven segments without one pass need another pass's segment data");
   if (one_pass) {
     int* flags = reinterpret_cast<int*>(reinterpret_cast<unsigned char*>(segbuf) + plan.flags_offset);
     CUDA_CHECK(cudaMemsetAsync(flags, 0, size_t(p.bh) * size_t(plan.segments) * sizeof(int), stream));
@@ -393,7 +354,18 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   // data must not start early (it reads inputs written by anything ahead of it).
   ChunkArgs a = base_args(p, plan);
   a.o = p.o;
-  if (plan.scan_in_kernel()) {
+  if (p.prior && plan.reads_starts) {  // each segment's start state, written by the one-pass kernel
+    a.init = data + plan.starts_offset / sizeof(float);
+    a.init_bh_stride = state_elems * plan.segments;
+    a.init_seg_stride = state_elems;
+    a.init_rs = data_rs;
+    a.init_cs = data_cs;
+    a.init_shift = p.init && p.init_shift ? 1 : 0;
+    a.fin = p.final_state;  // the last segment runs to the end from its start state
+    a.fin_bh_stride = state_elems;
+    a.fin_power = p.final_power;
+    a.fin_last_seg_only = 1;
+  } else if (plan.scan_in_kernel()) {
     a.init = p.init;
     a.init_bh_stride = state_elems;
     a.init_rs = p.init_rs;
@@ -413,6 +385,10 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     if (one_pass) {
       a.publish = segbuf;
       a.flags = reinterpret_cast<int*>(reinterpret_cast<unsigned char*>(segbuf) + plan.flags_offset);
+      if (plan.starts_offset > 0) {
+        a.starts = segbuf + plan.starts_offset / sizeof(float);
+        a.starts_bh_stride = state_elems * plan.segments;
+      }
     }
   } else {
     a.init = data;

@@ -5,7 +5,6 @@
 #include <cstdint>
 
 #include "harness/dtype.h"
-#include "kernels/lightning2/la2_chunk_args.h"
 
 namespace lasuite::la2 {
 
@@ -62,16 +61,16 @@ struct PassPlan {
   // and a grid that fits the device at once (a waiting block must never keep one it waits for off the
   // device).
   bool fused = false;
-  // Segment s covers chunks [seg_first[s], seg_first[s + 1]) instead of seg_chunks each (one-pass plans,
-  // and those made like one): segment 0, whose block starts at once, gets the most chunks and the last
-  // segment, whose block first computes segment 0's increment, the fewest, so that they end together.
-  bool uneven = false;
-  int seg_first[kMaxUnevenSegments + 1] = {};
   int state_bufs = 2;
   size_t smem_bytes = 0;  // of the output step's kernel
   size_t states_smem_bytes = 0;
   size_t segbuf_bytes = 0;
-  size_t flags_offset = 0;  // bytes into segbuf (one-pass plans)
+  // One-pass plans: segbuf holds the increments, then each segment's start state (starts_offset, unless
+  // LASUITE_LA2_STARTS=0), then the flags (flags_offset), in bytes.
+  size_t starts_offset = 0, flags_offset = 0;
+  // A plan made like a one-pass plan that wrote start states: its pass reads those (one state per
+  // segment) instead of scanning the increments; `prior` is the start of that plan's segbuf.
+  bool reads_starts = false;
 };
 
 // Chooses the split for this device (throws UnsupportedError for a (dtype, dk, dv) without a kernel

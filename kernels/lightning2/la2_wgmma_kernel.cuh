@@ -77,8 +77,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
             t = lane & 3;
   const int64_t n = a.n;
   const int nchunks = static_cast<int>((n + kChunk - 1) / kChunk);
-  int c_begin, c_end;
-  segment_chunks(a, seg, nchunks, c_begin, c_end);
+  const int c_begin = seg * a.seg_chunks;
+  const int c_end = min(nchunks, c_begin + a.seg_chunks);
 
   const T* qg = OUT ? static_cast<const T*>(a.q) + bh * n * DK : nullptr;
   const T* kg = static_cast<const T*>(a.k) + bh * n * DK;
@@ -92,8 +92,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const int segs = static_cast<int>(gridDim.y);
   const int inc_seg = !fused || seg == 0 ? -1 : seg == segs - 1 ? 0 : seg;
   const bool own_increment = inc_seg >= 0;
-  int a_begin = 0, a_end = 0;  // the chunks of that increment
-  if (own_increment) segment_chunks(a, inc_seg, nchunks, a_begin, a_end);
+  const int a_begin = own_increment ? inc_seg * a.seg_chunks : 0;  // the chunks of that increment
+  const int a_end = own_increment ? min(nchunks, a_begin + a.seg_chunks) : 0;
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
   // Only the output warpgroup copies: the state warpgroup needs all its registers for S. with_q: the
@@ -371,6 +371,10 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       }
     };
     const float* ip = OUT && a.init ? a.init + bh * a.init_bh_stride + seg * a.init_seg_stride : nullptr;
+    // The scan over the segments ahead (few of them): S <- d S + dS_f. Never in the states-only step.
+    const int incs = OUT && a.inc ? seg * a.inc_per_seg : 0;
+    const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
+    const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
 #pragma unroll
     for (int mt = 0; mt < kTiles; ++mt) {
       if (ip) load_tile(ip, a.init_rs, a.init_cs, mt, st[mt]);
@@ -378,12 +382,10 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 #pragma unroll
         for (int i = 0; i < SD; ++i) st[mt][i] = 0.f;
     }
-    // The scan over the segments ahead (few of them): S <- d S + dS_f. Never in the states-only step.
-    const int incs = OUT && a.inc ? seg * a.inc_per_seg : 0;
     if (incs > 0) {
       const float* base = a.inc + bh * a.inc_bh_stride;
       for (int f = 0; f < incs; ++f) {
-        const float d = increment_decay(a, slope, f);
+        const float d = f == 0 ? dec_first : dec_full;
 #pragma unroll
         for (int mt = 0; mt < kTiles; ++mt) {
           float x[SD];
@@ -394,6 +396,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       }
     }
     if constexpr (OUT) write_state(state_sm);
+    if (OUT && a.starts) store_state(a.starts + bh * a.starts_bh_stride + int64_t(seg) * DK * DV, 1.f);
   }
 
   for (int c = c_begin; c < c_end; ++c) {
