@@ -41,11 +41,6 @@ struct ChunkArgs {
   // earlier kernel.
   float* publish = nullptr;
   int* flags = nullptr;
-  // One-pass mode: each block also writes its segment's start state (after the scan) at
-  // starts + bh * starts_bh_stride + seg * dk * dv, as [dk][dv], for the passes that read this one's
-  // data (they then load one state instead of scanning). Null: not written.
-  float* starts = nullptr;
-  int64_t starts_bh_stride = 0;
   // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride;
   // fin_last_seg_only: only the last segment's (the pass's end state, when the scan is in the kernel).
   float* fin = nullptr;

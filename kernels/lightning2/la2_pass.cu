@@ -262,8 +262,6 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
     plan.segments = like->segments;
     plan.seg_chunks = like->seg_chunks;
     plan.fine = like->fine;
-    plan.reads_starts = like->fused && like->starts_offset > 0;
-    plan.starts_offset = like->starts_offset;
   } else {
     choose_split(p, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
   }
@@ -272,11 +270,6 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
                                                     : 0;
   plan.fused = one_pass_usable(p, plan, like != nullptr, slots);
   if (plan.fused) {
-    static const bool starts = !turned_off("LASUITE_LA2_STARTS");
-    if (starts) {
-      plan.starts_offset = plan.segbuf_bytes;
-      plan.segbuf_bytes += size_t(p.bh) * size_t(plan.segments) * size_t(p.dk) * size_t(p.dv) * sizeof(float);
-    }
     plan.flags_offset = plan.segbuf_bytes;
     plan.segbuf_bytes += size_t(p.bh) * size_t(plan.segments) * sizeof(int);
   }
@@ -354,18 +347,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   // data must not start early (it reads inputs written by anything ahead of it).
   ChunkArgs a = base_args(p, plan);
   a.o = p.o;
-  if (p.prior && plan.reads_starts) {  // each segment's start state, written by the one-pass kernel
-    a.init = data + plan.starts_offset / sizeof(float);
-    a.init_bh_stride = state_elems * plan.segments;
-    a.init_seg_stride = state_elems;
-    a.init_rs = data_rs;
-    a.init_cs = data_cs;
-    a.init_shift = p.init && p.init_shift ? 1 : 0;
-    a.fin = p.final_state;  // the last segment runs to the end from its start state
-    a.fin_bh_stride = state_elems;
-    a.fin_power = p.final_power;
-    a.fin_last_seg_only = 1;
-  } else if (plan.scan_in_kernel()) {
+  if (plan.scan_in_kernel()) {
     a.init = p.init;
     a.init_bh_stride = state_elems;
     a.init_rs = p.init_rs;
@@ -385,10 +367,6 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     if (one_pass) {
       a.publish = segbuf;
       a.flags = reinterpret_cast<int*>(reinterpret_cast<unsigned char*>(segbuf) + plan.flags_offset);
-      if (plan.starts_offset > 0) {
-        a.starts = segbuf + plan.starts_offset / sizeof(float);
-        a.starts_bh_stride = state_elems * plan.segments;
-      }
     }
   } else {
     a.init = data;

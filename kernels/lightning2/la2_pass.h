@@ -65,12 +65,7 @@ struct PassPlan {
   size_t smem_bytes = 0;  // of the output step's kernel
   size_t states_smem_bytes = 0;
   size_t segbuf_bytes = 0;
-  // One-pass plans: segbuf holds the increments, then each segment's start state (starts_offset, unless
-  // LASUITE_LA2_STARTS=0), then the flags (flags_offset), in bytes.
-  size_t starts_offset = 0, flags_offset = 0;
-  // A plan made like a one-pass plan that wrote start states: its pass reads those (one state per
-  // segment) instead of scanning the increments; `prior` is the start of that plan's segbuf.
-  bool reads_starts = false;
+  size_t flags_offset = 0;  // one-pass plans: bytes into segbuf, after the increments
 };
 
 // Chooses the split for this device (throws UnsupportedError for a (dtype, dk, dv) without a kernel

@@ -373,8 +373,6 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     const float* ip = OUT && a.init ? a.init + bh * a.init_bh_stride + seg * a.init_seg_stride : nullptr;
     // The scan over the segments ahead (few of them): S <- d S + dS_f. Never in the states-only step.
     const int incs = OUT && a.inc ? seg * a.inc_per_seg : 0;
-    const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
-    const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
 #pragma unroll
     for (int mt = 0; mt < kTiles; ++mt) {
       if (ip) load_tile(ip, a.init_rs, a.init_cs, mt, st[mt]);
@@ -384,6 +382,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     }
     if (incs > 0) {
       const float* base = a.inc + bh * a.inc_bh_stride;
+      const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
+      const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
       for (int f = 0; f < incs; ++f) {
         const float d = f == 0 ? dec_first : dec_full;
 #pragma unroll
@@ -396,7 +396,6 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       }
     }
     if constexpr (OUT) write_state(state_sm);
-    if (OUT && a.starts) store_state(a.starts + bh * a.starts_bh_stride + int64_t(seg) * DK * DV, 1.f);
   }
 
   for (int c = c_begin; c < c_end; ++c) {
