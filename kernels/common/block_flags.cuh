@@ -22,13 +22,13 @@ __device__ __forceinline__ uint64_t global_ns() {
   return t;
 }
 
-// Spins until *flag is nonzero (acquire: what its writer stored before raising it is then visible to
-// this thread). A flag still down after 10 s means a block it waits for never ran (the grid did not fit
-// the device beside other work): the kernel traps, which the host sees as a launch error, instead of
-// hanging the process.
-__device__ __forceinline__ void wait_for_flag(const int* flag) {
+// Spins until *flag == value (acquire: what its writer stored before raising it is then visible to
+// this thread). A flag still not raised after 10 s means a block it waits for never ran (the grid did
+// not fit the device beside other work): the kernel traps, which the host sees as a launch error,
+// instead of hanging the process.
+__device__ __forceinline__ void wait_for_flag(const int* flag, int value) {
   const uint64_t start = global_ns();
-  while (load_acquire(flag) == 0) {
+  while (load_acquire(flag) != value) {
     __nanosleep(64);
     if (global_ns() - start > 10'000'000'000ull) __trap();
   }

@@ -36,11 +36,12 @@ struct ChunkArgs {
   // whole grid resident at once): before its outputs, the block of segment s in 1 .. segments-2 computes
   // dS_s from its keys and values, and the last segment's block computes dS_0 (segment 0's block starts
   // its outputs at once); each writes its increment f at publish + bh * inc_bh_stride + f * inc_f_stride
-  // as [dk][dv] and raises flags[bh * segments + f] (zeroed before the launch). Every segment waits for
-  // the flags of the segments ahead of it before the scan above. Null: the increments come from an
-  // earlier kernel.
+  // as [dk][dv] and sets flags[bh * segments + f] to flag_value, which no earlier launch used on these
+  // flags. Every segment waits for the flags of the segments ahead of it before the scan above. Null:
+  // the increments come from an earlier kernel.
   float* publish = nullptr;
   int* flags = nullptr;
+  int flag_value = 0;
   // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride;
   // fin_last_seg_only: only the last segment's (the pass's end state, when the scan is in the kernel).
   float* fin = nullptr;

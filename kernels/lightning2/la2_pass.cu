@@ -16,6 +16,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <limits>
 #include <utility>
 
 #include "harness/cuda/cuda_check.h"
@@ -228,12 +229,41 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
   }
 }
 
+// The flags of one-pass launches on a stream: zeroed once, then each launch raises its flags to a value of
+// its own (1, 2, ...), so no launch needs them cleared (a memset between the kernels cost as much as it
+// saved) and none can take a flag left by an earlier one. Per stream, so that launches on different
+// streams never share them; launches on one stream run one after another.
+constexpr int kOnePassFlags = 4096;
+struct OnePassFlags {
+  int* flags;
+  int value;
+};
+OnePassFlags one_pass_flags(cudaStream_t stream, int64_t count) {
+  if (count > kOnePassFlags) throw std::logic_error("la2: more one-pass blocks than flags");
+  struct Entry {
+    int* flags = nullptr;
+    int last = 0;
+  };
+  static std::mutex mutex;
+  static std::map<std::pair<int, cudaStream_t>, Entry> known;
+  int device = 0;
+  CUDA_CHECK(cudaGetDevice(&device));
+  std::lock_guard<std::mutex> lock(mutex);
+  Entry& e = known[{device, stream}];
+  if (!e.flags || e.last == std::numeric_limits<int>::max()) {
+    if (!e.flags) CUDA_CHECK(cudaMalloc(&e.flags, kOnePassFlags * sizeof(int)));
+    CUDA_CHECK(cudaMemsetAsync(e.flags, 0, kOnePassFlags * sizeof(int), stream));
+    e.last = 0;
+  }
+  return {e.flags, ++e.last};
+}
+
 // One pass instead of two (PassPlan::fused), unless LASUITE_LA2_ONE_PASS=0. `slots`: output blocks the
 // device holds at once; the pass's blocks wait for each other, so all of them must fit.
 bool one_pass_usable(const PassArgs& p, const PassPlan& plan, bool like, int64_t slots) {
   static const bool allowed = !turned_off("LASUITE_LA2_ONE_PASS");
   return allowed && plan.wgmma && wgmma_states(plan) && plan.segments > 1 && plan.fine == 1 &&
-         plan.scan_in_kernel() && !p.prior && !like && p.bh * plan.segments <= slots;
+         plan.scan_in_kernel() && !p.prior && !like && p.bh * plan.segments <= std::min<int64_t>(slots, kOnePassFlags);
 }
 
 }  // namespace
@@ -269,10 +299,6 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;
   plan.fused = one_pass_usable(p, plan, like != nullptr, slots);
-  if (plan.fused) {
-    plan.flags_offset = plan.segbuf_bytes;
-    plan.segbuf_bytes += size_t(p.bh) * size_t(plan.segments) * sizeof(int);
-  }
   return plan;
 }
 
@@ -308,10 +334,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   // last segment carries the final state).
   const bool scan_kernel = !plan.scan_in_kernel();
   const bool one_pass = plan.fused && !p.prior;
-  if (one_pass) {
-    int* flags = reinterpret_cast<int*>(reinterpret_cast<unsigned char*>(segbuf) + plan.flags_offset);
-    CUDA_CHECK(cudaMemsetAsync(flags, 0, size_t(p.bh) * size_t(plan.segments) * sizeof(int), stream));
-  } else if (!p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
+  if (!one_pass && !p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
     ChunkArgs a = base_args(p, plan);
     a.q = nullptr;
     a.seg_chunks = static_cast<int>(fine_chunks);
@@ -366,7 +389,9 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin_last_seg_only = 1;
     if (one_pass) {
       a.publish = segbuf;
-      a.flags = reinterpret_cast<int*>(reinterpret_cast<unsigned char*>(segbuf) + plan.flags_offset);
+      const OnePassFlags flags = one_pass_flags(stream, p.bh * plan.segments);
+      a.flags = flags.flags;
+      a.flag_value = flags.value;
     }
   } else {
     a.init = data;

@@ -55,17 +55,16 @@ struct PassPlan {
   int fine = 1;  // states-only segments per output segment
   bool scan_in_kernel() const { return segments > 1 && (segments - 1) * fine <= kMaxKernelScanIncrements; }
   bool wgmma = false;  // the output step runs the Hopper (wgmma) kernel
-  // One pass (a single kernel) instead of states step + output step: each output block computes its
-  // segment's increment itself, publishes it and waits for those of the segments ahead (flags in segbuf,
-  // after the increments). Only with the Hopper kernel, the scan in the kernel, no earlier pass's data,
-  // and a grid that fits the device at once (a waiting block must never keep one it waits for off the
-  // device).
+  // One pass (a single kernel) instead of states step + output step: the output blocks compute the
+  // segments' increments themselves, publish them and wait for those of the segments ahead (flags kept
+  // per stream, la2_pass.cu). Only with the Hopper kernel, the scan in the kernel, no earlier pass's
+  // data, and a grid that fits the device at once (a waiting block must never keep one it waits for off
+  // the device).
   bool fused = false;
   int state_bufs = 2;
   size_t smem_bytes = 0;  // of the output step's kernel
   size_t states_smem_bytes = 0;
   size_t segbuf_bytes = 0;
-  size_t flags_offset = 0;  // one-pass plans: bytes into segbuf, after the increments
 };
 
 // Chooses the split for this device (throws UnsupportedError for a (dtype, dk, dv) without a kernel

@@ -344,11 +344,11 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     store_state(a.publish + bh * a.inc_bh_stride + inc_seg * a.inc_f_stride, 1.f);
     __threadfence();
     dev::barrier_sync(2, 128);
-    if (threadIdx.x == 128) dev::store_release(a.flags + bh * segs + inc_seg, 1);
+    if (threadIdx.x == 128) dev::store_release(a.flags + bh * segs + inc_seg, a.flag_value);
   }
   if (fused && seg > 0) {  // the increments of the segments ahead
     if (threadIdx.x == 128)
-      for (int s = 0; s < seg; ++s) dev::wait_for_flag(a.flags + bh * segs + s);
+      for (int s = 0; s < seg; ++s) dev::wait_for_flag(a.flags + bh * segs + s, a.flag_value);
     dev::barrier_sync(2, 128);
   }
 

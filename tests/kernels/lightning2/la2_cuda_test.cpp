@@ -216,7 +216,6 @@ TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
     EXPECT_EQ(plan.fused, expected) << "n " << n << " on " << gpu->info().compute_capability;
     if (plan.fused) {
       EXPECT_LE(p.bh * plan.segments, int64_t(gpu->info().multiprocessors));
-      EXPECT_GE(plan.segbuf_bytes, plan.flags_offset + size_t(p.bh * plan.segments) * sizeof(int));
     }
     EXPECT_FALSE(la2::plan_pass(p, &plan).fused) << "a plan made like another reads that one's data";
   }
