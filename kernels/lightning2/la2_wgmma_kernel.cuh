@@ -384,68 +384,16 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       const float* base = a.inc + bh * a.inc_bh_stride;
       const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
       const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
-      // The first (increment, tile) pairs, as many as fit the shared memory the first chunk does not use
-      // yet, are copied there all at once (cp.async, no registers); the rest take a round of register
-      // loads each. Every round waits a full memory latency behind the other blocks' traffic: in the
-      // one-pass kernel at 4k the 6 rounds of the last segment (3 increments, 2 tiles) took about 6 us
-      // before its first chunk. Layouts: rows or columns of 16-byte pieces, XOR-swizzled so that the
-      // reads below do not conflict.
-      constexpr int kTileBytes = 64 * DV * 4;
-      constexpr int kSlots = OUT ? (SM::kStageBytes + SM::kStateBytes + SM::kOStageBytes) / kTileBytes : 0;
-      unsigned char* slots = smem + (kStages - 1) * SM::kStageBytes;
-      const bool rows_contiguous = a.inc_cs == 1;  // else a transposed state: columns are contiguous
-      const int staged = min(incs * kTiles, kSlots);
-      for (int sl = 0; sl < staged; ++sl) {
-        const float* src = base + (sl / kTiles) * a.inc_f_stride;
-        const int row0 = 64 * (sl % kTiles);
-        unsigned char* dst = slots + sl * kTileBytes;
-        for (int u = threadIdx.x & 127; u < 16 * DV; u += 128) {
-          if (rows_contiguous) {
-            const int r = u / (DV / 4), q = u % (DV / 4);
-            dev::cp_async_16(dst + r * DV * 4 + ((q ^ (r & 7)) << 4), src + (row0 + r) * a.inc_rs + 4 * q, 16);
-          } else {
-            const int c = u / 16, q = u % 16;
-            dev::cp_async_16(dst + c * 256 + ((q ^ (c & 15)) << 4), src + c * a.inc_cs + row0 + 4 * q, 16);
-          }
-        }
-      }
-      if (staged > 0) {
-        dev::cp_async_commit();
-        dev::cp_async_wait<0>();
-        dev::barrier_sync(2, 128);  // every thread's copies have landed
-      }
       for (int f = 0; f < incs; ++f) {
         const float d = f == 0 ? dec_first : dec_full;
 #pragma unroll
         for (int mt = 0; mt < kTiles; ++mt) {
-          const int sl = f * kTiles + mt;
-          if (sl < staged) {
-            const unsigned char* tile = slots + sl * kTileBytes;
+          float x[SD];
+          load_tile(base + f * a.inc_f_stride, a.inc_rs, a.inc_cs, mt, x);
 #pragma unroll
-            for (int i = 0; i < SD; i += 2) {
-              const int r = state_row(mt, i & 3) - 64 * mt, c = state_col(i >> 2, i & 3);
-              float x0, x1;
-              if (rows_contiguous) {
-                const float2 v =
-                    *reinterpret_cast<const float2*>(tile + r * DV * 4 + ((((c >> 2) ^ (r & 7))) << 4) + (c & 3) * 4);
-                x0 = v.x, x1 = v.y;
-              } else {
-                x0 = *reinterpret_cast<const float*>(tile + c * 256 + ((((r >> 2) ^ (c & 15))) << 4) + (r & 3) * 4);
-                x1 = *reinterpret_cast<const float*>(tile + (c + 1) * 256 + ((((r >> 2) ^ ((c + 1) & 15))) << 4) +
-                                                     (r & 3) * 4);
-              }
-              st[mt][i] = fmaf(d, st[mt][i], x0);
-              st[mt][i + 1] = fmaf(d, st[mt][i + 1], x1);
-            }
-          } else {
-            float x[SD];
-            load_tile(base + f * a.inc_f_stride, a.inc_rs, a.inc_cs, mt, x);
-#pragma unroll
-            for (int i = 0; i < SD; ++i) st[mt][i] = fmaf(d, st[mt][i], x[i]);
-          }
+          for (int i = 0; i < SD; ++i) st[mt][i] = fmaf(d, st[mt][i], x[i]);
         }
       }
-      if (staged > 0) dev::barrier_sync(2, 128);  // the slots overlap the state copy written next
     }
     if constexpr (OUT) write_state(state_sm);
   }
