@@ -37,9 +37,9 @@ timeout 200 "$B/lasuite" bench --impl la2 --device cuda --seqlen ${SEQLEN:-1k,4k
 echo "bench rc=$?"; grep -E "^\| la2" "$X/bench.log"
 
 log variants
-for v in ${VARIANTS:-twopass:LASUITE_LA2_ONE_PASS=0}; do
+for v in ${VARIANTS:-twopass:LASUITE_LA2_ONE_PASS=0 bwdlate:LASUITE_LA2_BWD_EARLY=0}; do
   env ${v#*:} timeout 90 "$B/lasuite" bench --impl la2 --device cuda --seqlen 4k,128k --batch 1 --heads 32 --dim 128 \
-    --dtype bf16 --mode fwd,fwdbwd --decay alibi --json "$X/bench_${v%%:*}.json" >"$X/bench_${v%%:*}.log" 2>&1
+    --dtype bf16 --mode fwd,bwd,fwdbwd --decay alibi --json "$X/bench_${v%%:*}.json" >"$X/bench_${v%%:*}.log" 2>&1
   echo "${v%%:*} (${v#*:}) rc=$?"; grep -E "^\| la2" "$X/bench_${v%%:*}.log"
 done
 tar -C "$OUT" -czf "$OUT/extra.tgz" extra && rm -rf "$X"

@@ -47,10 +47,11 @@ struct ChunkSmem {
 };
 
 // Whether a block of the output step waits for the kernel ahead of it (it may start early): all do except
-// segment 0 when the scan is in the output kernel. That block starts from the pass's own initial state
-// and reads nothing the states-only step writes, so it runs beside that step instead of after it.
+// segment 0 when the scan is in the output kernel, and every block of a one-pass kernel. Those start
+// from the pass's own initial state or the increments of their own grid and read nothing the kernel
+// ahead writes, so they run beside it instead of after it.
 __device__ __forceinline__ bool waits_for_kernel_ahead(const ChunkArgs& a, int seg) {
-  return !(seg == 0 && a.inc != nullptr);
+  return a.publish == nullptr && !(seg == 0 && a.inc != nullptr);
 }
 
 template <class T, int DK, int DV, bool OUT>

@@ -401,7 +401,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.init_cs = data_cs;
     a.init_shift = p.init && p.init_shift ? 1 : 0;
   }
-  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, !p.prior && !one_pass, stream);
+  const bool early = one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early;
+  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, early, stream);
 }
 
 }  // namespace lasuite::la2

@@ -36,6 +36,11 @@ struct PassArgs {
   // for the dQ pass). Not with a final state unless the plan scans in the kernel.
   const float* prior = nullptr;
   bool prior_transposed = false;
+  // Every input of the pass (q, k, v, init) was complete before the kernel ahead of the pass started
+  // (the backward's second and third passes): then a one-pass kernel, or the output kernel of a pass on
+  // prior data, may start early beside the kernel ahead (programmatic dependent launch); what that
+  // kernel writes (the prior segment data) is read only after waiting for it.
+  bool inputs_ready_early = false;
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each

@@ -132,6 +132,9 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
   if constexpr (OUT) {
     if (waits_for_kernel_ahead(a, seg)) dev::grid_dependency_wait();
+    // The next pass's kernel may get ready once every block here has started (then none of them waits
+    // for a block without room): it reads what this one writes only after its own wait.
+    dev::allow_dependent_launch();
   } else {
     dev::allow_dependent_launch();  // the output step may get ready: its first segment needs nothing from this one
   }
@@ -250,6 +253,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       }
       __syncwarp();  // the next chunk's stmatrix overwrites these rows
     }
+    if (fused) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
     return;
   }
 
@@ -409,6 +413,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 
   if (want_fin)  // no barrier ahead when a segment is empty
     store_state(a.fin + bh * a.fin_bh_stride + seg * a.fin_seg_stride, expf(-slope * static_cast<float>(a.fin_power)));
+  if (fused) dev::grid_dependency_wait();
 #else
   __trap();  // launched only where the sm_90a image was loaded (la2_pass.cu)
 #endif
