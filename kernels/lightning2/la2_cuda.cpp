@@ -133,10 +133,12 @@ class La2Cuda : public Implementation {
     la2::PassPlan plan_k = la2::plan_pass(dk);
     const bool dv_reuses = plan_k.segments > 1 && (plan_k.scan_in_kernel() || !p.state_in);
     la2::PassPlan plan_v = dv_reuses ? la2::plan_pass(dv, &plan_k) : la2::plan_pass(dv);
-    // One stream: the passes run one after another, so they share the buffer.
-    Buffer segbuf = ws.allocate(std::max({plan_q.segbuf_bytes, plan_k.segbuf_bytes, plan_v.segbuf_bytes}));
+    // The dK and dV passes share one buffer (dV reads dK's); a dQ pass with data of its own gets another,
+    // as the dK pass may start before it ends.
+    Buffer segbuf = ws.allocate(std::max(plan_k.segbuf_bytes, plan_v.segbuf_bytes));
+    Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
     if (dv_reuses) dv.prior = segbuf.as<float>(), dv.prior_transposed = true;
-    la2::run_pass(dq, plan_q, segbuf.as<float>(), ws.stream());
+    la2::run_pass(dq, plan_q, segbuf_q.as<float>(), ws.stream());
     // The dK and dV passes read only the backward's inputs, complete before the dQ pass's first kernel
     // started: their kernels may start beside the one ahead (the dV pass reads the dK pass's segment
     // data only after waiting for it). LASUITE_LA2_BWD_EARLY=0 turns this off.

@@ -232,8 +232,10 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
 // The flags of one-pass launches on a stream: zeroed once, then each launch raises its flags to a value of
 // its own (1, 2, ...), so no launch needs them cleared (a memset between the kernels cost as much as it
 // saved) and none can take a flag left by an earlier one. Per stream, so that launches on different
-// streams never share them; launches on one stream run one after another.
-constexpr int kOnePassFlags = 4096;
+// streams never share them; and in kFlagRegions regions used in turn, since a launch that starts early
+// runs beside the one or two ahead of it (each one-pass kernel ends only after the kernel ahead).
+constexpr int kFlagRegions = 4;
+constexpr int kOnePassFlags = 1024;  // per region; a one-pass grid fits the device at once
 struct OnePassFlags {
   int* flags;
   int value;
@@ -251,11 +253,12 @@ OnePassFlags one_pass_flags(cudaStream_t stream, int64_t count) {
   std::lock_guard<std::mutex> lock(mutex);
   Entry& e = known[{device, stream}];
   if (!e.flags || e.last == std::numeric_limits<int>::max()) {
-    if (!e.flags) CUDA_CHECK(cudaMalloc(&e.flags, kOnePassFlags * sizeof(int)));
-    CUDA_CHECK(cudaMemsetAsync(e.flags, 0, kOnePassFlags * sizeof(int), stream));
+    if (!e.flags) CUDA_CHECK(cudaMalloc(&e.flags, kFlagRegions * kOnePassFlags * sizeof(int)));
+    CUDA_CHECK(cudaMemsetAsync(e.flags, 0, kFlagRegions * kOnePassFlags * sizeof(int), stream));
     e.last = 0;
   }
-  return {e.flags, ++e.last};
+  ++e.last;
+  return {e.flags + (e.last % kFlagRegions) * kOnePassFlags, e.last};
 }
 
 // One pass instead of two (PassPlan::fused), unless LASUITE_LA2_ONE_PASS=0. `slots`: output blocks the
