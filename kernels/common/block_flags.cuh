@@ -28,9 +28,10 @@ __device__ __forceinline__ uint64_t global_ns() {
 // instead of hanging the process.
 __device__ __forceinline__ void wait_for_flag(const int* flag, int value) {
   const uint64_t start = global_ns();
-  // No sleep between polls: one thread per block polls, and it is on the critical path.
-  while (load_acquire(flag) != value)
+  while (load_acquire(flag) != value) {
+    __nanosleep(64);
     if (global_ns() - start > 10'000'000'000ull) __trap();
+  }
 }
 
 }  // namespace lasuite::dev

@@ -346,13 +346,9 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     }
     dev::barrier_sync(1, kThreads);  // the output warpgroup may refill the stages
     store_state(a.publish + bh * a.inc_bh_stride + inc_seg * a.inc_f_stride, 1.f);
-    // The warpgroup's stores, ordered before the flag by the barrier and one fence (as CUTLASS's
-    // semaphores do): the flag's readers see all of them.
+    __threadfence();
     dev::barrier_sync(2, 128);
-    if (threadIdx.x == 128) {
-      __threadfence();
-      dev::store_release(a.flags + bh * segs + inc_seg, a.flag_value);
-    }
+    if (threadIdx.x == 128) dev::store_release(a.flags + bh * segs + inc_seg, a.flag_value);
   }
   if (fused && seg > 0) {  // the increments of the segments ahead
     if (threadIdx.x == 128)
