@@ -2,9 +2,14 @@
 # One call on the GPU machine for la2: build (sm_90a only), SASS summary, GPU tests, timing, bench,
 # verify. Result files go to $OUT (default ./gpu_out; at most 8 come back from the GPU machine, so
 # build logs stay in $LOGS). Steps are chosen by STEPS (a space-separated subset of: build sass tests
-# testsnopdl testsnowgmma testsenv bench benchnopdl benchnowgmma benchenv verify verifyenv verifylong ncu ...), each with its own
+# testsnopdl testsnowgmma bench benchnopdl benchnowgmma benchenv verify verifyenv verifylong ncu ...), each with its own
 # time cap. "nopdl" steps run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), "nowgmma"
 # steps with LASUITE_LA2_WGMMA=0 (the mma.sync output kernel on Hopper too), to compare.
+# The one-pass plan's call of this session (binaries built here, in build-cuda, carried):
+#   BUILD=$PWD/build-cuda STEPS="tests verify verifyenv bench benchenv" TEST_FILTER='*La2Cuda*' \
+#   VERIFYENV=LASUITE_LA2_ONE_PASS=0 VERIFYENV_DTYPES=bf16,f16 \
+#   VERIFYENV_ARGS="--skip-defaults --long 4101 --long-batch 1 --long-heads 32 --dim 128 --sample-heads 3 --state" \
+#   VARIANTS="twopass:LASUITE_LA2_ONE_PASS=0 bwdlate:LASUITE_LA2_BWD_EARLY=0" VARIANT_MODES=fwd,bwd,fwdbwd
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 B=${BUILD:-/tmp/lasuite-build}
@@ -63,11 +68,6 @@ if has testsnopdl; then
   log testsnopdl
   run_tests LASUITE_LA2_PDL=0 "$LOGS/tests_nopdl.log"
 fi
-if has testsenv; then
-  # The GPU tests again under the environment in TESTSENV (e.g. "LASUITE_LA2_ONE_PASS=0").
-  log "testsenv ($TESTSENV)"
-  run_tests "$TESTSENV" "$LOGS/tests_env.log"
-fi
 if has testsnowgmma; then
   log testsnowgmma
   run_tests LASUITE_LA2_WGMMA=0 "$LOGS/tests_nowgmma.log"
@@ -95,9 +95,12 @@ if has benchnowgmma; then
   bench_la2 bench_nowgmma LASUITE_LA2_WGMMA=0 ${BENCH_NOWGMMA_SEQLEN:-4k,128k} fwd,bwd,fwdbwd
 fi
 if has benchenv; then
-  # The bench again under the environment in BENCHENV (e.g. "LASUITE_LA2_WGMMA_STATES=0"), to compare.
-  log "benchenv ($BENCHENV)"
-  bench_la2 bench_env "$BENCHENV" ${BENCHENV_SEQLEN:-4k,128k} fwd,fwdbwd
+  # The bench again under other environments, to compare: VARIANTS="name:VAR=value ..." (one variable
+  # each; files bench_<name>.json), or BENCHENV="VAR=value" alone (bench_env.json).
+  for v in ${VARIANTS:-env:$BENCHENV}; do
+    log "benchenv ${v%%:*} (${v#*:})"
+    bench_la2 "bench_${v%%:*}" "${v#*:}" ${BENCHENV_SEQLEN:-4k,128k} ${VARIANT_MODES:-fwd,fwdbwd}
+  done
 fi
 
 if has verify; then
@@ -108,13 +111,17 @@ if has verify; then
 fi
 
 if has verifyenv; then
-  # verify again under the environment in VERIFYENV, compared check by check with the plain verify's
-  # errors (bit-identical when both paths do the same products in the same order).
-  log "verifyenv ($VERIFYENV)"
-  env $VERIFYENV timeout ${VERIFY_TIMEOUT:-150} "$B/lasuite" verify --impl la2 --device cuda --dtype bf16,f16,f32 \
-    --json "$OUT/verify_env.json" >"$LOGS/verify_env.log" 2>&1
-  echo "verifyenv rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verify_env.log" | head -20
-  python3 scripts/compare_verify.py "$OUT/verify.json" "$OUT/verify_env.json"
+  # la2's verify plain and under the environment in VERIFYENV, compared check by check (bit-identical
+  # when both paths do the same products in the same order); VERIFYENV_ARGS picks the cases (default:
+  # verify's defaults).
+  for run in plain env; do
+    log "verifyenv $run"
+    env $([[ $run == env ]] && echo "$VERIFYENV") timeout ${VERIFY_TIMEOUT:-150} "$B/lasuite" verify --impl la2 \
+      --device cuda --dtype ${VERIFYENV_DTYPES:-bf16,f16,f32} ${VERIFYENV_ARGS:-} --json "$OUT/verifyenv_$run.json" \
+      >"$LOGS/verifyenv_$run.log" 2>&1
+    echo "verifyenv $run rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verifyenv_$run.log" | head -10
+  done
+  echo "under $VERIFYENV against plain:"; python3 scripts/compare_verify.py "$OUT/verifyenv_env.json" "$OUT/verifyenv_plain.json"
 fi
 
 if has verifylong; then
