@@ -9,7 +9,6 @@
 // the dK pass's. The backward computes segment states once, not three times.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -142,10 +141,7 @@ class La2Cuda : public Implementation {
     // The dK and dV passes read only the backward's inputs, complete before the dQ pass's first kernel
     // started: their kernels may start beside the one ahead (the dV pass reads the dK pass's segment
     // data only after waiting for it). LASUITE_LA2_BWD_EARLY=0 turns this off.
-    static const bool early = [] {
-      const char* env = std::getenv("LASUITE_LA2_BWD_EARLY");
-      return !(env && std::string(env) == "0");
-    }();
+    static const bool early = !la2::turned_off("LASUITE_LA2_BWD_EARLY");
     dk.inputs_ready_early = dv.inputs_ready_early = early;
     la2::run_pass(dk, plan_k, segbuf.as<float>(), ws.stream());
     la2::run_pass(dv, plan_v, segbuf.as<float>(), ws.stream());

@@ -73,13 +73,6 @@ __global__ void segment_scan_kernel(const ScanArgs a) {
   if (a.fin) a.fin[bh * a.elems + elem] = run * expf(-slope * static_cast<float>(a.fin_power));
 }
 
-// The knobs that turn a path off, to compare it with the other on the same device or to rule it out
-// when debugging, are environment variables set to "0".
-bool turned_off(const char* knob) {
-  const char* env = std::getenv(knob);
-  return env && std::strcmp(env, "0") == 0;
-}
-
 // Early start (programmatic dependent launch) for the kernels that wait for the one ahead of them:
 // Hopper and later, unless LASUITE_LA2_PDL=0.
 bool early_start_available() {
@@ -270,6 +263,11 @@ bool one_pass_usable(const PassArgs& p, const PassPlan& plan, bool like, int64_t
 }
 
 }  // namespace
+
+bool turned_off(const char* knob) {
+  const char* env = std::getenv(knob);
+  return env && std::strcmp(env, "0") == 0;
+}
 
 PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);

@@ -72,6 +72,10 @@ struct PassPlan {
   size_t segbuf_bytes = 0;
 };
 
+// The knobs that turn a path of la2 off, to compare it with the other on the same device or to rule it
+// out when debugging, are environment variables set to "0" (LASUITE_LA2_WGMMA, _ONE_PASS, _PDL, ...).
+bool turned_off(const char* knob);
+
 // Chooses the split for this device (throws UnsupportedError for a (dtype, dk, dv) without a kernel
 // or one that does not fit the device's shared memory); with `like`, the split of that plan (to read
 // another pass's segment data), with this pass's own kernel resources.

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <cstdlib>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -182,8 +181,7 @@ void expect_refused(Backend& gpu, const Problem& p, Tensors& t, const std::strin
 // which also serves fp32 and every other GPU.
 TEST(La2CudaKernelChoice, WgmmaOnHopperFor16BitTypes) {
   LASUITE_REQUIRE_GPU(gpu);
-  const char* env = std::getenv("LASUITE_LA2_WGMMA");
-  const bool hopper = gpu->info().compute_capability == "9.0", off = env && std::string(env) == "0";
+  const bool hopper = gpu->info().compute_capability == "9.0", off = la2::turned_off("LASUITE_LA2_WGMMA");
   la2::PassArgs p;
   p.dk = p.dv = 128;
   p.bh = p.heads = 32;
@@ -201,10 +199,9 @@ TEST(La2CudaKernelChoice, WgmmaOnHopperFor16BitTypes) {
 // never where a block could wait for one that has no room to start.
 TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
   LASUITE_REQUIRE_GPU(gpu);
-  const char* env = std::getenv("LASUITE_LA2_ONE_PASS");
-  const char* wg = std::getenv("LASUITE_LA2_WGMMA");
   const bool hopper = gpu->info().compute_capability == "9.0";
-  const bool expected = hopper && !(env && std::string(env) == "0") && !(wg && std::string(wg) == "0");
+  const bool expected = hopper && !la2::turned_off("LASUITE_LA2_ONE_PASS") && !la2::turned_off("LASUITE_LA2_WGMMA") &&
+                        !la2::turned_off("LASUITE_LA2_WGMMA_STATES");
   la2::PassArgs p;
   p.dtype = DType::bf16;
   p.dk = p.dv = 128;
