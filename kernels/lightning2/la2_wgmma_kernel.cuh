@@ -130,17 +130,15 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   }
   const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
   if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
-  if constexpr (OUT) {
+  if constexpr (OUT)
     if (waits_for_kernel_ahead(a, seg)) dev::grid_dependency_wait();
-    // The next pass's kernel may get ready once every block here has started (then none of them waits
-    // for a block without room): it reads what this one writes only after its own wait.
-    dev::allow_dependent_launch();
-  } else {
-    dev::allow_dependent_launch();  // the output step may get ready: its first segment needs nothing from this one
-  }
+  // The kernel after this one may get ready once every block here has started (so none of these waits
+  // for a block without room): it reads what this one writes only after its own wait (the output step
+  // after the states-only step: its first segment needs nothing from it).
+  dev::allow_dependent_launch();
 
   const int shift0 = seg == 0 ? a.init_shift : 0;
-  const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == static_cast<int>(gridDim.y) - 1);
+  const bool want_fin = a.fin != nullptr && (!a.fin_last_seg_only || seg == segs - 1);
   // Start of every chunk, in both warpgroups (each runs its own loop, so that the state's registers
   // are live only in the state warpgroup): chunk c's tiles and state copy published.
   auto begin_chunk = [&]() {
