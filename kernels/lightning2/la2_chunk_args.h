@@ -42,6 +42,7 @@ struct ChunkArgs {
   float* publish = nullptr;
   int* flags = nullptr;
   int flag_value = 0;
+  int inc_last_first = 0;  // blocks 1 .. segments-2 sum their own increment from its last chunk to its first
   // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride;
   // fin_last_seg_only: only the last segment's (the pass's end state, when the scan is in the kernel).
   float* fin = nullptr;

@@ -91,6 +91,17 @@ int states_split_override() {
   return forced;
 }
 
+// LASUITE_LA2_SEGMENTS=k (1..256) forces about k segments per (batch, head): a tuning knob, to measure
+// other splits against the cost model's on the device.
+int segments_override() {
+  static const int forced = [] {
+    const char* env = std::getenv("LASUITE_LA2_SEGMENTS");
+    const int k = env ? std::atoi(env) : 0;
+    return k >= 1 && k <= 256 ? k : 0;
+  }();
+  return forced;
+}
+
 // The Hopper output kernel runs where the device is sm_90 and the image loaded for it is the sm_90a one
 // (a build without that target would load its sm_80 image, in which the kernel body is empty), unless
 // LASUITE_LA2_WGMMA=0.
@@ -202,6 +213,10 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
       plan.segments = static_cast<int>(segs);
       plan.seg_chunks = static_cast<int>(seg);
     }
+  }
+  if (const int forced = segments_override()) {
+    plan.seg_chunks = static_cast<int>((nchunks + forced - 1) / forced);
+    plan.segments = static_cast<int>((nchunks + plan.seg_chunks - 1) / plan.seg_chunks);
   }
   if (plan.segments > 1) {
     // The states-only step skips the last segment, so with few segments it does less work unsplit
@@ -393,6 +408,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
       const OnePassFlags flags = one_pass_flags(stream, p.bh * plan.segments);
       a.flags = flags.flags;
       a.flag_value = flags.value;
+      static const bool last_first = !turned_off("LASUITE_LA2_INC_LAST_FIRST");
+      a.inc_last_first = last_first ? 1 : 0;
     }
   } else {
     a.init = data;

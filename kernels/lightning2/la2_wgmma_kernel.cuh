@@ -94,6 +94,12 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const bool own_increment = inc_seg >= 0;
   const int a_begin = own_increment ? inc_seg * a.seg_chunks : 0;  // the chunks of that increment
   const int a_end = own_increment ? min(nchunks, a_begin + a.seg_chunks) : 0;
+  const int inc_count = a_end - a_begin;
+  // A block's own increment is summed from its last chunk to its first (a.inc_last_first), so that its
+  // outputs, which start at the first chunk, find the keys and values read last still in L2. dS_0 keeps
+  // the forward order: segment 0's outputs read the same chunks at the same time.
+  const bool inc_down = a.inc_last_first && inc_seg == seg;
+  auto inc_chunk = [&](int i) { return inc_down ? a_end - 1 - i : a_begin + i; };
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
   // Only the output warpgroup copies: the state warpgroup needs all its registers for S. with_q: the
@@ -125,8 +131,15 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   // fetched before waiting for the kernel ahead, whose start states are read only after the wait;
   // and before the slope's load, which the decay table waits for.
   if (wg == 0) {
-    if (own_increment) prefetch(a_begin, a_end, false);
-    else prefetch(c_begin, c_end, true);
+    if (own_increment) {
+#pragma unroll
+      for (int s = 0; s < kStages - 1; ++s) {
+        if (s < inc_count) load_chunk(inc_chunk(s), s, false);
+        dev::cp_async_commit();
+      }
+    } else {
+      prefetch(c_begin, c_end, true);
+    }
   }
   const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
   if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
@@ -170,9 +183,10 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     }
   } else if (wg == 0) {
     if (own_increment) {  // the keys and values for the state warpgroup's increment, then the outputs' chunks
-      for (int c = a_begin; c < a_end; ++c) {
+      for (int i = 0; i < inc_count; ++i) {
         begin_chunk();
-        refill(c, c - a_begin, a_end, false);
+        if (i + kStages - 1 < inc_count) load_chunk(inc_chunk(i + kStages - 1), (i + kStages - 1) % kStages, false);
+        dev::cp_async_commit();
       }
       dev::barrier_sync(1, kThreads);  // the state warpgroup is done with the stages
       prefetch(c_begin, c_end, true);
@@ -271,17 +285,19 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       }
     dev::fence_proxy_async();  // the output warpgroup's wgmma reads it after the next barrier
   };
-  // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j for chunk c (in stage `local`):
+  // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j for chunk c (in stage `local`),
+  // or, `summed`, S <- S + key_mul c_update sum_j lambda^(L-1-j) k_j^T v_j (chunks taken last first):
   // A = (f K)^T from registers (ldmatrix.trans of the K tile, scaled per key row), B = V.
   // Each 64-row tile of S is its own group of products, so the next tile's A fragments are made while
   // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
   // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
   // for those products (C7517).
-  auto update_state = [&](int c, int local, int shift) {
+  auto update_state = [&](int c, int local, int shift, bool summed, float key_mul) {
     const uint32_t k_addr = stage_addr(local) + SM::kQBytes, v_addr = k_addr + QTile::kBytes;
     const unsigned char* sk = smem + (local % kStages) * SM::kStageBytes + SM::kQBytes;
     const int L = dev::rows_left(n, int64_t(c) * kChunk, kChunk);
-    const float dec = pw[L - shift];
+    const float dec = summed ? 1.f : pw[L - shift];
+    const float cu = a.c_update * key_mul;
 #pragma unroll
     for (int mt = 0; mt < kTiles; ++mt) {
 #pragma unroll
@@ -297,7 +313,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 #pragma unroll
         for (int q = 0; q < 4; ++q) {
           const int j = 16 * kk + 2 * t + (q & 1) + 8 * (q >> 1);
-          f[q] = j < L ? a.c_update * pw[L - 1 - j] : 0.f;
+          f[q] = j < L ? cu * pw[L - 1 - j] : 0.f;
         }
         const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4),
                   col = 64 * (tile0 + mt) + 16 * warp + 8 * ((lane >> 3) & 1);
@@ -338,9 +354,12 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     for (int mt = 0; mt < kTiles; ++mt)
 #pragma unroll
       for (int i = 0; i < SD; ++i) st[mt][i] = 0.f;
-    for (int c = a_begin; c < a_end; ++c) {
+    float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
+    for (int i = 0; i < inc_count; ++i) {
+      const int c = inc_chunk(i);
       begin_chunk();
-      update_state(c, c - a_begin, 0);
+      update_state(c, i, 0, inc_down, key_mul);
+      if (inc_down) key_mul *= pw[dev::rows_left(n, int64_t(c) * kChunk, kChunk)];
     }
     dev::barrier_sync(1, kThreads);  // the output warpgroup may refill the stages
     store_state(a.publish + bh * a.inc_bh_stride + inc_seg * a.inc_f_stride, 1.f);
@@ -405,7 +424,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     begin_chunk();
     if (kSplitState && wg == 0) refill(c, local, c_end, false);
     if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
-    update_state(c, local, c == c_begin ? shift0 : 0);
+    update_state(c, local, c == c_begin ? shift0 : 0, false, 1.f);
     if (OUT && c + 1 < c_end) write_state(state_sm + ((local + 1) & 1) * STile::kBytes);
   }
 
