@@ -2,7 +2,7 @@
 # One call on the GPU machine for la2: build (sm_90a only), SASS summary, GPU tests, timing, bench,
 # verify. Result files go to $OUT (default ./gpu_out; at most 8 come back from the GPU machine, so
 # build logs stay in $LOGS). Steps are chosen by STEPS (a space-separated subset of: build sass tests
-# testsnopdl testsnowgmma bench benchnopdl benchnowgmma benchenv verify verifyenv verifylong ncu ...), each with its own
+# testsnopdl testsnowgmma bench benchnopdl benchnowgmma benchenv verify verifyenv verifylong ncu ncubytes ...), each with its own
 # time cap. "nopdl" steps run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), "nowgmma"
 # steps with LASUITE_LA2_WGMMA=0 (the mma.sync output kernel on Hopper too), to compare.
 # The one-pass plan's call of this session (binaries built here, in build-cuda, carried):
@@ -10,6 +10,7 @@
 #   VERIFYENV=LASUITE_LA2_ONE_PASS=0 VERIFYENV_DTYPES=bf16,f16 \
 #   VERIFYENV_ARGS="--skip-defaults --long 4101 --long-batch 1 --long-heads 32 --dim 128 --sample-heads 3 --state" \
 #   VARIANTS="twopass:LASUITE_LA2_ONE_PASS=0 bwdlate:LASUITE_LA2_BWD_EARLY=0" VARIANT_MODES=fwd,bwd,fwdbwd
+# (one pass and two are bit-identical only with LASUITE_LA2_INC_LAST_FIRST=0 in both runs).
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 B=${BUILD:-/tmp/lasuite-build}
@@ -149,6 +150,24 @@ if has ncu; then
     --mode fwd --warmup 1 --repeats 1 --min-time 0 --no-ceilings >"$OUT/ncu.txt" 2>&1
   echo "ncu rc=$?"
   grep -E "la2_chunk_kernel|la2_wgmma_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
+fi
+if has ncubytes; then
+  # DRAM bytes and duration of la2's Hopper kernel on one timed forward call (NCUB_SEQLEN, default 4k), under
+  # each of NCUB_VARIANTS ("name:VAR=value ..."), with ncu's cache control "all" (caches flushed and
+  # clean before the kernel: its own traffic) and "none" (as the bench leaves them: its L2 flush's
+  # dirty lines still to be written back).
+  log ncubytes
+  for v in ${NCUB_VARIANTS:-plain:LASUITE_NOTHING=1}; do
+    for cc in all none; do
+      env ${v#*:} timeout 60 ncu --kernel-name regex:la2_wgmma_kernel --launch-skip 3 --launch-count 1 --cache-control $cc \
+        --metrics dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum,lts__t_sector_hit_rate.pct \
+        "$B/lasuite" bench --impl la2 --device cuda --seqlen ${NCUB_SEQLEN:-4k} --batch 1 --heads 32 --dim 128 \
+        --dtype bf16 --mode fwd --decay alibi --warmup 3 --repeats 1 --min-time 0 --no-ceilings \
+        >"$LOGS/ncub_${v%%:*}_$cc.txt" 2>&1
+      echo "ncubytes ${v%%:*} cache-control $cc rc=$?:" \
+        $(grep -E "dram__bytes|gpu__time_duration|lts__t_sector_hit" "$LOGS/ncub_${v%%:*}_$cc.txt" | awk '{print $1, $(NF-1), $NF}')
+    done
+  done
 fi
 if has split; then
   # The states-only split forced to each of SPLITS (LASUITE_LA2_STATES_SPLIT), against the default run by "bench".
