@@ -80,25 +80,24 @@ bool early_start_available() {
   return on;
 }
 
+// A tuning knob's value k when the environment sets it within [1, most], else 0 (the default applies).
+int knob_in_range(const char* knob, int most) {
+  const char* env = std::getenv(knob);
+  const int k = env ? std::atoi(env) : 0;
+  return k >= 1 && k <= most ? k : 0;
+}
+
 // LASUITE_LA2_STATES_SPLIT=k (1..8) forces k states-only segments per output segment: a tuning knob,
 // to measure the split against the default (as many as share an SM) on the device.
 int states_split_override() {
-  static const int forced = [] {
-    const char* env = std::getenv("LASUITE_LA2_STATES_SPLIT");
-    const int k = env ? std::atoi(env) : 0;
-    return k >= 1 && k <= 8 ? k : 0;
-  }();
+  static const int forced = knob_in_range("LASUITE_LA2_STATES_SPLIT", 8);
   return forced;
 }
 
 // LASUITE_LA2_SEGMENTS=k (1..256) forces about k segments per (batch, head): a tuning knob, to measure
 // other splits against the cost model's on the device.
 int segments_override() {
-  static const int forced = [] {
-    const char* env = std::getenv("LASUITE_LA2_SEGMENTS");
-    const int k = env ? std::atoi(env) : 0;
-    return k >= 1 && k <= 256 ? k : 0;
-  }();
+  static const int forced = knob_in_range("LASUITE_LA2_SEGMENTS", 256);
   return forced;
 }
 
