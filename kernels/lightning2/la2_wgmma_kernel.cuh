@@ -99,7 +99,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   // outputs, which start at the first chunk, find the keys and values read last still in L2. dS_0 keeps
   // the forward order: segment 0's outputs read the same chunks at the same time.
   const bool inc_down = a.inc_last_first && inc_seg == seg;
-  const int inc_first = inc_down ? a_end - 1 : a_begin, inc_step = inc_down ? -1 : 1;  // its i-th chunk
+  auto inc_chunk = [&](int i) { return inc_down ? a_end - 1 - i : a_begin + i; };
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
   // Only the output warpgroup copies: the state warpgroup needs all its registers for S. with_q: the
@@ -113,17 +113,16 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, a.reverse, tid);
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, a.reverse, tid);
   };
-  // A loop's chunks are first, first + step, ... (count of them), the i-th in stage i % kStages. The
-  // output warpgroup refills the oldest stage once its products of the i-th chunk are issued.
-  auto refill = [&](int first, int step, int i, int count, bool with_q) {
-    const int ahead = i + kStages - 1;
-    if (ahead < count) load_chunk(first + step * ahead, ahead % kStages, with_q);
+  // The output warpgroup refills the oldest stage once its products of the chunk are issued (chunks up
+  // to `end`).
+  auto refill = [&](int c, int local, int end, bool with_q) {
+    if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
     dev::cp_async_commit();
   };
-  auto prefetch = [&](int first, int step, int count, bool with_q) {
+  auto prefetch = [&](int begin, int end, bool with_q) {
 #pragma unroll
     for (int s = 0; s < kStages - 1; ++s) {
-      if (s < count) load_chunk(first + step * s, s, with_q);
+      if (begin + s < end) load_chunk(begin + s, s, with_q);
       dev::cp_async_commit();
     }
   };
@@ -132,8 +131,15 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   // fetched before waiting for the kernel ahead, whose start states are read only after the wait;
   // and before the slope's load, which the decay table waits for.
   if (wg == 0) {
-    if (own_increment) prefetch(inc_first, inc_step, inc_count, false);
-    else prefetch(c_begin, 1, c_end - c_begin, true);
+    if (own_increment) {
+#pragma unroll
+      for (int s = 0; s < kStages - 1; ++s) {
+        if (s < inc_count) load_chunk(inc_chunk(s), s, false);
+        dev::cp_async_commit();
+      }
+    } else {
+      prefetch(c_begin, c_end, true);
+    }
   }
   const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
   if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
@@ -171,7 +177,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     if (!kSplitState && wg == 0) {  // the states-only step at d = 64: this warpgroup only copies
       for (int c = c_begin; c < c_end; ++c) {
         begin_chunk();
-        refill(c_begin, 1, c - c_begin, c_end - c_begin, false);
+        refill(c, c - c_begin, c_end, false);
       }
       return;
     }
@@ -179,10 +185,11 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     if (own_increment) {  // the keys and values for the state warpgroup's increment, then the outputs' chunks
       for (int i = 0; i < inc_count; ++i) {
         begin_chunk();
-        refill(inc_first, inc_step, i, inc_count, false);
+        if (i + kStages - 1 < inc_count) load_chunk(inc_chunk(i + kStages - 1), (i + kStages - 1) % kStages, false);
+        dev::cp_async_commit();
       }
       dev::barrier_sync(1, kThreads);  // the state warpgroup is done with the stages
-      prefetch(c_begin, 1, c_end - c_begin, true);
+      prefetch(c_begin, c_end, true);
     }
     const int i0 = 16 * warp + g, i1 = i0 + 8;  // this thread's rows of the chunk
     unsigned char* o_stage = state_sm + SM::kStateBytes;  // [64][DV], this warp's rows only
@@ -205,7 +212,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
                                  dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024),
                                  kk > 0);
       dev::wgmma_commit();
-      refill(c_begin, 1, local, c_end - c_begin, true);  // while the tensor cores work
+      refill(c, local, c_end, true);  // while the tensor cores work
       dev::wgmma_wait<1>();  // the scores; Q S still running
       dev::wgmma_fence_regs(sc);
       // D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above; then the A fragments of
@@ -349,7 +356,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       for (int i = 0; i < SD; ++i) st[mt][i] = 0.f;
     float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
     for (int i = 0; i < inc_count; ++i) {
-      const int c = inc_first + inc_step * i;
+      const int c = inc_chunk(i);
       begin_chunk();
       update_state(c, i, 0, inc_down, key_mul);
       if (inc_down) key_mul *= pw[dev::rows_left(n, int64_t(c) * kChunk, kChunk)];
@@ -415,7 +422,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   for (int c = c_begin; c < c_end; ++c) {
     const int local = c - c_begin;
     begin_chunk();
-    if (kSplitState && wg == 0) refill(c_begin, 1, local, c_end - c_begin, false);
+    if (kSplitState && wg == 0) refill(c, local, c_end, false);
     if (!want_fin && c + 1 == c_end) continue;  // the state after the segment's last chunk is not needed
     update_state(c, local, c == c_begin ? shift0 : 0, false, 1.f);
     if (OUT && c + 1 < c_end) write_state(state_sm + ((local + 1) & 1) * STile::kBytes);
