@@ -27,22 +27,23 @@ struct ChunkArgs {
   int init_shift = 0;
   // The scan over segments done in the kernel (few segments): segment seg starts from
   //   S = init (segment 0's), then for f in [0, seg * inc_per_seg): S = lambda^(inc_rows - [f == 0] init_shift) S + dS_f,
-  // element (r, c) of dS_f at inc[bh * inc_bh_stride + f * inc_f_stride + r * inc_rs + c * inc_cs].
+  // element (r, c) of dS_f at inc[bh * inc_bh_stride + f * inc_f_stride + r * inc_rs + c * inc_cs]
+  // (the Hopper kernel sums the same terms nearest first, each with its power of lambda).
   // Null: init already holds each segment's start state.
   const float* inc = nullptr;
   int64_t inc_bh_stride = 0, inc_f_stride = 0, inc_rs = 0, inc_cs = 0, inc_rows = 0;
   int inc_per_seg = 0;
   // One pass instead of two (Hopper output kernel only; needs inc == publish, inc_per_seg == 1 and the
-  // whole grid resident at once): before its outputs, the block of segment s in 1 .. segments-2 computes
-  // dS_s from its keys and values, and the last segment's block computes dS_0 (segment 0's block starts
-  // its outputs at once); each writes its increment f at publish + bh * inc_bh_stride + f * inc_f_stride
-  // as [dk][dv] and sets flags[bh * segments + f] to flag_value, which no earlier launch used on these
-  // flags. Every segment waits for the flags of the segments ahead of it before the scan above. Null:
-  // the increments come from an earlier kernel.
+  // whole grid resident at once): before its outputs, the block of segment s >= 1 computes dS_(s-1)
+  // from that segment's keys and values and keeps it for its own scan (segment 0's block starts its
+  // outputs at once); each writes its increment f at publish + bh * inc_bh_stride + f * inc_f_stride
+  // as [dk][dv] and, unless it is the last segment's, sets flags[bh * segments + f] to flag_value,
+  // which no earlier launch used on these flags. A segment waits for flag f before it adds dS_f in the
+  // scan above. Null: the increments come from an earlier kernel.
   float* publish = nullptr;
   int* flags = nullptr;
   int flag_value = 0;
-  int inc_last_first = 0;  // blocks 1 .. segments-2 sum their own increment from its last chunk to its first
+  int inc_last_first = 0;  // blocks 2 .. segments-1 sum their increment from its last chunk to its first
   // End state of (bh, seg), times lambda^fin_power, as [dk][dv] at fin + bh * fin_bh_stride + seg * fin_seg_stride;
   // fin_last_seg_only: only the last segment's (the pass's end state, when the scan is in the kernel).
   float* fin = nullptr;

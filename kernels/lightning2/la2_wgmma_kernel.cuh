@@ -85,20 +85,22 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const T* vg = static_cast<const T*>(a.v) + bh * n * DV;
   T* og = OUT ? static_cast<T*>(a.o) + bh * n * DV : nullptr;
 
-  // One-pass mode (a.publish): segment 0's block writes outputs at once; the last segment's block, which
-  // would only wait, first computes segment 0's increment (its keys and values are the ones segment 0's
-  // outputs read at the same time, so one of the two reads mostly hits L2); the others compute their own.
+  // One-pass mode (a.publish): segment 0's block writes outputs at once; the block of segment s > 0 first
+  // computes the increment of segment s - 1, the nearest term of its own start state, so its scan
+  // starts on its own increment (just stored, no flag to wait for) while the other blocks publish
+  // theirs; the last block's increment is needed by no block of this grid, so it raises no flag. The
+  // block beside segment 0 reads segment 0's keys and values when its outputs do (L2 hits).
   const bool fused = OUT && a.publish != nullptr;
   const int segs = static_cast<int>(gridDim.y);
-  const int inc_seg = !fused || seg == 0 ? -1 : seg == segs - 1 ? 0 : seg;
+  const int inc_seg = !fused || seg == 0 ? -1 : seg - 1;
   const bool own_increment = inc_seg >= 0;
   const int a_begin = own_increment ? inc_seg * a.seg_chunks : 0;  // the chunks of that increment
   const int a_end = own_increment ? min(nchunks, a_begin + a.seg_chunks) : 0;
   const int inc_count = a_end - a_begin;
-  // A block's own increment is summed from its last chunk to its first (a.inc_last_first), so that its
-  // outputs, which start at the first chunk, find the keys and values read last still in L2. dS_0 keeps
-  // the forward order: segment 0's outputs read the same chunks at the same time.
-  const bool inc_down = a.inc_last_first && inc_seg == seg;
+  // Past segment 0, the increment is summed from its last chunk to its first (a.inc_last_first), so that
+  // the outputs of its segment, which start at the first chunk, find the keys and values read last still
+  // in L2. dS_0 keeps the forward order: segment 0's outputs read the same chunks at the same time.
+  const bool inc_down = a.inc_last_first && inc_seg > 0;
   auto inc_chunk = [&](int i) { return inc_down ? a_end - 1 - i : a_begin + i; };
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product.
@@ -350,8 +352,9 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   };
 
   if (own_increment) {
-    // One-pass mode: this segment's increment, the same products in the same order as the states-only
-    // step's, published for the segments after it.
+    // One-pass mode: the increment of the segment before this one, the same products in the same order
+    // as the states-only step's (or last chunk first), published for the segments after it and for the
+    // passes that read this pass's segment data (the backward's).
 #pragma unroll
     for (int mt = 0; mt < kTiles; ++mt)
 #pragma unroll
@@ -365,14 +368,11 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
     }
     dev::barrier_sync(1, kThreads);  // the output warpgroup may refill the stages
     store_state(a.publish + bh * a.inc_bh_stride + inc_seg * a.inc_f_stride, 1.f);
-    __threadfence();
-    dev::barrier_sync(2, 128);
-    if (threadIdx.x == 128) dev::store_release(a.flags + bh * segs + inc_seg, a.flag_value);
-  }
-  if (fused && seg > 0) {  // the increments of the segments ahead
-    if (threadIdx.x == 128)
-      for (int s = 0; s < seg; ++s) dev::wait_for_flag(a.flags + bh * segs + s, a.flag_value);
-    dev::barrier_sync(2, 128);
+    if (seg + 1 < segs) {  // a later block of this grid waits for it (a later kernel sees it anyway)
+      __threadfence();
+      dev::barrier_sync(2, 128);
+      if (threadIdx.x == 128) dev::store_release(a.flags + bh * segs + inc_seg, a.flag_value);
+    }
   }
 
   {
@@ -394,27 +394,41 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       }
     };
     const float* ip = OUT && a.init ? a.init + bh * a.init_bh_stride + seg * a.init_seg_stride : nullptr;
-    // The scan over the segments ahead (few of them): S <- d S + dS_f. Never in the states-only step.
+    // The scan over the segments ahead (few of them), nearest increment first:
+    //   S = lambda^(incs L - init_shift) init + dS_(incs-1) + lambda^L dS_(incs-2) + ... + lambda^((incs-1) L) dS_0,
+    // each power formed at once. In one-pass mode the nearest increment is this block's own, just stored
+    // (no flag to wait for), and the farther ones follow as their flags rise; the two-pass plan sums in
+    // the same order, so the two plans still agree bit for bit. Never in the states-only step.
     const int incs = OUT && a.inc ? seg * a.inc_per_seg : 0;
+    // Segment 0 starts from init itself (its first chunk applies the shift). (Scaling init in a pass of
+    // its own after the loads made ptxas spill 144 bytes.)
+    const float init_mul = incs > 0 ? expf(-slope * static_cast<float>(a.inc_rows * incs - a.init_shift)) : 1.f;
 #pragma unroll
     for (int mt = 0; mt < kTiles; ++mt) {
-      if (ip) load_tile(ip, a.init_rs, a.init_cs, mt, st[mt]);
-      else
+      if (ip) {
+        load_tile(ip, a.init_rs, a.init_cs, mt, st[mt]);
+#pragma unroll
+        for (int i = 0; i < SD; ++i) st[mt][i] *= init_mul;
+      } else {
 #pragma unroll
         for (int i = 0; i < SD; ++i) st[mt][i] = 0.f;
+      }
     }
     if (incs > 0) {
       const float* base = a.inc + bh * a.inc_bh_stride;
-      const float dec_full = expf(-slope * static_cast<float>(a.inc_rows));
-      const float dec_first = expf(-slope * static_cast<float>(a.inc_rows - a.init_shift));
-      for (int f = 0; f < incs; ++f) {
-        const float d = f == 0 ? dec_first : dec_full;
+      for (int k = 0; k < incs; ++k) {  // k: the increment's distance from this segment, minus one
+        const int f = incs - 1 - k;
+        if (fused && f != inc_seg) {  // published by the block of segment f + 1
+          if (threadIdx.x == 128) dev::wait_for_flag(a.flags + bh * segs + f, a.flag_value);
+          dev::barrier_sync(2, 128);
+        }
+        const float d = expf(-slope * static_cast<float>(a.inc_rows * k));
 #pragma unroll
         for (int mt = 0; mt < kTiles; ++mt) {
           float x[SD];
           load_tile(base + f * a.inc_f_stride, a.inc_rs, a.inc_cs, mt, x);
 #pragma unroll
-          for (int i = 0; i < SD; ++i) st[mt][i] = fmaf(d, st[mt][i], x[i]);
+          for (int i = 0; i < SD; ++i) st[mt][i] = fmaf(d, x[i], st[mt][i]);
         }
       }
     }
