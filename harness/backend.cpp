@@ -1,5 +1,7 @@
 #include "harness/backend.h"
 
+#include "harness/errors.h"
+
 namespace lasuite {
 
 namespace {
@@ -10,6 +12,14 @@ Backend*& slot(DeviceKind k) {
 }  // namespace
 
 const char* device_name(DeviceKind k) { return k == DeviceKind::cuda ? "cuda" : "cpu"; }
+
+const char* cache_flush_name(CacheFlush how) { return how == CacheFlush::clean ? "clean" : "dirty"; }
+
+CacheFlush parse_cache_flush(const std::string& text) {
+  if (text == "dirty") return CacheFlush::dirty;
+  if (text == "clean") return CacheFlush::clean;
+  throw UsageError("--l2-flush must be dirty or clean, not '" + text + "'");
+}
 
 Backend* backend_for(DeviceKind kind) { return slot(kind); }
 

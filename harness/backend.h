@@ -39,6 +39,15 @@ class Timer {
   virtual double elapsed_ms() = 0;
 };
 
+// How a timed run's cache is made cold. dirty: the cache is overwritten (twice its size written, as
+// triton's do_bench does, so results compare with figures taken that way); the written lines are still
+// dirty, so the timed run also pays their write-back as it evicts them. clean: the same writes, then
+// twice the cache read from another buffer, so the timed run finds only clean lines to evict.
+enum class CacheFlush { dirty, clean };
+const char* cache_flush_name(CacheFlush how);
+// "dirty" or "clean"; throws UsageError otherwise.
+CacheFlush parse_cache_flush(const std::string& text);
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -55,8 +64,8 @@ class Backend {
   virtual void fill_bytes(void* dst, uint8_t value, size_t bytes) = 0;
   virtual void synchronize() = 0;
   virtual std::unique_ptr<Timer> make_timer() = 0;
-  // Evicts the inputs from the last-level cache so a timed run starts cold.
-  virtual void flush_cache() = 0;
+  // Evicts the inputs from the last-level cache so a timed run starts cold (see CacheFlush).
+  virtual void flush_cache(CacheFlush how) = 0;
   // Free device memory as the driver (or the OS) sees it, for cross-checking tracked figures.
   virtual size_t free_memory() const = 0;
   virtual Ceilings measure_ceilings() = 0;

@@ -93,6 +93,11 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                  "(default: 60 on a GPU, 5 on the CPU)")
       ->check(kPositive);
   cmd.add_option("--seed", a.seed, "Seed of the random inputs")->check(kNonNegative)->capture_default_str();
+  text.push_back(cmd.add_option("--l2-flush", a.l2_flush,
+                                "How each timed run's cache is made cold: dirty (write twice the cache, as "
+                                "triton's do_bench: the run also pays the write-back) or clean (then read "
+                                "another twice the cache)")
+                     ->capture_default_str());
   cmd.add_flag("--no-ceilings", a.no_ceilings, "Do not measure copy bandwidth and GEMM rate (no floor column)");
   text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.bench/1)"));
   text.push_back(cmd.add_option("--csv", a.csv, "Write the results as CSV (metadata in # lines)"));

@@ -43,6 +43,7 @@ struct BenchArgs {
   double min_time = -1, row_time_limit = -1;
   uint64_t seed = kDefaultSeed;
   bool no_ceilings = false;
+  std::string l2_flush = "dirty";
   std::string json, csv;
 };
 

@@ -97,6 +97,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   c.timing.min_repeats = a.repeats > 0 ? a.repeats : def.repeats;
   c.timing.min_time_s = a.min_time >= 0 ? a.min_time : def.min_time_s;
   c.timing.row_time_limit_s = a.row_time_limit > 0 ? a.row_time_limit : def.row_time_limit_s;
+  c.timing.flush = parse_cache_flush(a.l2_flush);
   c.measure_ceilings = !a.no_ceilings;
   c.seed = a.seed;
   check_shape_fits(c.batch, c.heads, c.seqlens, c.dim_qk, c.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
@@ -112,7 +113,8 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   ctx.err << "bench: " << join(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
           << c.dim_v << " " << dtypes << " decay " << c.decay.name() << " | n = " << lengths << " | " << modes
           << " | warm-up " << c.timing.warmup << ", >= " << c.timing.min_repeats << " runs and >= "
-          << c.timing.min_time_s << " s, row time limit " << c.timing.row_time_limit_s << " s"
+          << c.timing.min_time_s << " s, row time limit " << c.timing.row_time_limit_s << " s, "
+          << cache_flush_name(c.timing.flush) << " L2 flush"
           << " (unset options: defaults for " << device_name(device) << ")" << std::endl;
 
   BenchObserver observer;
@@ -134,6 +136,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   timing.min_repeats = c.timing.min_repeats;
   timing.min_time_s = c.timing.min_time_s;
   timing.l2_flush = true;
+  timing.l2_flush_mode = cache_flush_name(c.timing.flush);
   timing.row_time_limit_s = c.timing.row_time_limit_s;
   meta.timing = timing;
   if (!a.csv.empty()) {

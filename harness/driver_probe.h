@@ -32,7 +32,7 @@ class DriverProbe : public Backend {
   void fill_bytes(void* dst, uint8_t value, size_t bytes) override { real_.fill_bytes(dst, value, bytes); }
   void synchronize() override { real_.synchronize(); }
   std::unique_ptr<Timer> make_timer() override { return real_.make_timer(); }
-  void flush_cache() override { real_.flush_cache(); }
+  void flush_cache(CacheFlush how) override { real_.flush_cache(how); }
   size_t free_memory() const override { return real_.free_memory(); }
   Ceilings measure_ceilings() override { return real_.measure_ceilings(); }
   void* stream() const override { return real_.stream(); }

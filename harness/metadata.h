@@ -23,6 +23,7 @@ struct TimingMeta {
   double min_time_s = 0;
   bool l2_flush = true;
   double row_time_limit_s = 0;
+  std::string l2_flush_mode = "dirty";  // cache_flush_name of the policy
 };
 
 struct Metadata {

@@ -49,7 +49,7 @@ Samples sample(Backend& backend, const Region& region, const TimingPolicy& polic
   const size_t min_for_budget = static_cast<size_t>(std::max(1, std::min(3, policy.min_repeats)));
   double sampled_ms = 0;
   while (static_cast<int>(out.ms.size()) < policy.max_repeats) {
-    backend.flush_cache();  // outside the timed region: each sample starts with a cold cache
+    backend.flush_cache(policy.flush);  // outside the timed region: each sample starts with a cold cache
     double ms = time_once(*timer, region);
     out.ms.push_back(ms);
     sampled_ms += ms;

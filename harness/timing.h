@@ -16,6 +16,7 @@ struct TimingPolicy {
   double min_time_s = 0.2;     // ... and at least this much sampled time
   int max_repeats = 1000;
   double row_time_limit_s = 120;  // a warm-up run over this is a timeout; sampling stops near it
+  CacheFlush flush = CacheFlush::dirty;  // before every timed sample
 };
 
 // What is timed and what is not: run() is the timed work, cleanup() undoes it outside the region.

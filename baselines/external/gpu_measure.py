@@ -27,7 +27,8 @@ class TimingPolicy:
     def as_meta(self, flush_bytes):
         return {"method": "cuda events", "timer": "torch.cuda.Event around the call, from Python",
                 "warmup": self.warmup, "min_repeats": self.min_repeats, "min_time_s": self.min_time_s,
-                "max_repeats": self.max_repeats, "l2_flush": True, "l2_flush_bytes": flush_bytes,
+                "max_repeats": self.max_repeats, "l2_flush": True, "l2_flush_mode": "dirty",
+                "l2_flush_bytes": flush_bytes,
                 "row_time_limit_s": self.row_time_limit_s}
 
 

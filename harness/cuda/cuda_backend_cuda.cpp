@@ -119,7 +119,7 @@ class CudaBackend : public Backend {
   void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_handle())); }
   std::unique_ptr<Timer> make_timer() override { return std::make_unique<CudaTimer>(stream_handle()); }
 
-  void flush_cache() override {
+  void flush_cache(CacheFlush how) override {
     if (!flush_buffer_) {
       int l2 = cuda_device_properties().l2CacheSize;
       flush_bytes_ = 2 * static_cast<size_t>(std::max(l2, 1 << 20));
@@ -127,6 +127,13 @@ class CudaBackend : public Backend {
     }
     flush_value_ ^= 0x5a;  // a different value each time: the writes cannot be elided
     CUDA_CHECK(cudaMemsetAsync(flush_buffer_, flush_value_, flush_bytes_, stream_handle()));
+    if (how == CacheFlush::clean) {
+      if (!clean_buffer_) {  // also harness-owned and allocated once
+        CUDA_CHECK(cudaMalloc(&clean_buffer_, flush_bytes_ + sizeof(unsigned)));
+        CUDA_CHECK(cudaMemsetAsync(clean_buffer_, 0x3c, flush_bytes_ + sizeof(unsigned), stream_handle()));
+      }
+      cuda_read_through(clean_buffer_, flush_bytes_, stream_handle());
+    }
   }
 
   size_t free_memory() const override {
@@ -188,6 +195,7 @@ class CudaBackend : public Backend {
   mutable std::string why_not_;
   mutable cudaStream_t stream_ = nullptr;
   void* flush_buffer_ = nullptr;
+  void* clean_buffer_ = nullptr;  // flush_bytes_ read by the clean flush, then a word it writes
   size_t flush_bytes_ = 0;
   uint8_t flush_value_ = 0;
 };

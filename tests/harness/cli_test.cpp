@@ -99,6 +99,10 @@ TEST(Cli, OtherBadArgumentsAreUsageErrors) {
   EXPECT_TRUE(contains(mode.err, "unknown mode 'sideways'")) << mode.err;
   CliRun decay = lasuite(quick_bench({"--decay", "-1"}));
   EXPECT_EQ(decay.code, 2);
+  CliRun flush = lasuite(quick_bench({"--l2-flush", "warm"}));
+  EXPECT_EQ(flush.code, 2);
+  EXPECT_TRUE(contains(flush.err, "--l2-flush must be dirty or clean, not 'warm'")) << flush.err;
+  EXPECT_FALSE(contains(flush.err, "[1/")) << "refused before any row ran: " << flush.err;
   CliRun device = lasuite({"verify", "--device", "tpu"});
   EXPECT_EQ(device.code, 2);
   EXPECT_TRUE(contains(device.err, "unknown device 'tpu'")) << device.err;
@@ -193,6 +197,7 @@ TEST(Cli, BenchWritesJsonAndCsvAndSaysHowToPlot) {
   EXPECT_EQ(j["schema"], "lasuite.bench/1");
   EXPECT_TRUE(contains(j["meta"]["command"].get<std::string>(), "--decay 0.5"));
   EXPECT_EQ(j["meta"]["timing"]["min_repeats"], 2);
+  EXPECT_EQ(j["meta"]["timing"]["l2_flush_mode"], "dirty") << "the default, as triton's do_bench";
   EXPECT_TRUE(j["meta"]["ceilings"].is_null()) << "--no-ceilings";
   ASSERT_EQ(j["rows"].size(), 4u);
   for (auto& row : j["rows"]) {
@@ -204,6 +209,24 @@ TEST(Cli, BenchWritesJsonAndCsvAndSaysHowToPlot) {
   std::string first;
   std::getline(c, first);
   EXPECT_EQ(first, "# schema: lasuite.bench/1");
+  std::remove(json_path.c_str());
+  std::remove(csv_path.c_str());
+}
+
+TEST(Cli, BenchCleanFlushIsRecorded) {
+  const std::string json_path = temp_path("bench_clean.json"), csv_path = temp_path("bench_clean.csv");
+  CliRun r = lasuite(quick_bench({"--l2-flush", "clean", "--json", json_path, "--csv", csv_path}));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "clean L2 flush")) << r.err;
+  std::ifstream f(json_path);
+  ASSERT_TRUE(f.good());
+  nlohmann::json j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["meta"]["timing"]["l2_flush_mode"], "clean");
+  for (auto& row : j["rows"]) EXPECT_EQ(row["status"], "ok");
+  std::ifstream c(csv_path);
+  std::stringstream all;
+  all << c.rdbuf();
+  EXPECT_TRUE(contains(all.str(), "clean")) << all.str().substr(0, 2000);
   std::remove(json_path.c_str());
   std::remove(csv_path.c_str());
 }

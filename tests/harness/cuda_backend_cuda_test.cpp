@@ -81,13 +81,28 @@ TEST(CudaBackend, OutOfMemoryIsAnExceptionAndLeavesTheDeviceUsable) {
 TEST(CudaBackend, TimerMeasuresDeviceWork) {
   LASUITE_REQUIRE_GPU(gpu);
   auto timer = gpu->make_timer();
-  gpu->flush_cache();  // the first call allocates its buffer
+  gpu->flush_cache(CacheFlush::dirty);  // the first call allocates its buffer
   timer->start();
-  for (int i = 0; i < 5; ++i) gpu->flush_cache();
+  for (int i = 0; i < 5; ++i) gpu->flush_cache(CacheFlush::dirty);
   timer->stop();
   const double ms = timer->elapsed_ms();
   EXPECT_GT(ms, 0.0);
   EXPECT_LT(ms, 1000.0);
+}
+
+// Both flushes leave the caller's data as it was (they touch only their own buffers) and no error.
+TEST(CudaBackend, FlushesKeepDataIntact) {
+  LASUITE_REQUIRE_GPU(gpu);
+  const size_t bytes = size_t(64) << 20;  // larger than any L2, so some of it is evicted
+  std::vector<uint8_t> host(bytes), back(bytes);
+  for (size_t i = 0; i < bytes; ++i) host[i] = static_cast<uint8_t>(i * 131 + 7);
+  void* p = gpu->raw_allocate(bytes);
+  gpu->copy_from_host(p, host.data(), bytes);
+  for (CacheFlush how : {CacheFlush::dirty, CacheFlush::clean, CacheFlush::clean}) gpu->flush_cache(how);
+  gpu->copy_to_host(back.data(), p, bytes);
+  gpu->raw_free(p);
+  gpu->synchronize();
+  EXPECT_TRUE(host == back);
 }
 
 TEST(CudaBackend, DescribesTheDevice) {

@@ -50,7 +50,7 @@ Metadata sample_meta() {
   cpu.info.name = "AMD EPYC";
   m.devices = {cpu, gpu};
   order_devices(m.devices);
-  m.timing = TimingMeta{"cuda events", 3, 10, 0.2, true, 60};
+  m.timing = TimingMeta{"cuda events", 3, 10, 0.2, true, 60, "clean"};
   return m;
 }
 
@@ -156,6 +156,7 @@ TEST(Report, BenchJsonRoundTrips) {
   EXPECT_EQ(j["meta"]["timing"]["min_repeats"], 10);
   EXPECT_EQ(j["meta"]["timing"]["row_time_limit_s"], 60.0);
   EXPECT_EQ(j["meta"]["timing"]["l2_flush"], true);
+  EXPECT_EQ(j["meta"]["timing"]["l2_flush_mode"], "clean");
   ASSERT_EQ(j["rows"].size(), 2u);
   const json& r = j["rows"][0];
   EXPECT_EQ(r["impl"], "la2");
