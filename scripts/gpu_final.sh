@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The session's closing GPU runs, in two phases that each fit one device call (10 minutes):
-#   PHASE=a  build (sm_90a), `lasuite verify` of every GPU implementation, the all-implementations
+#   PHASE=a  build (sm_90a; PREBUILT=1: use the carried $BUILD/lasuite), `lasuite verify` of every GPU implementation, the all-implementations
 #            sweep (issue 5: b1 h32 d128 bf16, n = 1k..128k, fwd/bwd/fwdbwd, per-row time limit),
 #            and la2 on the other shapes of issue 4.
 #   PHASE=b  the external implementations on the sweep's shape (issue 6), from a carried .ext.
@@ -17,10 +17,14 @@ step() { echo "== $1 ($(date +%T))"; }
 shape="--batch 1 --heads 32 --dim 128 --dtype bf16"
 
 if [[ ${PHASE:-a} == a ]]; then
-  step build
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,memory.total --format=csv,noheader
-  cmake -S . -B "$B" -G Ninja -DLASUITE_CUDA_GENCODE='-gencode=arch=compute_90a,code=sm_90a' >"$R/cmake.log" 2>&1 &&
-    timeout 240 ninja -C "$B" -j16 lasuite >"$R/build.log" 2>&1 || { tail -30 "$R/build.log"; exit 1; }
+  if [[ ${PREBUILT:-0} == 1 ]]; then  # $B/lasuite was built elsewhere and carried
+    step "prebuilt $B/lasuite"
+  else
+    step build
+    cmake -S . -B "$B" -G Ninja -DLASUITE_CUDA_GENCODE='-gencode=arch=compute_90a,code=sm_90a' >"$R/cmake.log" 2>&1 &&
+      timeout 240 ninja -C "$B" -j16 lasuite >"$R/build.log" 2>&1 || { tail -30 "$R/build.log"; exit 1; }
+  fi
 
   step "verify (every GPU implementation, verify defaults, bf16 f16 f32)"
   timeout 150 "$B/lasuite" verify --device cuda --dtype bf16,f16,f32 --json "$R/h100_verify_gpu_all.json" \
