@@ -35,8 +35,8 @@ struct ChunkArgs {
   int inc_per_seg = 0;
   // One pass instead of two (Hopper output kernel only; needs inc == publish, inc_per_seg == 1 and the
   // whole grid resident at once): before its outputs, the block of segment s >= 1 computes dS_(s-1)
-  // from that segment's keys and values and keeps it for its own scan (segment 0's block starts its
-  // outputs at once); each writes its increment f at publish + bh * inc_bh_stride + f * inc_f_stride
+  // from that segment's keys and values, the first term its own scan adds (segment 0's block starts
+  // its outputs at once); each writes its increment f at publish + bh * inc_bh_stride + f * inc_f_stride
   // as [dk][dv] and, unless it is the last segment's, sets flags[bh * segments + f] to flag_value,
   // which no earlier launch used on these flags. A segment waits for flag f before it adds dS_f in the
   // scan above. Null: the increments come from an earlier kernel.

@@ -272,7 +272,7 @@ OnePassFlags one_pass_flags(cudaStream_t stream, int64_t count) {
 // device holds at once; the pass's blocks wait for each other, so all of them must fit.
 bool one_pass_usable(const PassArgs& p, const PassPlan& plan, bool like, int64_t slots) {
   static const bool allowed = !turned_off("LASUITE_LA2_ONE_PASS");
-  return allowed && plan.wgmma && wgmma_states(plan) && plan.segments > 1 && plan.fine == 1 &&
+  return allowed && wgmma_states(plan) && plan.segments > 1 && plan.fine == 1 &&
          plan.scan_in_kernel() && !p.prior && !like && p.bh * plan.segments <= std::min<int64_t>(slots, kOnePassFlags);
 }
 

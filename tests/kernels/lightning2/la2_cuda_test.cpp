@@ -194,7 +194,7 @@ TEST(La2CudaKernelChoice, WgmmaOnHopperFor16BitTypes) {
   EXPECT_FALSE(la2::plan_pass(p).wgmma);
 }
 
-// The one-pass plan (each output block computes its own segment's increment) where the Hopper kernel
+// The one-pass plan (the output blocks compute the segments' increments themselves) where the Hopper kernel
 // runs and the grid fits the device at once; never for a pass that reads another's segment data, and
 // never where a block could wait for one that has no room to start.
 TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
