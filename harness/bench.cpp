@@ -289,9 +289,13 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
     if (observer.note) observer.note(s);
   };
   std::vector<std::unique_ptr<Implementation>> impls;
-  for (const std::string& name : config.impls) impls.push_back(Registry::instance().create(name));
-
   BenchResult result;
+  for (const std::string& name : config.impls) {
+    impls.push_back(Registry::instance().create(name));
+    std::map<std::string, std::string> in_force = apply_impl_options(*impls.back(), config.impl_options);
+    if (!in_force.empty()) result.impl_options[name] = in_force;
+  }
+
   result.devices = describe_devices(impls, config.measure_ceilings, note);
 
   std::vector<int64_t> seqlens = config.seqlens;

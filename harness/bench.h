@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/backend.h"
+#include "harness/impl_options.h"
 #include "harness/metadata.h"
 #include "harness/problem.h"
 #include "harness/timing.h"
@@ -37,6 +38,7 @@ struct BenchConfig {
   TimingPolicy timing;
   bool measure_ceilings = true;
   uint64_t seed = 1;
+  std::vector<OptionSetting> impl_options;  // applied to each implementation before its rows
 };
 
 enum class RowStatus { ok, unsupported, oom, timeout, error };
@@ -59,6 +61,7 @@ struct BenchRow {
 struct BenchResult {
   std::vector<BenchRow> rows;
   std::vector<DeviceRecord> devices;  // every available device the sweep used
+  OptionRecord impl_options;          // the options in force of each implementation that has any
 };
 
 struct BenchObserver {

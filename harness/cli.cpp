@@ -38,6 +38,15 @@ CLI::Validator number_check(bool zero_allowed) {
 const CLI::Validator kPositive = number_check(false);
 const CLI::Validator kNonNegative = number_check(true);
 
+// Repeatable, one key=value each time; the implementations check keys and values (impl_options.h).
+void add_impl_option_flag(CLI::App& cmd, std::vector<std::string>& into) {
+  cmd.add_option("--impl-option", into,
+                 "An implementation's option, key=value or impl:key=value (repeatable; `lasuite list` shows "
+                 "each implementation's options); recorded in the result files")
+      ->allow_extra_args(false)
+      ->type_name("[IMPL:]KEY=VALUE");
+}
+
 void add_verify_options(CLI::App& cmd, VerifyArgs& a, TextOptions& text) {
   text.push_back(cmd.add_option("--impl", a.impls, "Implementations, comma-separated (default: all registered)"));
   text.push_back(cmd.add_option("--device", a.device, "cpu, cuda or all (default: all devices present here)"));
@@ -63,6 +72,7 @@ void add_verify_options(CLI::App& cmd, VerifyArgs& a, TextOptions& text) {
   auto* no_state = cmd.add_flag_callback("--no-state", [&a] { a.state = 0; }, "Long cases only without a state");
   with_state->excludes(no_state);
   cmd.add_flag("--skip-defaults", a.skip_defaults, "Run only the long cases, not the default ones");
+  add_impl_option_flag(cmd, a.impl_options);
   text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.verify/1)"));
 }
 
@@ -99,6 +109,7 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                                 "another twice the cache)")
                      ->capture_default_str());
   cmd.add_flag("--no-ceilings", a.no_ceilings, "Do not measure copy bandwidth and GEMM rate (no floor column)");
+  add_impl_option_flag(cmd, a.impl_options);
   text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.bench/1)"));
   text.push_back(cmd.add_option("--csv", a.csv, "Write the results as CSV (metadata in # lines)"));
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace lasuite {
 
@@ -31,6 +32,7 @@ struct VerifyArgs {
   int sample_heads = 2;
   int state = -1;  // long cases: -1 both, 0 without, 1 with an initial/final state
   bool skip_defaults = false;
+  std::vector<std::string> impl_options;  // [impl:]key=value, as given
   std::string json;
 };
 
@@ -44,6 +46,7 @@ struct BenchArgs {
   uint64_t seed = kDefaultSeed;
   bool no_ceilings = false;
   std::string l2_flush = "dirty";
+  std::vector<std::string> impl_options;  // [impl:]key=value, as given
   std::string json, csv;
 };
 

@@ -9,6 +9,7 @@
 #include "harness/cli.h"
 #include "harness/cli_args.h"
 #include "harness/errors.h"
+#include "harness/impl_options.h"
 #include "harness/range.h"
 #include "harness/registry.h"
 #include "harness/report_csv.h"
@@ -100,6 +101,8 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   c.timing.flush = parse_cache_flush(a.l2_flush);
   c.measure_ceilings = !a.no_ceilings;
   c.seed = a.seed;
+  c.impl_options = parse_impl_options(a.impl_options);
+  check_impl_options(c.impl_options, c.impls);
   check_shape_fits(c.batch, c.heads, c.seqlens, c.dim_qk, c.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (!a.csv.empty()) check_output_path(a.csv, "--csv");
@@ -126,6 +129,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
 
   Metadata meta = collect_metadata(kBenchSchema, ctx.command_line);
   meta.devices = result.devices;
+  meta.impl_options = result.impl_options;
   order_devices(meta.devices);
   TimingMeta timing;
   for (const DeviceRecord& d : meta.devices)

@@ -54,6 +54,15 @@ int run_list(const CliContext& ctx) {
                join_dims(info.support.dims_qk), e, features(info.support), available, info.description});
   }
   ctx.out << t.str();
+
+  // The options an experiment may set with --impl-option (verify and bench), for those that have any.
+  MarkdownTable options({"name", "option", "accepted", "default", "what it chooses"});
+  for (const std::string& name : names) {
+    std::unique_ptr<Implementation> impl = Registry::instance().create(name);
+    for (const ImplOption& o : impl->info().options) options.add_row({name, o.key, o.accepted, o.default_value, o.help});
+  }
+  if (!options.empty())
+    ctx.out << "\noptions (`--impl-option key=value` or `name:key=value` in verify and bench):\n\n" << options.str();
   return kExitOk;
 }
 

@@ -4,11 +4,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <ostream>
 
 #include "harness/cli.h"
 #include "harness/cli_args.h"
 #include "harness/errors.h"
+#include "harness/impl_options.h"
 #include "harness/range.h"
 #include "harness/registry.h"
 #include "harness/report_json.h"
@@ -106,6 +108,8 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (names.empty()) throw UsageError("no implementations are registered in this build");
+  const std::vector<OptionSetting> settings = parse_impl_options(a.impl_options);
+  check_impl_options(settings, names);
 
   ctx.out << "seed: " << a.seed << "\n";
   ctx.out << fixed_width_row({"impl", "case", "dtype", "tensor", "rel_frob", "max_abs", "tol", "result"}, kWidths)
@@ -115,9 +119,11 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   Tally tally;
   std::vector<CaseResult> results;
   std::vector<DeviceRecord> devices_used;
+  OptionRecord options_used;
   for (const std::string& name : names) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
+    std::map<std::string, std::string> in_force = apply_impl_options(*impl, settings);
     if (device_named && info.device != *device) {
       if (impls_named) ctx.err << "note: not verifying " << name << ": it runs on " << device_name(info.device) << "\n";
       continue;
@@ -128,6 +134,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       ctx.err << "note: not verifying " << name << " (" << device_name(info.device) << "): " << why_not << "\n";
       continue;
     }
+    if (!in_force.empty()) options_used[name] = in_force;
     if (available && std::none_of(devices_used.begin(), devices_used.end(),
                                   [&](const DeviceRecord& d) { return d.kind == info.device; }))
       devices_used.push_back(DeviceRecord{info.device, backend_for(info.device)->info(), std::nullopt});
@@ -176,6 +183,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     order_devices(devices_used);
     meta.devices = devices_used;
     meta.seed = a.seed;
+    meta.impl_options = options_used;
     write_json_file(a.json, verify_json(meta, results));
     ctx.err << "wrote " << a.json << "\n";
   }

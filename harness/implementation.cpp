@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "harness/errors.h"
+
 namespace lasuite {
 
 namespace {
@@ -15,6 +17,10 @@ std::string join(const std::vector<int64_t>& v) {
   return os.str();
 }
 }  // namespace
+
+void Implementation::set_option(const std::string& key, const std::string&) {
+  throw UsageError(info().name + " has no option '" + key + "'");
+}
 
 std::optional<std::string> Implementation::unsupported(const Problem& p) const {
   const ImplInfo& in = info();

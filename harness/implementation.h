@@ -24,12 +24,22 @@ struct Support {
   bool backward = true;
 };
 
+// A choice an experiment may make for one implementation (`--impl-option key=value`): a plan, a
+// kernel family, a split. Shown by `lasuite list` and recorded in every result file.
+struct ImplOption {
+  std::string key;
+  std::string accepted;       // what values it takes, for people: "auto|mma", "auto or 1..256"
+  std::string default_value;  // what the implementation does when the option is not given
+  std::string help;           // one line
+};
+
 struct ImplInfo {
   std::string name;         // registry key, e.g. "la2_cpu", "la2"
   std::string description;  // one line for `lasuite list`
   DeviceKind device = DeviceKind::cpu;
   Function function = Function::linear_decay;
   Support support;
+  std::vector<ImplOption> options;
 };
 
 // Tensors are [batch, heads, seqlen, dim] row-major on the implementation's device. slopes is [heads]
@@ -78,6 +88,11 @@ class Implementation {
 
   // Default: linear_block_work(p, 64) for linear attention, softmax_causal_work(p) for softmax.
   virtual Work work(const Problem& p) const;
+
+  // Sets one of info().options for every call after it. A value the key does not take is a UsageError
+  // that says what it takes. The harness checks the key against info().options first; the default
+  // (an implementation without options) refuses every key.
+  virtual void set_option(const std::string& key, const std::string& value);
 
   // Both must be asynchronous on the device where they can be: the harness synchronises and times.
   virtual std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) = 0;

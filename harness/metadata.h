@@ -2,6 +2,7 @@
 // ceilings, timing method. Every file lasuite writes carries it (results/SCHEMA.md).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct Metadata {
   std::vector<DeviceRecord> devices;  // every device the run used; the first is the main one
   std::optional<TimingMeta> timing;   // bench
   std::optional<uint64_t> seed;       // verify
+  // The implementation options in force (--impl-option or the defaults), impl -> key -> value, for every
+  // implementation of the run that has options.
+  std::map<std::string, std::map<std::string, std::string>> impl_options;
 };
 
 // Fills command, git, date, host and version; the caller adds devices, timing or seed.

@@ -76,6 +76,13 @@ json metadata_json(const Metadata& m) {
                        {"l2_flush_mode", m.timing->l2_flush_mode},
                        {"row_time_limit_s", m.timing->row_time_limit_s}};
   if (m.seed) j["seed"] = *m.seed;
+  json options = json::object();
+  for (const auto& [impl, values] : m.impl_options) {
+    json o = json::object();
+    for (const auto& [key, value] : values) o[key] = value;
+    options[impl] = o;
+  }
+  j["impl_options"] = options;
   return j;
 }
 

@@ -13,6 +13,7 @@ class MarkdownTable {
   explicit MarkdownTable(std::vector<std::string> headers);
   void add_row(std::vector<std::string> cells);
   std::string str() const;
+  bool empty() const { return rows_.empty(); }
 
  private:
   std::vector<std::string> headers_;

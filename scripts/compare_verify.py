@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares two `lasuite verify --json` files check by check: which errors are bit-identical and which
 differ (and by how much). Used to show that two code paths (e.g. la2's one-pass and two-pass plans,
-chosen by an environment knob) compute the same numbers, not just numbers within tolerance."""
+chosen by its options) compute the same numbers, not just numbers within tolerance."""
 import json
 import sys
 

@@ -2,15 +2,10 @@
 # One call on the GPU machine for la2: build (sm_90a only), SASS summary, GPU tests, timing, bench,
 # verify. Result files go to $OUT (default ./gpu_out; at most 8 come back from the GPU machine, so
 # build logs stay in $LOGS). Steps are chosen by STEPS (a space-separated subset of: build sass tests
-# testsnopdl testsnowgmma bench benchnopdl benchnowgmma benchenv verify verifyenv verifylong ncu ncubytes ...), each with its own
-# time cap. "nopdl" steps run with LASUITE_LA2_PDL=0 (no early start of dependent kernels), "nowgmma"
-# steps with LASUITE_LA2_WGMMA=0 (the mma.sync output kernel on Hopper too), to compare.
-# The one-pass plan's call of this session (binaries built here, in build-cuda, carried):
-#   BUILD=$PWD/build-cuda STEPS="tests verify verifyenv bench benchenv" TEST_FILTER='*La2Cuda*' \
-#   VERIFYENV=LASUITE_LA2_ONE_PASS=0 VERIFYENV_DTYPES=bf16,f16 \
-#   VERIFYENV_ARGS="--skip-defaults --long 4101 --long-batch 1 --long-heads 32 --dim 128 --sample-heads 3 --state" \
-#   VARIANTS="twopass:LASUITE_LA2_ONE_PASS=0 bwdlate:LASUITE_LA2_BWD_EARLY=0" VARIANT_MODES=fwd,bwd,fwdbwd
-# (one pass and two are bit-identical only with LASUITE_LA2_INC_LAST_FIRST=0 in both runs).
+# bench benchopt verify verifyopt verifylong ncu ncubytes split shapes kerneltimes ...), each with its own
+# time cap. Other plans of la2 are chosen with its options (`lasuite list`), written
+# "key=value,key=value": e.g. VARIANTS="twopass:one_pass=off mma:kernel=mma" for benchopt (the GPU
+# tests run every plan themselves, in one process: la2_plans_cuda_test.cpp).
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 B=${BUILD:-/tmp/lasuite-build}
@@ -65,42 +60,31 @@ if has tests; then
   log tests
   run_tests "" "$OUT/tests.log"
 fi
-if has testsnopdl; then
-  log testsnopdl
-  run_tests LASUITE_LA2_PDL=0 "$LOGS/tests_nopdl.log"
-fi
-if has testsnowgmma; then
-  log testsnowgmma
-  run_tests LASUITE_LA2_WGMMA=0 "$LOGS/tests_nowgmma.log"
-fi
+# "key=value,key=value" -> --impl-option key=value ... (la2's options; "" gives none).
+impl_opts() {
+  local IFS=, kv
+  for kv in $1; do printf -- '--impl-option %s ' "$kv"; done
+}
 
-# la2's bench at b1 h32 d128 bf16 ALiBi: name (of the files), environment ("" or VAR=value ...),
+# la2's bench at b1 h32 d128 bf16 ALiBi: name (of the files), la2 options ("" or key=value,...),
 # lengths, modes, extra arguments.
 bench_la2() {
-  local name=$1 envs=$2 seqlen=$3 modes=$4; shift 4
-  env $envs timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda --seqlen "$seqlen" \
-    --batch 1 --heads 32 --dim 128 --dtype bf16 --mode "$modes" --decay alibi \
+  local name=$1 opts=$2 seqlen=$3 modes=$4; shift 4
+  timeout ${BENCH_TIMEOUT:-150} "$B/lasuite" bench --impl la2 --device cuda --seqlen "$seqlen" \
+    --batch 1 --heads 32 --dim 128 --dtype bf16 --mode "$modes" --decay alibi $(impl_opts "$opts") \
     --json "$OUT/$name.json" "$@" >"$LOGS/$name.log" 2>&1
-  echo "$name ${envs:+($envs) }rc=$?"; grep -E "^\| la2" "$LOGS/$name.log"
+  echo "$name ${opts:+($opts) }rc=$?"; grep -E "^\| la2" "$LOGS/$name.log"
 }
 if has bench; then
   log bench
   bench_la2 bench "" ${BENCH_SEQLEN:-1k,4k,16k,32k,64k,128k} fwd,bwd,fwdbwd --csv "$OUT/bench.csv"
 fi
-if has benchnopdl; then
-  log benchnopdl
-  bench_la2 bench_nopdl LASUITE_LA2_PDL=0 ${BENCH_NOPDL_SEQLEN:-4k,128k} fwd,bwd,fwdbwd
-fi
-if has benchnowgmma; then
-  log benchnowgmma
-  bench_la2 bench_nowgmma LASUITE_LA2_WGMMA=0 ${BENCH_NOWGMMA_SEQLEN:-4k,128k} fwd,bwd,fwdbwd
-fi
-if has benchenv; then
-  # The bench again under other environments, to compare: VARIANTS="name:VAR=value ..." (one variable
-  # each; files bench_<name>.json), or BENCHENV="VAR=value" alone (bench_env.json).
-  for v in ${VARIANTS:-env:$BENCHENV}; do
-    log "benchenv ${v%%:*} (${v#*:})"
-    bench_la2 "bench_${v%%:*}" "${v#*:}" ${BENCHENV_SEQLEN:-4k,128k} ${VARIANT_MODES:-fwd,fwdbwd}
+if has benchopt; then
+  # The bench again with other plans, to compare: VARIANTS="name:key=value,key=value ..." (files
+  # bench_<name>.json; default: the two-pass plan and the mma.sync kernels).
+  for v in ${VARIANTS:-twopass:one_pass=off mma:kernel=mma}; do
+    log "benchopt ${v%%:*} (${v#*:})"
+    bench_la2 "bench_${v%%:*}" "${v#*:}" ${BENCHOPT_SEQLEN:-4k,128k} ${VARIANT_MODES:-fwd,fwdbwd}
   done
 fi
 
@@ -111,18 +95,18 @@ if has verify; then
   echo "verify rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verify.log" | head -20
 fi
 
-if has verifyenv; then
-  # la2's verify plain and under the environment in VERIFYENV, compared check by check (bit-identical
-  # when both paths do the same products in the same order); VERIFYENV_ARGS picks the cases (default:
-  # verify's defaults).
-  for run in plain env; do
-    log "verifyenv $run"
-    env $([[ $run == env ]] && echo "$VERIFYENV") timeout ${VERIFY_TIMEOUT:-150} "$B/lasuite" verify --impl la2 \
-      --device cuda --dtype ${VERIFYENV_DTYPES:-bf16,f16,f32} ${VERIFYENV_ARGS:-} --json "$OUT/verifyenv_$run.json" \
-      >"$LOGS/verifyenv_$run.log" 2>&1
-    echo "verifyenv $run rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verifyenv_$run.log" | head -10
+if has verifyopt; then
+  # la2's verify with the options in VERIFYOPT_A and VERIFYOPT_B (key=value,...), compared check by check
+  # (bit-identical when both plans do the same products in the same order); VERIFYOPT_ARGS picks the
+  # cases (default: verify's defaults).
+  for run in a b; do
+    log "verifyopt $run"
+    opts=VERIFYOPT_${run^^}
+    timeout ${VERIFY_TIMEOUT:-150} "$B/lasuite" verify --impl la2 --device cuda --dtype ${VERIFYOPT_DTYPES:-bf16,f16,f32} \
+      $(impl_opts "${!opts:-}") ${VERIFYOPT_ARGS:-} --json "$OUT/verifyopt_$run.json" >"$LOGS/verifyopt_$run.log" 2>&1
+    echo "verifyopt $run (${!opts:-defaults}) rc=$?"; grep -E "^verify:|FAIL|ERROR" "$LOGS/verifyopt_$run.log" | head -10
   done
-  echo "under $VERIFYENV against plain:"; python3 scripts/compare_verify.py "$OUT/verifyenv_env.json" "$OUT/verifyenv_plain.json"
+  python3 scripts/compare_verify.py "$OUT/verifyopt_b.json" "$OUT/verifyopt_a.json"
 fi
 
 if has verifylong; then
@@ -152,17 +136,17 @@ if has ncu; then
   grep -E "la2_chunk_kernel|la2_wgmma_kernel|Duration|Memory Throughput|DRAM Throughput|Compute \(SM\) Throughput|Registers Per|Achieved Occupancy|Theoretical Occupancy|Stall|Issue Slots Busy|Executed Ipc A|L1/TEX Hit|Mem Busy|Max Bandwidth" "$OUT/ncu.txt" | head -60
 fi
 if has ncubytes; then
-  # DRAM bytes and duration of la2's Hopper kernel on one timed forward call (NCUB_SEQLEN, default 4k), under
-  # each of NCUB_VARIANTS ("name:VAR=value ..."), with ncu's cache control "all" (caches flushed and
+  # DRAM bytes and duration of la2's Hopper kernel on one timed forward call (NCUB_SEQLEN, default 4k), with
+  # each of NCUB_VARIANTS ("name:key=value,..." la2 options), with ncu's cache control "all" (caches flushed and
   # clean before the kernel: its own traffic) and "none" (as the bench leaves them: its L2 flush's
   # dirty lines still to be written back).
   log ncubytes
-  for v in ${NCUB_VARIANTS:-plain:LASUITE_NOTHING=1}; do
+  for v in ${NCUB_VARIANTS:-plain:}; do
     for cc in all none; do
-      env ${v#*:} timeout 60 ncu --kernel-name regex:la2_wgmma_kernel --launch-skip 3 --launch-count 1 --cache-control $cc \
+      timeout 60 ncu --kernel-name regex:la2_wgmma_kernel --launch-skip 3 --launch-count 1 --cache-control $cc \
         --metrics dram__bytes_read.sum,dram__bytes_write.sum,gpu__time_duration.sum,lts__t_sector_hit_rate.pct \
         "$B/lasuite" bench --impl la2 --device cuda --seqlen ${NCUB_SEQLEN:-4k} --batch 1 --heads 32 --dim 128 \
-        --dtype bf16 --mode fwd --decay alibi --warmup 3 --repeats 1 --min-time 0 --no-ceilings \
+        --dtype bf16 --mode fwd --decay alibi --warmup 3 --repeats 1 --min-time 0 --no-ceilings $(impl_opts "${v#*:}") \
         >"$LOGS/ncub_${v%%:*}_$cc.txt" 2>&1
       echo "ncubytes ${v%%:*} cache-control $cc rc=$?:" \
         $(grep -E "dram__bytes|gpu__time_duration|lts__t_sector_hit" "$LOGS/ncub_${v%%:*}_$cc.txt" | awk '{print $1, $(NF-1), $NF}')
@@ -170,11 +154,11 @@ if has ncubytes; then
   done
 fi
 if has split; then
-  # The states-only split forced to each of SPLITS (LASUITE_LA2_STATES_SPLIT), against the default run by "bench".
+  # The states-only split forced to each of SPLITS (option states_split), against the default run by "bench".
   log split
   for k in ${SPLITS:-1 4}; do
-    LASUITE_LA2_STATES_SPLIT=$k timeout 90 "$B/lasuite" bench --impl la2 --device cuda --seqlen ${SPLIT_SEQLEN:-4k,128k} \
-      --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,fwdbwd --decay alibi \
+    timeout 90 "$B/lasuite" bench --impl la2 --device cuda --seqlen ${SPLIT_SEQLEN:-4k,128k} \
+      --batch 1 --heads 32 --dim 128 --dtype bf16 --mode fwd,fwdbwd --decay alibi --impl-option states_split=$k \
       --json "$OUT/split_$k.json" >"$LOGS/split_$k.log" 2>&1
     echo "split $k rc=$?"; grep -E "^\| la2" "$LOGS/split_$k.log"
   done

@@ -70,10 +70,12 @@ __device__ __forceinline__ void stmatrix_x4(void* row_addr, uint32_t r0, uint32_
 #endif
 }
 
-// Barrier `id` (1..15; 0 is __syncthreads') for `threads` threads: unlike __syncthreads it may be
-// reached from different places in the code, as in kernels whose warpgroups run different loops.
+// Barrier `id` (1..15; 0 is __syncthreads') for `threads` threads, reached from different places in
+// the code (the warpgroups of these kernels run different loops). Hence barrier.sync, not bar.sync:
+// bar.sync is barrier.sync.aligned, which requires every thread to execute the same instruction, and
+// compute-sanitizer's synccheck rightly reported the aligned form here as divergent.
 __device__ __forceinline__ void barrier_sync(int id, int threads) {
-  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+  asm volatile("barrier.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }
 // Keeps the compiler from moving reads or writes of accumulators across a wgmma wait: the asm that
 // issued the wgmma "wrote" them, but the values arrive only at the wait.

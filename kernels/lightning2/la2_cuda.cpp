@@ -7,6 +7,8 @@
 // The forward keeps its segment data (a few state matrices per head): the dQ pass's state is the
 // forward's transposed, so it reads them instead of computing its own; likewise the dV pass reads
 // the dK pass's. The backward computes segment states once, not three times.
+// Each pass's plan is chosen by la2::plan_pass within this instance's PlanOptions, which an experiment
+// sets through the options declared below (`--impl-option`); nothing is read from the environment.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -33,6 +35,24 @@ class La2Saved : public Saved {
   Buffer segbuf;
 };
 
+// --impl-option values: "auto" leaves the choice to the plan (the cost model and the device).
+int parse_count(const std::string& key, const std::string& value, int most) {
+  if (value == "auto") return 0;
+  const bool digits = !value.empty() && value.size() <= 4 && value.find_first_not_of("0123456789") == std::string::npos &&
+                      value[0] != '0';
+  const int k = digits ? std::stoi(value) : 0;
+  if (k < 1 || k > most)
+    throw UsageError("la2 option " + key + " takes auto or a whole number 1.." + std::to_string(most) + ", not '" +
+                     value + "'");
+  return k;
+}
+
+bool parse_either(const std::string& key, const std::string& value, const char* yes, const char* no) {
+  if (value == yes) return true;
+  if (value == no) return false;
+  throw UsageError("la2 option " + key + " takes " + yes + " or " + no + ", not '" + value + "'");
+}
+
 class La2Cuda : public Implementation {
  public:
   La2Cuda() {
@@ -50,8 +70,46 @@ class La2Cuda : public Implementation {
     info_.support.scale = true;
     info_.support.state = true;
     info_.support.backward = true;
+    info_.options = {
+        {"kernel", "auto or mma", "auto", "kernel family: auto = wgmma on Hopper for bf16/f16, mma.sync elsewhere"},
+        {"states_kernel", "auto or mma", "auto", "the states-only step's family beside a wgmma output step"},
+        {"one_pass", "auto or off", "auto",
+         "auto: one kernel per pass (blocks hand states on through flags) where the grid fits the device"},
+        {"scan", "auto, kernel or blocks", "auto",
+         "where the scan over segments runs: a kernel of its own, or each output block for itself"},
+        {"segments", "auto or 1..256", "auto", "segments per (batch, head); auto: the cost model's"},
+        {"states_split", "auto or 1..8", "auto", "states-only segments per output segment"},
+        {"inc_order", "last_first or first_last", "last_first",
+         "one pass: the order middle blocks sum their increment (first_last: bit-identical to two passes)"},
+        {"early_start", "on or off", "on", "kernels after a pass's first start beside the one ahead (Hopper)"},
+    };
   }
   const ImplInfo& info() const override { return info_; }
+
+  void set_option(const std::string& key, const std::string& value) override {
+    if (key == "kernel") {
+      options_.allow_wgmma = parse_either(key, value, "auto", "mma");
+    } else if (key == "states_kernel") {
+      options_.allow_wgmma_states = parse_either(key, value, "auto", "mma");
+    } else if (key == "one_pass") {
+      options_.allow_one_pass = parse_either(key, value, "auto", "off");
+    } else if (key == "scan") {
+      if (value == "auto") options_.scan = la2::PlanOptions::Scan::automatic;
+      else if (value == "kernel") options_.scan = la2::PlanOptions::Scan::kernel;
+      else if (value == "blocks") options_.scan = la2::PlanOptions::Scan::blocks;
+      else throw UsageError("la2 option scan takes auto, kernel or blocks, not '" + value + "'");
+    } else if (key == "segments") {
+      options_.segments = parse_count(key, value, 256);
+    } else if (key == "states_split") {
+      options_.states_split = parse_count(key, value, 8);
+    } else if (key == "inc_order") {
+      options_.inc_last_first = parse_either(key, value, "last_first", "first_last");
+    } else if (key == "early_start") {
+      options_.early_start = parse_either(key, value, "on", "off");
+    } else {
+      Implementation::set_option(key, value);
+    }
+  }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
     if (auto why = Implementation::unsupported(p)) return why;
@@ -86,9 +144,11 @@ class La2Cuda : public Implementation {
     }
     if (p.state_out) a.final_state = io.state_out.as<float>();
     auto saved = std::make_unique<La2Saved>();
-    saved->plan = la2::plan_pass(a);
+    saved->plan = la2::plan_pass(a, options_);
     saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
-    la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), ws.stream());
+    Buffer flags = ws.allocate(saved->plan.flag_bytes);
+    la2::clear_flags(flags.as<int>(), flags.bytes(), ws.stream());
+    la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), flags.as<int>(), ws.stream());
     return saved;
   }
 
@@ -125,26 +185,31 @@ class La2Cuda : public Implementation {
     const auto* fwd = dynamic_cast<const La2Saved*>(saved);
     const bool reuse = fwd && fwd->plan.segments > 1 && fwd->segbuf.data();
     if (reuse) dq.prior = fwd->segbuf.as<float>(), dq.prior_transposed = true;
-    la2::PassPlan plan_q = reuse ? la2::plan_pass(dq, &fwd->plan) : la2::plan_pass(dq);
+    la2::PassPlan plan_q = la2::plan_pass(dq, options_, reuse ? &fwd->plan : nullptr);
     // The dV pass's state is the dK pass's transposed (same reverse walk, slopes and multipliers): it
     // reads the dK pass's segment data, unless that holds start states and dS_in is wanted (the
     // final state then comes from the scan kernel, which only a pass of its own runs).
-    la2::PassPlan plan_k = la2::plan_pass(dk);
-    const bool dv_reuses = plan_k.segments > 1 && (plan_k.scan_in_kernel() || !p.state_in);
-    la2::PassPlan plan_v = dv_reuses ? la2::plan_pass(dv, &plan_k) : la2::plan_pass(dv);
+    la2::PassPlan plan_k = la2::plan_pass(dk, options_);
+    const bool dv_reuses = plan_k.segments > 1 && (plan_k.scan_in_kernel || !p.state_in);
+    la2::PassPlan plan_v = la2::plan_pass(dv, options_, dv_reuses ? &plan_k : nullptr);
     // The dK and dV passes share one buffer (dV reads dK's); a dQ pass with data of its own gets another,
     // as the dK pass may start before it ends.
     Buffer segbuf = ws.allocate(std::max(plan_k.segbuf_bytes, plan_v.segbuf_bytes));
     Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
+    // One region of flags for each one-pass plan, all cleared ahead of the first launch.
+    Buffer flags = ws.allocate(plan_q.flag_bytes + plan_k.flag_bytes + plan_v.flag_bytes);
+    la2::clear_flags(flags.as<int>(), flags.bytes(), ws.stream());
+    int* flags_q = flags.as<int>();
+    int* flags_k = flags_q + plan_q.flag_bytes / sizeof(int);
+    int* flags_v = flags_k + plan_k.flag_bytes / sizeof(int);
     if (dv_reuses) dv.prior = segbuf.as<float>(), dv.prior_transposed = true;
-    la2::run_pass(dq, plan_q, segbuf_q.as<float>(), ws.stream());
+    la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags_q, ws.stream());
     // The dK and dV passes read only the backward's inputs, complete before the dQ pass's first kernel
     // started: their kernels may start beside the one ahead (the dV pass reads the dK pass's segment
-    // data only after waiting for it). LASUITE_LA2_BWD_EARLY=0 turns this off.
-    static const bool early = !la2::turned_off("LASUITE_LA2_BWD_EARLY");
-    dk.inputs_ready_early = dv.inputs_ready_early = early;
-    la2::run_pass(dk, plan_k, segbuf.as<float>(), ws.stream());
-    la2::run_pass(dv, plan_v, segbuf.as<float>(), ws.stream());
+    // data only after waiting for it), where the plan allows early starts.
+    dk.inputs_ready_early = dv.inputs_ready_early = true;
+    la2::run_pass(dk, plan_k, segbuf.as<float>(), flags_k, ws.stream());
+    la2::run_pass(dv, plan_v, segbuf.as<float>(), flags_v, ws.stream());
   }
 
  private:
@@ -162,6 +227,7 @@ class La2Cuda : public Implementation {
   }
 
   ImplInfo info_;
+  la2::PlanOptions options_;
 };
 
 }  // namespace

@@ -5,14 +5,11 @@
 //   With few segments step (2) is done by each output block for itself (no third launch: at 4k the
 //   scan kernel and its launch were about a sixth of the forward), and (1)-(2) are skipped when
 //   another pass's segment data is given (the dQ pass reads the forward's). On Hopper, when the grid
-//   fits the device at once, (1) is done by the output blocks too (one kernel, PassPlan::fused): each
+//   fits the device at once, (1) is done by the output blocks too (one kernel, PassPlan::one_pass): each
 //   publishes its increment and waits for those ahead, so the pass pays one kernel's start and drain.
 #include <cuda_runtime.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <stdexcept>
@@ -73,41 +70,10 @@ __global__ void segment_scan_kernel(const ScanArgs a) {
   if (a.fin) a.fin[bh * a.elems + elem] = run * expf(-slope * static_cast<float>(a.fin_power));
 }
 
-// Early start (programmatic dependent launch) for the kernels that wait for the one ahead of them:
-// Hopper and later, unless LASUITE_LA2_PDL=0.
-bool early_start_available() {
-  static const bool on = !turned_off("LASUITE_LA2_PDL") && cuda_device_properties().major >= 9;
-  return on;
-}
-
-// A tuning knob's value k when the environment sets it within [1, most], else 0 (the default applies).
-int knob_in_range(const char* knob, int most) {
-  const char* env = std::getenv(knob);
-  const int k = env ? std::atoi(env) : 0;
-  return k >= 1 && k <= most ? k : 0;
-}
-
-// LASUITE_LA2_STATES_SPLIT=k (1..8) forces k states-only segments per output segment: a tuning knob,
-// to measure the split against the default (as many as share an SM) on the device.
-int states_split_override() {
-  static const int forced = knob_in_range("LASUITE_LA2_STATES_SPLIT", 8);
-  return forced;
-}
-
-// LASUITE_LA2_SEGMENTS=k (1..256) forces about k segments per (batch, head): a tuning knob, to measure
-// other splits against the cost model's on the device.
-int segments_override() {
-  static const int forced = knob_in_range("LASUITE_LA2_SEGMENTS", 256);
-  return forced;
-}
-
 // The Hopper output kernel runs where the device is sm_90 and the image loaded for it is the sm_90a one
-// (a build without that target would load its sm_80 image, in which the kernel body is empty), unless
-// LASUITE_LA2_WGMMA=0.
+// (a build without that target would load its sm_80 image, in which the kernel body is empty).
 bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
-  static const bool allowed = !turned_off("LASUITE_LA2_WGMMA");
-  if (!allowed || !k.wgmma_func || std::max(k.wgmma_smem, k.wgmma_states_smem) > prop.sharedMemPerBlockOptin)
-    return false;
+  if (!k.wgmma_func || std::max(k.wgmma_smem, k.wgmma_states_smem) > prop.sharedMemPerBlockOptin) return false;
   if (prop.major != 9 || prop.minor != 0) return false;
   static std::mutex mutex;
   static std::map<const void*, bool> known;
@@ -119,6 +85,8 @@ bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
   return known[k.wgmma_func] = attr.binaryVersion == 90;
 }
 
+// early_start: the kernel may start before the one ahead ends (programmatic dependent launch; it
+// waits in the kernel for what that one writes). Only where the plan allows it (PassPlan::early_start).
 void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params, bool early_start, cudaStream_t stream) {
   cudaLaunchConfig_t config{};
   config.gridDim = grid;
@@ -126,7 +94,7 @@ void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params,
   config.dynamicSmemBytes = smem;
   config.stream = stream;
   cudaLaunchAttribute attr[1];
-  if (early_start && early_start_available()) {
+  if (early_start) {
     attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
     attr[0].val.programmaticStreamSerializationAllowed = 1;
     config.attrs = attr;
@@ -162,14 +130,8 @@ int blocks_per_sm(const void* func, size_t smem) {
 }
 
 const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) { return plan.wgmma ? k.wgmma_func : k.func; }
-// With the Hopper output kernel the states-only step is its wgmma variant too, unless
-// LASUITE_LA2_WGMMA_STATES=0 (to measure each step's share).
-bool wgmma_states(const PassPlan& plan) {
-  static const bool allowed = !turned_off("LASUITE_LA2_WGMMA_STATES");
-  return plan.wgmma && allowed;
-}
 const void* states_kernel(const ChunkKernel& k, const PassPlan& plan) {
-  return wgmma_states(plan) ? k.wgmma_states_func : k.states_func;
+  return plan.wgmma_states ? k.wgmma_states_func : k.states_func;
 }
 
 int64_t fine_segments(const PassPlan& plan, int64_t nchunks) {
@@ -195,8 +157,8 @@ ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
 }
 
 // Sets segments, seg_chunks and fine of `plan`.
-void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks, int64_t slots, int out_per_sm,
-                  int states_per_sm, PassPlan& plan) {
+void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int64_t nchunks, int64_t slots,
+                  int out_per_sm, int states_per_sm, PassPlan& plan) {
   // Time ~ waves x (chunks per segment + a per-segment cost of about 4 chunks: start state, pipeline
   // fill, the scan), and about 40% more when segmented (the states-only step). v1 measured that many
   // short segments (10 waves at 128k) cost more than this model without the per-segment term said.
@@ -213,8 +175,8 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
       plan.seg_chunks = static_cast<int>(seg);
     }
   }
-  if (const int forced = segments_override()) {
-    plan.seg_chunks = static_cast<int>((nchunks + forced - 1) / forced);
+  if (o.segments > 0) {
+    plan.seg_chunks = static_cast<int>((nchunks + o.segments - 1) / o.segments);
     plan.segments = static_cast<int>((nchunks + plan.seg_chunks - 1) / plan.seg_chunks);
   }
   if (plan.segments > 1) {
@@ -227,8 +189,8 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
     // (4k 39.8 against 50.1 M tok/s forward, 128k 61.1 against 64.2; results/h100_la2_v6f_*): each
     // split doubles the increments the output step's scan reads.
     const bool one_wave_unsplit = int64_t(plan.segments - 1) * p.bh <= prop.multiProcessorCount;
-    plan.fine = one_wave_unsplit || wgmma_states(plan) ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
-    if (const int forced = states_split_override()) plan.fine = forced;
+    plan.fine = one_wave_unsplit || plan.wgmma_states ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
+    if (o.states_split > 0) plan.fine = o.states_split;
     while (plan.fine > 1 && plan.seg_chunks < plan.fine) --plan.fine;
     plan.seg_chunks = (plan.seg_chunks + plan.fine - 1) / plan.fine * plan.fine;
     plan.segments = static_cast<int>((nchunks + plan.seg_chunks - 1) / plan.seg_chunks);
@@ -236,54 +198,26 @@ void choose_split(const PassArgs& p, const cudaDeviceProp& prop, int64_t nchunks
   }
 }
 
-// The flags of one-pass launches on a stream: zeroed once, then each launch raises its flags to a value of
-// its own (1, 2, ...), so no launch needs them cleared (a memset per launch cost about 2 us at 4k) and
-// none can take a flag left by an earlier one. Per stream, so that launches on different
-// streams never share them; and in kFlagRegions regions used in turn, since a launch that starts early
-// runs beside the one or two ahead of it (each one-pass kernel ends only after the kernel ahead).
-constexpr int kFlagRegions = 4;
-constexpr int kOnePassFlags = 1024;  // per region; a one-pass grid fits the device at once
-struct OnePassFlags {
-  int* flags;
-  int value;
-};
-OnePassFlags one_pass_flags(cudaStream_t stream, int64_t count) {
-  if (count > kOnePassFlags) throw std::logic_error("la2: more one-pass blocks than flags");
-  struct Entry {
-    int* flags = nullptr;
-    int last = 0;
-  };
-  static std::mutex mutex;
-  static std::map<std::pair<int, cudaStream_t>, Entry> known;
-  int device = 0;
-  CUDA_CHECK(cudaGetDevice(&device));
-  std::lock_guard<std::mutex> lock(mutex);
-  Entry& e = known[{device, stream}];
-  if (!e.flags || e.last == std::numeric_limits<int>::max()) {
-    if (!e.flags) CUDA_CHECK(cudaMalloc(&e.flags, kFlagRegions * kOnePassFlags * sizeof(int)));
-    CUDA_CHECK(cudaMemsetAsync(e.flags, 0, kFlagRegions * kOnePassFlags * sizeof(int), stream));
-    e.last = 0;
-  }
-  ++e.last;
-  return {e.flags + (e.last % kFlagRegions) * kOnePassFlags, e.last};
+// One pass instead of two (PassPlan::one_pass). `slots`: output blocks the device holds at once; the
+// pass's blocks wait for each other, so all of them must fit.
+bool one_pass_usable(const PassArgs& p, const PlanOptions& o, const PassPlan& plan, bool like, int64_t slots) {
+  return o.allow_one_pass && plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel &&
+         !p.prior && !like && p.bh * plan.segments <= slots;
 }
 
-// One pass instead of two (PassPlan::fused), unless LASUITE_LA2_ONE_PASS=0. `slots`: output blocks the
-// device holds at once; the pass's blocks wait for each other, so all of them must fit.
-bool one_pass_usable(const PassArgs& p, const PassPlan& plan, bool like, int64_t slots) {
-  static const bool allowed = !turned_off("LASUITE_LA2_ONE_PASS");
-  return allowed && wgmma_states(plan) && plan.segments > 1 && plan.fine == 1 &&
-         plan.scan_in_kernel() && !p.prior && !like && p.bh * plan.segments <= std::min<int64_t>(slots, kOnePassFlags);
+bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
+  if (plan.segments <= 1) return false;
+  switch (o.scan) {
+    case PlanOptions::Scan::kernel: return false;
+    case PlanOptions::Scan::blocks: return true;
+    case PlanOptions::Scan::automatic: break;
+  }
+  return (plan.segments - 1) * plan.fine <= kMaxKernelScanIncrements;
 }
 
 }  // namespace
 
-bool turned_off(const char* knob) {
-  const char* env = std::getenv(knob);
-  return env && std::strcmp(env, "0") == 0;
-}
-
-PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
+PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like) {
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
   if (!k.func || !k.states_func)
     throw UnsupportedError("la2: no kernel for " + std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) +
@@ -291,10 +225,13 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
   const cudaDeviceProp& prop = cuda_device_properties();
   PassPlan plan;
   const size_t optin = prop.sharedMemPerBlockOptin;
-  plan.wgmma = wgmma_usable(k, prop);
+  plan.wgmma = options.allow_wgmma && wgmma_usable(k, prop);
+  plan.wgmma_states = plan.wgmma && options.allow_wgmma_states;
+  plan.inc_last_first = options.inc_last_first;
+  plan.early_start = options.early_start && prop.major >= 9;
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.smem_bytes = plan.wgmma ? k.wgmma_smem : plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
-  plan.states_smem_bytes = wgmma_states(plan) ? k.wgmma_states_smem : k.states_smem;
+  plan.states_smem_bytes = plan.wgmma_states ? k.wgmma_states_smem : k.states_smem;
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
@@ -307,17 +244,24 @@ PassPlan plan_pass(const PassArgs& p, const PassPlan* like) {
     plan.segments = like->segments;
     plan.seg_chunks = like->seg_chunks;
     plan.fine = like->fine;
+    plan.scan_in_kernel = like->scan_in_kernel;  // the layout of the data this pass reads
   } else {
-    choose_split(p, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
+    choose_split(p, options, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
+    plan.scan_in_kernel = scan_in_blocks(options, plan);
   }
   plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;
-  plan.fused = one_pass_usable(p, plan, like != nullptr, slots);
+  plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots);
+  plan.flag_bytes = plan.one_pass ? size_t(p.bh) * plan.segments * sizeof(int) : 0;
   return plan;
 }
 
-void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stream_ptr) {
+void clear_flags(int* flags, size_t bytes, void* stream) {
+  if (bytes) CUDA_CHECK(cudaMemsetAsync(flags, 0, bytes, static_cast<cudaStream_t>(stream)));
+}
+
+void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream_ptr) {
   cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
   const int64_t state_elems = int64_t(p.dk) * p.dv;
@@ -337,7 +281,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   }
   const float* data = p.prior ? p.prior : segbuf;
   if (!data) throw std::runtime_error("la2: run_pass needs the segment-state buffer of its plan");
-  if (p.prior && p.final_state && !plan.scan_in_kernel())
+  if (p.prior && p.final_state && !plan.scan_in_kernel)
     throw std::logic_error("la2: a pass on an earlier pass's start states cannot give a final state");
   const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
   const int64_t fine_chunks = plan.seg_chunks / plan.fine;
@@ -347,8 +291,9 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
   const int64_t data_rs = p.prior_transposed ? 1 : p.dv, data_cs = p.prior_transposed ? p.dk : 1;
   // Without the scan kernel the last fine segment's increment is never needed (the output kernel's
   // last segment carries the final state).
-  const bool scan_kernel = !plan.scan_in_kernel();
-  const bool one_pass = plan.fused && !p.prior;
+  const bool scan_kernel = !plan.scan_in_kernel;
+  const bool one_pass = plan.one_pass && !p.prior;
+  if (one_pass && !flags) throw std::runtime_error("la2: run_pass needs the flags of its one-pass plan");
   if (!one_pass && !p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
     ChunkArgs a = base_args(p, plan);
     a.q = nullptr;
@@ -379,13 +324,13 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     void* params[] = {&s};
     launch(reinterpret_cast<const void*>(&segment_scan_kernel),
            dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh)), dim3(256), 0, params,
-           true, stream);
+           plan.early_start, stream);
   }
   // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
   // data must not start early (it reads inputs written by anything ahead of it).
   ChunkArgs a = base_args(p, plan);
   a.o = p.o;
-  if (plan.scan_in_kernel()) {
+  if (plan.scan_in_kernel) {
     a.init = p.init;
     a.init_bh_stride = state_elems;
     a.init_rs = p.init_rs;
@@ -404,11 +349,9 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.fin_last_seg_only = 1;
     if (one_pass) {
       a.publish = segbuf;
-      const OnePassFlags flags = one_pass_flags(stream, p.bh * plan.segments);
-      a.flags = flags.flags;
-      a.flag_value = flags.value;
-      static const bool last_first = !turned_off("LASUITE_LA2_INC_LAST_FIRST");
-      a.inc_last_first = last_first ? 1 : 0;
+      a.flags = flags;
+      a.flag_value = 1;
+      a.inc_last_first = plan.inc_last_first ? 1 : 0;
     }
   } else {
     a.init = data;
@@ -418,7 +361,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stre
     a.init_cs = data_cs;
     a.init_shift = p.init && p.init_shift ? 1 : 0;
   }
-  const bool early = one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early;
+  const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, early, stream);
 }
 

@@ -43,6 +43,20 @@ struct PassArgs {
   bool inputs_ready_early = false;
 };
 
+// What a plan leaves to the cost model and the device unless an experiment chooses (la2's
+// `--impl-option`s, la2_cuda.cpp): the defaults are the fastest plan measured.
+struct PlanOptions {
+  bool allow_wgmma = true;         // false: the mma.sync kernels on Hopper too
+  bool allow_wgmma_states = true;  // false: the states-only step on mma.sync beside a wgmma output step
+  bool allow_one_pass = true;      // false: never one kernel for a pass (PassPlan::one_pass)
+  enum class Scan { automatic, kernel, blocks };
+  Scan scan = Scan::automatic;     // where the scan over segments runs (PassPlan::scan_in_kernel)
+  int segments = 0;                // 0: the cost model's split; else about this many per (batch, head)
+  int states_split = 0;            // 0: the cost model's; else this many states-only segments per output segment
+  bool inc_last_first = true;      // one pass: middle blocks sum their increment last chunk first
+  bool early_start = true;         // programmatic dependent launch where the device has it
+};
+
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
 // walking `seg_chunks` chunks of 64 rows. With more than one segment, a first step computes the state
 // increment of each of `segments * fine` finer segments (the states-only kernel fits more blocks per
@@ -58,29 +72,33 @@ struct PassPlan {
   int segments = 1;
   int seg_chunks = 1;
   int fine = 1;  // states-only segments per output segment
-  bool scan_in_kernel() const { return segments > 1 && (segments - 1) * fine <= kMaxKernelScanIncrements; }
-  bool wgmma = false;  // the output step runs the Hopper (wgmma) kernel
+  bool scan_in_kernel = false;  // the output blocks scan the increments ahead of them (no scan kernel)
+  bool wgmma = false;           // the output step runs the Hopper (wgmma) kernel
+  bool wgmma_states = false;    // and the states-only step its wgmma variant
   // One pass (a single kernel) instead of states step + output step: the output blocks compute the
-  // segments' increments themselves, publish them and wait for those of the segments ahead (flags kept
-  // per stream, la2_pass.cu). Only with the Hopper kernel, the scan in the kernel, no earlier pass's
-  // data, and a grid that fits the device at once (a waiting block must never keep one it waits for off
-  // the device).
-  bool fused = false;
+  // segments' increments themselves, publish them and wait for those of the segments ahead through
+  // flags (flag_bytes of them, zeroed by clear_flags before the call's first launch). Only with the
+  // Hopper kernels, the scan in the kernel, no earlier pass's data, and a grid that fits the device at
+  // once (a waiting block must never keep one it waits for off the device).
+  bool one_pass = false;
+  bool inc_last_first = true;  // PlanOptions::inc_last_first, for a one-pass plan
+  bool early_start = false;    // kernels after a pass's first may start beside the one ahead
   int state_bufs = 2;
   size_t smem_bytes = 0;  // of the output step's kernel
   size_t states_smem_bytes = 0;
   size_t segbuf_bytes = 0;
+  size_t flag_bytes = 0;
 };
 
-// The knobs that turn a path of la2 off, to compare it with the other on the same device or to rule it
-// out when debugging, are environment variables set to "0" (LASUITE_LA2_WGMMA, _ONE_PASS, _PDL, ...).
-bool turned_off(const char* knob);
-
-// Chooses the split for this device (throws UnsupportedError for a (dtype, dk, dv) without a kernel
-// or one that does not fit the device's shared memory); with `like`, the split of that plan (to read
-// another pass's segment data), with this pass's own kernel resources.
-PassPlan plan_pass(const PassArgs& p, const PassPlan* like = nullptr);
-// Enqueues the pass on `stream` (a cudaStream_t).
-void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, void* stream);
+// Chooses the plan for this device within `options` (throws UnsupportedError for a (dtype, dk, dv)
+// without a kernel or one that does not fit the device's shared memory); with `like`, the split and
+// scan of that plan (to read another pass's segment data), with this pass's own kernel resources.
+PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like = nullptr);
+// Zeroes one-pass flags (`bytes` of them, from the plans' flag_bytes) on `stream`: before the first
+// launch of a call, so that no later launch of it, which may start early, waits behind a memset.
+void clear_flags(int* flags, size_t bytes, void* stream);
+// Enqueues the pass on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed flags, or null
+// when the plan has none.
+void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream);
 
 }  // namespace lasuite::la2

@@ -240,12 +240,94 @@ TEST(Cli, BenchErrorRowsExitOneButTheSweepFinishes) {
   EXPECT_TRUE(contains(r.err, "[3/3]")) << r.err;
 }
 
+// --impl-option: the instance that runs gets it (the double's scratch=2 doubles its forward's peak),
+// and the file records every option in force.
+TEST(Cli, BenchImplOptionReachesTheRunAndIsRecorded) {
+  const std::string json_path = temp_path("bench_opt.json"), csv_path = temp_path("bench_opt.csv");
+  CliRun r = lasuite(quick_bench({"--mode", "fwd", "--impl-option", "scratch=2", "--json", json_path, "--csv", csv_path}));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  std::ifstream f(json_path);
+  ASSERT_TRUE(f.good());
+  nlohmann::json j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["meta"]["impl_options"][testing::kFake]["scratch"], "2") << j["meta"].dump();
+  ASSERT_EQ(j["rows"].size(), 2u);
+  for (auto& row : j["rows"]) {
+    const int64_t n = row["seqlen"].get<int64_t>();
+    EXPECT_EQ(row["peak_extra_bytes"].get<int64_t>(), 4 * n * 4) << "4n floats";
+  }
+  std::ifstream c(csv_path);
+  std::stringstream all;
+  all << c.rdbuf();
+  EXPECT_TRUE(contains(all.str(), "# impl_options.test_fake_d8.scratch: 2")) << all.str().substr(0, 3000);
+  std::remove(json_path.c_str());
+  std::remove(csv_path.c_str());
+
+  // Without it, the default is recorded (and the peak is the plain 3n floats).
+  CliRun plain = lasuite(quick_bench({"--mode", "fwd", "--json", json_path}));
+  EXPECT_EQ(plain.code, 0) << plain.err;
+  std::ifstream g(json_path);
+  nlohmann::json k = nlohmann::json::parse(g);
+  EXPECT_EQ(k["meta"]["impl_options"][testing::kFake]["scratch"], "1");
+  EXPECT_EQ(k["rows"][0]["peak_extra_bytes"].get<int64_t>(), 3 * 32 * 4);
+  std::remove(json_path.c_str());
+}
+
+TEST(Cli, VerifyRecordsImplOptions) {
+  const std::string path = temp_path("verify_opt.json");
+  CliRun r = lasuite({"verify", "--impl", testing::kFake, "--long", "64", "--long-heads", "1", "--dim", "8",
+                      "--skip-defaults", "--no-state", "--impl-option", std::string(testing::kFake) + ":scratch=2",
+                      "--json", path});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  std::ifstream f(path);
+  ASSERT_TRUE(f.good());
+  nlohmann::json j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["meta"]["impl_options"][testing::kFake]["scratch"], "2");
+  std::remove(path.c_str());
+}
+
+// Each bad --impl-option is refused before any work, with exit code 2 and a message naming it.
+TEST(Cli, BadImplOptionsAreUsageErrors) {
+  struct Bad {
+    std::vector<std::string> option;
+    std::string message;
+  };
+  const std::string fake = testing::kFake;
+  for (const Bad& b : std::vector<Bad>{
+           {{"--impl-option", "scratch"}, "is not key=value"},
+           {{"--impl-option", "=2"}, "empty key"},
+           {{"--impl-option", "scratch="}, "empty value"},
+           {{"--impl-option", ":scratch=2"}, "empty implementation name"},
+           {{"--impl-option", "colour=red"}, "no implementation run has an option 'colour'"},
+           {{"--impl-option", fake + ":colour=red"}, "has no option 'colour'"},
+           {{"--impl-option", "la2:segments=4"}, "la2 is not among the implementations run"},
+           {{"--impl-option", "scratch=3"}, "scratch takes 1 or 2, not '3'"},
+           {{"--impl-option", "scratch=2", "scratch=1"}, "not expected"},
+       }) {
+    for (const char* command : {"bench", "verify"}) {
+      std::vector<std::string> args = std::string(command) == "bench"
+                                          ? quick_bench({})
+                                          : std::vector<std::string>{"verify", "--impl", fake, "--long", "64",
+                                                                     "--dim", "8", "--skip-defaults"};
+      args.insert(args.end(), b.option.begin(), b.option.end());
+      CliRun r = lasuite(args);
+      EXPECT_EQ(r.code, 2) << command << " " << b.option.back() << ": " << r.out << r.err;
+      EXPECT_TRUE(contains(r.err, b.message)) << command << " " << b.option.back() << ": " << r.err;
+      EXPECT_FALSE(contains(r.out, "PASS")) << "nothing ran";
+      EXPECT_FALSE(contains(r.err, "[1/")) << "nothing ran";
+    }
+  }
+}
+
 TEST(Cli, ListShowsImplementationsAndWhereTheyRun) {
   CliRun r = lasuite({"list"});
   EXPECT_EQ(r.code, 0);
   EXPECT_TRUE(contains(r.out, "| " + std::string(testing::kFake))) << r.out;
   EXPECT_TRUE(contains(r.out, "decay backward")) << r.out;
   EXPECT_TRUE(contains(r.out, "| yes")) << r.out;
+  // and each one's options, with what they accept and their defaults
+  EXPECT_TRUE(contains(r.out, "--impl-option")) << r.out;
+  EXPECT_TRUE(contains(r.out, "| scratch")) << r.out;
+  EXPECT_TRUE(contains(r.out, "| 1 or 2")) << r.out;
 }
 
 }  // namespace

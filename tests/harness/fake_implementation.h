@@ -4,6 +4,8 @@
 // f32, d = e = 8 only) and allocate known scratch, so memory figures can be checked exactly:
 //   forward:  n floats of scratch (freed on return) while a Saved of 2n floats is alive  -> peak 3n
 //   backward: 4n floats of scratch                                                         -> peak 2n + 4n
+// Its one option, scratch=2 (`--impl-option`), doubles the forward's scratch (peak 4n), so that tests
+// can see an option reach the instance that runs.
 // "test_fake_failing" also runs out of memory at n >= 128 and throws a plain error at n == 96.
 #pragma once
 #include <cmath>
@@ -27,8 +29,15 @@ class FakeLinearAttention : public Implementation {
     info_.support.dims_qk = {8};
     info_.support.dims_v = {8};
     info_.support.scale = false;
+    info_.options = {{"scratch", "1 or 2", "1", "the forward's scratch, in n floats"}};
   }
   const ImplInfo& info() const override { return info_; }
+
+  void set_option(const std::string& key, const std::string& value) override {
+    if (key != "scratch") return Implementation::set_option(key, value);
+    if (value != "1" && value != "2") throw UsageError("scratch takes 1 or 2, not '" + value + "'");
+    scratch_ = value == "2" ? 2 : 1;
+  }
 
   struct Keep : Saved {
     Buffer buffer;
@@ -38,7 +47,7 @@ class FakeLinearAttention : public Implementation {
     check_failures(p);
     auto keep = std::make_unique<Keep>();
     keep->buffer = ws.allocate(2 * p.seqlen * sizeof(float));
-    Buffer scratch = ws.allocate(p.seqlen * sizeof(float));
+    Buffer scratch = ws.allocate(scratch_ * p.seqlen * sizeof(float));
     each_head(p, [&](int64_t bh, int64_t h) {
       const float* q = io.q.as<float>() + bh * p.seqlen * 8;
       const float* k = io.k.as<float>() + bh * p.seqlen * 8;
@@ -99,6 +108,7 @@ class FakeLinearAttention : public Implementation {
 
   ImplInfo info_;
   bool failing_;
+  int64_t scratch_ = 1;
 };
 
 inline const char* kFake = "test_fake_d8";

@@ -176,22 +176,25 @@ void expect_refused(Backend& gpu, const Problem& p, Tensors& t, const std::strin
   EXPECT_TRUE(output_untouched(gpu, t)) << "the output was written: something was launched";
 }
 
-// On Hopper (compute capability 9.0) the output step runs the wgmma kernel, so the tests above check
-// that one there; LASUITE_LA2_WGMMA=0 (the device scripts' "nowgmma" runs) selects the mma.sync kernel,
-// which also serves fp32 and every other GPU.
+// On Hopper (compute capability 9.0) the output step runs the wgmma kernel by default, so the tests
+// above check that one there; the option kernel=mma (la2_plans_cuda_test.cpp) selects the mma.sync
+// kernel, which also serves fp32 and every other GPU.
 TEST(La2CudaKernelChoice, WgmmaOnHopperFor16BitTypes) {
   LASUITE_REQUIRE_GPU(gpu);
-  const bool hopper = gpu->info().compute_capability == "9.0", off = la2::turned_off("LASUITE_LA2_WGMMA");
+  const bool hopper = gpu->info().compute_capability == "9.0";
   la2::PassArgs p;
   p.dk = p.dv = 128;
   p.bh = p.heads = 32;
   p.n = 4096;
+  la2::PlanOptions mma;
+  mma.allow_wgmma = false;
   for (DType t : {DType::bf16, DType::f16}) {
     p.dtype = t;
-    EXPECT_EQ(la2::plan_pass(p).wgmma, hopper && !off) << dtype_name(t) << " on " << gpu->info().compute_capability;
+    EXPECT_EQ(la2::plan_pass(p, {}).wgmma, hopper) << dtype_name(t) << " on " << gpu->info().compute_capability;
+    EXPECT_FALSE(la2::plan_pass(p, mma).wgmma) << dtype_name(t);
   }
   p.dtype = DType::f32;
-  EXPECT_FALSE(la2::plan_pass(p).wgmma);
+  EXPECT_FALSE(la2::plan_pass(p, {}).wgmma);
 }
 
 // The one-pass plan (the output blocks compute the segments' increments themselves) where the Hopper kernel
@@ -199,22 +202,20 @@ TEST(La2CudaKernelChoice, WgmmaOnHopperFor16BitTypes) {
 // never where a block could wait for one that has no room to start.
 TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
   LASUITE_REQUIRE_GPU(gpu);
-  const bool hopper = gpu->info().compute_capability == "9.0";
-  const bool expected = hopper && !la2::turned_off("LASUITE_LA2_ONE_PASS") && !la2::turned_off("LASUITE_LA2_WGMMA") &&
-                        !la2::turned_off("LASUITE_LA2_WGMMA_STATES");
+  const bool expected = gpu->info().compute_capability == "9.0";
   la2::PassArgs p;
   p.dtype = DType::bf16;
   p.dk = p.dv = 128;
   p.bh = p.heads = 32;
   for (int64_t n : {4096, 131072}) {
     p.n = n;
-    const la2::PassPlan plan = la2::plan_pass(p);
+    const la2::PassPlan plan = la2::plan_pass(p, {});
     ASSERT_GT(plan.segments, 1) << n;
-    EXPECT_EQ(plan.fused, expected) << "n " << n << " on " << gpu->info().compute_capability;
-    if (plan.fused) {
+    EXPECT_EQ(plan.one_pass, expected) << "n " << n << " on " << gpu->info().compute_capability;
+    if (plan.one_pass) {
       EXPECT_LE(p.bh * plan.segments, int64_t(gpu->info().multiprocessors));
     }
-    EXPECT_FALSE(la2::plan_pass(p, &plan).fused) << "a plan made like another reads that one's data";
+    EXPECT_FALSE(la2::plan_pass(p, {}, &plan).one_pass) << "a plan made like another reads that one's data";
   }
   // The verify cases meant to run the one-pass plan (extra_cases, La2CudaBackwardAlone) do.
   struct Shape {
@@ -223,10 +224,10 @@ TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
   };
   for (Shape s : {Shape{999, 128, 128}, Shape{1500, 64, 128}, Shape{2053, 64, 64}, Shape{999, 128, 64}}) {
     p.n = s.n, p.dk = s.d, p.dv = s.e;
-    EXPECT_EQ(la2::plan_pass(p).fused, expected) << "n " << s.n << " d " << s.d << " e " << s.e;
+    EXPECT_EQ(la2::plan_pass(p, {}).one_pass, expected) << "n " << s.n << " d " << s.d << " e " << s.e;
   }
   p.dtype = DType::f32;
-  EXPECT_FALSE(la2::plan_pass(p).fused);
+  EXPECT_FALSE(la2::plan_pass(p, {}).one_pass);
 }
 
 TEST(La2CudaRefuses, HeadDimWithoutKernel) {

@@ -1,0 +1,101 @@
+#include "harness/impl_options.h"
+
+#include <algorithm>
+
+#include "harness/errors.h"
+#include "harness/registry.h"
+
+namespace lasuite {
+
+namespace {
+
+bool declares(const ImplInfo& info, const std::string& key) {
+  return std::any_of(info.options.begin(), info.options.end(), [&](const ImplOption& o) { return o.key == key; });
+}
+
+std::string declared_keys(const ImplInfo& info) {
+  std::string s;
+  for (const ImplOption& o : info.options) s += (s.empty() ? "" : ", ") + o.key;
+  return s.empty() ? "it has none" : "it has " + s;
+}
+
+bool meant_for(const OptionSetting& s, const ImplInfo& info) {
+  return s.impl.empty() ? declares(info, s.key) : s.impl == info.name;
+}
+
+}  // namespace
+
+std::vector<OptionSetting> parse_impl_options(const std::vector<std::string>& texts) {
+  std::vector<OptionSetting> out;
+  for (const std::string& text : texts) {
+    const size_t eq = text.find('=');
+    if (eq == std::string::npos)
+      throw UsageError("--impl-option '" + text + "' is not key=value or impl:key=value");
+    OptionSetting s;
+    s.text = text;
+    std::string lhs = text.substr(0, eq);
+    s.value = text.substr(eq + 1);
+    const size_t colon = lhs.find(':');
+    if (colon != std::string::npos) {
+      s.impl = lhs.substr(0, colon);
+      lhs = lhs.substr(colon + 1);
+      if (s.impl.empty()) throw UsageError("--impl-option '" + text + "' has an empty implementation name");
+    }
+    s.key = lhs;
+    if (s.key.empty()) throw UsageError("--impl-option '" + text + "' has an empty key");
+    if (s.value.empty()) throw UsageError("--impl-option '" + text + "' has an empty value");
+    out.push_back(s);
+  }
+  return out;
+}
+
+void check_impl_options(const std::vector<OptionSetting>& settings, const std::vector<std::string>& impls) {
+  if (settings.empty()) return;
+  for (const OptionSetting& s : settings) {
+    bool used = false;
+    for (const std::string& name : impls) {
+      const ImplInfo info = Registry::instance().create(name)->info();
+      if (!s.impl.empty() && s.impl == name && !declares(info, s.key))
+        throw UsageError("--impl-option '" + s.text + "': " + name + " has no option '" + s.key + "' (" +
+                         declared_keys(info) + "; see `lasuite list`)");
+      used = used || meant_for(s, info);
+    }
+    if (!used) {
+      if (!s.impl.empty())
+        throw UsageError("--impl-option '" + s.text + "': " + s.impl + " is not among the implementations run");
+      std::string have;
+      for (const std::string& name : impls) {
+        const ImplInfo info = Registry::instance().create(name)->info();
+        if (!info.options.empty()) have += (have.empty() ? "" : "; ") + name + ": " + declared_keys(info).substr(7);
+      }
+      throw UsageError("--impl-option '" + s.text + "': no implementation run has an option '" + s.key + "' (" +
+                       (have.empty() ? std::string("none of them has options") : have) + "; see `lasuite list`)");
+    }
+  }
+  // The values: each implementation checks its own (on a throwaway instance, so nothing runs first).
+  for (const std::string& name : impls) {
+    auto impl = Registry::instance().create(name);
+    apply_impl_options(*impl, settings);
+  }
+}
+
+std::map<std::string, std::string> apply_impl_options(Implementation& impl, const std::vector<OptionSetting>& settings) {
+  const ImplInfo& info = impl.info();
+  std::map<std::string, std::string> in_force;
+  for (const ImplOption& o : info.options) in_force[o.key] = o.default_value;
+  for (const OptionSetting& s : settings) {
+    if (!meant_for(s, info)) continue;
+    if (!declares(info, s.key))
+      throw UsageError("--impl-option '" + s.text + "': " + info.name + " has no option '" + s.key + "' (" +
+                       declared_keys(info) + ")");
+    try {
+      impl.set_option(s.key, s.value);
+    } catch (const UsageError& e) {
+      throw UsageError("--impl-option '" + s.text + "': " + e.what());
+    }
+    in_force[s.key] = s.value;
+  }
+  return in_force;
+}
+
+}  // namespace lasuite

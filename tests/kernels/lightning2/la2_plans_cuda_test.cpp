@@ -1,0 +1,212 @@
+// la2's plans, each chosen through the implementation's options in one process on the same inputs:
+// every plan against the float64 reference, the plan each option set really makes (so an option that
+// stopped choosing anything fails here), and the bit-identity the code claims between one pass and two.
+// Skipped, with the reason, where no GPU is usable (CI).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "harness/backend.h"
+#include "harness/errors.h"
+#include "harness/inputs.h"
+#include "harness/memory.h"
+#include "harness/registry.h"
+#include "harness/verify.h"
+#include "kernels/lightning2/la2_pass.h"
+#include "tests/support/verify_test_support.h"
+
+namespace lasuite {
+namespace {
+
+using Options = std::vector<std::pair<std::string, std::string>>;
+
+constexpr uint64_t kSeed = 314159;
+
+std::unique_ptr<Implementation> la2_with(const Options& options) {
+  auto impl = Registry::instance().create("la2");
+  for (const auto& [key, value] : options) impl->set_option(key, value);
+  return impl;
+}
+
+std::string describe(const Options& options) {
+  std::string s;
+  for (const auto& [key, value] : options) s += (s.empty() ? "" : " ") + key + "=" + value;
+  return s.empty() ? "defaults" : s;
+}
+
+// The plan options the implementation's options map to, for plan_pass.
+la2::PlanOptions plan_options(const Options& options) {
+  la2::PlanOptions o;
+  for (const auto& [key, value] : options) {
+    if (key == "kernel") o.allow_wgmma = value != "mma";
+    if (key == "states_kernel") o.allow_wgmma_states = value != "mma";
+    if (key == "one_pass") o.allow_one_pass = value != "off";
+    if (key == "scan")
+      o.scan = value == "kernel" ? la2::PlanOptions::Scan::kernel
+               : value == "blocks" ? la2::PlanOptions::Scan::blocks
+                                   : la2::PlanOptions::Scan::automatic;
+    if (key == "segments") o.segments = std::stoi(value);
+    if (key == "states_split") o.states_split = std::stoi(value);
+    if (key == "inc_order") o.inc_last_first = value == "last_first";
+    if (key == "early_start") o.early_start = value == "on";
+  }
+  return o;
+}
+
+// Each plan and what it must be on Hopper for a bf16 forward pass at b1 h32 d = e = 128, n = 999
+// (16 chunks: 4 segments by the cost model).
+struct PlanCase {
+  Options options;
+  bool wgmma, one_pass, scan_in_kernel;
+  int segments;  // 0: whatever the cost model says (> 1)
+};
+std::vector<PlanCase> plan_cases() {
+  return {
+      {{}, true, true, true, 0},
+      {{{"inc_order", "first_last"}}, true, true, true, 0},
+      {{{"one_pass", "off"}}, true, false, true, 0},
+      {{{"scan", "kernel"}}, true, false, false, 0},
+      {{{"segments", "1"}}, true, false, false, 1},
+      {{{"segments", "16"}}, true, false, true, 16},  // 512 blocks: more than the device holds at once
+      {{{"segments", "16"}, {"scan", "kernel"}}, true, false, false, 16},
+      {{{"states_kernel", "mma"}}, true, false, true, 0},
+      {{{"states_kernel", "mma"}, {"states_split", "2"}, {"scan", "kernel"}}, true, false, false, 4},
+      {{{"early_start", "off"}}, true, true, true, 0},
+      {{{"kernel", "mma"}, {"segments", "4"}, {"scan", "blocks"}}, false, false, true, 4},
+      {{{"kernel", "mma"}, {"segments", "8"}, {"scan", "kernel"}}, false, false, false, 8},
+  };
+}
+
+bool is_hopper(Backend& gpu) { return gpu.info().compute_capability == "9.0"; }
+
+TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the expected plans are Hopper's (wgmma, one pass); this is "
+                                     << gpu->info().compute_capability;
+  la2::PassArgs p;
+  p.dtype = DType::bf16;
+  p.dk = p.dv = 128;
+  p.bh = p.heads = 32;
+  p.n = 999;
+  for (const PlanCase& c : plan_cases()) {
+    const la2::PassPlan plan = la2::plan_pass(p, plan_options(c.options));
+    const std::string what = describe(c.options);
+    EXPECT_EQ(plan.wgmma, c.wgmma) << what;
+    EXPECT_EQ(plan.one_pass, c.one_pass) << what;
+    EXPECT_EQ(plan.scan_in_kernel, c.scan_in_kernel) << what;
+    if (c.segments) EXPECT_EQ(plan.segments, c.segments) << what;
+    else EXPECT_GT(plan.segments, 1) << what;
+    EXPECT_EQ(plan.flag_bytes, plan.one_pass ? size_t(32) * plan.segments * sizeof(int) : 0u) << what;
+    // A plan made like another reads that one's segment data: never one pass, same scan layout.
+    const la2::PassPlan like = la2::plan_pass(p, plan_options(c.options), &plan);
+    EXPECT_FALSE(like.one_pass) << what;
+    EXPECT_EQ(like.scan_in_kernel, plan.scan_in_kernel) << what;
+  }
+  la2::PassArgs f32 = p;
+  f32.dtype = DType::f32;
+  EXPECT_FALSE(la2::plan_pass(f32, {}).wgmma) << "fp32 runs the mma.sync kernel";
+}
+
+// Forward and backward with states, e != d (and e == d), bf16 and f16: every plan passes.
+TEST(La2CudaPlans, EveryPlanMatchesReference) {
+  LASUITE_REQUIRE_GPU(gpu);
+  std::vector<VerifyCase> cases = {long_case(999, 1, 32, 128, 128, DType::bf16, true, true, 4),
+                                   long_case(1500, 1, 32, 64, 128, DType::f16, true, true, 4),
+                                   long_case(2053, 2, 5, 128, 64, DType::bf16, false, true, 3)};
+  for (const PlanCase& pc : plan_cases()) {
+    for (const VerifyCase& c : cases) {
+      auto impl = la2_with(pc.options);
+      CaseResult r = verify_case(*impl, c, kSeed);
+      std::cout << describe(pc.options) << ": " << test_support::describe(r) << "\n";
+      EXPECT_EQ(r.status, CaseStatus::pass) << describe(pc.options) << ": " << test_support::describe(r);
+      EXPECT_GE(r.checks.size(), 6u) << describe(pc.options);
+    }
+  }
+}
+
+// Every output of one forward and backward, as bytes.
+std::map<std::string, std::vector<uint8_t>> run_once(Backend& gpu, Implementation& impl, const Problem& p) {
+  MemoryTracker tracker;
+  Workspace ws(gpu, tracker);
+  ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, kSeed, true);
+  auto out = [&](std::array<int64_t, 4> dims, DType t) {
+    Buffer b = ws.allocate(tensor_bytes(dims, t), MemoryCategory::outputs);
+    gpu.fill_bytes(b.data(), 0xff, b.bytes());  // NaN in every type: an unwritten element shows
+    return b;
+  };
+  Buffer o = out(v_dims(p), p.dtype), dq = out(qk_dims(p), p.dtype), dk = out(qk_dims(p), p.dtype),
+         dv = out(v_dims(p), p.dtype), s_out = out(state_dims(p), DType::f32), ds_in = out(state_dims(p), DType::f32);
+  ForwardIO f = forward_io(in, view_of(o, p.dtype, DeviceKind::cuda, v_dims(p)));
+  f.state_out = view_of(s_out, DType::f32, DeviceKind::cuda, state_dims(p));
+  auto saved = impl.forward(p, f, ws);
+  BackwardIO b = backward_io(in, f.o, view_of(dq, p.dtype, DeviceKind::cuda, qk_dims(p)),
+                             view_of(dk, p.dtype, DeviceKind::cuda, qk_dims(p)),
+                             view_of(dv, p.dtype, DeviceKind::cuda, v_dims(p)));
+  b.dstate_in = view_of(ds_in, DType::f32, DeviceKind::cuda, state_dims(p));
+  impl.backward(p, b, saved.get(), ws);
+  gpu.synchronize();
+  std::map<std::string, std::vector<uint8_t>> host;
+  for (auto& [name, buf] : std::vector<std::pair<std::string, const Buffer*>>{
+           {"O", &o}, {"dQ", &dq}, {"dK", &dk}, {"dV", &dv}, {"S_out", &s_out}, {"dS_in", &ds_in}}) {
+    host[name].resize(buf->bytes());
+    gpu.copy_to_host(host[name].data(), buf->data(), buf->bytes());
+  }
+  return host;
+}
+
+// The one-pass plan sums the same terms in the same order as the two-pass plan with the scan in the
+// output blocks when the increments go first chunk to last (la2_wgmma_kernel.cuh): the results must
+// agree bit for bit, forward and backward, states included. Where the plans are not the ones named
+// (not Hopper) the comparison would prove nothing, so it is skipped.
+TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "one pass runs on Hopper only";
+  for (DType t : {DType::bf16, DType::f16}) {
+    Problem p;
+    p.batch = 1, p.heads = 32, p.seqlen = 999, p.dim_qk = 128, p.dim_v = 128;
+    p.dtype = t;
+    p.slopes = alibi_slopes(p.heads);
+    p.state_in = p.state_out = true;
+    la2::PassArgs a;
+    a.dtype = t, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = p.seqlen;
+    const Options one = {{"inc_order", "first_last"}}, two = {{"one_pass", "off"}};
+    ASSERT_TRUE(la2::plan_pass(a, plan_options(one)).one_pass);
+    ASSERT_FALSE(la2::plan_pass(a, plan_options(two)).one_pass);
+    ASSERT_TRUE(la2::plan_pass(a, plan_options(two)).scan_in_kernel);
+    auto impl_one = la2_with(one), impl_two = la2_with(two);
+    auto x = run_once(*gpu, *impl_one, p), y = run_once(*gpu, *impl_two, p);
+    for (const auto& [name, bytes] : x) {
+      ASSERT_EQ(bytes.size(), y[name].size()) << name;
+      size_t differ = 0;
+      for (size_t i = 0; i < bytes.size(); ++i) differ += bytes[i] != y[name][i];
+      EXPECT_EQ(differ, 0u) << dtype_name(t) << " " << name << ": " << differ << " bytes differ";
+    }
+  }
+}
+
+// Options are checked where they are set: an unknown key or a value out of range is a UsageError that
+// says what is taken. No GPU needed.
+TEST(La2Options, RefusesUnknownKeysAndValues) {
+  auto impl = Registry::instance().create("la2");
+  EXPECT_FALSE(impl->info().options.empty());
+  for (const auto& [key, value] : Options{{"segments", "0"}, {"segments", "257"}, {"segments", "08"}, {"segments", "x"},
+                                          {"kernel", "wgmma2"}, {"scan", "both"}, {"inc_order", "up"},
+                                          {"early_start", "1"}, {"states_split", "9"}, {"colour", "red"}}) {
+    try {
+      impl->set_option(key, value);
+      ADD_FAILURE() << key << "=" << value << " was accepted";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  }
+  for (const ImplOption& o : impl->info().options) EXPECT_NO_THROW(impl->set_option(o.key, o.default_value)) << o.key;
+}
+
+}  // namespace
+}  // namespace lasuite
