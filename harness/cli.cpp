@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <cstdlib>
 #include <new>
 #include <ostream>
@@ -38,6 +40,26 @@ CLI::Validator number_check(bool zero_allowed) {
 const CLI::Validator kPositive = number_check(false);
 const CLI::Validator kNonNegative = number_check(true);
 
+// Whole numbers in decimal only: CLI11 reads "010" as octal 8 and "0x10" as 16, and caps a seed past
+// 2^64 silently. Leading zeros are dropped (so "010" is ten) and a value above `most` is refused.
+CLI::Validator decimal(uint64_t most) {
+  return CLI::Validator(
+      [most](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits) return "'" + text + "' is not a whole number in decimal";
+        const size_t first = text.find_first_not_of('0');
+        text = first == std::string::npos ? "0" : text.substr(first);
+        const std::string limit = std::to_string(most);
+        if (text.size() > limit.size() || (text.size() == limit.size() && text > limit))
+          return "'" + text + "' is out of range (at most " + limit + ")";
+        return std::string();
+      },
+      "WHOLE NUMBER");
+}
+const CLI::Validator kCount = decimal(static_cast<uint64_t>(std::numeric_limits<int>::max()));
+const CLI::Validator kSize = decimal(static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+const CLI::Validator kSeed = decimal(std::numeric_limits<uint64_t>::max());
+
 // Repeatable, one key=value each time; the implementations check keys and values (impl_options.h).
 void add_impl_option_flag(CLI::App& cmd, std::vector<std::string>& into) {
   cmd.add_option("--impl-option", into,
@@ -53,18 +75,21 @@ void add_verify_options(CLI::App& cmd, VerifyArgs& a, TextOptions& text) {
   text.push_back(cmd.add_option("--dtype", a.dtypes,
                                 "Element types, comma-separated, of f64,f32,bf16,f16 (default: each "
                                 "implementation's supported ones)"));
-  cmd.add_option("--seed", a.seed, "Seed of the random inputs (printed)")->check(kNonNegative)->capture_default_str();
+  cmd.add_option("--seed", a.seed, "Seed of the random inputs (printed)")->transform(kSeed)->capture_default_str();
   text.push_back(cmd.add_option("--long", a.long_seqlens,
                                 "Also verify long sequences, e.g. 16k,128k (a few heads compared)"));
   cmd.add_option("--long-batch", a.long_batch, "Batch of the long cases")
+      ->transform(kSize)
       ->check(kPositive)
       ->capture_default_str();
   cmd.add_option("--long-heads", a.long_heads, "Heads of the long cases")
+      ->transform(kSize)
       ->check(kPositive)
       ->capture_default_str();
-  cmd.add_option("--dim", a.dim, "Head dim d of the long cases")->check(kPositive)->capture_default_str();
-  cmd.add_option("--dim-v", a.dim_v, "Value dim e of the long cases (default: d)")->check(kPositive);
+  cmd.add_option("--dim", a.dim, "Head dim d of the long cases")->transform(kSize)->check(kPositive)->capture_default_str();
+  cmd.add_option("--dim-v", a.dim_v, "Value dim e of the long cases (default: d)")->transform(kSize)->check(kPositive);
   cmd.add_option("--sample-heads", a.sample_heads, "(batch, head) pairs compared in the long cases")
+      ->transform(kCount)
       ->check(kPositive)
       ->capture_default_str();
   auto* with_state = cmd.add_flag_callback("--state", [&a] { a.state = 1; },
@@ -82,19 +107,22 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
   text.push_back(cmd.add_option("--seqlen", a.seqlens,
                                 "Sequence lengths: 1k..128k (powers of two), lists 1000,4096,16k "
                                 "(default: 1k..128k on a GPU, 1k..16k on the CPU)"));
-  cmd.add_option("--batch", a.batch, "Batch size (default: 1)")->check(kPositive);
-  cmd.add_option("--heads", a.heads, "Heads (default: 32 on a GPU, 4 on the CPU)")->check(kPositive);
+  cmd.add_option("--batch", a.batch, "Batch size (default: 1)")->transform(kSize)->check(kPositive);
+  cmd.add_option("--heads", a.heads, "Heads (default: 32 on a GPU, 4 on the CPU)")->transform(kSize)->check(kPositive);
   cmd.add_option("--dim", a.dim, "Head dim d of Q and K (default: 128 on a GPU, 64 on the CPU)")
+      ->transform(kSize)
       ->check(kPositive);
-  cmd.add_option("--dim-v", a.dim_v, "Value dim e (default: d)")->check(kPositive);
+  cmd.add_option("--dim-v", a.dim_v, "Value dim e (default: d)")->transform(kSize)->check(kPositive);
   text.push_back(cmd.add_option("--dtype", a.dtypes,
                                 "Element types, comma-separated (default: bf16 on a GPU, f32 on the CPU)"));
   text.push_back(cmd.add_option("--mode", a.modes, "fwd, bwd, fwdbwd, comma-separated")->capture_default_str());
   text.push_back(
       cmd.add_option("--decay", a.decay, "alibi, none, or one slope >= 0 for every head")->capture_default_str());
   cmd.add_option("--warmup", a.warmup, "Warm-up runs before timing, >= 1 (default: 3 on a GPU, 1 on the CPU)")
+      ->transform(kCount)
       ->check(kPositive);
   cmd.add_option("--repeats", a.repeats, "At least this many timed runs (default: 10 on a GPU, 5 on the CPU)")
+      ->transform(kCount)
       ->check(kPositive);
   cmd.add_option("--min-time", a.min_time, "At least this many seconds of timed runs (default: 0.2)")
       ->check(kNonNegative);
@@ -102,7 +130,7 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                  "Seconds one run may take; a slower row is a timeout and larger n are not run "
                  "(default: 60 on a GPU, 5 on the CPU)")
       ->check(kPositive);
-  cmd.add_option("--seed", a.seed, "Seed of the random inputs")->check(kNonNegative)->capture_default_str();
+  cmd.add_option("--seed", a.seed, "Seed of the random inputs")->transform(kSeed)->capture_default_str();
   text.push_back(cmd.add_option("--l2-flush", a.l2_flush,
                                 "How each timed run's cache is made cold: dirty (write twice the cache, as "
                                 "triton's do_bench: the run also pays the write-back) or clean (then read "
@@ -141,7 +169,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CliContext ctx{out, err, join_command_line(argc, argv)};
   try {
     for (const CLI::Option* o : text_options)
-      if (o->count() > 0 && o->as<std::string>().empty()) throw UsageError(o->get_name() + " is empty");
+      if (o->count() > 0 && o->as<std::string>().find_first_not_of(" \t\n\r") == std::string::npos)
+        throw UsageError(o->get_name() + " is empty");
     if (*list) return run_list(ctx);
     if (*verify) return run_verify(verify_args, ctx);
     if (*bench) return run_bench_command(bench_args, ctx);

@@ -1,8 +1,5 @@
 #include "harness/cli_args.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -116,18 +113,6 @@ void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& 
   for (int64_t n : seqlens) largest = std::max(largest, heads_total * n * std::max(dim_qk, dim_v));
   if (largest * 8 > static_cast<long double>(std::numeric_limits<int64_t>::max()))
     throw UsageError(what + ": a tensor of this shape would hold more than 2^63 bytes");
-}
-
-void check_output_path(const std::string& path, const std::string& option) {
-  if (path.empty()) throw UsageError(option + " needs a file name");
-  std::string dir = ".";
-  size_t slash = path.find_last_of('/');
-  if (slash != std::string::npos) dir = slash == 0 ? "/" : path.substr(0, slash);
-  struct stat st {};
-  if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    throw UsageError(option + " " + path + ": folder " + dir + " does not exist");
-  if (access(dir.c_str(), W_OK) != 0) throw UsageError(option + " " + path + ": folder " + dir + " is not writable");
-  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw UsageError(option + " " + path + " is a folder");
 }
 
 }  // namespace lasuite

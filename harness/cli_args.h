@@ -29,7 +29,5 @@ bool device_available(DeviceKind kind, std::string* why_not);
 // overruns. `what` names the options in the message.
 void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& seqlens, int64_t dim_qk,
                       int64_t dim_v, const std::string& what);
-// Refuses, before any work, an output file whose folder does not exist.
-void check_output_path(const std::string& path, const std::string& option);
 
 }  // namespace lasuite

@@ -15,6 +15,7 @@
 #include "harness/report_csv.h"
 #include "harness/report_json.h"
 #include "harness/report_table.h"
+#include "harness/result_files.h"
 
 namespace lasuite {
 
@@ -81,6 +82,13 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   const DeviceKind device = main_device(a, named);
   const DeviceDefaults& def = device == DeviceKind::cuda ? kGpuDefaults : kCpuDefaults;
 
+  if (!a.device.empty())
+    for (const std::string& n : named) {
+      const DeviceKind runs_on = Registry::instance().create(n)->info().device;
+      if (runs_on != device)
+        throw UsageError(n + " runs on " + device_name(runs_on) + ", not on " + device_name(device) +
+                         " (--device " + a.device + ")");
+    }
   BenchConfig c;
   c.impls = named.empty() ? registered_on(device) : named;
   if (c.impls.empty())
@@ -104,6 +112,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   c.impl_options = parse_impl_options(a.impl_options);
   check_impl_options(c.impl_options, c.impls);
   check_shape_fits(c.batch, c.heads, c.seqlens, c.dim_qk, c.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
+  check_distinct_outputs({{"--json", a.json}, {"--csv", a.csv}});
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (!a.csv.empty()) check_output_path(a.csv, "--csv");
 
@@ -143,27 +152,26 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   timing.l2_flush_mode = cache_flush_name(c.timing.flush);
   timing.row_time_limit_s = c.timing.row_time_limit_s;
   meta.timing = timing;
-  if (!a.csv.empty()) {
-    write_text_file(a.csv, bench_csv(meta, result.rows));
-    ctx.out << "\nwrote " << a.csv << "\n";
-  }
-  if (!a.json.empty()) {
-    write_json_file(a.json, bench_json(meta, result.rows));
-    ctx.out << "\nwrote " << a.json << "\nplot with: python3 " << plot_script() << " " << a.json << "\n";
-  }
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!a.csv.empty()) files.emplace_back(a.csv, bench_csv(meta, result.rows));
+  if (!a.json.empty()) files.emplace_back(a.json, json_text(bench_json(meta, result.rows)));
+  write_files_atomically(files);
+  if (!a.csv.empty()) ctx.out << "\nwrote " << a.csv << "\n";
+  if (!a.json.empty()) ctx.out << "\nwrote " << a.json << "\nplot with: python3 " << plot_script() << " " << a.json << "\n";
   ctx.out.flush();
 
-  size_t errors = 0, unsupported = 0;
+  size_t errors = 0, measured = 0;
   for (const BenchRow& r : result.rows) {
     errors += r.status == RowStatus::error;
-    unsupported += r.status == RowStatus::unsupported;
+    measured += r.status == RowStatus::ok;
   }
   if (errors) {
     ctx.err << "lasuite bench: " << errors << " row(s) failed with an error (see the note column)" << std::endl;
     return kExitFailed;
   }
-  if (unsupported == result.rows.size()) {
-    ctx.err << "lasuite bench: nothing ran: every row is unsupported (see the note column)" << std::endl;
+  if (measured == 0) {
+    ctx.err << "lasuite bench: nothing was measured: every row is unsupported, oom or timeout (see the note column)"
+            << std::endl;
     return kExitNothingRan;
   }
   return kExitOk;

@@ -12,6 +12,7 @@
 #include "harness/errors.h"
 #include "harness/impl_options.h"
 #include "harness/range.h"
+#include "harness/result_files.h"
 #include "harness/registry.h"
 #include "harness/report_json.h"
 #include "harness/report_table.h"
@@ -92,6 +93,10 @@ std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::v
   return cases;
 }
 
+size_t long_cases_per_dtype(const VerifyArgs& a, const std::vector<int64_t>& long_lengths) {
+  return long_lengths.size() * 2 * (a.state >= 0 ? 1 : 2);
+}
+
 }  // namespace
 
 int run_verify(const VerifyArgs& a, const CliContext& ctx) {
@@ -108,6 +113,13 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (names.empty()) throw UsageError("no implementations are registered in this build");
+  if (impls_named && device_named)
+    for (const std::string& n : names) {
+      const DeviceKind runs_on = Registry::instance().create(n)->info().device;
+      if (runs_on != *device)
+        throw UsageError(n + " runs on " + device_name(runs_on) + ", not on " + device_name(*device) + " (--device " +
+                         a.device + ")");
+    }
   const std::vector<OptionSetting> settings = parse_impl_options(a.impl_options);
   check_impl_options(settings, names);
 
@@ -117,6 +129,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   ctx.out << fixed_width_row({"---", "---", "---", "---", "---", "---", "---", "---"}, kWidths) << "\n";
 
   Tally tally;
+  size_t long_asked = 0, long_passed = 0;  // the --long cases, over every implementation and dtype
   std::vector<CaseResult> results;
   std::vector<DeviceRecord> devices_used;
   OptionRecord options_used;
@@ -159,7 +172,10 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         record(skipped_everything(name, dtype, std::string("dtype ") + dname + " not supported", a.seed));
         continue;
       }
-      for (const VerifyCase& c : cases_for(a, dtype, long_lengths)) {
+      const std::vector<VerifyCase> cases = cases_for(a, dtype, long_lengths);
+      const size_t first_long = cases.size() - long_cases_per_dtype(a, long_lengths);
+      for (size_t index = 0; index < cases.size(); ++index) {
+        const VerifyCase& c = cases[index];
         CaseResult r;
         auto t0 = std::chrono::steady_clock::now();
         try {
@@ -173,6 +189,10 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
           r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         }
         r.impl = name;
+        if (index >= first_long) {
+          ++long_asked;
+          long_passed += r.status == CaseStatus::pass;
+        }
         record(std::move(r));
       }
     }
@@ -184,7 +204,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     meta.devices = devices_used;
     meta.seed = a.seed;
     meta.impl_options = options_used;
-    write_json_file(a.json, verify_json(meta, results));
+    write_files_atomically({{a.json, json_text(verify_json(meta, results))}});
     ctx.err << "wrote " << a.json << "\n";
   }
   ctx.out << "verify: " << tally.passed << " passed, " << tally.failed << " failed, " << tally.skipped << " skipped"
@@ -192,6 +212,11 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   if (tally.failed > 0) return kExitFailed;
   if (tally.passed == 0) {
     ctx.err << "lasuite verify: nothing was verified (every case was skipped; see the reasons above)" << std::endl;
+    return kExitNothingRan;
+  }
+  if (!long_lengths.empty() && long_passed == 0) {
+    ctx.err << "lasuite verify: none of the " << long_asked
+            << " --long cases was verified (every one was skipped; see the reasons above)" << std::endl;
     return kExitNothingRan;
   }
   return kExitOk;

@@ -182,14 +182,6 @@ json verify_json(const Metadata& meta, const std::vector<CaseResult>& results) {
   return j;
 }
 
-void write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-  f << text;
-  f.close();
-  if (!f) throw std::runtime_error("writing " + path + " failed");
-}
-
-void write_json_file(const std::string& path, const json& doc) { write_text_file(path, doc.dump(2) + "\n"); }
+std::string json_text(const json& doc) { return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n"; }
 
 }  // namespace lasuite

@@ -23,8 +23,8 @@ nlohmann::ordered_json verify_json(const Metadata& meta, const std::vector<CaseR
 // "none", "alibi", the common slope ("0.5") or "custom", from a problem's slopes.
 std::string decay_label(const Problem& p);
 
-// Writes text to a file; throws std::runtime_error naming the path when it cannot.
-void write_text_file(const std::string& path, const std::string& text);
-void write_json_file(const std::string& path, const nlohmann::ordered_json& doc);
+// The document as the files hold it (indented); bytes that are not UTF-8 (an argument in the command
+// line, say) become U+FFFD instead of failing the write.
+std::string json_text(const nlohmann::ordered_json& doc);
 
 }  // namespace lasuite

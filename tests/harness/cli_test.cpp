@@ -111,9 +111,8 @@ TEST(Cli, OtherBadArgumentsAreUsageErrors) {
   EXPECT_TRUE(contains(json.err, "does not exist")) << json.err;
   // Numbers out of range: said in words (CLI11's own check printed a 300-digit bound), and NaN,
   // which slipped through it and switched the time limits off, refused.
-  for (std::vector<std::string> bad : {std::vector<std::string>{"--batch", "0"}, {"--heads", "-3"},
-                                       {"--min-time", "nan"}, {"--row-time-limit", "nan"},
-                                       {"--row-time-limit", "inf"}, {"--repeats", " "}, {"--seed", "-1"}}) {
+  for (std::vector<std::string> bad : {std::vector<std::string>{"--batch", "0"}, {"--min-time", "nan"},
+                                       {"--row-time-limit", "nan"}, {"--row-time-limit", "inf"}}) {
     CliRun r = lasuite(quick_bench(bad));
     EXPECT_EQ(r.code, 2) << bad[0] << " " << bad[1];
     EXPECT_TRUE(contains(r.err, "'" + bad[1] + "' is not a finite number")) << r.err;
@@ -135,7 +134,7 @@ TEST(Cli, UnsupportedHeadDimIsARowThatSaysSoAndNothingRan) {
   EXPECT_EQ(r.code, 3) << "nothing could run";
   EXPECT_TRUE(contains(r.out, "unsupported")) << r.out;
   EXPECT_TRUE(contains(r.out, "head dim d=64 not supported (supports 8)")) << r.out;
-  EXPECT_TRUE(contains(r.err, "nothing ran")) << r.err;
+  EXPECT_TRUE(contains(r.err, "nothing was measured")) << r.err;
 
   CliRun v = lasuite({"verify", "--impl", testing::kFake});
   EXPECT_EQ(v.code, 3) << "every default case has d >= 32, so every one is skipped";
@@ -316,6 +315,77 @@ TEST(Cli, BadImplOptionsAreUsageErrors) {
       EXPECT_FALSE(contains(r.err, "[1/")) << "nothing ran";
     }
   }
+}
+
+// Every bad input refused before any work: exit code 2 and a message that names what is wrong (bench
+// and verify share the option parsing; both are tried where an option exists in both). One row each,
+// so what was fixed stays fixed.
+TEST(Cli, BadInputsTable) {
+  struct Bad {
+    std::vector<std::string> args;  // after "bench" (the quick bench arguments) or in full
+    std::string message;
+    bool full = false;  // args are the whole command line
+  };
+  const std::string fake = testing::kFake;
+  const std::string same = temp_path("same_out");
+  const std::vector<Bad> table = {
+      {{"--heads", "-3"}, "'-3' is not a whole number in decimal"},
+      {{"--repeats", " "}, "' ' is not a whole number in decimal"},
+      {{"--seed", "-1"}, "'-1' is not a whole number in decimal"},
+      {{"--warmup", "0x10"}, "'0x10' is not a whole number in decimal"},
+      {{"--dim", "1e3"}, "'1e3' is not a whole number in decimal"},
+      {{"--seed", "18446744073709551616"}, "'18446744073709551616' is out of range (at most 18446744073709551615)"},
+      {{"--repeats", "99999999999"}, "is out of range (at most 2147483647)"},
+      {{"--batch", "9223372036854775808"}, "is out of range"},
+      {{"--impl", " "}, "--impl is empty", true},
+      {{"--json", same, "--csv", same}, "name the same file"},
+      {{"--json", "/dev/null"}, "not a regular file"},
+      {{"--json", std::string("/tmp/caf\xe9.json")}, "not valid UTF-8"},
+      {{"bench", "--device", "cuda", "--impl", fake, "--seqlen", "32"}, "runs on cpu, not on cuda", true},
+      {{"verify", "--device", "cuda", "--impl", fake}, "runs on cpu, not on cuda", true},
+      {{"verify", "--impl", fake, "--seed", "007x"}, "'007x' is not a whole number in decimal", true},
+      {{"verify", "--impl", fake, "--long", "64", "--sample-heads", "0"}, "is not a finite number > 0", true},
+  };
+  for (const Bad& b : table) {
+    std::vector<std::string> args = b.full ? b.args : quick_bench(b.args);
+    if (b.full && b.args.front() != "bench" && b.args.front() != "verify") args.insert(args.begin(), "verify");
+    CliRun r = lasuite(args);
+    std::string line;
+    for (const auto& a : args) line += a + " ";
+    EXPECT_EQ(r.code, 2) << line << "\n" << r.out << r.err;
+    // A build without the CUDA backend refuses --device cuda for that reason instead.
+    const bool no_cuda = contains(r.err, "no CUDA backend");
+    EXPECT_TRUE(contains(r.err, b.message) || no_cuda) << line << "\n" << r.err;
+    EXPECT_FALSE(contains(r.err, "[1/")) << "a row ran: " << line;
+    EXPECT_FALSE(contains(r.out, "PASS")) << "a case ran: " << line;
+  }
+}
+
+// Integers are decimal: leading zeros do not make octal ("--heads 010" is ten heads, "--dim 08" eight).
+TEST(Cli, LeadingZerosAreDecimal) {
+  CliRun r = lasuite({"bench", "--impl", testing::kFake, "--seqlen", "32", "--heads", "010", "--dim", "08", "--mode",
+                      "fwd", "--warmup", "01", "--repeats", "1", "--min-time", "0", "--no-ceilings"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "b1 h10 d8 e8")) << r.err;
+}
+
+// Nothing measured is not success: every row oom (the failing double from n = 128) exits 3.
+TEST(Cli, BenchWithEveryRowOomExitsThree) {
+  CliRun r = lasuite({"bench", "--impl", testing::kFakeFailing, "--seqlen", "128,256", "--dim", "8", "--mode", "fwd",
+                      "--repeats", "1", "--min-time", "0", "--no-ceilings"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "| oom")) << r.out;
+  EXPECT_TRUE(contains(r.err, "nothing was measured")) << r.err;
+}
+
+// --long cases asked for and every one skipped is not success, even when the default cases passed:
+// cumsum_cpu refuses a 16M-token prefix (1 TiB) before allocating anything.
+TEST(Cli, VerifyWithEveryLongCaseSkippedExitsThree) {
+  CliRun r = lasuite({"verify", "--impl", "cumsum_cpu", "--dtype", "f32", "--long", "16m", "--long-heads", "1",
+                      "--dim", "128", "--no-state"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "PASS")) << "the default cases ran";
+  EXPECT_TRUE(contains(r.err, "none of the 2 --long cases was verified")) << r.err;
 }
 
 TEST(Cli, ListShowsImplementationsAndWhereTheyRun) {

@@ -14,6 +14,7 @@
 #include "harness/metadata.h"
 #include "harness/report_csv.h"
 #include "harness/report_json.h"
+#include "harness/result_files.h"
 #include "harness/report_table.h"
 
 namespace lasuite {
@@ -145,7 +146,7 @@ TEST(Report, BenchJsonRoundTrips) {
   const Metadata m = sample_meta();
   const std::vector<BenchRow> rows = sample_rows();
   const std::string path = temp_path("bench.json");
-  write_json_file(path, bench_json(m, rows));
+  write_files_atomically({{path, json_text(bench_json(m, rows))}});
   json j = json::parse(read_file(path));
   std::remove(path.c_str());
 
@@ -225,7 +226,7 @@ TEST(Report, BenchCsvRoundTripsWithMetadataLines) {
   const Metadata m = sample_meta();
   const std::vector<BenchRow> rows = sample_rows();
   const std::string path = temp_path("bench.csv");
-  write_text_file(path, bench_csv(m, rows));
+  write_files_atomically({{path, bench_csv(m, rows)}});
   Csv csv = read_csv(read_file(path));
   std::remove(path.c_str());
 
@@ -283,7 +284,7 @@ TEST(Report, VerifyJsonRoundTrips) {
   skipped.reason = "head dim d=64 not supported (supports 128)";
   skipped.checks.clear();
   const std::string path = temp_path("verify.json");
-  write_json_file(path, verify_json(m, {r, skipped}));
+  write_files_atomically({{path, json_text(verify_json(m, {r, skipped}))}});
   json j = json::parse(read_file(path));
   std::remove(path.c_str());
 
@@ -336,7 +337,7 @@ TEST(Report, MarkdownTableAlignsColumns) {
 
 TEST(Report, WritingToAMissingFolderSaysWhere) {
   try {
-    write_text_file("/nonexistent-folder/x.json", "{}");
+    write_files_atomically({{"/nonexistent-folder/x.json", "{}"}});
     FAIL() << "no error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent-folder/x.json"), std::string::npos);

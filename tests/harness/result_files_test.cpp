@@ -1,0 +1,100 @@
+// Result files: proven writable before any work, written under a temporary name and renamed, so a
+// failure leaves the previous file whole.
+#include "harness/result_files.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <dirent.h>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "harness/errors.h"
+
+namespace lasuite {
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "lasuite_rf_" + std::to_string(getpid()) + "_" + name;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+void write_plain(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+// Files in the temporary folder whose names start with ".lasuite_rf_<pid>": leftovers of a write.
+int leftovers() {
+  int count = 0;
+  const std::string prefix = ".lasuite_rf_" + std::to_string(getpid());
+  if (DIR* d = opendir(::testing::TempDir().c_str())) {
+    while (dirent* e = readdir(d)) count += std::string(e->d_name).rfind(prefix, 0) == 0;
+    closedir(d);
+  }
+  return count;
+}
+
+void expect_refused(const std::string& path, const std::string& message) {
+  try {
+    check_output_path(path, "--json");
+    ADD_FAILURE() << path << " was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+  }
+}
+
+TEST(ResultFiles, ReplacesTheTargetWhole) {
+  const std::string a = temp_path("a.json"), b = temp_path("b.csv");
+  write_plain(a, "old a");
+  write_files_atomically({{a, "new a"}, {b, "new b"}});
+  EXPECT_EQ(read_file(a), "new a");
+  EXPECT_EQ(read_file(b), "new b");
+  EXPECT_EQ(leftovers(), 0);
+  std::remove(a.c_str());
+  std::remove(b.c_str());
+}
+
+// The second file cannot be written: the first is not touched either, and no temporary stays.
+TEST(ResultFiles, AFailedWriteLeavesEveryPreviousFile) {
+  const std::string a = temp_path("keep.json");
+  write_plain(a, "previous result");
+  EXPECT_THROW(write_files_atomically({{a, "new"}, {"/nonexistent-folder/x.csv", "new"}}), std::runtime_error);
+  EXPECT_EQ(read_file(a), "previous result");
+  EXPECT_EQ(leftovers(), 0);
+  std::remove(a.c_str());
+}
+
+TEST(ResultFiles, UnwritablePathsAreRefusedUpFront) {
+  expect_refused("/nonexistent-folder/x.json", "does not exist");
+  expect_refused(::testing::TempDir(), "is a folder");
+  expect_refused("/dev/null", "not a regular file");
+  expect_refused(std::string("caf\xe9.json"), "not valid UTF-8");
+  const std::string ro = temp_path("readonly.json");
+  write_plain(ro, "kept");
+  chmod(ro.c_str(), 0444);
+  expect_refused(ro, "read-only");
+  EXPECT_EQ(read_file(ro), "kept");
+  std::remove(ro.c_str());
+  struct stat st {};
+  if (stat("/proc/self", &st) == 0) expect_refused("/proc/lasuite.json", "cannot create a file");
+  // A good path passes and leaves nothing behind.
+  EXPECT_NO_THROW(check_output_path(temp_path("fine.json"), "--json"));
+  EXPECT_EQ(leftovers(), 0);
+}
+
+TEST(ResultFiles, TwoOptionsNamingOneFileAreRefused) {
+  const std::string f = temp_path("same");
+  EXPECT_THROW(check_distinct_outputs({{"--json", f}, {"--csv", f}}), UsageError);
+  EXPECT_NO_THROW(check_distinct_outputs({{"--json", f + ".json"}, {"--csv", f + ".csv"}}));
+  EXPECT_NO_THROW(check_distinct_outputs({{"--json", ""}, {"--csv", ""}}));
+}
+
+}  // namespace
+}  // namespace lasuite
