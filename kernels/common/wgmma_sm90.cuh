@@ -70,12 +70,11 @@ __device__ __forceinline__ void stmatrix_x4(void* row_addr, uint32_t r0, uint32_
 #endif
 }
 
-// Barrier `id` (1..15; 0 is __syncthreads') for `threads` threads, reached from different places in
-// the code (the warpgroups of these kernels run different loops). Hence barrier.sync, not bar.sync:
-// bar.sync is barrier.sync.aligned, which requires every thread to execute the same instruction, and
-// compute-sanitizer's synccheck rightly reported the aligned form here as divergent.
+// Named barrier `id` (1..15; 0 is __syncthreads') for `threads` threads that all reach it at this same
+// instruction (bar.sync is the aligned form). Warps meeting from different places in the code need
+// RoleBarrier (role_barrier.cuh) instead.
 __device__ __forceinline__ void barrier_sync(int id, int threads) {
-  asm volatile("barrier.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+  asm volatile("bar.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
 }
 // Keeps the compiler from moving reads or writes of accumulators across a wgmma wait: the asm that
 // issued the wgmma "wrote" them, but the values arrive only at the wait.

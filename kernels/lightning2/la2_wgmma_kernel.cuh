@@ -18,6 +18,7 @@
 #include "kernels/common/element.cuh"
 #include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/mma_sm80.cuh"
+#include "kernels/common/role_barrier.cuh"
 #include "kernels/common/sw128_tile.cuh"
 #include "kernels/common/swizzled_tile.cuh"
 #include "kernels/common/wgmma_sm90.cuh"
@@ -37,7 +38,8 @@ struct WgmmaSmem {
   static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes;
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
   static constexpr int kOStageBytes = OUT ? VTile::kBytes : 0;  // outputs on their way to global memory
-  static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
+  // After the powers of lambda: the warpgroups' meeting barrier (8 bytes, 16 kept); 1024: alignment slack.
+  static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 16 + 1024;
   // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
   // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
   // d = 128, whose S is split over both warpgroups (97 KiB).
@@ -69,6 +71,10 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
   unsigned char* state_sm = smem + kStages * SM::kStageBytes;  // two copies of S (output step)
   float* pw = reinterpret_cast<float*>(state_sm + SM::kStateBytes + SM::kOStageBytes);  // pw[k] = lambda^k
+  // The warpgroups meet once per chunk, each from its own loop.
+  dev::RoleBarrier meeting{reinterpret_cast<uint64_t*>(pw + kPowEntries)};
+  if (threadIdx.x == 0) dev::RoleBarrier::init(meeting.word, kThreads / 32);
+  __syncthreads();
 
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   const int seg = blockIdx.y;
@@ -161,7 +167,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       dev::cp_async_wait<kStages - 2>();  // this thread's copies of the chunk have landed
       dev::fence_proxy_async();
     }
-    dev::barrier_sync(1, kThreads);
+    meeting.meet();
   };
   auto stage_addr = [&](int local) { return dev::smem_addr(smem + (local % kStages) * SM::kStageBytes); };
   // B = V (stored [row][e], MN-major) for the k-step over rows kk: both warpgroups use it.
@@ -192,7 +198,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
         if (i + kStages - 1 < inc_count) load_chunk(inc_chunk(i + kStages - 1), (i + kStages - 1) % kStages, false);
         dev::cp_async_commit();
       }
-      dev::barrier_sync(1, kThreads);  // the state warpgroup is done with the stages
+      meeting.meet();  // the state warpgroup is done with the stages
       prefetch(c_begin, c_end, true);
     }
     const int i0 = 16 * warp + g, i1 = i0 + 8;  // this thread's rows of the chunk
@@ -366,7 +372,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       update_state(c, i, 0, inc_down, key_mul);
       if (inc_down) key_mul *= pw[dev::rows_left(n, int64_t(c) * kChunk, kChunk)];
     }
-    dev::barrier_sync(1, kThreads);  // the output warpgroup may refill the stages
+    meeting.meet();  // the output warpgroup may refill the stages
     store_state(a.publish + bh * a.inc_bh_stride + inc_seg * a.inc_f_stride, 1.f);
     if (seg + 1 < segs) {  // a later block of this grid waits for it (a later kernel sees it anyway)
       __threadfence();
