@@ -38,8 +38,7 @@ struct WgmmaSmem {
   static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes;
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
   static constexpr int kOStageBytes = OUT ? VTile::kBytes : 0;  // outputs on their way to global memory
-  // After the powers of lambda: the warpgroups' meeting barrier (8 bytes, 16 kept); 1024: alignment slack.
-  static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 16 + 1024;
+  static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
   // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
   // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
   // d = 128, whose S is split over both warpgroups (97 KiB).
@@ -72,9 +71,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   unsigned char* state_sm = smem + kStages * SM::kStageBytes;  // two copies of S (output step)
   float* pw = reinterpret_cast<float*>(state_sm + SM::kStateBytes + SM::kOStageBytes);  // pw[k] = lambda^k
   // The warpgroups meet once per chunk, each from its own loop.
-  dev::RoleBarrier meeting{reinterpret_cast<uint64_t*>(pw + kPowEntries)};
-  if (threadIdx.x == 0) dev::RoleBarrier::init(meeting.word, kThreads / 32);
-  __syncthreads();
+  const dev::RoleBarrier meeting{1, kThreads};
 
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   const int seg = blockIdx.y;
