@@ -2,7 +2,7 @@
 // with roles of their own, each running its own loop). bar.sync cannot serve: it is
 // barrier.sync.aligned, which requires every participating thread to execute the same instruction
 // (compute-sanitizer's synccheck reported la2's kernel as divergent there). The unaligned
-// barrier.sync is legal; measured on the H200 it made la2's forward 3-5 % slower than bar.sync (the
+// barrier.sync is legal; measured on the H200 it made la2's forward 2-5 % slower than bar.sync (the
 // compiler wraps the code around it in convergence regions). An mbarrier with one arrival per warp
 // cost 2-3 %, but racecheck cannot see that a warp's __syncwarp orders its other lanes' accesses
 // before lane 0's arrival and reported every tile reuse as a race; this named barrier keeps the

@@ -186,7 +186,7 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
     // noise). Otherwise it runs with as many blocks per SM as fit: each segment split that many times
     // (seg_chunks rounded up to a multiple, so fine boundaries fall on segment boundaries).
     // The wgmma states-only step is never split: split in two it was slower at every length measured
-    // (4k 39.8 against 50.1 M tok/s forward, 128k 61.1 against 64.2; results/h100_la2_v6f_*): each
+    // (4k 39.8 against 50.1 M tok/s forward, 128k 61.1 against 64.2; results/archive/h100/h100_la2_v6f_*): each
     // split doubles the increments the output step's scan reads.
     const bool one_wave_unsplit = int64_t(plan.segments - 1) * p.bh <= prop.multiProcessorCount;
     plan.fine = one_wave_unsplit || plan.wgmma_states ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
