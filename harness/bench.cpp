@@ -121,6 +121,27 @@ void fill_figures(BenchRow& r, const Implementation& impl, const Problem& p, Ben
   }
 }
 
+// The least time a run of `mode` can take on a device with these ceilings: the work model's bytes over
+// the copy rate or its FLOPs over the GEMM rate, whichever is longer; nullopt without ceilings.
+std::optional<double> floor_seconds(const Implementation& impl, const Problem& p, BenchMode mode,
+                                    const std::optional<Ceilings>& ceilings) {
+  if (!ceilings || ceilings->copy_bytes_per_s <= 0 || ceilings->gemm_flops_per_s <= 0) return std::nullopt;
+  const Work w = impl.work(p);
+  const double flops = (mode != BenchMode::bwd ? w.fwd_flops : 0) + (mode != BenchMode::fwd ? w.bwd_flops : 0);
+  const double bytes = (mode != BenchMode::bwd ? w.fwd_bytes : 0) + (mode != BenchMode::fwd ? w.bwd_bytes : 0);
+  return std::max(bytes / ceilings->copy_bytes_per_s, flops / ceilings->gemm_flops_per_s);
+}
+
+// What one (implementation, dtype, length) holds at once in the harness's own buffers, whatever the
+// mode: the inputs (q, k, v, slopes, and dout when a backward runs) and the largest set of outputs
+// (o, or o as an input and dq, dk, dv).
+size_t row_footprint_bytes(const Problem& p, bool with_backward) {
+  const size_t qk = tensor_bytes(qk_dims(p), p.dtype), vo = tensor_bytes(v_dims(p), p.dtype);
+  const size_t inputs = 2 * qk + vo + (with_backward ? vo : 0) + static_cast<size_t>(p.heads) * sizeof(float);
+  const size_t outputs = with_backward ? vo + 2 * qk + vo : vo;
+  return inputs + outputs;
+}
+
 // Runs one row on inputs that already exist: outputs allocated, the memory run (first warm-up,
 // through the driver probe), then the remaining warm-ups and the cold samples.
 void run_row(Implementation& impl, const Problem& p, BenchMode mode, const ProblemInputs& in, Backend& backend,
@@ -324,9 +345,20 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
       for (int64_t n : seqlens) {
         const Problem p = make_problem(config, info, dtype, n);
         std::optional<LazyInputs> inputs;
-        if (why_unavailable.empty())
+        const bool with_backward = any_backward_mode && info.support.backward;
+        std::string no_room;  // the row's own buffers do not fit: every mode is oom, nothing allocated
+        if (why_unavailable.empty()) {
           inputs.emplace(*backend_for(info.device), p, info.device, config.seed + static_cast<uint64_t>(n),
-                         any_backward_mode && info.support.backward);
+                         with_backward);
+          const size_t need = row_footprint_bytes(p, with_backward);
+          const size_t free_bytes = backend_for(info.device)->free_memory();
+          if (free_bytes && need > free_bytes - free_bytes / 8)
+            no_room = "the row's inputs and outputs need " + format_bytes(need) + ", " + format_bytes(free_bytes) +
+                      " available on " + device_name(info.device) + " (7/8 of it usable)";
+          else if (need > (size_t(1) << 30))
+            note("making " + format_bytes(need) + " of inputs and outputs for " + info.name + " n=" +
+                 std::to_string(n) + " on " + device_name(info.device));
+        }
 
         for (BenchMode mode : config.modes) {
           BenchRow row = base_row(info, p, mode, config.decay);
@@ -339,6 +371,19 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
             set_status(row, RowStatus::unsupported, "no backward pass");
           } else if (stopped.count(mode)) {
             set_status(row, RowStatus::timeout, stopped[mode]);
+          } else if (const std::optional<double> floor_s = floor_seconds(impl, p, mode, ceilings);
+                     floor_s && *floor_s > 2 * config.timing.row_time_limit_s) {
+            // Hopeless whatever the implementation does: the work model's floor on this device is over
+            // twice the limit (twice: the ceilings are measured rates, which a kernel may beat a little),
+            // so nothing is allocated or run (la1_cpu at 1M tokens ran for hours).
+            set_status(row, RowStatus::timeout,
+                       "predicted: the work model's floor on this device is " + seconds_text(*floor_s * 1e3) +
+                           " a run, over twice the row time limit of " +
+                           seconds_text(config.timing.row_time_limit_s * 1e3));
+            stopped[mode] = "not run: n=" + std::to_string(n) + " is already predicted over the row time limit (" +
+                            row.reason + ")";
+          } else if (!no_room.empty()) {
+            set_status(row, RowStatus::oom, no_room);
           } else if (const ProblemInputs* in = inputs->get(); !in) {
             set_status(row, inputs->status(), inputs->failure());
           } else {

@@ -13,6 +13,7 @@
 
 #include "harness/backend.h"
 #include "harness/errors.h"
+#include "harness/host_memory.h"
 #include "harness/memory.h"
 
 namespace lasuite {
@@ -150,7 +151,7 @@ class CpuBackend : public Backend {
     return c;
   }
 
-  size_t free_memory() const override { return meminfo_kib("MemAvailable") * 1024; }
+  size_t free_memory() const override { return static_cast<size_t>(host_available_bytes()); }
 
  private:
   volatile char flush_sink_ = 0;

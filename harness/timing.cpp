@@ -37,6 +37,8 @@ Samples sample(Backend& backend, const Region& region, const TimingPolicy& polic
   const double limit_ms = policy.row_time_limit_s * 1e3;
   std::unique_ptr<Timer> timer = backend.make_timer();
 
+  // Warm-ups count against the row's time: once it is spent, sampling starts (a million warm-ups of a
+  // fast run otherwise took hours).
   for (int i = 0; i < warmup; ++i) {
     double ms = time_once(*timer, region);
     if (ms > limit_ms) {
@@ -44,6 +46,7 @@ Samples sample(Backend& backend, const Region& region, const TimingPolicy& polic
       out.over_limit_ms = ms;
       return out;
     }
+    if (already_spent_s + seconds_since(row_start) > policy.row_time_limit_s) break;
   }
 
   const size_t min_for_budget = static_cast<size_t>(std::max(1, std::min(3, policy.min_repeats)));

@@ -38,7 +38,7 @@ struct Samples {
 double time_once(Timer& timer, const Region& region);
 
 // Runs `warmup` more warm-up runs, then the samples. A warm-up run that exceeds the row limit stops
-// everything (timed_out). Sampling stops at max_repeats, or once min_repeats and min_time_s are both
+// everything (timed_out); the warm-ups stop early once the row has spent its time limit. Sampling stops at max_repeats, or once min_repeats and min_time_s are both
 // met, or once the row has spent its time limit (counting `already_spent_s`) after at least
 // min(3, min_repeats) samples.
 Samples sample(Backend& backend, const Region& region, const TimingPolicy& policy, int warmup,

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <cmath>
 #include <vector>
 
@@ -173,6 +176,42 @@ TEST(Bench, SamplesStopAtRepeatsAndTime) {
   policy.min_time_s = 1e9;
   policy.row_time_limit_s = 1e9;
   EXPECT_EQ(sample(cpu, region, policy, 0, 0).ms.size(), 7u) << "capped at max_repeats";
+}
+
+// Warm-ups count against the row's time limit: a hundred million of them stop once it is spent. A run
+// here is a 1 ms sleep, so the limit of 0.05 s leaves room for about 50 warm-ups (and the 3 samples
+// that follow); without the budget this would run for a day. The count is what is checked, not time.
+TEST(Bench, WarmUpsStopWhenTheRowTimeIsSpent) {
+  Backend& cpu = *backend_for(DeviceKind::cpu);
+  int runs = 0;
+  Region region{[&] {
+                  ++runs;
+                  std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                },
+                nullptr};
+  TimingPolicy policy;
+  policy.min_repeats = 3;
+  policy.min_time_s = 0;
+  policy.row_time_limit_s = 0.05;
+  Samples s = sample(cpu, region, policy, 100000000, 0);
+  EXPECT_FALSE(s.timed_out);
+  EXPECT_EQ(s.ms.size(), 3u);
+  EXPECT_LT(runs, 1000);
+}
+
+// A row whose own buffers cannot fit is an oom row that says how much it needed, with nothing allocated
+// (each buffer on its own used to pass a check against free memory while together they did not fit).
+TEST(Bench, ARowThatCannotFitIsOomBeforeAllocating) {
+  BenchConfig c = small_config(testing::kFake, {1 << 20});
+  c.heads = 1 << 20;  // 2^40 tokens x 8 values x 4 bytes per tensor: 32 TiB
+  c.modes = {BenchMode::fwd, BenchMode::fwdbwd};
+  BenchResult r = run_bench(c);
+  ASSERT_EQ(r.rows.size(), 2u);
+  for (const BenchRow& row : r.rows) {
+    EXPECT_EQ(row.status, RowStatus::oom) << row.reason;
+    EXPECT_NE(row.reason.find("the row's inputs and outputs need"), std::string::npos) << row.reason;
+    EXPECT_NE(row.reason.find("available on cpu"), std::string::npos) << row.reason;
+  }
 }
 
 }  // namespace

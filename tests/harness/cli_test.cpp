@@ -388,6 +388,15 @@ TEST(Cli, VerifyWithEveryLongCaseSkippedExitsThree) {
   EXPECT_TRUE(contains(r.err, "none of the 2 --long cases was verified")) << r.err;
 }
 
+// A row whose work model alone puts one run far over the row time limit is a timeout that says so,
+// with nothing allocated or run (la1_cpu at 1M tokens ran for hours): its floor here is hours.
+TEST(Cli, HopelessRowsArePredictedNotRun) {
+  CliRun r = lasuite({"bench", "--impl", "la1_cpu", "--seqlen", "1m,2m", "--mode", "fwd"});
+  EXPECT_EQ(r.code, 3) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "predicted: the work model's floor on this device is")) << r.out;
+  EXPECT_TRUE(contains(r.out, "not run: n=1048576 is already predicted over the row time limit")) << r.out;
+}
+
 TEST(Cli, ListShowsImplementationsAndWhereTheyRun) {
   CliRun r = lasuite({"list"});
   EXPECT_EQ(r.code, 0);
