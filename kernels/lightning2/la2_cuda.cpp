@@ -112,20 +112,16 @@ class La2Cuda : public Implementation {
   }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
-    if (auto why = Implementation::unsupported(p)) return why;
-    Backend* b = backend_for(DeviceKind::cuda);
-    std::string why_not;
-    if (!b || !b->available(&why_not)) return "no usable GPU: " + (b ? why_not : std::string("no CUDA backend"));
-    if (p.batch * p.heads > 65535) return "batch x heads above 65535 (one grid row per head)";
-    if (!std::isfinite(p.effective_scale())) return "scale must be finite";
-    return std::nullopt;
+    if (auto why = problem_refusal(p)) return why;
+    return gpu_refusal();
   }
 
   Work work(const Problem& p) const override { return linear_block_work(p, 64); }
 
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
-    require_supported(p);
+    refuse(problem_refusal(p));
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
+    refuse(gpu_refusal());
     const int64_t d = p.dim_qk, e = p.dim_v;
 
     la2::PassArgs a = common(p, io.slopes);
@@ -153,8 +149,9 @@ class La2Cuda : public Implementation {
   }
 
   void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
-    require_supported(p);
+    refuse(problem_refusal(p));
     host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
+    refuse(gpu_refusal());
     const int64_t d = p.dim_qk, e = p.dim_v;
     const float scale = static_cast<float>(p.effective_scale());
     const int di = static_cast<int>(d), ei = static_cast<int>(e);
@@ -213,8 +210,22 @@ class La2Cuda : public Implementation {
   }
 
  private:
-  void require_supported(const Problem& p) const {
-    if (auto why = unsupported(p)) throw UnsupportedError("la2: " + *why);
+  // The problem's own limits, then the device: forward and backward check their tensors between the
+  // two, so a bad call is refused for what is wrong with it on any machine, a GPU or none.
+  std::optional<std::string> problem_refusal(const Problem& p) const {
+    if (auto why = Implementation::unsupported(p)) return why;
+    if (p.batch * p.heads > 65535) return "batch x heads above 65535 (one grid row per head)";
+    if (!std::isfinite(p.effective_scale())) return "scale must be finite";
+    return std::nullopt;
+  }
+  static std::optional<std::string> gpu_refusal() {
+    Backend* b = backend_for(DeviceKind::cuda);
+    std::string why_not;
+    if (!b || !b->available(&why_not)) return "no usable GPU: " + (b ? why_not : std::string("no CUDA backend"));
+    return std::nullopt;
+  }
+  static void refuse(const std::optional<std::string>& why) {
+    if (why) throw UnsupportedError("la2: " + *why);
   }
   static la2::PassArgs common(const Problem& p, const TensorView& slopes) {
     la2::PassArgs a;

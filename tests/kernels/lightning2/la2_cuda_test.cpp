@@ -282,6 +282,41 @@ TEST(La2CudaRefuses, WrongDtypeShapeOrDevice) {
   expect_refused(*gpu, with_state, t, "state_out is missing");
 }
 
+// Refusals of both directions with tensors that are never dereferenced (gpu_test::fake_call): la2 checks
+// the problem and every tensor before it asks for the device, so these run, and must refuse, on a
+// machine without a GPU too (CI), each for what is wrong rather than for the missing GPU.
+TEST(La2Refuses, BadCallsInBothDirectionsWithoutTouchingTheDevice) {
+  using gpu_test::expect_refused;
+  using gpu_test::fake_call;
+  const Problem p = small_problem();
+  gpu_test::FakeCall call = fake_call(p);
+  call.fwd.q.data = call.bwd.q.data = static_cast<char*>(call.fwd.q.data) + 2;  // element-, not 16-byte-aligned
+  expect_refused("la2", p, call, "q is not 16-byte aligned");
+  call = fake_call(p);
+  call.fwd.k.dtype = call.bwd.k.dtype = DType::f16;
+  expect_refused("la2", p, call, "k is f16");
+  call = fake_call(p);
+  call.fwd.v.dims[2] = call.bwd.v.dims[2] = 99;
+  expect_refused("la2", p, call, "v has shape");
+  call = fake_call(p);
+  call.fwd.o.device = DeviceKind::cpu;
+  call.bwd.dv.device = DeviceKind::cpu;
+  expect_refused("la2", p, call, "is on cpu");
+  Problem with_state = p;
+  with_state.state_in = with_state.state_out = true;  // and no state tensors given
+  expect_refused("la2", with_state, fake_call(with_state), "is missing");
+  Problem bad_dim = p;
+  bad_dim.dim_qk = 96;
+  expect_refused("la2", bad_dim, fake_call(bad_dim), "d=96");
+  Problem bad_slope = p;
+  bad_slope.slopes = {0.5, -0.25};
+  expect_refused("la2", bad_slope, fake_call(bad_slope), "slopes must be >= 0");
+  Problem too_many = p;
+  too_many.batch = 300, too_many.heads = 300;
+  too_many.slopes = alibi_slopes(300);
+  expect_refused("la2", too_many, fake_call(too_many), "batch x heads above 65535");
+}
+
 // The refusal does not need a GPU at all: unsupported() says why for a bad problem anywhere.
 TEST(La2CudaRefuses, UnsupportedExplainsWithoutAGpu) {
   auto impl = Registry::instance().create("la2");
