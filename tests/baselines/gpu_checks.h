@@ -5,7 +5,10 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <functional>
+#include <optional>
 #include <cctype>
 #include <cstdint>
 #include <iostream>
@@ -28,21 +31,35 @@ using test_support::describe;
 
 constexpr uint64_t kSeed = 271828;
 
-// A supported case must pass all its checks (O, dQ dK dV with a backward, and its states); an
-// unsupported one must be reported as skipped with a reason. Skips the test where no GPU is usable.
-inline void check_case(const std::string& impl_name, const VerifyCase& c) {
+// Which cases an implementation must run, written out in its test apart from its own unsupported(),
+// so that narrowing what it supports breaks a test: a case pinned to run that it declines fails, and
+// so does one it runs that the pin says it cannot (the pin is then out of date). A supported case must
+// pass all its checks (O, dQ dK dV with a backward, and its states); a declined one must be reported
+// as skipped with a reason, and the test is then skipped, not passed. Skips where no GPU is usable.
+using SupportPin = std::function<bool(const Problem&)>;
+
+inline bool dims_in(const Problem& p, std::initializer_list<int64_t> dims) {
+  auto in = [&](int64_t d) { return std::find(dims.begin(), dims.end(), d) != dims.end(); };
+  return in(p.dim_qk) && in(p.dim_v);
+}
+
+inline void check_case(const std::string& impl_name, const VerifyCase& c, const SupportPin& pinned) {
   LASUITE_REQUIRE_GPU(gpu);
   auto impl = Registry::instance().create(impl_name);
   Problem p = c.problem;
   p.function = impl->info().function;
   if (p.function == Function::softmax) p.slopes.clear();
-  const bool supported = !impl->unsupported(p).has_value();
+  const std::optional<std::string> declined = impl->unsupported(p);
+  const bool should_run = pinned(p);
+  ASSERT_EQ(!declined.has_value(), should_run)
+      << impl_name << (should_run ? " declines a case it is pinned to run: " + declined.value_or("")
+                                  : std::string(" runs a case its pin says it cannot (update the pin)"));
   CaseResult r = verify_case(*impl, c, kSeed);
   std::cout << describe(r) << "\n";
-  if (!supported) {
+  if (declined) {
     EXPECT_EQ(r.status, CaseStatus::skipped) << describe(r);
     EXPECT_FALSE(r.reason.empty());
-    return;
+    GTEST_SKIP() << impl_name << " declines it, as pinned: " << *declined;
   }
   EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
   EXPECT_GE(r.checks.size(), test_support::expected_checks(c)) << describe(r);
