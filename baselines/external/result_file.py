@@ -24,14 +24,18 @@ def base_row(impl, function, batch, heads, seqlen, dim_qk, dim_v, dtype, decay, 
             "mode": mode, "status": "error", "reason": "not run"}
 
 
-def finish_row(row, status, reason="", figures=None, memory=None):
+def finish_row(row, status, reason="", figures=None, memory=None, first_call_ms=None):
     """A copy of `row` with its status; an ok row gets its timing figures and memory, a row that did
-    not run carries only its status and reason (SCHEMA.md: "instead of numbers")."""
+    not run carries only its status and reason (SCHEMA.md: "instead of numbers"). first_call_ms: the
+    first call at this shape (compilation and autotuning of a Triton kernel), timed apart from the row
+    and outside its time limit, whatever the status."""
     if status not in STATUSES:
         raise ValueError(f"unknown row status {status!r}")
     out = {k: row[k] for k in _SHAPE_FIELDS if k in row}
     out["status"] = status
     out["reason"] = reason
+    if first_call_ms is not None:
+        out["first_call_ms"] = first_call_ms
     if status == "ok":
         merged = dict(figures or {})
         merged.update(memory or {})

@@ -340,12 +340,13 @@ def mode_run(torch, ext, inputs, mode):
 
 
 def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
-    """One row, as harness/bench.cpp run_row, with one difference: the memory figures come from the
-    second warm-up run, not the first, because the first run of a Triton kernel at a new shape may
-    autotune (and allocate benchmarking buffers) and that is not the kernel's own memory. A first run
-    over the time limit is a timeout; then the remaining warm-ups and the cold samples."""
-    t0 = time.perf_counter()
-    status, reason, figures, memory = "ok", "", None, None
+    """One row, as harness/bench.cpp run_row, with two differences, both for the first call of a Triton
+    kernel at a new shape, which compiles and autotunes (38 s for fla's backward on a fresh H200): it is
+    timed apart (first_call_ms in the row) and outside the row's time limit, and the memory figures
+    come from the second run, since the autotuner's benchmarking buffers are not the kernel's own
+    memory. A second run over the time limit is a timeout; then the remaining warm-ups and the cold
+    samples."""
+    status, reason, figures, memory, first_ms = "ok", "", None, None, None
     run = o_keep = None
     try:
         gc.collect()
@@ -356,16 +357,19 @@ def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
         run, o_keep = mode_run(torch, ext, inputs, mode)
         # The backward alone takes o as an input (as in lasuite); what else the forward kept counts.
         o_bytes = gm.nbytes([o_keep]) if o_keep is not None else 0
-        first_ms, result = gm.time_once(run)  # compilation, autotuning, first touch
+        first_ms, result = gm.time_once(run)  # compilation, autotuning, first touch: reported apart
         del result
+        t0 = time.perf_counter()  # the row's time limit counts from the second run
         limit_ms = policy.row_time_limit_s * 1e3
-        if first_ms > limit_ms:
+        torch.cuda.empty_cache()  # hand back what only the first run needed, for the driver's figure
+        torch.cuda.reset_peak_memory_stats()
+        second_ms, result = gm.time_once(run)
+        if second_ms > limit_ms:
             status = "timeout"
-            reason = f"one run took {first_ms / 1e3:.3g} s, over the row time limit of {policy.row_time_limit_s:.3g} s"
+            reason = (f"one run took {second_ms / 1e3:.3g} s, over the row time limit of "
+                      f"{policy.row_time_limit_s:.3g} s (after a first call of {first_ms / 1e3:.3g} s)")
+            del result
         else:
-            torch.cuda.empty_cache()  # hand back what only the first run needed, for the driver's figure
-            torch.cuda.reset_peak_memory_stats()
-            _, result = gm.time_once(run)
             peak = torch.cuda.max_memory_allocated()
             outputs_bytes = gm.nbytes(result)
             free_after = torch.cuda.mem_get_info()[0]
@@ -394,7 +398,7 @@ def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
     run = o_keep = None
     gc.collect()
     torch.cuda.empty_cache()
-    return result_file.finish_row(row, status, reason, figures, memory)
+    return result_file.finish_row(row, status, reason, figures, memory, first_ms)
 
 
 def progress_line(row, index, total):

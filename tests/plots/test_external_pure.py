@@ -126,6 +126,15 @@ class Rows(unittest.TestCase):
         with self.assertRaises(ValueError):
             result_file.finish_row(self.base(), "unavailable")
 
+    def test_first_call_is_reported_apart_whatever_the_status(self):
+        ok = result_file.finish_row(self.base(), "ok", "", conv.timing_figures([1.0], 1, 4096, 1.0, 1.0, None),
+                                    {"peak_extra_bytes": 1, "outputs_bytes": 2, "driver_delta_bytes": 3}, 38000.0)
+        self.assertEqual(ok["first_call_ms"], 38000.0)
+        self.assertEqual(list(ok).index("first_call_ms"), list(ok).index("reason") + 1)
+        timeout = result_file.finish_row(self.base(), "timeout", "one run took 30 s", None, None, 38000.0)
+        self.assertEqual(timeout["first_call_ms"], 38000.0)
+        self.assertNotIn("first_call_ms", result_file.finish_row(self.base(), "oom", "inputs"))
+
     def test_file_round_trips_and_plot_reads_it(self):
         row = result_file.finish_row(self.base(), "ok", "", conv.timing_figures([1.0], 1, 4096, 1.0, 1.0, None),
                                      {"peak_extra_bytes": 1, "outputs_bytes": 2, "driver_delta_bytes": 3})
