@@ -100,46 +100,51 @@ void set_status(BenchRow& r, RowStatus s, std::string reason) {
   r.reason = std::move(reason);
 }
 
+// The work model's figures for one mode: FLOPs and the fewest bytes moved.
+struct ModeWork {
+  double flops = 0, bytes = 0;
+};
+ModeWork mode_work(const Implementation& impl, const Problem& p, BenchMode mode) {
+  const Work w = impl.work(p);
+  return {(mode != BenchMode::bwd ? w.fwd_flops : 0) + (mode != BenchMode::fwd ? w.bwd_flops : 0),
+          (mode != BenchMode::bwd ? w.fwd_bytes : 0) + (mode != BenchMode::fwd ? w.bwd_bytes : 0)};
+}
+
+// The least time a run can take on a device with these ceilings: the bytes over the copy rate or the
+// FLOPs over the GEMM rate, whichever is longer; nullopt without ceilings.
+std::optional<double> floor_seconds(const ModeWork& w, const std::optional<Ceilings>& ceilings) {
+  if (!ceilings || ceilings->copy_bytes_per_s <= 0 || ceilings->gemm_flops_per_s <= 0) return std::nullopt;
+  return std::max(w.bytes / ceilings->copy_bytes_per_s, w.flops / ceilings->gemm_flops_per_s);
+}
+
 void fill_figures(BenchRow& r, const Implementation& impl, const Problem& p, BenchMode mode, const Samples& s,
                   const std::optional<Ceilings>& ceilings) {
   r.median_ms = s.median_ms();
   r.min_ms = s.min_ms();
   r.max_ms = s.max_ms();
   r.repeats = static_cast<int>(s.ms.size());
-  Work w = impl.work(p);
-  r.flops = (mode != BenchMode::bwd ? w.fwd_flops : 0) + (mode != BenchMode::fwd ? w.bwd_flops : 0);
-  r.min_bytes = (mode != BenchMode::bwd ? w.fwd_bytes : 0) + (mode != BenchMode::fwd ? w.bwd_bytes : 0);
+  const ModeWork w = mode_work(impl, p, mode);
+  r.flops = w.flops;
+  r.min_bytes = w.bytes;
   double seconds = r.median_ms / 1e3;
   if (seconds > 0) {
     r.tokens_per_s = static_cast<double>(p.batch * p.seqlen) / seconds;
     r.flops_per_s = r.flops / seconds;
   }
-  if (ceilings && ceilings->copy_bytes_per_s > 0 && ceilings->gemm_flops_per_s > 0) {
-    double floor_s = std::max(r.min_bytes / ceilings->copy_bytes_per_s, r.flops / ceilings->gemm_flops_per_s);
-    r.floor_ms = floor_s * 1e3;
+  if (const std::optional<double> floor_s = floor_seconds(w, ceilings)) {
+    r.floor_ms = *floor_s * 1e3;
     if (r.median_ms > 0) r.fraction_of_floor = *r.floor_ms / r.median_ms;
   }
 }
 
-// The least time a run of `mode` can take on a device with these ceilings: the work model's bytes over
-// the copy rate or its FLOPs over the GEMM rate, whichever is longer; nullopt without ceilings.
-std::optional<double> floor_seconds(const Implementation& impl, const Problem& p, BenchMode mode,
-                                    const std::optional<Ceilings>& ceilings) {
-  if (!ceilings || ceilings->copy_bytes_per_s <= 0 || ceilings->gemm_flops_per_s <= 0) return std::nullopt;
-  const Work w = impl.work(p);
-  const double flops = (mode != BenchMode::bwd ? w.fwd_flops : 0) + (mode != BenchMode::fwd ? w.bwd_flops : 0);
-  const double bytes = (mode != BenchMode::bwd ? w.fwd_bytes : 0) + (mode != BenchMode::fwd ? w.bwd_bytes : 0);
-  return std::max(bytes / ceilings->copy_bytes_per_s, flops / ceilings->gemm_flops_per_s);
-}
-
-// What one (implementation, dtype, length) holds at once in the harness's own buffers, whatever the
-// mode: the inputs (q, k, v, slopes, and dout when a backward runs) and the largest set of outputs
-// (o, or o as an input and dq, dk, dv).
-size_t row_footprint_bytes(const Problem& p, bool with_backward) {
+// What a row of `mode` still has to allocate in the harness's own buffers: its outputs (o; or o as an
+// input, and dq, dk, dv) and, unless they exist already, the inputs made for its length (q, k, v,
+// slopes, and dout when any mode of the sweep runs a backward).
+size_t row_bytes_to_allocate(const Problem& p, BenchMode mode, bool inputs_with_dout, bool inputs_made) {
   const size_t qk = tensor_bytes(qk_dims(p), p.dtype), vo = tensor_bytes(v_dims(p), p.dtype);
-  const size_t inputs = 2 * qk + vo + (with_backward ? vo : 0) + static_cast<size_t>(p.heads) * sizeof(float);
-  const size_t outputs = with_backward ? vo + 2 * qk + vo : vo;
-  return inputs + outputs;
+  const size_t inputs = 2 * qk + vo + (inputs_with_dout ? vo : 0) + static_cast<size_t>(p.heads) * sizeof(float);
+  const size_t outputs = mode == BenchMode::fwd ? vo : vo + 2 * qk + vo;
+  return outputs + (inputs_made ? 0 : inputs);
 }
 
 // Runs one row on inputs that already exist: outputs allocated, the memory run (first warm-up,
@@ -287,6 +292,7 @@ class LazyInputs {
     }
     return inputs_ ? &*inputs_ : nullptr;
   }
+  bool made() const { return inputs_.has_value(); }
   MemoryTracker& tracker() { return tracker_; }
   RowStatus status() const { return status_; }
   const std::string& failure() const { return failure_; }
@@ -302,6 +308,23 @@ class LazyInputs {
   RowStatus status_ = RowStatus::ok;
   std::string failure_;
 };
+
+// "" when what the row still has to allocate fits 7/8 of the device's free memory (checked together,
+// before anything is allocated: each buffer alone may fit where all do not); else the oom reason.
+// Inputs of more than 1 GiB about to be made are announced first.
+std::string room_for_row(const LazyInputs& inputs, const Problem& p, BenchMode mode, bool with_dout,
+                         const ImplInfo& info, const std::function<void(const std::string&)>& note) {
+  const size_t need = row_bytes_to_allocate(p, mode, with_dout, inputs.made());
+  const size_t free_bytes = backend_for(info.device)->free_memory();
+  if (free_bytes && need > usable_memory(free_bytes))
+    return "the row's " + std::string(inputs.made() ? "outputs need " : "inputs and outputs need ") +
+           format_bytes(need) + ", " + format_bytes(free_bytes) + " available on " + device_name(info.device) +
+           " (7/8 of it usable)";
+  if (!inputs.made() && need > (size_t(1) << 30))
+    note("making " + format_bytes(need) + " of inputs and outputs for " + info.name + " n=" + std::to_string(p.seqlen) +
+         " on " + device_name(info.device));
+  return "";
+}
 
 }  // namespace
 
@@ -345,20 +368,9 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
       for (int64_t n : seqlens) {
         const Problem p = make_problem(config, info, dtype, n);
         std::optional<LazyInputs> inputs;
-        const bool with_backward = any_backward_mode && info.support.backward;
-        std::string no_room;  // the row's own buffers do not fit: every mode is oom, nothing allocated
-        if (why_unavailable.empty()) {
-          inputs.emplace(*backend_for(info.device), p, info.device, config.seed + static_cast<uint64_t>(n),
-                         with_backward);
-          const size_t need = row_footprint_bytes(p, with_backward);
-          const size_t free_bytes = backend_for(info.device)->free_memory();
-          if (free_bytes && need > free_bytes - free_bytes / 8)
-            no_room = "the row's inputs and outputs need " + format_bytes(need) + ", " + format_bytes(free_bytes) +
-                      " available on " + device_name(info.device) + " (7/8 of it usable)";
-          else if (need > (size_t(1) << 30))
-            note("making " + format_bytes(need) + " of inputs and outputs for " + info.name + " n=" +
-                 std::to_string(n) + " on " + device_name(info.device));
-        }
+        const bool with_dout = any_backward_mode && info.support.backward;
+        if (why_unavailable.empty())
+          inputs.emplace(*backend_for(info.device), p, info.device, config.seed + static_cast<uint64_t>(n), with_dout);
 
         for (BenchMode mode : config.modes) {
           BenchRow row = base_row(info, p, mode, config.decay);
@@ -371,18 +383,19 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
             set_status(row, RowStatus::unsupported, "no backward pass");
           } else if (stopped.count(mode)) {
             set_status(row, RowStatus::timeout, stopped[mode]);
-          } else if (const std::optional<double> floor_s = floor_seconds(impl, p, mode, ceilings);
+          } else if (const std::optional<double> floor_s = floor_seconds(mode_work(impl, p, mode), ceilings);
                      floor_s && *floor_s > 2 * config.timing.row_time_limit_s) {
             // Hopeless whatever the implementation does: the work model's floor on this device is over
             // twice the limit (twice: the ceilings are measured rates, which a kernel may beat a little),
-            // so nothing is allocated or run (la1_cpu at 1M tokens ran for hours).
+            // so nothing is allocated or run.
             set_status(row, RowStatus::timeout,
                        "predicted: the work model's floor on this device is " + seconds_text(*floor_s * 1e3) +
                            " a run, over twice the row time limit of " +
                            seconds_text(config.timing.row_time_limit_s * 1e3));
             stopped[mode] = "not run: n=" + std::to_string(n) + " is already predicted over the row time limit (" +
                             row.reason + ")";
-          } else if (!no_room.empty()) {
+          } else if (const std::string no_room = room_for_row(*inputs, p, mode, with_dout, info, note);
+                     !no_room.empty()) {
             set_status(row, RowStatus::oom, no_room);
           } else if (const ProblemInputs* in = inputs->get(); !in) {
             set_status(row, inputs->status(), inputs->failure());

@@ -93,6 +93,15 @@ std::optional<DeviceKind> parse_device(std::string_view text, bool allow_all) {
   throw UsageError("unknown device '" + s + (allow_all ? "' (expected cpu, cuda or all)" : "' (expected cpu or cuda)"));
 }
 
+void check_runs_on(const std::vector<std::string>& impls, DeviceKind device, const std::string& device_text) {
+  for (const std::string& n : impls) {
+    const DeviceKind runs_on = Registry::instance().create(n)->info().device;
+    if (runs_on != device)
+      throw UsageError(n + " runs on " + device_name(runs_on) + ", not on " + device_name(device) + " (--device " +
+                       device_text + ")");
+  }
+}
+
 bool device_available(DeviceKind kind, std::string* why_not) {
   Backend* b = backend_for(kind);
   if (!b) {

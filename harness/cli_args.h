@@ -22,6 +22,9 @@ std::vector<BenchMode> parse_modes(std::string_view text);
 DecaySpec parse_decay(std::string_view text);
 // "cpu", "cuda"; "all" gives nullopt.
 std::optional<DeviceKind> parse_device(std::string_view text, bool allow_all);
+// Refuses (UsageError) an implementation named with --impl that runs on another device than --device
+// names (`device_text`, as given).
+void check_runs_on(const std::vector<std::string>& impls, DeviceKind device, const std::string& device_text);
 // Whether this build has the device and it is present; why_not says what is missing.
 bool device_available(DeviceKind kind, std::string* why_not);
 // Refuses a shape whose tensors (q, k, v, o at every length given, the [b, h, d, e] state) would

@@ -82,13 +82,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   const DeviceKind device = main_device(a, named);
   const DeviceDefaults& def = device == DeviceKind::cuda ? kGpuDefaults : kCpuDefaults;
 
-  if (!a.device.empty())
-    for (const std::string& n : named) {
-      const DeviceKind runs_on = Registry::instance().create(n)->info().device;
-      if (runs_on != device)
-        throw UsageError(n + " runs on " + device_name(runs_on) + ", not on " + device_name(device) +
-                         " (--device " + a.device + ")");
-    }
+  if (!a.device.empty()) check_runs_on(named, device, a.device);
   BenchConfig c;
   c.impls = named.empty() ? registered_on(device) : named;
   if (c.impls.empty())

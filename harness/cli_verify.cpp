@@ -80,9 +80,12 @@ CaseResult skipped_everything(const std::string& impl, DType dtype, const std::s
   return r;
 }
 
-std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::vector<int64_t>& long_lengths) {
+// The default cases (unless --skip-defaults), then the --long ones, from index `first_long` on.
+std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::vector<int64_t>& long_lengths,
+                                  size_t& first_long) {
   std::vector<VerifyCase> cases;
   if (!a.skip_defaults) cases = default_cases(dtype);
+  first_long = cases.size();
   const int64_t dim_v = a.dim_v > 0 ? a.dim_v : a.dim;
   for (int64_t n : long_lengths)
     for (bool decay : {true, false})
@@ -91,10 +94,6 @@ std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::v
         cases.push_back(long_case(n, a.long_batch, a.long_heads, a.dim, dim_v, dtype, decay, state, a.sample_heads));
       }
   return cases;
-}
-
-size_t long_cases_per_dtype(const VerifyArgs& a, const std::vector<int64_t>& long_lengths) {
-  return long_lengths.size() * 2 * (a.state >= 0 ? 1 : 2);
 }
 
 }  // namespace
@@ -113,15 +112,13 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (names.empty()) throw UsageError("no implementations are registered in this build");
-  if (impls_named && device_named)
-    for (const std::string& n : names) {
-      const DeviceKind runs_on = Registry::instance().create(n)->info().device;
-      if (runs_on != *device)
-        throw UsageError(n + " runs on " + device_name(runs_on) + ", not on " + device_name(*device) + " (--device " +
-                         a.device + ")");
-    }
+  if (impls_named && device_named) check_runs_on(names, *device, a.device);
+  // The options are checked against the implementations that will run (those of --device).
+  std::vector<std::string> on_device;
+  for (const std::string& n : names)
+    if (!device_named || Registry::instance().create(n)->info().device == *device) on_device.push_back(n);
   const std::vector<OptionSetting> settings = parse_impl_options(a.impl_options);
-  check_impl_options(settings, names);
+  check_impl_options(settings, on_device);
 
   ctx.out << "seed: " << a.seed << "\n";
   ctx.out << fixed_width_row({"impl", "case", "dtype", "tensor", "rel_frob", "max_abs", "tol", "result"}, kWidths)
@@ -137,10 +134,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
     std::map<std::string, std::string> in_force = apply_impl_options(*impl, settings);
-    if (device_named && info.device != *device) {
-      if (impls_named) ctx.err << "note: not verifying " << name << ": it runs on " << device_name(info.device) << "\n";
-      continue;
-    }
+    if (device_named && info.device != *device) continue;
     std::string why_not;
     const bool available = device_available(info.device, &why_not);
     if (!available && !impls_named && !device_named) {
@@ -172,8 +166,8 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         record(skipped_everything(name, dtype, std::string("dtype ") + dname + " not supported", a.seed));
         continue;
       }
-      const std::vector<VerifyCase> cases = cases_for(a, dtype, long_lengths);
-      const size_t first_long = cases.size() - long_cases_per_dtype(a, long_lengths);
+      size_t first_long = 0;
+      const std::vector<VerifyCase> cases = cases_for(a, dtype, long_lengths, first_long);
       for (size_t index = 0; index < cases.size(); ++index) {
         const VerifyCase& c = cases[index];
         CaseResult r;

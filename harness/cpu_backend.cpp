@@ -19,15 +19,6 @@
 namespace lasuite {
 namespace {
 
-size_t meminfo_kib(const std::string& key) {
-  std::ifstream f("/proc/meminfo");
-  std::string k;
-  size_t v = 0;
-  std::string unit;
-  while (f >> k >> v >> unit)
-    if (k == key + ":") return v;
-  return 0;
-}
 
 std::string cpu_model() {
   std::ifstream f("/proc/cpuinfo");
@@ -90,14 +81,14 @@ class CpuBackend : public Backend {
     DeviceInfo d;
     d.name = cpu_model();
     d.multiprocessors = static_cast<int>(std::thread::hardware_concurrency());
-    d.total_memory = meminfo_kib("MemTotal") * 1024;
+    d.total_memory = static_cast<size_t>(host_meminfo_bytes("MemTotal"));
     return d;
   }
 
   void* raw_allocate(size_t bytes) override {
     // Refuse what would push the machine into swap or the OOM killer, rather than crash later.
     size_t avail = free_memory();
-    if (avail && bytes > avail - avail / 8)
+    if (avail && bytes > usable_memory(avail))
       throw OutOfMemoryError("host allocation of " + format_bytes(bytes) + " does not fit (" +
                              format_bytes(avail) + " available)");
     void* p = std::malloc(bytes);

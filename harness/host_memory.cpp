@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
+#include <mutex>
 #include <sstream>
+#include <vector>
 
 namespace lasuite {
 
@@ -27,52 +29,79 @@ std::optional<uint64_t> parse_bytes(const std::string& text) {
   }
 }
 
-uint64_t mem_available() {
-  std::ifstream f("/proc/meminfo");
-  std::string key, unit;
-  uint64_t kib = 0;
-  while (f >> key >> kib >> unit)
-    if (key == "MemAvailable:") return kib * 1024;
+// A "key value" line of a memory.stat file; 0 when absent.
+uint64_t stat_value(const std::string& stat_text, const std::string& key) {
+  std::istringstream in(stat_text);
+  std::string k;
+  uint64_t v = 0;
+  while (in >> k >> v)
+    if (k == key) return v;
   return 0;
 }
 
-// The cgroup of this process: its path below /sys/fs/cgroup from /proc/self/cgroup (v2: "0::/path";
-// v1: the memory controller's line), tried at that path and at the mount's root (a container sees
-// its own cgroup as the root).
-std::optional<uint64_t> cgroup_left() {
-  std::ifstream f("/proc/self/cgroup");
-  std::string line, v2_path, v1_path;
-  while (std::getline(f, line)) {
-    if (line.rfind("0::", 0) == 0) v2_path = line.substr(3);
-    const size_t a = line.find(':'), b = line.find(':', a + 1);
-    if (a != std::string::npos && b != std::string::npos) {
-      const std::string controllers = line.substr(a + 1, b - a - 1);
-      if (("," + controllers + ",").find(",memory,") != std::string::npos) v1_path = line.substr(b + 1);
+// The memory cgroups that limit this process: its own and every one above it (a pod's or a slice's
+// limit sits on a parent), v2 and v1 alike; read from /proc/self/cgroup once.
+struct CgroupDir {
+  std::string dir;
+  bool v2;
+};
+const std::vector<CgroupDir>& cgroup_dirs() {
+  static std::once_flag once;
+  static std::vector<CgroupDir> dirs;
+  std::call_once(once, [] {
+    std::ifstream f("/proc/self/cgroup");
+    std::string line;
+    while (std::getline(f, line)) {
+      const size_t a = line.find(':'), b = line.find(':', a + 1);
+      if (a == std::string::npos || b == std::string::npos) continue;
+      const std::string controllers = line.substr(a + 1, b - a - 1), path = line.substr(b + 1);
+      const bool v2 = line.rfind("0::", 0) == 0;
+      const bool v1_memory = ("," + controllers + ",").find(",memory,") != std::string::npos;
+      if (!v2 && !v1_memory) continue;
+      const std::string root = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
+      for (std::string p = path;; p = p.substr(0, p.find_last_of('/'))) {
+        dirs.push_back({root + (p == "/" ? "" : p), v2});
+        if (p.empty() || p == "/" || p.find('/') == std::string::npos) break;
+      }
+      dirs.push_back({root, v2});  // a container sees its own cgroup as the root
     }
-  }
-  std::optional<uint64_t> best;
-  auto consider = [&](const std::string& limit, const std::string& usage) {
-    const std::optional<uint64_t> left = cgroup_bytes_left(read_text(limit), read_text(usage));
-    if (left) best = best ? std::min(*best, *left) : *left;
-  };
-  for (const std::string& dir : {"/sys/fs/cgroup" + v2_path, std::string("/sys/fs/cgroup")})
-    consider(dir + "/memory.max", dir + "/memory.current");
-  for (const std::string& dir : {"/sys/fs/cgroup/memory" + v1_path, std::string("/sys/fs/cgroup/memory")})
-    consider(dir + "/memory.limit_in_bytes", dir + "/memory.usage_in_bytes");
-  return best;
+  });
+  return dirs;
+}
+
+uint64_t meminfo(const std::string& key) {
+  std::ifstream f("/proc/meminfo");
+  std::string k, unit;
+  uint64_t kib = 0;
+  while (f >> k >> kib >> unit)
+    if (k == key + ":") return kib * 1024;
+  return 0;
 }
 
 }  // namespace
 
-std::optional<uint64_t> cgroup_bytes_left(const std::string& limit_text, const std::string& usage_text) {
+std::optional<uint64_t> cgroup_bytes_left(const std::string& limit_text, const std::string& usage_text,
+                                          uint64_t reclaimable) {
   const std::optional<uint64_t> limit = parse_bytes(limit_text), usage = parse_bytes(usage_text);
   if (!limit || !usage || *limit >= (uint64_t(1) << 62)) return std::nullopt;  // "max", or v1's "unlimited"
-  return *limit > *usage ? *limit - *usage : 0;
+  const uint64_t used = *usage > reclaimable ? *usage - reclaimable : 0;
+  return *limit > used ? *limit - used : 0;
 }
 
+uint64_t host_meminfo_bytes(const std::string& key) { return meminfo(key); }
+
 uint64_t host_available_bytes() {
-  const uint64_t avail = mem_available();
-  const std::optional<uint64_t> left = cgroup_left();
+  std::optional<uint64_t> left;
+  for (const CgroupDir& c : cgroup_dirs()) {
+    const std::string stat = read_text(c.dir + "/memory.stat");
+    const std::optional<uint64_t> here =
+        c.v2 ? cgroup_bytes_left(read_text(c.dir + "/memory.max"), read_text(c.dir + "/memory.current"),
+                                 stat_value(stat, "inactive_file"))
+             : cgroup_bytes_left(read_text(c.dir + "/memory.limit_in_bytes"),
+                                 read_text(c.dir + "/memory.usage_in_bytes"), stat_value(stat, "total_inactive_file"));
+    if (here) left = left ? std::min(*left, *here) : *here;
+  }
+  const uint64_t avail = meminfo("MemAvailable");
   if (!left) return avail;
   return avail ? std::min(avail, *left) : *left;
 }

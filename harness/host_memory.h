@@ -10,11 +10,17 @@
 namespace lasuite {
 
 // Bytes left under a cgroup limit, from the texts of its limit and usage files (v2 memory.max and
-// memory.current, or v1 memory.limit_in_bytes and memory.usage_in_bytes); nullopt when there is no
-// limit ("max", a v1 "unlimited" near 2^63, unreadable text).
-std::optional<uint64_t> cgroup_bytes_left(const std::string& limit_text, const std::string& usage_text);
+// memory.current, or v1 memory.limit_in_bytes and memory.usage_in_bytes), counting as free the page
+// cache the kernel can take back (`reclaimable`: memory.stat's inactive_file); nullopt when there is
+// no limit ("max", a v1 "unlimited" near 2^63, unreadable text).
+std::optional<uint64_t> cgroup_bytes_left(const std::string& limit_text, const std::string& usage_text,
+                                          uint64_t reclaimable = 0);
 
-// min(MemAvailable, the cgroup's bytes left); 0 where neither can be read.
+// min(MemAvailable, the bytes left under this process's cgroup and each one above it); 0 where none
+// can be read. Reads a few small files: call it per row or allocation, not in a loop.
 uint64_t host_available_bytes();
+
+// A /proc/meminfo field ("MemTotal", "MemAvailable") in bytes; 0 where absent.
+uint64_t host_meminfo_bytes(const std::string& key);
 
 }  // namespace lasuite

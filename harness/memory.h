@@ -70,4 +70,8 @@ class Workspace {
 // "1.50 GiB" style.
 std::string format_bytes(size_t bytes);
 
+// What of a device's free memory the suite lets one row or allocation take: 7/8, so that the driver,
+// the page cache and other processes keep room (swap and the OOM killer are worse than an `oom` row).
+inline size_t usable_memory(size_t free_bytes) { return free_bytes - free_bytes / 8; }
+
 }  // namespace lasuite

@@ -57,8 +57,10 @@ void write_new_file(const std::string& tmp, const std::string& text, const std::
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const int err = errno;
+  const int synced = ::fsync(fd) == 0 ? 0 : errno;
+  const int closed = ::close(fd) == 0 ? 0 : errno;
+  if (synced || closed) {
+    const int err = synced ? synced : closed;
     ::unlink(tmp.c_str());
     throw std::runtime_error("writing " + target + " failed: " + std::strerror(err) + " (the previous file, if any, is unchanged)");
   }
@@ -90,15 +92,27 @@ void check_output_path(const std::string& path, const std::string& option) {
 }
 
 void check_distinct_outputs(const std::vector<std::pair<std::string, std::string>>& files) {
+  // The same file by another spelling ("out.json", "./out.json", "dir/../out.json"): the folders'
+  // identities and the names, so files that do not exist yet compare too.
+  auto same_file = [](const std::string& a, const std::string& b) {
+    const size_t sa_slash = a.find_last_of('/'), sb_slash = b.find_last_of('/');
+    const std::string name_a = sa_slash == std::string::npos ? a : a.substr(sa_slash + 1);
+    const std::string name_b = sb_slash == std::string::npos ? b : b.substr(sb_slash + 1);
+    if (a == b) return true;
+    if (name_a != name_b) return false;
+    struct stat da {}, db {};
+    return stat(folder_of(a).c_str(), &da) == 0 && stat(folder_of(b).c_str(), &db) == 0 && da.st_dev == db.st_dev &&
+           da.st_ino == db.st_ino;
+  };
   for (size_t i = 0; i < files.size(); ++i)
     for (size_t j = i + 1; j < files.size(); ++j) {
       const auto& [oa, a] = files[i];
       const auto& [ob, b] = files[j];
       if (a.empty() || b.empty()) continue;
-      bool same = a == b;
+      bool same = same_file(a, b);
       struct stat sa {}, sb {};
       if (!same && stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0)
-        same = sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+        same = sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;  // hard or symbolic links
       if (same) throw UsageError(oa + " and " + ob + " name the same file (" + a + "): one would overwrite the other");
     }
 }

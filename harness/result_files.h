@@ -18,9 +18,12 @@ void check_output_path(const std::string& path, const std::string& option);
 // paths ignored.
 void check_distinct_outputs(const std::vector<std::pair<std::string, std::string>>& files);
 
-// Writes every (path, text) to a temporary file beside it, then renames each into place; on any
-// failure removes the temporaries, leaves every target as it was (none renamed before all were
-// written), and throws std::runtime_error naming the path and the reason.
+// Writes every (path, text) to a temporary file beside it, then renames each into place; when a write
+// fails, removes the temporaries and leaves every target as it was (nothing is renamed before all are
+// written), and throws std::runtime_error naming the path and the reason. A rename that fails after
+// others succeeded (rare: same folder, already proven writable) leaves the earlier targets replaced.
+// The new files are regular files of mode 0644: a symbolic link at the target is replaced, not
+// followed.
 void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace lasuite

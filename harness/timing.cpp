@@ -37,8 +37,7 @@ Samples sample(Backend& backend, const Region& region, const TimingPolicy& polic
   const double limit_ms = policy.row_time_limit_s * 1e3;
   std::unique_ptr<Timer> timer = backend.make_timer();
 
-  // Warm-ups count against the row's time: once it is spent, sampling starts (a million warm-ups of a
-  // fast run otherwise took hours).
+  // Warm-ups count against the row's time: once it is spent, sampling starts, however many were asked.
   for (int i = 0; i < warmup; ++i) {
     double ms = time_once(*timer, region);
     if (ms > limit_ms) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# This session's last device call (the device time left fitted one): on carried binaries, racecheck and
-# synccheck of la2's wgmma kernel with the named-barrier meeting (three plans, bf16), then the sweep of
-# every GPU implementation and la2 on two other shapes. Files straight into $OUT (at most 8 come back).
+# One device call that makes results/h200's sweep files (commit af0d766): on carried binaries, racecheck
+# and synccheck of la2's wgmma kernel (three plans, bf16), then the sweep of every GPU implementation and
+# la2 on two other shapes, the files straight into $OUT (at most 8 come back). A shorter gpu_final.sh
+# (PHASE=sweep) for when the device time left fits one call.
 set -uo pipefail
 : "${OUT:?}" "${LASUITE_GIT_COMMIT:?}" "${BUILD:?}"
 export LASUITE_GIT_COMMIT

@@ -3,7 +3,8 @@
 # kernels: `lasuite verify` of each implementation on short sequences (forward and backward, with a
 # state where supported), la2 once per plan (its options). One line per run in $OUT/sanitize.log:
 # tool, what ran, the sanitizer's error summary and exit code; each run's whole output in $LOGS.
-# Usage (on the GPU machine): OUT=... B=build-dir scripts/gpu_sanitize.sh
+# Usage (on the GPU machine): OUT=... BUILD=build-dir [TOOLS=...] [SAN_PLANS=...] [SAN_OTHERS=...]
+# [SAN_DTYPES=...] scripts/gpu_sanitize.sh
 set -uo pipefail
 OUT=${OUT:-$PWD/gpu_out}
 B=${BUILD:-/tmp/lasuite-build}

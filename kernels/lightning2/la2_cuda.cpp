@@ -22,6 +22,7 @@
 #include "harness/registry.h"
 #include "kernels/common/tensor_checks_host.h"
 #include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_plan_options_host.h"
 
 namespace lasuite {
 namespace {
@@ -34,24 +35,6 @@ class La2Saved : public Saved {
   la2::PassPlan plan;
   Buffer segbuf;
 };
-
-// --impl-option values: "auto" leaves the choice to the plan (the cost model and the device).
-int parse_count(const std::string& key, const std::string& value, int most) {
-  if (value == "auto") return 0;
-  const bool digits = !value.empty() && value.size() <= 4 && value.find_first_not_of("0123456789") == std::string::npos &&
-                      value[0] != '0';
-  const int k = digits ? std::stoi(value) : 0;
-  if (k < 1 || k > most)
-    throw UsageError("la2 option " + key + " takes auto or a whole number 1.." + std::to_string(most) + ", not '" +
-                     value + "'");
-  return k;
-}
-
-bool parse_either(const std::string& key, const std::string& value, const char* yes, const char* no) {
-  if (value == yes) return true;
-  if (value == no) return false;
-  throw UsageError("la2 option " + key + " takes " + yes + " or " + no + ", not '" + value + "'");
-}
 
 class La2Cuda : public Implementation {
  public:
@@ -70,45 +53,12 @@ class La2Cuda : public Implementation {
     info_.support.scale = true;
     info_.support.state = true;
     info_.support.backward = true;
-    info_.options = {
-        {"kernel", "auto or mma", "auto", "kernel family: auto = wgmma on Hopper for bf16/f16, mma.sync elsewhere"},
-        {"states_kernel", "auto or mma", "auto", "the states-only step's family beside a wgmma output step"},
-        {"one_pass", "auto or off", "auto",
-         "auto: one kernel per pass (blocks hand states on through flags) where the grid fits the device"},
-        {"scan", "auto, kernel or blocks", "auto",
-         "where the scan over segments runs: a kernel of its own, or each output block for itself"},
-        {"segments", "auto or 1..256", "auto", "segments per (batch, head); auto: the cost model's"},
-        {"states_split", "auto or 1..8", "auto", "states-only segments per output segment"},
-        {"inc_order", "last_first or first_last", "last_first",
-         "one pass: the order middle blocks sum their increment (first_last: bit-identical to two passes)"},
-        {"early_start", "on or off", "on", "kernels after a pass's first start beside the one ahead (Hopper)"},
-    };
+    info_.options = la2::plan_option_list();
   }
   const ImplInfo& info() const override { return info_; }
 
   void set_option(const std::string& key, const std::string& value) override {
-    if (key == "kernel") {
-      options_.allow_wgmma = parse_either(key, value, "auto", "mma");
-    } else if (key == "states_kernel") {
-      options_.allow_wgmma_states = parse_either(key, value, "auto", "mma");
-    } else if (key == "one_pass") {
-      options_.allow_one_pass = parse_either(key, value, "auto", "off");
-    } else if (key == "scan") {
-      if (value == "auto") options_.scan = la2::PlanOptions::Scan::automatic;
-      else if (value == "kernel") options_.scan = la2::PlanOptions::Scan::kernel;
-      else if (value == "blocks") options_.scan = la2::PlanOptions::Scan::blocks;
-      else throw UsageError("la2 option scan takes auto, kernel or blocks, not '" + value + "'");
-    } else if (key == "segments") {
-      options_.segments = parse_count(key, value, 256);
-    } else if (key == "states_split") {
-      options_.states_split = parse_count(key, value, 8);
-    } else if (key == "inc_order") {
-      options_.inc_last_first = parse_either(key, value, "last_first", "first_last");
-    } else if (key == "early_start") {
-      options_.early_start = parse_either(key, value, "on", "off");
-    } else {
-      Implementation::set_option(key, value);
-    }
+    la2::set_plan_option(options_, key, value);
   }
 
   std::optional<std::string> unsupported(const Problem& p) const override {

@@ -195,12 +195,11 @@ TEST(Bench, WarmUpsStopWhenTheRowTimeIsSpent) {
   policy.row_time_limit_s = 0.05;
   Samples s = sample(cpu, region, policy, 100000000, 0);
   EXPECT_FALSE(s.timed_out);
-  EXPECT_EQ(s.ms.size(), 3u);
-  EXPECT_LT(runs, 1000);
+  EXPECT_LT(runs, 1000) << "the warm-ups went on past the row's time";
 }
 
-// A row whose own buffers cannot fit is an oom row that says how much it needed, with nothing allocated
-// (each buffer on its own used to pass a check against free memory while together they did not fit).
+// A row whose own buffers cannot fit together is an oom row that says how much it needed, with nothing
+// allocated. (Here each buffer alone would not fit either; the check is on their sum.)
 TEST(Bench, ARowThatCannotFitIsOomBeforeAllocating) {
   BenchConfig c = small_config(testing::kFake, {1 << 20});
   c.heads = 1 << 20;  // 2^40 tokens x 8 values x 4 bytes per tensor: 32 TiB

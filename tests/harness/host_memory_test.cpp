@@ -13,6 +13,9 @@ TEST(HostMemory, CgroupBytesLeft) {
   EXPECT_FALSE(cgroup_bytes_left("9223372036854771712\n", "123\n").has_value()) << "v1 'unlimited'";
   EXPECT_FALSE(cgroup_bytes_left("", "").has_value()) << "no such file";
   EXPECT_FALSE(cgroup_bytes_left("12k", "1").has_value());
+  // The page cache the kernel can take back (memory.stat's inactive_file) counts as free.
+  EXPECT_EQ(cgroup_bytes_left("1000", "900", 600), 700u);
+  EXPECT_EQ(cgroup_bytes_left("1000", "900", 5000), 1000u);
 }
 
 TEST(HostMemory, SomethingIsAvailableOnLinux) { EXPECT_GT(host_available_bytes(), 0u); }

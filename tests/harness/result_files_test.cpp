@@ -93,6 +93,9 @@ TEST(ResultFiles, TwoOptionsNamingOneFileAreRefused) {
   const std::string f = temp_path("same");
   EXPECT_THROW(check_distinct_outputs({{"--json", f}, {"--csv", f}}), UsageError);
   EXPECT_NO_THROW(check_distinct_outputs({{"--json", f + ".json"}, {"--csv", f + ".csv"}}));
+  // Another spelling of a file that does not exist yet.
+  const std::string dir = ::testing::TempDir();
+  EXPECT_THROW(check_distinct_outputs({{"--json", dir + "x_not_yet"}, {"--csv", dir + "./x_not_yet"}}), UsageError);
   EXPECT_NO_THROW(check_distinct_outputs({{"--json", ""}, {"--csv", ""}}));
 }
 

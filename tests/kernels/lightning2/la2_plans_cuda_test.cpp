@@ -19,6 +19,7 @@
 #include "harness/registry.h"
 #include "harness/verify.h"
 #include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_plan_options_host.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
@@ -40,23 +41,17 @@ std::string describe(const Options& options) {
   return s.empty() ? "defaults" : s;
 }
 
-// The plan options the implementation's options map to, for plan_pass.
+// The plan options the implementation's options set (the same function La2Cuda::set_option calls).
 la2::PlanOptions plan_options(const Options& options) {
   la2::PlanOptions o;
-  for (const auto& [key, value] : options) {
-    if (key == "kernel") o.allow_wgmma = value != "mma";
-    if (key == "states_kernel") o.allow_wgmma_states = value != "mma";
-    if (key == "one_pass") o.allow_one_pass = value != "off";
-    if (key == "scan")
-      o.scan = value == "kernel" ? la2::PlanOptions::Scan::kernel
-               : value == "blocks" ? la2::PlanOptions::Scan::blocks
-                                   : la2::PlanOptions::Scan::automatic;
-    if (key == "segments") o.segments = std::stoi(value);
-    if (key == "states_split") o.states_split = std::stoi(value);
-    if (key == "inc_order") o.inc_last_first = value == "last_first";
-    if (key == "early_start") o.early_start = value == "on";
-  }
+  for (const auto& [key, value] : options) la2::set_plan_option(o, key, value);
   return o;
+}
+
+bool has(const Options& options, const std::string& key, const std::string& value) {
+  for (const auto& [k, v] : options)
+    if (k == key && v == value) return true;
+  return false;
 }
 
 // Each plan and what it must be on Hopper for a bf16 forward pass at b1 h32 d = e = 128, n = 999
@@ -102,6 +97,10 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
     EXPECT_EQ(plan.scan_in_kernel, c.scan_in_kernel) << what;
     if (c.segments) EXPECT_EQ(plan.segments, c.segments) << what;
     else EXPECT_GT(plan.segments, 1) << what;
+    EXPECT_EQ(plan.wgmma_states, c.wgmma && !has(c.options, "states_kernel", "mma")) << what;
+    if (has(c.options, "states_split", "2")) EXPECT_EQ(plan.fine, 2) << what;
+    EXPECT_EQ(plan.inc_last_first, !has(c.options, "inc_order", "first_last")) << what;
+    EXPECT_EQ(plan.early_start, !has(c.options, "early_start", "off")) << what;
     EXPECT_EQ(plan.flag_bytes, plan.one_pass ? size_t(32) * plan.segments * sizeof(int) : 0u) << what;
     // A plan made like another reads that one's segment data: never one pass, same scan layout.
     const la2::PassPlan like = la2::plan_pass(p, plan_options(c.options), &plan);
@@ -195,7 +194,7 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
 TEST(La2Options, RefusesUnknownKeysAndValues) {
   auto impl = Registry::instance().create("la2");
   EXPECT_FALSE(impl->info().options.empty());
-  for (const auto& [key, value] : Options{{"segments", "0"}, {"segments", "257"}, {"segments", "08"}, {"segments", "x"},
+  for (const auto& [key, value] : Options{{"segments", "0"}, {"segments", "257"}, {"segments", "-1"}, {"segments", "1e2"}, {"segments", "x"},
                                           {"kernel", "wgmma2"}, {"scan", "both"}, {"inc_order", "up"},
                                           {"early_start", "1"}, {"states_split", "9"}, {"colour", "red"}}) {
     try {
@@ -206,6 +205,9 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
     }
   }
   for (const ImplOption& o : impl->info().options) EXPECT_NO_THROW(impl->set_option(o.key, o.default_value)) << o.key;
+  la2::PlanOptions o;
+  la2::set_plan_option(o, "segments", "08");  // decimal, as the command line's whole numbers
+  EXPECT_EQ(o.segments, 8);
 }
 
 }  // namespace

@@ -1,0 +1,71 @@
+#include "kernels/lightning2/la2_plan_options_host.h"
+
+#include "harness/errors.h"
+
+namespace lasuite::la2 {
+
+namespace {
+
+// "auto" (0: the plan's choice) or a whole number 1..most in decimal, leading zeros allowed.
+int parse_count(const std::string& key, const std::string& value, int most) {
+  if (value == "auto") return 0;
+  const size_t first = value.find_first_not_of('0');
+  const std::string digits = first == std::string::npos ? "0" : value.substr(first);
+  const bool whole = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+  const int k = whole && digits.size() <= 4 ? std::stoi(digits) : 0;
+  if (k < 1 || k > most)
+    throw UsageError("la2 option " + key + " takes auto or a whole number 1.." + std::to_string(most) + ", not '" +
+                     value + "'");
+  return k;
+}
+
+bool parse_either(const std::string& key, const std::string& value, const char* yes, const char* no) {
+  if (value == yes) return true;
+  if (value == no) return false;
+  throw UsageError("la2 option " + key + " takes " + yes + " or " + no + ", not '" + value + "'");
+}
+
+}  // namespace
+
+std::vector<ImplOption> plan_option_list() {
+  return {
+      {"kernel", "auto or mma", "auto", "kernel family: auto = wgmma on Hopper for bf16/f16, mma.sync elsewhere"},
+      {"states_kernel", "auto or mma", "auto", "the states-only step's family beside a wgmma output step"},
+      {"one_pass", "auto or off", "auto",
+       "auto: one kernel per pass (blocks hand states on through flags) where the grid fits the device"},
+      {"scan", "auto, kernel or blocks", "auto",
+       "where the scan over segments runs: a kernel of its own, or each output block for itself"},
+      {"segments", "auto or 1..256", "auto", "segments per (batch, head); auto: the cost model's"},
+      {"states_split", "auto or 1..8", "auto", "states-only segments per output segment"},
+      {"inc_order", "last_first or first_last", "last_first",
+       "one pass: the order middle blocks sum their increment (first_last: bit-identical to two passes)"},
+      {"early_start", "on or off", "on", "kernels after a pass's first start beside the one ahead (Hopper)"},
+  };
+}
+
+void set_plan_option(PlanOptions& o, const std::string& key, const std::string& value) {
+  if (key == "kernel") {
+    o.allow_wgmma = parse_either(key, value, "auto", "mma");
+  } else if (key == "states_kernel") {
+    o.allow_wgmma_states = parse_either(key, value, "auto", "mma");
+  } else if (key == "one_pass") {
+    o.allow_one_pass = parse_either(key, value, "auto", "off");
+  } else if (key == "scan") {
+    if (value == "auto") o.scan = PlanOptions::Scan::automatic;
+    else if (value == "kernel") o.scan = PlanOptions::Scan::kernel;
+    else if (value == "blocks") o.scan = PlanOptions::Scan::blocks;
+    else throw UsageError("la2 option scan takes auto, kernel or blocks, not '" + value + "'");
+  } else if (key == "segments") {
+    o.segments = parse_count(key, value, 256);
+  } else if (key == "states_split") {
+    o.states_split = parse_count(key, value, 8);
+  } else if (key == "inc_order") {
+    o.inc_last_first = parse_either(key, value, "last_first", "first_last");
+  } else if (key == "early_start") {
+    o.early_start = parse_either(key, value, "on", "off");
+  } else {
+    throw UsageError("la2 has no option '" + key + "'");
+  }
+}
+
+}  // namespace lasuite::la2
