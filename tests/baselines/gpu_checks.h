@@ -142,6 +142,24 @@ inline void expect_refused(const std::string& impl_name, const Problem& p, const
   EXPECT_EQ(tracker.peak(MemoryCategory::extra), 0u) << "something was allocated before the refusal";
 }
 
+// The tensor refusals of the tensor-core kernels (la1, la2) on a bf16 problem: q 16-byte misaligned
+// (element-aligned still), k of another dtype, v of another shape, an output on the CPU.
+inline void expect_refuses_misformed_tensors(const std::string& impl_name, const Problem& p) {
+  FakeCall call = fake_call(p);
+  call.fwd.q.data = call.bwd.q.data = static_cast<char*>(call.fwd.q.data) + 2;
+  expect_refused(impl_name, p, call, "q is not 16-byte aligned");
+  call = fake_call(p);
+  call.fwd.k.dtype = call.bwd.k.dtype = DType::f16;
+  expect_refused(impl_name, p, call, "k is f16");
+  call = fake_call(p);
+  call.fwd.v.dims[2] = call.bwd.v.dims[2] = 99;
+  expect_refused(impl_name, p, call, "v has shape");
+  call = fake_call(p);
+  call.fwd.o.device = DeviceKind::cpu;
+  call.bwd.dv.device = DeviceKind::cpu;
+  expect_refused(impl_name, p, call, "is on cpu");
+}
+
 // The refusals every baseline of 16-bit tensors shares: an output of the wrong shape, and q one byte
 // off its 2-byte alignment.
 inline void expect_refuses_bad_tensors(const std::string& impl_name) {

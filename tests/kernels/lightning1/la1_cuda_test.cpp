@@ -68,21 +68,8 @@ TEST(La1CudaRefuses, StateAndNegativeSlope) {
 
 TEST(La1CudaRefuses, BadTensors) {
   const Problem p = small_problem();
+  gpu_test::expect_refuses_misformed_tensors("la1", p);
   FakeCall call = fake_call(p);
-  call.fwd.q.data = static_cast<char*>(call.fwd.q.data) + 2;  // element- but not 16-byte-aligned
-  call.bwd.q.data = call.fwd.q.data;
-  expect_refused("la1", p, call, "q is not 16-byte aligned");
-  call = fake_call(p);
-  call.fwd.k.dtype = call.bwd.k.dtype = DType::f16;
-  expect_refused("la1", p, call, "k is f16");
-  call = fake_call(p);
-  call.fwd.v.dims[2] = call.bwd.v.dims[2] = 99;
-  expect_refused("la1", p, call, "v has shape");
-  call = fake_call(p);
-  call.fwd.o.device = DeviceKind::cpu;
-  call.bwd.dv.device = DeviceKind::cpu;
-  expect_refused("la1", p, call, "is on cpu");
-  call = fake_call(p);
   call.fwd.slopes = call.bwd.slopes = TensorView{};
   expect_refused("la1", p, call, "slopes is missing");
 }

@@ -292,19 +292,7 @@ TEST(La2Refuses, BadCallsInBothDirectionsWithoutTouchingTheDevice) {
   using gpu_test::expect_refused;
   using gpu_test::fake_call;
   const Problem p = small_problem();
-  gpu_test::FakeCall call = fake_call(p);
-  call.fwd.q.data = call.bwd.q.data = static_cast<char*>(call.fwd.q.data) + 2;  // element-, not 16-byte-aligned
-  expect_refused("la2", p, call, "q is not 16-byte aligned");
-  call = fake_call(p);
-  call.fwd.k.dtype = call.bwd.k.dtype = DType::f16;
-  expect_refused("la2", p, call, "k is f16");
-  call = fake_call(p);
-  call.fwd.v.dims[2] = call.bwd.v.dims[2] = 99;
-  expect_refused("la2", p, call, "v has shape");
-  call = fake_call(p);
-  call.fwd.o.device = DeviceKind::cpu;
-  call.bwd.dv.device = DeviceKind::cpu;
-  expect_refused("la2", p, call, "is on cpu");
+  gpu_test::expect_refuses_misformed_tensors("la2", p);
   Problem with_state = p;
   with_state.state_in = with_state.state_out = true;  // and no state tensors given
   expect_refused("la2", with_state, fake_call(with_state), "is missing");
