@@ -93,7 +93,7 @@ class La2Cuda : public Implementation {
     saved->plan = la2::plan_pass(a, options_);
     saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
     Buffer flags = ws.allocate(saved->plan.flag_bytes);
-    la2::clear_flags(flags.as<int>(), flags.bytes(), ws.stream());
+    ws.backend().fill_bytes(flags.data(), 0, flags.bytes());  // on the stream, before the pass's launch
     la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), flags.as<int>(), ws.stream());
     return saved;
   }
@@ -143,9 +143,10 @@ class La2Cuda : public Implementation {
     // as the dK pass may start before it ends.
     Buffer segbuf = ws.allocate(std::max(plan_k.segbuf_bytes, plan_v.segbuf_bytes));
     Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
-    // One region of flags for each one-pass plan, all cleared ahead of the first launch.
+    // One region of flags for each one-pass plan, all zeroed ahead of the first launch, so that no later
+    // launch of the backward, which may start early, waits behind a memset.
     Buffer flags = ws.allocate(plan_q.flag_bytes + plan_k.flag_bytes + plan_v.flag_bytes);
-    la2::clear_flags(flags.as<int>(), flags.bytes(), ws.stream());
+    ws.backend().fill_bytes(flags.data(), 0, flags.bytes());
     int* flags_q = flags.as<int>();
     int* flags_k = flags_q + plan_q.flag_bytes / sizeof(int);
     int* flags_v = flags_k + plan_k.flag_bytes / sizeof(int);

@@ -257,10 +257,6 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   return plan;
 }
 
-void clear_flags(int* flags, size_t bytes, void* stream) {
-  if (bytes) CUDA_CHECK(cudaMemsetAsync(flags, 0, bytes, static_cast<cudaStream_t>(stream)));
-}
-
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream_ptr) {
   cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);

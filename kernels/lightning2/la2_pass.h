@@ -77,7 +77,7 @@ struct PassPlan {
   bool wgmma_states = false;    // and the states-only step its wgmma variant
   // One pass (a single kernel) instead of states step + output step: the output blocks compute the
   // segments' increments themselves, publish them and wait for those of the segments ahead through
-  // flags (flag_bytes of them, zeroed by clear_flags before the call's first launch). Only with the
+  // flags (flag_bytes of them, zeroed by the caller before the call's first launch). Only with the
   // Hopper kernels, the scan in the kernel, no earlier pass's data, and a grid that fits the device at
   // once (a waiting block must never keep one it waits for off the device).
   bool one_pass = false;
@@ -94,9 +94,6 @@ struct PassPlan {
 // without a kernel or one that does not fit the device's shared memory); with `like`, the split and
 // scan of that plan (to read another pass's segment data), with this pass's own kernel resources.
 PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like = nullptr);
-// Zeroes one-pass flags (`bytes` of them, from the plans' flag_bytes) on `stream`: before the first
-// launch of a call, so that no later launch of it, which may start early, waits behind a memset.
-void clear_flags(int* flags, size_t bytes, void* stream);
 // Enqueues the pass on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed flags, or null
 // when the plan has none.
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream);
