@@ -39,15 +39,17 @@ uint64_t stat_value(const std::string& stat_text, const std::string& key) {
   return 0;
 }
 
-// The memory cgroups that limit this process: its own and every one above it (a pod's or a slice's
-// limit sits on a parent), v2 and v1 alike; read from /proc/self/cgroup once.
-struct CgroupDir {
-  std::string dir;
-  bool v2;
+// The memory cgroups that limit this process, its own and every one above it (a pod's or a slice's
+// limit sits on a parent), v2 and v1 alike, each with its limit: found once, since the limits do not
+// change while the suite runs; only the usage is read per call (CPU allocations, some of them inside
+// timed runs, ask every time). Where no cgroup has a limit, nothing is read per call.
+struct LimitedCgroup {
+  std::string usage_file, stat_file, reclaimable_key;
+  uint64_t limit;
 };
-const std::vector<CgroupDir>& cgroup_dirs() {
+const std::vector<LimitedCgroup>& limited_cgroups() {
   static std::once_flag once;
-  static std::vector<CgroupDir> dirs;
+  static std::vector<LimitedCgroup> found;
   std::call_once(once, [] {
     std::ifstream f("/proc/self/cgroup");
     std::string line;
@@ -59,14 +61,22 @@ const std::vector<CgroupDir>& cgroup_dirs() {
       const bool v1_memory = ("," + controllers + ",").find(",memory,") != std::string::npos;
       if (!v2 && !v1_memory) continue;
       const std::string root = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
+      std::vector<std::string> dirs;
       for (std::string p = path;; p = p.substr(0, p.find_last_of('/'))) {
-        dirs.push_back({root + (p == "/" ? "" : p), v2});
+        dirs.push_back(root + (p == "/" ? "" : p));
         if (p.empty() || p == "/" || p.find('/') == std::string::npos) break;
       }
-      dirs.push_back({root, v2});  // a container sees its own cgroup as the root
+      dirs.push_back(root);  // a container sees its own cgroup as the root
+      for (const std::string& dir : dirs) {
+        const std::string limit_file = dir + (v2 ? "/memory.max" : "/memory.limit_in_bytes");
+        const std::string usage_file = dir + (v2 ? "/memory.current" : "/memory.usage_in_bytes");
+        const std::optional<uint64_t> limit = parse_bytes(read_text(limit_file));
+        if (limit && *limit < (uint64_t(1) << 62) && parse_bytes(read_text(usage_file)))
+          found.push_back({usage_file, dir + "/memory.stat", v2 ? "inactive_file" : "total_inactive_file", *limit});
+      }
     }
   });
-  return dirs;
+  return found;
 }
 
 uint64_t meminfo(const std::string& key) {
@@ -92,13 +102,10 @@ uint64_t host_meminfo_bytes(const std::string& key) { return meminfo(key); }
 
 uint64_t host_available_bytes() {
   std::optional<uint64_t> left;
-  for (const CgroupDir& c : cgroup_dirs()) {
-    const std::string stat = read_text(c.dir + "/memory.stat");
+  for (const LimitedCgroup& c : limited_cgroups()) {
     const std::optional<uint64_t> here =
-        c.v2 ? cgroup_bytes_left(read_text(c.dir + "/memory.max"), read_text(c.dir + "/memory.current"),
-                                 stat_value(stat, "inactive_file"))
-             : cgroup_bytes_left(read_text(c.dir + "/memory.limit_in_bytes"),
-                                 read_text(c.dir + "/memory.usage_in_bytes"), stat_value(stat, "total_inactive_file"));
+        cgroup_bytes_left(std::to_string(c.limit), read_text(c.usage_file),
+                          stat_value(read_text(c.stat_file), c.reclaimable_key));
     if (here) left = left ? std::min(*left, *here) : *here;
   }
   const uint64_t avail = meminfo("MemAvailable");

@@ -16,8 +16,8 @@ namespace lasuite {
 std::optional<uint64_t> cgroup_bytes_left(const std::string& limit_text, const std::string& usage_text,
                                           uint64_t reclaimable = 0);
 
-// min(MemAvailable, the bytes left under this process's cgroup and each one above it); 0 where none
-// can be read. Reads a few small files: call it per row or allocation, not in a loop.
+// min(MemAvailable, the bytes left under this process's cgroup and each one above it that has a
+// limit); 0 where none can be read. Reads /proc/meminfo, and two files per limited cgroup.
 uint64_t host_available_bytes();
 
 // A /proc/meminfo field ("MemTotal", "MemAvailable") in bytes; 0 where absent.
