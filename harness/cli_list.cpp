@@ -43,9 +43,12 @@ int run_list(const CliContext& ctx) {
     return kExitOk;
   }
   MarkdownTable t({"name", "device", "function", "dtypes", "d", "e", "features", "available here", "what it is"});
+  // The options an experiment may set with --impl-option (verify and bench), for those that have any.
+  MarkdownTable options({"name", "option", "accepted", "default", "what it chooses"});
   for (const std::string& name : names) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
+    for (const ImplOption& o : info.options) options.add_row({name, o.key, o.accepted, o.default_value, o.help});
     std::string why;
     std::string available = device_available(info.device, &why) ? "yes" : "no: " + why;
     std::string e = join_dims(info.support.dims_v);
@@ -55,12 +58,6 @@ int run_list(const CliContext& ctx) {
   }
   ctx.out << t.str();
 
-  // The options an experiment may set with --impl-option (verify and bench), for those that have any.
-  MarkdownTable options({"name", "option", "accepted", "default", "what it chooses"});
-  for (const std::string& name : names) {
-    std::unique_ptr<Implementation> impl = Registry::instance().create(name);
-    for (const ImplOption& o : impl->info().options) options.add_row({name, o.key, o.accepted, o.default_value, o.help});
-  }
   if (!options.empty())
     ctx.out << "\noptions (`--impl-option key=value` or `name:key=value` in verify and bench):\n\n" << options.str();
   return kExitOk;

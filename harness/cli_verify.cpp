@@ -133,8 +133,8 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   for (const std::string& name : names) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
-    std::map<std::string, std::string> in_force = apply_impl_options(*impl, settings);
     if (device_named && info.device != *device) continue;
+    std::map<std::string, std::string> in_force = apply_impl_options(*impl, settings);
     std::string why_not;
     const bool available = device_available(info.device, &why_not);
     if (!available && !impls_named && !device_named) {

@@ -1,6 +1,7 @@
 #include "harness/impl_options.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "harness/errors.h"
 #include "harness/registry.h"
@@ -51,32 +52,24 @@ std::vector<OptionSetting> parse_impl_options(const std::vector<std::string>& te
 
 void check_impl_options(const std::vector<OptionSetting>& settings, const std::vector<std::string>& impls) {
   if (settings.empty()) return;
+  // Throwaway instances: nothing runs before every setting is known good.
+  std::vector<std::unique_ptr<Implementation>> instances;
+  for (const std::string& name : impls) instances.push_back(Registry::instance().create(name));
   for (const OptionSetting& s : settings) {
-    bool used = false;
-    for (const std::string& name : impls) {
-      const ImplInfo info = Registry::instance().create(name)->info();
-      if (!s.impl.empty() && s.impl == name && !declares(info, s.key))
-        throw UsageError("--impl-option '" + s.text + "': " + name + " has no option '" + s.key + "' (" +
-                         declared_keys(info) + "; see `lasuite list`)");
-      used = used || meant_for(s, info);
-    }
-    if (!used) {
-      if (!s.impl.empty())
-        throw UsageError("--impl-option '" + s.text + "': " + s.impl + " is not among the implementations run");
-      std::string have;
-      for (const std::string& name : impls) {
-        const ImplInfo info = Registry::instance().create(name)->info();
-        if (!info.options.empty()) have += (have.empty() ? "" : "; ") + name + ": " + declared_keys(info).substr(7);
-      }
-      throw UsageError("--impl-option '" + s.text + "': no implementation run has an option '" + s.key + "' (" +
-                       (have.empty() ? std::string("none of them has options") : have) + "; see `lasuite list`)");
-    }
+    const bool used = std::any_of(instances.begin(), instances.end(),
+                                  [&](const auto& impl) { return meant_for(s, impl->info()); });
+    if (used) continue;
+    if (!s.impl.empty())
+      throw UsageError("--impl-option '" + s.text + "': " + s.impl + " is not among the implementations run");
+    std::string have;
+    for (const auto& impl : instances)
+      if (!impl->info().options.empty())
+        have += (have.empty() ? "" : "; ") + impl->info().name + ": " + declared_keys(impl->info()).substr(7);
+    throw UsageError("--impl-option '" + s.text + "': no implementation run has an option '" + s.key + "' (" +
+                     (have.empty() ? std::string("none of them has options") : have) + "; see `lasuite list`)");
   }
-  // The values: each implementation checks its own (on a throwaway instance, so nothing runs first).
-  for (const std::string& name : impls) {
-    auto impl = Registry::instance().create(name);
-    apply_impl_options(*impl, settings);
-  }
+  // An undeclared key of a named implementation, and every value, are refused where they are applied.
+  for (const auto& impl : instances) apply_impl_options(*impl, settings);
 }
 
 std::map<std::string, std::string> apply_impl_options(Implementation& impl, const std::vector<OptionSetting>& settings) {
@@ -87,7 +80,7 @@ std::map<std::string, std::string> apply_impl_options(Implementation& impl, cons
     if (!meant_for(s, info)) continue;
     if (!declares(info, s.key))
       throw UsageError("--impl-option '" + s.text + "': " + info.name + " has no option '" + s.key + "' (" +
-                       declared_keys(info) + ")");
+                       declared_keys(info) + "; see `lasuite list`)");
     try {
       impl.set_option(s.key, s.value);
     } catch (const UsageError& e) {
