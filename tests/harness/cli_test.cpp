@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/harness/fake_implementation.h"
+#include "tests/support/temp_files.h"
 
 namespace lasuite {
 namespace {
@@ -44,9 +45,7 @@ std::string last_line(const std::string& s) {
   return nl == std::string::npos ? t : t.substr(nl + 1);
 }
 
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "lasuite_cli_" + std::to_string(getpid()) + "_" + name;
-}
+std::string temp_path(const std::string& name) { return test_support::temp_path("cli", name); }
 
 // Small, fast bench arguments on the test double.
 std::vector<std::string> quick_bench(std::vector<std::string> extra) {

@@ -14,24 +14,18 @@
 #include "harness/metadata.h"
 #include "harness/report_csv.h"
 #include "harness/report_json.h"
-#include "harness/result_files.h"
 #include "harness/report_table.h"
+#include "harness/result_files.h"
+#include "tests/support/temp_files.h"
 
 namespace lasuite {
 namespace {
 
 using json = nlohmann::json;
 
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "lasuite_report_" + std::to_string(getpid()) + "_" + name;
-}
+std::string temp_path(const std::string& name) { return test_support::temp_path("report", name); }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using test_support::read_file;
 
 Metadata sample_meta() {
   Metadata m = collect_metadata(kBenchSchema, "lasuite bench --impl la2 --seqlen '1k..4k'");

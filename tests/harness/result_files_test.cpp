@@ -13,20 +13,14 @@
 #include <string>
 
 #include "harness/errors.h"
+#include "tests/support/temp_files.h"
 
 namespace lasuite {
 namespace {
 
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "lasuite_rf_" + std::to_string(getpid()) + "_" + name;
-}
+std::string temp_path(const std::string& name) { return test_support::temp_path("rf", name); }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+using test_support::read_file;
 
 void write_plain(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
