@@ -6,8 +6,10 @@
 #   PHASE=check  every GPU test, `lasuite verify` of every GPU implementation, compute-sanitizer's four
 #                tools on small cases of every kernel (scripts/gpu_sanitize.sh), la2 at 16k/128k and 1M
 #   PHASE=sweep  every GPU implementation at b1 h32 d128 bf16, n = 1k..128k, fwd/bwd/fwdbwd (the
-#                README's tables and figures), la2 twice more alone (flatness), la2 on the other shapes
+#                README's tables and figures), la2 SWEEP_REPEATS (2) more times alone (flatness), la2 on
+#                the other shapes (1M only with SWEEP_1M=1, the default)
 #   PHASE=ext    the external implementations on the sweep's shape, from a carried .ext
+# FLAT=1 writes the files straight into $OUT instead of a tarball (when they are few enough to come back).
 # LASUITE_GIT_COMMIT must name the commit: the tree arrives without .git.
 set -uo pipefail
 : "${OUT:?}" "${LASUITE_GIT_COMMIT:?set LASUITE_GIT_COMMIT to the commit being run}"
@@ -16,6 +18,7 @@ B=${BUILD:-/tmp/lasuite-final}
 TAG=${TAG:-h200}
 PHASE=${PHASE:-check}
 R=$OUT/r
+[[ ${FLAT:-0} == 1 ]] && R=$OUT
 mkdir -p "$R"
 step() { echo "== $1 ($(date +%T))"; }
 shape="--batch 1 --heads 32 --dim 128 --dtype bf16"
@@ -64,8 +67,8 @@ if [[ $PHASE == sweep ]]; then
     >"$R/sweep_all.log" 2>&1
   echo "sweep rc=$?"; grep -E "^\| la2 " "$R/sweep_all.log"
 
-  step "la2 alone, twice (flatness, the bench's default sample counts)"
-  for k in 1 2; do
+  step "la2 alone, ${SWEEP_REPEATS:=2} times (flatness, the bench's default sample counts)"
+  for ((k = 1; k <= SWEEP_REPEATS; ++k)); do
     timeout 60 "$B/lasuite" bench --device cuda --impl la2 --seqlen 4k,8k,16k,32k,64k,128k $shape --mode fwd,fwdbwd \
       --decay alibi --no-ceilings --json "$R/${TAG}_la2_flat_repeat$k.json" >"$R/flat$k.log" 2>&1
     echo "repeat $k rc=$?"
@@ -76,8 +79,10 @@ if [[ $PHASE == sweep ]]; then
     --mode fwd,fwdbwd --json "$R/${TAG}_la2_b8_h32_d128_n8k.json" >"$R/shapes.log" 2>&1; echo "b8 rc=$?"
   timeout 40 "$B/lasuite" bench --device cuda --impl la2 --seqlen 64k --batch 1 --heads 32 --dim 64 --dtype bf16 \
     --mode fwd,fwdbwd --json "$R/${TAG}_la2_b1_h32_d64_n64k.json" >>"$R/shapes.log" 2>&1; echo "d64 rc=$?"
-  timeout 60 "$B/lasuite" bench --device cuda --impl la2 --seqlen 1m --batch 1 --heads 16 --dim 128 --dtype bf16 \
-    --mode fwd,fwdbwd --json "$R/${TAG}_la2_b1_h16_d128_n1M.json" >>"$R/shapes.log" 2>&1; echo "1M rc=$?"
+  if [[ ${SWEEP_1M:-1} == 1 ]]; then
+    timeout 60 "$B/lasuite" bench --device cuda --impl la2 --seqlen 1m --batch 1 --heads 16 --dim 128 --dtype bf16 \
+      --mode fwd,fwdbwd --json "$R/${TAG}_la2_b1_h16_d128_n1M.json" >>"$R/shapes.log" 2>&1; echo "1M rc=$?"
+  fi
   grep -E "^\| la2" "$R/shapes.log"
 fi
 
@@ -91,5 +96,5 @@ if [[ $PHASE == ext ]]; then
   echo "external rc=$?"; grep -vE "^\s*$" "$R/external.log" | tail -25
 fi
 
-tar czf "$OUT/results_${PHASE}.tgz" -C "$OUT" r && rm -rf "$R"
+[[ ${FLAT:-0} == 1 ]] || { tar czf "$OUT/results_${PHASE}.tgz" -C "$OUT" r && rm -rf "$R"; }
 step done
