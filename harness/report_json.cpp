@@ -1,11 +1,7 @@
 #include "harness/report_json.h"
 
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <stdexcept>
 
 namespace lasuite {
 
