@@ -18,20 +18,28 @@ struct Acc16x8 {
 struct MmaBf16 {};
 struct MmaF16 {};
 
-__device__ __forceinline__ void mma_16816(Acc16x8& d, const uint32_t (&a)[4], const uint32_t (&b)[2], MmaBf16) {
+// d (the four floats of a C tile) += a b.
+__device__ __forceinline__ void mma_16816(float& d0, float& d1, float& d2, float& d3, const uint32_t (&a)[4],
+                                          const uint32_t (&b)[2], MmaBf16) {
   asm volatile(
       "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
       "{%0,%1,%2,%3};\n"
-      : "+f"(d.c[0]), "+f"(d.c[1]), "+f"(d.c[2]), "+f"(d.c[3])
+      : "+f"(d0), "+f"(d1), "+f"(d2), "+f"(d3)
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
 
-__device__ __forceinline__ void mma_16816(Acc16x8& d, const uint32_t (&a)[4], const uint32_t (&b)[2], MmaF16) {
+__device__ __forceinline__ void mma_16816(float& d0, float& d1, float& d2, float& d3, const uint32_t (&a)[4],
+                                          const uint32_t (&b)[2], MmaF16) {
   asm volatile(
       "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
       "{%0,%1,%2,%3};\n"
-      : "+f"(d.c[0]), "+f"(d.c[1]), "+f"(d.c[2]), "+f"(d.c[3])
+      : "+f"(d0), "+f"(d1), "+f"(d2), "+f"(d3)
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+template <class Tag>
+__device__ __forceinline__ void mma_16816(Acc16x8& d, const uint32_t (&a)[4], const uint32_t (&b)[2], Tag tag) {
+  mma_16816(d.c[0], d.c[1], d.c[2], d.c[3], a, b, tag);
 }
 
 __device__ __forceinline__ uint32_t smem_addr(const void* p) {

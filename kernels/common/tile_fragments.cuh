@@ -54,6 +54,20 @@ __device__ __forceinline__ void mma<float>(Acc16x8& d, const FragA<float>& a, co
   mma_16816(d, a.hi, b.hi, MmaBf16{});
 }
 
+// The same on C tile nt of a warp's 16-row strip of accumulators held as floats (tile nt is floats
+// 4 nt .. 4 nt + 3; the strip layout of kernels/lightning2/la2_chunk_math.cuh).
+template <class T, int N>
+__device__ __forceinline__ void mma(float (&d)[N], int nt, const FragA<T>& a, const FragB<T>& b) {
+  mma_16816(d[4 * nt], d[4 * nt + 1], d[4 * nt + 2], d[4 * nt + 3], a.r, b.r, typename Element<T>::Mma{});
+}
+template <int N>
+__device__ __forceinline__ void mma(float (&d)[N], int nt, const FragA<float>& a, const FragB<float>& b) {
+  float &d0 = d[4 * nt], &d1 = d[4 * nt + 1], &d2 = d[4 * nt + 2], &d3 = d[4 * nt + 3];
+  mma_16816(d0, d1, d2, d3, a.lo, b.hi, MmaBf16{});  // small terms first
+  mma_16816(d0, d1, d2, d3, a.hi, b.lo, MmaBf16{});
+  mma_16816(d0, d1, d2, d3, a.hi, b.hi, MmaBf16{});
+}
+
 __device__ __forceinline__ int lane_id() { return threadIdx.x & 31; }
 
 // A[m][k] = tile[r0 + m][k0 + k].
@@ -173,6 +187,23 @@ __device__ __forceinline__ void acc_to_a(FragA<T>& a, const Acc16x8& left, const
     a.r[1] = Element<T>::pack(left.c[2], left.c[3]);
     a.r[2] = Element<T>::pack(right.c[0], right.c[1]);
     a.r[3] = Element<T>::pack(right.c[2], right.c[3]);
+  }
+}
+
+// The same from C tiles 2 kk and 2 kk + 1 of a 16-row strip of floats (the A operand of k-step kk).
+template <class T, int N>
+__device__ __forceinline__ void acc_to_a(FragA<T>& a, const float (&s)[N], int kk) {
+  const float* x = s + 8 * kk;
+  if constexpr (std::is_same<T, float>::value) {
+    SplitPair s0 = split_bf16x2(x[0], x[1]), s1 = split_bf16x2(x[2], x[3]);
+    SplitPair s2 = split_bf16x2(x[4], x[5]), s3 = split_bf16x2(x[6], x[7]);
+    a.hi[0] = s0.hi, a.lo[0] = s0.lo, a.hi[1] = s1.hi, a.lo[1] = s1.lo;
+    a.hi[2] = s2.hi, a.lo[2] = s2.lo, a.hi[3] = s3.hi, a.lo[3] = s3.lo;
+  } else {
+    a.r[0] = Element<T>::pack(x[0], x[1]);
+    a.r[1] = Element<T>::pack(x[2], x[3]);
+    a.r[2] = Element<T>::pack(x[4], x[5]);
+    a.r[3] = Element<T>::pack(x[6], x[7]);
   }
 }
 

@@ -106,9 +106,10 @@ void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params,
 
 // The first kernel of a pass starts only after everything ahead of it in the stream (its inputs may
 // come from any kernel); the later ones of the pass may start early and wait in the kernel.
-void launch_chunk(const void* func, size_t smem, const ChunkArgs& args, int segments, int64_t bh, bool early_start,
+template <class Args>
+void launch_chunk(const void* func, size_t smem, const Args& args, int segments, int64_t bh, bool early_start,
                   cudaStream_t stream) {
-  ChunkArgs copy = args;
+  Args copy = args;
   void* params[] = {&copy};
   launch(func, dim3(static_cast<unsigned>(bh), static_cast<unsigned>(segments)), dim3(kBlockThreads), smem, params,
          early_start, stream);
@@ -139,21 +140,55 @@ int64_t fine_segments(const PassPlan& plan, int64_t nchunks) {
   return (nchunks + fine_chunks - 1) / fine_chunks;
 }
 
-ChunkArgs base_args(const PassArgs& p, const PassPlan& plan) {
-  ChunkArgs a;
-  a.q = p.q;
-  a.k = p.k;
-  a.v = p.v;
-  a.n = p.n;
-  a.heads = static_cast<int>(p.heads);
-  a.reverse = p.reverse ? 1 : 0;
-  a.slopes = p.slopes;
-  a.c_intra = p.c_intra;
-  a.c_inter = p.c_inter;
-  a.c_update = p.c_update;
-  a.seg_chunks = plan.seg_chunks;
+ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
+  ChunkWalk w;
+  w.q = p.q;
+  w.k = p.k;
+  w.v = p.v;
+  w.n = p.n;
+  w.heads = static_cast<int>(p.heads);
+  w.reverse = p.reverse ? 1 : 0;
+  w.slopes = p.slopes;
+  w.c_intra = p.c_intra;
+  w.c_inter = p.c_inter;
+  w.c_update = p.c_update;
+  w.seg_chunks = plan.seg_chunks;
+  return w;
+}
+
+OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
+  OutputStepArgs a;
+  a.walk = walk_of(p, plan);
+  a.o = p.o;
   a.state_bufs = plan.state_bufs;
   return a;
+}
+
+// The chunk kernels read a state row-major ([dk][dv]) or transposed ([dv][dk]), strides fixed at
+// compile time; PassArgs' strides must be one of the two.
+bool init_transposed(const PassArgs& p) {
+  if (!p.init || (p.init_rs == p.dv && p.init_cs == 1)) return false;
+  if (p.init_rs == 1 && p.init_cs == p.dk) return true;
+  throw std::logic_error("la2: an initial state must be row-major or transposed (strides " + std::to_string(p.init_rs) +
+                         ", " + std::to_string(p.init_cs) + " for a " + std::to_string(p.dk) + " x " +
+                         std::to_string(p.dv) + " state)");
+}
+
+// The pass's own initial and final state (one per (batch, head)).
+StartState pass_start(const PassArgs& p) {
+  StartState s;
+  s.state.p = p.init;
+  s.state.bh_stride = int64_t(p.dk) * p.dv;
+  s.state.transposed = init_transposed(p) ? 1 : 0;
+  s.shift = p.init && p.init_shift ? 1 : 0;
+  return s;
+}
+EndState pass_end(const PassArgs& p) {
+  EndState e;
+  e.p = p.final_state;
+  e.bh_stride = int64_t(p.dk) * p.dv;
+  e.power = p.final_power;
+  return e;
 }
 
 // Sets segments, seg_chunks and fine of `plan`.
@@ -262,16 +297,9 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
   const int64_t state_elems = int64_t(p.dk) * p.dv;
   if (plan.segments == 1) {
-    ChunkArgs a = base_args(p, plan);
-    a.o = p.o;
-    a.init = p.init;
-    a.init_bh_stride = state_elems;
-    a.init_rs = p.init_rs;
-    a.init_cs = p.init_cs;
-    a.init_shift = p.init_shift ? 1 : 0;
-    a.fin = p.final_state;
-    a.fin_bh_stride = state_elems;
-    a.fin_power = p.final_power;
+    OutputStepArgs a = output_args(p, plan);
+    a.start = pass_start(p);
+    a.end = pass_end(p);
     launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, 1, p.bh, false, stream);
     return;
   }
@@ -283,20 +311,19 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   const int64_t fine_chunks = plan.seg_chunks / plan.fine;
   const int64_t fines = fine_segments(plan, nchunks);
   const int64_t bh_stride = state_elems * fines;
-  // Element (r, c) of this pass's state in the segment data (another pass's may be its transpose).
-  const int64_t data_rs = p.prior_transposed ? 1 : p.dv, data_cs = p.prior_transposed ? p.dk : 1;
   // Without the scan kernel the last fine segment's increment is never needed (the output kernel's
   // last segment carries the final state).
   const bool scan_kernel = !plan.scan_in_kernel;
   const bool one_pass = plan.one_pass && !p.prior;
   if (one_pass && !flags) throw std::runtime_error("la2: run_pass needs the flags of its one-pass plan");
   if (!one_pass && !p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
-    ChunkArgs a = base_args(p, plan);
-    a.q = nullptr;
-    a.seg_chunks = static_cast<int>(fine_chunks);
-    a.fin = segbuf;
-    a.fin_bh_stride = bh_stride;
-    a.fin_seg_stride = state_elems;
+    StatesStepArgs a;
+    a.walk = walk_of(p, plan);
+    a.walk.q = nullptr;
+    a.walk.seg_chunks = static_cast<int>(fine_chunks);
+    a.end.p = segbuf;
+    a.end.bh_stride = bh_stride;
+    a.end.seg_stride = state_elems;
     const int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
     launch_chunk(states_kernel(k, plan), plan.states_smem_bytes, a, static_cast<int>(blocks), p.bh, false, stream);
   }
@@ -324,38 +351,30 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   }
   // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
   // data must not start early (it reads inputs written by anything ahead of it).
-  ChunkArgs a = base_args(p, plan);
-  a.o = p.o;
+  OutputStepArgs a = output_args(p, plan);
+  // Element (r, c) of this pass's state in the segment data (another pass's may be its transpose).
+  StateView segment_data;
+  segment_data.p = data;
+  segment_data.bh_stride = bh_stride;
+  segment_data.transposed = p.prior_transposed ? 1 : 0;
   if (plan.scan_in_kernel) {
-    a.init = p.init;
-    a.init_bh_stride = state_elems;
-    a.init_rs = p.init_rs;
-    a.init_cs = p.init_cs;
-    a.init_shift = p.init && p.init_shift ? 1 : 0;
-    a.inc = data;
-    a.inc_bh_stride = bh_stride;
-    a.inc_f_stride = state_elems;
-    a.inc_rs = data_rs;
-    a.inc_cs = data_cs;
-    a.inc_rows = fine_chunks * kChunkRows;
-    a.inc_per_seg = plan.fine;
-    a.fin = p.final_state;
-    a.fin_bh_stride = state_elems;
-    a.fin_power = p.final_power;
-    a.fin_last_seg_only = 1;
+    a.start = pass_start(p);
+    a.scan.increments = segment_data;
+    a.scan.f_stride = state_elems;
+    a.scan.rows = fine_chunks * kChunkRows;
+    a.scan.per_seg = plan.fine;
+    a.end = pass_end(p);
+    a.end.last_seg_only = 1;
     if (one_pass) {
-      a.publish = segbuf;
-      a.flags = flags;
-      a.flag_value = 1;
-      a.inc_last_first = plan.inc_last_first ? 1 : 0;
+      a.one_pass.publish = segbuf;
+      a.one_pass.flags = flags;
+      a.one_pass.flag_value = 1;
+      a.one_pass.inc_last_first = plan.inc_last_first ? 1 : 0;
     }
   } else {
-    a.init = data;
-    a.init_bh_stride = bh_stride;
-    a.init_seg_stride = state_elems * plan.fine;
-    a.init_rs = data_rs;
-    a.init_cs = data_cs;
-    a.init_shift = p.init && p.init_shift ? 1 : 0;
+    a.start.state = segment_data;
+    a.start.state.seg_stride = state_elems * plan.fine;
+    a.start.shift = p.init && p.init_shift ? 1 : 0;
   }
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, early, stream);

@@ -22,8 +22,9 @@ struct PassArgs {
   bool reverse = false;
   const float* slopes = nullptr;  // [heads] on the device; null: no decay
   float c_intra = 1, c_inter = 1, c_update = 1;
-  // Initial state, element (r, c) of head bh at init[bh * dk * dv + r * init_rs + c * init_cs]
-  // (a transposed user state is just swapped strides); init_shift: init holds lambda * S_init.
+  // Initial state, element (r, c) of head bh at init[bh * dk * dv + r * init_rs + c * init_cs]:
+  // row-major (init_rs = dv, init_cs = 1) or transposed (1, dk), the two layouts the kernels read;
+  // init_shift: init holds lambda * S_init.
   const float* init = nullptr;
   int64_t init_rs = 0, init_cs = 0;
   bool init_shift = false;

@@ -1,0 +1,154 @@
+// The pieces of Lightning Attention-2's chunk algorithm that both kernel families (mma.sync,
+// la2_chunk_kernel.cuh, and wgmma, la2_wgmma_kernel.cuh) compute the same way, named after the math
+// (../shared/design/math.md): the decay table lambda^k, the intra-chunk decay mask D, the decays of the
+// inter term's rows and of the update's keys, and the state S held in registers with the scan over the
+// segments ahead of a block.
+//
+// Both families hold fp32 accumulators in the same per-warp layout: a warp's 16 rows x C columns are
+// C / 8 m16n8 tiles side by side (mma.sync's accumulators, and one warp's rows of a wgmma m64 x C
+// accumulator). With g = lane / 4 and t = lane % 4, float i of such a strip is at
+//   row g + 8 ((i / 2) % 2), column 8 (i / 4) + 2 t + i % 2.
+#pragma once
+#include <cstdint>
+#include <type_traits>
+
+#include "kernels/common/block_flags.cuh"
+#include "kernels/lightning2/la2_chunk_args.h"
+
+namespace lasuite::la2 {
+
+constexpr int kChunk = 64;
+constexpr int kThreads = 256;
+constexpr int kPowEntries = 68;  // lambda^0 .. lambda^64, padded to 16 bytes
+
+__device__ __forceinline__ int strip_row(int i, int g) { return g + 8 * ((i >> 1) & 1); }
+__device__ __forceinline__ int strip_col(int i, int t) { return 8 * (i >> 2) + 2 * t + (i & 1); }
+
+// pw[k] = lambda^k, k = 0 .. kChunk, lambda = exp(-slope); the block's first kChunk + 1 threads write it.
+__device__ __forceinline__ void fill_decay_powers(float* pw, float slope) {
+  if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
+}
+
+// Scores of a warp's 16 rows (i0 .. i0 + 15 of the chunk) against the chunk's 64 keys, times the decay
+// mask: D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above.
+__device__ __forceinline__ void apply_decay_mask(float (&s)[32], int i0, int g, int t, float c_intra,
+                                                 const float* pw) {
+#pragma unroll
+  for (int x = 0; x < 32; ++x) {
+    const int i = i0 + strip_row(x, g), j = strip_col(x, t);
+    s[x] = j <= i ? s[x] * (c_intra * pw[i - j >= 0 ? i - j : 0]) : 0.f;
+  }
+}
+
+// The inter term's rows: row i of the chunk times c_inter lambda^(i + 1 - shift) (shift: the segment's
+// start state already holds one step of decay).
+template <int N>
+__device__ __forceinline__ void apply_row_decay(float (&o)[N], int i0, int g, int shift, float c_inter,
+                                                const float* pw) {
+  const float f0 = c_inter * pw[i0 + g + 1 - shift], f1 = c_inter * pw[i0 + g + 9 - shift];
+#pragma unroll
+  for (int x = 0; x < N; x += 4) o[x] *= f0, o[x + 1] *= f0, o[x + 2] *= f1, o[x + 3] *= f1;
+}
+
+// The update's key decays for the k-step over keys 16 kk .. 16 kk + 15, in the A fragment's order
+// (keys 2t, 2t+1, 2t+8, 2t+9 of the step): f = c lambda^(L-1-j), 0 for keys past the chunk's L rows.
+__device__ __forceinline__ void key_decays(float (&f)[4], int kk, int t, int L, float c, const float* pw) {
+#pragma unroll
+  for (int q = 0; q < 4; ++q) {
+    const int j = 16 * kk + 2 * t + (q & 1) + 8 * (q >> 1);
+    f[q] = j < L ? c * pw[L - 1 - j] : 0.f;
+  }
+}
+
+// This thread's share of a state S (DK x DV, fp32) in registers: MT strips of 16 rows x COLS columns,
+// strip mt starting at row row0 + mt * STEP and every strip at column col0.
+template <int DK, int DV, int MT, int COLS, int STEP>
+struct StateRegs {
+  static constexpr int kFloats = COLS / 2;
+  float x[MT][kFloats];
+  int row0, col0, g, t;
+
+  __device__ __forceinline__ int row(int mt, int i) const { return row0 + mt * STEP + strip_row(i, g); }
+  __device__ __forceinline__ int col(int i) const { return col0 + strip_col(i, t); }
+
+  __device__ __forceinline__ void fill(float value) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int i = 0; i < kFloats; ++i) x[mt][i] = value;
+  }
+  __device__ __forceinline__ void scale(float d) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int i = 0; i < kFloats; ++i) x[mt][i] *= d;
+  }
+  // Strip mt of a state in memory (StateView's layouts) into y, every load issued before use; row-major
+  // pairs as float2 (state offsets are even).
+  __device__ __forceinline__ void load_strip(const float* p, bool transposed, int mt, float (&y)[kFloats]) const {
+#pragma unroll
+    for (int i = 0; i < kFloats; i += 2) {
+      const int r = row(mt, i), c = col(i);
+      if (!transposed) {
+        const float2 v = *reinterpret_cast<const float2*>(p + r * DV + c);
+        y[i] = v.x, y[i + 1] = v.y;
+      } else {
+        y[i] = p[r + c * DK];
+        y[i + 1] = p[r + (c + 1) * DK];
+      }
+    }
+  }
+  // S = mul * (the state at p), or 0 where p is null; a strip at a time (the whole state's loads would not
+  // fit the registers beside S).
+  __device__ __forceinline__ void load(const float* p, bool transposed, float mul) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      if (p) {
+        load_strip(p, transposed, mt, x[mt]);
+#pragma unroll
+        for (int i = 0; i < kFloats; ++i) x[mt][i] *= mul;
+      } else {
+#pragma unroll
+        for (int i = 0; i < kFloats; ++i) x[mt][i] = 0.f;
+      }
+    }
+  }
+  // S += d * (the state at p).
+  __device__ __forceinline__ void add_scaled(const float* p, bool transposed, float d) {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+      float y[kFloats];
+      load_strip(p, transposed, mt, y);
+#pragma unroll
+      for (int i = 0; i < kFloats; ++i) x[mt][i] = fmaf(d, y[i], x[mt][i]);
+    }
+  }
+  // mul * S to a row-major state in memory.
+  __device__ __forceinline__ void store(float* dst, float mul) const {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int i = 0; i < kFloats; i += 2)
+        *reinterpret_cast<float2*>(dst + row(mt, i) * DV + col(i)) = make_float2(x[mt][i] * mul, x[mt][i + 1] * mul);
+  }
+};
+
+// A segment's start state, S = lambda^(incs rows - shift) S_0 + sum_(k < incs) lambda^(k rows) dS_(incs-1-k)
+// (SegmentScan), summed nearest increment first, each power formed at once; incs = 0: S_0 itself.
+// wait_for(f) runs before dS_f is read (one pass: the flag of the block that publishes it).
+template <class State, class WaitFor>
+__device__ __forceinline__ void scan_start_state(State& st, const float* init,
+                                                 bool init_transposed, int shift, const SegmentScan& scan,
+                                                 const float* increments, int incs, float slope, WaitFor&& wait_for) {
+  // Scaling init in a loop of its own after the loads made ptxas spill 144 bytes (wgmma kernel).
+  const float init_mul = incs > 0 ? expf(-slope * static_cast<float>(scan.rows * incs - shift)) : 1.f;
+  st.load(init, init_transposed, init_mul);
+  for (int k = 0; k < incs; ++k) {  // k: the increment's distance from this segment, minus one
+    const int f = incs - 1 - k;
+    wait_for(f);
+    st.add_scaled(increments + f * scan.f_stride, scan.increments.transposed,
+                  expf(-slope * static_cast<float>(scan.rows * k)));
+  }
+}
+
+}  // namespace lasuite::la2
