@@ -87,19 +87,28 @@ bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
 
 // early_start: the kernel may start before the one ahead ends (programmatic dependent launch; it
 // waits in the kernel for what that one writes). Only where the plan allows it (PassPlan::early_start).
-void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params, bool early_start, cudaStream_t stream) {
+// cooperative: every block resident at once, or the launch fails (PassPlan::cooperative).
+void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params, bool early_start, bool cooperative,
+            cudaStream_t stream) {
   cudaLaunchConfig_t config{};
   config.gridDim = grid;
   config.blockDim = block;
   config.dynamicSmemBytes = smem;
   config.stream = stream;
-  cudaLaunchAttribute attr[1];
+  cudaLaunchAttribute attr[2];
+  unsigned n = 0;
   if (early_start) {
-    attr[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attr[0].val.programmaticStreamSerializationAllowed = 1;
-    config.attrs = attr;
-    config.numAttrs = 1;
+    attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attr[n].val.programmaticStreamSerializationAllowed = 1;
+    ++n;
   }
+  if (cooperative) {
+    attr[n].id = cudaLaunchAttributeCooperative;
+    attr[n].val.cooperative = 1;
+    ++n;
+  }
+  config.attrs = n ? attr : nullptr;
+  config.numAttrs = n;
   CUDA_CHECK(cudaLaunchKernelExC(&config, func, params));
   CUDA_CHECK_LAUNCH();
 }
@@ -108,11 +117,11 @@ void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params,
 // come from any kernel); the later ones of the pass may start early and wait in the kernel.
 template <class Args>
 void launch_chunk(const void* func, size_t smem, const Args& args, int segments, int64_t bh, bool early_start,
-                  cudaStream_t stream) {
+                  cudaStream_t stream, bool cooperative = false) {
   Args copy = args;
   void* params[] = {&copy};
   launch(func, dim3(static_cast<unsigned>(bh), static_cast<unsigned>(segments)), dim3(kBlockThreads), smem, params,
-         early_start, stream);
+         early_start, cooperative, stream);
 }
 
 // Raises the kernel's shared-memory limit and asks how many blocks fit an SM, once per (kernel, size):
@@ -289,6 +298,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
                                                     : 0;
   plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots);
   plan.flag_bytes = plan.one_pass ? size_t(p.bh) * plan.segments * sizeof(int) : 0;
+  plan.cooperative = plan.one_pass && options.cooperative_one_pass && prop.cooperativeLaunch != 0;
   return plan;
 }
 
@@ -347,7 +357,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     void* params[] = {&s};
     launch(reinterpret_cast<const void*>(&segment_scan_kernel),
            dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh)), dim3(256), 0, params,
-           plan.early_start, stream);
+           plan.early_start, false, stream);
   }
   // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
   // data must not start early (it reads inputs written by anything ahead of it).
@@ -377,7 +387,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.start.shift = p.init && p.init_shift ? 1 : 0;
   }
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
-  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, early, stream);
+  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, early, stream,
+               one_pass && plan.cooperative);
 }
 
 }  // namespace lasuite::la2

@@ -56,6 +56,7 @@ struct PlanOptions {
   int states_split = 0;            // 0: the cost model's; else this many states-only segments per output segment
   bool inc_last_first = true;      // one pass: middle blocks sum their increment last chunk first
   bool early_start = true;         // programmatic dependent launch where the device has it
+  bool cooperative_one_pass = true;  // a one-pass kernel as a cooperative launch (PassPlan::cooperative)
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -83,6 +84,11 @@ struct PassPlan {
   // once (a waiting block must never keep one it waits for off the device).
   bool one_pass = false;
   bool inc_last_first = true;  // PlanOptions::inc_last_first, for a one-pass plan
+  // A one-pass kernel's blocks wait for each other's flags: launched cooperatively, the driver starts
+  // it only when every block can be resident at once (or fails the launch), whatever else runs on the
+  // device (kernels on other streams, MPS); plain, only the occupancy computed at planning time and the
+  // blocks' dispatch order (a block waits only for blocks of lower index) keep it from hanging.
+  bool cooperative = false;
   bool early_start = false;    // kernels after a pass's first may start beside the one ahead
   int state_bufs = 2;
   size_t smem_bytes = 0;  // of the output step's kernel

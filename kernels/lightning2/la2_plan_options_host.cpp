@@ -40,6 +40,8 @@ std::vector<ImplOption> plan_option_list() {
       {"inc_order", "last_first or first_last", "last_first",
        "one pass: the order middle blocks sum their increment (first_last: bit-identical to two passes)"},
       {"early_start", "on or off", "on", "kernels after a pass's first start beside the one ahead (Hopper)"},
+      {"one_pass_launch", "cooperative or plain", "cooperative",
+       "one pass: a cooperative launch (all blocks resident at once, guaranteed) or a plain one"},
   };
 }
 
@@ -63,6 +65,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.inc_last_first = parse_either(key, value, "last_first", "first_last");
   } else if (key == "early_start") {
     o.early_start = parse_either(key, value, "on", "off");
+  } else if (key == "one_pass_launch") {
+    o.cooperative_one_pass = parse_either(key, value, "cooperative", "plain");
   } else {
     throw UsageError("la2 has no option '" + key + "'");
   }

@@ -4,8 +4,12 @@
 // Skipped, with the reason, where no GPU is usable (CI).
 #include <gtest/gtest.h>
 
+#include <cuda_runtime.h>
+
+#include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <future>
 #include <iostream>
 #include <map>
 #include <string>
@@ -20,6 +24,7 @@
 #include "harness/verify.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
+#include "tests/support/gpu_busy.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
@@ -73,6 +78,7 @@ std::vector<PlanCase> plan_cases() {
       {{{"states_kernel", "mma"}}, true, false, true, 0},
       {{{"states_kernel", "mma"}, {"states_split", "2"}, {"scan", "kernel"}}, true, false, false, 4},
       {{{"early_start", "off"}}, true, true, true, 0},
+      {{{"one_pass_launch", "plain"}}, true, true, true, 0},
       {{{"kernel", "mma"}, {"segments", "4"}, {"scan", "blocks"}}, false, false, true, 4},
       {{{"kernel", "mma"}, {"segments", "8"}, {"scan", "kernel"}}, false, false, false, 8},
   };
@@ -102,6 +108,7 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
     EXPECT_EQ(plan.inc_last_first, !has(c.options, "inc_order", "first_last")) << what;
     EXPECT_EQ(plan.early_start, !has(c.options, "early_start", "off")) << what;
     EXPECT_EQ(plan.flag_bytes, plan.one_pass ? size_t(32) * plan.segments * sizeof(int) : 0u) << what;
+    EXPECT_EQ(plan.cooperative, plan.one_pass && !has(c.options, "one_pass_launch", "plain")) << what;
     // A plan made like another reads that one's segment data: never one pass, same scan layout.
     const la2::PassPlan like = la2::plan_pass(p, plan_options(c.options), &plan);
     EXPECT_FALSE(like.one_pass) << what;
@@ -189,6 +196,37 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
   }
 }
 
+// A one-pass kernel's blocks wait for each other: it must finish, and right, while another stream's
+// kernel holds half of the multiprocessors (so the whole grid cannot be resident when it is launched),
+// launched cooperatively (the driver waits for room) and plainly (blocks wait only for blocks of lower
+// index, dispatched first). A hang fails the test after a minute instead of blocking the run for ever
+// (the process may then not end cleanly, but the failure is reported).
+TEST(La2CudaPlans, OnePassFinishesBesideABusyDevice) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "one pass runs on Hopper only";
+  const VerifyCase c = long_case(999, 1, 32, 128, 128, DType::bf16, true, true, 4);
+  cudaStream_t other = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&other, cudaStreamNonBlocking), cudaSuccess);
+  for (const Options& options : {Options{}, Options{{"one_pass_launch", "plain"}}}) {
+    la2::PassArgs a;
+    a.dtype = DType::bf16, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = 999;
+    ASSERT_TRUE(la2::plan_pass(a, plan_options(options)).one_pass) << describe(options);
+    // Half the SMs, one busy block each (64 KiB of shared memory leaves no room for la2's 225 KiB).
+    test_support::launch_busy_kernel(other, gpu->info().multiprocessors / 2, 500.0, 64 * 1024);
+    EXPECT_EQ(cudaStreamQuery(other), cudaErrorNotReady) << "the busy kernel ended before la2 started";
+    auto impl = la2_with(options);
+    auto run = std::async(std::launch::async, [&] { return verify_case(*impl, c, kSeed); });
+    if (run.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+      new std::future<CaseResult>(std::move(run));  // left running: its destructor would wait for ever
+      FAIL() << describe(options) << ": one pass did not finish within 60 s beside a busy device";
+    }
+    const CaseResult r = run.get();
+    EXPECT_EQ(r.status, CaseStatus::pass) << describe(options) << ": " << test_support::describe(r);
+    ASSERT_EQ(cudaStreamSynchronize(other), cudaSuccess);
+  }
+  cudaStreamDestroy(other);
+}
+
 // Options are checked where they are set: an unknown key or a value out of range is a UsageError that
 // says what is taken. No GPU needed.
 TEST(La2Options, RefusesUnknownKeysAndValues) {
@@ -196,7 +234,8 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   EXPECT_FALSE(impl->info().options.empty());
   for (const auto& [key, value] : Options{{"segments", "0"}, {"segments", "257"}, {"segments", "-1"}, {"segments", "1e2"}, {"segments", "x"},
                                           {"kernel", "wgmma2"}, {"scan", "both"}, {"inc_order", "up"},
-                                          {"early_start", "1"}, {"states_split", "9"}, {"colour", "red"}}) {
+                                          {"early_start", "1"}, {"states_split", "9"}, {"one_pass_launch", "coop"},
+                                          {"colour", "red"}}) {
     try {
       impl->set_option(key, value);
       ADD_FAILURE() << key << "=" << value << " was accepted";
