@@ -81,6 +81,10 @@ def build_parser():
     p.add_argument("--min-repeats", type=positive_int, default=10)
     p.add_argument("--min-time", type=float, default=0.2, help="seconds of samples at least (default 0.2)")
     p.add_argument("--max-repeats", type=positive_int, default=1000)
+    p.add_argument("--timer", choices=("events", "graph"), default="events",
+                   help="events: CUDA events around each call from Python (host time included where it "
+                        "outlasts the GPU's); graph: around replays of the call captured in a CUDA graph "
+                        "(GPU time alone). Recorded in meta.timing (default events)")
     p.add_argument("--seed", type=int, default=1, help="inputs of length n use seed + n (default 1)")
     p.add_argument("--check-seqlen", default="1024", help="length of the float64 agreement case (default 1024)")
     p.add_argument("--no-check", action="store_true", help="skip the float64 agreement check")
@@ -180,7 +184,8 @@ def main(argv=None):
         triton_version = triton.__version__
     except ImportError:
         triton_version = ""
-    policy = gm.TimingPolicy(args.warmup, args.min_repeats, args.min_time, args.max_repeats, args.row_time_limit)
+    policy = gm.TimingPolicy(args.warmup, args.min_repeats, args.min_time, args.max_repeats, args.row_time_limit,
+                             args.timer)
     flush = gm.L2Flush(device)
     slopes = conv.alibi_slopes(args.heads)
     meta = {
@@ -377,7 +382,9 @@ def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
             memory = {"peak_extra_bytes": max(0, peak - allocated_before - o_bytes - outputs_bytes),
                       "outputs_bytes": outputs_bytes,
                       "driver_delta_bytes": free_before - free_after - o_bytes}
-            s = gm.sample(run, policy, flush, max(0, policy.warmup - 2), time.perf_counter() - t0)
+            timed = gm.graphed(run) if policy.timer == "graph" else run
+            s = gm.sample(timed, policy, flush, max(0, policy.warmup - 2), time.perf_counter() - t0)
+            timed = None
             if s.timed_out:
                 status = "timeout"
                 reason = (f"a warm-up run took {s.over_limit_ms / 1e3:.3g} s, over the row time limit of "
