@@ -13,6 +13,7 @@
 
 #include "harness/errors.h"
 #include "harness/metadata.h"
+#include "harness/plugins.h"
 
 namespace lasuite {
 
@@ -150,6 +151,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   app.name("lasuite");
   app.require_subcommand(1);
   app.set_version_flag("--version", lasuite_version());
+  std::vector<std::string> plugin_paths;
+  app.add_option("--plugin", plugin_paths,
+                 "A shared library of implementations built against the installed lasuite (repeatable; "
+                 "LASUITE_PLUGINS may list more, separated by ':'); recorded in the result files with its "
+                 "content hash")
+      ->allow_extra_args(false)
+      ->type_name("PATH");
   CLI::App* list = app.add_subcommand("list", "Registered implementations and what each supports");
   TextOptions text_options;
   VerifyArgs verify_args;
@@ -171,6 +179,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     for (const CLI::Option* o : text_options)
       if (o->count() > 0 && o->as<std::string>().find_first_not_of(" \t\n\r") == std::string::npos)
         throw UsageError(o->get_name() + " is empty");
+    load_plugins(plugin_paths);
     if (*list) return run_list(ctx);
     if (*verify) return run_verify(verify_args, ctx);
     if (*bench) return run_bench_command(bench_args, ctx);

@@ -148,6 +148,7 @@ Metadata collect_metadata(const std::string& schema, const std::string& command)
   m.date = utc_now_iso8601();
   m.host = host_name();
   m.lasuite_version = lasuite_version();
+  m.plugins = loaded_plugins();
   return m;
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/backend.h"
+#include "harness/plugins.h"
 
 namespace lasuite {
 
@@ -41,6 +42,7 @@ struct Metadata {
   // The implementation options in force (--impl-option or the defaults), impl -> key -> value, for every
   // implementation of the run that has options.
   std::map<std::string, std::map<std::string, std::string>> impl_options;
+  std::vector<PluginRecord> plugins;  // every plugin loaded (--plugin, LASUITE_PLUGINS)
 };
 
 // Fills command, git, date, host and version; the caller adds devices, timing or seed.

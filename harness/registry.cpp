@@ -12,26 +12,37 @@ Registry& Registry::instance() {
   return r;
 }
 
-bool Registry::add(const std::string& name, ImplFactory factory) {
+bool Registry::add(const std::string& name, ImplFactory factory, const std::string& origin) {
   if (contains(name)) throw std::logic_error("implementation registered twice: " + name);
-  entries_.emplace_back(name, std::move(factory));
+  entries_.push_back({name, std::move(factory), origin});
   return true;
+}
+
+void Registry::remove(const std::string& name) {
+  entries_.erase(std::remove_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return e.name == name; }),
+                 entries_.end());
+}
+
+std::string Registry::origin(const std::string& name) const {
+  for (auto& e : entries_)
+    if (e.name == name) return e.origin;
+  return "";
 }
 
 std::vector<std::string> Registry::names() const {
   std::vector<std::string> n;
-  for (auto& e : entries_) n.push_back(e.first);
+  for (auto& e : entries_) n.push_back(e.name);
   std::sort(n.begin(), n.end());
   return n;
 }
 
 bool Registry::contains(const std::string& name) const {
-  return std::any_of(entries_.begin(), entries_.end(), [&](auto& e) { return e.first == name; });
+  return std::any_of(entries_.begin(), entries_.end(), [&](auto& e) { return e.name == name; });
 }
 
 std::unique_ptr<Implementation> Registry::create(const std::string& name) const {
   for (auto& e : entries_)
-    if (e.first == name) return e.second();
+    if (e.name == name) return e.factory();
   std::string known;
   for (auto& n : names()) known += (known.empty() ? "" : ", ") + n;
   throw UsageError("unknown implementation '" + name + "' (known: " + known + ")");

@@ -14,14 +14,23 @@ using ImplFactory = std::function<std::unique_ptr<Implementation>()>;
 class Registry {
  public:
   static Registry& instance();
-  bool add(const std::string& name, ImplFactory factory);
+  // origin: "" for the suite's own implementations, else where the implementation came from (a
+  // plugin's path and content hash, harness/plugins.h). A name taken twice is a logic_error.
+  bool add(const std::string& name, ImplFactory factory, const std::string& origin = "");
+  void remove(const std::string& name);  // a plugin's names, when its registration fails
   std::vector<std::string> names() const;  // sorted
   bool contains(const std::string& name) const;
+  std::string origin(const std::string& name) const;  // "" for built-ins and unknown names
   // Throws UsageError naming the known implementations when the name is unknown.
   std::unique_ptr<Implementation> create(const std::string& name) const;
 
  private:
-  std::vector<std::pair<std::string, ImplFactory>> entries_;
+  struct Entry {
+    std::string name;
+    ImplFactory factory;
+    std::string origin;
+  };
+  std::vector<Entry> entries_;
 };
 
 }  // namespace lasuite

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "harness/plugins.h"
+
 namespace lasuite {
 
 namespace {
@@ -79,6 +81,10 @@ json metadata_json(const Metadata& m) {
     options[impl] = o;
   }
   j["impl_options"] = options;
+  json plugins = json::array();
+  for (const PluginRecord& p : m.plugins)
+    plugins.push_back(json{{"path", p.path}, {"sha256", p.sha256}, {"implementations", p.implementations}});
+  j["plugins"] = plugins;
   return j;
 }
 
@@ -87,6 +93,7 @@ json bench_row_json(const BenchRow& r) {
   auto num = [&](double v) { return ok ? json(v) : json(nullptr); };
   auto integer = [&](int64_t v) { return ok ? json(v) : json(nullptr); };
   return json{{"impl", r.impl},
+              {"origin", implementation_origin(r.impl)},
               {"device", r.device},
               {"function", r.function},
               {"batch", r.batch},
@@ -153,6 +160,7 @@ json verify_row_json(const CaseResult& r) {
                           {"worst_batch", c.worst_batch},
                           {"worst_head", c.worst_head}});
   return json{{"impl", r.impl},
+              {"origin", implementation_origin(r.impl)},
               {"case", r.vcase.label},
               {"batch", p.batch},
               {"heads", p.heads},

@@ -1,0 +1,52 @@
+// What a plugin (a shared library holding implementations that live outside this repository) defines
+// so that `lasuite --plugin path/to/libmine.so ...` can load it. Installed with the suite's other
+// public headers (the interface: harness/implementation.h, tensors, the workspace, the registry).
+//
+//   #include "harness/plugin_api.h"
+//   class Mine : public lasuite::Implementation { ... };
+//   void register_mine(lasuite::PluginRegistrar& r) {
+//     r.add("mine", [] { return std::make_unique<Mine>(); });
+//   }
+//   LASUITE_PLUGIN(register_mine)
+//
+// The library is built against the installed headers (find_package(lasuite), target lasuite::plugin)
+// with the same C++ standard library as the lasuite it is loaded into; the symbols of the interface
+// (Workspace, Registry, ...) are resolved from the lasuite executable at load time. lasuite checks
+// the ABI version and the layout of the interface's structs before it calls anything else.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "harness/implementation.h"
+#include "harness/registry.h"
+
+// Raised whenever a header of the interface changes in a way a built plugin would not survive.
+#define LASUITE_PLUGIN_ABI_VERSION 1
+
+namespace lasuite {
+
+// The plugin's view of the registry: names it adds are checked against those already there.
+class PluginRegistrar {
+ public:
+  virtual ~PluginRegistrar() = default;
+  virtual void add(const std::string& name, ImplFactory factory) = 0;
+};
+
+// The sizes of the interface's structs as the plugin saw them, folded together: a plugin compiled
+// against other headers (or another standard library) gets another value and is refused.
+constexpr uint64_t plugin_layout_fingerprint() {
+  uint64_t h = 1469598103934665603ull;
+  for (uint64_t v : {uint64_t(sizeof(Problem)), uint64_t(sizeof(ForwardIO)), uint64_t(sizeof(BackwardIO)),
+                     uint64_t(sizeof(TensorView)), uint64_t(sizeof(ImplInfo)), uint64_t(sizeof(Support)),
+                     uint64_t(sizeof(Work)), uint64_t(sizeof(std::string)), uint64_t(sizeof(ImplFactory))})
+    h = (h ^ v) * 1099511628211ull;
+  return h;
+}
+
+}  // namespace lasuite
+
+// Defines the library's two entry points around `register_fn(lasuite::PluginRegistrar&)`.
+#define LASUITE_PLUGIN(register_fn)                                                                   \
+  extern "C" int lasuite_plugin_abi_version() { return LASUITE_PLUGIN_ABI_VERSION; }                  \
+  extern "C" uint64_t lasuite_plugin_layout() { return ::lasuite::plugin_layout_fingerprint(); }      \
+  extern "C" void lasuite_plugin_register(::lasuite::PluginRegistrar* registrar) { register_fn(*registrar); }

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The example plugin through the installed package, as a researcher would use it (issue 18): install
+# lasuite into a temporary prefix, build examples/cpp_plugin against it as a project of its own with
+# some broken copies beside it, then check that
+#   - the example loads, is listed, and passes `lasuite verify --device cpu` (exit 0), and the result
+#     file names the plugin's path and content hash;
+#   - a copy with its decay formula broken fails verify (exit 1);
+#   - a second library registering the same name, one built for another ABI version, one that is not
+#     a plugin, one that throws while registering, and a missing file are refused (exit 2, with a
+#     message naming what is wrong).
+# Usage: cpp_plugin_test.sh BUILD_DIR SOURCE_DIR
+set -uo pipefail
+build=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+cmake --install "$build" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 || { cat "$tmp/install.log"; fail "install"; }
+lasuite="$tmp/prefix/bin/lasuite"
+
+# The example as shipped, and the broken copies, in one project.
+mkdir -p "$tmp/plugins"
+cp "$src/examples/cpp_plugin/recurrent_linear.cpp" "$tmp/plugins/good.cpp"
+sed 's|const double carry = h.lambda;  // the decay|const double carry = 1.0;  // the decay|' \
+  "$tmp/plugins/good.cpp" >"$tmp/plugins/wrong_decay.cpp"
+sed 's|^LASUITE_PLUGIN(register_example)|#undef LASUITE_PLUGIN_ABI_VERSION\n#define LASUITE_PLUGIN_ABI_VERSION 99\nLASUITE_PLUGIN(register_example)|' \
+  "$tmp/plugins/good.cpp" >"$tmp/plugins/other_abi.cpp"
+sed 's|^LASUITE_PLUGIN(register_example)||' "$tmp/plugins/good.cpp" >"$tmp/plugins/not_a_plugin.cpp"
+sed 's|  r.add("recurrent_linear".*|  (void)r;\n  throw std::runtime_error("licence server unreachable");|; s|#include <cmath>|#include <cmath>\n#include <stdexcept>|' \
+  "$tmp/plugins/good.cpp" >"$tmp/plugins/throws.cpp"
+sed 's|  r.add("recurrent_linear"|  r.add("la2_cpu"|' "$tmp/plugins/good.cpp" >"$tmp/plugins/clash_builtin.cpp"
+grep -q "carry = 1.0" "$tmp/plugins/wrong_decay.cpp" || fail "the decay formula to break was not found"
+cat >"$tmp/plugins/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.24)
+project(plugin_test LANGUAGES CXX)
+find_package(lasuite REQUIRED)
+foreach(p good wrong_decay other_abi not_a_plugin throws clash_builtin)
+  lasuite_add_plugin(${p} ${p}.cpp)
+  set_target_properties(${p} PROPERTIES PREFIX "")
+endforeach()
+CMAKE
+cmake -S "$tmp/plugins" -B "$tmp/plugins/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release \
+  >"$tmp/configure.log" 2>&1 || { cat "$tmp/configure.log"; fail "configure against the installed package"; }
+cmake --build "$tmp/plugins/build" -j 2 >"$tmp/build.log" 2>&1 || { cat "$tmp/build.log"; fail "build"; }
+lib() { echo "$tmp/plugins/build/$1.so"; }
+
+expect() {  # expected exit code, text the output must hold, lasuite arguments...
+  local code=$1 text=$2
+  shift 2
+  "$lasuite" "$@" >"$tmp/out.txt" 2>&1
+  local rc=$?
+  [[ $rc == "$code" ]] || { cat "$tmp/out.txt"; fail "lasuite $* exited $rc, expected $code"; }
+  grep -qF -- "$text" "$tmp/out.txt" || { cat "$tmp/out.txt"; fail "lasuite $*: no '$text' in its output"; }
+  echo "ok: exit $rc, '$text': lasuite $*"
+}
+
+expect 0 "recurrent_linear" --plugin "$(lib good)" list
+expect 0 "0 failed" --plugin "$(lib good)" verify --device cpu --impl recurrent_linear --json "$tmp/verify.json"
+sha=$(sha256sum "$(lib good)" | cut -d' ' -f1)
+grep -q "\"sha256\": \"$sha\"" "$tmp/verify.json" || fail "the result file does not carry the plugin's hash"
+grep -q "\"origin\": \"$(lib good) sha256:$sha\"" "$tmp/verify.json" || fail "the rows do not name the plugin"
+LASUITE_PLUGINS="$(lib good)" "$lasuite" list | grep -q recurrent_linear || fail "LASUITE_PLUGINS not read"
+expect 1 "FAIL" --plugin "$(lib wrong_decay)" verify --device cpu --impl recurrent_linear
+cp "$(lib good)" "$tmp/plugins/build/copy.so"
+expect 2 "registers 'recurrent_linear', which plugin $(lib good)" --plugin "$(lib good)" --plugin "$tmp/plugins/build/copy.so" list
+expect 2 "registers 'la2_cpu', which is one of lasuite's own" --plugin "$(lib clash_builtin)" list
+expect 2 "plugin ABI version 99, this lasuite has version" --plugin "$(lib other_abi)" list
+expect 2 "not a lasuite plugin" --plugin "$(lib not_a_plugin)" list
+expect 2 "licence server unreachable" --plugin "$(lib throws)" list
+expect 2 "no such file" --plugin "$tmp/none.so" list
+echo "PASS"
