@@ -10,7 +10,6 @@ import importlib
 import os
 
 import torch
-import torch.nn.functional as F
 
 
 def _package_origin(module_name):
@@ -60,98 +59,86 @@ class External:
                 "input_layout": self.layout, "description": self.description, **self.origin}
 
 
-class LightningAttn2(External):
-    name = "ext:lightning_attn2"
-    description = ("OpenNLPLab/lightning-attention lightning_attn2 (the paper's Triton kernel), "
-                   "s = ALiBi-style slopes as an fp32 [h, 1, 1] tensor")
+class CallableExternal(External):
+    """Any callable of the documented signature (builtin_callables.py's docstring), named
+    "module:callable" and imported from sys.path (--extra-path): the one way a Python kernel comes in.
+    The built-in names below are instances of it."""
+
+    def __init__(self, spec, name=None, description=""):
+        super().__init__()
+        if spec.count(":") != 1 or not all(spec.split(":")):
+            raise ValueError(f"'{spec}' is not module:callable")
+        self.spec = spec
+        self.name = name or spec
+        self.description = description
+        self.fn = None
 
     def load(self):
-        mod = importlib.import_module("lightning_attn.ops.triton.lightning_attn2")
-        self.fn = mod.lightning_attn2
-        self.origin = _package_origin("lightning_attn")
-
-    def prepare(self, slopes, device):
-        self.s = torch.tensor(slopes, dtype=torch.float32, device=device).reshape(-1, 1, 1).contiguous()
-
-    def forward(self, q, k, v):
-        return self.fn(q, k, v, self.s)
-
-
-class LightningAttn2NoDecay(External):
-    name = "ext:lightning_attn2_nodecay"
-    decay = "none"
-    description = "OpenNLPLab/lightning-attention lightning_attn2_no_decay (lambda = 1)"
-
-    def load(self):
-        mod = importlib.import_module("lightning_attn.ops.triton.lightning_attn2_no_decay")
-        self.fn = mod.lightning_attn2_no_decay
-        self.origin = _package_origin("lightning_attn")
-
-    def forward(self, q, k, v):
-        return self.fn(q, k, v)
-
-
-class FlaChunk(External):
-    name = "ext:fla_chunk"
-    layout = "[b, n, h, d]"
-    description = ("fla-org/flash-linear-attention fla.ops.simple_gla.chunk_simple_gla with "
-                   "g_gamma = -slopes (natural-log decay per head), scale = 1")
-
-    def load(self):
-        mod = importlib.import_module("fla.ops.simple_gla")
-        self.fn = mod.chunk_simple_gla
-        self.origin = _package_origin("fla")
+        module_name, attr = self.spec.split(":")
+        module = importlib.import_module(module_name)
+        fn = getattr(module, attr, None)
+        if not callable(fn):
+            raise ImportError(f"{module_name} has no callable {attr}")
+        self.fn = fn
+        self.function = getattr(fn, "lasuite_function", "linear_decay")
+        self.layout = {"bhnd": "[b, h, n, d]", "bnhd": "[b, n, h, d]"}[getattr(fn, "lasuite_layout", "bhnd")]
+        self.state = bool(getattr(fn, "lasuite_state", False))
+        self.decays = bool(getattr(fn, "lasuite_decay", True))
+        self.decay = "none" if self.function == "softmax" or not self.decays else "alibi"
+        self.description = self.description or (fn.__doc__ or "").strip().split("\n")[0]
+        origin = getattr(fn, "lasuite_origin_module", module_name.split(".")[0])
+        try:
+            self.origin = _package_origin(origin)
+        except Exception:  # noqa: BLE001 - the origin is informative only
+            self.origin = {}
+        self.origin["callable"] = self.spec
+        path = getattr(module, "__file__", None)
+        if path and os.path.exists(path):
+            import hashlib
+            with open(path, "rb") as f:
+                self.origin["callable_file_sha256"] = hashlib.sha256(f.read()).hexdigest()
 
     def native(self, x):
-        return x.transpose(1, 2).contiguous()
+        return x.transpose(1, 2).contiguous() if self.layout == "[b, n, h, d]" else x
 
     def logical(self, x):
-        return x.transpose(1, 2)
+        return x.transpose(1, 2) if self.layout == "[b, n, h, d]" else x
 
     def prepare(self, slopes, device):
-        self.g_gamma = -torch.tensor(slopes, dtype=torch.float32, device=device)
+        self.slopes = torch.tensor(slopes, dtype=torch.float32, device=device)
+
+    def call(self, q, k, v, scale=1.0, initial_state=None, output_final_state=False):
+        """The callable in its own layout; (o, final_state or None)."""
+        out = self.fn(q, k, v, self.slopes, scale=scale, initial_state=initial_state,
+                      output_final_state=output_final_state)
+        if output_final_state:
+            return out[0], out[1]
+        return (out[0] if isinstance(out, tuple) else out), None
 
     def forward(self, q, k, v):
-        o, _ = self.fn(q, k, v, g_gamma=self.g_gamma, scale=1.0, output_final_state=False)
-        return o
+        return self.call(q, k, v)[0]
 
 
-class Sdpa(External):
-    function = "softmax"
-    decay = "none"
-    backend_name = ""
-
-    def load(self):
-        from torch.nn.attention import SDPBackend, sdpa_kernel
-        self.backend = getattr(SDPBackend, self.backend_name)  # AttributeError -> unavailable
-        self.sdpa_kernel = sdpa_kernel
-        self.origin = {"module_file": os.path.dirname(torch.__file__), "version": torch.__version__}
-
-    def forward(self, q, k, v):
-        with self.sdpa_kernel([self.backend]):
-            return F.scaled_dot_product_attention(q, k, v, is_causal=True)
-
-
-class SdpaFlash(Sdpa):
-    name = "ext:sdpa_flash"
-    backend_name = "FLASH_ATTENTION"
-    description = ("torch.nn.functional.scaled_dot_product_attention, causal, scale 1/sqrt(d), "
-                   "SDPBackend.FLASH_ATTENTION only")
-
-
-class SdpaCudnn(Sdpa):
-    name = "ext:sdpa_cudnn"
-    backend_name = "CUDNN_ATTENTION"
-    description = ("torch.nn.functional.scaled_dot_product_attention, causal, scale 1/sqrt(d), "
-                   "SDPBackend.CUDNN_ATTENTION only")
-
-
-ALL = (LightningAttn2, LightningAttn2NoDecay, FlaChunk, SdpaFlash, SdpaCudnn)
-NAMES = tuple(cls.name for cls in ALL)
+BUILTIN = {
+    "ext:lightning_attn2": ("builtin_callables:lightning_attn2",
+                            "OpenNLPLab/lightning-attention lightning_attn2 (the paper's Triton kernel)"),
+    "ext:lightning_attn2_nodecay": ("builtin_callables:lightning_attn2_nodecay",
+                                    "OpenNLPLab/lightning-attention lightning_attn2_no_decay (lambda = 1)"),
+    "ext:fla_chunk": ("builtin_callables:fla_chunk",
+                      "fla-org/flash-linear-attention chunk_simple_gla, g_gamma = -slopes, scale = 1"),
+    "ext:sdpa_flash": ("builtin_callables:sdpa_flash",
+                       "torch scaled_dot_product_attention, causal, SDPBackend.FLASH_ATTENTION only"),
+    "ext:sdpa_cudnn": ("builtin_callables:sdpa_cudnn",
+                       "torch scaled_dot_product_attention, causal, SDPBackend.CUDNN_ATTENTION only"),
+}
+NAMES = tuple(BUILTIN)
 
 
 def by_name(name):
-    for cls in ALL:
-        if cls.name == name:
-            return cls()
+    """A built-in name (ext:...) or any module:callable."""
+    if name in BUILTIN:
+        spec, description = BUILTIN[name]
+        return CallableExternal(spec, name, description)
+    if ":" in name and not name.startswith("ext:"):
+        return CallableExternal(name)
     raise KeyError(name)

@@ -38,17 +38,23 @@ TORCH_DTYPES = {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}
 
 
 def parse_impls(text):
-    """Comma list of external names, with or without the "ext:" prefix; "all" for every one."""
+    """Comma list of built-in names (with or without "ext:") and module:callable specs (any callable of
+    the signature in builtin_callables.py); "all" for every built-in one."""
     if text.strip() == "all":
         return list(EXTERNAL_NAMES)
     out = []
     for raw in text.split(","):
         name = raw.strip()
-        if name and not name.startswith("ext:"):
-            name = "ext:" + name
-        if name not in EXTERNAL_NAMES:
-            raise conv.UsageError(f"unknown implementation '{raw.strip()}' (expected a comma list of "
-                                  f"{', '.join(EXTERNAL_NAMES)}, or all)")
+        if ":" in name and not name.startswith("ext:"):
+            module, _, attr = name.partition(":")
+            if not module or not attr or ":" in attr:
+                raise conv.UsageError(f"'{name}' is not module:callable")
+        else:
+            if name and not name.startswith("ext:"):
+                name = "ext:" + name
+            if name not in EXTERNAL_NAMES:
+                raise conv.UsageError(f"unknown implementation '{raw.strip()}' (expected a comma list of "
+                                      f"{', '.join(EXTERNAL_NAMES)}, module:callable, or all)")
         if name not in out:
             out.append(name)
     return out
@@ -66,7 +72,9 @@ def positive_int(text):
 
 def build_parser():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--impl", default="all", help="comma list of " + ", ".join(EXTERNAL_NAMES) + " (default all)")
+    p.add_argument("--impl", default="all",
+                   help="comma list of " + ", ".join(EXTERNAL_NAMES) + " or module:callable (a callable of the "
+                        "signature in builtin_callables.py, importable from --extra-path) (default all)")
     p.add_argument("--seqlen", default="1k..128k", help="lengths as lasuite takes them: 1k..128k, 4096,16k (default 1k..128k)")
     p.add_argument("--batch", type=positive_int, default=1)
     p.add_argument("--heads", type=positive_int, default=32)

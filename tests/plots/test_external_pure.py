@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(ROOT, "baselines", "external"))
 import lasuite_conventions as conv  # noqa: E402
 import result_file  # noqa: E402
 import run_external  # noqa: E402
+import verify_external  # noqa: E402
 
 
 class Lengths(unittest.TestCase):
@@ -152,6 +153,28 @@ class Rows(unittest.TestCase):
             self.assertTrue(math.isclose(bench_data.tokens_per_s(rows[0]), 4096 / 1e-3))
 
 
+class VerifyCases(unittest.TestCase):
+    """verify_external's cases are lasuite verify's (harness/verify_cases.cpp): same labels, same heads."""
+
+    def test_labels_match_lasuite(self):
+        self.assertEqual(verify_external.label(63, 64, 64, 2, 3, "alibi", False, 0), "n63-d64-e64-b2h3-alibi")
+        self.assertEqual(verify_external.label(63, 32, 32, 1, 2, "alibi", False, 0.5), "n63-d32-e32-b1h2-alibi-scale0.5")
+        self.assertEqual(verify_external.label(1000, 128, 64, 2, 1, "none", True, 0), "n1000-d128-e64-b2h1-nodecay-state")
+        self.assertEqual(verify_external.label(131072, 128, 128, 1, 4, "alibi", False, 0, 2),
+                         "n131072-d128-e128-b1h4-alibi-sampled2")
+        self.assertEqual(len(verify_external.DEFAULT_SHAPES), 11)
+
+    def test_sampled_heads_first_and_last(self):
+        self.assertEqual(verify_external.spread_heads(1, 4, 2), [(0, 0), (0, 3)])
+        self.assertEqual(verify_external.spread_heads(1, 2, 2), [(0, 0), (0, 1)])
+        self.assertEqual(verify_external.spread_heads(2, 16, 3), [(0, 0), (1, 0), (1, 15)])  # as the C++ gives
+
+    def test_slopes(self):
+        self.assertEqual(verify_external.slopes_for("none", 3), [0.0] * 3)
+        mixed = verify_external.slopes_for("mixed", 4)
+        self.assertEqual((mixed[0], mixed[-1]), (0.0, verify_external.LARGE_SLOPE))
+
+
 class CommandLine(unittest.TestCase):
     def test_defaults_are_the_issue_sweep(self):
         a = run_external.parse_options([])
@@ -167,6 +190,22 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(a.seqlens, [1024, 16384])
         self.assertEqual(a.dtype, "f16")
         self.assertEqual(a.extra_path, [".ext"])
+
+    def test_module_callable_specs_are_taken(self):
+        a = run_external.parse_options(["--impl", "mypkg.attn:my_attention,fla_chunk,builtin_callables:fla_chunk"])
+        self.assertEqual(a.impls, ["mypkg.attn:my_attention", "ext:fla_chunk", "builtin_callables:fla_chunk"])
+        a = run_external.parse_options(["--timer", "graph"])
+        self.assertEqual(a.timer, "graph")
+        for argv in (["--impl", "mypkg:"], ["--impl", ":fn"], ["--impl", "a:b:c"], ["--timer", "wall"]):
+            with self.assertRaises(SystemExit, msg=argv) as ctx:
+                with open(os.devnull, "w") as null:
+                    old = sys.stderr
+                    sys.stderr = null
+                    try:
+                        run_external.parse_options(argv)
+                    finally:
+                        sys.stderr = old
+            self.assertEqual(ctx.exception.code, 2, argv)
 
     def test_bad_options_exit_2(self):
         for argv in (["--impl", "flash"], ["--seqlen", "1k..3k"], ["--dtype", "f64"], ["--mode", "up"],
