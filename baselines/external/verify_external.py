@@ -107,7 +107,7 @@ def chunked_reference(torch, q, k, v, slopes, scale, s0, chunk=256):
 
 
 def rel_frobenius(torch, x, ref):
-    x, ref = x.double(), ref.double()
+    x, ref = x.detach().double(), ref.detach().double()
     den = torch.linalg.vector_norm(ref)
     num = torch.linalg.vector_norm(x - ref)
     if not torch.isfinite(num):
@@ -191,7 +191,7 @@ def run_case(torch, ext, dtype, torch_dtype, case, seed, device):
                 refs[key].append(ref[key].detach().reshape(-1))
         ok = True
         for key in got:
-            x, r = torch.cat(compared[key]), torch.cat(refs[key])
+            x, r = torch.cat(compared[key]).detach(), torch.cat(refs[key]).detach()
             err = rel_frobenius(torch, x, r)
             tol = STATE_TOLERANCE[dtype] if key in ("S_out", "dS_in") else TOLERANCE[dtype]
             non_finite = int((~torch.isfinite(x)).sum())
@@ -248,6 +248,22 @@ def main(argv=None):
                 cases.append((n, args.dim, args.dim, args.long_batch, args.long_heads, decay, state, 0,
                               spread_heads(args.long_batch, args.long_heads, args.sample_heads)))
     rows, meta_impls = [], {}
+    meta = {"command": " ".join(sys.argv), "schema_version": "lasuite.verify/1",
+            "git_commit": os.environ.get("LASUITE_GIT_COMMIT", ""),
+            "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "device": torch.cuda.get_device_name(device), "torch": torch.__version__, "seed": args.seed,
+            "implementations": meta_impls,
+            "reference": "float64, math.md: dense form up to 4096 tokens, chunked recurrence beyond; "
+                         "inputs rounded to the dtype first; gradients by float64 autograd",
+            "tolerances": {"tensors": TOLERANCE, "states": STATE_TOLERANCE}}
+
+    def write():  # after every row, so a run cut short (a time limit) still leaves what it checked
+        if args.json:
+            tmp = args.json + ".tmp"
+            with open(tmp, "w") as f:
+                json.dump({"schema": "lasuite.verify/1", "meta": meta, "rows": rows}, f, indent=1)
+            os.replace(tmp, args.json)
+
     for name in impls:
         try:
             ext = externals.by_name(name)
@@ -261,23 +277,15 @@ def main(argv=None):
             for case in cases:
                 row = run_case(torch, ext, t, torch_dtypes[t], case, args.seed, device)
                 rows.append(row)
+                write()
                 errs = " ".join(f"{c['tensor']}={c['rel_frobenius']:.2e}" for c in row["checks"])
-                print(f"{name} {t} {row['case']}: {row['status'].upper()} {row['reason']} {errs}", file=sys.stderr,
-                      flush=True)
+                print(f"{name} {t} {row['case']}: {row['status'].upper()} {row['reason']} {errs} "
+                      f"({row['seconds']:.1f} s)", file=sys.stderr, flush=True)
                 torch.cuda.empty_cache()
+    write()
     counts = {s: sum(r["status"] == s for r in rows) for s in ("pass", "fail", "skipped", "error")}
     print(f"verify: {counts['pass']} passed, {counts['fail']} failed, {counts['skipped']} skipped, "
           f"{counts['error']} errors")
-    if args.json:
-        meta = {"command": " ".join(sys.argv), "schema_version": "lasuite.verify/1",
-                "git_commit": os.environ.get("LASUITE_GIT_COMMIT", ""), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "device": torch.cuda.get_device_name(device), "torch": torch.__version__, "seed": args.seed,
-                "implementations": meta_impls,
-                "reference": "float64, math.md: dense form up to 4096 tokens, chunked recurrence beyond; "
-                             "inputs rounded to the dtype first; gradients by float64 autograd",
-                "tolerances": {"tensors": TOLERANCE, "states": STATE_TOLERANCE}}
-        with open(args.json, "w") as f:
-            json.dump({"schema": "lasuite.verify/1", "meta": meta, "rows": rows}, f, indent=1)
     if counts["fail"] or counts["error"]:
         return 1
     return 0 if counts["pass"] else 3
