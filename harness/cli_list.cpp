@@ -31,6 +31,7 @@ std::string features(const Support& s) {
   add(s.scale, "scale");
   add(s.state, "state");
   add(s.backward, "backward");
+  add(s.packed, "packed");
   return f.empty() ? "-" : f;
 }
 

@@ -80,11 +80,15 @@ CaseResult skipped_everything(const std::string& impl, DType dtype, const std::s
   return r;
 }
 
-// The default cases (unless --skip-defaults), then the --long ones, from index `first_long` on.
+// The default cases and the packed ones (unless --skip-defaults), then the --long ones, from index
+// `first_long` on.
 std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::vector<int64_t>& long_lengths,
                                   size_t& first_long) {
   std::vector<VerifyCase> cases;
-  if (!a.skip_defaults) cases = default_cases(dtype);
+  if (!a.skip_defaults) {
+    cases = default_cases(dtype);
+    for (VerifyCase& c : packed_cases(dtype)) cases.push_back(std::move(c));
+  }
   first_long = cases.size();
   const int64_t dim_v = a.dim_v > 0 ? a.dim_v : a.dim;
   for (int64_t n : long_lengths)

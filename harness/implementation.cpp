@@ -27,6 +27,8 @@ std::optional<std::string> Implementation::unsupported(const Problem& p) const {
   const Support& s = in.support;
   if (p.function != in.function)
     return std::string("computes ") + function_name(in.function) + ", not " + function_name(p.function);
+  if (auto bad = cu_seqlens_problem(p)) return *bad;
+  if (!s.packed && p.packed()) return "packed variable-length batches (cu_seqlens) not supported";
   if (std::find(s.dtypes.begin(), s.dtypes.end(), p.dtype) == s.dtypes.end())
     return std::string("dtype ") + dtype_name(p.dtype) + " not supported";
   if (!allowed(s.dims_qk, p.dim_qk))

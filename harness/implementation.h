@@ -22,6 +22,7 @@ struct Support {
   bool scale = true;              // a scale other than the default
   bool state = false;             // initial state in / final state out
   bool backward = true;
+  bool packed = false;            // packed variable-length batches (Problem::cu_seqlens)
 };
 
 // A choice an experiment may make for one implementation (`--impl-option key=value`): a plan, a
@@ -43,7 +44,8 @@ struct ImplInfo {
 };
 
 // Tensors are [batch, heads, seqlen, dim] row-major on the implementation's device. slopes is [heads]
-// fp32 on the device (present for linear attention, zeros for no decay). States are [b, h, d, e] fp32.
+// fp32 on the device (present for linear attention, zeros for no decay). States are [b, h, d, e] fp32,
+// [N, h, d, e] for a packed problem (its tensors [1, h, total, dim], Problem::cu_seqlens).
 struct ForwardIO {
   TensorView q, k, v;
   TensorView slopes;

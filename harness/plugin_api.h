@@ -21,7 +21,7 @@
 #include "harness/registry.h"
 
 // Raised whenever a header of the interface changes in a way a built plugin would not survive.
-#define LASUITE_PLUGIN_ABI_VERSION 1
+#define LASUITE_PLUGIN_ABI_VERSION 2  // 2: Problem::cu_seqlens, Support::packed
 
 namespace lasuite {
 

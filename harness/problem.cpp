@@ -20,9 +20,28 @@ bool Problem::has_decay() const {
 
 std::string Problem::describe() const {
   std::ostringstream os;
-  os << "b" << batch << " h" << heads << " n" << seqlen << " d" << dim_qk << " e" << dim_v << " "
-     << dtype_name(dtype);
+  os << "b" << batch << " h" << heads << " n" << seqlen;
+  if (packed()) os << " (" << sequences() << " packed)";
+  os << " d" << dim_qk << " e" << dim_v << " " << dtype_name(dtype);
   return os.str();
+}
+
+std::optional<std::string> cu_seqlens_problem(const Problem& p) {
+  if (!p.packed()) return std::nullopt;
+  const std::vector<int64_t>& cu = p.cu_seqlens;
+  if (cu.size() < 2) return std::string("cu_seqlens needs at least two entries (0 and the total), has ") +
+                            std::to_string(cu.size());
+  if (cu.front() != 0) return "cu_seqlens must start at 0, starts at " + std::to_string(cu.front());
+  for (size_t i = 1; i < cu.size(); ++i)
+    if (cu[i] < cu[i - 1])
+      return "cu_seqlens decreases at entry " + std::to_string(i) + " (" + std::to_string(cu[i - 1]) + " then " +
+             std::to_string(cu[i]) + ")";
+  if (cu.back() != p.seqlen)
+    return "cu_seqlens ends at " + std::to_string(cu.back()) + ", the tensors hold " + std::to_string(p.seqlen) +
+           " tokens";
+  if (p.batch != 1)
+    return "a packed batch has batch 1 (its sequences back to back), not " + std::to_string(p.batch);
+  return std::nullopt;
 }
 
 namespace {

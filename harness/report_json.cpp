@@ -165,6 +165,7 @@ json verify_row_json(const CaseResult& r) {
               {"batch", p.batch},
               {"heads", p.heads},
               {"seqlen", p.seqlen},
+              {"cu_seqlens", p.cu_seqlens},
               {"dim_qk", p.dim_qk},
               {"dim_v", p.dim_v},
               {"dtype", dtype_name(p.dtype)},

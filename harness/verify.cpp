@@ -35,8 +35,6 @@ enum Stream : uint64_t { kQ = 1, kK, kV, kDout, kStateIn, kDstateOut };
 struct DeviceTensor {
   Buffer buffer;
   TensorView view;
-  int64_t head_elems() const { return view.dims[2] * view.dims[3]; }
-  size_t head_bytes() const { return static_cast<size_t>(head_elems()) * dtype_size(view.dtype); }
 };
 
 DeviceTensor allocate(Workspace& ws, MemoryCategory category, DType dtype, DeviceKind device,
@@ -74,7 +72,7 @@ double device_slope(const Problem& p, int64_t head) { return static_cast<double>
 CaseTensors make_tensors(const Plan& plan, Workspace& ws, DeviceKind device) {
   const Problem& p = plan.problem;
   const std::array<int64_t, 4> qk{p.batch, p.heads, p.seqlen, p.dim_qk}, vo{p.batch, p.heads, p.seqlen, p.dim_v},
-      st{p.batch, p.heads, p.dim_qk, p.dim_v};
+      st{p.sequences(), p.heads, p.dim_qk, p.dim_v};
   Backend& be = ws.backend();
   CaseTensors t;
   auto input = [&](DeviceTensor& dst, std::array<int64_t, 4> dims, DType dtype, Stream stream) {
@@ -187,25 +185,48 @@ struct HeadReference {
   Mat out[kOutputCount];
 };
 
-Mat regenerate(const Plan& plan, Stream stream, int64_t head_index, int64_t rows, int64_t cols, DType dtype) {
+// Elements [offset, offset + rows * cols) of a tensor's random stream, as the device got them.
+Mat regenerate(const Plan& plan, Stream stream, int64_t offset, int64_t rows, int64_t cols, DType dtype) {
   Mat m(rows, cols);
-  random_stream_rounded(plan.seed, stream, static_cast<uint64_t>(head_index * rows * cols), static_cast<size_t>(m.size()),
-                        dtype, kUnitVarianceAmplitude, m.data());
+  random_stream_rounded(plan.seed, stream, static_cast<uint64_t>(offset), static_cast<size_t>(m.size()), dtype,
+                        kUnitVarianceAmplitude, m.data());
   return m;
 }
 
+// Where one compared slice lies in a tensor, in elements: (sequence or batch b, head h) of a
+// [.., h, rows, cols] tensor; a packed problem's sequence is rows [begin, begin + length) of head h of
+// its single batch entry, its states entry b of [N, h, d, e].
+struct Slice {
+  int64_t offset = 0, rows = 0;
+};
+Slice rows_slice(const Problem& p, int64_t b, int64_t h, int64_t cols) {
+  if (!p.packed()) return {(b * p.heads + h) * p.seqlen * cols, p.seqlen};
+  return {(h * p.seqlen + p.sequence_begin(b)) * cols, p.sequence_length(b)};
+}
+Slice state_slice(const Problem& p, int64_t b, int64_t h) { return {(b * p.heads + h) * p.dim_qk * p.dim_v, p.dim_qk}; }
+
 HeadReference reference_for_head(const Plan& plan, int64_t b, int64_t h) {
   const Problem& p = plan.problem;
-  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v, index = b * p.heads + h;
-  const Mat q = regenerate(plan, kQ, index, n, d, p.dtype), k = regenerate(plan, kK, index, n, d, p.dtype),
-            v = regenerate(plan, kV, index, n, e, p.dtype);
+  const int64_t d = p.dim_qk, e = p.dim_v;
+  const Slice sq = rows_slice(p, b, h, d), sv = rows_slice(p, b, h, e), ss = state_slice(p, b, h);
+  const int64_t n = sq.rows;
+  const Mat q = regenerate(plan, kQ, sq.offset, n, d, p.dtype), k = regenerate(plan, kK, sq.offset, n, d, p.dtype),
+            v = regenerate(plan, kV, sv.offset, n, e, p.dtype);
   Mat dout;
-  if (plan.backward) dout = regenerate(plan, kDout, index, n, e, p.dtype);
+  if (plan.backward) dout = regenerate(plan, kDout, sv.offset, n, e, p.dtype);
   HeadReference r;
   if (is_linear(p)) {
     Mat s0, ds_n;
-    if (p.state_in) s0 = regenerate(plan, kStateIn, index, d, e, DType::f32);
-    if (p.state_out && plan.backward) ds_n = regenerate(plan, kDstateOut, index, d, e, DType::f32);
+    if (p.state_in) s0 = regenerate(plan, kStateIn, ss.offset, d, e, DType::f32);
+    if (p.state_out && plan.backward) ds_n = regenerate(plan, kDstateOut, ss.offset, d, e, DType::f32);
+    if (n == 0) {  // an empty sequence of a packed batch: no rows, and its state passes through unchanged
+      r.out[kO] = Mat(0, e);
+      r.out[kDq] = r.out[kDk] = Mat(0, d);
+      r.out[kDv] = Mat(0, e);
+      if (p.state_out) r.out[kStateOut] = p.state_in ? s0 : Mat(Mat::Zero(d, e));
+      if (p.state_in) r.out[kDstateIn] = p.state_out ? ds_n : Mat(Mat::Zero(d, e));
+      return r;
+    }
     const reference::LinearParams params{device_slope(p, h), p.effective_scale(), reference::LinearForm::automatic};
     const Mat* s0p = p.state_in ? &s0 : nullptr;
     reference::LinearOutputs fwd = reference::linear_forward(q, k, v, s0p, params);
@@ -256,14 +277,20 @@ std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend
   const size_t heads = plan.heads.size();
   // Copy the compared slices to the host first, on this thread: backends need not copy concurrently.
   std::vector<std::vector<std::vector<unsigned char>>> raw(heads, std::vector<std::vector<unsigned char>>(kOutputCount));
+  auto slice_of = [&](int o, size_t i) {
+    const auto [b, h] = plan.heads[i];
+    if (o == kStateOut || o == kDstateIn) return state_slice(p, b, h);
+    return rows_slice(p, b, h, t.out[o].view.dims[3]);
+  };
   for (size_t i = 0; i < heads; ++i)
     for (int o = 0; o < kOutputCount; ++o) {
       const DeviceTensor& dt = t.out[o];
       if (!dt.view.defined()) continue;
-      const int64_t index = plan.heads[i].first * p.heads + plan.heads[i].second;
-      raw[i][o].resize(dt.head_bytes());
-      be.copy_to_host(raw[i][o].data(), static_cast<const unsigned char*>(dt.view.data) + index * dt.head_bytes(),
-                      dt.head_bytes());
+      const Slice sl = slice_of(o, i);
+      const size_t elem = dtype_size(dt.view.dtype), bytes = static_cast<size_t>(sl.rows * dt.view.dims[3]) * elem;
+      raw[i][o].resize(bytes);
+      if (bytes)
+        be.copy_to_host(raw[i][o].data(), static_cast<const unsigned char*>(dt.view.data) + sl.offset * elem, bytes);
     }
 
   // The reference per head, heads in parallel (a 128k-token head is seconds of one core).
@@ -275,7 +302,7 @@ std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend
         if (!t.out[o].view.defined()) continue;
         // An output the reference does not compute (a state of softmax attention, which an
         // implementation claimed to support) would be compared over zero elements and pass.
-        if (ref.out[o].size() != t.out[o].head_elems())
+        if (ref.out[o].size() != slice_of(o, i).rows * t.out[o].view.dims[3])
           throw std::runtime_error(std::string("the float64 reference has no ") + kOutputNames[o] + " for " +
                                    function_name(p.function) + " attention; the implementation should refuse it");
         errors[i][o] = compare_slice(raw[i][o], t.out[o].view.dtype, ref.out[o]);
@@ -313,7 +340,7 @@ std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend
 std::vector<std::pair<int64_t, int64_t>> compared_heads(const VerifyCase& c, const Problem& p) {
   if (!c.sampled_heads.empty()) return c.sampled_heads;
   std::vector<std::pair<int64_t, int64_t>> all;
-  for (int64_t b = 0; b < p.batch; ++b)
+  for (int64_t b = 0; b < p.sequences(); ++b)
     for (int64_t h = 0; h < p.heads; ++h) all.emplace_back(b, h);
   return all;
 }
@@ -321,11 +348,12 @@ std::vector<std::pair<int64_t, int64_t>> compared_heads(const VerifyCase& c, con
 // Shape errors the engine itself would trip over, whatever the implementation's unsupported() says.
 std::string malformed(const Problem& p, const std::vector<std::pair<int64_t, int64_t>>& heads) {
   if (p.batch < 1 || p.heads < 1 || p.seqlen < 1 || p.dim_qk < 1 || p.dim_v < 1) return "empty shape " + p.describe();
+  if (auto bad = cu_seqlens_problem(p)) return *bad;
   if (!p.slopes.empty() && static_cast<int64_t>(p.slopes.size()) != p.heads) return "one slope per head expected";
   for (double s : p.slopes)
     if (!(s >= 0)) return "decay slopes must be >= 0";
   for (auto [b, h] : heads)
-    if (b < 0 || b >= p.batch || h < 0 || h >= p.heads)
+    if (b < 0 || b >= p.sequences() || h < 0 || h >= p.heads)
       return "sampled head (" + std::to_string(b) + ", " + std::to_string(h) + ") outside " + p.describe();
   return "";
 }

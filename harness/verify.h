@@ -48,6 +48,11 @@ struct CaseResult {
 // in the given dtype. Every implementation skips what it does not support.
 std::vector<VerifyCase> default_cases(DType dtype);
 
+// Packed variable-length batches (Problem::cu_seqlens): lengths around one block, a mixed list with an
+// empty sequence, empty ones in the middle; with and without states and decay. Each sequence of each
+// head is compared with the reference run on it alone. Implementations without packed support skip them.
+std::vector<VerifyCase> packed_cases(DType dtype);
+
 // Long-sequence cases (e.g. n = 16k, 128k) at a given shape, comparing a few sampled heads.
 VerifyCase long_case(int64_t seqlen, int64_t batch, int64_t heads, int64_t dim_qk, int64_t dim_v, DType dtype,
                      bool decay, bool state, int sampled_heads);

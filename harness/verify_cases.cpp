@@ -148,6 +148,37 @@ std::vector<VerifyCase> default_cases(DType dtype) {
   return cases;
 }
 
+std::vector<VerifyCase> packed_cases(DType dtype) {
+  struct Packed {
+    std::vector<int64_t> lengths;
+    int64_t d, e, heads;
+    Decay decay;
+    bool state;
+  };
+  const Packed packs[] = {
+      {{1, 15, 63, 64, 65}, 64, 32, 3, Decay::alibi, false},          // around one block, e != d
+      {{0, 15, 100, 300, 1200, 2000}, 64, 64, 2, Decay::mixed, true},  // mixed lengths, an empty first one
+      {{64, 0, 0, 130}, 128, 64, 1, Decay::none, true},               // empty ones in the middle
+  };
+  std::vector<VerifyCase> cases;
+  for (const Packed& k : packs) {
+    int64_t total = 0;
+    std::ostringstream lengths;
+    std::vector<int64_t> cu = {0};
+    for (int64_t n : k.lengths) {
+      lengths << (cu.size() > 1 ? "," : "") << n;
+      total += n;
+      cu.push_back(total);
+    }
+    VerifyCase c = make_case(Shape{total, k.d, k.e, 1, k.heads, k.decay, k.state}, dtype);
+    c.problem.cu_seqlens = cu;
+    c.label = "packed" + std::to_string(k.lengths.size()) + "[" + lengths.str() + "]-d" + std::to_string(k.d) + "-e" +
+              std::to_string(k.e) + "-h" + std::to_string(k.heads) + "-" + decay_label(k.decay) + (k.state ? "-state" : "");
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
 VerifyCase long_case(int64_t seqlen, int64_t batch, int64_t heads, int64_t dim_qk, int64_t dim_v, DType dtype,
                      bool decay, bool state, int sampled_heads) {
   const Shape s{seqlen, dim_qk, dim_v, batch, heads, decay ? Decay::alibi : Decay::none, state};

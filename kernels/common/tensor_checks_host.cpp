@@ -39,7 +39,7 @@ struct Shapes {
   explicit Shapes(const Problem& p)
       : qk{p.batch, p.heads, p.seqlen, p.dim_qk},
         vo{p.batch, p.heads, p.seqlen, p.dim_v},
-        state{p.batch, p.heads, p.dim_qk, p.dim_v} {}
+        state{p.sequences(), p.heads, p.dim_qk, p.dim_v} {}  // [N, h, d, e] for a packed problem
 };
 
 }  // namespace

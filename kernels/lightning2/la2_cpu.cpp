@@ -1,4 +1,5 @@
-// Lightning Attention-2 on the CPU: math.md's block algorithm, block by block along the sequence.
+// Lightning Attention-2 on the CPU: math.md's block algorithm, block by block along the sequence;
+// a packed batch (Problem::cu_seqlens) runs each sequence of each head as a task of its own.
 // Within a block the left product ((Q K^T) ⊙ D) V; across blocks the right product through the
 // d x e state KV. Forward and backward keep O(B (d + e) + d e) scratch per worker; the backward
 // recomputes KV in its dQ sweep instead of storing it per block, so nothing is saved between passes.
@@ -77,6 +78,18 @@ struct Scratch {
   }
 };
 
+// One task: one sequence of one head, rows [row0, row0 + n) of head rows_bh of the tensors, its states
+// at entry state_bh. Dense: batch x head bh is both, all seqlen rows; packed: head h of the single
+// batch entry, sequence i's rows, states entry i * heads + h.
+struct HeadSpan {
+  int64_t rows_bh, row0, n, state_bh, head;
+};
+HeadSpan span_of(const Problem& p, int64_t task) {
+  const int64_t seq = task / p.heads, h = task % p.heads;
+  if (!p.packed()) return {task, 0, p.seqlen, task, h};
+  return {h, p.sequence_begin(seq), p.sequence_length(seq), task, h};
+}
+
 // KV <- lambda^L KV + (diag(lambda^(L-1-j)) K_b)^T V_b
 template <class T, class K, class V>
 void update_state(MatMap<T>& kv, const K& k, const V& v, const BlockDecay<T>& decay, int64_t L, T* rows) {
@@ -87,17 +100,18 @@ void update_state(MatMap<T>& kv, const K& k, const V& v, const BlockDecay<T>& de
 }
 
 template <class T>
-void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, const Scratch<T>& s) {
-  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
-  s.decay.fill(p.slope(bh % p.heads), p.effective_scale());
-  host::load_head_or_zero(p.state_in, io.state_in, bh, s.state, static_cast<size_t>(d * e));
+void forward_head(const Problem& p, const ForwardIO& io, const HeadSpan& span, const Scratch<T>& s) {
+  const int64_t n = span.n, d = p.dim_qk, e = p.dim_v, bh = span.rows_bh;
+  s.decay.fill(p.slope(span.head), p.effective_scale());
+  host::load_head_or_zero(p.state_in, io.state_in, span.state_bh, s.state, static_cast<size_t>(d * e));
   MatMap<T> kv(s.state, d, e);
 
   for (int64_t r0 = 0; r0 < n; r0 += kBlock) {
     const int64_t L = std::min(kBlock, n - r0);
-    ConstMatMap<T> q(host::load_rows(io.q, bh, r0, L, s.q), L, d);
-    ConstMatMap<T> k(host::load_rows(io.k, bh, r0, L, s.k), L, d);
-    ConstMatMap<T> v(host::load_rows(io.v, bh, r0, L, s.v), L, e);
+    const int64_t row = span.row0 + r0;
+    ConstMatMap<T> q(host::load_rows(io.q, bh, row, L, s.q), L, d);
+    ConstMatMap<T> k(host::load_rows(io.k, bh, row, L, s.k), L, d);
+    ConstMatMap<T> v(host::load_rows(io.v, bh, row, L, s.v), L, e);
 
     MatMap<T> scores(s.scores, L, L);
     scores.noalias() = q * k.transpose();
@@ -106,26 +120,27 @@ void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, const Scrat
     o.noalias() = scores * v;                                // intra: left product
     inter.noalias() = q * kv;                                // inter: right product with the state
     o.noalias() += s.decay.q_scales(L).asDiagonal() * inter;
-    host::store_rows(io.o, bh, r0, L, s.o_or_dq);
+    host::store_rows(io.o, bh, row, L, s.o_or_dq);
 
     update_state(kv, k, v, s.decay, L, s.decayed);
   }
-  if (p.state_out) host::store_head(io.state_out, bh, s.state);
+  if (p.state_out) host::store_head(io.state_out, span.state_bh, s.state);
 }
 
 // dQ sweep, forward along the sequence with the recomputed state:
 //   dQ_b = ((dO_b V_b^T) ⊙ D) K_b + diag(scale lambda^(j+1)) dO_b KV^T
 template <class T>
-void backward_dq_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const Scratch<T>& s) {
-  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
-  host::load_head_or_zero(p.state_in, io.state_in, bh, s.state, static_cast<size_t>(d * e));
+void backward_dq_sweep(const Problem& p, const BackwardIO& io, const HeadSpan& span, const Scratch<T>& s) {
+  const int64_t n = span.n, d = p.dim_qk, e = p.dim_v, bh = span.rows_bh;
+  host::load_head_or_zero(p.state_in, io.state_in, span.state_bh, s.state, static_cast<size_t>(d * e));
   MatMap<T> kv(s.state, d, e);
 
   for (int64_t r0 = 0; r0 < n; r0 += kBlock) {
     const int64_t L = std::min(kBlock, n - r0);
-    ConstMatMap<T> k(host::load_rows(io.k, bh, r0, L, s.k), L, d);
-    ConstMatMap<T> v(host::load_rows(io.v, bh, r0, L, s.v), L, e);
-    ConstMatMap<T> dout(host::load_rows(io.dout, bh, r0, L, s.dout), L, e);
+    const int64_t row = span.row0 + r0;
+    ConstMatMap<T> k(host::load_rows(io.k, bh, row, L, s.k), L, d);
+    ConstMatMap<T> v(host::load_rows(io.v, bh, row, L, s.v), L, e);
+    ConstMatMap<T> dout(host::load_rows(io.dout, bh, row, L, s.dout), L, e);
 
     MatMap<T> dp(s.scores, L, L);
     dp.noalias() = dout * v.transpose();
@@ -134,7 +149,7 @@ void backward_dq_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const
     dq.noalias() = dp * k;
     inter.noalias() = dout * kv.transpose();
     dq.noalias() += s.decay.q_scales(L).asDiagonal() * inter;
-    host::store_rows(io.dq, bh, r0, L, s.o_or_dq);
+    host::store_rows(io.dq, bh, row, L, s.o_or_dq);
 
     update_state(kv, k, v, s.decay, L, s.decayed);
   }
@@ -148,17 +163,17 @@ void backward_dq_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const
 // math.md writes this sweep with dKV = G / lambda; carrying G itself lets it start from dS_out
 // without dividing by lambda, which underflows for large slopes.
 template <class T>
-void backward_dkdv_sweep(const Problem& p, const BackwardIO& io, int64_t bh, const Scratch<T>& s) {
-  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
-  host::load_head_or_zero(p.state_out, io.dstate_out, bh, s.state, static_cast<size_t>(d * e));
+void backward_dkdv_sweep(const Problem& p, const BackwardIO& io, const HeadSpan& span, const Scratch<T>& s) {
+  const int64_t n = span.n, d = p.dim_qk, e = p.dim_v, bh = span.rows_bh;
+  host::load_head_or_zero(p.state_out, io.dstate_out, span.state_bh, s.state, static_cast<size_t>(d * e));
   MatMap<T> g(s.state, d, e);
 
-  for (int64_t r0 = (n - 1) / kBlock * kBlock; r0 >= 0; r0 -= kBlock) {
-    const int64_t L = std::min(kBlock, n - r0);
-    ConstMatMap<T> q(host::load_rows(io.q, bh, r0, L, s.q), L, d);
-    ConstMatMap<T> k(host::load_rows(io.k, bh, r0, L, s.k), L, d);
-    ConstMatMap<T> v(host::load_rows(io.v, bh, r0, L, s.v), L, e);
-    ConstMatMap<T> dout(host::load_rows(io.dout, bh, r0, L, s.dout), L, e);
+  for (int64_t r0 = n > 0 ? (n - 1) / kBlock * kBlock : -1; r0 >= 0; r0 -= kBlock) {
+    const int64_t L = std::min(kBlock, n - r0), row = span.row0 + r0;
+    ConstMatMap<T> q(host::load_rows(io.q, bh, row, L, s.q), L, d);
+    ConstMatMap<T> k(host::load_rows(io.k, bh, row, L, s.k), L, d);
+    ConstMatMap<T> v(host::load_rows(io.v, bh, row, L, s.v), L, e);
+    ConstMatMap<T> dout(host::load_rows(io.dout, bh, row, L, s.dout), L, e);
     const auto k_scales = s.decay.k_scales(L);
 
     MatMap<T> dp(s.scores, L, L), pm(s.scores2, L, L);
@@ -171,47 +186,52 @@ void backward_dkdv_sweep(const Problem& p, const BackwardIO& io, int64_t bh, con
     dk.noalias() = dp.transpose() * q;
     dk_inter.noalias() = v * g.transpose();
     dk.noalias() += k_scales.asDiagonal() * dk_inter;
-    host::store_rows(io.dk, bh, r0, L, s.dk);
+    host::store_rows(io.dk, bh, row, L, s.dk);
 
     MatMap<T> dv(s.dv, L, e), dv_inter(s.inter, L, e);
     dv.noalias() = pm.transpose() * dout;
     dv_inter.noalias() = k * g;
     dv.noalias() += k_scales.asDiagonal() * dv_inter;
-    host::store_rows(io.dv, bh, r0, L, s.dv);
+    host::store_rows(io.dv, bh, row, L, s.dv);
 
     MatMap<T> q_decayed(s.decayed, L, d);
     q_decayed.noalias() = s.decay.q_scales(L).asDiagonal() * q;
     g *= s.decay.pow[L];
     g.noalias() += q_decayed.transpose() * dout;
   }
-  if (p.state_in) host::store_head(io.dstate_in, bh, s.state);
+  if (p.state_in) host::store_head(io.dstate_in, span.state_bh, s.state);
 }
 
 template <class T>
 void forward_all(const Problem& p, const ForwardIO& io, Workspace& ws) {
   host::run_per_head(
-      p.batch * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
-      [&](const Scratch<T>& s, int64_t bh) { forward_head(p, io, bh, s); });
+      p.sequences() * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
+      [&](const Scratch<T>& s, int64_t task) { forward_head(p, io, span_of(p, task), s); });
 }
 
 template <class T>
 void backward_all(const Problem& p, const BackwardIO& io, Workspace& ws) {
   host::run_per_head(
-      p.batch * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
-      [&](const Scratch<T>& s, int64_t bh) {
-        s.decay.fill(p.slope(bh % p.heads), p.effective_scale());
-        backward_dq_sweep(p, io, bh, s);
-        backward_dkdv_sweep(p, io, bh, s);
+      p.sequences() * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
+      [&](const Scratch<T>& s, int64_t task) {
+        const HeadSpan span = span_of(p, task);
+        s.decay.fill(p.slope(span.head), p.effective_scale());
+        backward_dq_sweep(p, io, span, s);
+        backward_dkdv_sweep(p, io, span, s);
       });
 }
 
 class La2Cpu : public Implementation {
  public:
   const ImplInfo& info() const override {
-    static const ImplInfo i = host::cpu_impl_info(
-        "la2_cpu",
-        "Lightning Attention-2 block algorithm on the CPU (B=64, Eigen; intra left product + inter state)",
-        Function::linear_decay, /*state=*/true);
+    static const ImplInfo i = [] {
+      ImplInfo in = host::cpu_impl_info(
+          "la2_cpu",
+          "Lightning Attention-2 block algorithm on the CPU (B=64, Eigen; intra left product + inter state)",
+          Function::linear_decay, /*state=*/true);
+      in.support.packed = true;  // each (sequence, head) is a task of its own
+      return in;
+    }();
     return i;
   }
 
