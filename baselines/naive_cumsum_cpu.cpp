@@ -24,6 +24,7 @@ namespace lasuite {
 namespace {
 
 using host::ConstMatMap;
+using host::HeadSpan;
 using host::MatMap;
 
 constexpr int64_t kRowsPerLoad = 64;  // rows converted at a time from 16-bit storage
@@ -56,19 +57,25 @@ T* head_prefix(const Buffer& prefix, const Problem& p, int64_t bh) {
   return prefix.as<T>() + static_cast<size_t>(bh) * p.seqlen * p.dim_qk * p.dim_v;
 }
 
+// The prefix of one task: its head's prefix from its first row on.
 template <class T>
-void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, T* prefix, const Scratch<T>& s) {
-  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
-  const T lambda = static_cast<T>(std::exp(-p.slope(bh % p.heads)));
+T* span_prefix(const Buffer& prefix, const Problem& p, const HeadSpan& span) {
+  return head_prefix<T>(prefix, p, span.rows_bh) + static_cast<size_t>(span.row0) * p.dim_qk * p.dim_v;
+}
+
+template <class T>
+void forward_head(const Problem& p, const ForwardIO& io, const HeadSpan& span, T* prefix, const Scratch<T>& s) {
+  const int64_t n = span.n, d = p.dim_qk, e = p.dim_v, bh = span.rows_bh;
+  const T lambda = static_cast<T>(std::exp(-p.slope(span.head)));
   const T scale = static_cast<T>(p.effective_scale());
   const size_t de = static_cast<size_t>(d * e);
-  host::load_head_or_zero(p.state_in, io.state_in, bh, s.state, de);
+  host::load_head_or_zero(p.state_in, io.state_in, span.state_bh, s.state, de);
 
   for (int64_t r0 = 0; r0 < n; r0 += kRowsPerLoad) {
-    const int64_t rows = std::min(kRowsPerLoad, n - r0);
-    ConstMatMap<T> q(host::load_rows(io.q, bh, r0, rows, s.q), rows, d);
-    ConstMatMap<T> k(host::load_rows(io.k, bh, r0, rows, s.k), rows, d);
-    ConstMatMap<T> v(host::load_rows(io.v, bh, r0, rows, s.v), rows, e);
+    const int64_t rows = std::min(kRowsPerLoad, n - r0), row = span.row0 + r0;
+    ConstMatMap<T> q(host::load_rows(io.q, bh, row, rows, s.q), rows, d);
+    ConstMatMap<T> k(host::load_rows(io.k, bh, row, rows, s.k), rows, d);
+    ConstMatMap<T> v(host::load_rows(io.v, bh, row, rows, s.v), rows, e);
     MatMap<T> o(s.out, rows, e);
     for (int64_t i = 0; i < rows; ++i) {
       const int64_t t = r0 + i;
@@ -78,26 +85,27 @@ void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, T* prefix, 
         kv.row(a).noalias() = lambda * previous.row(a) + k(i, a) * v.row(i);
       o.row(i).noalias() = scale * (q.row(i) * kv);
     }
-    host::store_rows(io.o, bh, r0, rows, s.out);
+    host::store_rows(io.o, bh, row, rows, s.out);
   }
-  if (p.state_out) host::store_head(io.state_out, bh, prefix + (n - 1) * de);
+  // An empty sequence of a packed batch hands its initial state on unchanged.
+  if (p.state_out) host::store_head(io.state_out, span.state_bh, n > 0 ? prefix + (n - 1) * de : s.state);
 }
 
 template <class T>
-void backward_head(const Problem& p, const BackwardIO& io, int64_t bh, const T* kv_prefix, T* g_prefix,
+void backward_head(const Problem& p, const BackwardIO& io, const HeadSpan& span, const T* kv_prefix, T* g_prefix,
                    const Scratch<T>& s) {
-  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
-  const T lambda = static_cast<T>(std::exp(-p.slope(bh % p.heads)));
+  const int64_t n = span.n, d = p.dim_qk, e = p.dim_v, bh = span.rows_bh;
+  const T lambda = static_cast<T>(std::exp(-p.slope(span.head)));
   const T scale = static_cast<T>(p.effective_scale());
   const size_t de = static_cast<size_t>(d * e);
   // s.state: the gradient flowing into G_{n-1} from the final state
-  host::load_head_or_zero(p.state_out, io.dstate_out, bh, s.state, de);
+  host::load_head_or_zero(p.state_out, io.dstate_out, span.state_bh, s.state, de);
 
   // Reverse prefix, materialised: G_t = scale q_t^T dO_t + lambda G_{t+1}, G_{n-1} = ... + dS_out.
-  for (int64_t r0 = (n - 1) / kRowsPerLoad * kRowsPerLoad; r0 >= 0; r0 -= kRowsPerLoad) {
-    const int64_t rows = std::min(kRowsPerLoad, n - r0);
-    ConstMatMap<T> q(host::load_rows(io.q, bh, r0, rows, s.q), rows, d);
-    ConstMatMap<T> dout(host::load_rows(io.dout, bh, r0, rows, s.dout), rows, e);
+  for (int64_t r0 = n > 0 ? (n - 1) / kRowsPerLoad * kRowsPerLoad : -1; r0 >= 0; r0 -= kRowsPerLoad) {
+    const int64_t rows = std::min(kRowsPerLoad, n - r0), row = span.row0 + r0;
+    ConstMatMap<T> q(host::load_rows(io.q, bh, row, rows, s.q), rows, d);
+    ConstMatMap<T> dout(host::load_rows(io.dout, bh, row, rows, s.dout), rows, e);
     for (int64_t i = rows - 1; i >= 0; --i) {
       const int64_t t = r0 + i;
       MatMap<T> g(g_prefix + t * de, d, e);
@@ -108,32 +116,33 @@ void backward_head(const Problem& p, const BackwardIO& io, int64_t bh, const T* 
   }
 
   for (int64_t r0 = 0; r0 < n; r0 += kRowsPerLoad) {
-    const int64_t rows = std::min(kRowsPerLoad, n - r0);
-    ConstMatMap<T> k(host::load_rows(io.k, bh, r0, rows, s.k), rows, d);
-    ConstMatMap<T> v(host::load_rows(io.v, bh, r0, rows, s.v), rows, e);
-    ConstMatMap<T> dout(host::load_rows(io.dout, bh, r0, rows, s.dout), rows, e);
+    const int64_t rows = std::min(kRowsPerLoad, n - r0), row = span.row0 + r0;
+    ConstMatMap<T> k(host::load_rows(io.k, bh, row, rows, s.k), rows, d);
+    ConstMatMap<T> v(host::load_rows(io.v, bh, row, rows, s.v), rows, e);
+    ConstMatMap<T> dout(host::load_rows(io.dout, bh, row, rows, s.dout), rows, e);
     MatMap<T> grad_qk(s.out, rows, d);
     for (int64_t i = 0; i < rows; ++i) {
       ConstMatMap<T> kv(kv_prefix + (r0 + i) * de, d, e);
       grad_qk.row(i).noalias() = scale * (dout.row(i) * kv.transpose());
     }
-    host::store_rows(io.dq, bh, r0, rows, s.out);
+    host::store_rows(io.dq, bh, row, rows, s.out);
     for (int64_t i = 0; i < rows; ++i) {
       ConstMatMap<T> g(g_prefix + (r0 + i) * de, d, e);
       grad_qk.row(i).noalias() = v.row(i) * g.transpose();
     }
-    host::store_rows(io.dk, bh, r0, rows, s.out);
+    host::store_rows(io.dk, bh, row, rows, s.out);
     MatMap<T> grad_v(s.out, rows, e);
     for (int64_t i = 0; i < rows; ++i) {
       ConstMatMap<T> g(g_prefix + (r0 + i) * de, d, e);
       grad_v.row(i).noalias() = k.row(i) * g;
     }
-    host::store_rows(io.dv, bh, r0, rows, s.out);
+    host::store_rows(io.dv, bh, row, rows, s.out);
   }
   if (p.state_in) {
+    // dS_in = lambda G_0; an empty sequence passes dS_out (already in s.state) straight through.
     MatMap<T> ds_in(s.state, d, e);
-    ds_in = lambda * ConstMatMap<T>(g_prefix, d, e);
-    host::store_head(io.dstate_in, bh, s.state);
+    if (n > 0) ds_in = lambda * ConstMatMap<T>(g_prefix, d, e);
+    host::store_head(io.dstate_in, span.state_bh, s.state);
   }
 }
 
@@ -151,8 +160,11 @@ std::unique_ptr<Saved> run_forward(const Problem& p, const ForwardIO& io, Worksp
   saved->prefix = allocate_prefix(p, ws);
   const Buffer& prefix = saved->prefix;
   host::run_per_head(
-      p.batch * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
-      [&](const Scratch<T>& s, int64_t bh) { forward_head(p, io, bh, head_prefix<T>(prefix, p, bh), s); });
+      p.sequences() * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
+      [&](const Scratch<T>& s, int64_t task) {
+        const HeadSpan span = host::span_of(p, task);
+        forward_head(p, io, span, span_prefix<T>(prefix, p, span), s);
+      });
   return saved;
 }
 
@@ -160,19 +172,24 @@ template <class T>
 void run_backward(const Problem& p, const BackwardIO& io, const Buffer& kv_prefix, Workspace& ws) {
   Buffer g_prefix = allocate_prefix(p, ws);
   host::run_per_head(
-      p.batch * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
-      [&](const Scratch<T>& s, int64_t bh) {
-        backward_head(p, io, bh, head_prefix<T>(kv_prefix, p, bh), head_prefix<T>(g_prefix, p, bh), s);
+      p.sequences() * p.heads, ws, [&](host::Bump& b) { return Scratch<T>::carve(b, p); },
+      [&](const Scratch<T>& s, int64_t task) {
+        const HeadSpan span = host::span_of(p, task);
+        backward_head(p, io, span, span_prefix<T>(kv_prefix, p, span), span_prefix<T>(g_prefix, p, span), s);
       });
 }
 
 class NaiveCumsumCpu : public Implementation {
  public:
   const ImplInfo& info() const override {
-    static const ImplInfo i = host::cpu_impl_info(
-        "cumsum_cpu",
-        "naive recurrent linear attention on the CPU: materialises the per-token KV prefix (n d e memory)",
-        Function::linear_decay, /*state=*/true);
+    static const ImplInfo i = [] {
+      ImplInfo in = host::cpu_impl_info(
+          "cumsum_cpu",
+          "naive recurrent linear attention on the CPU: materialises the per-token KV prefix (n d e memory)",
+          Function::linear_decay, /*state=*/true);
+      in.support.packed = true;  // each (sequence, head) is a task over its own rows of the prefix
+      return in;
+    }();
     return i;
   }
 

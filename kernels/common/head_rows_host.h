@@ -5,9 +5,23 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "harness/problem.h"
 #include "harness/tensor.h"
 
 namespace lasuite::host {
+
+// One task of a CPU implementation: one sequence of one head, rows [row0, row0 + n) of head rows_bh of
+// the row tensors, its states at entry state_bh. Dense: task = batch x head, all seqlen rows; packed
+// (Problem::cu_seqlens): head h of the single batch entry, sequence i's rows, states entry i * heads + h.
+// Tasks run from 0 to sequences() * heads.
+struct HeadSpan {
+  int64_t rows_bh, row0, n, state_bh, head;
+};
+inline HeadSpan span_of(const Problem& p, int64_t task) {
+  const int64_t seq = task / p.heads, h = task % p.heads;
+  if (!p.packed()) return {task, 0, p.seqlen, task, h};
+  return {h, p.sequence_begin(seq), p.sequence_length(seq), task, h};
+}
 
 // Element-wise conversion between any storage type and the compute type T (float or double).
 template <class T>

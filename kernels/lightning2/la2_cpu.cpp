@@ -19,6 +19,8 @@ namespace lasuite {
 namespace {
 
 using host::ConstMatMap;
+using host::HeadSpan;
+using host::span_of;
 using host::MatMap;
 using host::VecMap;
 
@@ -77,18 +79,6 @@ struct Scratch {
     return s;
   }
 };
-
-// One task: one sequence of one head, rows [row0, row0 + n) of head rows_bh of the tensors, its states
-// at entry state_bh. Dense: batch x head bh is both, all seqlen rows; packed: head h of the single
-// batch entry, sequence i's rows, states entry i * heads + h.
-struct HeadSpan {
-  int64_t rows_bh, row0, n, state_bh, head;
-};
-HeadSpan span_of(const Problem& p, int64_t task) {
-  const int64_t seq = task / p.heads, h = task % p.heads;
-  if (!p.packed()) return {task, 0, p.seqlen, task, h};
-  return {h, p.sequence_begin(seq), p.sequence_length(seq), task, h};
-}
 
 // KV <- lambda^L KV + (diag(lambda^(L-1-j)) K_b)^T V_b
 template <class T, class K, class V>

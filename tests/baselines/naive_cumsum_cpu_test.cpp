@@ -24,6 +24,12 @@ class CumsumCpuSixteenBit : public ::testing::TestWithParam<VerifyCase> {};
 TEST_P(CumsumCpuSixteenBit, MatchesReference) { expect_pass("cumsum_cpu", GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Verify, CumsumCpuSixteenBit, ::testing::ValuesIn(sixteen_bit_cases()), case_name);
 
+// Packed variable-length batches: each sequence of each head against the reference run on it alone.
+class CumsumCpuPacked : public ::testing::TestWithParam<VerifyCase> {};
+TEST_P(CumsumCpuPacked, MatchesReferencePerSequence) { expect_pass("cumsum_cpu", GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Verify, CumsumCpuPacked, ::testing::ValuesIn(packed_cases_in({DType::f32, DType::f64})),
+                         case_name);
+
 // States in and out around the edges: one token, two, a partial block of rows, with ALiBi decay.
 std::vector<VerifyCase> state_cases() {
   std::vector<VerifyCase> cases;

@@ -40,6 +40,14 @@ inline std::vector<VerifyCase> sixteen_bit_cases() {
   return default_cases_where({DType::bf16, DType::f16}, sixteen_bit_length);
 }
 
+// The packed variable-length cases (harness/verify_cases.cpp packed_cases) in each dtype.
+inline std::vector<VerifyCase> packed_cases_in(std::initializer_list<DType> dtypes) {
+  std::vector<VerifyCase> cases;
+  for (DType t : dtypes)
+    for (VerifyCase& c : packed_cases(t)) cases.push_back(std::move(c));
+  return cases;
+}
+
 // The case must run (not be skipped) and pass every check (O, dQ, dK, dV, and the states it has).
 inline void expect_pass(const std::string& impl_name, const VerifyCase& c) {
   auto impl = Registry::instance().create(impl_name);

@@ -3,7 +3,6 @@
 // not grow with the sequence.
 #include <gtest/gtest.h>
 
-#include <initializer_list>
 #include <vector>
 
 #include "harness/backend.h"
@@ -40,15 +39,9 @@ INSTANTIATE_TEST_SUITE_P(Verify, La2CpuBlockEdges, ::testing::ValuesIn(block_edg
 
 // Packed variable-length batches: every sequence of every head against the reference run on it alone
 // (a run that carried state across sequences fails), in f32, f64 and bf16 storage.
-std::vector<VerifyCase> packed_in(std::initializer_list<DType> dtypes) {
-  std::vector<VerifyCase> cases;
-  for (DType t : dtypes)
-    for (VerifyCase& c : packed_cases(t)) cases.push_back(std::move(c));
-  return cases;
-}
 class La2CpuPacked : public ::testing::TestWithParam<VerifyCase> {};
 TEST_P(La2CpuPacked, MatchesReferencePerSequence) { expect_pass("la2_cpu", GetParam()); }
-INSTANTIATE_TEST_SUITE_P(Verify, La2CpuPacked, ::testing::ValuesIn(packed_in({DType::f32, DType::f64, DType::bf16})),
+INSTANTIATE_TEST_SUITE_P(Verify, La2CpuPacked, ::testing::ValuesIn(packed_cases_in({DType::f32, DType::f64, DType::bf16})),
                          case_name);
 
 // The block algorithm keeps O(B (d + e) + d e) scratch per worker: the same at 256 and 4096 tokens.
