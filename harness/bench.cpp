@@ -76,7 +76,19 @@ Problem make_problem(const BenchConfig& c, const ImplInfo& info, DType dtype, in
   p.dtype = dtype;
   p.function = info.function;
   if (info.function == Function::linear_decay) p.slopes = c.decay.slopes(c.heads);
+  if (c.packed) {
+    p.batch = 1;
+    p.seqlen = c.packed->total();
+    p.cu_seqlens = c.packed->cu_seqlens();
+  }
   return p;
+}
+
+// "N sequences, MIN..MAX tokens" of a packed problem.
+std::string packed_summary(const Problem& p) {
+  int64_t lo = p.seqlen, hi = 0;
+  for (int64_t i = 0; i < p.sequences(); ++i) lo = std::min(lo, p.sequence_length(i)), hi = std::max(hi, p.sequence_length(i));
+  return std::to_string(p.sequences()) + " sequences, " + std::to_string(lo) + ".." + std::to_string(hi) + " tokens";
 }
 
 BenchRow base_row(const ImplInfo& info, const Problem& p, BenchMode mode, const DecaySpec& decay) {
@@ -92,6 +104,7 @@ BenchRow base_row(const ImplInfo& info, const Problem& p, BenchMode mode, const 
   r.dtype = dtype_name(p.dtype);
   r.decay = info.function == Function::linear_decay ? decay.name() : "none";
   r.mode = mode_name(mode);
+  if (p.packed()) r.packed = packed_summary(p);
   return r;
 }
 
@@ -326,6 +339,39 @@ std::string room_for_row(const LazyInputs& inputs, const Problem& p, BenchMode m
   return "";
 }
 
+// Beside a packed row: the same number of sequences, all of total / N tokens, in the same mode. Its
+// outcome only adds to the row (the rate, or why there is none).
+void time_equal_lengths(Implementation& impl, const Problem& packed, BenchMode mode, const BenchConfig& config,
+                        const std::optional<Ceilings>& ceilings, BenchRow& row) {
+  Problem p = packed;
+  p.cu_seqlens.clear();
+  p.batch = packed.sequences();
+  p.seqlen = packed.seqlen / p.batch;
+  BenchRow equal = row;
+  std::string why;
+  if (p.seqlen < 1) {
+    why = "fewer tokens than sequences";
+  } else if (auto no = impl.unsupported(p)) {
+    why = *no;
+  } else {
+    const ImplInfo& info = impl.info();
+    LazyInputs inputs(*backend_for(info.device), p, info.device, config.seed + 1, mode != BenchMode::fwd);
+    const ProblemInputs* in = inputs.get();
+    if (!in) {
+      why = inputs.failure();
+    } else {
+      try {
+        run_row(impl, p, mode, *in, *backend_for(info.device), inputs.tracker(), config.timing, ceilings, equal);
+        if (equal.status != RowStatus::ok) why = equal.reason;
+      } catch (const std::exception& e) {
+        why = e.what();
+      }
+    }
+  }
+  if (why.empty()) row.equal_length_tokens_per_s = equal.tokens_per_s;
+  else row.reason = "equal lengths (" + std::to_string(p.batch) + " x " + std::to_string(p.seqlen) + ") not timed: " + why;
+}
+
 }  // namespace
 
 BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) {
@@ -402,6 +448,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
           } else {
             try {
               run_row(impl, p, mode, *in, *backend_for(info.device), inputs->tracker(), config.timing, ceilings, row);
+              if (p.packed() && row.status == RowStatus::ok) time_equal_lengths(impl, p, mode, config, ceilings, row);
             } catch (const UnsupportedError& e) {
               set_status(row, RowStatus::unsupported, e.what());
             } catch (const OutOfMemoryError& e) {

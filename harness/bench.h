@@ -11,6 +11,7 @@
 #include "harness/backend.h"
 #include "harness/impl_options.h"
 #include "harness/metadata.h"
+#include "harness/packed_lengths.h"
 #include "harness/problem.h"
 #include "harness/timing.h"
 
@@ -39,6 +40,10 @@ struct BenchConfig {
   bool measure_ceilings = true;
   uint64_t seed = 1;
   std::vector<OptionSetting> impl_options;  // applied to each implementation before its rows
+  // A packed batch (--packed): one problem of these sequences back to back (batch 1, seqlen their
+  // total; seqlens then holds only the total), each row also timing the same number of sequences of
+  // equal length (batch N, seqlen total / N) for comparison.
+  std::optional<PackedLengths> packed;
 };
 
 enum class RowStatus { ok, unsupported, oom, timeout, error };
@@ -56,6 +61,10 @@ struct BenchRow {
   double tokens_per_s = 0, flops = 0, flops_per_s = 0, min_bytes = 0;
   std::optional<double> floor_ms, fraction_of_floor;  // absent without ceilings
   int64_t peak_extra_bytes = 0, outputs_bytes = 0, driver_delta_bytes = 0;
+  // Packed rows: "N sequences, MIN..MAX tokens"; and the rate of N equal sequences of total / N tokens
+  // in the same mode (absent when that run did not succeed; the reason then says why).
+  std::string packed;
+  std::optional<double> equal_length_tokens_per_s;
 };
 
 struct BenchResult {

@@ -138,6 +138,10 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                                 "another twice the cache)")
                      ->capture_default_str());
   cmd.add_flag("--no-ceilings", a.no_ceilings, "Do not measure copy bandwidth and GEMM rate (no floor column)");
+  text.push_back(cmd.add_option("--packed", a.packed,
+                                "A packed batch of variable-length sequences instead of --seqlen: lengths "
+                                "(100,2000,0,15k) or loguniform:MIN..MAX,total=T,seed=S; each row also times "
+                                "the same number of equal-length sequences"));
   add_impl_option_flag(cmd, a.impl_options);
   text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.bench/1)"));
   text.push_back(cmd.add_option("--csv", a.csv, "Write the results as CSV (metadata in # lines)"));

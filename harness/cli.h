@@ -47,6 +47,7 @@ struct BenchArgs {
   bool no_ceilings = false;
   std::string l2_flush = "dirty";
   std::vector<std::string> impl_options;  // [impl:]key=value, as given
+  std::string packed;                     // --packed: lengths or a distribution (packed_lengths.h)
   std::string json, csv;
 };
 

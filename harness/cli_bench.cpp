@@ -10,6 +10,7 @@
 #include "harness/cli_args.h"
 #include "harness/errors.h"
 #include "harness/impl_options.h"
+#include "harness/packed_lengths.h"
 #include "harness/range.h"
 #include "harness/registry.h"
 #include "harness/report_csv.h"
@@ -88,7 +89,14 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   if (c.impls.empty())
     throw UsageError(std::string("no implementations registered for ") + device_name(device) +
                      " in this build (see `lasuite list`)");
-  c.seqlens = parse_seqlens(a.seqlens.empty() ? def.seqlens : a.seqlens);
+  if (!a.packed.empty()) {
+    if (!a.seqlens.empty()) throw UsageError("--packed gives the lengths; --seqlen cannot be given with it");
+    if (a.batch > 1) throw UsageError("--packed puts its sequences in one batch entry; --batch must be 1");
+    c.packed = parse_packed_lengths(a.packed);
+    c.seqlens = {c.packed->total()};
+  } else {
+    c.seqlens = parse_seqlens(a.seqlens.empty() ? def.seqlens : a.seqlens);
+  }
   c.dtypes = a.dtypes.empty() ? std::vector<DType>{def.dtype} : parse_dtypes(a.dtypes);
   c.modes = parse_modes(a.modes);
   c.decay = parse_decay(a.decay);
@@ -116,6 +124,8 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   for (BenchMode m : c.modes) modes += (modes.empty() ? "" : ",") + std::string(mode_name(m));
   std::string lengths;
   for (int64_t n : c.seqlens) lengths += (lengths.empty() ? "" : ",") + std::to_string(n);
+  if (c.packed)
+    lengths += " packed as " + std::to_string(c.packed->lengths.size()) + " sequences (" + c.packed->spec + ")";
   ctx.err << "bench: " << join(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
           << c.dim_v << " " << dtypes << " decay " << c.decay.name() << " | n = " << lengths << " | " << modes
           << " | warm-up " << c.timing.warmup << ", >= " << c.timing.min_repeats << " runs and >= "
@@ -133,6 +143,10 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   Metadata meta = collect_metadata(kBenchSchema, ctx.command_line);
   meta.devices = result.devices;
   meta.impl_options = result.impl_options;
+  if (c.packed) {
+    meta.packed_spec = c.packed->spec;
+    meta.packed_cu_seqlens = c.packed->cu_seqlens();
+  }
   order_devices(meta.devices);
   TimingMeta timing;
   for (const DeviceRecord& d : meta.devices)

@@ -18,7 +18,7 @@ TensorView view_of(const Buffer& buffer, DType dtype, DeviceKind device, std::ar
 
 std::array<int64_t, 4> qk_dims(const Problem& p) { return {p.batch, p.heads, p.seqlen, p.dim_qk}; }
 std::array<int64_t, 4> v_dims(const Problem& p) { return {p.batch, p.heads, p.seqlen, p.dim_v}; }
-std::array<int64_t, 4> state_dims(const Problem& p) { return {p.batch, p.heads, p.dim_qk, p.dim_v}; }
+std::array<int64_t, 4> state_dims(const Problem& p) { return {p.sequences(), p.heads, p.dim_qk, p.dim_v}; }
 
 size_t tensor_bytes(std::array<int64_t, 4> dims, DType dtype) {
   return static_cast<size_t>(dims[0] * dims[1] * dims[2] * dims[3]) * dtype_size(dtype);

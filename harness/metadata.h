@@ -43,6 +43,9 @@ struct Metadata {
   // implementation of the run that has options.
   std::map<std::string, std::map<std::string, std::string>> impl_options;
   std::vector<PluginRecord> plugins;  // every plugin loaded (--plugin, LASUITE_PLUGINS)
+  // bench --packed: the lengths as given and the offsets they made (empty otherwise).
+  std::string packed_spec;
+  std::vector<int64_t> packed_cu_seqlens;
 };
 
 // Fills command, git, date, host and version; the caller adds devices, timing or seed.

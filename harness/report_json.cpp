@@ -81,6 +81,8 @@ json metadata_json(const Metadata& m) {
     options[impl] = o;
   }
   j["impl_options"] = options;
+  if (!m.packed_spec.empty())
+    j["packed"] = json{{"spec", m.packed_spec}, {"cu_seqlens", m.packed_cu_seqlens}};
   json plugins = json::array();
   for (const PluginRecord& p : m.plugins)
     plugins.push_back(json{{"path", p.path}, {"sha256", p.sha256}, {"implementations", p.implementations}});
@@ -118,7 +120,9 @@ json bench_row_json(const BenchRow& r) {
               {"fraction_of_floor", ok ? optional_number(r.fraction_of_floor) : json(nullptr)},
               {"peak_extra_bytes", integer(r.peak_extra_bytes)},
               {"outputs_bytes", integer(r.outputs_bytes)},
-              {"driver_delta_bytes", integer(r.driver_delta_bytes)}};
+              {"driver_delta_bytes", integer(r.driver_delta_bytes)},
+              {"packed", r.packed},
+              {"equal_length_tokens_per_s", ok ? optional_number(r.equal_length_tokens_per_s) : json(nullptr)}};
 }
 
 json bench_json(const Metadata& meta, const std::vector<BenchRow>& rows) {
