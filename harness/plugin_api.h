@@ -14,6 +14,7 @@
 // (Workspace, Registry, ...) are resolved from the lasuite executable at load time. lasuite checks
 // the ABI version and the layout of the interface's structs before it calls anything else.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -32,13 +33,23 @@ class PluginRegistrar {
   virtual void add(const std::string& name, ImplFactory factory) = 0;
 };
 
-// The sizes of the interface's structs as the plugin saw them, folded together: a plugin compiled
-// against other headers (or another standard library) gets another value and is refused.
+// The sizes of the interface's structs and the offsets of their fields as the plugin saw them,
+// folded together: a plugin compiled against other headers (or another standard library) gets
+// another value and is refused. It does not see a changed virtual function: that is what
+// LASUITE_PLUGIN_ABI_VERSION is raised for.
 constexpr uint64_t plugin_layout_fingerprint() {
   uint64_t h = 1469598103934665603ull;
-  for (uint64_t v : {uint64_t(sizeof(Problem)), uint64_t(sizeof(ForwardIO)), uint64_t(sizeof(BackwardIO)),
-                     uint64_t(sizeof(TensorView)), uint64_t(sizeof(ImplInfo)), uint64_t(sizeof(Support)),
-                     uint64_t(sizeof(Work)), uint64_t(sizeof(std::string)), uint64_t(sizeof(ImplFactory))})
+  for (uint64_t v :
+       {uint64_t(sizeof(Problem)), uint64_t(offsetof(Problem, dim_v)), uint64_t(offsetof(Problem, dtype)),
+        uint64_t(offsetof(Problem, slopes)), uint64_t(offsetof(Problem, scale)), uint64_t(offsetof(Problem, state_out)),
+        uint64_t(offsetof(Problem, cu_seqlens)), uint64_t(sizeof(Support)), uint64_t(offsetof(Support, dims_v)),
+        uint64_t(offsetof(Support, decay)), uint64_t(offsetof(Support, backward)), uint64_t(offsetof(Support, packed)),
+        uint64_t(sizeof(ForwardIO)), uint64_t(offsetof(ForwardIO, slopes)), uint64_t(offsetof(ForwardIO, state_out)),
+        uint64_t(sizeof(BackwardIO)), uint64_t(offsetof(BackwardIO, dout)), uint64_t(offsetof(BackwardIO, dstate_in)),
+        uint64_t(sizeof(TensorView)), uint64_t(offsetof(TensorView, dims)), uint64_t(sizeof(ImplInfo)),
+        uint64_t(offsetof(ImplInfo, support)), uint64_t(offsetof(ImplInfo, options)), uint64_t(sizeof(ImplOption)),
+        uint64_t(sizeof(Work)), uint64_t(sizeof(Implementation)), uint64_t(sizeof(std::string)),
+        uint64_t(sizeof(ImplFactory))})
     h = (h ^ v) * 1099511628211ull;
   return h;
 }

@@ -59,8 +59,9 @@ void load_plugin(const std::string& given) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (given.empty()) throw UsageError("--plugin is empty");
-  const fs::path path = fs::absolute(given, ec);
-  if (ec || !fs::exists(path, ec)) throw UsageError("plugin " + given + ": no such file");
+  if (!fs::exists(given, ec)) throw UsageError("plugin " + given + ": no such file");
+  const fs::path path = fs::canonical(given, ec);  // one name per file: ./a.so, a link to it, its full path
+  if (ec) throw UsageError("plugin " + given + ": " + ec.message());
   if (!fs::is_regular_file(path, ec)) throw UsageError("plugin " + given + ": not a regular file");
   const std::string where = path.string();
   for (const PluginRecord& r : records())
@@ -72,11 +73,21 @@ void load_plugin(const std::string& given) {
     throw UsageError("plugin " + where + ": " + e.what());
   }
   // RTLD_LOCAL: two plugins may define the same internal names; the interface's symbols come from
-  // the executable. The library stays loaded for the life of the process (its factories may run).
-  void* lib = dlopen(where.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // the executable. RTLD_NODELETE: a refused library's code stays mapped, so nothing it left behind
+  // (an object its initializers made) can point into unmapped memory. Its static initializers run in
+  // here: one that registers an implementation (LASUITE_REGISTER) is only noted, and refused below.
+  Registry::instance().begin_plugin_load();
+  void* lib = dlopen(where.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  const std::vector<std::string> static_names = Registry::instance().end_plugin_load();
   if (!lib) {
     const char* why = dlerror();
     throw UsageError("plugin " + where + " does not load: " + (why ? why : "unknown dlopen error"));
+  }
+  if (!static_names.empty()) {
+    dlclose(lib);
+    throw UsageError("plugin " + where + " registers '" + static_names.front() +
+                     "' from a static initializer (LASUITE_REGISTER); a plugin registers through "
+                     "LASUITE_PLUGIN (harness/plugin_api.h), so that its ABI is checked first");
   }
   auto refuse = [&](const std::string& why) {
     dlclose(lib);

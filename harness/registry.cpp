@@ -13,9 +13,23 @@ Registry& Registry::instance() {
 }
 
 bool Registry::add(const std::string& name, ImplFactory factory, const std::string& origin) {
+  if (loading_plugin_) {
+    static_in_plugin_.push_back(name);
+    return false;
+  }
   if (contains(name)) throw std::logic_error("implementation registered twice: " + name);
   entries_.push_back({name, std::move(factory), origin});
   return true;
+}
+
+void Registry::begin_plugin_load() {
+  loading_plugin_ = true;
+  static_in_plugin_.clear();
+}
+
+std::vector<std::string> Registry::end_plugin_load() {
+  loading_plugin_ = false;
+  return std::move(static_in_plugin_);
 }
 
 void Registry::remove(const std::string& name) {

@@ -24,6 +24,12 @@ class Registry {
   // Throws UsageError naming the known implementations when the name is unknown.
   std::unique_ptr<Implementation> create(const std::string& name) const;
 
+  // While a plugin library is being loaded (its static initializers run inside dlopen), add() keeps
+  // nothing and throws nothing: it only notes the names, which the loader then refuses (a plugin
+  // registers through LASUITE_PLUGIN, after its ABI is checked). Returns the names noted.
+  void begin_plugin_load();
+  std::vector<std::string> end_plugin_load();
+
  private:
   struct Entry {
     std::string name;
@@ -31,11 +37,19 @@ class Registry {
     std::string origin;
   };
   std::vector<Entry> entries_;
+  bool loading_plugin_ = false;
+  std::vector<std::string> static_in_plugin_;
 };
 
 }  // namespace lasuite
 
 // In one .cpp per implementation: LASUITE_REGISTER(la2_cpu, [] { return std::make_unique<La2Cpu>(); });
-// Works because every implementation object file is linked in directly (an OBJECT library).
+// Works because every implementation object file is linked in directly (an OBJECT library). Plugins
+// (built with lasuite::plugin, which defines LASUITE_BUILDING_PLUGIN) use LASUITE_PLUGIN instead.
+#ifdef LASUITE_BUILDING_PLUGIN
+#define LASUITE_REGISTER(id, factory) \
+  static_assert(sizeof(#id) == 0, "a plugin registers through LASUITE_PLUGIN (harness/plugin_api.h), not LASUITE_REGISTER")
+#else
 #define LASUITE_REGISTER(id, factory) \
   static const bool lasuite_registered_##id = ::lasuite::Registry::instance().add(#id, factory)
+#endif

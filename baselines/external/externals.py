@@ -112,6 +112,8 @@ class CallableExternal(External):
         out = self.fn(q, k, v, self.slopes, scale=scale, initial_state=initial_state,
                       output_final_state=output_final_state)
         if output_final_state:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError(f"{self.spec} declares lasuite_state but did not return (o, final_state)")
             return out[0], out[1]
         return (out[0] if isinstance(out, tuple) else out), None
 

@@ -122,7 +122,7 @@ class RecurrentLinear : public lasuite::Implementation {
       }
       if (p.state_in)
         for (int64_t i = 0; i < h.d * h.e; ++i)
-          io.dstate_in.as<float>()[bh * h.d * h.e + i] = static_cast<float>(carry * g[i]);
+          io.dstate_in.as<float>()[bh * h.d * h.e + i] = static_cast<float>((h.n > 0 ? carry : 1.0) * g[i]);
     }
   }
 };

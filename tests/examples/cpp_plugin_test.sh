@@ -30,12 +30,17 @@ sed 's|^LASUITE_PLUGIN(register_example)||' "$tmp/plugins/good.cpp" >"$tmp/plugi
 sed 's|  r.add("recurrent_linear".*|  (void)r;\n  throw std::runtime_error("licence server unreachable");|; s|#include <cmath>|#include <cmath>\n#include <stdexcept>|' \
   "$tmp/plugins/good.cpp" >"$tmp/plugins/throws.cpp"
 sed 's|  r.add("recurrent_linear"|  r.add("la2_cpu"|' "$tmp/plugins/good.cpp" >"$tmp/plugins/clash_builtin.cpp"
+# A library that registers from a static initializer, as lasuite's own files do (only possible by
+# getting around the compile-time guard lasuite::plugin sets).
+{ echo '#undef LASUITE_BUILDING_PLUGIN'
+  sed 's|^LASUITE_PLUGIN(register_example)|LASUITE_REGISTER(recurrent_linear, [] { return std::make_unique<RecurrentLinear>(); });|' \
+    "$tmp/plugins/good.cpp"; } >"$tmp/plugins/static_register.cpp"
 grep -q "carry = 1.0" "$tmp/plugins/wrong_decay.cpp" || fail "the decay formula to break was not found"
 cat >"$tmp/plugins/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.24)
 project(plugin_test LANGUAGES CXX)
 find_package(lasuite REQUIRED)
-foreach(p good wrong_decay other_abi not_a_plugin throws clash_builtin)
+foreach(p good wrong_decay other_abi not_a_plugin throws clash_builtin static_register)
   lasuite_add_plugin(${p} ${p}.cpp)
   set_target_properties(${p} PROPERTIES PREFIX "")
 endforeach()
@@ -60,7 +65,9 @@ expect 0 "0 failed" --plugin "$(lib good)" verify --device cpu --impl recurrent_
 sha=$(sha256sum "$(lib good)" | cut -d' ' -f1)
 grep -q "\"sha256\": \"$sha\"" "$tmp/verify.json" || fail "the result file does not carry the plugin's hash"
 grep -q "\"origin\": \"$(lib good) sha256:$sha\"" "$tmp/verify.json" || fail "the rows do not name the plugin"
-LASUITE_PLUGINS="$(lib good)" "$lasuite" list | grep -q recurrent_linear || fail "LASUITE_PLUGINS not read"
+listed=$(LASUITE_PLUGINS="$(lib good)" "$lasuite" list 2>&1)
+grep -q recurrent_linear <<<"$listed" || fail "LASUITE_PLUGINS not read"
+expect 0 "recurrent_linear" --plugin "$(lib good)" --plugin "$tmp/plugins/build/../build/good.so" list  # one file, two names
 expect 1 "FAIL" --plugin "$(lib wrong_decay)" verify --device cpu --impl recurrent_linear
 cp "$(lib good)" "$tmp/plugins/build/copy.so"
 expect 2 "registers 'recurrent_linear', which plugin $(lib good)" --plugin "$(lib good)" --plugin "$tmp/plugins/build/copy.so" list
@@ -68,5 +75,6 @@ expect 2 "registers 'la2_cpu', which is one of lasuite's own" --plugin "$(lib cl
 expect 2 "plugin ABI version 99, this lasuite has version" --plugin "$(lib other_abi)" list
 expect 2 "not a lasuite plugin" --plugin "$(lib not_a_plugin)" list
 expect 2 "licence server unreachable" --plugin "$(lib throws)" list
+expect 2 "from a static initializer (LASUITE_REGISTER)" --plugin "$(lib static_register)" list
 expect 2 "no such file" --plugin "$tmp/none.so" list
 echo "PASS"
