@@ -98,6 +98,10 @@ void add_verify_options(CLI::App& cmd, VerifyArgs& a, TextOptions& text) {
   auto* no_state = cmd.add_flag_callback("--no-state", [&a] { a.state = 0; }, "Long cases only without a state");
   with_state->excludes(no_state);
   cmd.add_flag("--skip-defaults", a.skip_defaults, "Run only the long cases, not the default ones");
+  text.push_back(cmd.add_option("--packed", a.packed,
+                                "Also verify a packed batch of these sequence lengths (100k,1,15,0,...) or "
+                                "loguniform:MIN..MAX,total=T,seed=S, at --long-heads, --dim, --dim-v; decay and "
+                                "states as the long cases; every sequence of every head compared"));
   add_impl_option_flag(cmd, a.impl_options);
   text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.verify/1)"));
 }

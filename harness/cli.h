@@ -33,6 +33,7 @@ struct VerifyArgs {
   int state = -1;  // long cases: -1 both, 0 without, 1 with an initial/final state
   bool skip_defaults = false;
   std::vector<std::string> impl_options;  // [impl:]key=value, as given
+  std::string packed;  // --packed: the lengths of a packed case (packed_lengths.h), at --long-heads, --dim
   std::string json;
 };
 

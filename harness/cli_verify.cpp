@@ -5,12 +5,14 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <ostream>
 
 #include "harness/cli.h"
 #include "harness/cli_args.h"
 #include "harness/errors.h"
 #include "harness/impl_options.h"
+#include "harness/packed_lengths.h"
 #include "harness/range.h"
 #include "harness/result_files.h"
 #include "harness/registry.h"
@@ -83,7 +85,7 @@ CaseResult skipped_everything(const std::string& impl, DType dtype, const std::s
 // The default cases and the packed ones (unless --skip-defaults), then the --long ones, from index
 // `first_long` on.
 std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::vector<int64_t>& long_lengths,
-                                  size_t& first_long) {
+                                  const std::optional<PackedLengths>& packed, size_t& first_long) {
   std::vector<VerifyCase> cases;
   if (!a.skip_defaults) {
     cases = default_cases(dtype);
@@ -96,6 +98,12 @@ std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::v
       for (bool state : {false, true}) {
         if (a.state >= 0 && state != (a.state == 1)) continue;
         cases.push_back(long_case(n, a.long_batch, a.long_heads, a.dim, dim_v, dtype, decay, state, a.sample_heads));
+      }
+  if (packed)
+    for (bool decay : {true, false})
+      for (bool state : {false, true}) {
+        if (a.state >= 0 && state != (a.state == 1)) continue;
+        cases.push_back(packed_case(packed->lengths, a.long_heads, a.dim, dim_v, dtype, decay, state));
       }
   return cases;
 }
@@ -111,7 +119,10 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   const std::vector<int64_t> long_lengths = a.long_seqlens.empty() ? std::vector<int64_t>{} : parse_seqlens(a.long_seqlens);
   check_shape_fits(a.long_batch, a.long_heads, long_lengths, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
                    "--long, --long-batch, --long-heads, --dim, --dim-v");
-  if (a.skip_defaults && long_lengths.empty()) throw UsageError("--skip-defaults needs --long (nothing left to run)");
+  const std::optional<PackedLengths> packed =
+      a.packed.empty() ? std::nullopt : std::optional<PackedLengths>(parse_packed_lengths(a.packed));
+  if (a.skip_defaults && long_lengths.empty() && !packed)
+    throw UsageError("--skip-defaults needs --long or --packed (nothing left to run)");
   if (device_named && *device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
@@ -171,7 +182,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         continue;
       }
       size_t first_long = 0;
-      const std::vector<VerifyCase> cases = cases_for(a, dtype, long_lengths, first_long);
+      const std::vector<VerifyCase> cases = cases_for(a, dtype, long_lengths, packed, first_long);
       for (size_t index = 0; index < cases.size(); ++index) {
         const VerifyCase& c = cases[index];
         CaseResult r;

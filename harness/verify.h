@@ -52,6 +52,9 @@ std::vector<VerifyCase> default_cases(DType dtype);
 // empty sequence, empty ones in the middle; with and without states and decay. Each sequence of each
 // head is compared with the reference run on it alone. Implementations without packed support skip them.
 std::vector<VerifyCase> packed_cases(DType dtype);
+// A packed batch of the given lengths (verify --packed), ALiBi slopes or none, with or without states.
+VerifyCase packed_case(const std::vector<int64_t>& lengths, int64_t heads, int64_t dim_qk, int64_t dim_v, DType dtype,
+                       bool decay, bool state);
 
 // Long-sequence cases (e.g. n = 16k, 128k) at a given shape, comparing a few sampled heads.
 VerifyCase long_case(int64_t seqlen, int64_t batch, int64_t heads, int64_t dim_qk, int64_t dim_v, DType dtype,

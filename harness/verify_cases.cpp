@@ -125,6 +125,24 @@ std::vector<std::pair<int64_t, int64_t>> spread_heads(int64_t batch, int64_t hea
   return pairs;
 }
 
+// A packed batch of these lengths, back to back in one batch entry; labelled with the lengths (or,
+// for many, their count and total).
+VerifyCase packed_with(const std::vector<int64_t>& lengths, int64_t d, int64_t e, int64_t heads, Decay decay, bool state,
+                       DType dtype) {
+  std::vector<int64_t> cu = {0};
+  std::ostringstream list;
+  for (int64_t n : lengths) {
+    list << (cu.size() > 1 ? "," : "") << n;
+    cu.push_back(cu.back() + n);
+  }
+  VerifyCase c = make_case(Shape{cu.back(), d, e, 1, heads, decay, state}, dtype);
+  c.problem.cu_seqlens = cu;
+  const std::string what = lengths.size() <= 8 ? "[" + list.str() + "]" : "-n" + std::to_string(cu.back());
+  c.label = "packed" + std::to_string(lengths.size()) + what + "-d" + std::to_string(d) + "-e" + std::to_string(e) +
+            "-h" + std::to_string(heads) + "-" + decay_label(decay) + (state ? "-state" : "");
+  return c;
+}
+
 }  // namespace
 
 std::vector<VerifyCase> default_cases(DType dtype) {
@@ -148,35 +166,17 @@ std::vector<VerifyCase> default_cases(DType dtype) {
   return cases;
 }
 
+VerifyCase packed_case(const std::vector<int64_t>& lengths, int64_t heads, int64_t dim_qk, int64_t dim_v, DType dtype,
+                       bool decay, bool state) {
+  return packed_with(lengths, dim_qk, dim_v, heads, decay ? Decay::alibi : Decay::none, state, dtype);
+}
+
 std::vector<VerifyCase> packed_cases(DType dtype) {
-  struct Packed {
-    std::vector<int64_t> lengths;
-    int64_t d, e, heads;
-    Decay decay;
-    bool state;
+  return {
+      packed_with({1, 15, 63, 64, 65}, 64, 32, 3, Decay::alibi, false, dtype),          // around one block, e != d
+      packed_with({0, 15, 100, 300, 1200, 2000}, 64, 64, 2, Decay::mixed, true, dtype),  // mixed, an empty first one
+      packed_with({64, 0, 0, 130}, 128, 64, 1, Decay::none, true, dtype),               // empty ones in the middle
   };
-  const Packed packs[] = {
-      {{1, 15, 63, 64, 65}, 64, 32, 3, Decay::alibi, false},          // around one block, e != d
-      {{0, 15, 100, 300, 1200, 2000}, 64, 64, 2, Decay::mixed, true},  // mixed lengths, an empty first one
-      {{64, 0, 0, 130}, 128, 64, 1, Decay::none, true},               // empty ones in the middle
-  };
-  std::vector<VerifyCase> cases;
-  for (const Packed& k : packs) {
-    int64_t total = 0;
-    std::ostringstream lengths;
-    std::vector<int64_t> cu = {0};
-    for (int64_t n : k.lengths) {
-      lengths << (cu.size() > 1 ? "," : "") << n;
-      total += n;
-      cu.push_back(total);
-    }
-    VerifyCase c = make_case(Shape{total, k.d, k.e, 1, k.heads, k.decay, k.state}, dtype);
-    c.problem.cu_seqlens = cu;
-    c.label = "packed" + std::to_string(k.lengths.size()) + "[" + lengths.str() + "]-d" + std::to_string(k.d) + "-e" +
-              std::to_string(k.e) + "-h" + std::to_string(k.heads) + "-" + decay_label(k.decay) + (k.state ? "-state" : "");
-    cases.push_back(std::move(c));
-  }
-  return cases;
 }
 
 VerifyCase long_case(int64_t seqlen, int64_t batch, int64_t heads, int64_t dim_qk, int64_t dim_v, DType dtype,
