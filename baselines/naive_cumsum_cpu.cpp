@@ -188,6 +188,7 @@ class NaiveCumsumCpu : public Implementation {
           "naive recurrent linear attention on the CPU: materialises the per-token KV prefix (n d e memory)",
           Function::linear_decay, /*state=*/true);
       in.support.packed = true;  // each (sequence, head) is a task over its own rows of the prefix
+      in.support.state_in_place = true;  // a task reads its initial state before it writes its final one
       return in;
     }();
     return i;

@@ -19,6 +19,7 @@
 #include "harness/report_json.h"
 #include "harness/report_table.h"
 #include "harness/verify.h"
+#include "harness/verify_decode.h"
 
 namespace lasuite {
 
@@ -204,6 +205,13 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         }
         record(std::move(r));
       }
+      // Decoding: prefill then decode steps against one forward (implementations with a state).
+      if (!a.skip_defaults)
+        for (const DecodeCase& c : decode_cases(dtype)) {
+          CaseResult r = verify_decode_case(*impl, c, a.seed);
+          r.impl = name;
+          record(std::move(r));
+        }
     }
   }
 

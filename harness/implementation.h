@@ -23,6 +23,7 @@ struct Support {
   bool state = false;             // initial state in / final state out
   bool backward = true;
   bool packed = false;            // packed variable-length batches (Problem::cu_seqlens)
+  bool state_in_place = false;    // state_out may be the same memory as state_in (a decode step in place)
 };
 
 // A choice an experiment may make for one implementation (`--impl-option key=value`): a plan, a

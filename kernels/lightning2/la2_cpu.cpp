@@ -220,6 +220,7 @@ class La2Cpu : public Implementation {
           "Lightning Attention-2 block algorithm on the CPU (B=64, Eigen; intra left product + inter state)",
           Function::linear_decay, /*state=*/true);
       in.support.packed = true;  // each (sequence, head) is a task of its own
+      in.support.state_in_place = true;  // a task reads its initial state before it writes its final one
       return in;
     }();
     return i;

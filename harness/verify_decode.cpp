@@ -1,0 +1,233 @@
+#include "harness/verify_decode.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "harness/errors.h"
+#include "harness/memory.h"
+#include "harness/random_stream.h"
+#include "reference/linear_attention.h"
+
+namespace lasuite {
+namespace {
+
+using reference::Mat;
+
+enum Stream : uint64_t { kQ = 11, kK, kV };
+
+// The whole sequence of one input, per (batch x head), as the device gets it (rounded to the dtype).
+struct HostInput {
+  int64_t total = 0, cols = 0;
+  std::vector<double> values;  // [bh][total][cols]
+};
+HostInput make_input(const Problem& p, int64_t total, int64_t cols, Stream stream, uint64_t seed) {
+  HostInput in{total, cols, std::vector<double>(static_cast<size_t>(p.batch * p.heads * total * cols))};
+  random_stream_rounded(seed, stream, 0, in.values.size(), p.dtype, kUnitVarianceAmplitude, in.values.data());
+  return in;
+}
+
+// Rows [row0, row0 + rows) of every (batch x head) into a device tensor [b, h, rows, cols].
+TensorView upload_rows(Workspace& ws, DeviceKind device, const Problem& p, const HostInput& in, int64_t row0,
+                       int64_t rows, Buffer& keep) {
+  TensorView t;
+  t.dtype = p.dtype;
+  t.device = device;
+  t.dims = {p.batch, p.heads, rows, in.cols};
+  keep = ws.allocate(t.bytes(), MemoryCategory::inputs);
+  t.data = keep.data();
+  std::vector<double> slice(static_cast<size_t>(p.batch * p.heads * rows * in.cols));
+  for (int64_t bh = 0; bh < p.batch * p.heads; ++bh)
+    std::copy_n(in.values.begin() + (bh * in.total + row0) * in.cols, rows * in.cols,
+                slice.begin() + bh * rows * in.cols);
+  std::vector<unsigned char> bytes(t.bytes());
+  convert_from_f64(slice.data(), bytes.data(), p.dtype, slice.size());
+  ws.backend().copy_from_host(t.data, bytes.data(), bytes.size());
+  return t;
+}
+
+TensorView allocate_view(Workspace& ws, DeviceKind device, DType dtype, std::array<int64_t, 4> dims, Buffer& keep,
+                         MemoryCategory category) {
+  TensorView t;
+  t.dtype = dtype;
+  t.device = device;
+  t.dims = dims;
+  keep = ws.allocate(t.bytes(), category);
+  t.data = keep.data();
+  ws.backend().fill_bytes(t.data, 0xFF, t.bytes());  // NaN: an element never written shows
+  return t;
+}
+
+std::vector<double> download(Backend& be, const TensorView& t) {
+  std::vector<unsigned char> bytes(t.bytes());
+  be.copy_to_host(bytes.data(), t.data, bytes.size());
+  std::vector<double> out(static_cast<size_t>(t.numel()));
+  convert_to_f64(bytes.data(), t.dtype, out.data(), out.size());
+  return out;
+}
+
+}  // namespace
+
+std::vector<DecodeCase> decode_cases(DType dtype) {
+  std::vector<DecodeCase> cases;
+  for (int64_t T : {1, 2, 7, 16})
+    for (bool decay : {true, false})
+      for (int64_t B : {1, 3, 64}) {
+        DecodeCase c;
+        Problem& p = c.problem;
+        p.batch = B, p.heads = 2, p.seqlen = 70, p.dim_qk = 32, p.dim_v = 48, p.dtype = dtype;
+        if (decay) p.slopes = alibi_slopes(p.heads);
+        c.tokens_per_step = T;
+        c.steps = T == 1 ? 5 : 3;
+        c.label = "decode-T" + std::to_string(T) + "x" + std::to_string(c.steps) + "-prefill" +
+                  std::to_string(p.seqlen) + "-d32-e48-b" + std::to_string(B) + "h2-" + (decay ? "alibi" : "nodecay");
+        cases.push_back(std::move(c));
+      }
+  return cases;
+}
+
+CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_t seed) {
+  const auto start = std::chrono::steady_clock::now();
+  const ImplInfo& info = impl.info();
+  const Problem& base = c.problem;
+  const int64_t n = base.seqlen, T = c.tokens_per_step, steps = c.steps, total = n + steps * T;
+  const int64_t d = base.dim_qk, e = base.dim_v, bh_count = base.batch * base.heads;
+  CaseResult r;
+  r.impl = info.name;
+  r.seed = seed;
+  r.vcase.label = c.label;
+  r.vcase.problem = base;
+  r.vcase.problem.seqlen = total;
+  r.vcase.problem.state_out = true;
+  r.vcase.problem.function = info.function;
+  r.vcase.backward = false;
+  auto done = [&](CaseStatus status, std::string reason) {
+    r.status = status;
+    r.reason = std::move(reason);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  };
+  if (info.function != Function::linear_decay) return done(CaseStatus::skipped, "decoding here is linear attention's");
+  Problem prefill = base, step = base;
+  prefill.function = step.function = info.function;
+  prefill.state_out = true;
+  step.seqlen = T;
+  step.state_in = step.state_out = true;
+  if (auto why = impl.unsupported(prefill)) return done(CaseStatus::skipped, *why);
+  if (auto why = impl.unsupported(step)) return done(CaseStatus::skipped, *why);
+  Backend* be = backend_for(info.device);
+  std::string why_not;
+  if (!be || !be->available(&why_not))
+    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + (be ? ": " + why_not : ""));
+
+  try {
+    const HostInput q = make_input(base, total, d, kQ, seed), k = make_input(base, total, d, kK, seed),
+                    v = make_input(base, total, e, kV, seed);
+    MemoryTracker tracker;
+    Workspace ws(*be, tracker);
+    const DeviceKind dev = info.device;
+    TensorView slopes;
+    Buffer slopes_buf;
+    slopes = allocate_view(ws, dev, DType::f32, {1, 1, 1, base.heads}, slopes_buf, MemoryCategory::inputs);
+    std::vector<float> s(static_cast<size_t>(base.heads));
+    for (int64_t h = 0; h < base.heads; ++h) s[static_cast<size_t>(h)] = static_cast<float>(base.slope(h));
+    be->copy_from_host(slopes.data, s.data(), s.size() * sizeof(float));
+
+    // Two state buffers, or one when the implementation may read and write the same state.
+    const bool in_place = info.support.state_in_place;
+    Buffer state_buf[2], keep[4];
+    TensorView state[2];
+    for (int i = 0; i < (in_place ? 1 : 2); ++i)
+      state[i] = allocate_view(ws, dev, DType::f32, {base.batch, base.heads, d, e}, state_buf[i], MemoryCategory::outputs);
+    if (in_place) state[1] = state[0];
+
+    ForwardIO f;
+    f.slopes = slopes;
+    f.q = upload_rows(ws, dev, base, q, 0, n, keep[0]);
+    f.k = upload_rows(ws, dev, base, k, 0, n, keep[1]);
+    f.v = upload_rows(ws, dev, base, v, 0, n, keep[2]);
+    f.o = allocate_view(ws, dev, base.dtype, {base.batch, base.heads, n, e}, keep[3], MemoryCategory::outputs);
+    f.state_out = state[0];
+    impl.forward(prefill, f, ws);
+    be->synchronize();
+
+    std::vector<double> decoded(static_cast<size_t>(bh_count * steps * T * e));
+    int cur = 0;
+    for (int64_t st = 0; st < steps; ++st) {
+      Buffer sq, sk, sv, so;
+      ForwardIO g;
+      g.slopes = slopes;
+      g.q = upload_rows(ws, dev, base, q, n + st * T, T, sq);
+      g.k = upload_rows(ws, dev, base, k, n + st * T, T, sk);
+      g.v = upload_rows(ws, dev, base, v, n + st * T, T, sv);
+      g.o = allocate_view(ws, dev, base.dtype, {base.batch, base.heads, T, e}, so, MemoryCategory::outputs);
+      g.state_in = state[cur];
+      g.state_out = state[1 - cur];
+      impl.forward(step, g, ws);
+      be->synchronize();
+      const std::vector<double> o = download(*be, g.o);
+      for (int64_t bh = 0; bh < bh_count; ++bh)
+        std::copy_n(o.begin() + bh * T * e, T * e, decoded.begin() + (bh * steps + st) * T * e);
+      if (!in_place) cur = 1 - cur;
+    }
+    const std::vector<double> final_state = download(*be, state[cur]);
+
+    // The reference over the whole sequence of each (batch, head); the worst slice counts.
+    TensorCheck checks[2];
+    checks[0].tensor = "O_decode";
+    checks[1].tensor = "S_out";
+    // The decode steps' outputs read a state that went through fp32 storage after the prefill and each
+    // step, so for f64 problems they carry fp32 rounding too: the state's bar, not f64's.
+    checks[0].tolerance = std::max(tolerance_for(base.dtype), state_tolerance_for(base.dtype));
+    checks[1].tolerance = state_tolerance_for(base.dtype);
+    for (int64_t bh = 0; bh < bh_count; ++bh) {
+      auto rows = [&](const HostInput& in) {
+        Mat m(total, in.cols);
+        std::copy_n(in.values.begin() + bh * total * in.cols, total * in.cols, m.data());
+        return m;
+      };
+      const reference::LinearParams params{static_cast<double>(static_cast<float>(base.slope(bh % base.heads))),
+                                           base.effective_scale(), reference::LinearForm::automatic};
+      const reference::LinearOutputs ref = reference::linear_forward(rows(q), rows(k), rows(v), nullptr, params);
+      const double* got[2] = {decoded.data() + bh * steps * T * e, final_state.data() + bh * d * e};
+      const double* want[2] = {ref.o.data() + n * e, ref.state_out.data()};
+      const int64_t count[2] = {steps * T * e, d * e};
+      for (int i = 0; i < 2; ++i) {
+        double err2 = 0, ref2 = 0;
+        for (int64_t j = 0; j < count[i]; ++j) {
+          const double diff = got[i][j] - want[i][j];
+          err2 += diff * diff;
+          ref2 += want[i][j] * want[i][j];
+          if (!std::isfinite(got[i][j])) ++checks[i].non_finite;
+          if (std::isnan(diff) || std::fabs(diff) > checks[i].max_abs) checks[i].max_abs = std::fabs(diff);
+        }
+        const double rel = ref2 > 0 ? std::sqrt(err2 / ref2) : std::sqrt(err2);
+        // The worst slice; a NaN is the worst of all and is kept once found.
+        TensorCheck& ch = checks[i];
+        if (ch.worst_batch < 0 || (!std::isnan(ch.rel_frobenius) && (std::isnan(rel) || rel > ch.rel_frobenius))) {
+          ch.rel_frobenius = rel;
+          ch.worst_batch = bh / base.heads;
+          ch.worst_head = bh % base.heads;
+        }
+      }
+    }
+    for (TensorCheck& ch : checks) {
+      ch.pass = ch.non_finite == 0 && ch.rel_frobenius <= ch.tolerance;
+      r.checks.push_back(ch);
+    }
+  } catch (const UnsupportedError& e) {
+    return done(CaseStatus::skipped, e.what());
+  } catch (const OutOfMemoryError& e) {
+    return done(CaseStatus::skipped, std::string("out of memory: ") + e.what());
+  } catch (const std::exception& e) {
+    return done(CaseStatus::error, e.what());
+  }
+  const bool all_pass = r.checks[0].pass && r.checks[1].pass;
+  return done(all_pass ? CaseStatus::pass : CaseStatus::fail,
+              info.support.state_in_place ? "state updated in place" : "state in two buffers");
+}
+
+}  // namespace lasuite
