@@ -18,6 +18,7 @@ const char* mode_name(BenchMode m) {
     case BenchMode::fwd: return "fwd";
     case BenchMode::bwd: return "bwd";
     case BenchMode::fwdbwd: return "fwdbwd";
+    case BenchMode::decode: return "decode";
   }
   return "?";
 }
@@ -26,6 +27,7 @@ std::optional<BenchMode> parse_mode(const std::string& s) {
   if (s == "fwd") return BenchMode::fwd;
   if (s == "bwd") return BenchMode::bwd;
   if (s == "fwdbwd" || s == "fwd+bwd") return BenchMode::fwdbwd;
+  if (s == "decode") return BenchMode::decode;
   return std::nullopt;
 }
 
@@ -66,9 +68,9 @@ std::string seconds_text(double ms) {
   return buf;
 }
 
-Problem make_problem(const BenchConfig& c, const ImplInfo& info, DType dtype, int64_t n) {
+Problem make_problem(const BenchConfig& c, const ImplInfo& info, DType dtype, int64_t n, int64_t batch) {
   Problem p;
-  p.batch = c.batch;
+  p.batch = batch;
   p.heads = c.heads;
   p.seqlen = n;
   p.dim_qk = c.dim_qk;
@@ -76,6 +78,7 @@ Problem make_problem(const BenchConfig& c, const ImplInfo& info, DType dtype, in
   p.dtype = dtype;
   p.function = info.function;
   if (info.function == Function::linear_decay) p.slopes = c.decay.slopes(c.heads);
+  if (!c.decode_batches.empty()) p.state_in = p.state_out = true;  // a decode step carries the state
   if (c.packed) {
     p.batch = 1;
     p.seqlen = c.packed->total();
@@ -119,8 +122,8 @@ struct ModeWork {
 };
 ModeWork mode_work(const Implementation& impl, const Problem& p, BenchMode mode) {
   const Work w = impl.work(p);
-  return {(mode != BenchMode::bwd ? w.fwd_flops : 0) + (mode != BenchMode::fwd ? w.bwd_flops : 0),
-          (mode != BenchMode::bwd ? w.fwd_bytes : 0) + (mode != BenchMode::fwd ? w.bwd_bytes : 0)};
+  return {(runs_forward(mode) ? w.fwd_flops : 0) + (runs_backward(mode) ? w.bwd_flops : 0),
+          (runs_forward(mode) ? w.fwd_bytes : 0) + (runs_backward(mode) ? w.bwd_bytes : 0)};
 }
 
 // The least time a run can take on a device with these ceilings: the bytes over the copy rate or the
@@ -156,8 +159,9 @@ void fill_figures(BenchRow& r, const Implementation& impl, const Problem& p, Ben
 size_t row_bytes_to_allocate(const Problem& p, BenchMode mode, bool inputs_with_dout, bool inputs_made) {
   const size_t qk = tensor_bytes(qk_dims(p), p.dtype), vo = tensor_bytes(v_dims(p), p.dtype);
   const size_t inputs = 2 * qk + vo + (inputs_with_dout ? vo : 0) + static_cast<size_t>(p.heads) * sizeof(float);
-  const size_t outputs = mode == BenchMode::fwd ? vo : vo + 2 * qk + vo;
-  return outputs + (inputs_made ? 0 : inputs);
+  const size_t state = p.state_out ? tensor_bytes(state_dims(p), DType::f32) : 0;
+  const size_t outputs = (runs_backward(mode) ? vo + 2 * qk + vo : vo) + state;
+  return outputs + (inputs_made ? 0 : inputs + (p.state_in ? state : 0));
 }
 
 // Runs one row on inputs that already exist: outputs allocated, the memory run (first warm-up,
@@ -180,17 +184,22 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   tracker.reset_peaks();
   probe.begin();
 
-  Buffer o, dq, dk, dv;
+  Buffer o, dq, dk, dv, state_out;
   if (mode != BenchMode::bwd) o = probe_ws.allocate(tensor_bytes(v_dims(p), p.dtype), MemoryCategory::outputs);
-  if (mode != BenchMode::fwd) {
+  // A decode step writes the state back: into the state it read where the implementation allows it.
+  const bool state_in_place = p.state_in && impl.info().support.state_in_place;
+  if (p.state_out && !state_in_place)
+    state_out = probe_ws.allocate(tensor_bytes(state_dims(p), DType::f32), MemoryCategory::outputs);
+  if (runs_backward(mode)) {
     dq = probe_ws.allocate(tensor_bytes(qk_dims(p), p.dtype), MemoryCategory::outputs);
     dk = probe_ws.allocate(tensor_bytes(qk_dims(p), p.dtype), MemoryCategory::outputs);
     dv = probe_ws.allocate(tensor_bytes(v_dims(p), p.dtype), MemoryCategory::outputs);
   }
 
-  const ForwardIO fio = forward_io(in, view_of(mode == BenchMode::bwd ? o_input : o, p.dtype, dev, v_dims(p)));
+  ForwardIO fio = forward_io(in, view_of(mode == BenchMode::bwd ? o_input : o, p.dtype, dev, v_dims(p)));
+  if (p.state_out) fio.state_out = state_in_place ? in.state_in_view : view_of(state_out, DType::f32, dev, state_dims(p));
   BackwardIO bio = backward_io(in, fio.o, TensorView{}, TensorView{}, TensorView{});
-  if (mode != BenchMode::fwd) {
+  if (runs_backward(mode)) {
     bio.dq = view_of(dq, p.dtype, dev, qk_dims(p));
     bio.dk = view_of(dk, p.dtype, dev, qk_dims(p));
     bio.dv = view_of(dv, p.dtype, dev, v_dims(p));
@@ -209,7 +218,8 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   Region region;
   region.run = [&] {
     switch (mode) {
-      case BenchMode::fwd: run_saved = impl.forward(p, fio, *run_ws); break;
+      case BenchMode::fwd:
+      case BenchMode::decode: run_saved = impl.forward(p, fio, *run_ws); break;
       case BenchMode::fwdbwd:
         run_saved = impl.forward(p, fio, *run_ws);
         impl.backward(p, bio, run_saved.get(), *run_ws);
@@ -355,7 +365,7 @@ void time_equal_lengths(Implementation& impl, const Problem& packed, BenchMode m
     why = *no;
   } else {
     const ImplInfo& info = impl.info();
-    LazyInputs inputs(*backend_for(info.device), p, info.device, config.seed + 1, mode != BenchMode::fwd);
+    LazyInputs inputs(*backend_for(info.device), p, info.device, config.seed + 1, runs_backward(mode));
     const ProblemInputs* in = inputs.get();
     if (!in) {
       why = inputs.failure();
@@ -391,15 +401,20 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
   std::vector<int64_t> seqlens = config.seqlens;
   std::sort(seqlens.begin(), seqlens.end());
   seqlens.erase(std::unique(seqlens.begin(), seqlens.end()), seqlens.end());
-  const size_t total = impls.size() * config.dtypes.size() * seqlens.size() * config.modes.size();
+  // The points of the sweep: (batch, length), over the lengths, or over the batch sizes of a decode sweep.
+  std::vector<std::pair<int64_t, int64_t>> points;
+  if (config.decode_batches.empty())
+    for (int64_t n : seqlens) points.emplace_back(config.batch, n);
+  else
+    for (int64_t b : config.decode_batches) points.emplace_back(b, seqlens.front());
+  const size_t total = impls.size() * config.dtypes.size() * points.size() * config.modes.size();
   size_t index = 0;
   auto emit = [&](BenchRow row) {
     ++index;
     if (observer.row) observer.row(row, index, total);
     result.rows.push_back(std::move(row));
   };
-  const bool any_backward_mode =
-      std::any_of(config.modes.begin(), config.modes.end(), [](BenchMode m) { return m != BenchMode::fwd; });
+  const bool any_backward_mode = std::any_of(config.modes.begin(), config.modes.end(), runs_backward);
 
   for (auto& impl_ptr : impls) {
     Implementation& impl = *impl_ptr;
@@ -411,8 +426,8 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
 
     for (DType dtype : config.dtypes) {
       std::map<BenchMode, std::string> stopped;  // mode -> why larger n are not run
-      for (int64_t n : seqlens) {
-        const Problem p = make_problem(config, info, dtype, n);
+      for (const auto& [batch, n] : points) {
+        const Problem p = make_problem(config, info, dtype, n, batch);
         std::optional<LazyInputs> inputs;
         const bool with_dout = any_backward_mode && info.support.backward;
         if (why_unavailable.empty())
@@ -425,7 +440,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
             set_status(row, RowStatus::unsupported, why_unavailable);
           } else if ((why_not = impl.unsupported(p))) {
             set_status(row, RowStatus::unsupported, *why_not);
-          } else if (mode != BenchMode::fwd && !info.support.backward) {
+          } else if (runs_backward(mode) && !info.support.backward) {
             set_status(row, RowStatus::unsupported, "no backward pass");
           } else if (stopped.count(mode)) {
             set_status(row, RowStatus::timeout, stopped[mode]);

@@ -17,8 +17,12 @@
 
 namespace lasuite {
 
-enum class BenchMode { fwd, bwd, fwdbwd };
+// decode: one step of decoding, a forward of T tokens per sequence with the state read and written
+// (in place where Support::state_in_place), swept over batch sizes (BenchConfig::decode_batches).
+enum class BenchMode { fwd, bwd, fwdbwd, decode };
 const char* mode_name(BenchMode m);
+inline bool runs_forward(BenchMode m) { return m != BenchMode::bwd; }
+inline bool runs_backward(BenchMode m) { return m == BenchMode::bwd || m == BenchMode::fwdbwd; }
 std::optional<BenchMode> parse_mode(const std::string& s);
 
 // The decay a sweep runs with (linear attention only; softmax rows ignore it).
@@ -44,6 +48,8 @@ struct BenchConfig {
   // total; seqlens then holds only the total), each row also timing the same number of sequences of
   // equal length (batch N, seqlen total / N) for comparison.
   std::optional<PackedLengths> packed;
+  // --mode decode: the batch sizes swept (each a row) at seqlens = {tokens per step}.
+  std::vector<int64_t> decode_batches;
 };
 
 enum class RowStatus { ok, unsupported, oom, timeout, error };

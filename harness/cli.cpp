@@ -120,7 +120,16 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
   cmd.add_option("--dim-v", a.dim_v, "Value dim e (default: d)")->transform(kSize)->check(kPositive);
   text.push_back(cmd.add_option("--dtype", a.dtypes,
                                 "Element types, comma-separated (default: bf16 on a GPU, f32 on the CPU)"));
-  text.push_back(cmd.add_option("--mode", a.modes, "fwd, bwd, fwdbwd, comma-separated")->capture_default_str());
+  text.push_back(cmd.add_option("--mode", a.modes,
+                                "fwd, bwd, fwdbwd, comma-separated; or decode alone (one decode step: T tokens "
+                                "per sequence with the state read and written, swept over --decode-batch)")
+                     ->capture_default_str());
+  text.push_back(cmd.add_option("--decode-batch", a.decode_batch, "--mode decode: batch sizes, e.g. 1,8,64,256")
+                     ->capture_default_str());
+  cmd.add_option("--decode-tokens", a.decode_tokens, "--mode decode: tokens per sequence per step (T)")
+      ->transform(kSize)
+      ->check(kPositive)
+      ->capture_default_str();
   text.push_back(
       cmd.add_option("--decay", a.decay, "alibi, none, or one slope >= 0 for every head")->capture_default_str());
   cmd.add_option("--warmup", a.warmup, "Warm-up runs before timing, >= 1 (default: 3 on a GPU, 1 on the CPU)")

@@ -49,6 +49,8 @@ struct BenchArgs {
   std::string l2_flush = "dirty";
   std::vector<std::string> impl_options;  // [impl:]key=value, as given
   std::string packed;                     // --packed: lengths or a distribution (packed_lengths.h)
+  std::string decode_batch = "1,8,64,256";  // --mode decode: the batch sizes swept
+  int64_t decode_tokens = 1;                // --mode decode: tokens per sequence per step
   std::string json, csv;
 };
 

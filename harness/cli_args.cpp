@@ -62,7 +62,7 @@ std::vector<BenchMode> parse_modes(std::string_view text) {
   std::vector<BenchMode> out;
   for (const std::string& s : split_list(text, "--mode")) {
     std::optional<BenchMode> m = parse_mode(s);
-    if (!m) throw UsageError("unknown mode '" + s + "' (expected fwd, bwd or fwdbwd)");
+    if (!m) throw UsageError("unknown mode '" + s + "' (expected fwd, bwd, fwdbwd or decode)");
     if (std::find(out.begin(), out.end(), *m) == out.end()) out.push_back(*m);
   }
   return out;

@@ -2,6 +2,7 @@
 // stderr, prints the markdown table, writes JSON/CSV and says how to plot them.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <ostream>
@@ -89,7 +90,20 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   if (c.impls.empty())
     throw UsageError(std::string("no implementations registered for ") + device_name(device) +
                      " in this build (see `lasuite list`)");
-  if (!a.packed.empty()) {
+  c.modes = parse_modes(a.modes);
+  const bool decode = std::count(c.modes.begin(), c.modes.end(), BenchMode::decode) > 0;
+  if (decode) {
+    if (c.modes.size() > 1) throw UsageError("--mode decode is a sweep of its own (over --decode-batch); not with other modes");
+    if (!a.seqlens.empty() || !a.packed.empty())
+      throw UsageError("--mode decode times T = --decode-tokens tokens per step; --seqlen and --packed do not apply");
+    if (a.batch > 0) throw UsageError("--mode decode sweeps --decode-batch; --batch does not apply");
+    try {
+      c.decode_batches = parse_seqlens(a.decode_batch);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string("--decode-batch: ") + e.what());
+    }
+    c.seqlens = {a.decode_tokens};
+  } else if (!a.packed.empty()) {
     if (!a.seqlens.empty()) throw UsageError("--packed gives the lengths; --seqlen cannot be given with it");
     if (a.batch > 1) throw UsageError("--packed puts its sequences in one batch entry; --batch must be 1");
     c.packed = parse_packed_lengths(a.packed);
@@ -98,7 +112,6 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     c.seqlens = parse_seqlens(a.seqlens.empty() ? def.seqlens : a.seqlens);
   }
   c.dtypes = a.dtypes.empty() ? std::vector<DType>{def.dtype} : parse_dtypes(a.dtypes);
-  c.modes = parse_modes(a.modes);
   c.decay = parse_decay(a.decay);
   c.batch = a.batch > 0 ? a.batch : def.batch;
   c.heads = a.heads > 0 ? a.heads : def.heads;
@@ -114,6 +127,8 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   c.impl_options = parse_impl_options(a.impl_options);
   check_impl_options(c.impl_options, c.impls);
   check_shape_fits(c.batch, c.heads, c.seqlens, c.dim_qk, c.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
+  for (int64_t b : c.decode_batches)
+    check_shape_fits(b, c.heads, c.seqlens, c.dim_qk, c.dim_v, "--decode-batch, --heads, --decode-tokens, --dim, --dim-v");
   check_distinct_outputs({{"--json", a.json}, {"--csv", a.csv}});
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (!a.csv.empty()) check_output_path(a.csv, "--csv");
@@ -126,6 +141,10 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   for (int64_t n : c.seqlens) lengths += (lengths.empty() ? "" : ",") + std::to_string(n);
   if (c.packed)
     lengths += " packed as " + std::to_string(c.packed->lengths.size()) + " sequences (" + c.packed->spec + ")";
+  if (!c.decode_batches.empty()) {
+    lengths += " tokens per decode step, batch ";
+    for (size_t i = 0; i < c.decode_batches.size(); ++i) lengths += (i ? "," : "") + std::to_string(c.decode_batches[i]);
+  }
   ctx.err << "bench: " << join(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
           << c.dim_v << " " << dtypes << " decay " << c.decay.name() << " | n = " << lengths << " | " << modes
           << " | warm-up " << c.timing.warmup << ", >= " << c.timing.min_repeats << " runs and >= "

@@ -54,10 +54,13 @@ namespace {
 double elem_bytes(const Problem& p) { return static_cast<double>(dtype_size(p.dtype)); }
 double tokens_heads(const Problem& p) { return static_cast<double>(p.batch * p.heads * p.seqlen); }
 // Forward reads q, k, v and writes o; backward reads q, k, v, do and writes dq, dk, dv.
+// With a state, the forward also reads S_in and writes S_out (fp32, d x e per sequence and head), and
+// the backward reads S_in and dS_out and writes dS_in: a decode step's bytes are mostly these.
 void set_min_bytes(const Problem& p, Work& w) {
   double d = static_cast<double>(p.dim_qk), e = static_cast<double>(p.dim_v);
-  w.fwd_bytes = tokens_heads(p) * elem_bytes(p) * (2 * d + 2 * e);
-  w.bwd_bytes = tokens_heads(p) * elem_bytes(p) * (4 * d + 3 * e);
+  const double state = static_cast<double>(p.sequences() * p.heads) * d * e * 4;
+  w.fwd_bytes = tokens_heads(p) * elem_bytes(p) * (2 * d + 2 * e) + state * (p.state_in + p.state_out);
+  w.bwd_bytes = tokens_heads(p) * elem_bytes(p) * (4 * d + 3 * e) + state * (2 * p.state_in + p.state_out);
 }
 }  // namespace
 

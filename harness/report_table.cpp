@@ -71,10 +71,11 @@ std::string format_signed_bytes(int64_t bytes) {
 }
 
 std::string bench_table(const std::vector<BenchRow>& rows) {
-  MarkdownTable t({"impl", "dtype", ">n", "mode", "status", ">median ms", ">min ms", ">max ms", ">M tokens/s",
+  MarkdownTable t({"impl", "dtype", ">b", ">n", "mode", "status", ">median ms", ">min ms", ">max ms", ">M tokens/s",
                    ">TFLOP/s", ">% of floor", ">peak extra", ">outputs", ">driver delta", "note"});
   for (const BenchRow& r : rows) {
-    std::vector<std::string> cells = {r.impl, r.dtype, std::to_string(r.seqlen), r.mode, row_status_name(r.status)};
+    std::vector<std::string> cells = {r.impl, r.dtype, std::to_string(r.batch), std::to_string(r.seqlen), r.mode,
+                                      row_status_name(r.status)};
     if (r.status == RowStatus::ok) {
       cells.push_back(format_number(r.median_ms));
       cells.push_back(format_number(r.min_ms));
