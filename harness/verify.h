@@ -43,7 +43,8 @@ struct CaseResult {
   double seconds = 0;
 };
 
-// The verify defaults (n = 1, 63, 64, 65, 1000, 4096; d in {32, 64, 128}; e != d; batch > 1;
+// The verify defaults (n = 1, 63, 64, 65, 1000, 4096; d, e in {16, 32, 33, 64, 72, 96, 100, 128, 192, 256};
+// e != d; batch > 1;
 // a non-power-of-two head count; no decay, ALiBi slopes, a large slope; a state in/out case),
 // in the given dtype. Every implementation skips what it does not support.
 std::vector<VerifyCase> default_cases(DType dtype);

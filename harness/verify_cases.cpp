@@ -147,7 +147,8 @@ VerifyCase packed_with(const std::vector<int64_t>& lengths, int64_t d, int64_t e
 
 std::vector<VerifyCase> default_cases(DType dtype) {
   // Sized for CI: four CPU implementations (two of them quadratic in n) in f32 and f64 on 2 cores in
-  // about two minutes. n = 4096 only with b*h <= 2, and d = 128 there once.
+  // about two minutes. n = 4096 only with b*h <= 2, and d = 128 there once; the larger head dims at
+  // short n, or n = 1000 with one head.
   const Shape shapes[] = {
       {1, 32, 32, 1, 1, Decay::none},                  // a single token
       {63, 64, 64, 2, 3, Decay::alibi},                // one short of a 64-token block
@@ -160,6 +161,16 @@ std::vector<VerifyCase> default_cases(DType dtype) {
       {1000, 32, 64, 1, 5, Decay::mixed},              // five heads: not a power of two
       {4096, 64, 64, 1, 2, Decay::alibi},
       {4096, 128, 128, 1, 1, Decay::none},             // the longest with no decay: outputs grow ~sqrt(n)
+      // Head dims models use beyond 64 and 128 (issue 16), odd ones and e != d among them; the GPU
+      // kernels that take only 64 and 128 decline these, with the reason.
+      {65, 16, 33, 1, 2, Decay::alibi},                // small, and odd
+      {65, 72, 96, 1, 2, Decay::none, true},           // with a state
+      {63, 100, 100, 1, 1, Decay::mixed},              // not a multiple of 8
+      {65, 192, 192, 1, 1, Decay::alibi, true},
+      {64, 256, 256, 1, 1, Decay::none},               // the largest
+      {65, 128, 256, 1, 2, Decay::alibi},              // d = 128, e = 256
+      {1000, 96, 96, 1, 1, Decay::alibi, true},        // many blocks at e = 96
+      {1000, 192, 96, 1, 1, Decay::mixed},             // many blocks, d = 2e
   };
   std::vector<VerifyCase> cases;
   for (const Shape& s : shapes) cases.push_back(make_case(s, dtype));

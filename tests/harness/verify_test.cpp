@@ -270,7 +270,7 @@ TEST(VerifyGate, MissingDeviceIsSkippedWithTheReason) {
 
 TEST(VerifyCases, DefaultsCoverTheIssuesList) {
   const std::vector<VerifyCase> cases = default_cases(DType::bf16);
-  std::set<int64_t> n, d;
+  std::set<int64_t> n, d, e;
   bool e_differs = false, batched = false, odd_heads = false, no_decay = false, alibi = false, large = false,
        state = false, scaled = false;
   std::set<std::string> labels;
@@ -280,6 +280,7 @@ TEST(VerifyCases, DefaultsCoverTheIssuesList) {
     EXPECT_TRUE(labels.insert(c.label).second) << "duplicate label " << c.label;
     n.insert(p.seqlen);
     d.insert(p.dim_qk);
+    e.insert(p.dim_v);
     e_differs |= p.dim_v != p.dim_qk;
     batched |= p.batch > 1;
     odd_heads |= (p.heads & (p.heads - 1)) != 0;
@@ -293,6 +294,8 @@ TEST(VerifyCases, DefaultsCoverTheIssuesList) {
   }
   for (int64_t want : {1, 63, 64, 65, 1000, 4096}) EXPECT_TRUE(n.count(want)) << "n=" << want;
   for (int64_t want : {32, 64, 128}) EXPECT_TRUE(d.count(want)) << "d=" << want;
+  // Issue 16's head dims, each as d or as e.
+  for (int64_t want : {16, 33, 72, 96, 100, 192, 256}) EXPECT_TRUE(d.count(want) || e.count(want)) << "dim " << want;
   EXPECT_TRUE(e_differs && batched && odd_heads && no_decay && alibi && large && state && scaled);
   EXPECT_EQ(cases.front().label, "n1-d32-e32-b1h1-nodecay");
 }
