@@ -254,22 +254,10 @@ HeadReference reference_for_head(const Plan& plan, int64_t b, int64_t h) {
   return r;
 }
 
-// Squared error and squared reference norm of one slice, and its largest absolute difference.
-struct SliceError {
-  double err2 = 0, ref2 = 0, max_abs = 0;
-};
-
 SliceError compare_slice(const std::vector<unsigned char>& raw, DType dtype, const Mat& ref) {
   std::vector<double> got(static_cast<size_t>(ref.size()));
   convert_to_f64(raw.data(), dtype, got.data(), got.size());
-  SliceError s;
-  for (size_t i = 0; i < got.size(); ++i) {
-    const double r = ref.data()[i], diff = std::fabs(got[i] - r);
-    s.err2 += diff * diff;
-    s.ref2 += r * r;
-    if (std::isnan(diff) || diff > s.max_abs) s.max_abs = diff;  // once NaN, stays NaN
-  }
-  return s;
+  return slice_error(got.data(), ref.data(), got.size());
 }
 
 std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend& be) {
@@ -317,19 +305,7 @@ std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend
     TensorCheck c;
     c.tensor = kOutputNames[o];
     c.tolerance = o == kStateOut || o == kDstateIn ? state_tolerance_for(p.dtype) : tolerance_for(p.dtype);
-    for (size_t i = 0; i < heads; ++i) {
-      const SliceError& s = errors[i][o];
-      // Without a reference norm (an all-zero reference slice) the error is absolute.
-      const double rel = s.ref2 > 0 ? std::sqrt(s.err2 / s.ref2) : std::sqrt(s.err2);
-      // The worst slice; a NaN is the worst of all and is kept once found.
-      const bool worse = c.worst_batch < 0 || (!std::isnan(c.rel_frobenius) && (std::isnan(rel) || rel > c.rel_frobenius));
-      if (worse) {
-        c.rel_frobenius = rel;
-        c.worst_batch = plan.heads[i].first;
-        c.worst_head = plan.heads[i].second;
-      }
-      if (!std::isnan(c.max_abs) && (std::isnan(s.max_abs) || s.max_abs > c.max_abs)) c.max_abs = s.max_abs;
-    }
+    for (size_t i = 0; i < heads; ++i) add_slice(c, errors[i][o], plan.heads[i].first, plan.heads[i].second);
     c.non_finite = scan_non_finite(be, t.out[o].view);
     c.pass = c.non_finite == 0 && c.rel_frobenius <= c.tolerance;  // false for NaN
     checks.push_back(c);
@@ -359,6 +335,28 @@ std::string malformed(const Problem& p, const std::vector<std::pair<int64_t, int
 }
 
 }  // namespace
+
+SliceError slice_error(const double* got, const double* ref, size_t count) {
+  SliceError s;
+  for (size_t i = 0; i < count; ++i) {
+    const double diff = std::fabs(got[i] - ref[i]);
+    s.err2 += diff * diff;
+    s.ref2 += ref[i] * ref[i];
+    if (std::isnan(diff) || diff > s.max_abs) s.max_abs = diff;  // once NaN, stays NaN
+  }
+  return s;
+}
+
+void add_slice(TensorCheck& c, const SliceError& s, int64_t b, int64_t h) {
+  const double rel = s.ref2 > 0 ? std::sqrt(s.err2 / s.ref2) : std::sqrt(s.err2);
+  const bool worse = c.worst_batch < 0 || (!std::isnan(c.rel_frobenius) && (std::isnan(rel) || rel > c.rel_frobenius));
+  if (worse) {
+    c.rel_frobenius = rel;
+    c.worst_batch = b;
+    c.worst_head = h;
+  }
+  if (!std::isnan(c.max_abs) && (std::isnan(s.max_abs) || s.max_abs > c.max_abs)) c.max_abs = s.max_abs;
+}
 
 CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();

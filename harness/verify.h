@@ -30,6 +30,16 @@ struct TensorCheck {
   int64_t worst_batch = -1, worst_head = -1;  // where rel_frobenius was found
 };
 
+// One compared slice's squared error, squared reference norm and largest absolute difference (NaN once
+// any difference is NaN), over `count` values.
+struct SliceError {
+  double err2 = 0, ref2 = 0, max_abs = 0;
+};
+SliceError slice_error(const double* got, const double* ref, size_t count);
+// Folds a slice (batch or sequence b, head h) into a check: its relative Frobenius error (absolute
+// where the reference is all zero) replaces the check's when worse, and a NaN, once found, stays.
+void add_slice(TensorCheck& check, const SliceError& s, int64_t b, int64_t h);
+
 enum class CaseStatus { pass, fail, skipped, error };
 const char* case_status_name(CaseStatus s);
 

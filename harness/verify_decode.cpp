@@ -196,22 +196,9 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
       const double* want[2] = {ref.o.data() + n * e, ref.state_out.data()};
       const int64_t count[2] = {steps * T * e, d * e};
       for (int i = 0; i < 2; ++i) {
-        double err2 = 0, ref2 = 0;
-        for (int64_t j = 0; j < count[i]; ++j) {
-          const double diff = got[i][j] - want[i][j];
-          err2 += diff * diff;
-          ref2 += want[i][j] * want[i][j];
-          if (!std::isfinite(got[i][j])) ++checks[i].non_finite;
-          if (std::isnan(diff) || std::fabs(diff) > checks[i].max_abs) checks[i].max_abs = std::fabs(diff);
-        }
-        const double rel = ref2 > 0 ? std::sqrt(err2 / ref2) : std::sqrt(err2);
-        // The worst slice; a NaN is the worst of all and is kept once found.
-        TensorCheck& ch = checks[i];
-        if (ch.worst_batch < 0 || (!std::isnan(ch.rel_frobenius) && (std::isnan(rel) || rel > ch.rel_frobenius))) {
-          ch.rel_frobenius = rel;
-          ch.worst_batch = bh / base.heads;
-          ch.worst_head = bh % base.heads;
-        }
+        for (int64_t j = 0; j < count[i]; ++j) checks[i].non_finite += !std::isfinite(got[i][j]);
+        add_slice(checks[i], slice_error(got[i], want[i], static_cast<size_t>(count[i])), bh / base.heads,
+                  bh % base.heads);
       }
     }
     for (TensorCheck& ch : checks) {
