@@ -52,6 +52,20 @@ class RecurrentLinear : public lasuite::Implementation {
     return {p.seqlen, p.dim_qk, p.dim_v, bh, std::exp(-slope), p.effective_scale()};
   }
 
+  // S_in of head bh, or zero without one.
+  static std::vector<double> initial_state(const Problem& p, const lasuite::TensorView& state_in, const Head& h) {
+    std::vector<double> s(h.d * h.e, 0.0);
+    if (p.state_in)
+      for (int64_t i = 0; i < h.d * h.e; ++i) s[i] = state_in.as<const float>()[h.bh * h.d * h.e + i];
+    return s;
+  }
+  // S <- carry S + k_t^T v_t
+  template <class T>
+  static void advance(std::vector<double>& s, const Head& h, double carry, const T* k_t, const T* v_t) {
+    for (int64_t i = 0; i < h.d; ++i)
+      for (int64_t j = 0; j < h.e; ++j) s[i * h.e + j] = carry * s[i * h.e + j] + double(k_t[i]) * v_t[j];
+  }
+
   template <class T>
   static void run_forward(const Problem& p, const ForwardIO& io) {
     for (int64_t bh = 0; bh < p.batch * p.heads; ++bh) {
@@ -60,13 +74,10 @@ class RecurrentLinear : public lasuite::Implementation {
       const T* k = io.k.as<const T>() + bh * h.n * h.d;
       const T* v = io.v.as<const T>() + bh * h.n * h.e;
       T* o = io.o.as<T>() + bh * h.n * h.e;
-      std::vector<double> s(h.d * h.e, 0.0);
-      if (p.state_in)
-        for (int64_t i = 0; i < h.d * h.e; ++i) s[i] = io.state_in.as<const float>()[bh * h.d * h.e + i];
+      std::vector<double> s = initial_state(p, io.state_in, h);
       const double carry = h.lambda;  // the decay the state carries from one row to the next
       for (int64_t t = 0; t < h.n; ++t) {
-        for (int64_t i = 0; i < h.d; ++i)
-          for (int64_t j = 0; j < h.e; ++j) s[i * h.e + j] = carry * s[i * h.e + j] + double(k[t * h.d + i]) * v[t * h.e + j];
+        advance(s, h, carry, k + t * h.d, v + t * h.e);
         for (int64_t j = 0; j < h.e; ++j) {
           double acc = 0;
           for (int64_t i = 0; i < h.d; ++i) acc += double(q[t * h.d + i]) * s[i * h.e + j];
@@ -90,12 +101,9 @@ class RecurrentLinear : public lasuite::Implementation {
       T* dk = io.dk.as<T>() + bh * h.n * h.d;
       T* dv = io.dv.as<T>() + bh * h.n * h.e;
       const double carry = h.lambda;
-      std::vector<double> s(h.d * h.e, 0.0);  // S_t again, for dq
-      if (p.state_in)
-        for (int64_t i = 0; i < h.d * h.e; ++i) s[i] = io.state_in.as<const float>()[bh * h.d * h.e + i];
+      std::vector<double> s = initial_state(p, io.state_in, h);  // S_t again, for dq
       for (int64_t t = 0; t < h.n; ++t) {
-        for (int64_t i = 0; i < h.d; ++i)
-          for (int64_t j = 0; j < h.e; ++j) s[i * h.e + j] = carry * s[i * h.e + j] + double(k[t * h.d + i]) * v[t * h.e + j];
+        advance(s, h, carry, k + t * h.d, v + t * h.e);
         for (int64_t i = 0; i < h.d; ++i) {
           double acc = 0;
           for (int64_t j = 0; j < h.e; ++j) acc += double(dout[t * h.e + j]) * s[i * h.e + j];
