@@ -7,20 +7,21 @@ The reference is math.md's dense form computed in float64 on the GPU:
 with its gradients by autograd in float64 (math.md gives the same closed forms).
 """
 
+import os
+import sys
+
 import torch
 
-# Per-dtype tolerances of issue 3 / `lasuite verify` (relative Frobenius error vs float64).
-TOLERANCE = {"f32": 1e-4, "bf16": 1e-2, "f16": 5e-3}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+# One float64 reference of math.md and one set of tolerances for both Python checks (this one and
+# verify_external.py, which has lasuite verify's cases).
+from verify_external import TOLERANCE, dense_reference, rel_frobenius  # noqa: E402
 
 
 def linear_reference(q, k, v, slopes):
-    n = q.shape[2]
-    t = torch.arange(n, device=q.device, dtype=torch.float64)
-    gap = t[:, None] - t[None, :]
-    s = torch.tensor(slopes, device=q.device, dtype=torch.float64)[:, None, None]
-    mask = torch.where(gap >= 0, torch.exp(-s * gap.clamp(min=0)), torch.zeros((), dtype=torch.float64,
-                                                                                  device=q.device))
-    return ((q @ k.transpose(-1, -2)) * mask) @ v
+    s = torch.tensor(slopes, device=q.device, dtype=torch.float64)
+    return dense_reference(torch, q, k, v, s, 1.0, None)[0]
 
 
 def softmax_reference(q, k, v):
@@ -29,11 +30,6 @@ def softmax_reference(q, k, v):
     causal = torch.ones(n, n, dtype=torch.bool, device=q.device).tril()
     scores = scores.masked_fill(~causal, float("-inf"))
     return torch.softmax(scores, dim=-1) @ v
-
-
-def rel_frobenius(x, ref):
-    x, ref = x.double(), ref.double()
-    return float(torch.linalg.vector_norm(x - ref) / torch.linalg.vector_norm(ref))
 
 
 def check(ext, dtype, torch_dtype, batch, heads, seqlen, dim, slopes, device, seed=1):
@@ -64,9 +60,9 @@ def check(ext, dtype, torch_dtype, batch, heads, seqlen, dim, slopes, device, se
     grads = torch.autograd.grad(o, (nq, nk, nv), ext.native(low[3]))
     torch.cuda.synchronize()
 
-    errors = {"O": rel_frobenius(ext.logical(o), ref_o)}
+    errors = {"O": rel_frobenius(torch, ext.logical(o), ref_o)}
     for name, g, ref in zip(("dQ", "dK", "dV"), grads, ref_grads):
-        errors[name] = rel_frobenius(ext.logical(g), ref)
+        errors[name] = rel_frobenius(torch, ext.logical(g), ref)
     tolerance = TOLERANCE.get(dtype, 1e-2)
     return {"case": f"b{batch} h{heads} n{seqlen} d{dim} e{dim} {dtype}",
             "reference": "float64 dense form of math.md (softmax for sdpa), gradients by float64 autograd",
