@@ -349,33 +349,33 @@ std::string room_for_row(const LazyInputs& inputs, const Problem& p, BenchMode m
   return "";
 }
 
-// Beside a packed row: the same number of sequences, all of total / N tokens, in the same mode. Its
-// outcome only adds to the row (the rate, or why there is none).
-void time_equal_lengths(Implementation& impl, const Problem& packed, BenchMode mode, const BenchConfig& config,
-                        const std::optional<Ceilings>& ceilings, BenchRow& row) {
+// The equal-length counterpart of a packed problem: its N sequences, all of total / N tokens.
+Problem equal_length_problem(const Problem& packed) {
   Problem p = packed;
   p.cu_seqlens.clear();
   p.batch = packed.sequences();
   p.seqlen = packed.seqlen / p.batch;
+  return p;
+}
+
+// Beside a packed row: the equal-length problem (inputs made once for all modes of the point) in the
+// same mode. Its outcome only adds to the row (the rate, or why there is none).
+void time_equal_lengths(Implementation& impl, const Problem& p, LazyInputs& inputs, BenchMode mode,
+                        const BenchConfig& config, const std::optional<Ceilings>& ceilings, BenchRow& row) {
   BenchRow equal = row;
   std::string why;
   if (p.seqlen < 1) {
     why = "fewer tokens than sequences";
   } else if (auto no = impl.unsupported(p)) {
     why = *no;
+  } else if (const ProblemInputs* in = inputs.get(); !in) {
+    why = inputs.failure();
   } else {
-    const ImplInfo& info = impl.info();
-    LazyInputs inputs(*backend_for(info.device), p, info.device, config.seed + 1, runs_backward(mode));
-    const ProblemInputs* in = inputs.get();
-    if (!in) {
-      why = inputs.failure();
-    } else {
-      try {
-        run_row(impl, p, mode, *in, *backend_for(info.device), inputs.tracker(), config.timing, ceilings, equal);
-        if (equal.status != RowStatus::ok) why = equal.reason;
-      } catch (const std::exception& e) {
-        why = e.what();
-      }
+    try {
+      run_row(impl, p, mode, *in, *backend_for(impl.info().device), inputs.tracker(), config.timing, ceilings, equal);
+      if (equal.status != RowStatus::ok) why = equal.reason;
+    } catch (const std::exception& e) {
+      why = e.what();
     }
   }
   if (why.empty()) row.equal_length_tokens_per_s = equal.tokens_per_s;
@@ -432,6 +432,10 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
         const bool with_dout = any_backward_mode && info.support.backward;
         if (why_unavailable.empty())
           inputs.emplace(*backend_for(info.device), p, info.device, config.seed + static_cast<uint64_t>(n), with_dout);
+        const Problem equal = p.packed() ? equal_length_problem(p) : Problem{};
+        std::optional<LazyInputs> equal_inputs;
+        if (p.packed() && why_unavailable.empty())
+          equal_inputs.emplace(*backend_for(info.device), equal, info.device, config.seed + 1, with_dout);
 
         for (BenchMode mode : config.modes) {
           BenchRow row = base_row(info, p, mode, config.decay);
@@ -463,7 +467,8 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
           } else {
             try {
               run_row(impl, p, mode, *in, *backend_for(info.device), inputs->tracker(), config.timing, ceilings, row);
-              if (p.packed() && row.status == RowStatus::ok) time_equal_lengths(impl, p, mode, config, ceilings, row);
+              if (p.packed() && row.status == RowStatus::ok)
+                time_equal_lengths(impl, equal, *equal_inputs, mode, config, ceilings, row);
             } catch (const UnsupportedError& e) {
               set_status(row, RowStatus::unsupported, e.what());
             } catch (const OutOfMemoryError& e) {
