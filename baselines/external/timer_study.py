@@ -104,21 +104,10 @@ def main(argv=None):
 
             graph_ms, graph_error = [], ""
             try:
-                stream = torch.cuda.Stream()
-                stream.wait_stream(torch.cuda.current_stream())
-                with torch.cuda.stream(stream):
-                    for _ in range(2):
-                        call()
-                torch.cuda.current_stream().wait_stream(stream)
-                g = torch.cuda.CUDAGraph()
-                with torch.cuda.graph(g):
-                    call()
-                for _ in range(3):
-                    g.replay()
-                torch.cuda.synchronize()
+                replay = gm.graphed(call)  # the runner's own capture (--timer graph)
                 for _ in range(args.samples):
                     flush()
-                    ms, _ = gm.time_once(g.replay)
+                    ms, _ = gm.time_once(replay)
                     graph_ms.append(ms)
             except Exception as e:  # noqa: BLE001 - capture may be refused by the call; say so
                 graph_error = str(e)[:300]
