@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -39,6 +40,14 @@ class Timer {
   virtual double elapsed_ms() = 0;
 };
 
+// Device work recorded once and replayed as one launch (a CUDA graph): what launching its parts one by
+// one costs between them is gone, as in a serving loop that replays its decode steps.
+class Replay {
+ public:
+  virtual ~Replay() = default;
+  virtual void launch() = 0;  // enqueues every recorded run, in order, on the backend's stream
+};
+
 // How a timed run's cache is made cold. dirty: the cache is overwritten (twice its size written, as
 // triton's do_bench does, so results compare with figures taken that way); the written lines are still
 // dirty, so the timed run also pays their write-back as it evicts them. clean: the same writes, then
@@ -71,6 +80,13 @@ class Backend {
   virtual Ceilings measure_ceilings() = 0;
   // The stream implementations launch on (cudaStream_t on CUDA, nullptr on the CPU).
   virtual void* stream() const { return nullptr; }
+  // `times` runs of `work` (which enqueues on stream()) recorded as one Replay; nullptr where the device
+  // cannot record work. Throws std::runtime_error, with the device's reason, where the work cannot be
+  // recorded (it synchronises, copies from the host, or allocates outside stream order).
+  virtual std::unique_ptr<Replay> record(const std::function<void()>& work, int times) {
+    (void)work, (void)times;
+    return nullptr;
+  }
 };
 
 // Returns the backend for a device kind, or nullptr when this build has none for it.

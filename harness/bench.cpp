@@ -165,10 +165,11 @@ size_t row_bytes_to_allocate(const Problem& p, BenchMode mode, bool inputs_with_
 }
 
 // Runs one row on inputs that already exist: outputs allocated, the memory run (first warm-up,
-// through the driver probe), then the remaining warm-ups and the cold samples.
+// through the driver probe), then the remaining warm-ups and the cold samples; with graph_steps > 0,
+// the samples replay graph_steps runs recorded as one graph (Backend::record), each over graph_steps.
 void run_row(Implementation& impl, const Problem& p, BenchMode mode, const ProblemInputs& in, Backend& backend,
              MemoryTracker& tracker, const TimingPolicy& policy, const std::optional<Ceilings>& ceilings,
-             BenchRow& row) {
+             BenchRow& row, int graph_steps = 0) {
   const auto row_start = std::chrono::steady_clock::now();
   const DeviceKind dev = impl.info().device;
   DriverProbe probe(backend);
@@ -248,7 +249,25 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
     return;
   }
   run_ws = &ws;
+  std::unique_ptr<Replay> replay;
+  if (graph_steps > 0) {
+    // Each recorded run drops what it saved at once, so the graph frees what it allocates.
+    try {
+      replay = backend.record([&] { impl.forward(p, fio, ws); }, graph_steps);
+    } catch (const std::runtime_error& e) {
+      set_status(row, RowStatus::unsupported, e.what());
+      return;
+    }
+    if (!replay) {
+      set_status(row, RowStatus::unsupported, std::string("no graphs to record on ") + device_name(dev));
+      return;
+    }
+    region.run = [&] { replay->launch(); };
+    region.cleanup = nullptr;
+  }
   Samples s = sample(backend, region, policy, std::max(0, policy.warmup - 1), seconds_since(row_start));
+  if (graph_steps > 0)
+    for (double& ms : s.ms) ms /= graph_steps;
   if (s.timed_out) {
     set_status(row, RowStatus::timeout,
                "a warm-up run took " + seconds_text(s.over_limit_ms) + ", over the row time limit of " +
@@ -382,6 +401,18 @@ void time_equal_lengths(Implementation& impl, const Problem& p, LazyInputs& inpu
   else row.reason = "equal lengths (" + std::to_string(p.batch) + " x " + std::to_string(p.seqlen) + ") not timed: " + why;
 }
 
+// Each mode with each way it is timed: a decode step once per BenchConfig::decode_graph_steps, the
+// other modes as plain launches.
+std::vector<std::pair<BenchMode, int>> timed_variants(const BenchConfig& config) {
+  std::vector<std::pair<BenchMode, int>> out;
+  for (BenchMode mode : config.modes) {
+    if (mode != BenchMode::decode) out.emplace_back(mode, 0);
+    else
+      for (int steps : config.decode_graph_steps) out.emplace_back(mode, steps);
+  }
+  return out;
+}
+
 }  // namespace
 
 BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) {
@@ -407,7 +438,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
     for (int64_t n : seqlens) points.emplace_back(config.batch, n);
   else
     for (int64_t b : config.decode_batches) points.emplace_back(b, seqlens.front());
-  const size_t total = impls.size() * config.dtypes.size() * points.size() * config.modes.size();
+  const size_t total = impls.size() * config.dtypes.size() * points.size() * timed_variants(config).size();
   size_t index = 0;
   auto emit = [&](BenchRow row) {
     ++index;
@@ -437,8 +468,9 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
         if (p.packed() && why_unavailable.empty())
           equal_inputs.emplace(*backend_for(info.device), equal, info.device, config.seed + 1, with_dout);
 
-        for (BenchMode mode : config.modes) {
+        for (const auto& [mode, graph_steps] : timed_variants(config)) {
           BenchRow row = base_row(info, p, mode, config.decay);
+          if (graph_steps > 0) row.timer = "graph of " + std::to_string(graph_steps) + " steps";
           std::optional<std::string> why_not;
           if (!why_unavailable.empty()) {
             set_status(row, RowStatus::unsupported, why_unavailable);
@@ -466,7 +498,8 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
             set_status(row, inputs->status(), inputs->failure());
           } else {
             try {
-              run_row(impl, p, mode, *in, *backend_for(info.device), inputs->tracker(), config.timing, ceilings, row);
+              run_row(impl, p, mode, *in, *backend_for(info.device), inputs->tracker(), config.timing, ceilings, row,
+                      graph_steps);
               if (p.packed() && row.status == RowStatus::ok)
                 time_equal_lengths(impl, equal, *equal_inputs, mode, config, ceilings, row);
             } catch (const UnsupportedError& e) {

@@ -50,6 +50,10 @@ struct BenchConfig {
   std::optional<PackedLengths> packed;
   // --mode decode: the batch sizes swept (each a row) at seqlens = {tokens per step}.
   std::vector<int64_t> decode_batches;
+  // --mode decode: how each point is timed, one row each: 0 = plain launches, one step a sample;
+  // K > 0 = a CUDA graph of K steps replayed as one launch, a sample's time over K (the method a
+  // serving loop uses, which the peers' decode figures were taken with).
+  std::vector<int> decode_graph_steps = {0, 10};
 };
 
 enum class RowStatus { ok, unsupported, oom, timeout, error };
@@ -59,6 +63,7 @@ struct BenchRow {
   std::string impl, device, function;
   int64_t batch = 0, heads = 0, seqlen = 0, dim_qk = 0, dim_v = 0;
   std::string dtype, decay, mode;
+  std::string timer = "launches";  // or "graph of K steps" (BenchConfig::decode_graph_steps)
   RowStatus status = RowStatus::ok;
   std::string reason;
   // Valid when status == ok.

@@ -130,6 +130,13 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
       ->transform(kSize)
       ->check(kPositive)
       ->capture_default_str();
+  text.push_back(cmd.add_option("--decode-timer", a.decode_timer,
+                                "--mode decode: launches (one step a sample), graph (--graph-steps steps recorded "
+                                "as one CUDA graph, a sample over its steps), or both comma-separated; a row each")
+                     ->capture_default_str());
+  cmd.add_option("--graph-steps", a.graph_steps, "--mode decode: steps in the timed graph")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}))
+      ->capture_default_str();
   text.push_back(
       cmd.add_option("--decay", a.decay, "alibi, none, or one slope >= 0 for every head")->capture_default_str());
   cmd.add_option("--warmup", a.warmup, "Warm-up runs before timing, >= 1 (default: 3 on a GPU, 1 on the CPU)")

@@ -51,6 +51,8 @@ struct BenchArgs {
   std::string packed;                     // --packed: lengths or a distribution (packed_lengths.h)
   std::string decode_batch = "1,8,64,256";  // --mode decode: the batch sizes swept
   int64_t decode_tokens = 1;                // --mode decode: tokens per sequence per step
+  std::string decode_timer = "launches,graph";  // --mode decode: how each point is timed, a row each
+  int64_t graph_steps = 10;                 // --mode decode: steps recorded in the timed graph
   std::string json, csv;
 };
 

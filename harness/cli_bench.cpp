@@ -103,6 +103,12 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
       throw UsageError(std::string("--decode-batch: ") + e.what());
     }
     c.seqlens = {a.decode_tokens};
+    c.decode_graph_steps.clear();
+    for (const std::string& t : split_list(a.decode_timer, "--decode-timer")) {
+      if (t == "launches") c.decode_graph_steps.push_back(0);
+      else if (t == "graph") c.decode_graph_steps.push_back(static_cast<int>(a.graph_steps));
+      else throw UsageError("--decode-timer takes launches, graph or both, not '" + t + "'");
+    }
   } else if (!a.packed.empty()) {
     if (!a.seqlens.empty()) throw UsageError("--packed gives the lengths; --seqlen cannot be given with it");
     if (a.batch > 1) throw UsageError("--packed puts its sequences in one batch entry; --batch must be 1");

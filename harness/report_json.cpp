@@ -106,6 +106,7 @@ json bench_row_json(const BenchRow& r) {
               {"dtype", r.dtype},
               {"decay", r.decay},
               {"mode", r.mode},
+              {"timer", r.timer},
               {"status", row_status_name(r.status)},
               {"reason", r.reason},
               {"median_ms", num(r.median_ms)},

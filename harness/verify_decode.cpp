@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "harness/errors.h"
@@ -73,19 +74,23 @@ std::vector<double> download(Backend& be, const TensorView& t) {
 
 std::vector<DecodeCase> decode_cases(DType dtype) {
   std::vector<DecodeCase> cases;
-  for (int64_t T : {1, 2, 7, 16})
-    for (bool decay : {true, false})
-      for (int64_t B : {1, 3, 64}) {
-        DecodeCase c;
-        Problem& p = c.problem;
-        p.batch = B, p.heads = 2, p.seqlen = 70, p.dim_qk = 32, p.dim_v = 48, p.dtype = dtype;
-        if (decay) p.slopes = alibi_slopes(p.heads);
-        c.tokens_per_step = T;
-        c.steps = T == 1 ? 5 : 3;
-        c.label = "decode-T" + std::to_string(T) + "x" + std::to_string(c.steps) + "-prefill" +
-                  std::to_string(p.seqlen) + "-d32-e48-b" + std::to_string(B) + "h2-" + (decay ? "alibi" : "nodecay");
-        cases.push_back(std::move(c));
-      }
+  // Head dims that are not powers of two, e != d; and d = 64, e = 128, which the GPU kernels take.
+  const std::pair<int64_t, int64_t> dims[] = {{32, 48}, {64, 128}};
+  for (const auto& [d, e] : dims)
+    for (int64_t T : {1, 2, 7, 16})
+      for (bool decay : {true, false})
+        for (int64_t B : {1, 3, 64}) {
+          DecodeCase c;
+          Problem& p = c.problem;
+          p.batch = B, p.heads = 2, p.seqlen = 70, p.dim_qk = d, p.dim_v = e, p.dtype = dtype;
+          if (decay) p.slopes = alibi_slopes(p.heads);
+          c.tokens_per_step = T;
+          c.steps = T == 1 ? 5 : 3;
+          c.label = "decode-T" + std::to_string(T) + "x" + std::to_string(c.steps) + "-prefill" +
+                    std::to_string(p.seqlen) + "-d" + std::to_string(d) + "-e" + std::to_string(e) + "-b" +
+                    std::to_string(B) + "h2-" + (decay ? "alibi" : "nodecay");
+          cases.push_back(std::move(c));
+        }
   return cases;
 }
 

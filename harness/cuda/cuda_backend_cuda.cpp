@@ -5,7 +5,9 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "harness/backend.h"
@@ -40,6 +42,17 @@ class CudaTimer : public Timer {
  private:
   cudaStream_t stream_;
   cudaEvent_t start_ = nullptr, stop_ = nullptr;
+};
+
+class CudaReplay : public Replay {
+ public:
+  CudaReplay(cudaGraphExec_t exec, cudaStream_t stream) : exec_(exec), stream_(stream) {}
+  ~CudaReplay() override { cudaGraphExecDestroy(exec_); }
+  void launch() override { CUDA_CHECK(cudaGraphLaunch(exec_, stream_)); }
+
+ private:
+  cudaGraphExec_t exec_;
+  cudaStream_t stream_;
 };
 
 std::string version_string(int v) {  // 12040 -> "12.4"
@@ -155,6 +168,34 @@ class CudaBackend : public Backend {
   }
 
   void* stream() const override { return stream_handle(); }
+
+  // Captured from our stream in thread-local mode: a call the capture cannot hold (a synchronisation, a
+  // cudaMalloc) fails it. Allocations in stream order (cudaMallocAsync) become the graph's own, freed
+  // at each launch's end where the work did not free them itself.
+  std::unique_ptr<Replay> record(const std::function<void()>& work, int times) override {
+    cudaStream_t s = stream_handle();
+    CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+    std::string failure;
+    try {
+      for (int i = 0; i < times; ++i) work();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    cudaGraph_t graph = nullptr;
+    const cudaError_t end = cudaStreamEndCapture(s, &graph);
+    cudaGetLastError();  // a failed capture leaves its error behind; it is reported below
+    if (failure.empty() && end != cudaSuccess)
+      failure = std::string("capture failed: ") + cudaGetErrorName(end) + " (" + cudaGetErrorString(end) + ")";
+    if (!failure.empty()) {
+      if (graph) cudaGraphDestroy(graph);
+      throw std::runtime_error("the work cannot be recorded as a CUDA graph: " + failure);
+    }
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t inst = cudaGraphInstantiateWithFlags(&exec, graph, cudaGraphInstantiateFlagAutoFreeOnLaunch);
+    cudaGraphDestroy(graph);
+    CUDA_CHECK(inst);
+    return std::make_unique<CudaReplay>(exec, s);
+  }
 
  private:
   void probe() const {

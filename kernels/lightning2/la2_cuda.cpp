@@ -7,6 +7,9 @@
 // The forward keeps its segment data (a few state matrices per head): the dQ pass's state is the
 // forward's transposed, so it reads them instead of computing its own; likewise the dV pass reads
 // the dK pass's. The backward computes segment states once, not three times.
+// A forward of at most la2::kDecodeMaxTokens rows (a decode step) runs the recurrent kernel instead
+// (la2_decode.h), which reads and writes the state once; its final state may be written over its
+// initial one (Support::state_in_place), which the chunk passes get by reading a copy.
 // Each pass's plan is chosen by la2::plan_pass within this instance's PlanOptions, which an experiment
 // sets through the options declared below (`--impl-option`); nothing is read from the environment.
 #include <algorithm>
@@ -21,6 +24,7 @@
 #include "harness/implementation.h"
 #include "harness/registry.h"
 #include "kernels/common/tensor_checks_host.h"
+#include "kernels/lightning2/la2_decode.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
 
@@ -52,6 +56,7 @@ class La2Cuda : public Implementation {
     info_.support.decay = true;
     info_.support.scale = true;
     info_.support.state = true;
+    info_.support.state_in_place = true;
     info_.support.backward = true;
     info_.options = la2::plan_option_list();
   }
@@ -73,6 +78,11 @@ class La2Cuda : public Implementation {
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
     refuse(gpu_refusal());
     const int64_t d = p.dim_qk, e = p.dim_v;
+    auto saved = std::make_unique<La2Saved>();
+    if (p.seqlen >= 1 && p.seqlen <= la2::kDecodeMaxTokens && options_.allow_decode_kernel) {
+      la2::run_decode(decode_args(p, io), ws.stream());
+      return saved;  // no segment data: a backward computes its own
+    }
 
     la2::PassArgs a = common(p, io.slopes);
     a.dk = static_cast<int>(d);
@@ -83,13 +93,18 @@ class La2Cuda : public Implementation {
     a.o = io.o.data;
     a.c_intra = a.c_inter = static_cast<float>(p.effective_scale());
     a.c_update = 1;
+    Buffer init_copy;
     if (p.state_in) {
       a.init = io.state_in.as<float>();
       a.init_rs = e;
       a.init_cs = 1;
+      if (p.state_out && io.state_out.data == io.state_in.data) {
+        init_copy = ws.allocate(io.state_in.bytes());
+        la2::copy_device_async(init_copy.data(), io.state_in.data, io.state_in.bytes(), ws.stream());
+        a.init = init_copy.as<float>();
+      }
     }
     if (p.state_out) a.final_state = io.state_out.as<float>();
-    auto saved = std::make_unique<La2Saved>();
     saved->plan = la2::plan_pass(a, options_);
     saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
     Buffer flags = ws.allocate(saved->plan.flag_bytes);
@@ -174,6 +189,24 @@ class La2Cuda : public Implementation {
     std::string why_not;
     if (!b || !b->available(&why_not)) return "no usable GPU: " + (b ? why_not : std::string("no CUDA backend"));
     return std::nullopt;
+  }
+  static la2::DecodeArgs decode_args(const Problem& p, const ForwardIO& io) {
+    la2::DecodeArgs a;
+    a.dtype = p.dtype;
+    a.dk = static_cast<int>(p.dim_qk);
+    a.dv = static_cast<int>(p.dim_v);
+    a.tokens = static_cast<int>(p.seqlen);
+    a.bh = p.batch * p.heads;
+    a.heads = p.heads;
+    a.q = io.q.data;
+    a.k = io.k.data;
+    a.v = io.v.data;
+    a.o = io.o.data;
+    a.slopes = io.slopes.defined() ? io.slopes.as<float>() : nullptr;
+    a.scale = static_cast<float>(p.effective_scale());
+    if (p.state_in) a.state_in = io.state_in.as<float>();
+    if (p.state_out) a.state_out = io.state_out.as<float>();
+    return a;
   }
   static void refuse(const std::optional<std::string>& why) {
     if (why) throw UnsupportedError("la2: " + *why);

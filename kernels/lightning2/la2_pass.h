@@ -57,6 +57,7 @@ struct PlanOptions {
   bool inc_last_first = true;      // one pass: middle blocks sum their increment last chunk first
   bool early_start = true;         // programmatic dependent launch where the device has it
   bool cooperative_one_pass = true;  // a one-pass kernel as a cooperative launch (PassPlan::cooperative)
+  bool allow_decode_kernel = true;   // false: forwards of at most kDecodeMaxTokens rows run the chunk passes too
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each

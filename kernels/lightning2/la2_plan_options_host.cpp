@@ -42,6 +42,9 @@ std::vector<ImplOption> plan_option_list() {
       {"early_start", "on or off", "on", "kernels after a pass's first start beside the one ahead (Hopper)"},
       {"one_pass_launch", "cooperative or plain", "cooperative",
        "one pass: a cooperative launch (all blocks resident at once, guaranteed) or a plain one"},
+      {"decode", "auto or off", "auto",
+       "auto: a forward of at most 16 rows (a decode step) runs the recurrent kernel, the state read and written "
+       "once; off: the chunk passes"},
   };
 }
 
@@ -67,6 +70,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.early_start = parse_either(key, value, "on", "off");
   } else if (key == "one_pass_launch") {
     o.cooperative_one_pass = parse_either(key, value, "cooperative", "plain");
+  } else if (key == "decode") {
+    o.allow_decode_kernel = parse_either(key, value, "auto", "off");
   } else {
     throw UsageError("la2 has no option '" + key + "'");
   }

@@ -221,25 +221,35 @@ namespace {
 
 // --mode decode: a row per batch size, T tokens per step, the state read and written (its bytes in
 // the floor's count); an implementation without a state gives unsupported rows.
-TEST(BenchDecode, ARowPerBatchWithTheStateInTheBytes) {
+// Each batch size a row per timer: plain launches, and a CUDA graph, which the CPU cannot record (the
+// row says so instead of timing something else).
+TEST(BenchDecode, ARowPerBatchAndTimerWithTheStateInTheBytes) {
   BenchConfig c = small_config("la2_cpu", {2});
   c.impls = {"la2_cpu", "flash_softmax_cpu"};
   c.modes = {BenchMode::decode};
   c.decode_batches = {1, 3};
+  c.decode_graph_steps = {0, 10};
   const BenchResult r = run_bench(c);
-  ASSERT_EQ(r.rows.size(), 4u);
-  for (size_t i = 0; i < 2; ++i) {
+  ASSERT_EQ(r.rows.size(), 8u);
+  for (size_t i = 0; i < 4; ++i) {
     const BenchRow& row = r.rows[i];
     EXPECT_EQ(row.impl, "la2_cpu");
     EXPECT_EQ(row.mode, "decode");
-    EXPECT_EQ(row.status, RowStatus::ok) << row.reason;
-    EXPECT_EQ(row.batch, i == 0 ? 1 : 3);
+    EXPECT_EQ(row.batch, i < 2 ? 1 : 3);
     EXPECT_EQ(row.seqlen, 2);
+    if (i % 2 == 1) {
+      EXPECT_EQ(row.timer, "graph of 10 steps");
+      EXPECT_EQ(row.status, RowStatus::unsupported);
+      EXPECT_NE(row.reason.find("no graphs to record on cpu"), std::string::npos) << row.reason;
+      continue;
+    }
+    EXPECT_EQ(row.timer, "launches");
+    EXPECT_EQ(row.status, RowStatus::ok) << row.reason;
     const double tokens = static_cast<double>(row.batch * 3 * 2), state = static_cast<double>(row.batch * 3 * 8 * 8 * 4);
     EXPECT_DOUBLE_EQ(row.min_bytes, tokens * 4 * (2 * 8 + 2 * 8) + 2 * state) << "q, k, v, o and the state in and out";
     EXPECT_NEAR(row.tokens_per_s, static_cast<double>(row.batch * 2) / (row.median_ms / 1e3), 1e-6 * row.tokens_per_s);
   }
-  for (size_t i = 2; i < 4; ++i) {
+  for (size_t i = 4; i < 8; ++i) {
     EXPECT_EQ(r.rows[i].impl, "flash_softmax_cpu");
     EXPECT_EQ(r.rows[i].status, RowStatus::unsupported);
   }

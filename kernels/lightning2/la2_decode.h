@@ -1,0 +1,38 @@
+// A decode step of Lightning Attention-2: T <= kDecodeMaxTokens new tokens of every (batch, head)
+// against its carried fp32 state, by the recurrent form (math.md), the state read and written once:
+//   S_t = lambda S_{t-1} + k_t^T v_t,   o_t = scale q_t S_t,   t = 1..T.
+// Host interface, no CUDA headers; la2_cuda.cpp runs every forward of at most kDecodeMaxTokens rows here.
+#pragma once
+#include <cstdint>
+
+#include "harness/dtype.h"
+
+namespace lasuite::la2 {
+
+constexpr int kDecodeMaxTokens = 16;
+constexpr int kDecodeMaxDim = 256;
+
+struct DecodeArgs {
+  DType dtype = DType::bf16;
+  int dk = 0, dv = 0, tokens = 0;  // d, e (each 1..kDecodeMaxDim), T (1..kDecodeMaxTokens)
+  int64_t bh = 0, heads = 1;
+  const void* q = nullptr;  // [bh][T][dk], of dtype
+  const void* k = nullptr;
+  const void* v = nullptr;  // [bh][T][dv]
+  void* o = nullptr;        // [bh][T][dv]
+  const float* slopes = nullptr;  // [heads]; null: no decay
+  float scale = 1;
+  // [bh][dk][dv], row-major. A null state_in starts from zero; state_out may be state_in (each element
+  // is read and written by the same thread), or null.
+  const float* state_in = nullptr;
+  float* state_out = nullptr;
+};
+
+// Enqueues the step on `stream` (a cudaStream_t). Throws std::invalid_argument outside the limits above.
+void run_decode(const DecodeArgs& a, void* stream);
+
+// dst <- src (bytes), on `stream`: the chunk passes' initial state when the caller gave the same memory
+// for the final state (a pass writes its final state while other blocks may still read the initial).
+void copy_device_async(void* dst, const void* src, size_t bytes, void* stream);
+
+}  // namespace lasuite::la2
