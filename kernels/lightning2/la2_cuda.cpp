@@ -80,7 +80,7 @@ class La2Cuda : public Implementation {
     const int64_t d = p.dim_qk, e = p.dim_v;
     auto saved = std::make_unique<La2Saved>();
     if (p.seqlen >= 1 && p.seqlen <= la2::kDecodeMaxTokens && options_.allow_decode_kernel) {
-      la2::run_decode(decode_args(p, io), ws.stream());
+      la2::run_decode(decode_args(p, io), options_.early_start, ws.stream());
       return saved;  // no segment data: a backward computes its own
     }
 

@@ -1,16 +1,22 @@
 // The decode step (la2_decode.h). The step moves the state (fp32, d x e per head, read and written) and
-// little else, so the kernel is a stream over the state: each thread keeps a few of its elements in
-// registers for all T tokens, and the state is read and written once. A block holds one (batch, head)
-// and a tile of kTileCols value columns (all d rows), so that batch 1 still has heads x e / kTileCols
-// blocks; the products q_t S_t are sums over d, reduced across the block's rows through shuffles and
-// shared memory.
+// little else, so the kernel is a stream over the state: each thread keeps its elements in registers
+// for all T tokens, and the state is read and written once. A block holds one (batch, head) and a tile
+// of TILE value columns (all d rows); the products q_t S_t are sums over d, reduced across the block's
+// rows through shuffles and shared memory. Wide tiles (64 columns, 256-byte row pieces, 8 rows a thread
+// at d = 128) where there are enough of them to fill the device, since per element they issue fewer
+// instructions and keep more loads in flight; narrow ones (16) at small batch, where blocks are few.
+// Launched to start early (programmatic dependent launch) where the plan allows: a step's blocks become
+// resident while the step ahead finishes, and wait for it before they read anything.
 #include <cuda_runtime.h>
 
 #include <stdexcept>
 #include <string>
 
 #include "harness/cuda/cuda_check.h"
+#include "harness/cuda/cuda_device.h"
+#include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/element.cuh"
+#include "kernels/common/grid_dependency.cuh"
 #include "kernels/lightning2/la2_decode.h"
 
 namespace lasuite::la2 {
@@ -18,15 +24,16 @@ namespace {
 
 constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
-constexpr int kTileCols = 16;
+constexpr int kNarrowTile = 16, kWideTile = 64;
 
 // VEC columns per thread: 4 (float4 state accesses) when every state row starts 16-byte aligned, else 1.
-template <int VEC>
+template <int TILE, int VEC, int DMAX>
 struct DecodeLayout {
-  static constexpr int kColLanes = kTileCols / VEC;  // lanes side by side along a row
+  static_assert(TILE % VEC == 0 && TILE / VEC <= 32, "a row piece within one warp");
+  static constexpr int kColLanes = TILE / VEC;       // lanes side by side along a row
   static constexpr int kRowLanes = 32 / kColLanes;   // rows a warp covers at once
   static constexpr int kRowGroups = kWarps * kRowLanes;
-  static constexpr int kRowsPerThread = kDecodeMaxDim / kRowGroups;  // rows r, r + kRowGroups, ...
+  static constexpr int kRowsPerThread = DMAX / kRowGroups;  // rows r, r + kRowGroups, ... below d <= DMAX
 };
 
 template <int VEC>
@@ -50,15 +57,19 @@ __device__ __forceinline__ void store_cols(float* p, const float (&x)[VEC]) {
 
 // Shared memory, floats: q and k of the T tokens (q already scaled), v of the tile's columns, and one
 // partial output row per token and warp.
-__host__ __device__ constexpr int decode_smem_floats(int tokens, int dk) {
-  return 2 * tokens * dk + tokens * kTileCols + tokens * kWarps * kTileCols;
+constexpr int decode_smem_floats(int tokens, int dk, int tile) {
+  return 2 * tokens * dk + tokens * tile + tokens * kWarps * tile;
 }
 
-template <class T, int VEC>
+template <class T, int TILE, int VEC, int DMAX>
 __global__ void __launch_bounds__(kThreads) la2_decode_kernel(const DecodeArgs a) {
-  using L = DecodeLayout<VEC>;
+  using L = DecodeLayout<TILE, VEC, DMAX>;
   using E = dev::Element<T>;
+  constexpr int kTileCols = TILE;
   extern __shared__ float smem[];
+  // Everything read here may come from the kernel ahead (the previous step's state, this step's tokens).
+  dev::allow_dependent_launch();
+  dev::grid_dependency_wait();
   const int tiles = (a.dv + kTileCols - 1) / kTileCols;
   const int64_t bh = blockIdx.x / tiles;
   const int col0 = (blockIdx.x % tiles) * kTileCols;
@@ -144,39 +155,61 @@ __global__ void __launch_bounds__(kThreads) la2_decode_kernel(const DecodeArgs a
   }
 }
 
-template <class T>
-void launch(const DecodeArgs& a, cudaStream_t stream) {
-  const int tiles = (a.dv + kTileCols - 1) / kTileCols;
+template <class T, int TILE, int VEC, int DMAX = kDecodeMaxDim>
+void launch_tile(const DecodeArgs& a, bool early_start, cudaStream_t stream) {
+  const int tiles = (a.dv + TILE - 1) / TILE;
   const int64_t blocks = a.bh * tiles;
   if (blocks > 0x7fffffff) throw std::invalid_argument("la2 decode: batch x heads x value tiles above 2^31 - 1");
-  const size_t smem = sizeof(float) * decode_smem_floats(a.tokens, a.dk);
+  const int smem = static_cast<int>(sizeof(float)) * decode_smem_floats(a.tokens, a.dk, TILE);
+  const void* func = reinterpret_cast<const void*>(&la2_decode_kernel<T, TILE, VEC, DMAX>);
+  dev::allow_dynamic_smem(func, smem);
+  cudaLaunchConfig_t config = {};
+  config.gridDim = dim3(static_cast<unsigned>(blocks));
+  config.blockDim = dim3(kThreads);
+  config.dynamicSmemBytes = static_cast<size_t>(smem);
+  config.stream = stream;
+  cudaLaunchAttribute attr;
+  attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attr.val.programmaticStreamSerializationAllowed = 1;
+  config.attrs = early_start ? &attr : nullptr;
+  config.numAttrs = early_start ? 1 : 0;
+  DecodeArgs copy = a;
+  void* params[] = {&copy};
+  CUDA_CHECK(cudaLaunchKernelExC(&config, func, params));
+  CUDA_CHECK_LAUNCH();
+}
+
+template <class T>
+void launch(const DecodeArgs& a, bool early_start, cudaStream_t stream) {
   // float4 state accesses need every row 16-byte aligned: dv a multiple of 4 and aligned bases.
   auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
   const bool vec4 = a.dv % 4 == 0 && aligned(a.state_in) && aligned(a.state_out);
-  if (vec4)
-    la2_decode_kernel<T, 4><<<static_cast<unsigned>(blocks), kThreads, smem, stream>>>(a);
-  else
-    la2_decode_kernel<T, 1><<<static_cast<unsigned>(blocks), kThreads, smem, stream>>>(a);
-  CUDA_CHECK_LAUNCH();
+  // Wide tiles once they give every multiprocessor two blocks.
+  const int64_t wide_blocks = a.bh * ((a.dv + kWideTile - 1) / kWideTile);
+  const bool wide = vec4 && wide_blocks >= 2 * static_cast<int64_t>(cuda_device_properties().multiProcessorCount);
+  // A wide tile holds d / 16 rows a thread: registers for d <= 128 apart, so that they leave room for
+  // four blocks a multiprocessor instead of two.
+  if (wide && a.dk <= 128) launch_tile<T, kWideTile, 4, 128>(a, early_start, stream);
+  else if (wide) launch_tile<T, kWideTile, 4>(a, early_start, stream);
+  else if (vec4) launch_tile<T, kNarrowTile, 4>(a, early_start, stream);
+  else launch_tile<T, kNarrowTile, 1>(a, early_start, stream);
 }
 
 }  // namespace
 
-void run_decode(const DecodeArgs& a, void* stream) {
+void run_decode(const DecodeArgs& a, bool early_start, void* stream) {
   if (a.tokens < 1 || a.tokens > kDecodeMaxTokens)
     throw std::invalid_argument("la2 decode: " + std::to_string(a.tokens) + " tokens, outside 1.." +
                                 std::to_string(kDecodeMaxTokens));
   if (a.dk < 1 || a.dk > kDecodeMaxDim || a.dv < 1 || a.dv > kDecodeMaxDim)
     throw std::invalid_argument("la2 decode: head dims " + std::to_string(a.dk) + " x " + std::to_string(a.dv) +
                                 " outside 1.." + std::to_string(kDecodeMaxDim));
-  static_assert(sizeof(float) * decode_smem_floats(kDecodeMaxTokens, kDecodeMaxDim) <= 48 * 1024,
-                "the decode step's shared memory fits without an opt-in");
   if (a.bh == 0) return;
   auto s = static_cast<cudaStream_t>(stream);
   switch (a.dtype) {
-    case DType::bf16: launch<__nv_bfloat16>(a, s); break;
-    case DType::f16: launch<__half>(a, s); break;
-    case DType::f32: launch<float>(a, s); break;
+    case DType::bf16: launch<__nv_bfloat16>(a, early_start, s); break;
+    case DType::f16: launch<__half>(a, early_start, s); break;
+    case DType::f32: launch<float>(a, early_start, s); break;
     default: throw std::invalid_argument("la2 decode: dtype " + std::string(dtype_name(a.dtype)) + " has no kernel");
   }
 }

@@ -28,8 +28,10 @@ struct DecodeArgs {
   float* state_out = nullptr;
 };
 
-// Enqueues the step on `stream` (a cudaStream_t). Throws std::invalid_argument outside the limits above.
-void run_decode(const DecodeArgs& a, void* stream);
+// Enqueues the step on `stream` (a cudaStream_t); early_start: the kernel may start beside the kernel
+// ahead and waits for it before reading anything (PlanOptions::early_start). Throws
+// std::invalid_argument outside the limits above.
+void run_decode(const DecodeArgs& a, bool early_start, void* stream);
 
 // dst <- src (bytes), on `stream`: the chunk passes' initial state when the caller gave the same memory
 // for the final state (a pass writes its final state while other blocks may still read the initial).

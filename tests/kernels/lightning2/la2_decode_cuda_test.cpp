@@ -51,6 +51,7 @@ struct DecodeShape {
   int dk, dv, tokens;
   DType dtype;
   bool in_place;
+  int64_t batch = 3;  // 140 and more: enough blocks for the wide tiles (la2_decode.cu)
 };
 
 TEST(La2DecodeCuda, MatchesTheRecurrenceAtEveryHeadDim) {
@@ -60,11 +61,14 @@ TEST(La2DecodeCuda, MatchesTheRecurrenceAtEveryHeadDim) {
       {64, 128, 1, DType::bf16, true},   {96, 96, 2, DType::bf16, false},  {128, 64, 16, DType::f32, true},
       {128, 128, 1, DType::bf16, true},  {192, 192, 7, DType::bf16, true}, {256, 256, 16, DType::bf16, false},
       {100, 7, 3, DType::f32, true},     {256, 1, 1, DType::f16, false},
+      {128, 128, 2, DType::bf16, true, 150}, {64, 64, 16, DType::f16, false, 140}, {256, 256, 3, DType::f32, true, 140},
+      {200, 96, 1, DType::bf16, false, 160},
   };
-  const int64_t batch = 3, heads = 2, bh = batch * heads;
+  const int64_t heads = 2;
   const std::vector<double> slopes = alibi_slopes(heads);
   for (const DecodeShape& s : shapes) {
-    const std::string what = std::to_string(s.dk) + "x" + std::to_string(s.dv) + " T=" + std::to_string(s.tokens) +
+    const int64_t bh = s.batch * heads;
+    const std::string what = "b" + std::to_string(s.batch) + " " + std::to_string(s.dk) + "x" + std::to_string(s.dv) + " T=" + std::to_string(s.tokens) +
                              " " + dtype_name(s.dtype) + (s.in_place ? " in place" : "");
     MemoryTracker tracker;
     Workspace ws(*gpu, tracker);
@@ -90,7 +94,7 @@ TEST(La2DecodeCuda, MatchesTheRecurrenceAtEveryHeadDim) {
     a.scale = scale;
     a.state_in = state.buf.as<float>();
     a.state_out = s.in_place ? state.buf.as<float>() : state_out.as<float>();
-    la2::run_decode(a, gpu->stream());
+    la2::run_decode(a, /*early_start=*/true, gpu->stream());
     gpu->synchronize();
 
     // The recurrence in float64: S_t = lambda S_{t-1} + k_t^T v_t, o_t = scale q_t S_t.
@@ -128,11 +132,11 @@ TEST(La2DecodeCuda, MatchesTheRecurrenceAtEveryHeadDim) {
 TEST(La2DecodeCuda, RefusesTokensAndDimsOutOfRange) {
   la2::DecodeArgs a;
   a.bh = 1, a.dk = a.dv = 64, a.tokens = la2::kDecodeMaxTokens + 1;
-  EXPECT_THROW(la2::run_decode(a, nullptr), std::invalid_argument);
+  EXPECT_THROW(la2::run_decode(a, false, nullptr), std::invalid_argument);
   a.tokens = 1, a.dk = la2::kDecodeMaxDim + 1;
-  EXPECT_THROW(la2::run_decode(a, nullptr), std::invalid_argument);
+  EXPECT_THROW(la2::run_decode(a, false, nullptr), std::invalid_argument);
   a.dk = 64, a.dv = 0;
-  EXPECT_THROW(la2::run_decode(a, nullptr), std::invalid_argument);
+  EXPECT_THROW(la2::run_decode(a, false, nullptr), std::invalid_argument);
 }
 
 // The forward through la2 with one buffer for the initial and final states (Support::state_in_place):
