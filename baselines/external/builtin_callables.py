@@ -56,6 +56,19 @@ fla_chunk.lasuite_state = True
 fla_chunk.lasuite_origin_module = "fla"
 
 
+def fla_recurrent(q, k, v, slopes, scale=1.0, initial_state=None, output_final_state=False):
+    """fla-org/flash-linear-attention's fused_recurrent_simple_gla (its decode kernel), g_gamma = -slopes."""
+    fn = _module("fla.ops.simple_gla").fused_recurrent_simple_gla
+    o, final = fn(q, k, v, g_gamma=-slopes.to(torch.float32), scale=scale, initial_state=initial_state,
+                  output_final_state=output_final_state)
+    return (o, final) if output_final_state else o
+
+
+fla_recurrent.lasuite_layout = "bnhd"
+fla_recurrent.lasuite_state = True
+fla_recurrent.lasuite_origin_module = "fla"
+
+
 def _sdpa(backend_name):
     def attention(q, k, v, slopes, scale=1.0, initial_state=None, output_final_state=False):
         from torch.nn.attention import SDPBackend, sdpa_kernel

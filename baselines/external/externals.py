@@ -128,6 +128,9 @@ BUILTIN = {
                                     "OpenNLPLab/lightning-attention lightning_attn2_no_decay (lambda = 1)"),
     "ext:fla_chunk": ("builtin_callables:fla_chunk",
                       "fla-org/flash-linear-attention chunk_simple_gla, g_gamma = -slopes, scale = 1"),
+    "ext:fla_recurrent": ("builtin_callables:fla_recurrent",
+                          "fla-org/flash-linear-attention fused_recurrent_simple_gla (its decode kernel), "
+                          "g_gamma = -slopes, scale = 1"),
     "ext:sdpa_flash": ("builtin_callables:sdpa_flash",
                        "torch scaled_dot_product_attention, causal, SDPBackend.FLASH_ATTENTION only"),
     "ext:sdpa_cudnn": ("builtin_callables:sdpa_cudnn",

@@ -5,6 +5,7 @@ modes and result schema, so plots/plot_bench.py can overlay them on ours.
   ext:lightning_attn2          OpenNLPLab/lightning-attention lightning_attn2, ALiBi-style slopes
   ext:lightning_attn2_nodecay  its no-decay kernel
   ext:fla_chunk                fla-org/flash-linear-attention chunk_simple_gla, g_gamma = -slopes, scale 1
+  ext:fla_recurrent            its fused_recurrent_simple_gla, the decode kernel (decode_external.py; not in "all")
   ext:sdpa_flash, ext:sdpa_cudnn  torch scaled_dot_product_attention, causal, one back end each
 
 A package that cannot be imported is recorded as unavailable (meta "implementations", with the
@@ -32,16 +33,20 @@ import lasuite_conventions as conv  # noqa: E402
 import result_file  # noqa: E402
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-EXTERNAL_NAMES = ("ext:lightning_attn2", "ext:lightning_attn2_nodecay", "ext:fla_chunk", "ext:sdpa_flash",
-                  "ext:sdpa_cudnn")
+EXTERNAL_NAMES = ("ext:lightning_attn2", "ext:lightning_attn2_nodecay", "ext:fla_chunk", "ext:fla_recurrent",
+                  "ext:sdpa_flash", "ext:sdpa_cudnn")
+# Decode kernels (decode_external.py): a token-by-token recurrence is not what a training pass over a
+# whole sequence runs, so "all" leaves them out of the sweep here (naming one still times it).
+DECODE_KERNELS = ("ext:fla_recurrent",)
+SWEEP_NAMES = tuple(n for n in EXTERNAL_NAMES if n not in DECODE_KERNELS)
 TORCH_DTYPES = {"bf16": "bfloat16", "f16": "float16", "f32": "float32"}
 
 
 def parse_impls(text):
     """Comma list of built-in names (with or without "ext:") and module:callable specs (any callable of
-    the signature in builtin_callables.py); "all" for every built-in one."""
+    the signature in builtin_callables.py); "all" for every built-in one but the decode kernels."""
     if text.strip() == "all":
-        return list(EXTERNAL_NAMES)
+        return list(SWEEP_NAMES)
     out = []
     for raw in text.split(","):
         name = raw.strip()

@@ -15,6 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "baselines", "external"))
 import lasuite_conventions as conv  # noqa: E402
 import result_file  # noqa: E402
+import decode_external  # noqa: E402
 import run_external  # noqa: E402
 import verify_external  # noqa: E402
 
@@ -175,13 +176,30 @@ class VerifyCases(unittest.TestCase):
         self.assertEqual((mixed[0], mixed[-1]), (0.0, verify_external.LARGE_SLOPE))
 
 
+class DecodeExternal(unittest.TestCase):
+    def test_work_counts_the_state_read_and_written(self):
+        # harness/implementation.cpp: q, k, v, o of the tokens plus the fp32 state in and out.
+        w = decode_external.decode_work(8, 32, 1, 128, 128, 2)
+        self.assertEqual(w["fwd_bytes"], 8 * 32 * 1 * 2 * (2 * 128 + 2 * 128) + 2 * 8 * 32 * 128 * 128 * 4)
+
+    def test_defaults_and_refusals(self):
+        a = decode_external.parse_options([])
+        self.assertEqual((a.batches, a.timers, a.impls), ([1, 8, 64, 256], ["launches", "graph"], ["ext:fla_recurrent"]))
+        for argv in (["--decode-timer", "wall"], ["--decode-tokens", "17"], ["--decode-batch", "0"],
+                     ["--graph-steps", "0"], ["--impl", "nope"]):
+            with self.assertRaises(SystemExit, msg=argv) as ctx:
+                decode_external.parse_options(argv)
+            self.assertEqual(ctx.exception.code, 2, argv)
+
+
 class CommandLine(unittest.TestCase):
     def test_defaults_are_the_issue_sweep(self):
         a = run_external.parse_options([])
         self.assertEqual(a.seqlens, [1024 * 2 ** i for i in range(8)])
         self.assertEqual((a.batch, a.heads, a.dim, a.dtype), (1, 32, 128, "bf16"))
         self.assertEqual(a.modes, ["fwd", "bwd", "fwdbwd"])
-        self.assertEqual(a.impls, list(run_external.EXTERNAL_NAMES))
+        self.assertEqual(a.impls, list(run_external.SWEEP_NAMES))
+        self.assertNotIn("ext:fla_recurrent", a.impls, "a decode kernel is not in the training sweep")
 
     def test_impl_names_with_or_without_prefix_and_sorted_lengths(self):
         a = run_external.parse_options(["--impl", "fla_chunk,ext:sdpa_cudnn", "--seqlen", "16k,1k", "--dtype", "fp16",

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Decode steps from `lasuite bench --mode decode` and baselines/external/decode_external.py result files
+(lasuite.bench/1, rows of mode "decode"): a table of microseconds per step against batch, one column
+per implementation and timer, with the floor and the fraction of it; and, where matplotlib imports,
+<prefix>_decode.png/.svg (step time against batch, log-log, the floor dashed).
+
+  python3 plots/plot_decode.py results/h200/h200_decode_*.json --out-dir results/h200
+"""
+
+import argparse
+import json
+import os
+import sys
+
+SCHEMA = "lasuite.bench/1"
+
+
+class DecodeFileError(Exception):
+    pass
+
+
+def load_rows(paths):
+    """The decode rows of every file, each with its file; an unreadable file or another schema is an error."""
+    rows = []
+    for path in paths:
+        try:
+            with open(path) as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            raise DecodeFileError(f"{path}: {e}")
+        if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+            raise DecodeFileError(f"{path}: not a {SCHEMA} file")
+        for r in doc.get("rows", []):
+            if isinstance(r, dict) and r.get("mode") == "decode":
+                rows.append(dict(r, timer=r.get("timer", "launches"), file=path))
+    return rows
+
+
+def series(rows):
+    """{(impl, timer, tokens): {batch: row}} of the ok rows; later files win for the same point."""
+    out = {}
+    for r in rows:
+        if r.get("status") != "ok":
+            continue
+        out.setdefault((r["impl"], r["timer"], r["seqlen"]), {})[r["batch"]] = r
+    return out
+
+
+def markdown(rows):
+    s = series(rows)
+    if not s:
+        return "no decode rows that ran\n"
+    keys = sorted(s)
+    batches = sorted({b for points in s.values() for b in points})
+    head = ["batch", "floor us"] + [f"{impl} T={t} ({timer}) us" for impl, timer, t in keys]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
+    for b in batches:
+        floor = next((points[b].get("floor_ms") for points in s.values() if b in points and points[b].get("floor_ms")),
+                     None)
+        cells = [str(b), f"{floor * 1e3:.2f}" if floor else "-"]
+        for key in keys:
+            r = s[key].get(b)
+            if r is None:
+                cells.append("-")
+                continue
+            frac = r.get("fraction_of_floor")
+            cells.append(f"{r['median_ms'] * 1e3:.2f}" + (f" ({frac:.2f})" if frac else ""))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n\n(in brackets: the fraction of the floor, state read + written and q, k, v, o " \
+                               "over the measured copy rate)\n"
+
+
+def figure(rows, out_dir, prefix):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    s = series(rows)
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    floors = {}
+    for (impl, timer, t), points in sorted(s.items()):
+        b = sorted(points)
+        ax.plot(b, [points[x]["median_ms"] * 1e3 for x in b], marker="o" if timer != "launches" else "x",
+                linestyle="-" if timer != "launches" else ":", label=f"{impl} T={t}, {timer}")
+        for x in b:
+            if points[x].get("floor_ms") and t == 1:
+                floors[x] = points[x]["floor_ms"] * 1e3
+    if floors:
+        b = sorted(floors)
+        ax.plot(b, [floors[x] for x in b], color="black", linestyle="--", linewidth=1, label="floor (copy rate)")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("batch (sequences decoded at once)")
+    ax.set_ylabel("microseconds per decode step")
+    ax.set_title("Decode step: state read and written once per step")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    paths = []
+    for ext in ("png", "svg"):
+        path = os.path.join(out_dir, f"{prefix}_decode.{ext}")
+        fig.savefig(path, dpi=150)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("files", nargs="+")
+    p.add_argument("--out-dir", default=".")
+    p.add_argument("--prefix", default="decode")
+    p.add_argument("--no-figures", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        rows = load_rows(args.files)
+    except DecodeFileError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not rows:
+        print("error: the files hold no decode rows", file=sys.stderr)
+        return 2
+    print(markdown(rows))
+    if args.no_figures:
+        return 0
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print("note: matplotlib is not importable here; table only", file=sys.stderr)
+        return 0
+    for path in figure(rows, args.out_dir, args.prefix):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
