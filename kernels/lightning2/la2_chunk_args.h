@@ -15,6 +15,7 @@ struct ChunkWalk {
   const void* k = nullptr;  // [bh][n][dk]
   const void* v = nullptr;  // [bh][n][dv]
   int64_t n = 0;
+  int64_t head_rows = 0;    // rows from one (batch, head)'s q, k, v, o to the next: n, or a packed batch's total
   int heads = 1;            // bh % heads is the head, for the slope
   int reverse = 0;
   const float* slopes = nullptr;  // [heads], null: no decay

@@ -82,9 +82,9 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   const float slope = w.slopes ? w.slopes[bh % w.heads] : 0.f;
   fill_decay_powers(pw, slope);
 
-  const T* qg = OUT ? static_cast<const T*>(w.q) + bh * n * DK : nullptr;
-  const T* kg = static_cast<const T*>(w.k) + bh * n * DK;
-  const T* vg = static_cast<const T*>(w.v) + bh * n * DV;
+  const T* qg = OUT ? static_cast<const T*>(w.q) + bh * w.head_rows * DK : nullptr;
+  const T* kg = static_cast<const T*>(w.k) + bh * w.head_rows * DK;
+  const T* vg = static_cast<const T*>(w.v) + bh * w.head_rows * DV;
 
   const int rg = warp < 4 ? warp : 7 - warp;
   const int sr = warp & 3, sc = warp >> 2;  // sc is also the output column half
@@ -221,7 +221,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
             dev::mma(o, 2 * np + 1, p, b[1]);
           }
         }
-      T* og = static_cast<T*>(a.o) + bh * n * DV;
+      T* og = static_cast<T*>(a.o) + bh * w.head_rows * DV;
       const int64_t t0 = int64_t(c) * kChunk + i0 + g, t1 = t0 + 8;
       const int64_t p0 = w.reverse ? n - 1 - t0 : t0, p1 = w.reverse ? n - 1 - t1 : t1;
 #pragma unroll

@@ -7,6 +7,9 @@
 // The forward keeps its segment data (a few state matrices per head): the dQ pass's state is the
 // forward's transposed, so it reads them instead of computing its own; likewise the dV pass reads
 // the dK pass's. The backward computes segment states once, not three times.
+// A packed batch (Problem::cu_seqlens) runs each sequence as a span of its own (its heads, its rows,
+// every head's rows `total` apart), through the same kernels and plans as that sequence alone; an empty
+// sequence's final state is its initial one (and dS_in its dS_out).
 // A forward of at most la2::kDecodeMaxTokens rows (a decode step) runs the recurrent kernel instead
 // (la2_decode.h), which reads and writes the state once; its final state may be written over its
 // initial one (Support::state_in_place), which the chunk passes get by reading a copy.
@@ -57,6 +60,7 @@ class La2Cuda : public Implementation {
     info_.support.scale = true;
     info_.support.state = true;
     info_.support.state_in_place = true;
+    info_.support.packed = true;
     info_.support.backward = true;
     info_.options = la2::plan_option_list();
   }
@@ -77,34 +81,90 @@ class La2Cuda : public Implementation {
     refuse(problem_refusal(p));
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
     refuse(gpu_refusal());
+    if (!p.packed()) return forward_span(p, io, ws, dense_span(p));
+    for (int64_t i = 0; i < p.sequences(); ++i) {
+      const Span s = sequence_span(p, i);
+      if (s.n > 0) {
+        forward_span(p, io, ws, s);
+      } else if (p.state_out) {  // an empty sequence's final state is its initial one
+        float* out = io.state_out.as<float>() + s.state0 * state_elems(p);
+        if (!p.state_in) ws.backend().fill_bytes(out, 0, state_bytes(p, s));
+        else if (io.state_in.data != io.state_out.data)
+          la2::copy_device_async(out, io.state_in.as<float>() + s.state0 * state_elems(p), state_bytes(p, s), ws.stream());
+      }
+    }
+    return std::make_unique<La2Saved>();  // no segment data: each sequence's backward computes its own
+  }
+
+  void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
+    refuse(problem_refusal(p));
+    host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
+    refuse(gpu_refusal());
+    if (!p.packed()) return backward_span(p, io, dynamic_cast<const La2Saved*>(saved), ws, dense_span(p));
+    for (int64_t i = 0; i < p.sequences(); ++i) {
+      const Span s = sequence_span(p, i);
+      if (s.n > 0) {
+        backward_span(p, io, nullptr, ws, s);
+      } else if (p.state_in) {  // an empty sequence passes dS_out through to dS_in unchanged
+        float* din = io.dstate_in.as<float>() + s.state0 * state_elems(p);
+        if (!p.state_out) ws.backend().fill_bytes(din, 0, state_bytes(p, s));
+        else la2::copy_device_async(din, io.dstate_out.as<float>() + s.state0 * state_elems(p), state_bytes(p, s), ws.stream());
+      }
+    }
+  }
+
+ private:
+  // What one run of the kernels covers: `bh` (sequence, head) pairs of n rows each, q, k, v, o starting
+  // at row row0 of every head and head_rows apart, the states at (sequence, head) index state0 on. A
+  // dense batch is one span; a packed batch one span per sequence (its heads, at its offset).
+  struct Span {
+    int64_t bh = 0, n = 0, head_rows = 0, row0 = 0, state0 = 0;
+  };
+  static Span dense_span(const Problem& p) { return {p.batch * p.heads, p.seqlen, p.seqlen, 0, 0}; }
+  static Span sequence_span(const Problem& p, int64_t i) {
+    return {p.heads, p.sequence_length(i), p.seqlen, p.sequence_begin(i), i * p.heads};
+  }
+  static int64_t state_elems(const Problem& p) { return p.dim_qk * p.dim_v; }
+  static size_t state_bytes(const Problem& p, const Span& s) {
+    return static_cast<size_t>(s.bh * state_elems(p)) * sizeof(float);
+  }
+  // A tensor's pointer at the span's first row (row-major [.., rows, dim]) or first state.
+  static void* rows_at(const TensorView& t, const Problem& p, int64_t dim, const Span& s) {
+    return static_cast<char*>(t.data) + s.row0 * dim * static_cast<int64_t>(dtype_size(p.dtype));
+  }
+  static float* state_at(const TensorView& t, const Problem& p, const Span& s) {
+    return t.data ? t.as<float>() + s.state0 * state_elems(p) : nullptr;
+  }
+
+  std::unique_ptr<La2Saved> forward_span(const Problem& p, const ForwardIO& io, Workspace& ws, const Span& sp) {
     const int64_t d = p.dim_qk, e = p.dim_v;
     auto saved = std::make_unique<La2Saved>();
-    if (p.seqlen >= 1 && p.seqlen <= la2::kDecodeMaxTokens && options_.allow_decode_kernel) {
-      la2::run_decode(decode_args(p, io), options_.early_start, ws.stream());
+    if (sp.n >= 1 && sp.n <= la2::kDecodeMaxTokens && options_.allow_decode_kernel) {
+      la2::run_decode(decode_args(p, io, sp), options_.early_start, ws.stream());
       return saved;  // no segment data: a backward computes its own
     }
 
-    la2::PassArgs a = common(p, io.slopes);
+    la2::PassArgs a = common(p, io.slopes, sp);
     a.dk = static_cast<int>(d);
     a.dv = static_cast<int>(e);
-    a.q = io.q.data;
-    a.k = io.k.data;
-    a.v = io.v.data;
-    a.o = io.o.data;
+    a.q = rows_at(io.q, p, d, sp);
+    a.k = rows_at(io.k, p, d, sp);
+    a.v = rows_at(io.v, p, e, sp);
+    a.o = rows_at(io.o, p, e, sp);
     a.c_intra = a.c_inter = static_cast<float>(p.effective_scale());
     a.c_update = 1;
     Buffer init_copy;
     if (p.state_in) {
-      a.init = io.state_in.as<float>();
+      a.init = state_at(io.state_in, p, sp);
       a.init_rs = e;
       a.init_cs = 1;
       if (p.state_out && io.state_out.data == io.state_in.data) {
-        init_copy = ws.allocate(io.state_in.bytes());
-        la2::copy_device_async(init_copy.data(), io.state_in.data, io.state_in.bytes(), ws.stream());
+        init_copy = ws.allocate(state_bytes(p, sp));
+        la2::copy_device_async(init_copy.data(), a.init, init_copy.bytes(), ws.stream());
         a.init = init_copy.as<float>();
       }
     }
-    if (p.state_out) a.final_state = io.state_out.as<float>();
+    if (p.state_out) a.final_state = state_at(io.state_out, p, sp);
     saved->plan = la2::plan_pass(a, options_);
     saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
     Buffer flags = ws.allocate(saved->plan.flag_bytes);
@@ -113,38 +173,40 @@ class La2Cuda : public Implementation {
     return saved;
   }
 
-  void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
-    refuse(problem_refusal(p));
-    host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
-    refuse(gpu_refusal());
+  // fwd: the forward's saved data over the same span, or null.
+  void backward_span(const Problem& p, const BackwardIO& io, const La2Saved* fwd, Workspace& ws, const Span& sp) {
     const int64_t d = p.dim_qk, e = p.dim_v;
     const float scale = static_cast<float>(p.effective_scale());
     const int di = static_cast<int>(d), ei = static_cast<int>(e);
+    float* state_in = state_at(io.state_in, p, sp);
+    float* dstate_out = state_at(io.dstate_out, p, sp);
 
-    la2::PassArgs dq = common(p, io.slopes);  // Q'=dO, K'=V, V'=K: state e x d = S^T
+    la2::PassArgs dq = common(p, io.slopes, sp);  // Q'=dO, K'=V, V'=K: state e x d = S^T
     dq.dk = ei, dq.dv = di;
-    dq.q = io.dout.data, dq.k = io.v.data, dq.v = io.k.data, dq.o = io.dq.data;
+    dq.q = rows_at(io.dout, p, e, sp), dq.k = rows_at(io.v, p, e, sp), dq.v = rows_at(io.k, p, d, sp);
+    dq.o = rows_at(io.dq, p, d, sp);
     dq.c_intra = dq.c_inter = scale;
     dq.c_update = 1;
-    if (p.state_in) dq.init = io.state_in.as<float>(), dq.init_rs = 1, dq.init_cs = e;
+    if (p.state_in) dq.init = state_in, dq.init_rs = 1, dq.init_cs = e;
 
-    la2::PassArgs dk = common(p, io.slopes);  // reverse; Q'=V, K'=dO, V'=Q: state e x d = dS^T
+    la2::PassArgs dk = common(p, io.slopes, sp);  // reverse; Q'=V, K'=dO, V'=Q: state e x d = dS^T
     dk.dk = ei, dk.dv = di;
-    dk.q = io.v.data, dk.k = io.dout.data, dk.v = io.q.data, dk.o = io.dk.data;
+    dk.q = rows_at(io.v, p, e, sp), dk.k = rows_at(io.dout, p, e, sp), dk.v = rows_at(io.q, p, d, sp);
+    dk.o = rows_at(io.dk, p, d, sp);
     dk.reverse = true;
     dk.c_intra = scale, dk.c_inter = 1, dk.c_update = scale;
-    if (p.state_out) dk.init = io.dstate_out.as<float>(), dk.init_rs = 1, dk.init_cs = e, dk.init_shift = true;
+    if (p.state_out) dk.init = dstate_out, dk.init_rs = 1, dk.init_cs = e, dk.init_shift = true;
 
-    la2::PassArgs dv = common(p, io.slopes);  // reverse; Q'=K, K'=Q, V'=dO: state d x e = dS
+    la2::PassArgs dv = common(p, io.slopes, sp);  // reverse; Q'=K, K'=Q, V'=dO: state d x e = dS
     dv.dk = di, dv.dv = ei;
-    dv.q = io.k.data, dv.k = io.q.data, dv.v = io.dout.data, dv.o = io.dv.data;
+    dv.q = rows_at(io.k, p, d, sp), dv.k = rows_at(io.q, p, d, sp), dv.v = rows_at(io.dout, p, e, sp);
+    dv.o = rows_at(io.dv, p, e, sp);
     dv.reverse = true;
     dv.c_intra = scale, dv.c_inter = 1, dv.c_update = scale;
-    if (p.state_out) dv.init = io.dstate_out.as<float>(), dv.init_rs = e, dv.init_cs = 1, dv.init_shift = true;
-    if (p.state_in) dv.final_state = io.dstate_in.as<float>(), dv.final_power = 1;
+    if (p.state_out) dv.init = dstate_out, dv.init_rs = e, dv.init_cs = 1, dv.init_shift = true;
+    if (p.state_in) dv.final_state = state_at(io.dstate_in, p, sp), dv.final_power = 1;
 
     // Without the forward's segment data (a backward called on its own) the dQ pass makes its own.
-    const auto* fwd = dynamic_cast<const La2Saved*>(saved);
     const bool reuse = fwd && fwd->plan.segments > 1 && fwd->segbuf.data();
     if (reuse) dq.prior = fwd->segbuf.as<float>(), dq.prior_transposed = true;
     la2::PassPlan plan_q = la2::plan_pass(dq, options_, reuse ? &fwd->plan : nullptr);
@@ -174,8 +236,6 @@ class La2Cuda : public Implementation {
     la2::run_pass(dk, plan_k, segbuf.as<float>(), flags_k, ws.stream());
     la2::run_pass(dv, plan_v, segbuf.as<float>(), flags_v, ws.stream());
   }
-
- private:
   // The problem's own limits, then the device: forward and backward check their tensors between the
   // two, so a bad call is refused for what is wrong with it on any machine, a GPU or none.
   std::optional<std::string> problem_refusal(const Problem& p) const {
@@ -190,33 +250,35 @@ class La2Cuda : public Implementation {
     if (!b || !b->available(&why_not)) return "no usable GPU: " + (b ? why_not : std::string("no CUDA backend"));
     return std::nullopt;
   }
-  static la2::DecodeArgs decode_args(const Problem& p, const ForwardIO& io) {
+  static la2::DecodeArgs decode_args(const Problem& p, const ForwardIO& io, const Span& sp) {
     la2::DecodeArgs a;
     a.dtype = p.dtype;
     a.dk = static_cast<int>(p.dim_qk);
     a.dv = static_cast<int>(p.dim_v);
-    a.tokens = static_cast<int>(p.seqlen);
-    a.bh = p.batch * p.heads;
+    a.tokens = static_cast<int>(sp.n);
+    a.bh = sp.bh;
     a.heads = p.heads;
-    a.q = io.q.data;
-    a.k = io.k.data;
-    a.v = io.v.data;
-    a.o = io.o.data;
+    a.head_rows = sp.head_rows;
+    a.q = rows_at(io.q, p, p.dim_qk, sp);
+    a.k = rows_at(io.k, p, p.dim_qk, sp);
+    a.v = rows_at(io.v, p, p.dim_v, sp);
+    a.o = rows_at(io.o, p, p.dim_v, sp);
     a.slopes = io.slopes.defined() ? io.slopes.as<float>() : nullptr;
     a.scale = static_cast<float>(p.effective_scale());
-    if (p.state_in) a.state_in = io.state_in.as<float>();
-    if (p.state_out) a.state_out = io.state_out.as<float>();
+    if (p.state_in) a.state_in = state_at(io.state_in, p, sp);
+    if (p.state_out) a.state_out = state_at(io.state_out, p, sp);
     return a;
   }
   static void refuse(const std::optional<std::string>& why) {
     if (why) throw UnsupportedError("la2: " + *why);
   }
-  static la2::PassArgs common(const Problem& p, const TensorView& slopes) {
+  static la2::PassArgs common(const Problem& p, const TensorView& slopes, const Span& sp) {
     la2::PassArgs a;
     a.dtype = p.dtype;
-    a.bh = p.batch * p.heads;
+    a.bh = sp.bh;
     a.heads = p.heads;
-    a.n = p.seqlen;
+    a.n = sp.n;
+    a.head_rows = sp.head_rows;
     a.slopes = slopes.defined() ? slopes.as<float>() : nullptr;
     return a;
   }

@@ -95,9 +95,10 @@ __global__ void __launch_bounds__(kThreads) la2_decode_kernel(const DecodeArgs a
   float* ks = qs + T_ * dk;
   float* vs = ks + T_ * dk;
   float* partial = vs + T_ * kTileCols;
-  const T* q = static_cast<const T*>(a.q) + bh * T_ * dk;
-  const T* k = static_cast<const T*>(a.k) + bh * T_ * dk;
-  const T* v = static_cast<const T*>(a.v) + bh * T_ * dv;
+  const int64_t rows = a.head_rows ? a.head_rows : T_;
+  const T* q = static_cast<const T*>(a.q) + bh * rows * dk;
+  const T* k = static_cast<const T*>(a.k) + bh * rows * dk;
+  const T* v = static_cast<const T*>(a.v) + bh * rows * dv;
   for (int i = threadIdx.x; i < T_ * dk; i += kThreads) {
     qs[i] = E::to_float(q[i]) * a.scale;
     ks[i] = E::to_float(k[i]);
@@ -143,7 +144,7 @@ __global__ void __launch_bounds__(kThreads) la2_decode_kernel(const DecodeArgs a
     float sum = 0.f;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w) sum += partial[(t * kWarps + w) * kTileCols + c];
-    static_cast<T*>(a.o)[(bh * T_ + t) * dv + col0 + c] = E::from_float(sum);
+    static_cast<T*>(a.o)[(bh * rows + t) * dv + col0 + c] = E::from_float(sum);
   }
 
   if (a.state_out) {

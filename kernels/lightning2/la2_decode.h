@@ -16,6 +16,9 @@ struct DecodeArgs {
   DType dtype = DType::bf16;
   int dk = 0, dv = 0, tokens = 0;  // d, e (each 1..kDecodeMaxDim), T (1..kDecodeMaxTokens)
   int64_t bh = 0, heads = 1;
+  // Rows from one (batch, head)'s q, k, v, o to the next: 0 means T; a packed batch's total when the
+  // step runs one of its sequences (the pointers then start at that sequence's first row).
+  int64_t head_rows = 0;
   const void* q = nullptr;  // [bh][T][dk], of dtype
   const void* k = nullptr;
   const void* v = nullptr;  // [bh][T][dv]

@@ -155,6 +155,7 @@ ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
   w.k = p.k;
   w.v = p.v;
   w.n = p.n;
+  w.head_rows = p.head_rows ? p.head_rows : p.n;
   w.heads = static_cast<int>(p.heads);
   w.reverse = p.reverse ? 1 : 0;
   w.slopes = p.slopes;

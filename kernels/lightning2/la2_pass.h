@@ -15,6 +15,9 @@ struct PassArgs {
   DType dtype = DType::bf16;
   int dk = 0, dv = 0;
   int64_t bh = 0, heads = 1, n = 0;
+  // Rows from one (batch, head)'s Q', K', V', O' to the next: 0 means n; a packed batch's total when
+  // the pass runs one of its sequences (the pointers then start at that sequence's first row).
+  int64_t head_rows = 0;
   const void* q = nullptr;
   const void* k = nullptr;
   const void* v = nullptr;

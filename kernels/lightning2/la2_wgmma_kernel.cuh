@@ -189,7 +189,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true>&
   // O to global memory through this warp's 16 rows of the staging tile: 16-byte stores of whole rows
   // instead of 4-byte pieces (fewer requests in the load/store queue).
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;  // [64][DV], this warp's rows only
-  T* og = static_cast<T*>(a.o) + b.bh * b.n * DV;
+  T* og = static_cast<T*>(a.o) + b.bh * a.walk.head_rows * DV;
   const int lane = b.lane, warp = b.warp;
 #pragma unroll
   for (int j = 0; j < SD / 4; j += 2) {
@@ -411,9 +411,9 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
   b.c_begin = b.seg * w.seg_chunks;
   b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
-  b.qg = OUT ? static_cast<const T*>(w.q) + b.bh * b.n * DK : nullptr;
-  b.kg = static_cast<const T*>(w.k) + b.bh * b.n * DK;
-  b.vg = static_cast<const T*>(w.v) + b.bh * b.n * DV;
+  b.qg = OUT ? static_cast<const T*>(w.q) + b.bh * w.head_rows * DK : nullptr;
+  b.kg = static_cast<const T*>(w.k) + b.bh * w.head_rows * DK;
+  b.vg = static_cast<const T*>(w.v) + b.bh * w.head_rows * DV;
 
   OwnIncrement inc;
   if constexpr (OUT)
