@@ -9,6 +9,8 @@ path a researcher's kernel takes (`--impl module:callable`):
     attention.lasuite_state = False       # True: takes initial_state and returns the final state
     attention.lasuite_decay = True        # False: only lambda = 1 (slopes all zero)
     attention.lasuite_function = "linear_decay"   # or "softmax" (slopes ignored)
+    attention.lasuite_packed = False      # True: also takes cu_seqlens= (int64 [N+1]) for a packed batch,
+                                          # q, k, v then [1, h, total, d] with the sequences back to back
 
 Nothing of those projects is here: the imports happen at call time, from what --extra-path provides.
 """
@@ -43,16 +45,17 @@ lightning_attn2_nodecay.lasuite_decay = False
 lightning_attn2_nodecay.lasuite_origin_module = "lightning_attn"
 
 
-def fla_chunk(q, k, v, slopes, scale=1.0, initial_state=None, output_final_state=False):
+def fla_chunk(q, k, v, slopes, scale=1.0, initial_state=None, output_final_state=False, cu_seqlens=None):
     """fla-org/flash-linear-attention's chunk_simple_gla, g_gamma = -slopes (natural-log decay per head)."""
     fn = _module("fla.ops.simple_gla").chunk_simple_gla
     o, final = fn(q, k, v, g_gamma=-slopes.to(torch.float32), scale=scale, initial_state=initial_state,
-                  output_final_state=output_final_state)
+                  output_final_state=output_final_state, cu_seqlens=cu_seqlens)
     return (o, final) if output_final_state else o
 
 
 fla_chunk.lasuite_layout = "bnhd"
 fla_chunk.lasuite_state = True
+fla_chunk.lasuite_packed = True
 fla_chunk.lasuite_origin_module = "fla"
 
 

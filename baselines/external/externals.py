@@ -84,6 +84,7 @@ class CallableExternal(External):
         self.layout = {"bhnd": "[b, h, n, d]", "bnhd": "[b, n, h, d]"}[getattr(fn, "lasuite_layout", "bhnd")]
         self.state = bool(getattr(fn, "lasuite_state", False))
         self.decays = bool(getattr(fn, "lasuite_decay", True))
+        self.packed = bool(getattr(fn, "lasuite_packed", False))
         self.decay = "none" if self.function == "softmax" or not self.decays else "alibi"
         self.description = self.description or (fn.__doc__ or "").strip().split("\n")[0]
         origin = getattr(fn, "lasuite_origin_module", module_name.split(".")[0])
@@ -107,18 +108,20 @@ class CallableExternal(External):
     def prepare(self, slopes, device):
         self.slopes = torch.tensor(slopes, dtype=torch.float32, device=device)
 
-    def call(self, q, k, v, scale=1.0, initial_state=None, output_final_state=False):
-        """The callable in its own layout; (o, final_state or None)."""
+    def call(self, q, k, v, scale=1.0, initial_state=None, output_final_state=False, cu_seqlens=None):
+        """The callable in its own layout; (o, final_state or None). cu_seqlens only where it declares
+        lasuite_packed (the others are never given it)."""
+        extra = {} if cu_seqlens is None else {"cu_seqlens": cu_seqlens}
         out = self.fn(q, k, v, self.slopes, scale=scale, initial_state=initial_state,
-                      output_final_state=output_final_state)
+                      output_final_state=output_final_state, **extra)
         if output_final_state:
             if not (isinstance(out, tuple) and len(out) == 2):
                 raise TypeError(f"{self.spec} declares lasuite_state but did not return (o, final_state)")
             return out[0], out[1]
         return (out[0] if isinstance(out, tuple) else out), None
 
-    def forward(self, q, k, v):
-        return self.call(q, k, v)[0]
+    def forward(self, q, k, v, cu_seqlens=None):
+        return self.call(q, k, v, cu_seqlens=cu_seqlens)[0]
 
 
 BUILTIN = {

@@ -94,6 +94,9 @@ def build_parser():
     p.add_argument("--min-repeats", type=positive_int, default=10)
     p.add_argument("--min-time", type=float, default=0.2, help="seconds of samples at least (default 0.2)")
     p.add_argument("--max-repeats", type=positive_int, default=1000)
+    p.add_argument("--packed", help="a packed batch: comma list of sequence lengths (zeros allowed; e.g. from a "
+                   "lasuite bench file's meta.packed.cu_seqlens), batch 1, seqlen their total, for callables that "
+                   "declare lasuite_packed; each row also times N equal sequences of total/N (as lasuite bench)")
     p.add_argument("--timer", choices=("events", "graph"), default="events",
                    help="events: CUDA events around each call from Python (host time included where it "
                         "outlasts the GPU's); graph: around replays of the call captured in a CUDA graph "
@@ -117,12 +120,42 @@ def parse_options(argv):
         if args.dtype not in TORCH_DTYPES:
             raise conv.UsageError(f"dtype {args.dtype} is not benchmarked (bf16, f16 or f32)")
         args.modes = conv.parse_modes(args.mode)
+        args.cu_seqlens = None
+        if args.packed:
+            lengths = parse_packed(args.packed)
+            if args.batch != 1:
+                raise conv.UsageError("--packed puts its sequences in one batch entry; --batch must be 1")
+            if args.seqlen != build_parser().get_default("seqlen"):
+                raise conv.UsageError("--packed gives the lengths; --seqlen cannot be given with it")
+            args.cu_seqlens = [0]
+            for n in lengths:
+                args.cu_seqlens.append(args.cu_seqlens[-1] + n)
+            args.seqlens = [args.cu_seqlens[-1]]
         args.check_n = conv.parse_size(args.check_seqlen)
         if args.row_time_limit <= 0 or args.min_time < 0:
             raise conv.UsageError("--row-time-limit must be > 0 and --min-time >= 0")
     except conv.UsageError as e:
         parser.exit(2, f"{parser.prog}: error: {e}\n")
     return args
+
+
+def parse_packed(text):
+    """"100000,1,15,0" -> lengths (>= 0, at least one, a positive total); UsageError saying what is wrong."""
+    out = []
+    for raw in text.split(","):
+        item = raw.strip()
+        if not item.isdigit():
+            raise conv.UsageError(f"--packed: '{item}' is not a whole number >= 0")
+        out.append(int(item))
+    if sum(out) <= 0:
+        raise conv.UsageError("--packed: the lengths add up to no tokens")
+    return out
+
+
+def packed_summary(cu):
+    """lasuite bench's row text: "N sequences, MIN..MAX tokens"."""
+    lengths = [b - a for a, b in zip(cu, cu[1:])]
+    return f"{len(lengths)} sequences, {min(lengths)}..{max(lengths)} tokens"
 
 
 def check_heads(heads):
@@ -227,6 +260,8 @@ def main(argv=None):
         "implementations": {},
         "agreement": {},
     }
+    if args.cu_seqlens:
+        meta["packed"] = {"spec": args.packed, "cu_seqlens": args.cu_seqlens}
     rows = []
 
     def save():
@@ -303,6 +338,11 @@ def main(argv=None):
                             torch.cuda.empty_cache()
                     if inputs_failure:
                         row = result_file.finish_row(row, *inputs_failure)
+                    elif args.cu_seqlens and not getattr(ext, "packed", False):
+                        row = result_file.finish_row(row, "unsupported", "takes no cu_seqlens (lasuite_packed unset)")
+                    elif args.cu_seqlens:
+                        row = run_packed_row(torch, gm, ext, args, inputs, row, mode, work, policy, flush,
+                                             meta["ceilings"], slopes, torch_dtype, device)
                     else:
                         row = run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, meta["ceilings"])
                         if row["status"] == "timeout":
@@ -325,12 +365,12 @@ def main(argv=None):
     return 0
 
 
-def make_inputs(torch, ext, args, n, slopes, torch_dtype, device):
+def make_inputs(torch, ext, args, n, slopes, torch_dtype, device, batch=None):
     """q, k, v, do for length n in the kernel's layout: uniform [-1, 1) as lasuite makes them (never
     zeros), q, k, v requiring gradients."""
     gen = torch.Generator(device=device)
     gen.manual_seed(args.seed + n)
-    shape = (args.batch, args.heads, n, args.dim)
+    shape = (batch or args.batch, args.heads, n, args.dim)
     out = []
     for i in range(4):
         x = torch.empty(shape, dtype=torch_dtype, device=device).uniform_(-1, 1, generator=gen)
@@ -343,21 +383,55 @@ def make_inputs(torch, ext, args, n, slopes, torch_dtype, device):
     return out
 
 
-def mode_run(torch, ext, inputs, mode):
-    """The timed work of one mode, and (for bwd) the forward output it needs, made untimed."""
+def mode_run(torch, ext, inputs, mode, forward=None):
+    """The timed work of one mode, and (for bwd) the forward output it needs, made untimed. forward:
+    the call (default ext.forward; a packed batch's passes its cu_seqlens)."""
     q, k, v, do = inputs
+    forward = forward or ext.forward
     if mode == "fwd":
-        return (lambda: (ext.forward(q, k, v),)), None
+        return (lambda: (forward(q, k, v),)), None
     if mode == "fwdbwd":
         def run():
-            o = ext.forward(q, k, v)
+            o = forward(q, k, v)
             return (o,) + tuple(torch.autograd.grad(o, (q, k, v), do))
         return run, None
-    o = ext.forward(q, k, v)  # bwd: one untimed forward, its graph kept for every backward
+    o = forward(q, k, v)  # bwd: one untimed forward, its graph kept for every backward
     return (lambda: tuple(torch.autograd.grad(o, (q, k, v), do, retain_graph=True))), o
 
 
-def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
+def run_packed_row(torch, gm, ext, args, inputs, row, mode, work, policy, flush, ceilings, slopes, torch_dtype,
+                   device):
+    """A packed batch's row (cu_seqlens given to the callable), with beside it the rate of the same total
+    as N equal sequences of total / N in the same mode (harness/bench.cpp time_equal_lengths)."""
+    cu = torch.tensor(args.cu_seqlens, dtype=torch.int64, device=device)
+    out = run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings,
+                  forward=lambda q, k, v: ext.forward(q, k, v, cu_seqlens=cu))
+    out["packed"] = packed_summary(args.cu_seqlens)
+    out["equal_length_tokens_per_s"] = None
+    if out["status"] != "ok":
+        return out
+    n_seq = len(args.cu_seqlens) - 1
+    n_eq = args.cu_seqlens[-1] // n_seq
+    equal = None
+    try:
+        equal = make_inputs(torch, ext, args, n_eq, slopes, torch_dtype, device, batch=n_seq)
+        w_args = (n_seq, args.heads, n_eq, args.dim, args.dim, conv.DTYPE_SIZE[args.dtype])
+        eq_row = dict(row, batch=n_seq, seqlen=n_eq)
+        eq = run_row(torch, gm, ext, equal, eq_row, mode, conv.linear_block_work(*w_args, block=64), policy, flush,
+                     ceilings)
+        if eq["status"] == "ok":
+            out["equal_length_tokens_per_s"] = eq["tokens_per_s"]
+        else:
+            out["reason"] = f"equal lengths ({n_seq} x {n_eq}) not timed: {eq['status']} {eq['reason']}"
+    except Exception as e:  # noqa: BLE001 - the packed row stands without the comparison
+        out["reason"] = f"equal lengths ({n_seq} x {n_eq}) not timed: {first_line(e)}"
+    del equal
+    gc.collect()
+    torch.cuda.empty_cache()
+    return out
+
+
+def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings, forward=None):
     """One row, as harness/bench.cpp run_row, with two differences, both for the first call of a Triton
     kernel at a new shape, which compiles and autotunes (38 s for fla's backward on a fresh H200): it is
     timed apart (first_call_ms in the row) and outside the row's time limit, and the memory figures
@@ -372,7 +446,7 @@ def run_row(torch, gm, ext, inputs, row, mode, work, policy, flush, ceilings):
         torch.cuda.empty_cache()
         free_before = torch.cuda.mem_get_info()[0]
         allocated_before = torch.cuda.memory_allocated()
-        run, o_keep = mode_run(torch, ext, inputs, mode)
+        run, o_keep = mode_run(torch, ext, inputs, mode, forward)
         # The backward alone takes o as an input (as in lasuite); what else the forward kept counts.
         o_bytes = gm.nbytes([o_keep]) if o_keep is not None else 0
         first_ms, result = gm.time_once(run)  # compilation, autotuning, first touch: reported apart

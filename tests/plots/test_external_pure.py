@@ -192,6 +192,21 @@ class DecodeExternal(unittest.TestCase):
             self.assertEqual(ctx.exception.code, 2, argv)
 
 
+class PackedCommandLine(unittest.TestCase):
+    def test_lengths_give_the_offsets_and_the_total(self):
+        a = run_external.parse_options(["--packed", "3, 0,5", "--impl", "fla_chunk"])
+        self.assertEqual(a.cu_seqlens, [0, 3, 3, 8])
+        self.assertEqual(a.seqlens, [8])
+        self.assertEqual(run_external.packed_summary(a.cu_seqlens), "3 sequences, 0..5 tokens")
+
+    def test_refusals(self):
+        for argv in (["--packed", "3,x"], ["--packed", "0,0"], ["--packed", "-1,4"], ["--packed", "4", "--batch", "2"],
+                     ["--packed", "4", "--seqlen", "4k"]):
+            with self.assertRaises(SystemExit, msg=argv) as ctx:
+                run_external.parse_options(argv)
+            self.assertEqual(ctx.exception.code, 2, argv)
+
+
 class CommandLine(unittest.TestCase):
     def test_defaults_are_the_issue_sweep(self):
         a = run_external.parse_options([])
