@@ -269,8 +269,9 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   if (graph_steps > 0)
     for (double& ms : s.ms) ms /= graph_steps;
   if (s.timed_out) {
+    const std::string run = graph_steps > 0 ? "a warm-up replay of " + std::to_string(graph_steps) + " steps" : "a warm-up run";
     set_status(row, RowStatus::timeout,
-               "a warm-up run took " + seconds_text(s.over_limit_ms) + ", over the row time limit of " +
+               run + " took " + seconds_text(s.over_limit_ms) + ", over the row time limit of " +
                    seconds_text(policy.row_time_limit_s * 1e3));
     return;
   }

@@ -37,11 +37,18 @@ def load_rows(paths):
 
 
 def series(rows):
-    """{(impl, timer, tokens): {batch: row}} of the ok rows; later files win for the same point."""
-    out = {}
+    """{(impl, timer, tokens): {batch: row}} of the ok rows; later files win for the same point. Rows of
+    another shape (heads, head dims, dtype, decay) than the first ok row are an error: one table, one shape."""
+    out, shape = {}, None
     for r in rows:
         if r.get("status") != "ok":
             continue
+        this = tuple(r.get(k) for k in ("heads", "dim_qk", "dim_v", "dtype", "decay"))
+        if shape is None:
+            shape = this
+        elif this != shape:
+            raise DecodeFileError(f"{r['file']}: a row of heads/d/e/dtype/decay {this}, beside {shape}: "
+                                  "plot one shape at a time")
         out.setdefault((r["impl"], r["timer"], r["seqlen"]), {})[r["batch"]] = r
     return out
 
@@ -55,7 +62,8 @@ def markdown(rows):
     head = ["batch", "floor us"] + [f"{impl} T={t} ({timer}) us" for impl, timer, t in keys]
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for b in batches:
-        floor = next((points[b].get("floor_ms") for points in s.values() if b in points and points[b].get("floor_ms")),
+        # The floor of the fewest tokens a step (the figures of other T have their own floors).
+        floor = next((s[k][b].get("floor_ms") for k in sorted(s, key=lambda k: k[2]) if b in s[k] and s[k][b].get("floor_ms")),
                      None)
         cells = [str(b), f"{floor * 1e3:.2f}" if floor else "-"]
         for key in keys:
@@ -113,6 +121,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         rows = load_rows(args.files)
+        series(rows)
     except DecodeFileError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

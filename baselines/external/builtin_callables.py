@@ -25,6 +25,19 @@ def _module(name):
     return importlib.import_module(name)
 
 
+_NEGATED = {}
+
+
+def _log_decay(slopes):
+    """fla's g_gamma (-slopes, fp32), made once per slopes tensor: a negation on every call would be a
+    kernel timed as the kernel's own (one more node in every step of a decode graph)."""
+    hit = _NEGATED.get(id(slopes))
+    if hit is None or hit[0] is not slopes:
+        hit = (slopes, -slopes.to(torch.float32))
+        _NEGATED[id(slopes)] = hit
+    return hit[1]
+
+
 def lightning_attn2(q, k, v, slopes, scale=1.0, initial_state=None, output_final_state=False):
     """OpenNLPLab/lightning-attention's lightning_attn2 (the paper's Triton kernel)."""
     fn = _module("lightning_attn.ops.triton.lightning_attn2").lightning_attn2
@@ -48,7 +61,7 @@ lightning_attn2_nodecay.lasuite_origin_module = "lightning_attn"
 def fla_chunk(q, k, v, slopes, scale=1.0, initial_state=None, output_final_state=False, cu_seqlens=None):
     """fla-org/flash-linear-attention's chunk_simple_gla, g_gamma = -slopes (natural-log decay per head)."""
     fn = _module("fla.ops.simple_gla").chunk_simple_gla
-    o, final = fn(q, k, v, g_gamma=-slopes.to(torch.float32), scale=scale, initial_state=initial_state,
+    o, final = fn(q, k, v, g_gamma=_log_decay(slopes), scale=scale, initial_state=initial_state,
                   output_final_state=output_final_state, cu_seqlens=cu_seqlens)
     return (o, final) if output_final_state else o
 
@@ -62,7 +75,7 @@ fla_chunk.lasuite_origin_module = "fla"
 def fla_recurrent(q, k, v, slopes, scale=1.0, initial_state=None, output_final_state=False):
     """fla-org/flash-linear-attention's fused_recurrent_simple_gla (its decode kernel), g_gamma = -slopes."""
     fn = _module("fla.ops.simple_gla").fused_recurrent_simple_gla
-    o, final = fn(q, k, v, g_gamma=-slopes.to(torch.float32), scale=scale, initial_state=initial_state,
+    o, final = fn(q, k, v, g_gamma=_log_decay(slopes), scale=scale, initial_state=initial_state,
                   output_final_state=output_final_state)
     return (o, final) if output_final_state else o
 

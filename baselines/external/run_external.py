@@ -325,6 +325,8 @@ def main(argv=None):
                                            mode)
                 if mode in stopped:
                     row = result_file.finish_row(row, "timeout", stopped[mode])
+                elif args.cu_seqlens and not getattr(ext, "packed", False):
+                    row = result_file.finish_row(row, "unsupported", "takes no cu_seqlens (lasuite_packed unset)")
                 else:
                     if inputs is None and inputs_failure is None:
                         try:
@@ -338,8 +340,6 @@ def main(argv=None):
                             torch.cuda.empty_cache()
                     if inputs_failure:
                         row = result_file.finish_row(row, *inputs_failure)
-                    elif args.cu_seqlens and not getattr(ext, "packed", False):
-                        row = result_file.finish_row(row, "unsupported", "takes no cu_seqlens (lasuite_packed unset)")
                     elif args.cu_seqlens:
                         row = run_packed_row(torch, gm, ext, args, inputs, row, mode, work, policy, flush,
                                              meta["ceilings"], slopes, torch_dtype, device)

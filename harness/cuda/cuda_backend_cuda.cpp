@@ -9,6 +9,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "harness/backend.h"
 #include "harness/cuda/cuda_check.h"
@@ -102,6 +103,9 @@ class CudaBackend : public Backend {
     cudaError_t err = cudaMallocAsync(&p, bytes, stream_handle());
     if (err != cudaSuccess) {
       cudaGetLastError();  // clear it, so the next checked call does not report this failure
+      if (capture_invalidated())
+        throw std::runtime_error(std::string("a device allocation inside the capture failed: ") +
+                                 cudaGetErrorName(err) + " (an earlier call broke the capture)");
       size_t free_b = 0, total_b = 0;
       cudaMemGetInfo(&free_b, &total_b);
       cudaGetLastError();
@@ -110,8 +114,16 @@ class CudaBackend : public Backend {
     }
     return p;
   }
+  // A buffer freed while a broken capture is still open (the work threw, its buffers unwind before
+  // record() ends the capture) is freed after the capture ends: the stream refuses every call until
+  // then, and a destructor must not throw.
   void raw_free(void* p) override {
-    if (p) CUDA_CHECK(cudaFreeAsync(p, stream_handle()));
+    if (!p) return;
+    if (capture_invalidated()) {
+      frees_after_capture_.push_back(p);
+      return;
+    }
+    CUDA_CHECK(cudaFreeAsync(p, stream_handle()));
   }
 
   void copy_from_host(void* dst, const void* src, size_t bytes) override {
@@ -184,6 +196,9 @@ class CudaBackend : public Backend {
     cudaGraph_t graph = nullptr;
     const cudaError_t end = cudaStreamEndCapture(s, &graph);
     cudaGetLastError();  // a failed capture leaves its error behind; it is reported below
+    for (void* p : frees_after_capture_) cudaFreeAsync(p, s);
+    frees_after_capture_.clear();
+    cudaGetLastError();
     if (failure.empty() && end != cudaSuccess)
       failure = std::string("capture failed: ") + cudaGetErrorName(end) + " (" + cudaGetErrorString(end) + ")";
     if (!failure.empty()) {
@@ -232,6 +247,14 @@ class CudaBackend : public Backend {
     return stream_;
   }
 
+  bool capture_invalidated() const {
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    const cudaError_t err = cudaStreamIsCapturing(stream_handle(), &status);
+    if (err != cudaSuccess) cudaGetLastError();
+    return status == cudaStreamCaptureStatusInvalidated;
+  }
+
+  std::vector<void*> frees_after_capture_;
   mutable bool probed_ = false, usable_ = false;
   mutable std::string why_not_;
   mutable cudaStream_t stream_ = nullptr;

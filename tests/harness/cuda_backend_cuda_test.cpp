@@ -1,5 +1,5 @@
 // The CUDA backend: availability without crashing, tracked allocation, copies and fills, out-of-memory
-// as an exception, event timing, device description and ceilings. Skipped, with the reason, where no
+// as an exception, event timing, device description and ceilings, recording work as a graph. Skipped, with the reason, where no
 // GPU is usable (CI).
 #include <gtest/gtest.h>
 
@@ -13,6 +13,8 @@
 #include "harness/backend.h"
 #include "harness/errors.h"
 #include "harness/memory.h"
+#include "harness/registry.h"
+#include "harness/inputs.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
@@ -129,6 +131,63 @@ TEST(CudaBackend, MeasuresCeilings) {
   EXPECT_FALSE(c.gemm_method.empty());
   std::cout << "copy " << c.copy_bytes_per_s / 1e9 << " GB/s (" << c.copy_method << ")\ngemm "
             << c.gemm_flops_per_s / 1e12 << " TFLOP/s (" << c.gemm_method << ")\n";
+}
+
+// Three in-place decode steps of la2 recorded as one graph and replayed give what three launched steps
+// give, bit for bit; allocations inside the recorded work (la2's chunk passes at n = 100) are the
+// graph's own.
+TEST(CudaBackend, RecordedWorkReplaysAsLaunched) {
+  LASUITE_REQUIRE_GPU(gpu);
+  auto la2 = Registry::instance().create("la2");
+  for (int64_t n : {1, 100}) {
+    Problem p;
+    p.batch = 2, p.heads = 4, p.seqlen = n, p.dim_qk = p.dim_v = 64, p.dtype = DType::bf16;
+    p.slopes = alibi_slopes(p.heads);
+    p.state_in = p.state_out = true;
+    MemoryTracker tracker;
+    Workspace ws(*gpu, tracker);
+    ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, 5, false);
+    Buffer o = ws.allocate(tensor_bytes(v_dims(p), p.dtype));
+    ForwardIO f = forward_io(in, view_of(o, p.dtype, DeviceKind::cuda, v_dims(p)));
+    f.state_out = in.state_in_view;  // in place: each step reads what the one before wrote
+    const size_t st = tensor_bytes(state_dims(p), DType::f32);
+    std::vector<uint8_t> initial(st), launched(st), replayed(st);
+    gpu->copy_to_host(initial.data(), in.state_in_view.data, st);
+    for (int i = 0; i < 3; ++i) la2->forward(p, f, ws);
+    gpu->copy_to_host(launched.data(), in.state_in_view.data, st);
+
+    std::unique_ptr<Replay> replay = gpu->record([&] { la2->forward(p, f, ws); }, 3);
+    ASSERT_NE(replay, nullptr);
+    gpu->copy_from_host(in.state_in_view.data, initial.data(), st);
+    replay->launch();
+    gpu->synchronize();
+    gpu->copy_to_host(replayed.data(), in.state_in_view.data, st);
+    EXPECT_EQ(launched, replayed) << "n=" << n;
+    EXPECT_NE(launched, initial) << "n=" << n;
+  }
+}
+
+// Work that cannot be recorded (it synchronises, after allocating) is an error naming why, not a crash,
+// and leaves the backend usable.
+TEST(CudaBackend, WorkThatCannotBeRecordedIsAnErrorAndLeavesTheDeviceUsable) {
+  LASUITE_REQUIRE_GPU(gpu);
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  try {
+    gpu->record([&] {
+      Buffer b = ws.allocate(1 << 20);
+      gpu->synchronize();
+    }, 2);
+    FAIL() << "a synchronisation inside the recorded work was recorded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot be recorded"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(tracker.current(MemoryCategory::extra), 0u);
+  Buffer after = ws.allocate(4096);
+  std::vector<uint8_t> x(4096, 7), y(4096, 0);
+  gpu->copy_from_host(after.data(), x.data(), x.size());
+  gpu->copy_to_host(y.data(), after.data(), y.size());
+  EXPECT_EQ(x, y);
 }
 
 }  // namespace

@@ -39,6 +39,14 @@ class PlotDecode(unittest.TestCase):
         self.assertIn("| 1 | 1.00 | 3.00 (0.33) | 6.00 (0.17) |", table)
         self.assertIn("| 8 | 8.00 | 8.00 (1.00) | - |", table)
 
+    def test_rows_of_two_shapes_are_refused(self):
+        a, b = row("la2", 1, "launches", 0.006), row("la2", 8, "launches", 0.01)
+        a["heads"], b["heads"] = 32, 16
+        path = self.write({"schema": plot_decode.SCHEMA, "rows": [a, b]})
+        with self.assertRaises(plot_decode.DecodeFileError):
+            plot_decode.series(plot_decode.load_rows([path]))
+        self.assertEqual(plot_decode.main([path, "--no-figures"]), 2)
+
     def test_other_files_are_refused(self):
         path = self.write({"schema": "lasuite.verify/1", "rows": []})
         with self.assertRaises(plot_decode.DecodeFileError):

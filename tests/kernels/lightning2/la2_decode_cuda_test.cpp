@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/dtype.h"
@@ -140,13 +141,19 @@ TEST(La2DecodeCuda, RefusesTokensAndDimsOutOfRange) {
 }
 
 // The forward through la2 with one buffer for the initial and final states (Support::state_in_place):
-// the decode step (n <= 16) and the chunk passes (n = 100, which read a copy of the initial state) give
-// bit for bit what they give with two buffers.
+// the decode step (n <= 16) and the chunk passes (which read a copy of the initial state) give bit for
+// bit what they give with two buffers. At n = 2000 over four segments, where blocks of later segments
+// read the initial state while the last one writes the final state (one pass, and two passes with the
+// scan in the output blocks): without the copy they would read a final state.
 TEST(La2DecodeCuda, StateInPlaceGivesWhatTwoBuffersGive) {
   LASUITE_REQUIRE_GPU(gpu);
-  auto impl = Registry::instance().create("la2");
-  ASSERT_TRUE(impl->info().support.state_in_place);
-  for (int64_t n : {1, 16, 100}) {
+  using Options = std::vector<std::pair<std::string, std::string>>;
+  const std::vector<std::pair<int64_t, Options>> runs = {
+      {1, {}}, {16, {}}, {100, {}}, {2000, {{"segments", "4"}}}, {2000, {{"segments", "4"}, {"one_pass", "off"}}}};
+  for (const auto& [n, options] : runs) {
+    auto impl = Registry::instance().create("la2");
+    ASSERT_TRUE(impl->info().support.state_in_place);
+    for (const auto& [key, value] : options) impl->set_option(key, value);
     Problem p;
     p.batch = 2, p.heads = 4, p.seqlen = n, p.dim_qk = 64, p.dim_v = 128, p.dtype = DType::bf16;
     p.slopes = alibi_slopes(p.heads);
