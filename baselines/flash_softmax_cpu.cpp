@@ -1,13 +1,15 @@
 // Causal softmax attention on the CPU with FlashAttention-2's algorithm: query blocks against the key
 // blocks at or before them, with an online softmax (running row max and sum), so no n x n matrix is
 // ever formed. The forward keeps each row's log-sum-exp (b h n values) for the backward, which
-// recomputes P = exp(scale Q K^T - lse) block by block and uses D_t = rowsum(dO_t ⊙ O_t).
+// recomputes P = exp(scale Q K^T - lse) block by block and uses D_t = rowsum(dO_t ⊙ O_t). A decode
+// step against a KV cache (Problem::context = c) is the same forward with query t at position c + t.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 
+#include "harness/errors.h"
 #include "harness/implementation.h"
 #include "harness/registry.h"
 #include "kernels/common/cpu_impl_info_host.h"
@@ -66,9 +68,17 @@ void mask_future(MatMap<T>& scores, int64_t t0, int64_t u0, T masked) {
     for (int64_t j = i + 1; j < scores.cols(); ++j) scores(i, j) = masked;
 }
 
+// The same for a query block at positions pos0.. (after a KV cache) against any key block from u0.
+template <class T>
+void mask_after(MatMap<T>& scores, int64_t pos0, int64_t u0, T masked) {
+  if (u0 + scores.cols() - 1 <= pos0) return;
+  for (int64_t i = 0; i < scores.rows(); ++i)
+    for (int64_t j = std::max<int64_t>(0, pos0 + i + 1 - u0); j < scores.cols(); ++j) scores(i, j) = masked;
+}
+
 template <class T>
 void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, T* lse, const Scratch<T>& s) {
-  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v;
+  const int64_t n = p.seqlen, d = p.dim_qk, e = p.dim_v, cached = p.context, kv = p.kv_rows();
   const T scale = static_cast<T>(p.effective_scale());
   const T minus_inf = -std::numeric_limits<T>::infinity();
 
@@ -80,15 +90,17 @@ void forward_head(const Problem& p, const ForwardIO& io, int64_t bh, T* lse, con
     VecMap<T> m(s.row_max, lq), l(s.row_sum, lq);
     m.setConstant(minus_inf);
     l.setZero();
-    for (int64_t u0 = 0; u0 <= t0; u0 += kBlock) {
-      const int64_t lk = std::min(kBlock, n - u0);
+    // The block's last query (position cached + t0 + lq - 1) sees the keys below cached + t0 + lq.
+    for (int64_t u0 = 0; u0 < cached + t0 + lq; u0 += kBlock) {
+      const int64_t lk = std::min(kBlock, kv - u0);
       ConstMatMap<T> k(host::load_rows(io.k, bh, u0, lk, s.k), lk, d);
       ConstMatMap<T> v(host::load_rows(io.v, bh, u0, lk, s.v), lk, e);
       MatMap<T> sc(s.scores, lq, lk);
       sc.noalias() = scale * (q * k.transpose());
-      mask_future(sc, t0, u0, minus_inf);
+      mask_after(sc, cached + t0, u0, minus_inf);
       for (int64_t i = 0; i < lq; ++i) {
-        // Every row has a finite score in its first key block, so m_new is finite.
+        // Every row has a finite score in its first key block, so m_new is finite (a later block may
+        // hold none of a row's keys: its scores are all -inf, and exp gives 0).
         const T m_new = std::max(m(i), sc.row(i).maxCoeff());
         const T rescale = std::exp(m(i) - m_new);  // 0 on the first block (m = -inf)
         sc.row(i) = (sc.row(i).array() - m_new).exp().matrix();
@@ -172,10 +184,15 @@ void run_backward(const Problem& p, const BackwardIO& io, const T* lse, Workspac
 class FlashSoftmaxCpu : public Implementation {
  public:
   const ImplInfo& info() const override {
-    static const ImplInfo i = host::cpu_impl_info(
-        "flash_softmax_cpu",
-        "causal softmax attention on the CPU, FlashAttention-2 algorithm (B=64, online softmax, lse saved)",
-        Function::softmax, /*state=*/false);
+    static const ImplInfo i = [] {
+      ImplInfo x = host::cpu_impl_info(
+          "flash_softmax_cpu",
+          "causal softmax attention on the CPU, FlashAttention-2 algorithm (B=64, online softmax, lse saved); "
+          "decode steps against a KV cache",
+          Function::softmax, /*state=*/false);
+      x.support.kv_cache = true;
+      return x;
+    }();
     return i;
   }
 
@@ -187,6 +204,7 @@ class FlashSoftmaxCpu : public Implementation {
   }
 
   void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
+    if (p.context > 0) throw UnsupportedError("flash_softmax_cpu: no backward through a KV cache (decoding is a forward)");
     auto* kept = dynamic_cast<LseSaved*>(saved);
     if (!kept) throw std::logic_error("flash_softmax_cpu backward needs the Saved its forward returned");
     if (p.dtype == DType::f64) run_backward<double>(p, io, kept->lse.as<const double>(), ws);

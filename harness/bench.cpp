@@ -1,6 +1,7 @@
 #include "harness/bench.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -68,7 +69,8 @@ std::string seconds_text(double ms) {
   return buf;
 }
 
-Problem make_problem(const BenchConfig& c, const ImplInfo& info, DType dtype, int64_t n, int64_t batch) {
+Problem make_problem(const BenchConfig& c, const ImplInfo& info, DType dtype, int64_t n, int64_t batch,
+                     int64_t context) {
   Problem p;
   p.batch = batch;
   p.heads = c.heads;
@@ -78,7 +80,9 @@ Problem make_problem(const BenchConfig& c, const ImplInfo& info, DType dtype, in
   p.dtype = dtype;
   p.function = info.function;
   if (info.function == Function::linear_decay) p.slopes = c.decay.slopes(c.heads);
-  if (!c.decode_batches.empty()) p.state_in = p.state_out = true;  // a decode step carries the state
+  // A decode step carries the state (linear attention) or reads a KV cache of `context` tokens (softmax).
+  if (!c.decode_batches.empty() && info.function == Function::linear_decay) p.state_in = p.state_out = true;
+  p.context = context;
   if (c.packed) {
     p.batch = 1;
     p.seqlen = c.packed->total();
@@ -107,6 +111,7 @@ BenchRow base_row(const ImplInfo& info, const Problem& p, BenchMode mode, const 
   r.dtype = dtype_name(p.dtype);
   r.decay = info.function == Function::linear_decay ? decay.name() : "none";
   r.mode = mode_name(mode);
+  r.context = p.context;
   if (p.packed()) r.packed = packed_summary(p);
   return r;
 }
@@ -158,7 +163,8 @@ void fill_figures(BenchRow& r, const Implementation& impl, const Problem& p, Ben
 // slopes, and dout when any mode of the sweep runs a backward).
 size_t row_bytes_to_allocate(const Problem& p, BenchMode mode, bool inputs_with_dout, bool inputs_made) {
   const size_t qk = tensor_bytes(qk_dims(p), p.dtype), vo = tensor_bytes(v_dims(p), p.dtype);
-  const size_t inputs = 2 * qk + vo + (inputs_with_dout ? vo : 0) + static_cast<size_t>(p.heads) * sizeof(float);
+  const size_t kv = tensor_bytes(key_dims(p), p.dtype) + tensor_bytes(value_dims(p), p.dtype);
+  const size_t inputs = qk + kv + (inputs_with_dout ? vo : 0) + static_cast<size_t>(p.heads) * sizeof(float);
   const size_t state = p.state_out ? tensor_bytes(state_dims(p), DType::f32) : 0;
   const size_t outputs = (runs_backward(mode) ? vo + 2 * qk + vo : vo) + state;
   return outputs + (inputs_made ? 0 : inputs + (p.state_in ? state : 0));
@@ -433,13 +439,24 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
   std::vector<int64_t> seqlens = config.seqlens;
   std::sort(seqlens.begin(), seqlens.end());
   seqlens.erase(std::unique(seqlens.begin(), seqlens.end()), seqlens.end());
-  // The points of the sweep: (batch, length), over the lengths, or over the batch sizes of a decode sweep.
-  std::vector<std::pair<int64_t, int64_t>> points;
-  if (config.decode_batches.empty())
-    for (int64_t n : seqlens) points.emplace_back(config.batch, n);
-  else
-    for (int64_t b : config.decode_batches) points.emplace_back(b, seqlens.front());
-  const size_t total = impls.size() * config.dtypes.size() * points.size() * timed_variants(config).size();
+  // The points of an implementation's sweep: (batch, length, cached tokens) over the lengths, or over the
+  // batch sizes of a decode sweep, and for softmax attention's decode over the KV cache lengths too (a
+  // linear attention step's cost does not depend on how many tokens its state stands for).
+  auto points_for = [&](const ImplInfo& info) {
+    std::vector<std::array<int64_t, 3>> points;
+    if (config.decode_batches.empty())
+      for (int64_t n : seqlens) points.push_back({config.batch, n, 0});
+    else
+      for (int64_t b : config.decode_batches) {
+        if (info.function != Function::softmax || config.decode_contexts.empty()) points.push_back({b, seqlens.front(), 0});
+        else
+          for (int64_t ctx : config.decode_contexts) points.push_back({b, seqlens.front(), ctx});
+      }
+    return points;
+  };
+  size_t total = 0;
+  for (const auto& impl : impls)
+    total += config.dtypes.size() * points_for(impl->info()).size() * timed_variants(config).size();
   size_t index = 0;
   auto emit = [&](BenchRow row) {
     ++index;
@@ -458,12 +475,13 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
 
     for (DType dtype : config.dtypes) {
       std::map<BenchMode, std::string> stopped;  // mode -> why larger n are not run
-      for (const auto& [batch, n] : points) {
-        const Problem p = make_problem(config, info, dtype, n, batch);
+      for (const auto& [batch, n, context] : points_for(info)) {
+        const Problem p = make_problem(config, info, dtype, n, batch, context);
         std::optional<LazyInputs> inputs;
         const bool with_dout = any_backward_mode && info.support.backward;
         if (why_unavailable.empty())
-          inputs.emplace(*backend_for(info.device), p, info.device, config.seed + static_cast<uint64_t>(n), with_dout);
+          inputs.emplace(*backend_for(info.device), p, info.device,
+                         config.seed + static_cast<uint64_t>(n) + static_cast<uint64_t>(context), with_dout);
         const Problem equal = p.packed() ? equal_length_problem(p) : Problem{};
         std::optional<LazyInputs> equal_inputs;
         if (p.packed() && why_unavailable.empty())

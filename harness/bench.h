@@ -54,6 +54,9 @@ struct BenchConfig {
   // K > 0 = a CUDA graph of K steps replayed as one launch, a sample's time over K (the method a
   // serving loop uses, which the peers' decode figures were taken with).
   std::vector<int> decode_graph_steps = {0, 10};
+  // --mode decode: KV cache lengths (tokens ahead of the step's) of softmax attention's rows, a row
+  // each; empty: no cache. Linear attention's rows carry their state instead, whatever it stands for.
+  std::vector<int64_t> decode_contexts;
 };
 
 enum class RowStatus { ok, unsupported, oom, timeout, error };
@@ -64,6 +67,7 @@ struct BenchRow {
   int64_t batch = 0, heads = 0, seqlen = 0, dim_qk = 0, dim_v = 0;
   std::string dtype, decay, mode;
   std::string timer = "launches";  // or "graph of K steps" (BenchConfig::decode_graph_steps)
+  int64_t context = 0;             // a softmax decode step's KV cache length (Problem::context)
   RowStatus status = RowStatus::ok;
   std::string reason;
   // Valid when status == ok.

@@ -134,6 +134,10 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                                 "--mode decode: launches (one step a sample), graph (--graph-steps steps recorded "
                                 "as one CUDA graph, a sample over its steps), or both comma-separated; a row each")
                      ->capture_default_str());
+  text.push_back(cmd.add_option("--context", a.context,
+                                "--mode decode: KV cache lengths of softmax attention's rows (a row each); "
+                                "linear attention's rows carry their state instead")
+                     ->capture_default_str());
   cmd.add_option("--graph-steps", a.graph_steps, "--mode decode: steps in the timed graph")
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))
       ->capture_default_str();

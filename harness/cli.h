@@ -53,6 +53,7 @@ struct BenchArgs {
   int64_t decode_tokens = 1;                // --mode decode: tokens per sequence per step
   std::string decode_timer = "launches,graph";  // --mode decode: how each point is timed, a row each
   int64_t graph_steps = 10;                 // --mode decode: steps recorded in the timed graph
+  std::string context = "1k..1m";           // --mode decode: softmax attention's KV cache lengths
   std::string json, csv;
 };
 

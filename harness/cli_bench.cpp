@@ -103,6 +103,11 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
       throw UsageError(std::string("--decode-batch: ") + e.what());
     }
     c.seqlens = {a.decode_tokens};
+    try {
+      c.decode_contexts = parse_seqlens(a.context);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string("--context: ") + e.what());
+    }
     c.decode_graph_steps.clear();
     for (const std::string& t : split_list(a.decode_timer, "--decode-timer")) {
       if (t == "launches") c.decode_graph_steps.push_back(0);
@@ -133,8 +138,12 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   c.impl_options = parse_impl_options(a.impl_options);
   check_impl_options(c.impl_options, c.impls);
   check_shape_fits(c.batch, c.heads, c.seqlens, c.dim_qk, c.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
-  for (int64_t b : c.decode_batches)
+  for (int64_t b : c.decode_batches) {
     check_shape_fits(b, c.heads, c.seqlens, c.dim_qk, c.dim_v, "--decode-batch, --heads, --decode-tokens, --dim, --dim-v");
+    for (int64_t ctx : c.decode_contexts)
+      check_shape_fits(b, c.heads, {ctx + c.seqlens.front()}, c.dim_qk, c.dim_v,
+                       "--decode-batch, --heads, --context, --dim, --dim-v");
+  }
   check_distinct_outputs({{"--json", a.json}, {"--csv", a.csv}});
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (!a.csv.empty()) check_output_path(a.csv, "--csv");
@@ -150,6 +159,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   if (!c.decode_batches.empty()) {
     lengths += " tokens per decode step, batch ";
     for (size_t i = 0; i < c.decode_batches.size(); ++i) lengths += (i ? "," : "") + std::to_string(c.decode_batches[i]);
+    lengths += ", softmax's KV cache " + a.context;
   }
   ctx.err << "bench: " << join(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
           << c.dim_v << " " << dtypes << " decay " << c.decay.name() << " | n = " << lengths << " | " << modes

@@ -32,6 +32,8 @@ std::string features(const Support& s) {
   add(s.state, "state");
   add(s.backward, "backward");
   add(s.packed, "packed");
+  add(s.state_in_place, "state_in_place");
+  add(s.kv_cache, "kv_cache");
   return f.empty() ? "-" : f;
 }
 

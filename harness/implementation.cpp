@@ -29,6 +29,9 @@ std::optional<std::string> Implementation::unsupported(const Problem& p) const {
     return std::string("computes ") + function_name(in.function) + ", not " + function_name(p.function);
   if (auto bad = cu_seqlens_problem(p)) return *bad;
   if (!s.packed && p.packed()) return "packed variable-length batches (cu_seqlens) not supported";
+  if (p.context < 0) return "a negative KV cache length";
+  if (p.context > 0 && !s.kv_cache) return "a KV cache (softmax decoding) not supported";
+  if (p.context > 0 && p.packed()) return "a KV cache with a packed batch is not defined";
   if (std::find(s.dtypes.begin(), s.dtypes.end(), p.dtype) == s.dtypes.end())
     return std::string("dtype ") + dtype_name(p.dtype) + " not supported";
   if (!allowed(s.dims_qk, p.dim_qk))
@@ -89,6 +92,15 @@ Work softmax_causal_work(const Problem& p) {
   // multiply-add over half of the n x n products; the exponentials are not counted). math.md's
   // "2·n·(d + e) ... (half of the n x n products)" is the full products' count.
   Work w = linear_quadratic_work(p);
+  if (p.context > 0) {
+    // A decode step against a cache of c tokens: query t meets c + t + 1 keys, and the step reads the
+    // whole cache (k and v of c + T rows) besides q and o.
+    const double d = static_cast<double>(p.dim_qk), e = static_cast<double>(p.dim_v);
+    const double T = static_cast<double>(p.seqlen), c = static_cast<double>(p.context);
+    const double bh = static_cast<double>(p.batch * p.heads);
+    w.fwd_flops = bh * (d + e) * (2 * T * c + T * T);
+    w.fwd_bytes = bh * elem_bytes(p) * (T * (d + e) + (c + T) * (d + e));
+  }
   return w;
 }
 

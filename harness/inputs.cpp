@@ -18,6 +18,8 @@ TensorView view_of(const Buffer& buffer, DType dtype, DeviceKind device, std::ar
 
 std::array<int64_t, 4> qk_dims(const Problem& p) { return {p.batch, p.heads, p.seqlen, p.dim_qk}; }
 std::array<int64_t, 4> v_dims(const Problem& p) { return {p.batch, p.heads, p.seqlen, p.dim_v}; }
+std::array<int64_t, 4> key_dims(const Problem& p) { return {p.batch, p.heads, p.kv_rows(), p.dim_qk}; }
+std::array<int64_t, 4> value_dims(const Problem& p) { return {p.batch, p.heads, p.kv_rows(), p.dim_v}; }
 std::array<int64_t, 4> state_dims(const Problem& p) { return {p.sequences(), p.heads, p.dim_qk, p.dim_v}; }
 
 size_t tensor_bytes(std::array<int64_t, 4> dims, DType dtype) {
@@ -62,8 +64,8 @@ ProblemInputs make_inputs(const Problem& p, Workspace& ws, DeviceKind device, ui
     random_stream_fill(backend, view.data, dtype, static_cast<size_t>(view.numel()), seed, stream, 1.0);
   };
   make(in.q, in.q_view, qk_dims(p), p.dtype, 1);
-  make(in.k, in.k_view, qk_dims(p), p.dtype, 2);
-  make(in.v, in.v_view, v_dims(p), p.dtype, 3);
+  make(in.k, in.k_view, key_dims(p), p.dtype, 2);
+  make(in.v, in.v_view, value_dims(p), p.dtype, 3);
   if (with_dout) make(in.dout, in.dout_view, v_dims(p), p.dtype, 4);
   if (p.state_in) make(in.state_in, in.state_in_view, state_dims(p), DType::f32, 5);
   if (p.state_out && with_dout) make(in.dstate_out, in.dstate_out_view, state_dims(p), DType::f32, 6);

@@ -28,7 +28,10 @@ BackwardIO backward_io(const ProblemInputs& in, const TensorView& o, const Tenso
 
 // The problem's tensor shapes.
 std::array<int64_t, 4> qk_dims(const Problem& p);
-std::array<int64_t, 4> v_dims(const Problem& p);  // v, o, dout, dv
+std::array<int64_t, 4> v_dims(const Problem& p);  // o, dout, dv; and v without a KV cache
+// k and v: the queries' rows, after Problem::context cached ones.
+std::array<int64_t, 4> key_dims(const Problem& p);
+std::array<int64_t, 4> value_dims(const Problem& p);
 std::array<int64_t, 4> state_dims(const Problem& p);
 size_t tensor_bytes(std::array<int64_t, 4> dims, DType dtype);
 

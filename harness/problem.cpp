@@ -22,6 +22,7 @@ std::string Problem::describe() const {
   std::ostringstream os;
   os << "b" << batch << " h" << heads << " n" << seqlen;
   if (packed()) os << " (" << sequences() << " packed)";
+  if (context > 0) os << " (+" << context << " cached)";
   os << " d" << dim_qk << " e" << dim_v << " " << dtype_name(dtype);
   return os.str();
 }

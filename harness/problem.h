@@ -34,8 +34,13 @@ struct Problem {
   // tensors are [1, h, seqlen, .] with the sequences back to back, the states [N, h, d, e]. Empty: the
   // dense batch of `batch` sequences of `seqlen` each.
   std::vector<int64_t> cu_seqlens;
+  // Softmax decoding against a KV cache: k and v hold `context` cached tokens ahead of the seqlen new
+  // ones ([b, h, context + seqlen, .]); q and o are the new tokens only, query t seeing the keys up to
+  // context + t. 0: the keys are the queries' own rows. Forward only.
+  int64_t context = 0;
 
   double effective_scale() const;
+  int64_t kv_rows() const { return context + seqlen; }
   bool packed() const { return !cu_seqlens.empty(); }
   // Sequences (N packed, else batch): the states' leading dim.
   int64_t sequences() const { return packed() ? static_cast<int64_t>(cu_seqlens.size()) - 1 : batch; }

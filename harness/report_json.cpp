@@ -107,6 +107,7 @@ json bench_row_json(const BenchRow& r) {
               {"decay", r.decay},
               {"mode", r.mode},
               {"timer", r.timer},
+              {"context", r.context},
               {"status", row_status_name(r.status)},
               {"reason", r.reason},
               {"median_ms", num(r.median_ms)},

@@ -74,7 +74,8 @@ std::string bench_table(const std::vector<BenchRow>& rows) {
   MarkdownTable t({"impl", "dtype", ">b", ">n", "mode", "status", ">median ms", ">min ms", ">max ms", ">M tokens/s",
                    ">TFLOP/s", ">% of floor", ">peak extra", ">outputs", ">driver delta", "note"});
   for (const BenchRow& r : rows) {
-    const std::string mode = r.timer == "launches" ? r.mode : r.mode + " (" + r.timer + ")";
+    std::string mode = r.timer == "launches" ? r.mode : r.mode + " (" + r.timer + ")";
+    if (r.context > 0) mode += ", " + std::to_string(r.context) + " cached";
     std::vector<std::string> cells = {r.impl, r.dtype, std::to_string(r.batch), std::to_string(r.seqlen), mode,
                                       row_status_name(r.status)};
     if (r.status == RowStatus::ok) {

@@ -12,6 +12,7 @@
 #include "harness/memory.h"
 #include "harness/random_stream.h"
 #include "reference/linear_attention.h"
+#include "reference/softmax_attention.h"
 
 namespace lasuite {
 namespace {
@@ -70,6 +71,83 @@ std::vector<double> download(Backend& be, const TensorView& t) {
   return out;
 }
 
+// Softmax attention decodes against a KV cache: each step's T queries (rows n + st T ..) meet the keys
+// and values of every row up to their own (context n + st T, then the step's), and its outputs must be
+// the reference's over the whole sequence at those rows. O_decode is the one check (no state).
+CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, uint64_t seed, CaseResult r,
+                                    std::chrono::steady_clock::time_point start) {
+  const ImplInfo& info = impl.info();
+  const Problem& base = c.problem;
+  const int64_t n = base.seqlen, T = c.tokens_per_step, steps = c.steps, total = n + steps * T;
+  const int64_t e = base.dim_v, bh_count = base.batch * base.heads;
+  r.vcase.problem.state_out = false;
+  r.vcase.problem.slopes.clear();
+  auto done = [&](CaseStatus status, std::string reason) {
+    r.status = status;
+    r.reason = std::move(reason);
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return r;
+  };
+  if (!info.support.kv_cache) return done(CaseStatus::skipped, "no KV cache (softmax decoding) support");
+  Problem step = base;
+  step.function = info.function;
+  step.slopes.clear();  // decay is linear attention's
+  step.seqlen = T;
+  step.context = n;
+  if (auto why = impl.unsupported(step)) return done(CaseStatus::skipped, *why);
+  Backend* be = backend_for(info.device);
+  std::string why_not;
+  if (!be || !be->available(&why_not))
+    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + (be ? ": " + why_not : ""));
+  try {
+    const HostInput q = make_input(base, total, base.dim_qk, kQ, seed), k = make_input(base, total, base.dim_qk, kK, seed),
+                    v = make_input(base, total, e, kV, seed);
+    MemoryTracker tracker;
+    Workspace ws(*be, tracker);
+    const DeviceKind dev = info.device;
+    std::vector<double> decoded(static_cast<size_t>(bh_count * steps * T * e));
+    for (int64_t st = 0; st < steps; ++st) {
+      step.context = n + st * T;
+      Buffer sq, sk, sv, so;
+      ForwardIO g;
+      g.q = upload_rows(ws, dev, base, q, step.context, T, sq);
+      g.k = upload_rows(ws, dev, base, k, 0, step.kv_rows(), sk);
+      g.v = upload_rows(ws, dev, base, v, 0, step.kv_rows(), sv);
+      g.o = allocate_view(ws, dev, base.dtype, {base.batch, base.heads, T, e}, so, MemoryCategory::outputs);
+      impl.forward(step, g, ws);
+      be->synchronize();
+      const std::vector<double> o = download(*be, g.o);
+      for (int64_t bh = 0; bh < bh_count; ++bh)
+        std::copy_n(o.begin() + bh * T * e, T * e, decoded.begin() + (bh * steps + st) * T * e);
+    }
+    TensorCheck check;
+    check.tensor = "O_decode";
+    check.tolerance = tolerance_for(base.dtype);
+    for (int64_t bh = 0; bh < bh_count; ++bh) {
+      auto rows = [&](const HostInput& in) {
+        Mat m(total, in.cols);
+        std::copy_n(in.values.begin() + bh * total * in.cols, total * in.cols, m.data());
+        return m;
+      };
+      const reference::SoftmaxOutputs ref = reference::softmax_forward(rows(q), rows(k), rows(v), step.effective_scale());
+      const double* got = decoded.data() + bh * steps * T * e;
+      const int64_t count = steps * T * e;
+      for (int64_t j = 0; j < count; ++j) check.non_finite += !std::isfinite(got[j]);
+      add_slice(check, slice_error(got, ref.o.data() + n * e, static_cast<size_t>(count)), bh / base.heads,
+                bh % base.heads);
+    }
+    check.pass = check.non_finite == 0 && check.rel_frobenius <= check.tolerance;
+    r.checks.push_back(check);
+  } catch (const UnsupportedError& e) {
+    return done(CaseStatus::skipped, e.what());
+  } catch (const OutOfMemoryError& e) {
+    return done(CaseStatus::skipped, std::string("out of memory: ") + e.what());
+  } catch (const std::exception& e) {
+    return done(CaseStatus::error, e.what());
+  }
+  return done(r.checks[0].pass ? CaseStatus::pass : CaseStatus::fail, "against a KV cache");
+}
+
 }  // namespace
 
 std::vector<DecodeCase> decode_cases(DType dtype) {
@@ -115,7 +193,7 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
   };
-  if (info.function != Function::linear_decay) return done(CaseStatus::skipped, "decoding here is linear attention's");
+  if (info.function == Function::softmax) return verify_cache_decode_case(impl, c, seed, r, start);
   Problem prefill = base, step = base;
   prefill.function = step.function = info.function;
   prefill.state_out = true;

@@ -3,6 +3,9 @@
 // step before left (in place where the implementation says it can, Support::state_in_place), must
 // give the last steps * T outputs and the final state of the float64 reference over all n + steps * T
 // tokens. Any implementation with an initial/final state can decode this way; one without is skipped.
+// Softmax attention decodes against a KV cache instead (Support::kv_cache, Problem::context): the same
+// cases, each step's T queries against the keys and values of every row up to theirs, its outputs
+// checked against the reference over the whole sequence ("O_decode" alone).
 #pragma once
 #include <cstdint>
 #include <string>

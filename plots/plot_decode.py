@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Decode steps from `lasuite bench --mode decode` and baselines/external/decode_external.py result files
 (lasuite.bench/1, rows of mode "decode"): a table of microseconds per step against batch, one column
-per implementation and timer, with the floor and the fraction of it; and, where matplotlib imports,
-<prefix>_decode.png/.svg (step time against batch, log-log, the floor dashed).
+per implementation, timer and KV cache length (softmax), with the floor and the fraction of it; and,
+where matplotlib imports, <prefix>_decode.png/.svg (step time against batch, log-log, the floor
+dashed) and, where softmax rows with a KV cache are present, <prefix>_decode_context.png/.svg (step
+time against the cache length, each batch a line; linear attention's steps, which carry a state
+instead, flat across it).
 
   python3 plots/plot_decode.py results/h200/h200_decode_*.json --out-dir results/h200
 """
@@ -37,20 +40,26 @@ def load_rows(paths):
 
 
 def series(rows):
-    """{(impl, timer, tokens): {batch: row}} of the ok rows; later files win for the same point. Rows of
-    another shape (heads, head dims, dtype, decay) than the first ok row are an error: one table, one shape."""
+    """{(impl, timer, tokens, cached): {batch: row}} of the ok rows; later files win for the same point.
+    Rows of another shape (heads, head dims, dtype) than the first ok row are an error: one table, one
+    shape."""
     out, shape = {}, None
     for r in rows:
         if r.get("status") != "ok":
             continue
-        this = tuple(r.get(k) for k in ("heads", "dim_qk", "dim_v", "dtype", "decay"))
+        this = tuple(r.get(k) for k in ("heads", "dim_qk", "dim_v", "dtype"))
         if shape is None:
             shape = this
         elif this != shape:
-            raise DecodeFileError(f"{r['file']}: a row of heads/d/e/dtype/decay {this}, beside {shape}: "
+            raise DecodeFileError(f"{r['file']}: a row of heads/d/e/dtype {this}, beside {shape}: "
                                   "plot one shape at a time")
-        out.setdefault((r["impl"], r["timer"], r["seqlen"]), {})[r["batch"]] = r
+        out.setdefault((r["impl"], r["timer"], r["seqlen"], r.get("context", 0)), {})[r["batch"]] = r
     return out
+
+
+def label(key):
+    impl, timer, t, cached = key
+    return f"{impl} T={t}" + (f" cache {cached}" if cached else "") + f" ({timer})"
 
 
 def markdown(rows):
@@ -59,12 +68,12 @@ def markdown(rows):
         return "no decode rows that ran\n"
     keys = sorted(s)
     batches = sorted({b for points in s.values() for b in points})
-    head = ["batch", "floor us"] + [f"{impl} T={t} ({timer}) us" for impl, timer, t in keys]
+    head = ["batch", "floor us"] + [label(k) + " us" for k in keys]
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for b in batches:
-        # The floor of the fewest tokens a step (the figures of other T have their own floors).
-        floor = next((s[k][b].get("floor_ms") for k in sorted(s, key=lambda k: k[2]) if b in s[k] and s[k][b].get("floor_ms")),
-                     None)
+        # The floor of the fewest tokens a step and no cache (other rows have their own floors).
+        floor = next((s[k][b].get("floor_ms") for k in sorted(s, key=lambda k: (k[3], k[2]))
+                      if b in s[k] and s[k][b].get("floor_ms")), None)
         cells = [str(b), f"{floor * 1e3:.2f}" if floor else "-"]
         for key in keys:
             r = s[key].get(b)
@@ -85,12 +94,13 @@ def figure(rows, out_dir, prefix):
     s = series(rows)
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     floors = {}
-    for (impl, timer, t), points in sorted(s.items()):
+    for key, points in sorted(s.items()):
+        impl, timer, t, cached = key
         b = sorted(points)
         ax.plot(b, [points[x]["median_ms"] * 1e3 for x in b], marker="o" if timer != "launches" else "x",
-                linestyle="-" if timer != "launches" else ":", label=f"{impl} T={t}, {timer}")
+                linestyle="-" if timer != "launches" else ":", label=label(key))
         for x in b:
-            if points[x].get("floor_ms") and t == 1:
+            if points[x].get("floor_ms") and t == 1 and not cached:
                 floors[x] = points[x]["floor_ms"] * 1e3
     if floors:
         b = sorted(floors)
@@ -106,6 +116,41 @@ def figure(rows, out_dir, prefix):
     paths = []
     for ext in ("png", "svg"):
         path = os.path.join(out_dir, f"{prefix}_decode.{ext}")
+        fig.savefig(path, dpi=150)
+        paths.append(path)
+    plt.close(fig)
+    return paths + context_figure(s, out_dir, prefix, plt)
+
+
+def context_figure(s, out_dir, prefix, plt):
+    """Step time against the KV cache length, a line per (implementation, timer, batch); rows without a
+    cache (a state) drawn flat across the lengths measured."""
+    cached = sorted({k[3] for k in s if k[3]})
+    if not cached:
+        return []
+    lines = {}  # (impl, timer, T, batch) -> {context: us}
+    for (impl, timer, t, ctx), points in s.items():
+        for b, r in points.items():
+            lines.setdefault((impl, timer, t, b), {})[ctx] = r["median_ms"] * 1e3
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for (impl, timer, t, b), by_ctx in sorted(lines.items()):
+        name = f"{impl} T={t} B={b} ({timer})"
+        if set(by_ctx) == {0}:
+            ax.plot([cached[0], cached[-1]], [by_ctx[0]] * 2, linestyle="--", label=name + ", state")
+        else:
+            x = sorted(c for c in by_ctx if c)
+            ax.plot(x, [by_ctx[c] for c in x], marker="o", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("context (tokens before the step)")
+    ax.set_ylabel("microseconds per decode step")
+    ax.set_title("Decode step against context length")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=6)
+    fig.tight_layout()
+    paths = []
+    for ext in ("png", "svg"):
+        path = os.path.join(out_dir, f"{prefix}_decode_context.{ext}")
         fig.savefig(path, dpi=150)
         paths.append(path)
     plt.close(fig)

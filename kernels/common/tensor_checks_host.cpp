@@ -35,10 +35,12 @@ void check_slopes(const Problem& p, const TensorView& slopes, DeviceKind device)
 }
 
 struct Shapes {
-  std::array<int64_t, 4> qk, vo, state;
+  std::array<int64_t, 4> qk, vo, k, v, state;
   explicit Shapes(const Problem& p)
       : qk{p.batch, p.heads, p.seqlen, p.dim_qk},
         vo{p.batch, p.heads, p.seqlen, p.dim_v},
+        k{p.batch, p.heads, p.kv_rows(), p.dim_qk},  // a KV cache's rows ahead of the queries'
+        v{p.batch, p.heads, p.kv_rows(), p.dim_v},
         state{p.sequences(), p.heads, p.dim_qk, p.dim_v} {}  // [N, h, d, e] for a packed problem
 };
 
@@ -47,8 +49,8 @@ struct Shapes {
 void check_forward_io(const Problem& p, const ForwardIO& io, DeviceKind device, size_t alignment) {
   const Shapes s(p);
   check(io.q, "q", p.dtype, device, s.qk, alignment);
-  check(io.k, "k", p.dtype, device, s.qk, alignment);
-  check(io.v, "v", p.dtype, device, s.vo, alignment);
+  check(io.k, "k", p.dtype, device, s.k, alignment);
+  check(io.v, "v", p.dtype, device, s.v, alignment);
   check(io.o, "o", p.dtype, device, s.vo, alignment);
   check_slopes(p, io.slopes, device);
   if (p.state_in) check(io.state_in, "state_in", DType::f32, device, s.state, alignment);
@@ -58,8 +60,8 @@ void check_forward_io(const Problem& p, const ForwardIO& io, DeviceKind device, 
 void check_backward_io(const Problem& p, const BackwardIO& io, DeviceKind device, size_t alignment, bool needs_o) {
   const Shapes s(p);
   check(io.q, "q", p.dtype, device, s.qk, alignment);
-  check(io.k, "k", p.dtype, device, s.qk, alignment);
-  check(io.v, "v", p.dtype, device, s.vo, alignment);
+  check(io.k, "k", p.dtype, device, s.k, alignment);
+  check(io.v, "v", p.dtype, device, s.v, alignment);
   if (needs_o) check(io.o, "o", p.dtype, device, s.vo, alignment);
   check(io.dout, "dout", p.dtype, device, s.vo, alignment);
   check(io.dq, "dq", p.dtype, device, s.qk, alignment);

@@ -229,8 +229,9 @@ TEST(BenchDecode, ARowPerBatchAndTimerWithTheStateInTheBytes) {
   c.modes = {BenchMode::decode};
   c.decode_batches = {1, 3};
   c.decode_graph_steps = {0, 10};
+  c.decode_contexts = {5, 40};
   const BenchResult r = run_bench(c);
-  ASSERT_EQ(r.rows.size(), 8u);
+  ASSERT_EQ(r.rows.size(), 12u) << "la2_cpu: 2 batches x 2 timers; flash_softmax_cpu: x 2 cache lengths too";
   for (size_t i = 0; i < 4; ++i) {
     const BenchRow& row = r.rows[i];
     EXPECT_EQ(row.impl, "la2_cpu");
@@ -249,9 +250,20 @@ TEST(BenchDecode, ARowPerBatchAndTimerWithTheStateInTheBytes) {
     EXPECT_DOUBLE_EQ(row.min_bytes, tokens * 4 * (2 * 8 + 2 * 8) + 2 * state) << "q, k, v, o and the state in and out";
     EXPECT_NEAR(row.tokens_per_s, static_cast<double>(row.batch * 2) / (row.median_ms / 1e3), 1e-6 * row.tokens_per_s);
   }
-  for (size_t i = 4; i < 8; ++i) {
-    EXPECT_EQ(r.rows[i].impl, "flash_softmax_cpu");
-    EXPECT_EQ(r.rows[i].status, RowStatus::unsupported);
+  // Softmax attention's step reads a KV cache of each length: q and o of T rows, k and v of cache + T.
+  for (size_t i = 4; i < 12; ++i) {
+    const BenchRow& row = r.rows[i];
+    EXPECT_EQ(row.impl, "flash_softmax_cpu");
+    EXPECT_EQ(row.batch, i < 8 ? 1 : 3);
+    EXPECT_EQ(row.context, (i - 4) % 4 < 2 ? 5 : 40);
+    if (row.timer != "launches") {
+      EXPECT_EQ(row.status, RowStatus::unsupported);
+      continue;
+    }
+    EXPECT_EQ(row.status, RowStatus::ok) << row.reason;
+    const double bh = static_cast<double>(row.batch * 3), T = 2, cache = static_cast<double>(row.context);
+    EXPECT_DOUBLE_EQ(row.min_bytes, bh * 4 * (T * (8 + 8) + (cache + T) * (8 + 8)));
+    EXPECT_DOUBLE_EQ(row.flops, bh * (8 + 8) * (2 * T * cache + T * T));
   }
 }
 
