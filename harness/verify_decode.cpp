@@ -71,6 +71,29 @@ std::vector<double> download(Backend& be, const TensorView& t) {
   return out;
 }
 
+// One (batch x head)'s rows of an input, for the reference.
+Mat head_of(const HostInput& in, int64_t bh) {
+  Mat m(in.total, in.cols);
+  std::copy_n(in.values.begin() + bh * in.total * in.cols, in.total * in.cols, m.data());
+  return m;
+}
+
+// A case's outcome when running it threw (called inside the catch): an unsupported configuration or no
+// memory is a skip, anything else an error.
+std::pair<CaseStatus, std::string> thrown_outcome() {
+  try {
+    throw;
+  } catch (const UnsupportedError& e) {
+    return {CaseStatus::skipped, e.what()};
+  } catch (const OutOfMemoryError& e) {
+    return {CaseStatus::skipped, std::string("out of memory: ") + e.what()};
+  } catch (const std::exception& e) {
+    return {CaseStatus::error, e.what()};
+  } catch (...) {
+    return {CaseStatus::error, "an exception of unknown type"};
+  }
+}
+
 // Softmax attention decodes against a KV cache: each step's T queries (rows n + st T ..) meet the keys
 // and values of every row up to their own (context n + st T, then the step's), and its outputs must be
 // the reference's over the whole sequence at those rows. O_decode is the one check (no state).
@@ -124,11 +147,7 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
     check.tensor = "O_decode";
     check.tolerance = tolerance_for(base.dtype);
     for (int64_t bh = 0; bh < bh_count; ++bh) {
-      auto rows = [&](const HostInput& in) {
-        Mat m(total, in.cols);
-        std::copy_n(in.values.begin() + bh * total * in.cols, total * in.cols, m.data());
-        return m;
-      };
+      auto rows = [&](const HostInput& in) { return head_of(in, bh); };
       const reference::SoftmaxOutputs ref = reference::softmax_forward(rows(q), rows(k), rows(v), step.effective_scale());
       const double* got = decoded.data() + bh * steps * T * e;
       const int64_t count = steps * T * e;
@@ -138,12 +157,9 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
     }
     check.pass = check.non_finite == 0 && check.rel_frobenius <= check.tolerance;
     r.checks.push_back(check);
-  } catch (const UnsupportedError& e) {
-    return done(CaseStatus::skipped, e.what());
-  } catch (const OutOfMemoryError& e) {
-    return done(CaseStatus::skipped, std::string("out of memory: ") + e.what());
-  } catch (const std::exception& e) {
-    return done(CaseStatus::error, e.what());
+  } catch (...) {
+    const auto [status, why] = thrown_outcome();
+    return done(status, why);
   }
   return done(r.checks[0].pass ? CaseStatus::pass : CaseStatus::fail, "against a KV cache");
 }
@@ -267,11 +283,7 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
     checks[0].tolerance = std::max(tolerance_for(base.dtype), state_tolerance_for(base.dtype));
     checks[1].tolerance = state_tolerance_for(base.dtype);
     for (int64_t bh = 0; bh < bh_count; ++bh) {
-      auto rows = [&](const HostInput& in) {
-        Mat m(total, in.cols);
-        std::copy_n(in.values.begin() + bh * total * in.cols, total * in.cols, m.data());
-        return m;
-      };
+      auto rows = [&](const HostInput& in) { return head_of(in, bh); };
       const reference::LinearParams params{static_cast<double>(static_cast<float>(base.slope(bh % base.heads))),
                                            base.effective_scale(), reference::LinearForm::automatic};
       const reference::LinearOutputs ref = reference::linear_forward(rows(q), rows(k), rows(v), nullptr, params);
@@ -288,12 +300,9 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
       ch.pass = ch.non_finite == 0 && ch.rel_frobenius <= ch.tolerance;
       r.checks.push_back(ch);
     }
-  } catch (const UnsupportedError& e) {
-    return done(CaseStatus::skipped, e.what());
-  } catch (const OutOfMemoryError& e) {
-    return done(CaseStatus::skipped, std::string("out of memory: ") + e.what());
-  } catch (const std::exception& e) {
-    return done(CaseStatus::error, e.what());
+  } catch (...) {
+    const auto [status, why] = thrown_outcome();
+    return done(status, why);
   }
   const bool all_pass = r.checks[0].pass && r.checks[1].pass;
   return done(all_pass ? CaseStatus::pass : CaseStatus::fail,

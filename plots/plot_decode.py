@@ -87,6 +87,16 @@ def markdown(rows):
                                "over the measured copy rate)\n"
 
 
+def save(fig, plt, out_dir, name):
+    paths = []
+    for ext in ("png", "svg"):
+        path = os.path.join(out_dir, f"{name}.{ext}")
+        fig.savefig(path, dpi=150)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
 def figure(rows, out_dir, prefix):
     import matplotlib
     matplotlib.use("Agg")
@@ -113,13 +123,7 @@ def figure(rows, out_dir, prefix):
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    paths = []
-    for ext in ("png", "svg"):
-        path = os.path.join(out_dir, f"{prefix}_decode.{ext}")
-        fig.savefig(path, dpi=150)
-        paths.append(path)
-    plt.close(fig)
-    return paths + context_figure(s, out_dir, prefix, plt)
+    return save(fig, plt, out_dir, f"{prefix}_decode") + context_figure(s, out_dir, prefix, plt)
 
 
 def context_figure(s, out_dir, prefix, plt):
@@ -148,13 +152,7 @@ def context_figure(s, out_dir, prefix, plt):
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=6)
     fig.tight_layout()
-    paths = []
-    for ext in ("png", "svg"):
-        path = os.path.join(out_dir, f"{prefix}_decode_context.{ext}")
-        fig.savefig(path, dpi=150)
-        paths.append(path)
-    plt.close(fig)
-    return paths
+    return save(fig, plt, out_dir, f"{prefix}_decode_context")
 
 
 def main(argv=None):

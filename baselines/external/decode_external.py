@@ -29,7 +29,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lasuite_conventions as conv  # noqa: E402
 import result_file  # noqa: E402
-from run_external import TORCH_DTYPES, first_line, git_info, lasuite_version, log, parse_impls  # noqa: E402
+from run_external import (TORCH_DTYPES, first_line, git_info, import_torch_on_gpu, lasuite_version, log,  # noqa: E402
+                          parse_impls)
 
 
 def build_parser():
@@ -172,17 +173,8 @@ def run_row(torch, gm, ext, args, batch, timer, slopes, torch_dtype, device, pol
 
 def main(argv=None):
     args = parse_options(sys.argv[1:] if argv is None else argv)
-    for entry in args.extra_path:
-        for d in reversed(entry.split(os.pathsep)):
-            if d:
-                sys.path.insert(0, os.path.abspath(d))
-    try:
-        import torch
-    except ImportError as e:
-        log(f"error: PyTorch is not importable ({e}); run this on the GPU machine")
-        return 2
-    if not torch.cuda.is_available():
-        log("error: no CUDA device is visible to PyTorch")
+    torch = import_torch_on_gpu(args.extra_path)
+    if torch is None:
         return 2
     import externals
     import gpu_measure as gm

@@ -202,20 +202,27 @@ def first_line(e, limit=400):
     return (type(e).__name__ + ": " + text)[:limit]
 
 
-def main(argv=None):
-    args = parse_options(sys.argv[1:] if argv is None else argv)
-    for entry in args.extra_path:
+def import_torch_on_gpu(extra_path):
+    """--extra-path entries put first on sys.path, then torch with a CUDA device; None (said why) if not."""
+    for entry in extra_path:
         for d in reversed(entry.split(os.pathsep)):
             if d:
                 sys.path.insert(0, os.path.abspath(d))
-
     try:
         import torch
     except ImportError as e:
         log(f"error: PyTorch is not importable ({e}); run this on the GPU machine")
-        return 2
+        return None
     if not torch.cuda.is_available():
         log("error: no CUDA device is visible to PyTorch")
+        return None
+    return torch
+
+
+def main(argv=None):
+    args = parse_options(sys.argv[1:] if argv is None else argv)
+    torch = import_torch_on_gpu(args.extra_path)
+    if torch is None:
         return 2
     import agreement
     import externals
