@@ -1,0 +1,294 @@
+// Lightning Attention-2 with the sequence split over W ranks (issue 19), the all-gather form: each rank
+// holds a contiguous part [a_r, b_r) of every (batch, head)'s rows and
+//   forward:  its increment m_r = sum_u lambda^(b_r-1-u) k_u^T v_u (from a zero state), one all-gather
+//             of the increments, its start state S_r = lambda^a_r S_init + sum_(j<r) lambda^(a_r-b_j) m_j,
+//             then its outputs from S_r (the last rank's final state is the whole sequence's);
+//   backward: its reverse increment p_r = sum_u lambda^(u-a_r+1) (scale q_u)^T do_u, one all-gather, the
+//             gradient at its end dS_r = lambda^(n-b_r) dS_out + sum_(j>r) lambda^(a_j-b_r) p_j, then its
+//             dQ, dK, dV from S_r and dS_r (the first rank's dS_in is the whole sequence's).
+// Each rank runs an engine implementation on its part (la2_cpu here) with those states, so the ranks
+// compute what one run would, regrouped. Registered as "la2_cpu_sp": W ranks as threads of this process
+// through InProcessGroup, the stand-in for NCCL, so the algorithm is tested without several GPUs.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/communicator.h"
+#include "harness/errors.h"
+#include "harness/implementation.h"
+#include "harness/memory.h"
+#include "harness/registry.h"
+
+namespace lasuite {
+namespace {
+
+constexpr int kMaxRanks = 64;
+
+// One rank's part of every (batch, head)'s rows, as a tensor of its own ([b, h, rows, cols]).
+TensorView part_view(Workspace& ws, const TensorView& whole, int64_t rows, Buffer& keep) {
+  TensorView t = whole;
+  t.dims[2] = rows;
+  keep = ws.allocate(t.bytes());
+  t.data = keep.data();
+  return t;
+}
+
+// Copies rows [row0, row0 + rows) of every (batch, head) between a whole tensor and a part.
+void copy_rows(const TensorView& whole, const TensorView& part, int64_t row0, bool to_part) {
+  const int64_t bh = whole.dims[0] * whole.dims[1], n = whole.dims[2], rows = part.dims[2];
+  const size_t row_bytes = static_cast<size_t>(whole.dims[3]) * dtype_size(whole.dtype);
+  auto* w = static_cast<unsigned char*>(whole.data);
+  auto* p = static_cast<unsigned char*>(part.data);
+  for (int64_t i = 0; i < bh; ++i) {
+    unsigned char* wi = w + (i * n + row0) * row_bytes;
+    unsigned char* pi = p + i * rows * row_bytes;
+    if (to_part) std::memcpy(pi, wi, rows * row_bytes);
+    else std::memcpy(wi, pi, rows * row_bytes);
+  }
+}
+
+// A tensor's rows as doubles (host memory, any dtype).
+std::vector<double> as_doubles(const TensorView& t) {
+  std::vector<double> out(static_cast<size_t>(t.numel()));
+  convert_to_f64(t.data, t.dtype, out.data(), out.size());
+  return out;
+}
+
+// sum_u w(u) a_u^T b_u over a part's rows, per (batch, head): [bh][da][db], in fp32 (the states' type).
+template <class Weight>
+std::vector<float> weighted_outer_sums(const TensorView& a, const TensorView& b, Weight weight) {
+  const int64_t bh = a.dims[0] * a.dims[1], rows = a.dims[2], da = a.dims[3], db = b.dims[3];
+  const std::vector<double> x = as_doubles(a), y = as_doubles(b);
+  std::vector<float> out(static_cast<size_t>(bh * da * db));
+  std::vector<double> acc(static_cast<size_t>(da * db));
+  for (int64_t i = 0; i < bh; ++i) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    for (int64_t u = 0; u < rows; ++u) {
+      const double w = weight(i, u);
+      const double* xu = x.data() + (i * rows + u) * da;
+      const double* yu = y.data() + (i * rows + u) * db;
+      for (int64_t r = 0; r < da; ++r)
+        for (int64_t c = 0; c < db; ++c) acc[r * db + c] += w * xu[r] * yu[c];
+    }
+    std::copy(acc.begin(), acc.end(), out.begin() + i * da * db);
+  }
+  return out;
+}
+
+struct Split {
+  std::vector<int64_t> begin;  // a_r; a_W = n
+  int64_t rows(int r) const { return begin[r + 1] - begin[r]; }
+};
+Split split_rows(int64_t n, int world) {
+  Split s;
+  for (int r = 0; r <= world; ++r) s.begin.push_back(n * r / world);
+  return s;
+}
+
+class La2SequenceParallelCpu : public Implementation {
+ public:
+  La2SequenceParallelCpu() : engine_(Registry::instance().create("la2_cpu")) {
+    info_ = engine_->info();
+    info_.name = "la2_cpu_sp";
+    info_.description =
+        "Lightning Attention-2 with the sequence split over W ranks (threads here, through the in-process "
+        "stand-in for NCCL): one all-gather of the parts' state increments, la2_cpu on each part; a test of "
+        "the algorithm, not a benchmark (the ranks' memory is their own, not counted)";
+    // The exchanged states are fp32, as on the GPUs: an f64 problem would carry fp32 rounding into f64.
+    info_.support.dtypes = {DType::f32, DType::bf16, DType::f16};
+    info_.support.packed = false;
+    info_.support.state_in_place = false;
+    info_.options = {{"ranks", "1.." + std::to_string(kMaxRanks), "4", "ranks the sequence is split over"}};
+  }
+  const ImplInfo& info() const override { return info_; }
+
+  void set_option(const std::string& key, const std::string& value) override {
+    if (key != "ranks") throw UsageError("la2_cpu_sp has no option '" + key + "'");
+    const bool digits = !value.empty() && value.size() <= 3 && value.find_first_not_of("0123456789") == std::string::npos;
+    const int w = digits ? std::stoi(value) : 0;
+    if (w < 1 || w > kMaxRanks)
+      throw UsageError("la2_cpu_sp option ranks takes a whole number 1.." + std::to_string(kMaxRanks) + ", not '" +
+                       value + "'");
+    world_ = w;
+  }
+
+  std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
+    refuse(p);
+    const Split split = split_rows(p.seqlen, world_);
+    const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v;
+    InProcessGroup group(world_);
+    group.run([&](Communicator& comm) {
+      const int r = comm.rank();
+      const int64_t a = split.begin[r], rows = split.rows(r);
+      MemoryTracker tracker;  // the rank's own memory
+      Workspace local(ws.backend(), tracker);
+      Buffer kq, kk, kv, ko, ks;
+      TensorView q, k, v, o;
+      std::vector<float> increment(static_cast<size_t>(bh * de), 0.f);
+      if (rows > 0) {
+        q = part_view(local, io.q, rows, kq), k = part_view(local, io.k, rows, kk), v = part_view(local, io.v, rows, kv);
+        o = part_view(local, io.o, rows, ko);
+        copy_rows(io.q, q, a, true), copy_rows(io.k, k, a, true), copy_rows(io.v, v, a, true);
+        increment = weighted_outer_sums(k, v, [&](int64_t i, int64_t u) {
+          return std::exp(-p.slope(i % p.heads) * static_cast<double>(rows - 1 - u));
+        });
+      }
+      std::vector<float> all(increment.size() * world_);
+      comm.all_gather(increment.data(), all.data(), increment.size() * sizeof(float));
+      std::vector<float> start = start_state(p, io.state_in, split, r, all);
+      if (rows == 0) {
+        if (r == world_ - 1 && p.state_out) std::memcpy(io.state_out.data, start.data(), start.size() * sizeof(float));
+        return;
+      }
+      Problem part = p;
+      part.seqlen = rows;
+      part.state_in = r > 0 || p.state_in;
+      part.state_out = r == world_ - 1 && p.state_out;
+      ForwardIO f = io;
+      f.q = q, f.k = k, f.v = v, f.o = o;
+      TensorView s = io.state_out.defined() ? io.state_out : io.q;
+      s.dtype = DType::f32, s.dims = {p.batch, p.heads, p.dim_qk, p.dim_v};
+      f.state_in = part.state_in ? view_on(s, start.data()) : TensorView{};
+      f.state_out = part.state_out ? io.state_out : TensorView{};
+      engine_for(r)->forward(part, f, local);
+      copy_rows(io.o, o, a, false);
+    });
+    return std::make_unique<Saved>();  // the backward recomputes the states
+  }
+
+  void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
+    refuse(p);
+    const Split split = split_rows(p.seqlen, world_);
+    const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v;
+    const double scale = p.effective_scale();
+    InProcessGroup group(world_);
+    group.run([&](Communicator& comm) {
+      const int r = comm.rank();
+      const int64_t a = split.begin[r], rows = split.rows(r);
+      MemoryTracker tracker;
+      Workspace local(ws.backend(), tracker);
+      Buffer b_q, b_k, b_v, b_do, b_dq, b_dk, b_dv;
+      TensorView q, k, v, dout;
+      std::vector<float> increment(static_cast<size_t>(bh * de), 0.f), reverse(static_cast<size_t>(bh * de), 0.f);
+      if (rows > 0) {
+        q = part_view(local, io.q, rows, b_q), k = part_view(local, io.k, rows, b_k), v = part_view(local, io.v, rows, b_v);
+        dout = part_view(local, io.dout, rows, b_do);
+        copy_rows(io.q, q, a, true), copy_rows(io.k, k, a, true), copy_rows(io.v, v, a, true);
+        copy_rows(io.dout, dout, a, true);
+        increment = weighted_outer_sums(k, v, [&](int64_t i, int64_t u) {
+          return std::exp(-p.slope(i % p.heads) * static_cast<double>(rows - 1 - u));
+        });
+        reverse = weighted_outer_sums(q, dout, [&](int64_t i, int64_t u) {
+          return scale * std::exp(-p.slope(i % p.heads) * static_cast<double>(u + 1));
+        });
+      }
+      // One exchange of both: the forward's increments (for S_r) and the backward's (for dS_r).
+      std::vector<float> mine(increment);
+      mine.insert(mine.end(), reverse.begin(), reverse.end());
+      std::vector<float> all(mine.size() * world_);
+      comm.all_gather(mine.data(), all.data(), mine.size() * sizeof(float));
+      std::vector<float> incs(increment.size() * world_), revs(increment.size() * world_);
+      for (int j = 0; j < world_; ++j) {
+        std::copy_n(all.begin() + j * mine.size(), increment.size(), incs.begin() + j * increment.size());
+        std::copy_n(all.begin() + j * mine.size() + increment.size(), increment.size(), revs.begin() + j * increment.size());
+      }
+      std::vector<float> start = start_state(p, io.state_in, split, r, incs);
+      std::vector<float> end_grad = end_gradient(p, io.dstate_out, split, r, revs);
+      if (rows == 0) {
+        if (r == 0 && p.state_in) std::memcpy(io.dstate_in.data, end_grad.data(), end_grad.size() * sizeof(float));
+        return;
+      }
+      Problem part = p;
+      part.seqlen = rows;
+      part.state_in = r > 0 || p.state_in;
+      part.state_out = r < world_ - 1 || p.state_out;
+      TensorView s = io.q;
+      s.dtype = DType::f32, s.dims = {p.batch, p.heads, p.dim_qk, p.dim_v};
+      BackwardIO g = io;
+      g.q = q, g.k = k, g.v = v, g.dout = dout, g.o = TensorView{};
+      g.dq = part_view(local, io.dq, rows, b_dq), g.dk = part_view(local, io.dk, rows, b_dk);
+      g.dv = part_view(local, io.dv, rows, b_dv);
+      g.state_in = part.state_in ? view_on(s, start.data()) : TensorView{};
+      g.dstate_out = part.state_out ? view_on(s, end_grad.data()) : TensorView{};
+      // Only the first rank's gradient of its start state is the sequence's dS_in; the others' go nowhere.
+      std::vector<float> discard(r == 0 ? 0 : start.size());
+      g.dstate_in = part.state_in ? (r == 0 ? io.dstate_in : view_on(s, discard.data())) : TensorView{};
+      engine_for(r)->backward(part, g, nullptr, local);
+      copy_rows(io.dq, g.dq, a, false), copy_rows(io.dk, g.dk, a, false), copy_rows(io.dv, g.dv, a, false);
+    });
+  }
+
+ private:
+  void refuse(const Problem& p) const {
+    if (auto why = unsupported(p)) throw UnsupportedError("la2_cpu_sp: " + *why);
+  }
+  static TensorView view_on(TensorView like, float* data) {
+    like.data = data;
+    return like;
+  }
+  // S_r = lambda^a_r S_init + sum_(j<r) lambda^(a_r-b_j) m_j, per (batch, head).
+  static std::vector<float> start_state(const Problem& p, const TensorView& init, const Split& split, int r,
+                                        const std::vector<float>& incs) {
+    const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v;
+    std::vector<float> s(static_cast<size_t>(bh * de), 0.f);
+    for (int64_t i = 0; i < bh; ++i) {
+      const double slope = p.slope(i % p.heads);
+      float* si = s.data() + i * de;
+      if (p.state_in) {
+        const float w = static_cast<float>(std::exp(-slope * static_cast<double>(split.begin[r])));
+        for (int64_t x = 0; x < de; ++x) si[x] = w * init.as<const float>()[i * de + x];
+      }
+      for (int j = 0; j < r; ++j) {
+        const float w = static_cast<float>(std::exp(-slope * static_cast<double>(split.begin[r] - split.begin[j + 1])));
+        const float* mj = incs.data() + (static_cast<int64_t>(j) * bh + i) * de;
+        for (int64_t x = 0; x < de; ++x) si[x] += w * mj[x];
+      }
+    }
+    return s;
+  }
+  // dS at the end of part r: lambda^(n-b_r) dS_out + sum_(j>r) lambda^(a_j-b_r) p_j.
+  static std::vector<float> end_gradient(const Problem& p, const TensorView& dout_state, const Split& split, int r,
+                                         const std::vector<float>& revs) {
+    const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v, n = p.seqlen;
+    const int world = static_cast<int>(split.begin.size()) - 1;
+    const int64_t b = split.begin[r + 1];
+    std::vector<float> g(static_cast<size_t>(bh * de), 0.f);
+    for (int64_t i = 0; i < bh; ++i) {
+      const double slope = p.slope(i % p.heads);
+      float* gi = g.data() + i * de;
+      if (p.state_out) {
+        const float w = static_cast<float>(std::exp(-slope * static_cast<double>(n - b)));
+        for (int64_t x = 0; x < de; ++x) gi[x] = w * dout_state.as<const float>()[i * de + x];
+      }
+      for (int j = r + 1; j < world; ++j) {
+        const float w = static_cast<float>(std::exp(-slope * static_cast<double>(split.begin[j] - b)));
+        const float* pj = revs.data() + (static_cast<int64_t>(j) * bh + i) * de;
+        for (int64_t x = 0; x < de; ++x) gi[x] += w * pj[x];
+      }
+    }
+    return g;
+  }
+  // One engine a rank: the ranks run at once, and an implementation instance is not shared across threads.
+  Implementation* engine_for(int r) {
+    std::lock_guard<std::mutex> lock(engines_mutex_);
+    while (static_cast<int>(engines_.size()) <= r) engines_.push_back(Registry::instance().create("la2_cpu"));
+    return engines_[static_cast<size_t>(r)].get();
+  }
+
+  std::unique_ptr<Implementation> engine_;  // its ImplInfo is this one's, less packed batches
+  std::vector<std::unique_ptr<Implementation>> engines_;
+  std::mutex engines_mutex_;
+  ImplInfo info_;
+  int world_ = 4;
+};
+
+}  // namespace
+
+LASUITE_REGISTER(la2_cpu_sp, [] { return std::make_unique<La2SequenceParallelCpu>(); });
+
+}  // namespace lasuite

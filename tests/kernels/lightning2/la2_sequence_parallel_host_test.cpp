@@ -1,0 +1,78 @@
+// la2 with the sequence split over W ranks (la2_cpu_sp, in-process ranks): against the float64
+// reference at several W, including more ranks than rows; and at W = 1, where the arithmetic is the
+// one run's, bit for bit what la2_cpu gives, forward and backward with states.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/errors.h"
+#include "harness/inputs.h"
+#include "harness/memory.h"
+#include "harness/registry.h"
+#include "harness/verify.h"
+#include "tests/support/verify_test_support.h"
+
+namespace lasuite {
+namespace {
+
+constexpr uint64_t kSeed = 1919;
+
+TEST(La2SequenceParallelCpu, MatchesTheReferenceAtEveryWorldSize) {
+  const std::vector<VerifyCase> cases = {long_case(300, 2, 3, 32, 48, DType::f32, true, true, 6),
+                                         long_case(1000, 1, 2, 64, 64, DType::bf16, true, true, 2),
+                                         long_case(5, 1, 2, 16, 16, DType::f32, true, true, 2),
+                                         long_case(129, 1, 1, 32, 32, DType::f16, false, true, 1)};
+  for (const std::string ranks : {"1", "2", "3", "8"})
+    for (const VerifyCase& c : cases) {
+      auto impl = Registry::instance().create("la2_cpu_sp");
+      impl->set_option("ranks", ranks);
+      const CaseResult r = verify_case(*impl, c, kSeed);
+      EXPECT_EQ(r.status, CaseStatus::pass) << "ranks " << ranks << ": " << test_support::describe(r);
+      EXPECT_EQ(r.checks.size(), test_support::expected_checks(c)) << c.label;
+    }
+}
+
+TEST(La2SequenceParallelCpu, OneRankIsLa2CpuBitForBit) {
+  Backend& cpu = *backend_for(DeviceKind::cpu);
+  Problem p;
+  p.batch = 2, p.heads = 3, p.seqlen = 333, p.dim_qk = 32, p.dim_v = 48, p.dtype = DType::f32;
+  p.slopes = alibi_slopes(p.heads);
+  p.state_in = p.state_out = true;
+  auto run = [&](Implementation& impl) {
+    MemoryTracker tracker;
+    Workspace ws(cpu, tracker);
+    ProblemInputs in = make_inputs(p, ws, DeviceKind::cpu, kSeed, true);
+    Buffer o = ws.allocate(tensor_bytes(v_dims(p), p.dtype)), s = ws.allocate(tensor_bytes(state_dims(p), DType::f32));
+    Buffer dq = ws.allocate(tensor_bytes(qk_dims(p), p.dtype)), dk = ws.allocate(tensor_bytes(qk_dims(p), p.dtype));
+    Buffer dv = ws.allocate(tensor_bytes(v_dims(p), p.dtype)), ds = ws.allocate(tensor_bytes(state_dims(p), DType::f32));
+    ForwardIO f = forward_io(in, view_of(o, p.dtype, DeviceKind::cpu, v_dims(p)));
+    f.state_out = view_of(s, DType::f32, DeviceKind::cpu, state_dims(p));
+    auto saved = impl.forward(p, f, ws);
+    BackwardIO b = backward_io(in, f.o, view_of(dq, p.dtype, DeviceKind::cpu, qk_dims(p)),
+                               view_of(dk, p.dtype, DeviceKind::cpu, qk_dims(p)), view_of(dv, p.dtype, DeviceKind::cpu, v_dims(p)));
+    b.dstate_in = view_of(ds, DType::f32, DeviceKind::cpu, state_dims(p));
+    impl.backward(p, b, saved.get(), ws);
+    std::vector<std::vector<uint8_t>> out;
+    for (const Buffer* x : {&o, &s, &dq, &dk, &dv, &ds})
+      out.emplace_back(static_cast<const uint8_t*>(x->data()), static_cast<const uint8_t*>(x->data()) + x->bytes());
+    return out;
+  };
+  auto one = Registry::instance().create("la2_cpu");
+  auto sp = Registry::instance().create("la2_cpu_sp");
+  sp->set_option("ranks", "1");
+  const auto want = run(*one), got = run(*sp);
+  const char* names[] = {"O", "S_out", "dQ", "dK", "dV", "dS_in"};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(want[i], got[i]) << names[i];
+}
+
+TEST(La2SequenceParallelCpu, RefusesBadRankCounts) {
+  auto sp = Registry::instance().create("la2_cpu_sp");
+  for (const char* bad : {"0", "65", "-1", "two", ""}) EXPECT_THROW(sp->set_option("ranks", bad), UsageError) << bad;
+  EXPECT_THROW(sp->set_option("world", "2"), UsageError);
+}
+
+}  // namespace
+}  // namespace lasuite
