@@ -18,6 +18,9 @@ class Communicator {
   virtual int world() const = 0;
   // Every rank's `bytes` from `send`, in rank order, into `recv` (world * bytes); all ranks call it.
   virtual void all_gather(const void* send, void* recv, size_t bytes) = 0;
+  // Point to point (a ring's steps): send returns once the bytes are handed over; recv waits for them.
+  virtual void send(const void* data, size_t bytes, int to) = 0;
+  virtual void recv(void* data, size_t bytes, int from) = 0;
 };
 
 class InProcessGroup {
@@ -35,6 +38,9 @@ class InProcessGroup {
   // Waits until every rank arrived (or one failed: then throws).
   void arrive_and_wait();
   void fail();
+  // Messages in flight, per (from, to), in order.
+  std::vector<std::vector<std::vector<unsigned char>>> mailbox_;
+  std::vector<size_t> mailbox_read_;
 
   int world_;
   std::vector<std::unique_ptr<Rank>> ranks_;

@@ -7,7 +7,9 @@
 //             gradient at its end dS_r = lambda^(n-b_r) dS_out + sum_(j>r) lambda^(a_j-b_r) p_j, then its
 //             dQ, dK, dV from S_r and dS_r (the first rank's dS_in is the whole sequence's).
 // Each rank runs an engine implementation on its part (la2_cpu here) with those states, so the ranks
-// compute what one run would, regrouped. Registered as "la2_cpu_sp": W ranks as threads of this process
+// compute what one run would, regrouped. Option exchange=ring passes the states rank to rank instead
+// (LASP): S_(r+1) = lambda^L_r S_r + m_r forward, dS at a part's start back to the rank before, so
+// 2 (W - 1) serial steps a forward and backward against the all-gather's one exchange. Registered as "la2_cpu_sp": W ranks as threads of this process
 // through InProcessGroup, the stand-in for NCCL, so the algorithm is tested without several GPUs.
 #include <algorithm>
 #include <cmath>
@@ -103,11 +105,19 @@ class La2SequenceParallelCpu : public Implementation {
     info_.support.dtypes = {DType::f32, DType::bf16, DType::f16};
     info_.support.packed = false;
     info_.support.state_in_place = false;
-    info_.options = {{"ranks", "1.." + std::to_string(kMaxRanks), "4", "ranks the sequence is split over"}};
+    info_.options = {{"ranks", "1.." + std::to_string(kMaxRanks), "4", "ranks the sequence is split over"},
+                     {"exchange", "allgather or ring", "allgather",
+                      "how the ranks get their start states: one all-gather, or passed rank to rank (LASP)"}};
   }
   const ImplInfo& info() const override { return info_; }
 
   void set_option(const std::string& key, const std::string& value) override {
+    if (key == "exchange") {
+      if (value != "allgather" && value != "ring")
+        throw UsageError("la2_cpu_sp option exchange takes allgather or ring, not '" + value + "'");
+      ring_ = value == "ring";
+      return;
+    }
     if (key != "ranks") throw UsageError("la2_cpu_sp has no option '" + key + "'");
     const bool digits = !value.empty() && value.size() <= 3 && value.find_first_not_of("0123456789") == std::string::npos;
     const int w = digits ? std::stoi(value) : 0;
@@ -138,9 +148,14 @@ class La2SequenceParallelCpu : public Implementation {
           return std::exp(-p.slope(i % p.heads) * static_cast<double>(rows - 1 - u));
         });
       }
-      std::vector<float> all(increment.size() * world_);
-      comm.all_gather(increment.data(), all.data(), increment.size() * sizeof(float));
-      std::vector<float> start = start_state(p, io.state_in, split, r, all);
+      std::vector<float> start;
+      if (ring_) {
+        start = ring_start_state(comm, p, io.state_in, split, increment);
+      } else {
+        std::vector<float> all(increment.size() * world_);
+        comm.all_gather(increment.data(), all.data(), increment.size() * sizeof(float));
+        start = start_state(p, io.state_in, split, r, all);
+      }
       if (rows == 0) {
         if (r == world_ - 1 && p.state_out) std::memcpy(io.state_out.data, start.data(), start.size() * sizeof(float));
         return;
@@ -187,18 +202,24 @@ class La2SequenceParallelCpu : public Implementation {
           return scale * std::exp(-p.slope(i % p.heads) * static_cast<double>(u + 1));
         });
       }
-      // One exchange of both: the forward's increments (for S_r) and the backward's (for dS_r).
-      std::vector<float> mine(increment);
-      mine.insert(mine.end(), reverse.begin(), reverse.end());
-      std::vector<float> all(mine.size() * world_);
-      comm.all_gather(mine.data(), all.data(), mine.size() * sizeof(float));
-      std::vector<float> incs(increment.size() * world_), revs(increment.size() * world_);
-      for (int j = 0; j < world_; ++j) {
-        std::copy_n(all.begin() + j * mine.size(), increment.size(), incs.begin() + j * increment.size());
-        std::copy_n(all.begin() + j * mine.size() + increment.size(), increment.size(), revs.begin() + j * increment.size());
+      std::vector<float> start, end_grad;
+      if (ring_) {
+        start = ring_start_state(comm, p, io.state_in, split, increment);
+        end_grad = ring_end_gradient(comm, p, io.dstate_out, split, reverse);
+      } else {
+        // One exchange of both: the forward's increments (for S_r) and the backward's (for dS_r).
+        std::vector<float> mine(increment);
+        mine.insert(mine.end(), reverse.begin(), reverse.end());
+        std::vector<float> all(mine.size() * world_);
+        comm.all_gather(mine.data(), all.data(), mine.size() * sizeof(float));
+        std::vector<float> incs(increment.size() * world_), revs(increment.size() * world_);
+        for (int j = 0; j < world_; ++j) {
+          std::copy_n(all.begin() + j * mine.size(), increment.size(), incs.begin() + j * increment.size());
+          std::copy_n(all.begin() + j * mine.size() + increment.size(), increment.size(), revs.begin() + j * increment.size());
+        }
+        start = start_state(p, io.state_in, split, r, incs);
+        end_grad = end_gradient(p, io.dstate_out, split, r, revs);
       }
-      std::vector<float> start = start_state(p, io.state_in, split, r, incs);
-      std::vector<float> end_grad = end_gradient(p, io.dstate_out, split, r, revs);
       if (rows == 0) {
         if (r == 0 && p.state_in) std::memcpy(io.dstate_in.data, end_grad.data(), end_grad.size() * sizeof(float));
         return;
@@ -273,6 +294,43 @@ class La2SequenceParallelCpu : public Implementation {
     }
     return g;
   }
+  // The ring: S_r from the rank before (S_init, or zero, at rank 0), S_(r+1) = lambda^L_r S_r + m_r on.
+  std::vector<float> ring_start_state(Communicator& comm, const Problem& p, const TensorView& init, const Split& split,
+                                      const std::vector<float>& increment) const {
+    const int r = comm.rank();
+    const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v;
+    std::vector<float> s(increment.size(), 0.f);
+    if (r > 0) comm.recv(s.data(), s.size() * sizeof(float), r - 1);
+    else if (p.state_in) std::copy_n(init.as<const float>(), s.size(), s.begin());
+    if (r + 1 < world_) {
+      std::vector<float> next(s.size());
+      for (int64_t i = 0; i < bh; ++i) {
+        const float w = static_cast<float>(std::exp(-p.slope(i % p.heads) * static_cast<double>(split.rows(r))));
+        for (int64_t x = 0; x < de; ++x) next[i * de + x] = w * s[i * de + x] + increment[i * de + x];
+      }
+      comm.send(next.data(), next.size() * sizeof(float), r + 1);
+    }
+    return s;
+  }
+  // Backward along the ring: dS at the end of part r from the rank after (dS_out, or zero, at the last),
+  // dS at its start = lambda^L_r dS_end + p_r to the rank before.
+  std::vector<float> ring_end_gradient(Communicator& comm, const Problem& p, const TensorView& dout_state,
+                                       const Split& split, const std::vector<float>& reverse) const {
+    const int r = comm.rank();
+    const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v;
+    std::vector<float> g(reverse.size(), 0.f);
+    if (r + 1 < world_) comm.recv(g.data(), g.size() * sizeof(float), r + 1);
+    else if (p.state_out) std::copy_n(dout_state.as<const float>(), g.size(), g.begin());
+    if (r > 0) {
+      std::vector<float> before(g.size());
+      for (int64_t i = 0; i < bh; ++i) {
+        const float w = static_cast<float>(std::exp(-p.slope(i % p.heads) * static_cast<double>(split.rows(r))));
+        for (int64_t x = 0; x < de; ++x) before[i * de + x] = w * g[i * de + x] + reverse[i * de + x];
+      }
+      comm.send(before.data(), before.size() * sizeof(float), r - 1);
+    }
+    return g;
+  }
   // One engine a rank: the ranks run at once, and an implementation instance is not shared across threads.
   Implementation* engine_for(int r) {
     std::lock_guard<std::mutex> lock(engines_mutex_);
@@ -285,6 +343,7 @@ class La2SequenceParallelCpu : public Implementation {
   std::mutex engines_mutex_;
   ImplInfo info_;
   int world_ = 4;
+  bool ring_ = false;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 // The in-process stand-in for NCCL: an all-gather puts every rank's bytes in rank order on every rank,
-// repeatedly; a rank that throws releases the others (no hang) and its own error is the one reported.
+// repeatedly; sends and receives pass a ring; a rank that throws releases the others (no hang) and its
+// own error is the one reported.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -30,6 +31,21 @@ TEST(InProcessGroup, AllGatherIsInRankOrderOnEveryRank) {
         EXPECT_EQ(seen[r][2 * j + 1], 200 + j);
       }
   }
+}
+
+// A ring: each rank receives from the one before and sends on, so the last sees everyone's sum.
+TEST(InProcessGroup, PointToPointPassesAroundARing) {
+  InProcessGroup group(5);
+  std::vector<int> got(5, -1);
+  group.run([&](Communicator& comm) {
+    int sum = 0;
+    if (comm.rank() > 0) comm.recv(&sum, sizeof sum, comm.rank() - 1);
+    got[comm.rank()] = sum;
+    sum += comm.rank() + 1;
+    if (comm.rank() + 1 < comm.world()) comm.send(&sum, sizeof sum, comm.rank() + 1);
+    else EXPECT_THROW(comm.send(&sum, sizeof sum, comm.rank()), std::invalid_argument);  // not to itself
+  });
+  EXPECT_EQ(got, (std::vector<int>{0, 1, 3, 6, 10}));
 }
 
 TEST(InProcessGroup, ARankThatThrowsReleasesTheOthers) {

@@ -1,6 +1,7 @@
 // la2 with the sequence split over W ranks (la2_cpu_sp, in-process ranks): against the float64
-// reference at several W, including more ranks than rows; and at W = 1, where the arithmetic is the
-// one run's, bit for bit what la2_cpu gives, forward and backward with states.
+// reference at several W, including more ranks than rows, through the all-gather and the ring; and at
+// W = 1, where the arithmetic is the one run's, bit for bit what la2_cpu gives, forward and backward
+// with states.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -25,14 +26,16 @@ TEST(La2SequenceParallelCpu, MatchesTheReferenceAtEveryWorldSize) {
                                          long_case(1000, 1, 2, 64, 64, DType::bf16, true, true, 2),
                                          long_case(5, 1, 2, 16, 16, DType::f32, true, true, 2),
                                          long_case(129, 1, 1, 32, 32, DType::f16, false, true, 1)};
-  for (const std::string ranks : {"1", "2", "3", "8"})
-    for (const VerifyCase& c : cases) {
-      auto impl = Registry::instance().create("la2_cpu_sp");
-      impl->set_option("ranks", ranks);
-      const CaseResult r = verify_case(*impl, c, kSeed);
-      EXPECT_EQ(r.status, CaseStatus::pass) << "ranks " << ranks << ": " << test_support::describe(r);
-      EXPECT_EQ(r.checks.size(), test_support::expected_checks(c)) << c.label;
-    }
+  for (const std::string exchange : {"allgather", "ring"})
+    for (const std::string ranks : {"1", "2", "3", "8"})
+      for (const VerifyCase& c : cases) {
+        auto impl = Registry::instance().create("la2_cpu_sp");
+        impl->set_option("ranks", ranks);
+        impl->set_option("exchange", exchange);
+        const CaseResult r = verify_case(*impl, c, kSeed);
+        EXPECT_EQ(r.status, CaseStatus::pass) << exchange << " ranks " << ranks << ": " << test_support::describe(r);
+        EXPECT_EQ(r.checks.size(), test_support::expected_checks(c)) << c.label;
+      }
 }
 
 TEST(La2SequenceParallelCpu, OneRankIsLa2CpuBitForBit) {
@@ -72,6 +75,7 @@ TEST(La2SequenceParallelCpu, RefusesBadRankCounts) {
   auto sp = Registry::instance().create("la2_cpu_sp");
   for (const char* bad : {"0", "65", "-1", "two", ""}) EXPECT_THROW(sp->set_option("ranks", bad), UsageError) << bad;
   EXPECT_THROW(sp->set_option("world", "2"), UsageError);
+  EXPECT_THROW(sp->set_option("exchange", "tree"), UsageError);
 }
 
 }  // namespace
