@@ -23,6 +23,14 @@ CacheFlush parse_cache_flush(const std::string& text) {
 
 Backend* backend_for(DeviceKind kind) { return slot(kind); }
 
+std::string device_unavailable(DeviceKind kind) {
+  Backend* backend = backend_for(kind);
+  if (!backend) return std::string("this build has no ") + device_name(kind) + " backend (built without CUDA)";
+  std::string why;
+  if (backend->available(&why)) return "";
+  return why.empty() ? std::string(device_name(kind)) + " device not available" : why;
+}
+
 bool register_backend(DeviceKind kind, Backend* backend) {
   slot(kind) = backend;
   return true;

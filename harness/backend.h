@@ -71,6 +71,8 @@ class Backend {
   virtual void copy_from_host(void* dst, const void* host_src, size_t bytes) = 0;
   virtual void copy_to_host(void* host_dst, const void* src, size_t bytes) = 0;
   virtual void fill_bytes(void* dst, uint8_t value, size_t bytes) = 0;
+  // dst <- src, both on the device, ordered with the work on stream() (as fill_bytes).
+  virtual void copy_on_device(void* dst, const void* src, size_t bytes) = 0;
   virtual void synchronize() = 0;
   virtual std::unique_ptr<Timer> make_timer() = 0;
   // Evicts the inputs from the last-level cache so a timed run starts cold (see CacheFlush).
@@ -91,6 +93,8 @@ class Backend {
 
 // Returns the backend for a device kind, or nullptr when this build has none for it.
 Backend* backend_for(DeviceKind kind);
+// Why nothing can run on that device here (no backend in this build, no device or driver); "" when it can.
+std::string device_unavailable(DeviceKind kind);
 // Used by backends to register themselves at static-initialisation time.
 bool register_backend(DeviceKind kind, Backend* backend);
 

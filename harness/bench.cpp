@@ -310,15 +310,6 @@ std::vector<DeviceRecord> describe_devices(const std::vector<std::unique_ptr<Imp
   return devices;
 }
 
-// Why an implementation's device cannot run anything here ("" when it can).
-std::string device_unavailable(DeviceKind kind) {
-  Backend* backend = backend_for(kind);
-  if (!backend) return std::string("this build has no ") + device_name(kind) + " backend";
-  std::string why;
-  if (backend->available(&why)) return "";
-  return why.empty() ? std::string(device_name(kind)) + " device not available" : why;
-}
-
 // The inputs of one (implementation, dtype, length), made when the first mode needs them; failing to
 // make them is the outcome of every mode that needed them.
 class LazyInputs {

@@ -103,15 +103,9 @@ void check_runs_on(const std::vector<std::string>& impls, DeviceKind device, con
 }
 
 bool device_available(DeviceKind kind, std::string* why_not) {
-  Backend* b = backend_for(kind);
-  if (!b) {
-    if (why_not) *why_not = std::string("this build has no ") + device_name(kind) + " backend (built without CUDA)";
-    return false;
-  }
-  std::string why;
-  if (b->available(&why)) return true;
-  if (why_not) *why_not = why.empty() ? std::string(device_name(kind)) + " device not available" : why;
-  return false;
+  const std::string why = device_unavailable(kind);
+  if (why_not) *why_not = why;
+  return why.empty();
 }
 
 void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& seqlens, int64_t dim_qk,

@@ -99,6 +99,9 @@ class CpuBackend : public Backend {
   void copy_from_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void copy_to_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void fill_bytes(void* dst, uint8_t value, size_t bytes) override { std::memset(dst, value, bytes); }
+  void copy_on_device(void* dst, const void* src, size_t bytes) override {
+    if (bytes) std::memcpy(dst, src, bytes);
+  }
   void synchronize() override {}
   std::unique_ptr<Timer> make_timer() override { return std::make_unique<WallTimer>(); }
 

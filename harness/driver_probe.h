@@ -30,12 +30,16 @@ class DriverProbe : public Backend {
   void copy_from_host(void* dst, const void* src, size_t bytes) override { real_.copy_from_host(dst, src, bytes); }
   void copy_to_host(void* dst, const void* src, size_t bytes) override { real_.copy_to_host(dst, src, bytes); }
   void fill_bytes(void* dst, uint8_t value, size_t bytes) override { real_.fill_bytes(dst, value, bytes); }
+  void copy_on_device(void* dst, const void* src, size_t bytes) override { real_.copy_on_device(dst, src, bytes); }
   void synchronize() override { real_.synchronize(); }
   std::unique_ptr<Timer> make_timer() override { return real_.make_timer(); }
   void flush_cache(CacheFlush how) override { real_.flush_cache(how); }
   size_t free_memory() const override { return real_.free_memory(); }
   Ceilings measure_ceilings() override { return real_.measure_ceilings(); }
   void* stream() const override { return real_.stream(); }
+  std::unique_ptr<Replay> record(const std::function<void()>& work, int times) override {
+    return real_.record(work, times);
+  }
 
  private:
   void observe();

@@ -382,10 +382,9 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
   plan.heads = compared_heads(c, p);
   if (std::string bad = malformed(p, plan.heads); !bad.empty()) return done(CaseStatus::error, bad);
   if (auto why = impl.unsupported(p)) return done(CaseStatus::skipped, *why);
+  if (const std::string why = device_unavailable(info.device); !why.empty())
+    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": " + why);
   Backend* be = backend_for(info.device);
-  std::string why_not;
-  if (!be) return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": not in this build");
-  if (!be->available(&why_not)) return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": " + why_not);
 
   plan.problem = p;
   plan.backward = c.backward && info.support.backward;

@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -97,20 +98,16 @@ std::pair<CaseStatus, std::string> thrown_outcome() {
 // Softmax attention decodes against a KV cache: each step's T queries (rows n + st T ..) meet the keys
 // and values of every row up to their own (context n + st T, then the step's), and its outputs must be
 // the reference's over the whole sequence at those rows. O_decode is the one check (no state).
-CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, uint64_t seed, CaseResult r,
-                                    std::chrono::steady_clock::time_point start) {
+// `done` (verify_decode_case's) ends the case `r` with a status and a reason.
+using Done = std::function<CaseResult(CaseStatus, std::string)>;
+CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, uint64_t seed, CaseResult& r,
+                                    const Done& done) {
   const ImplInfo& info = impl.info();
   const Problem& base = c.problem;
   const int64_t n = base.seqlen, T = c.tokens_per_step, steps = c.steps, total = n + steps * T;
   const int64_t e = base.dim_v, bh_count = base.batch * base.heads;
   r.vcase.problem.state_out = false;
   r.vcase.problem.slopes.clear();
-  auto done = [&](CaseStatus status, std::string reason) {
-    r.status = status;
-    r.reason = std::move(reason);
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return r;
-  };
   if (!info.support.kv_cache) return done(CaseStatus::skipped, "no KV cache (softmax decoding) support");
   Problem step = base;
   step.function = info.function;
@@ -118,10 +115,9 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
   step.seqlen = T;
   step.context = n;
   if (auto why = impl.unsupported(step)) return done(CaseStatus::skipped, *why);
+  if (const std::string why = device_unavailable(info.device); !why.empty())
+    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": " + why);
   Backend* be = backend_for(info.device);
-  std::string why_not;
-  if (!be || !be->available(&why_not))
-    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + (be ? ": " + why_not : ""));
   try {
     const HostInput q = make_input(base, total, base.dim_qk, kQ, seed), k = make_input(base, total, base.dim_qk, kK, seed),
                     v = make_input(base, total, e, kV, seed);
@@ -209,7 +205,7 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
   };
-  if (info.function == Function::softmax) return verify_cache_decode_case(impl, c, seed, r, start);
+  if (info.function == Function::softmax) return verify_cache_decode_case(impl, c, seed, r, done);
   Problem prefill = base, step = base;
   prefill.function = step.function = info.function;
   prefill.state_out = true;
@@ -217,10 +213,9 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
   step.state_in = step.state_out = true;
   if (auto why = impl.unsupported(prefill)) return done(CaseStatus::skipped, *why);
   if (auto why = impl.unsupported(step)) return done(CaseStatus::skipped, *why);
+  if (const std::string why = device_unavailable(info.device); !why.empty())
+    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": " + why);
   Backend* be = backend_for(info.device);
-  std::string why_not;
-  if (!be || !be->available(&why_not))
-    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + (be ? ": " + why_not : ""));
 
   try {
     const HostInput q = make_input(base, total, d, kQ, seed), k = make_input(base, total, d, kK, seed),

@@ -103,7 +103,7 @@ class CudaBackend : public Backend {
     cudaError_t err = cudaMallocAsync(&p, bytes, stream_handle());
     if (err != cudaSuccess) {
       cudaGetLastError();  // clear it, so the next checked call does not report this failure
-      if (capture_invalidated())
+      if (capturing_ && capture_invalidated())
         throw std::runtime_error(std::string("a device allocation inside the capture failed: ") +
                                  cudaGetErrorName(err) + " (an earlier call broke the capture)");
       size_t free_b = 0, total_b = 0;
@@ -119,7 +119,7 @@ class CudaBackend : public Backend {
   // then, and a destructor must not throw.
   void raw_free(void* p) override {
     if (!p) return;
-    if (capture_invalidated()) {
+    if (capturing_ && capture_invalidated()) {
       frees_after_capture_.push_back(p);
       return;
     }
@@ -140,6 +140,10 @@ class CudaBackend : public Backend {
   void fill_bytes(void* dst, uint8_t value, size_t bytes) override {
     if (!bytes) return;
     CUDA_CHECK(cudaMemsetAsync(dst, value, bytes, stream_handle()));
+  }
+  void copy_on_device(void* dst, const void* src, size_t bytes) override {
+    if (!bytes) return;
+    CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_handle()));
   }
   void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_handle())); }
   std::unique_ptr<Timer> make_timer() override { return std::make_unique<CudaTimer>(stream_handle()); }
@@ -187,6 +191,7 @@ class CudaBackend : public Backend {
   std::unique_ptr<Replay> record(const std::function<void()>& work, int times) override {
     cudaStream_t s = stream_handle();
     CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+    capturing_ = true;
     std::string failure;
     try {
       for (int i = 0; i < times; ++i) work();
@@ -195,6 +200,7 @@ class CudaBackend : public Backend {
     }
     cudaGraph_t graph = nullptr;
     const cudaError_t end = cudaStreamEndCapture(s, &graph);
+    capturing_ = false;
     cudaGetLastError();  // a failed capture leaves its error behind; it is reported below
     for (void* p : frees_after_capture_) cudaFreeAsync(p, s);
     frees_after_capture_.clear();
@@ -254,6 +260,8 @@ class CudaBackend : public Backend {
     return status == cudaStreamCaptureStatusInvalidated;
   }
 
+  // Set between record()'s begin and end of capture: only then can the stream refuse a free.
+  bool capturing_ = false;
   std::vector<void*> frees_after_capture_;
   mutable bool probed_ = false, usable_ = false;
   mutable std::string why_not_;

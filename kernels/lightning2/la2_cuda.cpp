@@ -90,7 +90,7 @@ class La2Cuda : public Implementation {
         float* out = io.state_out.as<float>() + s.state0 * state_elems(p);
         if (!p.state_in) ws.backend().fill_bytes(out, 0, state_bytes(p, s));
         else if (io.state_in.data != io.state_out.data)
-          la2::copy_device_async(out, io.state_in.as<float>() + s.state0 * state_elems(p), state_bytes(p, s), ws.stream());
+          ws.backend().copy_on_device(out, io.state_in.as<float>() + s.state0 * state_elems(p), state_bytes(p, s));
       }
     }
     return std::make_unique<La2Saved>();  // no segment data: each sequence's backward computes its own
@@ -108,7 +108,7 @@ class La2Cuda : public Implementation {
       } else if (p.state_in) {  // an empty sequence passes dS_out through to dS_in unchanged
         float* din = io.dstate_in.as<float>() + s.state0 * state_elems(p);
         if (!p.state_out) ws.backend().fill_bytes(din, 0, state_bytes(p, s));
-        else la2::copy_device_async(din, io.dstate_out.as<float>() + s.state0 * state_elems(p), state_bytes(p, s), ws.stream());
+        else ws.backend().copy_on_device(din, io.dstate_out.as<float>() + s.state0 * state_elems(p), state_bytes(p, s));
       }
     }
   }
@@ -160,7 +160,7 @@ class La2Cuda : public Implementation {
       a.init_cs = 1;
       if (p.state_out && io.state_out.data == io.state_in.data) {
         init_copy = ws.allocate(state_bytes(p, sp));
-        la2::copy_device_async(init_copy.data(), a.init, init_copy.bytes(), ws.stream());
+        ws.backend().copy_on_device(init_copy.data(), a.init, init_copy.bytes());
         a.init = init_copy.as<float>();
       }
     }

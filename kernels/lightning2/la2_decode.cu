@@ -217,8 +217,4 @@ void run_decode(const DecodeArgs& a, bool early_start, void* stream) {
   }
 }
 
-void copy_device_async(void* dst, const void* src, size_t bytes, void* stream) {
-  CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, static_cast<cudaStream_t>(stream)));
-}
-
 }  // namespace lasuite::la2

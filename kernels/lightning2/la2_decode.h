@@ -36,8 +36,4 @@ struct DecodeArgs {
 // std::invalid_argument outside the limits above.
 void run_decode(const DecodeArgs& a, bool early_start, void* stream);
 
-// dst <- src (bytes), on `stream`: the chunk passes' initial state when the caller gave the same memory
-// for the final state (a pass writes its final state while other blocks may still read the initial).
-void copy_device_async(void* dst, const void* src, size_t bytes, void* stream);
-
 }  // namespace lasuite::la2
