@@ -87,6 +87,18 @@ def markdown(rows):
                                "over the measured copy rate)\n"
 
 
+def finish(ax, xlabel, title, legend_size):
+    """Both figures' axes: log2 x, log y, step time."""
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("microseconds per decode step")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=legend_size)
+    ax.figure.tight_layout()
+
+
 def save(fig, plt, out_dir, name):
     paths = []
     for ext in ("png", "svg"):
@@ -115,14 +127,7 @@ def figure(rows, out_dir, prefix):
     if floors:
         b = sorted(floors)
         ax.plot(b, [floors[x] for x in b], color="black", linestyle="--", linewidth=1, label="floor (copy rate)")
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("batch (sequences decoded at once)")
-    ax.set_ylabel("microseconds per decode step")
-    ax.set_title("Decode step: state read and written once per step")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    finish(ax, "batch (sequences decoded at once)", "Decode step: state read and written once per step", 7)
     return save(fig, plt, out_dir, f"{prefix}_decode") + context_figure(s, out_dir, prefix, plt)
 
 
@@ -144,14 +149,7 @@ def context_figure(s, out_dir, prefix, plt):
         else:
             x = sorted(c for c in by_ctx if c)
             ax.plot(x, [by_ctx[c] for c in x], marker="o", label=name)
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
-    ax.set_xlabel("context (tokens before the step)")
-    ax.set_ylabel("microseconds per decode step")
-    ax.set_title("Decode step against context length")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=6)
-    fig.tight_layout()
+    finish(ax, "context (tokens before the step)", "Decode step against context length", 6)
     return save(fig, plt, out_dir, f"{prefix}_decode_context")
 
 

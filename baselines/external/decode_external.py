@@ -29,8 +29,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lasuite_conventions as conv  # noqa: E402
 import result_file  # noqa: E402
-from run_external import (TORCH_DTYPES, first_line, git_info, import_torch_on_gpu, lasuite_version, log,  # noqa: E402
-                          parse_impls)
+from run_external import (TORCH_DTYPES, add_run_options, first_line, git_info, import_torch_on_gpu,  # noqa: E402
+                          lasuite_version, log, parse_impls)
 
 
 def build_parser():
@@ -45,14 +45,7 @@ def build_parser():
     p.add_argument("--dim", type=int, default=128, help="head dim d (= e)")
     p.add_argument("--dtype", default="bf16", help="bf16 (default), f16 or f32 for q, k, v, o; the state is fp32")
     p.add_argument("--json", help="result file (lasuite.bench/1)")
-    p.add_argument("--extra-path", action="append", default=[], help="prepended to sys.path (repeatable)")
-    p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--min-repeats", type=int, default=10)
-    p.add_argument("--min-time", type=float, default=0.2)
-    p.add_argument("--row-time-limit", type=float, default=60.0)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--no-ceilings", action="store_true")
-    p.add_argument("--git-commit", help="commit to record when the tree has no .git")
+    add_run_options(p, row_time_limit=60.0)
     return p
 
 

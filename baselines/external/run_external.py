@@ -87,12 +87,7 @@ def build_parser():
     p.add_argument("--dtype", default="bf16", help="bf16 (default), f16 or f32")
     p.add_argument("--mode", default="fwd,bwd,fwdbwd", help="comma list of fwd, bwd, fwdbwd")
     p.add_argument("--json", help="result file (lasuite.bench/1); default: JSON on stdout at the end")
-    p.add_argument("--extra-path", action="append", default=[],
-                   help="directory prepended to sys.path (repeatable, or os.pathsep-separated), e.g. .ext")
-    p.add_argument("--row-time-limit", type=float, default=120.0, help="seconds per row (default 120)")
-    p.add_argument("--warmup", type=positive_int, default=3)
-    p.add_argument("--min-repeats", type=positive_int, default=10)
-    p.add_argument("--min-time", type=float, default=0.2, help="seconds of samples at least (default 0.2)")
+    add_run_options(p, row_time_limit=120.0)
     p.add_argument("--max-repeats", type=positive_int, default=1000)
     p.add_argument("--packed", help="a packed batch: comma list of sequence lengths (zeros allowed; e.g. from a "
                    "lasuite bench file's meta.packed.cu_seqlens), batch 1, seqlen their total, for callables that "
@@ -101,12 +96,24 @@ def build_parser():
                    help="events: CUDA events around each call from Python (host time included where it "
                         "outlasts the GPU's); graph: around replays of the call captured in a CUDA graph "
                         "(GPU time alone). Recorded in meta.timing (default events)")
-    p.add_argument("--seed", type=int, default=1, help="inputs of length n use seed + n (default 1)")
     p.add_argument("--check-seqlen", default="1024", help="length of the float64 agreement case (default 1024)")
     p.add_argument("--no-check", action="store_true", help="skip the float64 agreement check")
+    return p
+
+
+def add_run_options(p, row_time_limit):
+    """What every runner here takes: where the packages are, lasuite bench's timing policy, the inputs'
+    seed, the ceilings, and the commit to record."""
+    p.add_argument("--extra-path", action="append", default=[],
+                   help="directory prepended to sys.path (repeatable, or os.pathsep-separated), e.g. .ext")
+    p.add_argument("--row-time-limit", type=float, default=row_time_limit,
+                   help=f"seconds per row (default {row_time_limit:g})")
+    p.add_argument("--warmup", type=positive_int, default=3)
+    p.add_argument("--min-repeats", type=positive_int, default=10)
+    p.add_argument("--min-time", type=float, default=0.2, help="seconds of samples at least (default 0.2)")
+    p.add_argument("--seed", type=int, default=1, help="seed of the random inputs (default 1)")
     p.add_argument("--no-ceilings", action="store_true", help="skip the copy/GEMM ceiling measurement")
     p.add_argument("--git-commit", help="commit to record when the tree has no .git (e.g. on the GPU machine)")
-    return p
 
 
 def parse_options(argv):

@@ -54,6 +54,13 @@ void copy_rows(const TensorView& whole, const TensorView& part, int64_t row0, bo
   }
 }
 
+// A rank's copy of rows [row0, row0 + rows) of every (batch, head) of a whole tensor.
+TensorView take_part(Workspace& ws, const TensorView& whole, int64_t row0, int64_t rows, Buffer& keep) {
+  TensorView t = part_view(ws, whole, rows, keep);
+  copy_rows(whole, t, row0, true);
+  return t;
+}
+
 // A tensor's rows as doubles (host memory, any dtype).
 std::vector<double> as_doubles(const TensorView& t) {
   std::vector<double> out(static_cast<size_t>(t.numel()));
@@ -82,6 +89,14 @@ std::vector<float> weighted_outer_sums(const TensorView& a, const TensorView& b,
   return out;
 }
 
+// A part's increment m = sum_u lambda^(rows-1-u) k_u^T v_u, per (batch, head).
+std::vector<float> state_increment(const Problem& p, const TensorView& k, const TensorView& v) {
+  const int64_t rows = k.dims[2];
+  return weighted_outer_sums(k, v, [&](int64_t i, int64_t u) {
+    return std::exp(-p.slope(i % p.heads) * static_cast<double>(rows - 1 - u));
+  });
+}
+
 struct Split {
   std::vector<int64_t> begin;  // a_r; a_W = n
   int64_t rows(int r) const { return begin[r + 1] - begin[r]; }
@@ -94,8 +109,8 @@ Split split_rows(int64_t n, int world) {
 
 class La2SequenceParallelCpu : public Implementation {
  public:
-  La2SequenceParallelCpu() : engine_(Registry::instance().create("la2_cpu")) {
-    info_ = engine_->info();
+  La2SequenceParallelCpu() {
+    info_ = Registry::instance().create("la2_cpu")->info();  // the engine's support, less what is below
     info_.name = "la2_cpu_sp";
     info_.description =
         "Lightning Attention-2 with the sequence split over W ranks (threads here, through the in-process "
@@ -137,16 +152,13 @@ class La2SequenceParallelCpu : public Implementation {
       const int64_t a = split.begin[r], rows = split.rows(r);
       MemoryTracker tracker;  // the rank's own memory
       Workspace local(ws.backend(), tracker);
-      Buffer kq, kk, kv, ko, ks;
+      Buffer kq, kk, kv, ko;
       TensorView q, k, v, o;
       std::vector<float> increment(static_cast<size_t>(bh * de), 0.f);
       if (rows > 0) {
-        q = part_view(local, io.q, rows, kq), k = part_view(local, io.k, rows, kk), v = part_view(local, io.v, rows, kv);
-        o = part_view(local, io.o, rows, ko);
-        copy_rows(io.q, q, a, true), copy_rows(io.k, k, a, true), copy_rows(io.v, v, a, true);
-        increment = weighted_outer_sums(k, v, [&](int64_t i, int64_t u) {
-          return std::exp(-p.slope(i % p.heads) * static_cast<double>(rows - 1 - u));
-        });
+        q = take_part(local, io.q, a, rows, kq), k = take_part(local, io.k, a, rows, kk);
+        v = take_part(local, io.v, a, rows, kv), o = part_view(local, io.o, rows, ko);
+        increment = state_increment(p, k, v);
       }
       std::vector<float> start;
       if (ring_) {
@@ -166,9 +178,7 @@ class La2SequenceParallelCpu : public Implementation {
       part.state_out = r == world_ - 1 && p.state_out;
       ForwardIO f = io;
       f.q = q, f.k = k, f.v = v, f.o = o;
-      TensorView s = io.state_out.defined() ? io.state_out : io.q;
-      s.dtype = DType::f32, s.dims = {p.batch, p.heads, p.dim_qk, p.dim_v};
-      f.state_in = part.state_in ? view_on(s, start.data()) : TensorView{};
+      f.state_in = part.state_in ? state_on(p, start.data()) : TensorView{};
       f.state_out = part.state_out ? io.state_out : TensorView{};
       engine_for(r)->forward(part, f, local);
       copy_rows(io.o, o, a, false);
@@ -191,13 +201,9 @@ class La2SequenceParallelCpu : public Implementation {
       TensorView q, k, v, dout;
       std::vector<float> increment(static_cast<size_t>(bh * de), 0.f), reverse(static_cast<size_t>(bh * de), 0.f);
       if (rows > 0) {
-        q = part_view(local, io.q, rows, b_q), k = part_view(local, io.k, rows, b_k), v = part_view(local, io.v, rows, b_v);
-        dout = part_view(local, io.dout, rows, b_do);
-        copy_rows(io.q, q, a, true), copy_rows(io.k, k, a, true), copy_rows(io.v, v, a, true);
-        copy_rows(io.dout, dout, a, true);
-        increment = weighted_outer_sums(k, v, [&](int64_t i, int64_t u) {
-          return std::exp(-p.slope(i % p.heads) * static_cast<double>(rows - 1 - u));
-        });
+        q = take_part(local, io.q, a, rows, b_q), k = take_part(local, io.k, a, rows, b_k);
+        v = take_part(local, io.v, a, rows, b_v), dout = take_part(local, io.dout, a, rows, b_do);
+        increment = state_increment(p, k, v);
         reverse = weighted_outer_sums(q, dout, [&](int64_t i, int64_t u) {
           return scale * std::exp(-p.slope(i % p.heads) * static_cast<double>(u + 1));
         });
@@ -228,17 +234,15 @@ class La2SequenceParallelCpu : public Implementation {
       part.seqlen = rows;
       part.state_in = r > 0 || p.state_in;
       part.state_out = r < world_ - 1 || p.state_out;
-      TensorView s = io.q;
-      s.dtype = DType::f32, s.dims = {p.batch, p.heads, p.dim_qk, p.dim_v};
       BackwardIO g = io;
       g.q = q, g.k = k, g.v = v, g.dout = dout, g.o = TensorView{};
       g.dq = part_view(local, io.dq, rows, b_dq), g.dk = part_view(local, io.dk, rows, b_dk);
       g.dv = part_view(local, io.dv, rows, b_dv);
-      g.state_in = part.state_in ? view_on(s, start.data()) : TensorView{};
-      g.dstate_out = part.state_out ? view_on(s, end_grad.data()) : TensorView{};
+      g.state_in = part.state_in ? state_on(p, start.data()) : TensorView{};
+      g.dstate_out = part.state_out ? state_on(p, end_grad.data()) : TensorView{};
       // Only the first rank's gradient of its start state is the sequence's dS_in; the others' go nowhere.
       std::vector<float> discard(r == 0 ? 0 : start.size());
-      g.dstate_in = part.state_in ? (r == 0 ? io.dstate_in : view_on(s, discard.data())) : TensorView{};
+      g.dstate_in = part.state_in ? (r == 0 ? io.dstate_in : state_on(p, discard.data())) : TensorView{};
       engine_for(r)->backward(part, g, nullptr, local);
       copy_rows(io.dq, g.dq, a, false), copy_rows(io.dk, g.dk, a, false), copy_rows(io.dv, g.dv, a, false);
     });
@@ -248,9 +252,14 @@ class La2SequenceParallelCpu : public Implementation {
   void refuse(const Problem& p) const {
     if (auto why = unsupported(p)) throw UnsupportedError("la2_cpu_sp: " + *why);
   }
-  static TensorView view_on(TensorView like, float* data) {
-    like.data = data;
-    return like;
+  // A rank's state (start state, gradient at its end) in host memory, as the engine takes states.
+  static TensorView state_on(const Problem& p, float* data) {
+    TensorView t;
+    t.data = data;
+    t.dtype = DType::f32;
+    t.device = DeviceKind::cpu;
+    t.dims = {p.batch, p.heads, p.dim_qk, p.dim_v};
+    return t;
   }
   // S_r = lambda^a_r S_init + sum_(j<r) lambda^(a_r-b_j) m_j, per (batch, head).
   static std::vector<float> start_state(const Problem& p, const TensorView& init, const Split& split, int r,
@@ -338,7 +347,6 @@ class La2SequenceParallelCpu : public Implementation {
     return engines_[static_cast<size_t>(r)].get();
   }
 
-  std::unique_ptr<Implementation> engine_;  // its ImplInfo is this one's, less packed batches
   std::vector<std::unique_ptr<Implementation>> engines_;
   std::mutex engines_mutex_;
   ImplInfo info_;
