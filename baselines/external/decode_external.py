@@ -17,20 +17,16 @@ graph and replayed, a sample's time over the steps. The L2 is flushed before eve
 """
 
 import argparse
-import datetime
 import gc
 import os
-import platform
-import shlex
-import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lasuite_conventions as conv  # noqa: E402
 import result_file  # noqa: E402
-from run_external import (TORCH_DTYPES, add_run_options, first_line, git_info, import_torch_on_gpu,  # noqa: E402
-                          lasuite_version, log, parse_impls)
+from run_external import (TORCH_DTYPES, add_run_options, first_line, import_torch_on_gpu, log,  # noqa: E402
+                          parse_impls, run_meta)
 
 
 def build_parser():
@@ -174,22 +170,15 @@ def main(argv=None):
 
     device = torch.device("cuda", torch.cuda.current_device())
     torch_dtype = getattr(torch, TORCH_DTYPES[args.dtype])
-    commit, dirty = git_info(args.git_commit)
     policy = gm.TimingPolicy(args.warmup, args.min_repeats, args.min_time, 1000, args.row_time_limit, "events")
     flush = gm.L2Flush(device)
     slopes = conv.alibi_slopes(args.heads)
     meta = {
-        "command": shlex.join(["python3"] + sys.argv),
-        "git_commit": commit, "git_dirty": dirty,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "host": socket.gethostname(), "lasuite_version": lasuite_version(),
-        "device": gm.device_record(device), "ceilings": None,
+        **run_meta(torch, gm, device, args.git_commit),
         "timing": dict(policy.as_meta(flush.bytes),
                        decode=("per row: 'launches' = one step between CUDA events per sample; 'graph of K "
                                "steps' = K steps, each reading the state the one before wrote, captured once "
                                "in a CUDA graph and replayed, the sample over K; L2 flushed before each sample")),
-        "software": {"python": platform.python_version(), "torch": torch.__version__,
-                     "cuda_runtime": str(torch.version.cuda or "")},
         "inputs": ("q, k, v uniform [-1, 1) [B, h, T, d] and the fp32 state uniform [-0.5, 0.5), torch's "
                    f"generator seeded seed + B (seed {args.seed}); slopes ALiBi-style"),
         "work_model": "linear_block_work with B = 64 plus the state read and written (fp32), as "

@@ -226,6 +226,28 @@ def import_torch_on_gpu(extra_path):
     return torch
 
 
+def run_meta(torch, gm, device, git_commit):
+    """What every runner's result file says of how it was made: the command, the commit, when, where, on
+    which device (ceilings filled in later) and with which software."""
+    commit, dirty = git_info(git_commit)
+    try:
+        import triton
+        triton_version = triton.__version__
+    except ImportError:
+        triton_version = ""
+    return {
+        "command": shlex.join(["python3"] + sys.argv),
+        "git_commit": commit, "git_dirty": dirty,
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "host": socket.gethostname(), "lasuite_version": lasuite_version(),
+        "device": gm.device_record(device),
+        "ceilings": None,
+        "software": {"python": platform.python_version(), "torch": torch.__version__, "triton": triton_version,
+                     "cuda_runtime": str(torch.version.cuda or ""),
+                     "cudnn": str(torch.backends.cudnn.version() or "")},
+    }
+
+
 def main(argv=None):
     args = parse_options(sys.argv[1:] if argv is None else argv)
     torch = import_torch_on_gpu(args.extra_path)
@@ -238,27 +260,13 @@ def main(argv=None):
 
     device = torch.device("cuda", torch.cuda.current_device())
     torch_dtype = getattr(torch, TORCH_DTYPES[args.dtype])
-    commit, dirty = git_info(args.git_commit)
-    try:
-        import triton
-        triton_version = triton.__version__
-    except ImportError:
-        triton_version = ""
     policy = gm.TimingPolicy(args.warmup, args.min_repeats, args.min_time, args.max_repeats, args.row_time_limit,
                              args.timer)
     flush = gm.L2Flush(device)
     slopes = conv.alibi_slopes(args.heads)
     meta = {
-        "command": shlex.join(["python3"] + sys.argv),
-        "git_commit": commit, "git_dirty": dirty,
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "host": socket.gethostname(), "lasuite_version": lasuite_version(),
-        "device": gm.device_record(device),
-        "ceilings": None,
+        **run_meta(torch, gm, device, args.git_commit),
         "timing": policy.as_meta(flush.bytes),
-        "software": {"python": platform.python_version(), "torch": torch.__version__, "triton": triton_version,
-                     "cuda_runtime": str(torch.version.cuda or ""),
-                     "cudnn": str(torch.backends.cudnn.version() or "")},
         "inputs": ("uniform [-1, 1) made in [b, h, n, d] with torch's generator seeded seed + n (seed "
                    f"{args.seed}), then put in each kernel's layout outside any timed region; slopes "
                    "ALiBi-style (harness/problem.cpp alibi_slopes) for linear attention with decay"),
