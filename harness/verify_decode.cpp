@@ -164,8 +164,9 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
 
 std::vector<DecodeCase> decode_cases(DType dtype) {
   std::vector<DecodeCase> cases;
-  // Head dims that are not powers of two, e != d; and d = 64, e = 128, which the GPU kernels take.
-  const std::pair<int64_t, int64_t> dims[] = {{32, 48}, {64, 128}};
+  // Head dims that are not powers of two, e != d; d = 64, e = 128, which the GPU kernels take; and
+  // d = e = 128, which the GPU softmax kernels take (e = d only).
+  const std::pair<int64_t, int64_t> dims[] = {{32, 48}, {64, 128}, {128, 128}};
   for (const auto& [d, e] : dims)
     for (int64_t T : {1, 2, 7, 16})
       for (bool decay : {true, false})

@@ -1,6 +1,7 @@
 // Causal softmax attention, FlashAttention-2 style, on the GPU: the shared tiled kernels of
 // kernels/common in softmax mode (online softmax forward keeping the log-sum-exp; backward recomputing
-// P from it with D = rowsum(dO ⊙ O)). bf16 / fp16, d = e in {64, 128}, any n.
+// P from it with D = rowsum(dO ⊙ O)). bf16 / fp16, d = e in {64, 128}, any n. A decode step against a
+// KV cache (Problem::context) runs flash-decoding instead (flash_decode.cu): the cache split across blocks.
 #include <cuda_runtime.h>
 
 #include <memory>
@@ -8,7 +9,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "baselines/cuda/flash_decode_launch.h"
 #include "baselines/cuda/flash_softmax_launch.h"
+#include "harness/cuda/cuda_device.h"
 #include "harness/errors.h"
 #include "harness/implementation.h"
 #include "harness/registry.h"
@@ -36,6 +39,7 @@ class FlashSoftmaxCuda : public Implementation {
     info_.support.distinct_v_dim = false;
     info_.support.decay = false;
     info_.support.state = false;
+    info_.support.kv_cache = true;
   }
   const ImplInfo& info() const override { return info_; }
 
@@ -44,6 +48,9 @@ class FlashSoftmaxCuda : public Implementation {
     if (!(p.effective_scale() > 0)) return "softmax scale must be > 0";
     if (p.batch * p.heads > (int64_t(1) << 31) - 1) return "batch * heads above 2^31 - 1";
     if ((p.seqlen + 127) / 128 > 65535) return "sequence longer than 128 * 65535 tokens";
+    if (p.context > 0 && p.seqlen > kFlashDecodeMaxTokens)
+      return "at most " + std::to_string(kFlashDecodeMaxTokens) + " new tokens a step against a KV cache";
+    if (p.context > 0 && p.batch * p.heads > 65535) return "batch * heads above 65535 against a KV cache";
     return std::nullopt;
   }
 
@@ -53,6 +60,19 @@ class FlashSoftmaxCuda : public Implementation {
     refuse_unsupported(p);
     host::check_forward_io(p, io, DeviceKind::cuda, 16);
     auto saved = std::make_unique<FlashSaved>();
+    if (p.context > 0) {  // a decode step: no log-sum-exp kept (no backward through a cache)
+      FlashDecodeArgs d;
+      d.dtype = p.dtype;
+      d.dim = static_cast<int>(p.dim_qk);
+      d.tokens = static_cast<int>(p.seqlen);
+      d.bh = p.batch * p.heads;
+      d.context = p.context;
+      d.q = io.q.data, d.k = io.k.data, d.v = io.v.data, d.o = io.o.data;
+      d.scale = static_cast<float>(p.effective_scale());
+      Buffer scratch = ws.allocate(flash_decode_plan(d, cuda_device_properties().multiProcessorCount));
+      flash_decode(d, scratch.as<float>(), ws.stream());
+      return saved;
+    }
     TiledAttentionArgs a = host::tiled_attention_args(p, io.q, io.k, io.v);
     saved->lse = ws.allocate(static_cast<size_t>(a.batch_heads) * a.n_pad * sizeof(float));
     a.out = io.o.data;
@@ -63,6 +83,7 @@ class FlashSoftmaxCuda : public Implementation {
 
   void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
     refuse_unsupported(p);
+    if (p.context > 0) throw UnsupportedError("flash_softmax: no backward through a KV cache (decoding is a forward)");
     host::check_backward_io(p, io, DeviceKind::cuda, 16, /*needs_o=*/true);
     auto* fs = dynamic_cast<FlashSaved*>(saved);
     if (!fs || !fs->lse.data()) throw std::invalid_argument("flash_softmax backward needs its forward's saved state");

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "harness/registry.h"
+#include "harness/verify_decode.h"
 #include "tests/baselines/gpu_checks.h"
 
 namespace lasuite {
@@ -61,6 +63,25 @@ TEST(FlashSoftmaxCudaRefuses, ShapesTypesAndScale) {
   FakeCall call = fake_call(p);
   call.fwd.k.data = call.bwd.k.data = static_cast<char*>(call.fwd.k.data) + 8;
   expect_refused("flash_softmax", p, call, "k is not 16-byte aligned");
+}
+
+// Decoding against a KV cache (flash-decoding): verify's decode cases at d = e = 128 pass, each step's
+// queries against the cache; the others are declined for their head dims.
+TEST(FlashSoftmaxCudaDecode, PassesTheDecodeCases) {
+  LASUITE_REQUIRE_GPU(gpu);
+  int passed = 0;
+  for (DType t : {DType::bf16, DType::f16})
+    for (const DecodeCase& c : decode_cases(t)) {
+      auto impl = Registry::instance().create("flash_softmax");
+      const CaseResult r = verify_decode_case(*impl, c, 31337);
+      if (c.problem.dim_qk == 128 && c.problem.dim_v == 128) {
+        EXPECT_EQ(r.status, CaseStatus::pass) << test_support::describe(r);
+        passed += r.status == CaseStatus::pass;
+      } else {
+        EXPECT_EQ(r.status, CaseStatus::skipped) << test_support::describe(r);
+      }
+    }
+  EXPECT_GT(passed, 0);
 }
 
 }  // namespace

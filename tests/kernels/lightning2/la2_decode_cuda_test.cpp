@@ -200,7 +200,7 @@ TEST(La2DecodeCuda, PassesTheDecodeCases) {
   for (DType t : {DType::bf16, DType::f16, DType::f32})
     for (const DecodeCase& c : decode_cases(t)) {
       const CaseResult r = verify_decode_case(*impl, c, 2024);
-      if (c.problem.dim_qk == 64) {
+      if (c.problem.dim_qk != 32) {  // 64 / 128 and 128 / 128: head dims la2 takes
         EXPECT_EQ(r.status, CaseStatus::pass) << test_support::describe(r);
         EXPECT_EQ(r.checks.size(), 2u) << c.label;
         passed += r.status == CaseStatus::pass;
