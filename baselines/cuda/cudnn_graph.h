@@ -49,8 +49,8 @@ class Graph {
   int64_t virtual_tensor(const Dims& dims, cudnnDataType_t type) {
     return tensor(dims, packed_strides(dims), type, true);
   }
-  // A float scalar passed by value at execution (its host address goes in the variant pack).
-  int64_t scalar();
+  // A scalar passed by value at execution (its host address goes in the variant pack).
+  int64_t scalar(cudnnDataType_t type = CUDNN_DATA_FLOAT);
 
   // y = mode(x [, b [, t]]); axis for GEN_INDEX; math precision float unless given.
   void pointwise(cudnnPointwiseMode_t mode, int64_t x, int64_t y, int64_t b = -1, int64_t t = -1, int64_t axis = -1,

@@ -59,12 +59,11 @@ int64_t Graph::tensor(const Dims& dims, const Dims& strides, cudnnDataType_t typ
   return uid;
 }
 
-int64_t Graph::scalar() {
+int64_t Graph::scalar(cudnnDataType_t type) {
   const int64_t uid = static_cast<int64_t>(tensors_.size()) + 1;
   auto t = std::make_unique<Descriptor>(CUDNN_BACKEND_TENSOR_DESCRIPTOR);
   const Dims ones{1, 1, 1, 1};
   const bool by_value = true, virt = false;
-  const cudnnDataType_t type = CUDNN_DATA_FLOAT;
   t->set_dtype(CUDNN_ATTR_TENSOR_DATA_TYPE, type)
       .set(CUDNN_ATTR_TENSOR_DIMENSIONS, CUDNN_TYPE_INT64, 4, ones.data())
       .set(CUDNN_ATTR_TENSOR_STRIDES, CUDNN_TYPE_INT64, 4, ones.data())

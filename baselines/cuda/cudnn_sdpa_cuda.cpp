@@ -2,7 +2,9 @@
 // forward (keeping the log-sum-exp statistics) and backward, built through cuDNN's backend graph API
 // as the operation patterns its fused flash-attention engines recognise (the same graphs the cuDNN
 // frontend's sdpa nodes lower to). Built where cuDNN was found; elsewhere it is still listed and says
-// "unavailable: built without cuDNN".
+// "unavailable: built without cuDNN". A decode step against a KV cache (Problem::context) is the same
+// forward graph with more keys than queries, the causal mask aligned to the last key (query t sees the
+// keys up to context + t), and no mask at all for one query.
 #include <cuda_runtime.h>
 
 #include <limits>
@@ -38,32 +40,42 @@ struct CudnnSaved : Saved {
 // A built graph and the uids its execution binds.
 struct ForwardGraph {
   Graph g;
-  int64_t q, kt, v, o, stats, scale, neg_inf;
+  int64_t q, kt, v, o, stats, scale, neg_inf, context = -1;  // context: the mask's row offset, when masked with one
 };
 struct BackwardGraph {
   Graph g;
   int64_t q, kt, vt, o, dout, stats, dq, dk, dv, softmax_sum, dq_accum, scale, neg_inf, one;
 };
 
+// s queries against kv = context + s keys and values (kv = s without a cache).
 struct Shape {
-  int64_t b, h, s, d;
+  int64_t b, h, s, d, kv;
   cudnnDataType_t io;
   Dims bhsd() const { return {b, h, s, d}; }
   Dims packed() const { return cudnn::packed_strides(bhsd()); }
-  Dims transposed_dims() const { return {b, h, d, s}; }         // K^T, V^T: the same memory, dims 2 and 3 swapped
-  Dims transposed_strides() const { return {h * s * d, s * d, 1, d}; }
-  Dims scores() const { return {b, h, s, s}; }
+  Dims keys() const { return {b, h, kv, d}; }
+  Dims keys_packed() const { return cudnn::packed_strides(keys()); }
+  Dims transposed_dims() const { return {b, h, d, kv}; }         // K^T, V^T: the same memory, dims 2 and 3 swapped
+  Dims transposed_strides() const { return {h * kv * d, kv * d, 1, d}; }
+  Dims scores() const { return {b, h, s, kv}; }
   Dims rows() const { return {b, h, s, 1}; }
+  int64_t context() const { return kv - s; }
 };
 
-// scores -> masked scores: keep row >= col (top-left causal), -inf elsewhere.
-int64_t causal_mask(Graph& g, const Shape& sh, int64_t scores, int64_t neg_inf) {
-  const int64_t row = g.virtual_tensor(sh.scores(), CUDNN_DATA_INT32);
+// scores -> masked scores: keep row + context >= col (causal, aligned to the last key), -inf elsewhere.
+// context: a by-value INT32 scalar's uid, or -1 for none (no cache: top-left causal).
+int64_t causal_mask(Graph& g, const Shape& sh, int64_t scores, int64_t neg_inf, int64_t context = -1) {
+  int64_t row = g.virtual_tensor(sh.scores(), CUDNN_DATA_INT32);
   const int64_t col = g.virtual_tensor(sh.scores(), CUDNN_DATA_INT32);
   const int64_t keep = g.virtual_tensor(sh.scores(), CUDNN_DATA_BOOLEAN);
   const int64_t out = g.virtual_tensor(sh.scores(), CUDNN_DATA_FLOAT);
   g.pointwise(CUDNN_POINTWISE_GEN_INDEX, scores, row, -1, -1, 2);
   g.pointwise(CUDNN_POINTWISE_GEN_INDEX, scores, col, -1, -1, 3);
+  if (context >= 0) {
+    const int64_t shifted = g.virtual_tensor(sh.scores(), CUDNN_DATA_INT32);
+    g.pointwise(CUDNN_POINTWISE_ADD, row, shifted, context, -1, -1, CUDNN_DATA_INT32);
+    row = shifted;
+  }
   g.pointwise(CUDNN_POINTWISE_CMP_GE, row, keep, col, -1, -1, CUDNN_DATA_BOOLEAN);
   g.pointwise(CUDNN_POINTWISE_BINARY_SELECT, scores, out, neg_inf, keep);
   return out;
@@ -75,7 +87,7 @@ std::unique_ptr<ForwardGraph> build_forward(cudnnHandle_t handle, const Shape& s
   const cudnnDataType_t F = CUDNN_DATA_FLOAT;
   f->q = g.tensor(sh.bhsd(), sh.packed(), sh.io, false);
   f->kt = g.tensor(sh.transposed_dims(), sh.transposed_strides(), sh.io, false);
-  f->v = g.tensor(sh.bhsd(), sh.packed(), sh.io, false);
+  f->v = g.tensor(sh.keys(), sh.keys_packed(), sh.io, false);
   f->o = g.tensor(sh.bhsd(), sh.packed(), sh.io, false);
   f->stats = g.tensor(sh.rows(), cudnn::packed_strides(sh.rows()), F, false);
   f->scale = g.scalar();
@@ -84,7 +96,14 @@ std::unique_ptr<ForwardGraph> build_forward(cudnnHandle_t handle, const Shape& s
   const int64_t s = g.virtual_tensor(sh.scores(), F), scaled = g.virtual_tensor(sh.scores(), F);
   g.matmul(f->q, f->kt, s);
   g.pointwise(CUDNN_POINTWISE_MUL, s, scaled, f->scale);
-  const int64_t masked = causal_mask(g, sh, scaled, f->neg_inf);
+  // One query against a cache sees every key: no mask (the form the decode engines expect).
+  int64_t masked = scaled;
+  if (sh.context() == 0) {
+    masked = causal_mask(g, sh, scaled, f->neg_inf);
+  } else if (sh.s > 1) {
+    f->context = g.scalar(CUDNN_DATA_INT32);
+    masked = causal_mask(g, sh, scaled, f->neg_inf, f->context);
+  }
   // P enters the second matmul in the input type: the fused engines accept no other (the cuDNN
   // frontend sets it so too); everything before it stays fp32.
   const int64_t mx = g.virtual_tensor(sh.rows(), F), sub = g.virtual_tensor(sh.scores(), F),
@@ -172,6 +191,7 @@ class CudnnSdpa : public Implementation {
     info_.support.distinct_v_dim = false;
     info_.support.decay = false;
     info_.support.state = false;
+    info_.support.kv_cache = true;
   }
   ~CudnnSdpa() override {
 #ifdef LASUITE_HAVE_CUDNN
@@ -188,6 +208,7 @@ class CudnnSdpa : public Implementation {
     return std::string("unavailable: built without cuDNN");
 #else
     if (auto why = Implementation::unsupported(p)) return why;
+    if (p.kv_rows() > (int64_t(1) << 31) - 1) return std::string("more than 2^31 - 1 keys");
     return std::nullopt;
 #endif
   }
@@ -201,14 +222,25 @@ class CudnnSdpa : public Implementation {
     const Shape sh = shape(p);
     cudnnHandle_t h = handle(ws);
     auto& fg = forward_graphs_[key(p)];
-    if (!fg) fg = build_forward(h, sh);
+    if (!fg) {
+      try {
+        fg = build_forward(h, sh);
+      } catch (const std::exception& e) {
+        // cuDNN has no engine for this cache shape: a decline, not a failure (training shapes build)
+        if (p.context == 0) throw;
+        forward_graphs_.erase(key(p));
+        throw UnsupportedError(std::string("cudnn_sdpa: no cuDNN engine for this decode step: ") + e.what());
+      }
+    }
     auto saved = std::make_unique<CudnnSaved>();
     saved->stats = ws.allocate(static_cast<size_t>(sh.b * sh.h * sh.s) * sizeof(float));
     Buffer workspace = ws.allocate(static_cast<size_t>(fg->g.workspace_bytes()));
     float scale = static_cast<float>(p.effective_scale()), neg_inf = -std::numeric_limits<float>::infinity();
-    fg->g.execute(h, {fg->q, fg->kt, fg->v, fg->o, fg->stats, fg->scale, fg->neg_inf},
-                  {io.q.data, io.k.data, io.v.data, io.o.data, saved->stats.data(), &scale, &neg_inf},
-                  workspace.data());
+    int32_t context = static_cast<int32_t>(p.context);
+    std::vector<int64_t> uids{fg->q, fg->kt, fg->v, fg->o, fg->stats, fg->scale, fg->neg_inf};
+    std::vector<void*> pointers{io.q.data, io.k.data, io.v.data, io.o.data, saved->stats.data(), &scale, &neg_inf};
+    if (fg->context >= 0) uids.push_back(fg->context), pointers.push_back(&context);
+    fg->g.execute(h, uids, pointers, workspace.data());
     return saved;
 #else
     (void)io;
@@ -219,6 +251,7 @@ class CudnnSdpa : public Implementation {
 
   void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
     refuse_unsupported(p);
+    if (p.context > 0) throw UnsupportedError("cudnn_sdpa: no backward through a KV cache (decoding is a forward)");
 #ifdef LASUITE_HAVE_CUDNN
     host::check_backward_io(p, io, DeviceKind::cuda, 16, /*needs_o=*/true);
     auto* cs = dynamic_cast<CudnnSaved*>(saved);
@@ -251,12 +284,13 @@ class CudnnSdpa : public Implementation {
   }
 
 #ifdef LASUITE_HAVE_CUDNN
-  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int>;
+  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int>;
   static Key key(const Problem& p) {
-    return {p.batch, p.heads, p.seqlen, p.dim_qk, static_cast<int>(p.dtype)};
+    return {p.batch, p.heads, p.seqlen, p.dim_qk, p.context, static_cast<int>(p.dtype)};
   }
   static Shape shape(const Problem& p) {
-    return {p.batch, p.heads, p.seqlen, p.dim_qk, p.dtype == DType::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_HALF};
+    return {p.batch, p.heads, p.seqlen, p.dim_qk, p.kv_rows(),
+            p.dtype == DType::bf16 ? CUDNN_DATA_BFLOAT16 : CUDNN_DATA_HALF};
   }
   cudnnHandle_t handle(Workspace& ws) {
     const auto stream = static_cast<cudaStream_t>(ws.stream());

@@ -22,7 +22,7 @@ struct FlashDecodeArgs {
   const void* v = nullptr;
   void* o = nullptr;          // [bh][T][d]
   float scale = 1;
-  int64_t split_keys = 0;     // keys a block takes (a multiple of 64): flash_decode_plan
+  int64_t split_keys = 0;     // keys a block takes (a multiple of the 32-key tile): flash_decode_plan
   int splits = 1;
 };
 

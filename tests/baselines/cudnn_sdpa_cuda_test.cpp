@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "harness/registry.h"
+#include "harness/verify_decode.h"
 #include "tests/baselines/gpu_checks.h"
 
 namespace lasuite {
@@ -63,6 +65,32 @@ TEST(CudnnSdpaRefuses, BadTensors) {
   FakeCall call = fake_call(p);
   call.fwd.v.dims[3] = call.bwd.v.dims[3] = 32;
   expect_refused("cudnn_sdpa", p, call, "v has shape");
+}
+
+// Decoding against a KV cache: verify's decode cases at d = e = 128 (softmax ones) pass where cuDNN
+// builds the step's graph; one query a step (no mask) must build, several (the causal mask shifted to
+// the last key) may be declined only for want of a cuDNN engine, and say so.
+TEST(CudnnSdpaDecode, PassesTheDecodeCases) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!built_with_cudnn()) GTEST_SKIP() << "built without cuDNN";
+  int passed = 0;
+  for (DType t : {DType::bf16, DType::f16})
+    for (const DecodeCase& c : decode_cases(t)) {
+      auto impl = Registry::instance().create("cudnn_sdpa");
+      const CaseResult r = verify_decode_case(*impl, c, 31337);
+      if (c.problem.dim_qk != 128 || c.problem.dim_v != 128) {
+        EXPECT_EQ(r.status, CaseStatus::skipped) << test_support::describe(r);
+      } else if (c.tokens_per_step == 1) {
+        EXPECT_EQ(r.status, CaseStatus::pass) << test_support::describe(r);
+        passed += r.status == CaseStatus::pass;
+      } else {
+        EXPECT_TRUE(r.status == CaseStatus::pass ||
+                    (r.status == CaseStatus::skipped && r.reason.find("no cuDNN engine") != std::string::npos))
+            << test_support::describe(r);
+        passed += r.status == CaseStatus::pass;
+      }
+    }
+  EXPECT_GT(passed, 0);
 }
 
 }  // namespace
