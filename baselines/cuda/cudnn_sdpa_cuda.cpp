@@ -40,7 +40,9 @@ struct CudnnSaved : Saved {
 // A built graph and the uids its execution binds.
 struct ForwardGraph {
   Graph g;
-  int64_t q, kt, v, o, stats, scale, neg_inf, context = -1;  // context: the mask's row offset, when masked with one
+  // neg_inf and context: uids of the mask's scalars, -1 where the graph has no mask (cuDNN refuses a
+  // variant pack naming a tensor the graph does not use)
+  int64_t q, kt, v, o, stats, scale, neg_inf = -1, context = -1;
 };
 struct BackwardGraph {
   Graph g;
@@ -91,7 +93,6 @@ std::unique_ptr<ForwardGraph> build_forward(cudnnHandle_t handle, const Shape& s
   f->o = g.tensor(sh.bhsd(), sh.packed(), sh.io, false);
   f->stats = g.tensor(sh.rows(), cudnn::packed_strides(sh.rows()), F, false);
   f->scale = g.scalar();
-  f->neg_inf = g.scalar();
 
   const int64_t s = g.virtual_tensor(sh.scores(), F), scaled = g.virtual_tensor(sh.scores(), F);
   g.matmul(f->q, f->kt, s);
@@ -99,8 +100,10 @@ std::unique_ptr<ForwardGraph> build_forward(cudnnHandle_t handle, const Shape& s
   // One query against a cache sees every key: no mask (the form the decode engines expect).
   int64_t masked = scaled;
   if (sh.context() == 0) {
+    f->neg_inf = g.scalar();
     masked = causal_mask(g, sh, scaled, f->neg_inf);
   } else if (sh.s > 1) {
+    f->neg_inf = g.scalar();
     f->context = g.scalar(CUDNN_DATA_INT32);
     masked = causal_mask(g, sh, scaled, f->neg_inf, f->context);
   }
@@ -237,8 +240,9 @@ class CudnnSdpa : public Implementation {
     Buffer workspace = ws.allocate(static_cast<size_t>(fg->g.workspace_bytes()));
     float scale = static_cast<float>(p.effective_scale()), neg_inf = -std::numeric_limits<float>::infinity();
     int32_t context = static_cast<int32_t>(p.context);
-    std::vector<int64_t> uids{fg->q, fg->kt, fg->v, fg->o, fg->stats, fg->scale, fg->neg_inf};
-    std::vector<void*> pointers{io.q.data, io.k.data, io.v.data, io.o.data, saved->stats.data(), &scale, &neg_inf};
+    std::vector<int64_t> uids{fg->q, fg->kt, fg->v, fg->o, fg->stats, fg->scale};
+    std::vector<void*> pointers{io.q.data, io.k.data, io.v.data, io.o.data, saved->stats.data(), &scale};
+    if (fg->neg_inf >= 0) uids.push_back(fg->neg_inf), pointers.push_back(&neg_inf);
     if (fg->context >= 0) uids.push_back(fg->context), pointers.push_back(&context);
     fg->g.execute(h, uids, pointers, workspace.data());
     return saved;

@@ -77,6 +77,9 @@ class VanillaCublas : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::linear_decay;
     info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
+    info_.options.push_back({"scores_prefill", "off or zero", "off",
+                             "zero: the score matrices are zeroed before cuBLAS writes them (a memset of n^2 per head), "
+                             "for compute-sanitizer initcheck, which does not see the writes of cuBLAS's Hopper GEMMs"});
   }
   ~VanillaCublas() override {
     if (handle_) cublasDestroy(handle_);
@@ -93,10 +96,17 @@ class VanillaCublas : public Implementation {
 
   Work work(const Problem& p) const override { return linear_quadratic_work(p); }
 
+  void set_option(const std::string& key, const std::string& value) override {
+    if (key != "scores_prefill") Implementation::set_option(key, value);
+    if (value != "off" && value != "zero")
+      throw UsageError("vanilla_cublas: scores_prefill takes off or zero, not '" + value + "'");
+    prefill_scores_ = value == "zero";
+  }
+
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
     refuse_unsupported(p);
     host::check_forward_io(p, io, DeviceKind::cuda, dtype_size(p.dtype));
-    Buffer scores = allocate_scores(p, ws);
+    Buffer scores = allocate_scores_for(p, ws);
     Buffer cublas_ws = ws.allocate(kCublasWorkspace);
     const Gemms g(bind(ws, cublas_ws), p);
     g.scores(io.q.data, io.k.data, p.dim_qk, scale(p), scores.data());
@@ -108,7 +118,7 @@ class VanillaCublas : public Implementation {
   void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
     refuse_unsupported(p);
     host::check_backward_io(p, io, DeviceKind::cuda, dtype_size(p.dtype), /*needs_o=*/false);
-    Buffer scores = allocate_scores(p, ws);
+    Buffer scores = allocate_scores_for(p, ws);
     Buffer cublas_ws = ws.allocate(kCublasWorkspace);
     const Gemms g(bind(ws, cublas_ws), p);
     g.scores(io.q.data, io.k.data, p.dim_qk, scale(p), scores.data());  // P, again
@@ -134,6 +144,11 @@ class VanillaCublas : public Implementation {
                              " GiB");
     return ws.allocate(static_cast<size_t>(bytes));
   }
+  Buffer allocate_scores_for(const Problem& p, Workspace& ws) const {
+    Buffer b = allocate_scores(p, ws);
+    if (prefill_scores_) ws.backend().fill_bytes(b.data(), 0, b.bytes());
+    return b;
+  }
 
   // The handle on the workspace's stream, its scratch from the tracked workspace.
   cublasHandle_t bind(Workspace& ws, const Buffer& scratch) {
@@ -150,6 +165,7 @@ class VanillaCublas : public Implementation {
 
   ImplInfo info_;
   cublasHandle_t handle_ = nullptr;
+  bool prefill_scores_ = false;
 };
 
 }  // namespace

@@ -22,5 +22,20 @@ TEST(VanillaCublas, ScoresThatCannotFitAreOutOfMemory) { expect_out_of_memory("v
 
 TEST(VanillaCublasRefuses, BadTensors) { expect_refuses_bad_tensors("vanilla_cublas"); }
 
+// scores_prefill=zero (for initcheck) computes what the default does; an unknown value is refused.
+TEST(VanillaCublasOptions, ScoresPrefilledWithZerosMatchReference) {
+  LASUITE_REQUIRE_GPU(gpu);
+  auto impl = Registry::instance().create("vanilla_cublas");
+  impl->set_option("scores_prefill", "zero");
+  const VerifyCase c = make_case("n200-d64-b1h2-prefill", 200, 1, 2, 64, 64, DType::bf16, true);
+  const CaseResult r = verify_case(*impl, c, kSeed);
+  EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
+}
+TEST(VanillaCublasOptions, UnknownPrefillIsRefused) {
+  auto impl = Registry::instance().create("vanilla_cublas");
+  EXPECT_THROW(impl->set_option("scores_prefill", "ones"), UsageError);
+  EXPECT_NO_THROW(impl->set_option("scores_prefill", "zero"));
+}
+
 }  // namespace
 }  // namespace lasuite
