@@ -6,10 +6,18 @@
 
 namespace lasuite::la2 {
 
+// One sequence of a packed batch run in a ragged grid (ChunkWalk::ragged): its first row in the
+// packed tensors, its length, and its index in the batch (its states are [index][head]).
+struct RaggedSequence {
+  int64_t row0 = 0, n = 0, index = 0;
+};
+
 // What every step walks: one (batch, head, segment) per thread block, blockIdx.x the (batch, head),
 // blockIdx.y the segment, each segment `seg_chunks` chunks of 64 rows. Rows are "virtual": with
 // `reverse`, virtual row t is stored row n-1-t (the reverse passes of the backward).
 //   O = c_intra (Q K^T (x) D) V + c_inter diag(lambda^(t+1)) Q S,   S <- lambda^L S + c_update (...)^T V
+// A ragged grid (`ragged` set, one segment): blockIdx.x = j * heads + head runs sequence ragged[j] of a
+// packed batch, its own length and first row, whole; n is then the longest's.
 struct ChunkWalk {
   const void* q = nullptr;  // [bh][n][dk]; unused by the states-only step
   const void* k = nullptr;  // [bh][n][dk]
@@ -21,6 +29,7 @@ struct ChunkWalk {
   const float* slopes = nullptr;  // [heads], null: no decay
   float c_intra = 1, c_inter = 1, c_update = 1;
   int seg_chunks = 1;
+  const RaggedSequence* ragged = nullptr;  // [bh / heads] on the device, or null: a dense batch
 };
 
 // A d x e state in global memory: (bh, seg)'s at p + bh * bh_stride + seg * seg_stride, row-major

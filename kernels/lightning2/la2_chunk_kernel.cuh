@@ -73,18 +73,19 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
 
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   const int seg = blockIdx.y;
-  const int64_t bh = blockIdx.x;
+  const BlockPlace place = place_block(w);
+  const int64_t bh = place.state_bh;  // the states' index (a dense batch's (batch, head))
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-  const int64_t n = w.n;
+  const int64_t n = place.n;
   const int nchunks = static_cast<int>((n + kChunk - 1) / kChunk);
   const int c_begin = seg * w.seg_chunks;
   const int c_end = min(nchunks, c_begin + w.seg_chunks);
-  const float slope = w.slopes ? w.slopes[bh % w.heads] : 0.f;
+  const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(pw, slope);
 
-  const T* qg = OUT ? static_cast<const T*>(w.q) + bh * w.head_rows * DK : nullptr;
-  const T* kg = static_cast<const T*>(w.k) + bh * w.head_rows * DK;
-  const T* vg = static_cast<const T*>(w.v) + bh * w.head_rows * DV;
+  const T* qg = OUT ? static_cast<const T*>(w.q) + place.row0 * DK : nullptr;
+  const T* kg = static_cast<const T*>(w.k) + place.row0 * DK;
+  const T* vg = static_cast<const T*>(w.v) + place.row0 * DV;
 
   const int rg = warp < 4 ? warp : 7 - warp;
   const int sr = warp & 3, sc = warp >> 2;  // sc is also the output column half
@@ -221,7 +222,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
             dev::mma(o, 2 * np + 1, p, b[1]);
           }
         }
-      T* og = static_cast<T*>(a.o) + bh * w.head_rows * DV;
+      T* og = static_cast<T*>(a.o) + place.row0 * DV;
       const int64_t t0 = int64_t(c) * kChunk + i0 + g, t1 = t0 + 8;
       const int64_t p0 = w.reverse ? n - 1 - t0 : t0, p1 = w.reverse ? n - 1 - t1 : t1;
 #pragma unroll

@@ -21,6 +21,22 @@ constexpr int kChunk = 64;
 constexpr int kThreads = 256;
 constexpr int kPowEntries = 68;  // lambda^0 .. lambda^64, padded to 16 bytes
 
+// Where a block's (sequence, head) lies: the offset of its row 0 in q, k, v, o (in rows), its length,
+// its head (for the slope) and its index among the states ([.][dk][dv], `bh_stride` apart). A dense
+// batch: blockIdx.x is the (batch, head). A ragged grid: blockIdx.x = j * heads + head, sequence
+// walk.ragged[j] of the packed batch.
+struct BlockPlace {
+  int64_t row0, n, state_bh;
+  int head;
+};
+__device__ __forceinline__ BlockPlace place_block(const ChunkWalk& w) {
+  const int64_t bh = blockIdx.x;
+  const int head = static_cast<int>(bh % w.heads);
+  if (!w.ragged) return {bh * w.head_rows, w.n, bh, head};
+  const RaggedSequence s = w.ragged[bh / w.heads];
+  return {head * w.head_rows + s.row0, s.n, s.index * w.heads + head, head};
+}
+
 __device__ __forceinline__ int strip_row(int i, int g) { return g + 8 * ((i >> 1) & 1); }
 __device__ __forceinline__ int strip_col(int i, int t) { return 8 * (i >> 2) + 2 * t + (i & 1); }
 

@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/backend.h"
 #include "harness/errors.h"
@@ -30,6 +31,7 @@
 #include "kernels/lightning2/la2_decode.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
+#include "kernels/lightning2/la2_ragged_host.h"
 
 namespace lasuite {
 namespace {
@@ -41,6 +43,7 @@ class La2Saved : public Saved {
  public:
   la2::PassPlan plan;
   Buffer segbuf;
+  Buffer ragged_table;  // a packed forward's sequence table on the device, for its backward
 };
 
 class La2Cuda : public Implementation {
@@ -82,30 +85,35 @@ class La2Cuda : public Implementation {
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
     refuse(gpu_refusal());
     if (!p.packed()) return forward_span(p, io, ws, dense_span(p));
+    auto saved = std::make_unique<La2Saved>();  // no segment data: each backward pass computes its own
+    const Packed packed = packed_runs(p, ws, saved->ragged_table);
+    for (int64_t i : packed.alone) forward_span(p, io, ws, sequence_span(p, i));
+    if (packed.shared.ragged) forward_span(p, io, ws, packed.shared);
     for (int64_t i = 0; i < p.sequences(); ++i) {
       const Span s = sequence_span(p, i);
-      if (s.n > 0) {
-        forward_span(p, io, ws, s);
-      } else if (p.state_out) {  // an empty sequence's final state is its initial one
+      if (s.n == 0 && p.state_out) {  // an empty sequence's final state is its initial one
         float* out = io.state_out.as<float>() + s.state0 * state_elems(p);
         if (!p.state_in) ws.backend().fill_bytes(out, 0, state_bytes(p, s));
         else if (io.state_in.data != io.state_out.data)
           ws.backend().copy_on_device(out, io.state_in.as<float>() + s.state0 * state_elems(p), state_bytes(p, s));
       }
     }
-    return std::make_unique<La2Saved>();  // no segment data: each sequence's backward computes its own
+    return saved;
   }
 
   void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
     refuse(problem_refusal(p));
     host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
     refuse(gpu_refusal());
-    if (!p.packed()) return backward_span(p, io, dynamic_cast<const La2Saved*>(saved), ws, dense_span(p));
+    auto* fwd = dynamic_cast<La2Saved*>(saved);
+    if (!p.packed()) return backward_span(p, io, fwd, ws, dense_span(p));
+    Buffer own_table;
+    const Packed packed = packed_runs(p, ws, fwd ? fwd->ragged_table : own_table);
+    for (int64_t i : packed.alone) backward_span(p, io, nullptr, ws, sequence_span(p, i));
+    if (packed.shared.ragged) backward_span(p, io, nullptr, ws, packed.shared);
     for (int64_t i = 0; i < p.sequences(); ++i) {
       const Span s = sequence_span(p, i);
-      if (s.n > 0) {
-        backward_span(p, io, nullptr, ws, s);
-      } else if (p.state_in) {  // an empty sequence passes dS_out through to dS_in unchanged
+      if (s.n == 0 && p.state_in) {  // an empty sequence passes dS_out through to dS_in unchanged
         float* din = io.dstate_in.as<float>() + s.state0 * state_elems(p);
         if (!p.state_out) ws.backend().fill_bytes(din, 0, state_bytes(p, s));
         else ws.backend().copy_on_device(din, io.dstate_out.as<float>() + s.state0 * state_elems(p), state_bytes(p, s));
@@ -115,18 +123,52 @@ class La2Cuda : public Implementation {
 
  private:
   // What one run of the kernels covers: `bh` (sequence, head) pairs of n rows each, q, k, v, o starting
-  // at row row0 of every head and head_rows apart, the states at (sequence, head) index state0 on. A
-  // dense batch is one span; a packed batch one span per sequence (its heads, at its offset).
+  // at row row0 of every head and head_rows apart, the states at (sequence, head) index state0 on,
+  // `states` of them. A dense batch is one span; a packed batch one span per sequence (its heads, at its
+  // offset), or, with `ragged` (a device table of la2::RaggedSequence), one span for the sequences that
+  // share a ragged grid: block j * heads + h runs sequence ragged[j], n is the longest, and the states
+  // are indexed by the sequences' own indices (all the batch's states).
   struct Span {
-    int64_t bh = 0, n = 0, head_rows = 0, row0 = 0, state0 = 0;
+    int64_t bh = 0, n = 0, head_rows = 0, row0 = 0, state0 = 0, states = 0;
+    const la2::RaggedSequence* ragged = nullptr;
   };
-  static Span dense_span(const Problem& p) { return {p.batch * p.heads, p.seqlen, p.seqlen, 0, 0}; }
+  static Span dense_span(const Problem& p) {
+    return {p.batch * p.heads, p.seqlen, p.seqlen, 0, 0, p.batch * p.heads, nullptr};
+  }
   static Span sequence_span(const Problem& p, int64_t i) {
-    return {p.heads, p.sequence_length(i), p.seqlen, p.sequence_begin(i), i * p.heads};
+    return {p.heads, p.sequence_length(i), p.seqlen, p.sequence_begin(i), i * p.heads, p.heads, nullptr};
   }
   static int64_t state_elems(const Problem& p) { return p.dim_qk * p.dim_v; }
   static size_t state_bytes(const Problem& p, const Span& s) {
-    return static_cast<size_t>(s.bh * state_elems(p)) * sizeof(float);
+    return static_cast<size_t>(s.states * state_elems(p)) * sizeof(float);
+  }
+
+  // How a packed batch runs: the sequences run alone (a span each), and the ones sharing a ragged
+  // grid (`shared`, no table when none do, or when the option asks for spans: then every non-empty
+  // sequence is alone). `table`: the device table, uploaded here unless it already holds one.
+  struct Packed {
+    std::vector<int64_t> alone;
+    Span shared;
+  };
+  Packed packed_runs(const Problem& p, Workspace& ws, Buffer& table) const {
+    Packed r;
+    if (!options_.packed_ragged) {
+      for (int64_t i = 0; i < p.sequences(); ++i)
+        if (p.sequence_length(i) > 0) r.alone.push_back(i);
+      return r;
+    }
+    const la2::RaggedSplit split = la2::split_packed(
+        p, la2::output_slots(p.dtype, static_cast<int>(p.dim_qk), static_cast<int>(p.dim_v), options_));
+    r.alone = split.alone;
+    if (split.table.empty()) return r;
+    const int64_t count = static_cast<int64_t>(split.table.size());
+    if (!table.data()) {
+      table = ws.allocate(static_cast<size_t>(count) * sizeof(la2::RaggedSequence));
+      la2::upload_ragged(split.table.data(), count, static_cast<la2::RaggedSequence*>(table.data()), ws.stream());
+    }
+    r.shared = {count * p.heads, split.longest, p.seqlen, 0, 0, p.sequences() * p.heads,
+                static_cast<const la2::RaggedSequence*>(table.data())};
+    return r;
   }
   // A tensor's pointer at the span's first row (row-major [.., rows, dim]) or first state.
   static void* rows_at(const TensorView& t, const Problem& p, int64_t dim, const Span& s) {
@@ -139,7 +181,7 @@ class La2Cuda : public Implementation {
   std::unique_ptr<La2Saved> forward_span(const Problem& p, const ForwardIO& io, Workspace& ws, const Span& sp) {
     const int64_t d = p.dim_qk, e = p.dim_v;
     auto saved = std::make_unique<La2Saved>();
-    if (sp.n >= 1 && sp.n <= la2::kDecodeMaxTokens && options_.allow_decode_kernel) {
+    if (sp.n >= 1 && sp.n <= la2::kDecodeMaxTokens && options_.allow_decode_kernel && !sp.ragged) {
       la2::run_decode(decode_args(p, io, sp), options_.early_start, ws.stream());
       return saved;  // no segment data: a backward computes its own
     }
@@ -279,6 +321,7 @@ class La2Cuda : public Implementation {
     a.heads = p.heads;
     a.n = sp.n;
     a.head_rows = sp.head_rows;
+    a.ragged = sp.ragged;
     a.slopes = slopes.defined() ? slopes.as<float>() : nullptr;
     return a;
   }

@@ -163,6 +163,7 @@ ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
   w.c_inter = p.c_inter;
   w.c_update = p.c_update;
   w.seg_chunks = plan.seg_chunks;
+  w.ragged = p.ragged;
   return w;
 }
 
@@ -285,7 +286,12 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
 
   const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
-  if (like) {
+  if (p.ragged) {  // every sequence whole in one block (PassArgs::ragged)
+    plan.segments = 1;
+    plan.seg_chunks = static_cast<int>(std::max<int64_t>(nchunks, 1));
+    plan.fine = 1;
+    plan.scan_in_kernel = false;
+  } else if (like) {
     plan.segments = like->segments;
     plan.seg_chunks = like->seg_chunks;
     plan.fine = like->fine;
@@ -390,6 +396,42 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, early, stream,
                one_pass && plan.cooperative);
+}
+
+int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options) {
+  PassArgs p;
+  p.dtype = dtype, p.dk = dk, p.dv = dv, p.bh = 1, p.n = 1;
+  const PassPlan plan = plan_pass(p, options);
+  const ChunkKernel k = chunk_kernel(dtype, dk, dv);
+  return int64_t(cuda_device_properties().multiProcessorCount) * blocks_per_sm(output_kernel(k, plan), plan.smem_bytes);
+}
+
+void upload_ragged(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst, void* stream_ptr) {
+  if (count <= 0) return;
+  cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
+  cudaStreamCaptureStatus capturing = cudaStreamCaptureStatusNone;
+  CUDA_CHECK(cudaStreamIsCapturing(stream, &capturing));
+  if (capturing != cudaStreamCaptureStatusNone)
+    throw std::runtime_error("la2: a packed batch's ragged grid cannot be recorded into a graph (its sequence table is copied from the host on every call)");
+  // The staging buffer is pinned so that the copy is asynchronous; the event says when the copy that
+  // last read it has run, before it is written again.
+  static std::mutex mutex;
+  static RaggedSequence* staging = nullptr;
+  static int64_t capacity = 0;
+  static cudaEvent_t copied = nullptr;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (!copied) CUDA_CHECK(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming));
+  CUDA_CHECK(cudaEventSynchronize(copied));
+  if (count > capacity) {
+    if (staging) CUDA_CHECK(cudaFreeHost(staging));
+    staging = nullptr;
+    CUDA_CHECK(cudaMallocHost(&staging, static_cast<size_t>(count) * sizeof(RaggedSequence)));
+    capacity = count;
+  }
+  std::copy(table, table + count, staging);
+  CUDA_CHECK(cudaMemcpyAsync(device_dst, staging, static_cast<size_t>(count) * sizeof(RaggedSequence),
+                             cudaMemcpyHostToDevice, stream));
+  CUDA_CHECK(cudaEventRecord(copied, stream));
 }
 
 }  // namespace lasuite::la2

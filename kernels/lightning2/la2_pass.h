@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "harness/dtype.h"
+#include "kernels/lightning2/la2_chunk_args.h"
 
 namespace lasuite::la2 {
 
@@ -40,6 +41,11 @@ struct PassArgs {
   // for the dQ pass). Not with a final state unless the plan scans in the kernel.
   const float* prior = nullptr;
   bool prior_transposed = false;
+  // A packed batch's sequences in one launch (a ragged grid): bh = sequences * heads, block j * heads +
+  // h running sequence ragged[j] (device memory) whole, with head_rows the batch's total rows and the
+  // pointers at its row 0; states indexed by the sequences' own indices. n: the longest. One segment
+  // (the plan is forced to it): a sequence too long for that runs as a pass of its own.
+  const RaggedSequence* ragged = nullptr;
   // Every input of the pass (q, k, v, init) was complete before the kernel ahead of the pass started
   // (the backward's second and third passes): then a one-pass kernel, or the output kernel of a pass on
   // prior data, may start early beside the kernel ahead (programmatic dependent launch); what that
@@ -61,6 +67,7 @@ struct PlanOptions {
   bool early_start = true;         // programmatic dependent launch where the device has it
   bool cooperative_one_pass = true;  // a one-pass kernel as a cooperative launch (PassPlan::cooperative)
   bool allow_decode_kernel = true;   // false: forwards of at most kDecodeMaxTokens rows run the chunk passes too
+  bool packed_ragged = true;         // false: a packed batch runs sequence by sequence (one pass each)
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -108,5 +115,14 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
 // Enqueues the pass on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed flags, or null
 // when the plan has none.
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream);
+
+// Output-step blocks the device holds at once for this (dtype, dk, dv) under `options` (its SMs times
+// the blocks of the output kernel a plan would choose that fit one): what a ragged grid is balanced over.
+int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options);
+
+// Copies `count` table entries from host memory to `device_dst` in stream order without waiting for the
+// stream (through a pinned staging buffer, reused once the copy enqueued before has run). Not while
+// the stream is being captured into a graph (throws).
+void upload_ragged(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst, void* stream);
 
 }  // namespace lasuite::la2

@@ -45,6 +45,9 @@ std::vector<ImplOption> plan_option_list() {
       {"decode", "auto or off", "auto",
        "auto: a forward of at most 16 rows (a decode step) runs the recurrent kernel, the state read and written "
        "once; off: the chunk passes"},
+      {"packed", "ragged or spans", "ragged",
+       "a packed batch: ragged = its sequences in one launch a pass (each whole in a block, longest first; one "
+       "too long to share the device runs on its own); spans = one sequence after another"},
   };
 }
 
@@ -72,6 +75,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.cooperative_one_pass = parse_either(key, value, "cooperative", "plain");
   } else if (key == "decode") {
     o.allow_decode_kernel = parse_either(key, value, "auto", "off");
+  } else if (key == "packed") {
+    o.packed_ragged = parse_either(key, value, "ragged", "spans");
   } else {
     throw UsageError("la2 has no option '" + key + "'");
   }

@@ -70,7 +70,8 @@ struct WgmmaBlock {
   const T* qg;
   const T* kg;
   const T* vg;
-  int64_t n, bh;
+  int64_t n, bh;  // bh: the states' index (a dense batch's (batch, head); BlockPlace)
+  int64_t row0;   // of q, k, v, o, in rows
   int reverse, seg, segs, c_begin, c_end;
   int wg, warp, lane, g, t;
   dev::RoleBarrier meeting;  // the warpgroups meet once per chunk, each from its own loop
@@ -189,7 +190,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true>&
   // O to global memory through this warp's 16 rows of the staging tile: 16-byte stores of whole rows
   // instead of 4-byte pieces (fewer requests in the load/store queue).
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;  // [64][DV], this warp's rows only
-  T* og = static_cast<T*>(a.o) + b.bh * a.walk.head_rows * DV;
+  T* og = static_cast<T*>(a.o) + b.row0 * DV;
   const int lane = b.lane, warp = b.warp;
 #pragma unroll
   for (int j = 0; j < SD / 4; j += 2) {
@@ -403,17 +404,19 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   b.seg = blockIdx.y;
   b.segs = static_cast<int>(gridDim.y);
-  b.bh = blockIdx.x;
+  const BlockPlace place = place_block(w);
+  b.bh = place.state_bh;
+  b.row0 = place.row0;
   b.wg = threadIdx.x >> 7, b.warp = (threadIdx.x >> 5) & 3, b.lane = threadIdx.x & 31, b.g = b.lane >> 2,
   b.t = b.lane & 3;
-  b.n = w.n;
+  b.n = place.n;
   b.reverse = w.reverse;
   const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
   b.c_begin = b.seg * w.seg_chunks;
   b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
-  b.qg = OUT ? static_cast<const T*>(w.q) + b.bh * w.head_rows * DK : nullptr;
-  b.kg = static_cast<const T*>(w.k) + b.bh * w.head_rows * DK;
-  b.vg = static_cast<const T*>(w.v) + b.bh * w.head_rows * DV;
+  b.qg = OUT ? static_cast<const T*>(w.q) + b.row0 * DK : nullptr;
+  b.kg = static_cast<const T*>(w.k) + b.row0 * DK;
+  b.vg = static_cast<const T*>(w.v) + b.row0 * DV;
 
   OwnIncrement inc;
   if constexpr (OUT)
@@ -438,7 +441,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       b.prefetch(b.c_begin, b.c_end, true);
     }
   }
-  const float slope = w.slopes ? w.slopes[b.bh % w.heads] : 0.f;
+  const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);
   if constexpr (OUT)
     if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();

@@ -1,11 +1,13 @@
 // la2 on packed variable-length batches (Problem::cu_seqlens), forward and backward with the states:
 // every sequence of every head against the float64 reference run on it alone (verify's packed cases at
 // the head dims la2 takes, and lengths on both sides of the decode step's 16 rows and of one chunk), each
-// kernel family and the decode step on and off; and the bit-identity the code implies: a sequence of a
-// packed batch is computed by the same kernels, with the same plan, as that sequence alone. Skipped where
-// no GPU is usable.
+// kernel family, the decode step on and off, the ragged grid and sequence by sequence; and the
+// bit-identity the code implies: a sequence of a packed batch is computed by the same kernels, with the
+// same plan, as that sequence alone (in the ragged grid: whole, one segment, as alone with segments=1
+// and without the decode step). Skipped where no GPU is usable.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -16,6 +18,8 @@
 #include "harness/memory.h"
 #include "harness/registry.h"
 #include "harness/verify.h"
+#include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_ragged_host.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
@@ -31,7 +35,8 @@ TEST(La2CudaPacked, EverySequenceMatchesItsReference) {
     cases.push_back(packed_case({1, 15, 16, 17, 0, 64, 65, 300, 999}, 4, 128, 128, t, true, true));
     cases.push_back(packed_case({2000, 3, 700}, 3, 64, 128, t, false, true));
     for (const std::pair<std::string, std::string>& option :
-         std::vector<std::pair<std::string, std::string>>{{"kernel", "auto"}, {"kernel", "mma"}, {"decode", "off"}}) {
+         std::vector<std::pair<std::string, std::string>>{
+             {"kernel", "auto"}, {"kernel", "mma"}, {"decode", "off"}, {"packed", "spans"}}) {
       for (const VerifyCase& c : cases) {
         auto impl = Registry::instance().create("la2");
         impl->set_option(option.first, option.second);
@@ -57,9 +62,13 @@ struct Outputs {
   std::vector<uint8_t> o, dq, dk, dv, s_out, ds_in;
 };
 
-TEST(La2CudaPacked, ASequenceIsComputedAsItWouldBeAlone) {
+class La2CudaPackedAlone : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(La2CudaPackedAlone, ASequenceIsComputedAsItWouldBeAlone) {
   LASUITE_REQUIRE_GPU(gpu);
+  const std::string mode = GetParam();
   auto impl = Registry::instance().create("la2");
+  impl->set_option("packed", mode);
   Problem p;
   p.batch = 1, p.heads = 4, p.dim_qk = 128, p.dim_v = 64, p.dtype = DType::bf16;
   p.slopes = alibi_slopes(p.heads);
@@ -75,7 +84,7 @@ TEST(La2CudaPacked, ASequenceIsComputedAsItWouldBeAlone) {
     gpu->copy_to_host(b.data(), t.data, b.size());
     return b;
   };
-  auto run = [&](const Problem& q, const ProblemInputs& x) {
+  auto run = [&](Implementation& la2, const Problem& q, const ProblemInputs& x) {
     auto out = [&](std::array<int64_t, 4> dims, DType t) {
       Buffer b = ws.allocate(tensor_bytes(dims, t), MemoryCategory::outputs);
       gpu->fill_bytes(b.data(), 0xff, b.bytes());
@@ -85,18 +94,26 @@ TEST(La2CudaPacked, ASequenceIsComputedAsItWouldBeAlone) {
            dv = out(v_dims(q), q.dtype), s = out(state_dims(q), DType::f32), ds = out(state_dims(q), DType::f32);
     ForwardIO f = forward_io(x, view_of(o, q.dtype, DeviceKind::cuda, v_dims(q)));
     f.state_out = view_of(s, DType::f32, DeviceKind::cuda, state_dims(q));
-    auto saved = impl->forward(q, f, ws);
+    auto saved = la2.forward(q, f, ws);
     BackwardIO b = backward_io(x, f.o, view_of(dq, q.dtype, DeviceKind::cuda, qk_dims(q)),
                                view_of(dk, q.dtype, DeviceKind::cuda, qk_dims(q)),
                                view_of(dv, q.dtype, DeviceKind::cuda, v_dims(q)));
     b.dstate_in = view_of(ds, DType::f32, DeviceKind::cuda, state_dims(q));
     // Without the forward's segment data, as a packed batch's sequences run: a dQ pass that reads the
     // forward's sums the same products in another order, so only this path can be compared bit for bit.
-    impl->backward(q, b, nullptr, ws);
+    la2.backward(q, b, nullptr, ws);
     gpu->synchronize();
     return Outputs{host(f.o), host(b.dq), host(b.dk), host(b.dv), host(f.state_out), host(b.dstate_in)};
   };
-  const Outputs packed = run(p, in);
+  const Outputs packed = run(*impl, p, in);
+  // The sequences the ragged grid ran: 1493 rows run alone (at 4 heads its blocks would outlast the
+  // others'), 7 and 65 share the grid.
+  std::vector<int64_t> shared;
+  if (mode == "ragged") {
+    for (const la2::RaggedSequence& r : la2::split_packed(p, la2::output_slots(p.dtype, 128, 64, {})).table)
+      shared.push_back(r.index);
+    EXPECT_EQ(shared, (std::vector<int64_t>{3, 0}));
+  }
 
   const size_t el = dtype_size(p.dtype);
   for (int64_t i = 0; i < p.sequences(); ++i) {
@@ -121,7 +138,12 @@ TEST(La2CudaPacked, ASequenceIsComputedAsItWouldBeAlone) {
     std::vector<uint8_t> s_all = host(in.state_in_view), ds_all = host(in.dstate_out_view);
     gpu->copy_from_host(x.state_in_view.data, s_all.data() + i * st, st);
     gpu->copy_from_host(x.dstate_out_view.data, ds_all.data() + i * st, st);
-    const Outputs alone = run(one, x);
+    auto alone_impl = Registry::instance().create("la2");
+    if (std::find(shared.begin(), shared.end(), i) != shared.end()) {
+      alone_impl->set_option("segments", "1");
+      alone_impl->set_option("decode", "off");
+    }
+    const Outputs alone = run(*alone_impl, one, x);
 
     auto same_rows = [&](const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int64_t dim, const char* what) {
       size_t differ = 0;
@@ -143,6 +165,7 @@ TEST(La2CudaPacked, ASequenceIsComputedAsItWouldBeAlone) {
   EXPECT_TRUE(std::equal(s_all.begin() + st, s_all.begin() + 2 * st, packed.s_out.begin() + st));
   EXPECT_TRUE(std::equal(ds_all.begin() + st, ds_all.begin() + 2 * st, packed.ds_in.begin() + st));
 }
+INSTANTIATE_TEST_SUITE_P(Modes, La2CudaPackedAlone, ::testing::Values("ragged", "spans"));
 
 }  // namespace
 }  // namespace lasuite
