@@ -17,6 +17,7 @@
 #include "harness/cuda/cuda_check.h"
 #include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/element.cuh"
+#include "kernels/common/mma_sm80.cuh"
 
 namespace lasuite {
 namespace {
@@ -27,11 +28,22 @@ constexpr int kWarps = kThreads / 32;
 constexpr int kKeysPerWarp = kTileKeys / kWarps;  // 8: a key per lane, four times (four quarters of the columns)
 constexpr int kQuarters = 32 / kKeysPerWarp;
 
-template <int D>
-constexpr int smem_floats() {
-  // q of every query; K with a padded row (lane j reads row j: the pad spreads the banks); V.
-  return kFlashDecodeMaxTokens * D + kTileKeys * (D + 1) + kTileKeys * D;
-}
+// Shared memory: q of every query (fp32, scaled into the log2 domain), then kStages stages of a tile's
+// K and V rows in the input type, copied by cp.async (no registers in between). A K row is padded by 16
+// bytes, so that key j's column word w sits in bank (4 j + w) mod 32 (see the dot product below).
+constexpr int kStages = 3;
+template <class T, int D>
+struct DecodeSmem {
+  static constexpr int kKRow = D + 16 / static_cast<int>(sizeof(T));  // elements
+  static constexpr int kQBytes = kFlashDecodeMaxTokens * D * 4;
+  static constexpr int kKBytes = kTileKeys * kKRow * static_cast<int>(sizeof(T));
+  static constexpr int kVBytes = kTileKeys * D * static_cast<int>(sizeof(T));
+  static constexpr int kStageBytes = kKBytes + kVBytes;
+  static constexpr int kBytes = kQBytes + kStages * kStageBytes;
+  // The warps' partials (max, sum, D outputs of each row) after the walk, over the stages.
+  static constexpr int kPartFloats = D + 2;
+  static_assert(kWarps * kFlashDecodeMaxTokens * kPartFloats * 4 <= kStages * kStageBytes, "the partials fit");
+};
 
 // One block: split blockIdx.x of (batch, head) blockIdx.y. Writes, per query row, its output rows
 // unnormalised (o_part), and its max and sum (ml_part, log2 domain); a row none of whose keys fall in
@@ -40,29 +52,53 @@ template <class T, int D>
 __global__ void __launch_bounds__(kThreads) flash_decode_split_kernel(const FlashDecodeArgs a, float* o_part,
                                                                       float2* ml_part) {
   using E = dev::Element<T>;
-  constexpr int kCols = D / 32;    // output columns a lane holds
-  constexpr int kQuarter = D / kQuarters;  // the dot product's columns a lane sums (the others on lanes ^ 8, 16, 24)
-  extern __shared__ float smem[];
-  float* qs = smem;                                // [16][D]
-  float* ks = qs + kFlashDecodeMaxTokens * D;      // [32][D + 1]
-  float* vs = ks + kTileKeys * (D + 1);            // [32][D]
+  using SM = DecodeSmem<T, D>;
+  constexpr int kCols = D / 32;               // output columns a lane holds
+  constexpr int kWords = D / 2;               // 2-element words of a row
+  constexpr int kQuarterWords = kWords / kQuarters;
+  constexpr int kPiecesPerRow = D * static_cast<int>(sizeof(T)) / 16;
+  constexpr int kPiecesPerThread = kTileKeys * kPiecesPerRow / kThreads;  // of K, and as many of V
+  extern __shared__ __align__(16) unsigned char smem[];
+  float* qs = reinterpret_cast<float*>(smem);  // [16][D]
+  unsigned char* stages = smem + SM::kQBytes;
   const int split = blockIdx.x;
   const int64_t bh = blockIdx.y;
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int Tq = a.tokens;
   const int64_t kv = a.context + Tq;
   const int64_t u_begin = int64_t(split) * a.split_keys, u_end = min(kv, u_begin + a.split_keys);
+  const int tiles = static_cast<int>((u_end - u_begin + kTileKeys - 1) / kTileKeys);
   const T* q = static_cast<const T*>(a.q) + bh * Tq * D;
   const T* k = static_cast<const T*>(a.k) + bh * kv * D;
   const T* v = static_cast<const T*>(a.v) + bh * kv * D;
+
+  // Tile i's rows into stage s; rows past the split are zero-filled (no read).
+  auto load_tile = [&](int i, int s) {
+    T* ks = reinterpret_cast<T*>(stages + s * SM::kStageBytes);
+    T* vs = reinterpret_cast<T*>(stages + s * SM::kStageBytes + SM::kKBytes);
+    const int64_t u0 = u_begin + int64_t(i) * kTileKeys;
+#pragma unroll
+    for (int x = 0; x < kPiecesPerThread; ++x) {
+      const int piece = threadIdx.x + x * kThreads, j = piece / kPiecesPerRow;
+      const int c = (piece % kPiecesPerRow) * (16 / static_cast<int>(sizeof(T)));
+      const bool in = u0 + j < u_end;
+      dev::cp_async_16(ks + j * SM::kKRow + c, in ? k + (u0 + j) * D + c : k, in ? 16 : 0);
+      dev::cp_async_16(vs + j * D + c, in ? v + (u0 + j) * D + c : v, in ? 16 : 0);
+    }
+  };
+#pragma unroll
+  for (int s = 0; s < kStages - 1; ++s) {
+    if (s < tiles) load_tile(s, s);
+    dev::cp_async_commit();
+  }
 
   const float q_mul = a.scale * 1.4426950408889634f;
   for (int i = threadIdx.x; i < Tq * D; i += kThreads) qs[i] = E::to_float(q[i]) * q_mul;
 
   // Every warp serves every query row, over its own quarter of each tile's keys: at T = 1 all four
-  // warps work. Lane l scores key (l mod 8) of the warp's keys over quarter l / 8 of the columns. Key j's
-  // column c sits in bank (j + c) mod 32, so each quarter starts its walk rotated to its own window of
-  // 8 banks (quarter q at bank 8q for D = 128; 0, 16, 8, 24 for D = 64).
+  // warps work. Lane l scores key (l mod 8) of the warp's keys over quarter l / 8 of the columns, walking
+  // the quarter's words from word `quarter` on (wrapping): the rows' pad puts key j's word w in bank
+  // (4 j + w) mod 32, so the 8 keys take banks 4 apart and the quarters the residues 0..3 between them.
   float m[kFlashDecodeMaxTokens], l[kFlashDecodeMaxTokens], acc[kFlashDecodeMaxTokens][kCols];
 #pragma unroll
   for (int t = 0; t < kFlashDecodeMaxTokens; ++t) {
@@ -72,59 +108,31 @@ __global__ void __launch_bounds__(kThreads) flash_decode_split_kernel(const Flas
   }
   const int my_key = warp * kKeysPerWarp + (lane % kKeysPerWarp);
   const int quarter = lane / kKeysPerWarp;
-  const int rotation = D == 128 ? 8 * quarter : 8 * (quarter / 2);
-  static_assert(D == 64 || D == 128, "the bank rotation is worked out for 64 and 128 columns");
 
-  // The tile's K and V rows go through registers in 16-byte pieces: the next tile's loads are issued
-  // before the current tile is computed, so each block keeps a tile's worth of reads in flight.
-  using Piece = uint4;
-  constexpr int kPieceElems = sizeof(Piece) / sizeof(T);
-  constexpr int kPiecesPerRow = D / kPieceElems;
-  constexpr int kPiecesPerThread = kTileKeys * kPiecesPerRow / kThreads;
-  Piece k_next[kPiecesPerThread], v_next[kPiecesPerThread];
-  auto fetch = [&](int64_t u0) {
-    const int keys = static_cast<int>(min(int64_t(kTileKeys), u_end - u0));
-#pragma unroll
-    for (int i = 0; i < kPiecesPerThread; ++i) {
-      const int piece = threadIdx.x + i * kThreads, j = piece / kPiecesPerRow, c = (piece % kPiecesPerRow) * kPieceElems;
-      const bool in = j < keys;
-      k_next[i] = in ? *reinterpret_cast<const Piece*>(k + (u0 + j) * D + c) : Piece{0, 0, 0, 0};
-      v_next[i] = in ? *reinterpret_cast<const Piece*>(v + (u0 + j) * D + c) : Piece{0, 0, 0, 0};
-    }
-  };
-  if (u_begin < u_end) fetch(u_begin);
-
-  for (int64_t u0 = u_begin; u0 < u_end; u0 += kTileKeys) {
-    const int keys = static_cast<int>(min(int64_t(kTileKeys), u_end - u0));
-    __syncthreads();  // the previous tile is read by every warp
-#pragma unroll
-    for (int i = 0; i < kPiecesPerThread; ++i) {
-      const int piece = threadIdx.x + i * kThreads, j = piece / kPiecesPerRow, c = (piece % kPiecesPerRow) * kPieceElems;
-      const T* kp = reinterpret_cast<const T*>(&k_next[i]);
-      const T* vp = reinterpret_cast<const T*>(&v_next[i]);
-#pragma unroll
-      for (int x = 0; x < kPieceElems; ++x) {
-        ks[j * (D + 1) + c + x] = E::to_float(kp[x]);
-        vs[j * D + c + x] = E::to_float(vp[x]);
-      }
-    }
-    if (u0 + kTileKeys < u_end) fetch(u0 + kTileKeys);
-    __syncthreads();
-    const float* krow = ks + my_key * (D + 1);
+  for (int i = 0; i < tiles; ++i) {
+    dev::cp_async_wait<kStages - 2>();  // this thread's copies of tile i have landed
+    __syncthreads();                    // everyone's have; and tile i - 1's stage is free again
+    if (i + kStages - 1 < tiles) load_tile(i + kStages - 1, (i + kStages - 1) % kStages);
+    dev::cp_async_commit();
+    const unsigned char* st = stages + (i % kStages) * SM::kStageBytes;
+    const uint32_t* kw = reinterpret_cast<const uint32_t*>(st) + my_key * (SM::kKRow / 2);
+    const T* vs = reinterpret_cast<const T*>(st + SM::kKBytes);
+    const int64_t u0 = u_begin + int64_t(i) * kTileKeys;
 #pragma unroll
     for (int t = 0; t < kFlashDecodeMaxTokens; ++t) {
       if (t >= Tq) break;
-      const float* qt = qs + t * D;
+      const float2* qt = reinterpret_cast<const float2*>(qs + t * D);
       float dot = 0.f;
 #pragma unroll
-      for (int cc = 0; cc < kQuarter; ++cc) {
-        const int c = quarter * kQuarter + (cc + rotation) % kQuarter;
-        dot = fmaf(qt[c], krow[c], dot);
+      for (int cc = 0; cc < kQuarterWords; ++cc) {
+        const int w = quarter * kQuarterWords + (cc + quarter) % kQuarterWords;
+        const float2 kk = E::unpack(kw[w]), qq = qt[w];
+        dot = fmaf(qq.x, kk.x, fmaf(qq.y, kk.y, dot));
       }
       dot += __shfl_xor_sync(0xffffffffu, dot, 8);
       dot += __shfl_xor_sync(0xffffffffu, dot, 16);
       // query t is at position context + t and sees the keys up to it
-      const float s = (my_key < keys && u0 + my_key <= a.context + t) ? dot : -INFINITY;
+      const float s = (u0 + my_key < u_end && u0 + my_key <= a.context + t) ? dot : -INFINITY;
       float tile_max = s;
       for (int off = kKeysPerWarp / 2; off > 0; off >>= 1)
         tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, off));
@@ -141,18 +149,18 @@ __global__ void __launch_bounds__(kThreads) flash_decode_split_kernel(const Flas
 #pragma unroll
       for (int j = 0; j < kKeysPerWarp; ++j) {
         const float pj = __shfl_sync(0xffffffffu, p, j);
-        const float* vrow = vs + (warp * kKeysPerWarp + j) * D;
+        const T* vrow = vs + (warp * kKeysPerWarp + j) * D;
 #pragma unroll
-        for (int c = 0; c < kCols; ++c) acc[t][c] = fmaf(pj, vrow[lane + 32 * c], acc[t][c]);
+        for (int c = 0; c < kCols; ++c) acc[t][c] = fmaf(pj, E::to_float(vrow[lane + 32 * c]), acc[t][c]);
       }
     }
   }
+  dev::cp_async_wait<0>();  // no copy may land in the partials below
 
-  // The four warps' partials of each row meet in shared memory (q's and the tiles' space, free now); warp w
+  // The four warps' partials of each row meet in shared memory (over the stages, free now); warp w
   // combines rows w, w + 4, ... and writes the block's partial.
-  constexpr int kPartFloats = D + 2;
-  static_assert(kWarps * kFlashDecodeMaxTokens * kPartFloats <= smem_floats<D>(), "the partials fit");
-  float* part = smem;
+  constexpr int kPartFloats = SM::kPartFloats;
+  float* part = reinterpret_cast<float*>(stages);
   __syncthreads();
 #pragma unroll
   for (int t = 0; t < kFlashDecodeMaxTokens; ++t) {
@@ -206,7 +214,7 @@ void launch(const FlashDecodeArgs& a, float* scratch, cudaStream_t stream) {
   const int64_t rows = a.bh * a.tokens;
   float* o_part = scratch;
   float2* ml_part = reinterpret_cast<float2*>(o_part + a.splits * rows * D);
-  const int smem = static_cast<int>(sizeof(float)) * smem_floats<D>();
+  const int smem = DecodeSmem<T, D>::kBytes;
   const void* split_func = reinterpret_cast<const void*>(&flash_decode_split_kernel<T, D>);
   dev::allow_dynamic_smem(split_func, smem);
   flash_decode_split_kernel<T, D><<<dim3(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.bh)), kThreads,

@@ -202,6 +202,8 @@ class CudaBackend : public Backend {
     const cudaError_t end = cudaStreamEndCapture(s, &graph);
     capturing_ = false;
     cudaGetLastError();  // a failed capture leaves its error behind; it is reported below
+    // A buffer the broken capture itself allocated was never a real allocation (no graph was made of
+    // it): its free fails, and is ignored with the rest of the capture's errors.
     for (void* p : frees_after_capture_) cudaFreeAsync(p, s);
     frees_after_capture_.clear();
     cudaGetLastError();
