@@ -144,7 +144,8 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
     check.tolerance = tolerance_for(base.dtype);
     for (int64_t bh = 0; bh < bh_count; ++bh) {
       auto rows = [&](const HostInput& in) { return head_of(in, bh); };
-      const reference::SoftmaxOutputs ref = reference::softmax_forward(rows(q), rows(k), rows(v), step.effective_scale());
+      const reference::SoftmaxOutputs ref =
+          reference::softmax_forward(rows(q), rows(k), rows(v), step.effective_scale(), n);  // the decoded rows
       const double* got = decoded.data() + bh * steps * T * e;
       const int64_t count = steps * T * e;
       for (int64_t j = 0; j < count; ++j) check.non_finite += !std::isfinite(got[j]);

@@ -35,13 +35,14 @@ Mat masked_logits(const MatRef& q, const MatRef& k, int64_t r0, int64_t rows, do
 
 double softmax_default_scale(int64_t dim_qk) { return 1.0 / std::sqrt(static_cast<double>(dim_qk)); }
 
-SoftmaxOutputs softmax_forward(const MatRef& q, const MatRef& k, const MatRef& v, double scale) {
+SoftmaxOutputs softmax_forward(const MatRef& q, const MatRef& k, const MatRef& v, double scale, int64_t first_row) {
   check_shapes(q, k, v, nullptr);
   const int64_t n = q.rows();
+  if (first_row < 0 || first_row > n) throw std::invalid_argument("reference softmax attention: first row outside 0..n");
   SoftmaxOutputs out;
-  out.o.resize(n, v.cols());
-  out.lse.resize(n);
-  for (int64_t r0 = 0; r0 < n; r0 += kRowBlock) {
+  out.o = Mat::Zero(n, v.cols());
+  out.lse = Vec::Zero(n);
+  for (int64_t r0 = first_row; r0 < n; r0 += kRowBlock) {
     const int64_t rows = std::min(kRowBlock, n - r0), keys = r0 + rows;
     Mat s = masked_logits(q, k, r0, rows, scale);
     const Vec row_max = s.rowwise().maxCoeff();   // finite: every row sees at least its own key

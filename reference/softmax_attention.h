@@ -21,7 +21,9 @@ struct SoftmaxGradients {
 };
 
 // q, k: n x d; v: n x e.
-SoftmaxOutputs softmax_forward(const MatRef& q, const MatRef& k, const MatRef& v, double scale);
+// first_row: rows before it are not computed (left zero), for a caller that needs only the last rows
+// of a long sequence (decoding against a long cache costs O(rows x n), not O(n^2)).
+SoftmaxOutputs softmax_forward(const MatRef& q, const MatRef& k, const MatRef& v, double scale, int64_t first_row = 0);
 
 // Analytic backward from the forward's outputs: P = exp(S - lse), dP = dO V^T, D_t = rowsum(dO ⊙ O),
 // dS = P ⊙ (dP - D), dQ = scale dS K, dK = scale dS^T Q, dV = P^T dO.

@@ -97,7 +97,7 @@ class VanillaCublas : public Implementation {
   Work work(const Problem& p) const override { return linear_quadratic_work(p); }
 
   void set_option(const std::string& key, const std::string& value) override {
-    if (key != "scores_prefill") Implementation::set_option(key, value);
+    if (key != "scores_prefill") return Implementation::set_option(key, value);
     if (value != "off" && value != "zero")
       throw UsageError("vanilla_cublas: scores_prefill takes off or zero, not '" + value + "'");
     prefill_scores_ = value == "zero";

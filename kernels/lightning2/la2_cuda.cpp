@@ -43,7 +43,12 @@ class La2Saved : public Saved {
  public:
   la2::PassPlan plan;
   Buffer segbuf;
-  Buffer ragged_table;  // a packed forward's sequence table on the device, for its backward
+  // A packed forward's ragged grid, for its backward: the split (the table's sequences, those run
+  // alone) and the table on the device. The backward reuses both rather than split again, so options
+  // set in between cannot make it read a table of another length.
+  bool packed = false;
+  la2::RaggedSplit split;
+  Buffer ragged_table;
 };
 
 class La2Cuda : public Implementation {
@@ -86,7 +91,7 @@ class La2Cuda : public Implementation {
     refuse(gpu_refusal());
     if (!p.packed()) return forward_span(p, io, ws, dense_span(p));
     auto saved = std::make_unique<La2Saved>();  // no segment data: each backward pass computes its own
-    const Packed packed = packed_runs(p, ws, saved->ragged_table);
+    const Packed packed = packed_runs(p, ws, *saved);
     for (int64_t i : packed.alone) forward_span(p, io, ws, sequence_span(p, i));
     if (packed.shared.ragged) forward_span(p, io, ws, packed.shared);
     for (int64_t i = 0; i < p.sequences(); ++i) {
@@ -107,8 +112,8 @@ class La2Cuda : public Implementation {
     refuse(gpu_refusal());
     auto* fwd = dynamic_cast<La2Saved*>(saved);
     if (!p.packed()) return backward_span(p, io, fwd, ws, dense_span(p));
-    Buffer own_table;
-    const Packed packed = packed_runs(p, ws, fwd ? fwd->ragged_table : own_table);
+    La2Saved own;
+    const Packed packed = packed_runs(p, ws, fwd && fwd->packed ? *fwd : own);
     for (int64_t i : packed.alone) backward_span(p, io, nullptr, ws, sequence_span(p, i));
     if (packed.shared.ragged) backward_span(p, io, nullptr, ws, packed.shared);
     for (int64_t i = 0; i < p.sequences(); ++i) {
@@ -145,29 +150,35 @@ class La2Cuda : public Implementation {
 
   // How a packed batch runs: the sequences run alone (a span each), and the ones sharing a ragged
   // grid (`shared`, no table when none do, or when the option asks for spans: then every non-empty
-  // sequence is alone). `table`: the device table, uploaded here unless it already holds one.
+  // sequence is alone). `grid`: a forward's split and table, made here unless it holds them already.
   struct Packed {
     std::vector<int64_t> alone;
     Span shared;
   };
-  Packed packed_runs(const Problem& p, Workspace& ws, Buffer& table) const {
+  Packed packed_runs(const Problem& p, Workspace& ws, La2Saved& grid) {
     Packed r;
-    if (!options_.packed_ragged) {
-      for (int64_t i = 0; i < p.sequences(); ++i)
-        if (p.sequence_length(i) > 0) r.alone.push_back(i);
-      return r;
+    if (!grid.packed) {
+      grid.packed = true;
+      if (!options_.packed_ragged) {
+        for (int64_t i = 0; i < p.sequences(); ++i)
+          if (p.sequence_length(i) > 0) grid.split.alone.push_back(i);
+      } else {
+        grid.split = la2::split_packed(
+            p, la2::output_slots(p.dtype, static_cast<int>(p.dim_qk), static_cast<int>(p.dim_v), options_));
+      }
+      const int64_t count = static_cast<int64_t>(grid.split.table.size());
+      if (count > 0) {
+        la2::RaggedTableUpload::refuse_capture(ws.stream());
+        grid.ragged_table = ws.allocate(static_cast<size_t>(count) * sizeof(la2::RaggedSequence));
+        upload_(grid.split.table.data(), count, static_cast<la2::RaggedSequence*>(grid.ragged_table.data()),
+                ws.stream());
+      }
     }
-    const la2::RaggedSplit split = la2::split_packed(
-        p, la2::output_slots(p.dtype, static_cast<int>(p.dim_qk), static_cast<int>(p.dim_v), options_));
-    r.alone = split.alone;
-    if (split.table.empty()) return r;
-    const int64_t count = static_cast<int64_t>(split.table.size());
-    if (!table.data()) {
-      table = ws.allocate(static_cast<size_t>(count) * sizeof(la2::RaggedSequence));
-      la2::upload_ragged(split.table.data(), count, static_cast<la2::RaggedSequence*>(table.data()), ws.stream());
-    }
-    r.shared = {count * p.heads, split.longest, p.seqlen, 0, 0, p.sequences() * p.heads,
-                static_cast<const la2::RaggedSequence*>(table.data())};
+    r.alone = grid.split.alone;
+    const int64_t count = static_cast<int64_t>(grid.split.table.size());
+    if (count > 0)
+      r.shared = {count * p.heads, grid.split.longest, p.seqlen, 0, 0, p.sequences() * p.heads,
+                  static_cast<const la2::RaggedSequence*>(grid.ragged_table.data())};
     return r;
   }
   // A tensor's pointer at the span's first row (row-major [.., rows, dim]) or first state.
@@ -328,6 +339,7 @@ class La2Cuda : public Implementation {
 
   ImplInfo info_;
   la2::PlanOptions options_;
+  la2::RaggedTableUpload upload_;
 };
 
 }  // namespace

@@ -214,7 +214,7 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
     const int64_t segs = (nchunks + seg - 1) / seg;
     if (segs != s) continue;  // same split as a smaller s
     const int64_t waves = (p.bh * segs + slots - 1) / slots;
-    const double cost = static_cast<double>(waves) * static_cast<double>(seg + 4) * (segs > 1 ? 1.4 : 1.0);
+    const double cost = static_cast<double>(waves) * static_cast<double>(seg + kSegmentOverheadChunks) * (segs > 1 ? 1.4 : 1.0);
     if (cost < best - 1e-9) {
       best = cost;
       plan.segments = static_cast<int>(segs);
@@ -311,6 +311,9 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
 
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream_ptr) {
   cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
+  // The kernels index segment data and flags by the state index, which in a ragged grid is the
+  // sequence's, not the block row's: only a one-segment plan (plan_pass's for ragged) has none.
+  if (p.ragged && plan.segments != 1) throw std::logic_error("la2: a ragged grid runs one segment a sequence");
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
   const int64_t state_elems = int64_t(p.dk) * p.dv;
   if (plan.segments == 1) {
@@ -406,32 +409,46 @@ int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options) {
   return int64_t(cuda_device_properties().multiProcessorCount) * blocks_per_sm(output_kernel(k, plan), plan.smem_bytes);
 }
 
-void upload_ragged(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst, void* stream_ptr) {
-  if (count <= 0) return;
-  cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
-  cudaStreamCaptureStatus capturing = cudaStreamCaptureStatusNone;
-  CUDA_CHECK(cudaStreamIsCapturing(stream, &capturing));
-  if (capturing != cudaStreamCaptureStatusNone)
-    throw std::runtime_error("la2: a packed batch's ragged grid cannot be recorded into a graph (its sequence table is copied from the host on every call)");
-  // The staging buffer is pinned so that the copy is asynchronous; the event says when the copy that
-  // last read it has run, before it is written again.
-  static std::mutex mutex;
-  static RaggedSequence* staging = nullptr;
-  static int64_t capacity = 0;
-  static cudaEvent_t copied = nullptr;
-  std::lock_guard<std::mutex> lock(mutex);
-  if (!copied) CUDA_CHECK(cudaEventCreateWithFlags(&copied, cudaEventDisableTiming));
-  CUDA_CHECK(cudaEventSynchronize(copied));
-  if (count > capacity) {
-    if (staging) CUDA_CHECK(cudaFreeHost(staging));
-    staging = nullptr;
-    CUDA_CHECK(cudaMallocHost(&staging, static_cast<size_t>(count) * sizeof(RaggedSequence)));
-    capacity = count;
+RaggedTableUpload::~RaggedTableUpload() {
+  // A destructor must not throw: errors here (a device already reset) are dropped.
+  if (copied_) {
+    cudaEventSynchronize(static_cast<cudaEvent_t>(copied_));
+    cudaEventDestroy(static_cast<cudaEvent_t>(copied_));
   }
-  std::copy(table, table + count, staging);
-  CUDA_CHECK(cudaMemcpyAsync(device_dst, staging, static_cast<size_t>(count) * sizeof(RaggedSequence),
-                             cudaMemcpyHostToDevice, stream));
-  CUDA_CHECK(cudaEventRecord(copied, stream));
+  if (staging_) cudaFreeHost(staging_);
+  cudaGetLastError();
+}
+
+void RaggedTableUpload::refuse_capture(void* stream) {
+  cudaStreamCaptureStatus capturing = cudaStreamCaptureStatusNone;
+  CUDA_CHECK(cudaStreamIsCapturing(static_cast<cudaStream_t>(stream), &capturing));
+  if (capturing != cudaStreamCaptureStatusNone)
+    throw std::runtime_error(
+        "la2: a packed batch's ragged grid cannot be recorded into a graph (its sequence table is copied from the "
+        "host on every call)");
+}
+
+void RaggedTableUpload::operator()(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst,
+                                   void* stream) {
+  if (count <= 0) return;
+  refuse_capture(stream);
+  if (!copied_) {
+    cudaEvent_t e = nullptr;
+    CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
+    copied_ = e;
+  }
+  CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(copied_)));  // the last copy has read staging_
+  if (count > capacity_) {
+    if (staging_) CUDA_CHECK(cudaFreeHost(staging_));
+    staging_ = nullptr;
+    capacity_ = 0;
+    CUDA_CHECK(cudaMallocHost(&staging_, static_cast<size_t>(count) * sizeof(RaggedSequence)));
+    capacity_ = count;
+  }
+  std::copy(table, table + count, staging_);
+  CUDA_CHECK(cudaMemcpyAsync(device_dst, staging_, static_cast<size_t>(count) * sizeof(RaggedSequence),
+                             cudaMemcpyHostToDevice, static_cast<cudaStream_t>(stream)));
+  CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(copied_), static_cast<cudaStream_t>(stream)));
 }
 
 }  // namespace lasuite::la2

@@ -120,9 +120,28 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
 // the blocks of the output kernel a plan would choose that fit one): what a ragged grid is balanced over.
 int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options);
 
-// Copies `count` table entries from host memory to `device_dst` in stream order without waiting for the
-// stream (through a pinned staging buffer, reused once the copy enqueued before has run). Not while
-// the stream is being captured into a graph (throws).
-void upload_ragged(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst, void* stream);
+// What a block costs beyond its chunks, in chunk times (its start state, pipeline fill and drain): the
+// cost model's per-segment term (plan_pass's split, split_packed's balance).
+constexpr int kSegmentOverheadChunks = 4;
+
+// Copies a ragged grid's sequence table from host memory to the device in stream order, through a
+// pinned staging buffer of its own, so that the host waits only for the copy that last read that
+// buffer, never for the stream's other work. One per implementation instance, used on one device.
+class RaggedTableUpload {
+ public:
+  RaggedTableUpload() = default;
+  ~RaggedTableUpload();
+  RaggedTableUpload(const RaggedTableUpload&) = delete;
+  RaggedTableUpload& operator=(const RaggedTableUpload&) = delete;
+  // The table is copied from the host at every call, which a graph cannot replay: throws while
+  // `stream` is being captured (call it before allocating anything for the table).
+  static void refuse_capture(void* stream);
+  void operator()(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst, void* stream);
+
+ private:
+  RaggedSequence* staging_ = nullptr;
+  int64_t capacity_ = 0;
+  void* copied_ = nullptr;  // cudaEvent_t: the last copy out of staging_
+};
 
 }  // namespace lasuite::la2

@@ -1,6 +1,8 @@
 // split_packed (la2_ragged_host.h).
 #include "kernels/lightning2/la2_ragged_host.h"
 
+#include "kernels/lightning2/la2_pass.h"
+
 #include <algorithm>
 #include <numeric>
 

@@ -20,6 +20,8 @@ struct RaggedSplit {
 };
 
 // slots: output blocks the device holds at once (output_slots). Empty sequences are in neither list.
+// The backward's passes share the forward's split (and its table), balanced for the forward's
+// (dk, dv): for their swapped dims the balance is approximate.
 RaggedSplit split_packed(const Problem& p, int64_t slots);
 
 }  // namespace lasuite::la2

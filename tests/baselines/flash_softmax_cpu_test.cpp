@@ -6,7 +6,10 @@
 
 #include "harness/backend.h"
 #include "harness/inputs.h"
+#include "harness/registry.h"
+#include "harness/verify_decode.h"
 #include "tests/kernels/cpu_verify_cases.h"
+#include "tests/support/verify_test_support.h"
 
 namespace lasuite {
 namespace {
@@ -47,6 +50,27 @@ TEST(FlashSoftmaxCpu, SavesOneLogSumExpPerRow) {
   const size_t before = tracker.current(MemoryCategory::extra);
   auto saved = impl->forward(p, io, ws);
   EXPECT_EQ(tracker.current(MemoryCategory::extra) - before, size_t(2 * 3 * 300) * sizeof(float));
+}
+
+}  // namespace
+}  // namespace lasuite
+
+namespace lasuite {
+namespace {
+
+// A decode step against a long cache (20000 tokens, two heads, T = 7) checked against the reference's
+// rows for the step only: the path the GPU kernels' long-cache tests take, here on the CPU.
+TEST(FlashSoftmaxCpuDecode, PassesOverALongCache) {
+  DecodeCase c;
+  c.problem.batch = 1, c.problem.heads = 2, c.problem.seqlen = 20000;
+  c.problem.dim_qk = c.problem.dim_v = 64, c.problem.dtype = DType::f32;
+  c.tokens_per_step = 7, c.steps = 2;
+  c.label = "decode-long-T7-cache20000-h2";
+  auto impl = Registry::instance().create("flash_softmax_cpu");
+  const CaseResult r = verify_decode_case(*impl, c, 99);
+  EXPECT_EQ(r.status, CaseStatus::pass) << test_support::describe(r);
+  ASSERT_EQ(r.checks.size(), 1u);
+  EXPECT_LT(r.checks[0].rel_frobenius, 1e-6);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // before any launch. Verification is skipped, with the reason, where no GPU is usable (CI).
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/registry.h"
@@ -82,6 +84,32 @@ TEST(FlashSoftmaxCudaDecode, PassesTheDecodeCases) {
       }
     }
   EXPECT_GT(passed, 0);
+}
+
+// Long caches, where each block of flash-decoding walks several tiles (its pipeline's steady state, the
+// rescale between tiles) and the splits start inside the cache: 100000 cached tokens of one head (six
+// tiles a block), 33333 of four (a last split cut short), against the reference over the cache.
+std::vector<DecodeCase> long_cache_cases() {
+  std::vector<DecodeCase> cases;
+  for (const auto& [context, heads] : std::vector<std::pair<int64_t, int64_t>>{{100000, 1}, {33333, 4}})
+    for (int64_t T : {1, 7}) {
+      DecodeCase c;
+      c.problem.batch = 1, c.problem.heads = heads, c.problem.seqlen = context;
+      c.problem.dim_qk = c.problem.dim_v = 128, c.problem.dtype = DType::bf16;
+      c.tokens_per_step = T, c.steps = 2;
+      c.label = "decode-long-T" + std::to_string(T) + "-cache" + std::to_string(context) + "-h" + std::to_string(heads);
+      cases.push_back(c);
+    }
+  return cases;
+}
+
+TEST(FlashSoftmaxCudaDecode, PassesOverLongCaches) {
+  LASUITE_REQUIRE_GPU(gpu);
+  for (const DecodeCase& c : long_cache_cases()) {
+    auto impl = Registry::instance().create("flash_softmax");
+    const CaseResult r = verify_decode_case(*impl, c, 4242);
+    EXPECT_EQ(r.status, CaseStatus::pass) << test_support::describe(r);
+  }
 }
 
 }  // namespace

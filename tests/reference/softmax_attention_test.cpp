@@ -46,6 +46,27 @@ TEST(ReferenceSoftmax, ForwardMatchesTheDefinitionAcrossRowBlocks) {
   }
 }
 
+// From a first row on (a decode step's rows): those rows as the whole forward gives them, the rows
+// before left zero, and a first row outside 0..n refused.
+TEST(ReferenceSoftmax, ForwardFromARowGivesThoseRowsOnly) {
+  std::mt19937_64 rng(77);
+  const int64_t n = 600;
+  const Mat q = random_matrix(n, 6, rng), k = random_matrix(n, 6, rng), v = random_matrix(n, 4, rng);
+  const double scale = softmax_default_scale(6);
+  const SoftmaxOutputs all = softmax_forward(q, k, v, scale);
+  for (int64_t first : {0, 1, 255, 256, 599, 600}) {
+    SCOPED_TRACE("first " + std::to_string(first));
+    const SoftmaxOutputs part = softmax_forward(q, k, v, scale, first);
+    if (first > 0) EXPECT_EQ(part.o.topRows(first).cwiseAbs().maxCoeff(), 0.0);
+    if (first < n) {  // the row blocks start elsewhere: the same sums, perhaps in another order
+      EXPECT_LT(relative_error(part.o.bottomRows(n - first), all.o.bottomRows(n - first)), 1e-14);
+      EXPECT_LT((part.lse.tail(n - first) - all.lse.tail(n - first)).cwiseAbs().maxCoeff(), 1e-13);
+    }
+  }
+  EXPECT_THROW(softmax_forward(q, k, v, scale, n + 1), std::invalid_argument);
+  EXPECT_THROW(softmax_forward(q, k, v, scale, -1), std::invalid_argument);
+}
+
 TEST(ReferenceSoftmax, GradientsMatchFiniteDifferences) {
   uint64_t seed = 20;
   for (int64_t n : {1, 7, 20})

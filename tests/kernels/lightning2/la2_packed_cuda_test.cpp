@@ -107,7 +107,7 @@ TEST_P(La2CudaPackedAlone, ASequenceIsComputedAsItWouldBeAlone) {
   };
   const Outputs packed = run(*impl, p, in);
   // The sequences the ragged grid ran: 1493 rows run alone (at 4 heads its blocks would outlast the
-  // others'), 7 and 65 share the grid.
+  // others'), 7 and 65 share the grid (so on any GPU of 20 SMs or more: the split depends on its slots).
   std::vector<int64_t> shared;
   if (mode == "ragged") {
     for (const la2::RaggedSequence& r : la2::split_packed(p, la2::output_slots(p.dtype, 128, 64, {})).table)
