@@ -411,6 +411,7 @@ int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options) {
 
 RaggedTableUpload::~RaggedTableUpload() {
   // A destructor must not throw: errors here (a device already reset) are dropped.
+  if (!copied_ && !staging_) return;  // never used: no CUDA call (a machine without a GPU may run this)
   if (copied_) {
     cudaEventSynchronize(static_cast<cudaEvent_t>(copied_));
     cudaEventDestroy(static_cast<cudaEvent_t>(copied_));
