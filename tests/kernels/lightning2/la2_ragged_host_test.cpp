@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "harness/packed_lengths.h"
+
 namespace lasuite::la2 {
 namespace {
 
@@ -53,6 +55,19 @@ TEST(La2RaggedSplit, ShortSequencesStayTogetherEvenWhenTheyCannotFillTheDevice) 
   const RaggedSplit s = split_packed(p, 132);
   EXPECT_TRUE(s.alone.empty());
   EXPECT_EQ(indices(s), (std::vector<int64_t>{2, 0, 3}));
+}
+
+// The batch the packed bar is measured on (results/h200/h200_la2_packed_256k_*): 31 sequences of 1..42209
+// tokens at 32 heads on the H200's 132 output slots all share the one launch.
+TEST(La2RaggedSplit, TheBenchmarkedBatchSharesOneLaunch) {
+  Problem p;
+  p.heads = 32;
+  p.cu_seqlens = parse_packed_lengths("loguniform:1..64k,total=256k,seed=7").cu_seqlens();
+  p.seqlen = p.cu_seqlens.back();
+  const RaggedSplit s = split_packed(p, 132);
+  EXPECT_TRUE(s.alone.empty());
+  EXPECT_EQ(s.table.size(), 31u);
+  EXPECT_EQ(s.longest, 42209);
 }
 
 TEST(La2RaggedSplit, ALoneLongSequenceRunsOnItsOwn) {
