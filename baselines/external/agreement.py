@@ -32,16 +32,17 @@ def softmax_reference(q, k, v):
     return torch.softmax(scores, dim=-1) @ v
 
 
-def check(ext, dtype, torch_dtype, batch, heads, seqlen, dim, slopes, device, seed=1):
+def check(ext, dtype, torch_dtype, batch, heads, seqlen, dim, slopes, device, seed=1, dim_v=None):
     """Runs `ext` forward and backward on one random case and compares with float64; returns the
-    record for the result file's meta["agreement"]."""
+    record for the result file's meta["agreement"]. dim_v: the value head dim (default dim)."""
     gen = torch.Generator(device=device)
     gen.manual_seed(seed)
 
     def uniform(*shape):
         return torch.rand(*shape, generator=gen, device=device, dtype=torch.float64) * 2 - 1
 
-    q, k, v, do = (uniform(batch, heads, seqlen, dim) for _ in range(4))
+    e = dim if dim_v is None else dim_v
+    q, k, v, do = (uniform(batch, heads, seqlen, c) for c in (dim, dim, e, e))
     decayed = ext.function == "linear_decay" and ext.decay != "none"
     ref_slopes = list(slopes) if decayed else [0.0] * heads
 
@@ -64,7 +65,7 @@ def check(ext, dtype, torch_dtype, batch, heads, seqlen, dim, slopes, device, se
     for name, g, ref in zip(("dQ", "dK", "dV"), grads, ref_grads):
         errors[name] = rel_frobenius(torch, ext.logical(g), ref)
     tolerance = TOLERANCE.get(dtype, 1e-2)
-    return {"case": f"b{batch} h{heads} n{seqlen} d{dim} e{dim} {dtype}",
+    return {"case": f"b{batch} h{heads} n{seqlen} d{dim} e{e} {dtype}",
             "reference": "float64 dense form of math.md (softmax for sdpa), gradients by float64 autograd",
             "slopes": ref_slopes, "inputs": "uniform [-1, 1), rounded to the run's dtype, seed " + str(seed),
             "rel_frobenius": errors, "tolerance": tolerance,

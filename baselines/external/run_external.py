@@ -83,7 +83,8 @@ def build_parser():
     p.add_argument("--seqlen", default="1k..128k", help="lengths as lasuite takes them: 1k..128k, 4096,16k (default 1k..128k)")
     p.add_argument("--batch", type=positive_int, default=1)
     p.add_argument("--heads", type=positive_int, default=32)
-    p.add_argument("--dim", type=positive_int, default=128, help="head dim d (= e)")
+    p.add_argument("--dim", type=positive_int, default=128, help="head dim d (and e unless --dim-v)")
+    p.add_argument("--dim-v", type=positive_int, help="value head dim e (default: --dim)")
     p.add_argument("--dtype", default="bf16", help="bf16 (default), f16 or f32")
     p.add_argument("--mode", default="fwd,bwd,fwdbwd", help="comma list of fwd, bwd, fwdbwd")
     p.add_argument("--json", help="result file (lasuite.bench/1); default: JSON on stdout at the end")
@@ -138,6 +139,8 @@ def parse_options(argv):
             for n in lengths:
                 args.cu_seqlens.append(args.cu_seqlens[-1] + n)
             args.seqlens = [args.cu_seqlens[-1]]
+        if args.dim_v is None:
+            args.dim_v = args.dim
         args.check_n = conv.parse_size(args.check_seqlen)
         if args.row_time_limit <= 0 or args.min_time < 0:
             raise conv.UsageError("--row-time-limit must be > 0 and --min-time >= 0")
@@ -318,7 +321,7 @@ def main(argv=None):
         heads = check_heads(args.heads)
         try:
             rec = agreement.check(ext, args.dtype, torch_dtype, 1, len(heads), args.check_n, args.dim,
-                                  [slopes[i] for i in heads], device, seed=args.seed)
+                                  [slopes[i] for i in heads], device, seed=args.seed, dim_v=args.dim_v)
             rec["heads_of_sweep"] = heads
             meta["agreement"][name] = rec
             errs = ", ".join(f"{k} {v:.2e}" for k, v in rec["rel_frobenius"].items())
@@ -339,10 +342,10 @@ def main(argv=None):
             inputs, inputs_failure = None, None
             for mode in args.modes:
                 index += 1
-                w_args = (args.batch, args.heads, n, args.dim, args.dim, conv.DTYPE_SIZE[args.dtype])
+                w_args = (args.batch, args.heads, n, args.dim, args.dim_v, conv.DTYPE_SIZE[args.dtype])
                 work = (conv.softmax_causal_work(*w_args) if ext.function == "softmax"
                         else conv.linear_block_work(*w_args, block=64))
-                row = result_file.base_row(ext.name, ext.function, args.batch, args.heads, n, args.dim, args.dim,
+                row = result_file.base_row(ext.name, ext.function, args.batch, args.heads, n, args.dim, args.dim_v,
                                            args.dtype, ext.decay if ext.function == "linear_decay" else "none",
                                            mode)
                 if mode in stopped:
@@ -392,9 +395,9 @@ def make_inputs(torch, ext, args, n, slopes, torch_dtype, device, batch=None):
     zeros), q, k, v requiring gradients."""
     gen = torch.Generator(device=device)
     gen.manual_seed(args.seed + n)
-    shape = (batch or args.batch, args.heads, n, args.dim)
     out = []
-    for i in range(4):
+    for i in range(4):  # q, k: d columns; v, do: e
+        shape = (batch or args.batch, args.heads, n, args.dim if i < 2 else args.dim_v)
         x = torch.empty(shape, dtype=torch_dtype, device=device).uniform_(-1, 1, generator=gen)
         x = ext.native(x)
         if i < 3:
@@ -437,7 +440,7 @@ def run_packed_row(torch, gm, ext, args, inputs, row, mode, work, policy, flush,
     equal = None
     try:
         equal = make_inputs(torch, ext, args, n_eq, slopes, torch_dtype, device, batch=n_seq)
-        w_args = (n_seq, args.heads, n_eq, args.dim, args.dim, conv.DTYPE_SIZE[args.dtype])
+        w_args = (n_seq, args.heads, n_eq, args.dim, args.dim_v, conv.DTYPE_SIZE[args.dtype])
         eq_row = dict(row, batch=n_seq, seqlen=n_eq)
         eq = run_row(torch, gm, ext, equal, eq_row, mode, conv.linear_block_work(*w_args, block=64), policy, flush,
                      ceilings)

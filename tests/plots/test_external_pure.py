@@ -211,8 +211,15 @@ class CommandLine(unittest.TestCase):
     def test_defaults_are_the_issue_sweep(self):
         a = run_external.parse_options([])
         self.assertEqual(a.seqlens, [1024 * 2 ** i for i in range(8)])
-        self.assertEqual((a.batch, a.heads, a.dim, a.dtype), (1, 32, 128, "bf16"))
+        self.assertEqual((a.batch, a.heads, a.dim, a.dim_v, a.dtype), (1, 32, 128, 128, "bf16"))
         self.assertEqual(a.modes, ["fwd", "bwd", "fwdbwd"])
+
+    def test_value_dim_apart_from_the_head_dim(self):
+        a = run_external.parse_options(["--dim", "128", "--dim-v", "256"])
+        self.assertEqual((a.dim, a.dim_v), (128, 256))
+        self.assertEqual(run_external.parse_options(["--dim", "96"]).dim_v, 96)
+        with self.assertRaises(SystemExit):
+            run_external.parse_options(["--dim-v", "0"])
         self.assertEqual(a.impls, list(run_external.SWEEP_NAMES))
         self.assertNotIn("ext:fla_recurrent", a.impls, "a decode kernel is not in the training sweep")
 
