@@ -44,10 +44,9 @@ class La2Saved : public Saved {
   la2::PassPlan plan;
   Buffer segbuf;
   // A packed forward's ragged grid, for its backward: the split (the table's sequences, those run
-  // alone) and the table on the device. The backward reuses both rather than split again, so options
-  // set in between cannot make it read a table of another length.
-  bool packed = false;
-  la2::RaggedSplit split;
+  // alone; none before a packed forward) and the table on the device. The backward reuses both rather
+  // than split again, so options set in between cannot make it read a table of another length.
+  std::optional<la2::RaggedSplit> split;
   Buffer ragged_table;
 };
 
@@ -94,15 +93,8 @@ class La2Cuda : public Implementation {
     const Packed packed = packed_runs(p, ws, *saved);
     for (int64_t i : packed.alone) forward_span(p, io, ws, sequence_span(p, i));
     if (packed.shared.ragged) forward_span(p, io, ws, packed.shared);
-    for (int64_t i = 0; i < p.sequences(); ++i) {
-      const Span s = sequence_span(p, i);
-      if (s.n == 0 && p.state_out) {  // an empty sequence's final state is its initial one
-        float* out = io.state_out.as<float>() + s.state0 * state_elems(p);
-        if (!p.state_in) ws.backend().fill_bytes(out, 0, state_bytes(p, s));
-        else if (io.state_in.data != io.state_out.data)
-          ws.backend().copy_on_device(out, io.state_in.as<float>() + s.state0 * state_elems(p), state_bytes(p, s));
-      }
-    }
+    // An empty sequence's final state is its initial one.
+    if (p.state_out) pass_through_empty_sequences(p, ws, io.state_out, p.state_in ? io.state_in : TensorView{});
     return saved;
   }
 
@@ -113,17 +105,11 @@ class La2Cuda : public Implementation {
     auto* fwd = dynamic_cast<La2Saved*>(saved);
     if (!p.packed()) return backward_span(p, io, fwd, ws, dense_span(p));
     La2Saved own;
-    const Packed packed = packed_runs(p, ws, fwd && fwd->packed ? *fwd : own);
+    const Packed packed = packed_runs(p, ws, fwd && fwd->split ? *fwd : own);
     for (int64_t i : packed.alone) backward_span(p, io, nullptr, ws, sequence_span(p, i));
     if (packed.shared.ragged) backward_span(p, io, nullptr, ws, packed.shared);
-    for (int64_t i = 0; i < p.sequences(); ++i) {
-      const Span s = sequence_span(p, i);
-      if (s.n == 0 && p.state_in) {  // an empty sequence passes dS_out through to dS_in unchanged
-        float* din = io.dstate_in.as<float>() + s.state0 * state_elems(p);
-        if (!p.state_out) ws.backend().fill_bytes(din, 0, state_bytes(p, s));
-        else ws.backend().copy_on_device(din, io.dstate_out.as<float>() + s.state0 * state_elems(p), state_bytes(p, s));
-      }
-    }
+    // An empty sequence passes dS_out through to dS_in unchanged.
+    if (p.state_in) pass_through_empty_sequences(p, ws, io.dstate_in, p.state_out ? io.dstate_out : TensorView{});
   }
 
  private:
@@ -156,30 +142,43 @@ class La2Cuda : public Implementation {
     Span shared;
   };
   Packed packed_runs(const Problem& p, Workspace& ws, La2Saved& grid) {
-    Packed r;
-    if (!grid.packed) {
-      grid.packed = true;
+    const bool made_here = !grid.split;
+    if (made_here) {
+      grid.split.emplace();
       if (!options_.packed_ragged) {
         for (int64_t i = 0; i < p.sequences(); ++i)
-          if (p.sequence_length(i) > 0) grid.split.alone.push_back(i);
+          if (p.sequence_length(i) > 0) grid.split->alone.push_back(i);
       } else {
         grid.split = la2::split_packed(
             p, la2::output_slots(p.dtype, static_cast<int>(p.dim_qk), static_cast<int>(p.dim_v), options_));
       }
-      const int64_t count = static_cast<int64_t>(grid.split.table.size());
-      if (count > 0) {
-        la2::RaggedTableUpload::refuse_capture(ws.stream());
-        grid.ragged_table = ws.allocate(static_cast<size_t>(count) * sizeof(la2::RaggedSequence));
-        upload_(grid.split.table.data(), count, static_cast<la2::RaggedSequence*>(grid.ragged_table.data()),
-                ws.stream());
-      }
     }
-    r.alone = grid.split.alone;
-    const int64_t count = static_cast<int64_t>(grid.split.table.size());
+    const la2::RaggedSplit& split = *grid.split;
+    const int64_t count = static_cast<int64_t>(split.table.size());
+    if (made_here && count > 0) {
+      grid.ragged_table = ws.allocate(static_cast<size_t>(count) * sizeof(la2::RaggedSequence));
+      upload_(split.table.data(), count, static_cast<la2::RaggedSequence*>(grid.ragged_table.data()), ws.stream());
+    }
+    Packed r;
+    r.alone = split.alone;
     if (count > 0)
-      r.shared = {count * p.heads, grid.split.longest, p.seqlen, 0, 0, p.sequences() * p.heads,
+      r.shared = {count * p.heads, split.longest, p.seqlen, 0, 0, p.sequences() * p.heads,
                   static_cast<const la2::RaggedSequence*>(grid.ragged_table.data())};
     return r;
+  }
+  // Every empty sequence's state in `dst` (a final state, or a dS_in) becomes its state in `src` (its
+  // initial state, or its dS_out), or zero where `src` is undefined; nothing to do where they are the
+  // same memory.
+  static void pass_through_empty_sequences(const Problem& p, Workspace& ws, const TensorView& dst,
+                                           const TensorView& src) {
+    if (src.data == dst.data) return;
+    for (int64_t i = 0; i < p.sequences(); ++i) {
+      const Span s = sequence_span(p, i);
+      if (s.n > 0) continue;
+      float* out = state_at(dst, p, s);
+      if (src.defined()) ws.backend().copy_on_device(out, state_at(src, p, s), state_bytes(p, s));
+      else ws.backend().fill_bytes(out, 0, state_bytes(p, s));
+    }
   }
   // A tensor's pointer at the span's first row (row-major [.., rows, dim]) or first state.
   static void* rows_at(const TensorView& t, const Problem& p, int64_t dim, const Span& s) {

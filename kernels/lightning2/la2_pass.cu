@@ -28,7 +28,6 @@
 namespace lasuite::la2 {
 namespace {
 
-constexpr int kChunkRows = 64;
 constexpr int kBlockThreads = 256;
 
 struct ScanArgs {
@@ -284,6 +283,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   const int out_per_sm = blocks_per_sm(output_kernel(k, plan), plan.smem_bytes);
   const int states_per_sm = blocks_per_sm(states_kernel(k, plan), plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
+  plan.slots = slots;
 
   const int64_t nchunks = (p.n + kChunkRows - 1) / kChunkRows;
   if (p.ragged) {  // every sequence whole in one block (PassArgs::ragged)
@@ -404,9 +404,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
 int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options) {
   PassArgs p;
   p.dtype = dtype, p.dk = dk, p.dv = dv, p.bh = 1, p.n = 1;
-  const PassPlan plan = plan_pass(p, options);
-  const ChunkKernel k = chunk_kernel(dtype, dk, dv);
-  return int64_t(cuda_device_properties().multiProcessorCount) * blocks_per_sm(output_kernel(k, plan), plan.smem_bytes);
+  return plan_pass(p, options).slots;
 }
 
 RaggedTableUpload::~RaggedTableUpload() {
@@ -420,19 +418,15 @@ RaggedTableUpload::~RaggedTableUpload() {
   cudaGetLastError();
 }
 
-void RaggedTableUpload::refuse_capture(void* stream) {
+void RaggedTableUpload::operator()(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst,
+                                   void* stream) {
+  if (count <= 0) return;
   cudaStreamCaptureStatus capturing = cudaStreamCaptureStatusNone;
   CUDA_CHECK(cudaStreamIsCapturing(static_cast<cudaStream_t>(stream), &capturing));
   if (capturing != cudaStreamCaptureStatusNone)
     throw std::runtime_error(
         "la2: a packed batch's ragged grid cannot be recorded into a graph (its sequence table is copied from the "
         "host on every call)");
-}
-
-void RaggedTableUpload::operator()(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst,
-                                   void* stream) {
-  if (count <= 0) return;
-  refuse_capture(stream);
   if (!copied_) {
     cudaEvent_t e = nullptr;
     CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));

@@ -9,6 +9,11 @@
 
 namespace lasuite::la2 {
 
+constexpr int kChunkRows = 64;  // the chunk algorithm's block of rows
+// What a block costs beyond its chunks, in chunk times (its start state, pipeline fill and drain): the
+// cost model's per-segment term (plan_pass's split, split_packed's balance).
+constexpr int kSegmentOverheadChunks = 4;
+
 // O' = c_intra ((Q' K'^T) (x) M) V' + c_inter diag(lambda^(t+1)) Q' S_init,   per (batch, head),
 // S_final = lambda^n S_init + c_update sum_u lambda^(n-1-u) k'_u^T v'_u,
 // rows optionally in reverse order. Q', K' are [bh][n][dk], V', O' [bh][n][dv], all of `dtype`.
@@ -102,6 +107,7 @@ struct PassPlan {
   bool cooperative = false;
   bool early_start = false;    // kernels after a pass's first may start beside the one ahead
   int state_bufs = 2;
+  int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)
   size_t smem_bytes = 0;  // of the output step's kernel
   size_t states_smem_bytes = 0;
   size_t segbuf_bytes = 0;
@@ -116,13 +122,10 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
 // when the plan has none.
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream);
 
-// Output-step blocks the device holds at once for this (dtype, dk, dv) under `options` (its SMs times
-// the blocks of the output kernel a plan would choose that fit one): what a ragged grid is balanced over.
+// PassPlan::slots of the output kernel a plan would choose for this (dtype, dk, dv) under `options`:
+// what a ragged grid is balanced over.
 int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options);
 
-// What a block costs beyond its chunks, in chunk times (its start state, pipeline fill and drain): the
-// cost model's per-segment term (plan_pass's split, split_packed's balance).
-constexpr int kSegmentOverheadChunks = 4;
 
 // Copies a ragged grid's sequence table from host memory to the device in stream order, through a
 // pinned staging buffer of its own, so that the host waits only for the copy that last read that
@@ -134,8 +137,7 @@ class RaggedTableUpload {
   RaggedTableUpload(const RaggedTableUpload&) = delete;
   RaggedTableUpload& operator=(const RaggedTableUpload&) = delete;
   // The table is copied from the host at every call, which a graph cannot replay: throws while
-  // `stream` is being captured (call it before allocating anything for the table).
-  static void refuse_capture(void* stream);
+  // `stream` is being captured.
   void operator()(const RaggedSequence* table, int64_t count, RaggedSequence* device_dst, void* stream);
 
  private:

@@ -1,18 +1,13 @@
 // split_packed (la2_ragged_host.h).
 #include "kernels/lightning2/la2_ragged_host.h"
 
-#include "kernels/lightning2/la2_pass.h"
-
 #include <algorithm>
-#include <numeric>
+
+#include "kernels/lightning2/la2_pass.h"
 
 namespace lasuite::la2 {
 namespace {
 
-constexpr int64_t kChunkRows = 64;
-// What a block costs beyond its chunks, in chunks (its start state, pipeline fill and drain): the
-// cost model of la2_pass.cu's split.
-constexpr int64_t kBlockOverheadChunks = 4;
 // What a pass of its own costs beyond its work, in chunk times (its launches, the scan, the tail).
 constexpr int64_t kPassOverheadChunks = 8;
 
@@ -29,9 +24,9 @@ RaggedSplit split_packed(const Problem& p, int64_t slots) {
   std::stable_sort(order.begin(), order.end(),
                    [&](int64_t a, int64_t b) { return p.sequence_length(a) > p.sequence_length(b); });
   int64_t work = 0;  // chunk-blocks of every sequence still in the table, over all heads
-  for (int64_t i : order) work += (chunks(p.sequence_length(i)) + kBlockOverheadChunks) * p.heads;
+  for (int64_t i : order) work += (chunks(p.sequence_length(i)) + kSegmentOverheadChunks) * p.heads;
   slots = std::max<int64_t>(slots, 1);
-  auto block = [&](size_t k) { return chunks(p.sequence_length(order[k])) + kBlockOverheadChunks; };
+  auto block = [&](size_t k) { return chunks(p.sequence_length(order[k])) + kSegmentOverheadChunks; };
   size_t first = 0;  // order[first..] share the launch
   while (first < order.size()) {
     const int64_t longest = block(first);
