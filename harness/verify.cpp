@@ -358,6 +358,22 @@ void add_slice(TensorCheck& c, const SliceError& s, int64_t b, int64_t h) {
   if (!std::isnan(c.max_abs) && (std::isnan(s.max_abs) || s.max_abs > c.max_abs)) c.max_abs = s.max_abs;
 }
 
+std::pair<CaseStatus, std::string> thrown_case_outcome() {
+  try {
+    throw;
+  } catch (const UnsupportedError& e) {
+    return {CaseStatus::skipped, e.what()};
+  } catch (const OutOfMemoryError& e) {
+    return {CaseStatus::skipped, std::string("out of memory: ") + e.what()};
+  } catch (const std::bad_alloc&) {
+    return {CaseStatus::skipped, "out of memory: host allocation failed"};
+  } catch (const std::exception& e) {
+    return {CaseStatus::error, e.what()};
+  } catch (...) {
+    return {CaseStatus::error, "an exception of unknown type"};
+  }
+}
+
 CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();
   const ImplInfo& info = impl.info();
@@ -396,14 +412,9 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
     CaseTensors tensors = make_tensors(plan, ws, info.device);
     run_implementation(impl, plan, tensors, ws);
     r.checks = compare(plan, tensors, *be);
-  } catch (const UnsupportedError& e) {
-    return done(CaseStatus::skipped, e.what());
-  } catch (const OutOfMemoryError& e) {
-    return done(CaseStatus::skipped, std::string("out of memory: ") + e.what());
-  } catch (const std::bad_alloc&) {
-    return done(CaseStatus::skipped, "out of memory: host allocation failed");
-  } catch (const std::exception& e) {
-    return done(CaseStatus::error, e.what());
+  } catch (...) {
+    const auto [status, why] = thrown_case_outcome();
+    return done(status, why);
   }
   const bool all_pass = std::all_of(r.checks.begin(), r.checks.end(), [](const TensorCheck& t) { return t.pass; });
   std::string note = c.backward && !plan.backward ? "forward only: the implementation has no backward" : "";

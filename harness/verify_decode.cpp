@@ -79,22 +79,6 @@ Mat head_of(const HostInput& in, int64_t bh) {
   return m;
 }
 
-// A case's outcome when running it threw (called inside the catch): an unsupported configuration or no
-// memory is a skip, anything else an error.
-std::pair<CaseStatus, std::string> thrown_outcome() {
-  try {
-    throw;
-  } catch (const UnsupportedError& e) {
-    return {CaseStatus::skipped, e.what()};
-  } catch (const OutOfMemoryError& e) {
-    return {CaseStatus::skipped, std::string("out of memory: ") + e.what()};
-  } catch (const std::exception& e) {
-    return {CaseStatus::error, e.what()};
-  } catch (...) {
-    return {CaseStatus::error, "an exception of unknown type"};
-  }
-}
-
 // Softmax attention decodes against a KV cache: each step's T queries (rows n + st T ..) meet the keys
 // and values of every row up to their own (context n + st T, then the step's), and its outputs must be
 // the reference's over the whole sequence at those rows. O_decode is the one check (no state).
@@ -155,7 +139,7 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
     check.pass = check.non_finite == 0 && check.rel_frobenius <= check.tolerance;
     r.checks.push_back(check);
   } catch (...) {
-    const auto [status, why] = thrown_outcome();
+    const auto [status, why] = thrown_case_outcome();
     return done(status, why);
   }
   return done(r.checks[0].pass ? CaseStatus::pass : CaseStatus::fail, "against a KV cache");
@@ -301,7 +285,7 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
       r.checks.push_back(ch);
     }
   } catch (...) {
-    const auto [status, why] = thrown_outcome();
+    const auto [status, why] = thrown_case_outcome();
     return done(status, why);
   }
   const bool all_pass = r.checks[0].pass && r.checks[1].pass;
