@@ -15,6 +15,7 @@
 
 #include "baselines/cuda/flash_decode_launch.h"
 #include "harness/cuda/cuda_check.h"
+#include "kernels/common/constants.cuh"
 #include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/element.cuh"
 #include "kernels/common/mma_sm80.cuh"
@@ -92,7 +93,7 @@ __global__ void __launch_bounds__(kThreads) flash_decode_split_kernel(const Flas
     dev::cp_async_commit();
   }
 
-  const float q_mul = a.scale * 1.4426950408889634f;
+  const float q_mul = a.scale * dev::kLog2e;
   for (int i = threadIdx.x; i < Tq * D; i += kThreads) qs[i] = E::to_float(q[i]) * q_mul;
 
   // Every warp serves every query row, over its own quarter of each tile's keys: at T = 1 all four

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/constants.cuh"
 #include "kernels/common/element.cuh"
 #include "kernels/common/swizzled_tile.cuh"
 #include "kernels/common/tiled_attention_params.h"
@@ -32,7 +33,6 @@ __global__ void __launch_bounds__(256, 1) tiled_attention_bwd_kernel(const Tiled
   using S = TiledBwdShape<T, D, E>;
   using Mma = typename Element<T>::Mma;
   constexpr int kBc = S::kBc, kBr = S::kBr, kNt = kBr / 8;
-  constexpr float kLog2e = 1.4426950408889634f;
 
   extern __shared__ __align__(128) uint8_t smem[];
   uint8_t* s_k = smem;

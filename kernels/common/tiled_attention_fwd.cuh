@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/constants.cuh"
 #include "kernels/common/element.cuh"
 #include "kernels/common/swizzled_tile.cuh"
 #include "kernels/common/tiled_attention_params.h"
@@ -25,7 +26,6 @@ __global__ void __launch_bounds__(128, 2) tiled_attention_fwd_kernel(const Tiled
   using S = TiledFwdShape<T, D, E>;
   using Mma = typename Element<T>::Mma;
   constexpr int kBr = S::kBr, kBc = S::kBc, kMt = S::kMt, kNt = kBc / 8, kOt = E / 8;
-  constexpr float kLog2e = 1.4426950408889634f;
 
   extern __shared__ __align__(128) uint8_t smem[];
   // Q, then K[2], then V[2]; buffer b of K is s_k + b * KTile::kBytes (no pointer arrays: they would

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "harness/cuda/cuda_check.h"
+#include "kernels/common/constants.cuh"
 #include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/swizzled_tile.cuh"
 #include "kernels/lightning1/la1_launch.h"
@@ -20,7 +21,6 @@ namespace lasuite {
 namespace {
 
 constexpr int kRows = 64, kCols = 32, kThreads = 256, kLdP = kCols + 1;
-constexpr float kLog2e = 1.4426950408889634f;
 
 // out[i] = sum_k A[r][k] * B[c + 4 i][k] for r = tid / 4, c = tid % 4, i < 8 (a 64 x 32 product A B^T).
 template <int K>
@@ -83,7 +83,7 @@ __global__ void __launch_bounds__(kThreads) la1_fp32_forward_kernel(const TiledA
   const float* q = static_cast<const float*>(a.q) + bh * n * D;
   const float* k = static_cast<const float*>(a.k) + bh * n * D;
   const float* v = static_cast<const float*>(a.v) + bh * n * E;
-  const float decay_l2 = a.slopes[bh % a.heads] * kLog2e;
+  const float decay_l2 = a.slopes[bh % a.heads] * dev::kLog2e;
 
   load_rows(s_q, D + 1, q, row0, kRows, D, n, tid);
   float acc[E / 4];
@@ -127,7 +127,7 @@ __global__ void __launch_bounds__(kThreads) la1_fp32_dkdv_kernel(const TiledAtte
   const float* k = static_cast<const float*>(a.k) + bh * n * D;
   const float* v = static_cast<const float*>(a.v) + bh * n * E;
   const float* dout = static_cast<const float*>(a.dout) + bh * n * E;
-  const float decay_l2 = a.slopes[bh % a.heads] * kLog2e;
+  const float decay_l2 = a.slopes[bh % a.heads] * dev::kLog2e;
 
   load_rows(s_k, D + 1, k, key0, kRows, D, n, tid);
   load_rows(s_v, E + 1, v, key0, kRows, E, n, tid);
