@@ -20,6 +20,7 @@
 #include "harness/verify.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_ragged_host.h"
+#include "tests/kernels/lightning2/la2_output_bytes.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
@@ -56,12 +57,6 @@ TEST(La2CudaPacked, EverySequenceMatchesItsReference) {
   EXPECT_GT(ran, 0);
 }
 
-// Every output of a forward and backward with states, as bytes, over inputs made from `rows` of the
-// packed batch's inputs (all of them, or one sequence's).
-struct Outputs {
-  std::vector<uint8_t> o, dq, dk, dv, s_out, ds_in;
-};
-
 class La2CudaPackedAlone : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(La2CudaPackedAlone, ASequenceIsComputedAsItWouldBeAlone) {
@@ -84,28 +79,12 @@ TEST_P(La2CudaPackedAlone, ASequenceIsComputedAsItWouldBeAlone) {
     gpu->copy_to_host(b.data(), t.data, b.size());
     return b;
   };
+  // Without the forward's segment data, as a packed batch's sequences run: a dQ pass that reads the
+  // forward's sums the same products in another order, so only this path can be compared bit for bit.
   auto run = [&](Implementation& la2, const Problem& q, const ProblemInputs& x) {
-    auto out = [&](std::array<int64_t, 4> dims, DType t) {
-      Buffer b = ws.allocate(tensor_bytes(dims, t), MemoryCategory::outputs);
-      gpu->fill_bytes(b.data(), 0xff, b.bytes());
-      return b;
-    };
-    Buffer o = out(v_dims(q), q.dtype), dq = out(qk_dims(q), q.dtype), dk = out(qk_dims(q), q.dtype),
-           dv = out(v_dims(q), q.dtype), s = out(state_dims(q), DType::f32), ds = out(state_dims(q), DType::f32);
-    ForwardIO f = forward_io(x, view_of(o, q.dtype, DeviceKind::cuda, v_dims(q)));
-    f.state_out = view_of(s, DType::f32, DeviceKind::cuda, state_dims(q));
-    auto saved = la2.forward(q, f, ws);
-    BackwardIO b = backward_io(x, f.o, view_of(dq, q.dtype, DeviceKind::cuda, qk_dims(q)),
-                               view_of(dk, q.dtype, DeviceKind::cuda, qk_dims(q)),
-                               view_of(dv, q.dtype, DeviceKind::cuda, v_dims(q)));
-    b.dstate_in = view_of(ds, DType::f32, DeviceKind::cuda, state_dims(q));
-    // Without the forward's segment data, as a packed batch's sequences run: a dQ pass that reads the
-    // forward's sums the same products in another order, so only this path can be compared bit for bit.
-    la2.backward(q, b, nullptr, ws);
-    gpu->synchronize();
-    return Outputs{host(f.o), host(b.dq), host(b.dk), host(b.dv), host(f.state_out), host(b.dstate_in)};
+    return test_support::forward_backward_bytes(*gpu, la2, q, x, ws, /*backward_reads_forward=*/false);
   };
-  const Outputs packed = run(*impl, p, in);
+  const test_support::OutputBytes packed = run(*impl, p, in);
   // The sequences the ragged grid ran: 1493 rows run alone (at 4 heads its blocks would outlast the
   // others'), 7 and 65 share the grid (so on any GPU of 20 SMs or more: the split depends on its slots).
   std::vector<int64_t> shared;
@@ -143,7 +122,7 @@ TEST_P(La2CudaPackedAlone, ASequenceIsComputedAsItWouldBeAlone) {
       alone_impl->set_option("segments", "1");
       alone_impl->set_option("decode", "off");
     }
-    const Outputs alone = run(*alone_impl, one, x);
+    const test_support::OutputBytes alone = run(*alone_impl, one, x);
 
     auto same_rows = [&](const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int64_t dim, const char* what) {
       size_t differ = 0;
@@ -152,18 +131,16 @@ TEST_P(La2CudaPackedAlone, ASequenceIsComputedAsItWouldBeAlone) {
           differ += a[static_cast<size_t>((h * p.seqlen + r0) * dim * el + j)] != b[static_cast<size_t>(h * n * dim * el + j)];
       EXPECT_EQ(differ, 0u) << "sequence " << i << " (" << n << " rows): " << what;
     };
-    same_rows(packed.o, alone.o, p.dim_v, "O");
-    same_rows(packed.dq, alone.dq, p.dim_qk, "dQ");
-    same_rows(packed.dk, alone.dk, p.dim_qk, "dK");
-    same_rows(packed.dv, alone.dv, p.dim_v, "dV");
-    EXPECT_TRUE(std::equal(alone.s_out.begin(), alone.s_out.end(), packed.s_out.begin() + i * st)) << i << ": S_out";
-    EXPECT_TRUE(std::equal(alone.ds_in.begin(), alone.ds_in.end(), packed.ds_in.begin() + i * st)) << i << ": dS_in";
+    for (const char* t : {"O", "dV"}) same_rows(packed.at(t), alone.at(t), p.dim_v, t);
+    for (const char* t : {"dQ", "dK"}) same_rows(packed.at(t), alone.at(t), p.dim_qk, t);
+    for (const char* t : {"S_out", "dS_in"})
+      EXPECT_TRUE(std::equal(alone.at(t).begin(), alone.at(t).end(), packed.at(t).begin() + i * st)) << i << ": " << t;
   }
   // The empty sequence (index 1): its final state is its initial one, and dS_in its dS_out.
   const size_t st = static_cast<size_t>(p.heads * p.dim_qk * p.dim_v) * sizeof(float);
   std::vector<uint8_t> s_all = host(in.state_in_view), ds_all = host(in.dstate_out_view);
-  EXPECT_TRUE(std::equal(s_all.begin() + st, s_all.begin() + 2 * st, packed.s_out.begin() + st));
-  EXPECT_TRUE(std::equal(ds_all.begin() + st, ds_all.begin() + 2 * st, packed.ds_in.begin() + st));
+  EXPECT_TRUE(std::equal(s_all.begin() + st, s_all.begin() + 2 * st, packed.at("S_out").begin() + st));
+  EXPECT_TRUE(std::equal(ds_all.begin() + st, ds_all.begin() + 2 * st, packed.at("dS_in").begin() + st));
 }
 INSTANTIATE_TEST_SUITE_P(Modes, La2CudaPackedAlone, ::testing::Values("ragged", "spans"));
 

@@ -24,6 +24,7 @@
 #include "harness/verify.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
+#include "tests/kernels/lightning2/la2_output_bytes.h"
 #include "tests/support/gpu_busy.h"
 #include "tests/support/verify_test_support.h"
 
@@ -137,33 +138,11 @@ TEST(La2CudaPlans, EveryPlanMatchesReference) {
 }
 
 // Every output of one forward and backward, as bytes.
-std::map<std::string, std::vector<uint8_t>> run_once(Backend& gpu, Implementation& impl, const Problem& p) {
+test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, const Problem& p) {
   MemoryTracker tracker;
   Workspace ws(gpu, tracker);
   ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, kSeed, true);
-  auto out = [&](std::array<int64_t, 4> dims, DType t) {
-    Buffer b = ws.allocate(tensor_bytes(dims, t), MemoryCategory::outputs);
-    gpu.fill_bytes(b.data(), 0xff, b.bytes());  // NaN in every type: an unwritten element shows
-    return b;
-  };
-  Buffer o = out(v_dims(p), p.dtype), dq = out(qk_dims(p), p.dtype), dk = out(qk_dims(p), p.dtype),
-         dv = out(v_dims(p), p.dtype), s_out = out(state_dims(p), DType::f32), ds_in = out(state_dims(p), DType::f32);
-  ForwardIO f = forward_io(in, view_of(o, p.dtype, DeviceKind::cuda, v_dims(p)));
-  f.state_out = view_of(s_out, DType::f32, DeviceKind::cuda, state_dims(p));
-  auto saved = impl.forward(p, f, ws);
-  BackwardIO b = backward_io(in, f.o, view_of(dq, p.dtype, DeviceKind::cuda, qk_dims(p)),
-                             view_of(dk, p.dtype, DeviceKind::cuda, qk_dims(p)),
-                             view_of(dv, p.dtype, DeviceKind::cuda, v_dims(p)));
-  b.dstate_in = view_of(ds_in, DType::f32, DeviceKind::cuda, state_dims(p));
-  impl.backward(p, b, saved.get(), ws);
-  gpu.synchronize();
-  std::map<std::string, std::vector<uint8_t>> host;
-  for (auto& [name, buf] : std::vector<std::pair<std::string, const Buffer*>>{
-           {"O", &o}, {"dQ", &dq}, {"dK", &dk}, {"dV", &dv}, {"S_out", &s_out}, {"dS_in", &ds_in}}) {
-    host[name].resize(buf->bytes());
-    gpu.copy_to_host(host[name].data(), buf->data(), buf->bytes());
-  }
-  return host;
+  return test_support::forward_backward_bytes(gpu, impl, p, in, ws, /*backward_reads_forward=*/true);
 }
 
 // The one-pass plan sums the same terms in the same order as the two-pass plan with the scan in the
