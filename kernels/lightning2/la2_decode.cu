@@ -17,6 +17,7 @@
 #include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/element.cuh"
 #include "kernels/common/grid_dependency.cuh"
+#include "kernels/common/kernel_launch.cuh"
 #include "kernels/lightning2/la2_decode.h"
 
 namespace lasuite::la2 {
@@ -166,20 +167,10 @@ void launch_tile(const DecodeArgs& a, bool early_start, cudaStream_t stream) {
   const int smem = static_cast<int>(sizeof(float)) * decode_smem_floats(a.tokens, a.dk, TILE);
   const void* func = reinterpret_cast<const void*>(&la2_decode_kernel<T, TILE, VEC, DMAX>);
   dev::allow_dynamic_smem(func, smem);
-  cudaLaunchConfig_t config = {};
-  config.gridDim = dim3(static_cast<unsigned>(blocks));
-  config.blockDim = dim3(kThreads);
-  config.dynamicSmemBytes = static_cast<size_t>(smem);
-  config.stream = stream;
-  cudaLaunchAttribute attr;
-  attr.id = cudaLaunchAttributeProgrammaticStreamSerialization;
-  attr.val.programmaticStreamSerializationAllowed = 1;
-  config.attrs = early_start ? &attr : nullptr;
-  config.numAttrs = early_start ? 1 : 0;
   DecodeArgs copy = a;
   void* params[] = {&copy};
-  CUDA_CHECK(cudaLaunchKernelExC(&config, func, params));
-  CUDA_CHECK_LAUNCH();
+  dev::launch_kernel(func, dim3(static_cast<unsigned>(blocks)), dim3(kThreads), static_cast<size_t>(smem), params,
+                     early_start, /*cooperative=*/false, stream);
 }
 
 template <class T>

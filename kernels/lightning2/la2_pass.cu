@@ -21,6 +21,7 @@
 #include "harness/errors.h"
 #include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/grid_dependency.cuh"
+#include "kernels/common/kernel_launch.cuh"
 #include "kernels/lightning2/la2_chunk_args.h"
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
@@ -84,34 +85,6 @@ bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
   return known[k.wgmma_func] = attr.binaryVersion == 90;
 }
 
-// early_start: the kernel may start before the one ahead ends (programmatic dependent launch; it
-// waits in the kernel for what that one writes). Only where the plan allows it (PassPlan::early_start).
-// cooperative: every block resident at once, or the launch fails (PassPlan::cooperative).
-void launch(const void* func, dim3 grid, dim3 block, size_t smem, void** params, bool early_start, bool cooperative,
-            cudaStream_t stream) {
-  cudaLaunchConfig_t config{};
-  config.gridDim = grid;
-  config.blockDim = block;
-  config.dynamicSmemBytes = smem;
-  config.stream = stream;
-  cudaLaunchAttribute attr[2];
-  unsigned n = 0;
-  if (early_start) {
-    attr[n].id = cudaLaunchAttributeProgrammaticStreamSerialization;
-    attr[n].val.programmaticStreamSerializationAllowed = 1;
-    ++n;
-  }
-  if (cooperative) {
-    attr[n].id = cudaLaunchAttributeCooperative;
-    attr[n].val.cooperative = 1;
-    ++n;
-  }
-  config.attrs = n ? attr : nullptr;
-  config.numAttrs = n;
-  CUDA_CHECK(cudaLaunchKernelExC(&config, func, params));
-  CUDA_CHECK_LAUNCH();
-}
-
 // The first kernel of a pass starts only after everything ahead of it in the stream (its inputs may
 // come from any kernel); the later ones of the pass may start early and wait in the kernel.
 template <class Args>
@@ -119,8 +92,8 @@ void launch_chunk(const void* func, size_t smem, const Args& args, int segments,
                   cudaStream_t stream, bool cooperative = false) {
   Args copy = args;
   void* params[] = {&copy};
-  launch(func, dim3(static_cast<unsigned>(bh), static_cast<unsigned>(segments)), dim3(kBlockThreads), smem, params,
-         early_start, cooperative, stream);
+  dev::launch_kernel(func, dim3(static_cast<unsigned>(bh), static_cast<unsigned>(segments)), dim3(kBlockThreads), smem,
+                     params, early_start, cooperative, stream);
 }
 
 // Raises the kernel's shared-memory limit and asks how many blocks fit an SM, once per (kernel, size):
@@ -365,9 +338,9 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     s.fin = p.final_state;
     s.fin_power = p.final_power;
     void* params[] = {&s};
-    launch(reinterpret_cast<const void*>(&segment_scan_kernel),
-           dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh)), dim3(256), 0, params,
-           plan.early_start, false, stream);
+    dev::launch_kernel(reinterpret_cast<const void*>(&segment_scan_kernel),
+                       dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh)), dim3(256), 0,
+                       params, plan.early_start, /*cooperative=*/false, stream);
   }
   // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
   // data must not start early (it reads inputs written by anything ahead of it).
