@@ -31,7 +31,9 @@
 #include "kernels/lightning2/la2_decode.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
+#include "kernels/lightning2/la2_head_dims_host.h"
 #include "kernels/lightning2/la2_ragged_host.h"
+#include "kernels/lightning2/la2_tiled_host.h"
 
 namespace lasuite {
 namespace {
@@ -60,8 +62,8 @@ class La2Cuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::linear_decay;
     info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
-    info_.support.dims_qk = {64, 128};
-    info_.support.dims_v = {64, 128};
+    info_.support.dims_qk = {};  // any up to la2::kMaxHeadDim (problem_refusal): 64 and 128 natively, others in tiles
+    info_.support.dims_v = {};
     info_.support.distinct_v_dim = true;
     info_.support.decay = true;
     info_.support.scale = true;
@@ -88,6 +90,33 @@ class La2Cuda : public Implementation {
     refuse(problem_refusal(p));
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
     refuse(gpu_refusal());
+    // The decode kernel takes any head dims itself; the chunk kernels 64 and 128, others in tiles.
+    if (!decode_step(p) && !la2::native_dims(p.dim_qk, p.dim_v)) {
+      la2::forward_in_tiles(p, io, ws, [&](const Problem& t, const ForwardIO& x, Workspace& w) { forward_native(t, x, w); });
+      return std::make_unique<La2Saved>();
+    }
+    return forward_native(p, io, ws);
+  }
+
+  void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
+    refuse(problem_refusal(p));
+    host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
+    refuse(gpu_refusal());
+    if (!la2::native_dims(p.dim_qk, p.dim_v)) {
+      la2::backward_in_tiles(p, io, ws,
+                             [&](const Problem& t, const BackwardIO& x, Workspace& w) { backward_native(t, x, nullptr, w); });
+      return;
+    }
+    backward_native(p, io, saved, ws);
+  }
+
+ private:
+  bool decode_step(const Problem& p) const {
+    return !p.packed() && p.seqlen >= 1 && p.seqlen <= la2::kDecodeMaxTokens && options_.allow_decode_kernel;
+  }
+
+  // A problem the kernels take as it is: native head dims, or a decode step.
+  std::unique_ptr<Saved> forward_native(const Problem& p, const ForwardIO& io, Workspace& ws) {
     if (!p.packed()) return forward_span(p, io, ws, dense_span(p));
     auto saved = std::make_unique<La2Saved>();  // no segment data: each backward pass computes its own
     const Packed packed = packed_runs(p, ws, *saved);
@@ -98,10 +127,7 @@ class La2Cuda : public Implementation {
     return saved;
   }
 
-  void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
-    refuse(problem_refusal(p));
-    host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
-    refuse(gpu_refusal());
+  void backward_native(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) {
     auto* fwd = dynamic_cast<La2Saved*>(saved);
     if (!p.packed()) return backward_span(p, io, fwd, ws, dense_span(p));
     La2Saved own;
@@ -112,7 +138,6 @@ class La2Cuda : public Implementation {
     if (p.state_in) pass_through_empty_sequences(p, ws, io.dstate_in, p.state_out ? io.dstate_out : TensorView{});
   }
 
- private:
   // What one run of the kernels covers: `bh` (sequence, head) pairs of n rows each, q, k, v, o starting
   // at row row0 of every head and head_rows apart, the states at (sequence, head) index state0 on,
   // `states` of them. A dense batch is one span; a packed batch one span per sequence (its heads, at its
@@ -293,6 +318,8 @@ class La2Cuda : public Implementation {
   std::optional<std::string> problem_refusal(const Problem& p) const {
     if (auto why = Implementation::unsupported(p)) return why;
     if (p.batch * p.heads > 65535) return "batch x heads above 65535 (one grid row per head)";
+    if (p.dim_qk > la2::kMaxHeadDim || p.dim_v > la2::kMaxHeadDim)
+      return "head dims above " + std::to_string(la2::kMaxHeadDim);
     if (!std::isfinite(p.effective_scale())) return "scale must be finite";
     return std::nullopt;
   }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness/backend.h"
@@ -45,6 +46,11 @@ std::vector<VerifyCase> extra_cases() {
     scaled.label += "-scale0.37";
     c.push_back(scaled);
   }
+  // Head dims in tiles (la2_tiled_host.h): padded (96, 72 x 100, 33 x 16), split into two tiles
+  // (192, 256, 128 x 256, 200 x 40), with states, over several segments.
+  for (const auto& [d, e] : std::vector<std::pair<int64_t, int64_t>>{
+           {96, 96}, {72, 100}, {33, 16}, {192, 192}, {256, 256}, {128, 256}, {200, 40}})
+    for (DType t : {DType::bf16, DType::f32}) c.push_back(long_case(1100, 1, 3, d, e, t, true, true, 0));
   for (DType t : {DType::bf16, DType::f16, DType::f32}) {
     c.push_back(long_case(16384, 1, 4, 128, 128, t, true, true, 2));
     c.push_back(long_case(16384 + 17, 1, 2, 64, 64, t, false, true, 2));
@@ -60,8 +66,9 @@ std::vector<VerifyCase> very_long_cases() {
   return c;
 }
 
-// la2 runs d, e in {64, 128} in bf16, f16 and f32, with every feature (decay, scale, states).
-bool la2_runs(const Problem& p) { return gpu_test::dims_in(p, {64, 128}); }
+// la2 runs any d, e up to 256 in bf16, f16 and f32, with every feature (decay, scale, states): 64 and
+// 128 on the chunk kernels, others in head-dim tiles.
+bool la2_runs(const Problem& p) { return p.dim_qk <= 256 && p.dim_v <= 256; }
 
 class La2CudaDefaults : public ::testing::TestWithParam<VerifyCase> {};
 TEST_P(La2CudaDefaults, MatchesReference) { check_case("la2", GetParam(), la2_runs); }
@@ -233,16 +240,16 @@ TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
   EXPECT_FALSE(la2::plan_pass(p, {}).one_pass);
 }
 
-TEST(La2CudaRefuses, HeadDimWithoutKernel) {
+TEST(La2CudaRefuses, HeadDimAbove256) {
   LASUITE_REQUIRE_GPU(gpu);
   MemoryTracker tracker;
   Workspace ws(*gpu, tracker);
   Problem p = small_problem();
-  p.dim_qk = 96;
+  p.dim_qk = 257;
   Tensors t = make_tensors(*gpu, ws, p);
   auto impl = Registry::instance().create("la2");
   ASSERT_TRUE(impl->unsupported(p).has_value());
-  expect_refused(*gpu, p, t, "d=96");
+  expect_refused(*gpu, p, t, "head dims above 256");
 }
 
 TEST(La2CudaRefuses, NegativeSlope) {
@@ -297,8 +304,8 @@ TEST(La2Refuses, BadCallsInBothDirectionsWithoutTouchingTheDevice) {
   with_state.state_in = with_state.state_out = true;  // and no state tensors given
   expect_refused("la2", with_state, fake_call(with_state), "is missing");
   Problem bad_dim = p;
-  bad_dim.dim_qk = 96;
-  expect_refused("la2", bad_dim, fake_call(bad_dim), "d=96");
+  bad_dim.dim_qk = 300;
+  expect_refused("la2", bad_dim, fake_call(bad_dim), "head dims above 256");
   Problem bad_slope = p;
   bad_slope.slopes = {0.5, -0.25};
   expect_refused("la2", bad_slope, fake_call(bad_slope), "slopes must be >= 0");
@@ -312,7 +319,7 @@ TEST(La2Refuses, BadCallsInBothDirectionsWithoutTouchingTheDevice) {
 TEST(La2CudaRefuses, UnsupportedExplainsWithoutAGpu) {
   auto impl = Registry::instance().create("la2");
   Problem p = small_problem();
-  p.dim_v = 96;
+  p.dim_v = 512;
   auto why = impl->unsupported(p);
   ASSERT_TRUE(why.has_value());
   EXPECT_FALSE(why->empty());
