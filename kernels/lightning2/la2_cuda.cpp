@@ -111,9 +111,11 @@ class La2Cuda : public Implementation {
   }
 
  private:
-  bool decode_step(const Problem& p) const {
-    return !p.packed() && p.seqlen >= 1 && p.seqlen <= la2::kDecodeMaxTokens && options_.allow_decode_kernel;
+  // A span of n rows a sequence runs on the decode kernel (any head dims) rather than the chunk passes.
+  bool decode_kernel_runs(int64_t n, bool ragged) const {
+    return n >= 1 && n <= la2::kDecodeMaxTokens && options_.allow_decode_kernel && !ragged;
   }
+  bool decode_step(const Problem& p) const { return !p.packed() && decode_kernel_runs(p.seqlen, false); }
 
   // A problem the kernels take as it is: native head dims, or a decode step.
   std::unique_ptr<Saved> forward_native(const Problem& p, const ForwardIO& io, Workspace& ws) {
@@ -216,7 +218,7 @@ class La2Cuda : public Implementation {
   std::unique_ptr<La2Saved> forward_span(const Problem& p, const ForwardIO& io, Workspace& ws, const Span& sp) {
     const int64_t d = p.dim_qk, e = p.dim_v;
     auto saved = std::make_unique<La2Saved>();
-    if (sp.n >= 1 && sp.n <= la2::kDecodeMaxTokens && options_.allow_decode_kernel && !sp.ragged) {
+    if (decode_kernel_runs(sp.n, sp.ragged != nullptr)) {
       la2::run_decode(decode_args(p, io, sp), options_.early_start, ws.stream());
       return saved;  // no segment data: a backward computes its own
     }
