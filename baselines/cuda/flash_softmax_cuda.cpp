@@ -1,7 +1,9 @@
 // Causal softmax attention, FlashAttention-2 style, on the GPU: the shared tiled kernels of
 // kernels/common in softmax mode (online softmax forward keeping the log-sum-exp; backward recomputing
-// P from it with D = rowsum(dO ⊙ O)). bf16 / fp16, d = e in {64, 128}, any n. A decode step against a
-// KV cache (Problem::context) runs flash-decoding instead (flash_decode.cu): the cache split across blocks.
+// P from it with D = rowsum(dO ⊙ O)). bf16 / fp16, any n; the kernels take d = e in {64, 128}, and other
+// d = e up to 128 run on zero-padded copies (kernels/common/tiled_head_dims_host.h: the padding adds
+// nothing to the scores, the scale stays 1/sqrt(d)). A decode step against a KV cache
+// (Problem::context) runs flash-decoding instead (flash_decode.cu): the cache split across blocks.
 #include <cuda_runtime.h>
 
 #include <memory>
@@ -15,7 +17,9 @@
 #include "harness/errors.h"
 #include "harness/implementation.h"
 #include "harness/registry.h"
+#include "kernels/common/head_dim_tiles_host.h"
 #include "kernels/common/tensor_checks_host.h"
+#include "kernels/common/tiled_head_dims_host.h"
 #include "kernels/common/tiled_attention_args_host.h"
 
 namespace lasuite {
@@ -34,8 +38,8 @@ class FlashSoftmaxCuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::softmax;
     info_.support.dtypes = {DType::bf16, DType::f16};
-    info_.support.dims_qk = {64, 128};
-    info_.support.dims_v = {64, 128};
+    info_.support.dims_qk = {};  // any up to kMaxDim (unsupported): 64 and 128 natively, others padded
+    info_.support.dims_v = {};
     info_.support.distinct_v_dim = false;
     info_.support.decay = false;
     info_.support.state = false;
@@ -45,6 +49,7 @@ class FlashSoftmaxCuda : public Implementation {
 
   std::optional<std::string> unsupported(const Problem& p) const override {
     if (auto why = Implementation::unsupported(p)) return why;
+    if (p.dim_qk > kMaxDim) return "head dim above " + std::to_string(kMaxDim) + " (the kernels' widest tile)";
     if (!(p.effective_scale() > 0)) return "softmax scale must be > 0";
     if (p.batch * p.heads > (int64_t(1) << 31) - 1) return "batch * heads above 2^31 - 1";
     if ((p.seqlen + 127) / 128 > 65535) return "sequence longer than 128 * 65535 tokens";
@@ -59,6 +64,24 @@ class FlashSoftmaxCuda : public Implementation {
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
     refuse_unsupported(p);
     host::check_forward_io(p, io, DeviceKind::cuda, 16);
+    if (tiles::native_dims(p.dim_qk, p.dim_v)) return forward_native(p, io, ws);
+    return tiles::forward_in_tiles(p, io, ws, tiles::Split::padding_only,
+                                   [&](const Problem& t, const ForwardIO& x, Workspace& w) { return forward_native(t, x, w); });
+  }
+
+  void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
+    refuse_unsupported(p);
+    if (p.context > 0) throw UnsupportedError("flash_softmax: no backward through a KV cache (decoding is a forward)");
+    host::check_backward_io(p, io, DeviceKind::cuda, 16, /*needs_o=*/true);
+    if (tiles::native_dims(p.dim_qk, p.dim_v)) return backward_native(p, io, saved, ws);
+    tiles::backward_in_tiles(p, io, saved, ws, tiles::Split::padding_only, /*needs_o=*/true,
+                             [&](const Problem& t, const BackwardIO& x, Saved* s, Workspace& w) { backward_native(t, x, s, w); });
+  }
+
+ private:
+  static constexpr int64_t kMaxDim = 128;
+
+  std::unique_ptr<Saved> forward_native(const Problem& p, const ForwardIO& io, Workspace& ws) {
     auto saved = std::make_unique<FlashSaved>();
     if (p.context > 0) {  // a decode step: no log-sum-exp kept (no backward through a cache)
       FlashDecodeArgs d;
@@ -81,10 +104,7 @@ class FlashSoftmaxCuda : public Implementation {
     return saved;
   }
 
-  void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) override {
-    refuse_unsupported(p);
-    if (p.context > 0) throw UnsupportedError("flash_softmax: no backward through a KV cache (decoding is a forward)");
-    host::check_backward_io(p, io, DeviceKind::cuda, 16, /*needs_o=*/true);
+  void backward_native(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) {
     auto* fs = dynamic_cast<FlashSaved*>(saved);
     if (!fs || !fs->lse.data()) throw std::invalid_argument("flash_softmax backward needs its forward's saved state");
     TiledAttentionArgs a = host::tiled_attention_args(p, io.q, io.k, io.v);
@@ -101,7 +121,6 @@ class FlashSoftmaxCuda : public Implementation {
     flash_softmax_backward(p.dtype, static_cast<int>(p.dim_qk), a, static_cast<cudaStream_t>(ws.stream()));
   }
 
- private:
   void refuse_unsupported(const Problem& p) const {
     if (auto why = unsupported(p)) throw UnsupportedError("flash_softmax: " + *why);
   }

@@ -27,13 +27,13 @@
 #include "harness/errors.h"
 #include "harness/implementation.h"
 #include "harness/registry.h"
+#include "kernels/common/head_dim_tiles_host.h"
 #include "kernels/common/tensor_checks_host.h"
+#include "kernels/common/tiled_head_dims_host.h"
 #include "kernels/lightning2/la2_decode.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
-#include "kernels/lightning2/la2_head_dims_host.h"
 #include "kernels/lightning2/la2_ragged_host.h"
-#include "kernels/lightning2/la2_tiled_host.h"
 
 namespace lasuite {
 namespace {
@@ -62,7 +62,7 @@ class La2Cuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::linear_decay;
     info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
-    info_.support.dims_qk = {};  // any up to la2::kMaxHeadDim (problem_refusal): 64 and 128 natively, others in tiles
+    info_.support.dims_qk = {};  // any up to tiles::kMaxHeadDim (problem_refusal): 64 and 128 natively, others in tiles
     info_.support.dims_v = {};
     info_.support.distinct_v_dim = true;
     info_.support.decay = true;
@@ -91,9 +91,11 @@ class La2Cuda : public Implementation {
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
     refuse(gpu_refusal());
     // The decode kernel takes any head dims itself; the chunk kernels 64 and 128, others in tiles.
-    if (!decode_step(p) && !la2::native_dims(p.dim_qk, p.dim_v)) {
-      la2::forward_in_tiles(p, io, ws, [&](const Problem& t, const ForwardIO& x, Workspace& w) { forward_native(t, x, w); });
-      return std::make_unique<La2Saved>();
+    if (!decode_step(p) && !tiles::native_dims(p.dim_qk, p.dim_v)) {
+      std::unique_ptr<Saved> saved = tiles::forward_in_tiles(
+          p, io, ws, tiles::Split::linear,
+          [&](const Problem& t, const ForwardIO& x, Workspace& w) { return forward_native(t, x, w); });
+      return saved ? std::move(saved) : std::make_unique<La2Saved>();
     }
     return forward_native(p, io, ws);
   }
@@ -102,9 +104,12 @@ class La2Cuda : public Implementation {
     refuse(problem_refusal(p));
     host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
     refuse(gpu_refusal());
-    if (!la2::native_dims(p.dim_qk, p.dim_v)) {
-      la2::backward_in_tiles(p, io, ws,
-                             [&](const Problem& t, const BackwardIO& x, Workspace& w) { backward_native(t, x, nullptr, w); });
+    if (!tiles::native_dims(p.dim_qk, p.dim_v)) {
+      // One pair of tiles (dims up to 128) hands on the forward's segment data; more recompute their own.
+      tiles::backward_in_tiles(p, io, saved, ws, tiles::Split::linear, /*needs_o=*/false,
+                               [&](const Problem& t, const BackwardIO& x, Saved* s, Workspace& w) {
+                                 backward_native(t, x, s, w);
+                               });
       return;
     }
     backward_native(p, io, saved, ws);
@@ -320,8 +325,8 @@ class La2Cuda : public Implementation {
   std::optional<std::string> problem_refusal(const Problem& p) const {
     if (auto why = Implementation::unsupported(p)) return why;
     if (p.batch * p.heads > 65535) return "batch x heads above 65535 (one grid row per head)";
-    if (p.dim_qk > la2::kMaxHeadDim || p.dim_v > la2::kMaxHeadDim)
-      return "head dims above " + std::to_string(la2::kMaxHeadDim);
+    if (p.dim_qk > tiles::kMaxHeadDim || p.dim_v > tiles::kMaxHeadDim)
+      return "head dims above " + std::to_string(tiles::kMaxHeadDim);
     if (!std::isfinite(p.effective_scale())) return "scale must be finite";
     return std::nullopt;
   }

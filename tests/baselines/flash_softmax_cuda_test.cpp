@@ -24,13 +24,18 @@ std::vector<VerifyCase> extra_cases() {
     c.push_back(make_case("n129-d128-b2h3", 129, 2, 3, 128, 128, t, false));
     c.push_back(make_case("n300-d64-scale0.3", 300, 1, 2, 64, 64, t, false, 0.3));
     c.push_back(make_case("n2049-d128", 2049, 1, 2, 128, 128, t, false));
+    // Padded head dims, over many key tiles.
+    c.push_back(make_case("n1000-d96", 1000, 1, 2, 96, 96, t, false));
+    c.push_back(make_case("n333-d33-scale0.3", 333, 2, 1, 33, 33, t, false, 0.3));
+    c.push_back(make_case("n200-d100", 200, 1, 3, 100, 100, t, false));
   }
   return c;
 }
 
-// flash_softmax runs d = e in {64, 128} in bf16 and f16, without states (softmax: no decay).
+// flash_softmax runs d = e up to 128 in bf16 and f16 (64 and 128 on its kernels, others zero-padded),
+// without states (softmax: no decay).
 bool flash_softmax_runs(const Problem& p) {
-  return p.dim_qk == p.dim_v && gpu_test::dims_in(p, {64, 128}) && !p.state_in && !p.state_out &&
+  return p.dim_qk == p.dim_v && p.dim_qk <= 128 && !p.state_in && !p.state_out &&
          (p.dtype == DType::bf16 || p.dtype == DType::f16);
 }
 
@@ -61,6 +66,11 @@ TEST(FlashSoftmaxCudaRefuses, ShapesTypesAndScale) {
   p = small_problem();
   p.scale = -1.0;
   expect_refused("flash_softmax", p, fake_call(p), "scale must be > 0");
+  p = small_problem();
+  p.dim_qk = p.dim_v = 96;
+  EXPECT_FALSE(Registry::instance().create("flash_softmax")->unsupported(p).has_value());
+  p.dim_qk = p.dim_v = 192;
+  expect_refused("flash_softmax", p, fake_call(p), "head dim above 128");
   p = small_problem();
   FakeCall call = fake_call(p);
   call.fwd.k.data = call.bwd.k.data = static_cast<char*>(call.fwd.k.data) + 8;

@@ -26,12 +26,18 @@ std::vector<VerifyCase> extra_cases() {
     c.push_back(large);
     VerifyCase longer = long_case(16384, 1, 2, 128, 128, t, true, false, 2);
     c.push_back(longer);
+    // Head dims in tiles: padded (96, 72 x 100), split (200 x 40, 256), over many key tiles.
+    c.push_back(make_case("n1000-d96-e96", 1000, 1, 2, 96, 96, t, true));
+    c.push_back(make_case("n333-d72-e100", 333, 2, 1, 72, 100, t, true));
+    c.push_back(make_case("n700-d200-e40-nodecay", 700, 1, 2, 200, 40, t, false));
+    c.push_back(make_case("n300-d256-e256", 300, 1, 1, 256, 256, t, true));
   }
   return c;
 }
 
-// la1 runs d, e in {64, 128} in bf16, f16 and f32, without states.
-bool la1_runs(const Problem& p) { return gpu_test::dims_in(p, {64, 128}) && !p.state_in && !p.state_out; }
+// la1 runs any d, e up to 256 in bf16, f16 and f32 (64 and 128 on its kernels, others in head-dim
+// tiles), without states.
+bool la1_runs(const Problem& p) { return p.dim_qk <= 256 && p.dim_v <= 256 && !p.state_in && !p.state_out; }
 
 class La1CudaDefaults : public ::testing::TestWithParam<VerifyCase> {};
 TEST_P(La1CudaDefaults, MatchesReference) { check_case("la1", GetParam(), la1_runs); }
@@ -50,11 +56,15 @@ Problem small_problem(DType t = DType::bf16) {
   return p;
 }
 
-TEST(La1CudaRefuses, HeadDimWithoutKernel) {
+TEST(La1CudaRefuses, HeadDimAbove256) {
   Problem p = small_problem();
   p.dim_qk = 96;
-  ASSERT_TRUE(Registry::instance().create("la1")->unsupported(p).has_value());
-  expect_refused("la1", p, fake_call(p), "d=96");
+  EXPECT_FALSE(Registry::instance().create("la1")->unsupported(p).has_value());
+  p.dim_qk = 257;
+  expect_refused("la1", p, fake_call(p), "head dims above 256");
+  p = small_problem();
+  p.dim_v = 300;
+  expect_refused("la1", p, fake_call(p), "head dims above 256");
 }
 
 TEST(La1CudaRefuses, StateAndNegativeSlope) {

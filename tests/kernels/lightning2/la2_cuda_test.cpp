@@ -46,7 +46,7 @@ std::vector<VerifyCase> extra_cases() {
     scaled.label += "-scale0.37";
     c.push_back(scaled);
   }
-  // Head dims in tiles (la2_tiled_host.h): padded (96, 72 x 100, 33 x 16), split into two tiles
+  // Head dims in tiles (kernels/common/tiled_head_dims_host.h): padded (96, 72 x 100, 33 x 16), split into two tiles
   // (192, 256, 128 x 256, 200 x 40), with states, over several segments.
   for (const auto& [d, e] : std::vector<std::pair<int64_t, int64_t>>{
            {96, 96}, {72, 100}, {33, 16}, {192, 192}, {256, 256}, {128, 256}, {200, 40}})

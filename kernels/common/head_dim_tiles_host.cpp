@@ -1,10 +1,10 @@
-// dim_tiles (la2_head_dims_host.h).
-#include "kernels/lightning2/la2_head_dims_host.h"
+// dim_tiles (head_dim_tiles_host.h).
+#include "kernels/common/head_dim_tiles_host.h"
 
 #include <stdexcept>
 #include <string>
 
-namespace lasuite::la2 {
+namespace lasuite::tiles {
 namespace {
 
 int padded_width(int64_t size) { return size <= 64 ? 64 : 128; }
@@ -13,9 +13,9 @@ int padded_width(int64_t size) { return size <= 64 ? 64 : 128; }
 
 std::vector<DimTile> dim_tiles(int64_t dim) {
   if (dim < 1 || dim > kMaxHeadDim)
-    throw std::invalid_argument("la2: head dim " + std::to_string(dim) + " outside 1.." + std::to_string(kMaxHeadDim));
+    throw std::invalid_argument("head dim " + std::to_string(dim) + " outside 1.." + std::to_string(kMaxHeadDim));
   if (dim <= 128) return {{0, dim, padded_width(dim)}};
   return {{0, 128, 128}, {128, dim - 128, padded_width(dim - 128)}};
 }
 
-}  // namespace lasuite::la2
+}  // namespace lasuite::tiles

@@ -1,14 +1,14 @@
-// dim_tiles: how la2 cuts a head dim the chunk kernels do not take into padded tiles. No GPU needed.
-#include "kernels/lightning2/la2_head_dims_host.h"
+// dim_tiles: how la1 and la2 cut a head dim the chunk kernels do not take into padded tiles. No GPU needed.
+#include "kernels/common/head_dim_tiles_host.h"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
-namespace lasuite::la2 {
+namespace lasuite::tiles {
 namespace {
 
-TEST(La2HeadDims, NativeDimsAreOneTileWithoutPadding) {
+TEST(HeadDimTiles, NativeDimsAreOneTileWithoutPadding) {
   for (int64_t d : {64, 128}) {
     const auto t = dim_tiles(d);
     ASSERT_EQ(t.size(), 1u);
@@ -21,7 +21,7 @@ TEST(La2HeadDims, NativeDimsAreOneTileWithoutPadding) {
   EXPECT_FALSE(native_dims(128, 256));
 }
 
-TEST(La2HeadDims, EveryDimIsCoveredOnceByTilesTheKernelsTake) {
+TEST(HeadDimTiles, EveryDimIsCoveredOnceByTilesTheKernelsTake) {
   for (int64_t d = 1; d <= kMaxHeadDim; ++d) {
     SCOPED_TRACE("d " + std::to_string(d));
     const auto tiles = dim_tiles(d);
@@ -39,10 +39,19 @@ TEST(La2HeadDims, EveryDimIsCoveredOnceByTilesTheKernelsTake) {
   }
 }
 
-TEST(La2HeadDims, DimsOutsideTheRangeAreRefused) {
+// A whole tile is used in place of a copy: only a native dim's one tile is whole.
+TEST(HeadDimTiles, OnlyANativeDimIsAWholeTile) {
+  for (int64_t d = 1; d <= kMaxHeadDim; ++d) {
+    const auto tiles = dim_tiles(d);
+    EXPECT_EQ(tiles[0].whole(d), native_dim(d)) << "d " << d;
+    for (size_t i = 1; i < tiles.size(); ++i) EXPECT_FALSE(tiles[i].whole(d)) << "d " << d;
+  }
+}
+
+TEST(HeadDimTiles, DimsOutsideTheRangeAreRefused) {
   EXPECT_THROW(dim_tiles(0), std::invalid_argument);
   EXPECT_THROW(dim_tiles(257), std::invalid_argument);
 }
 
 }  // namespace
-}  // namespace lasuite::la2
+}  // namespace lasuite::tiles

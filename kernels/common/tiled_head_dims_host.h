@@ -1,0 +1,29 @@
+// A family at head dims its kernels do not take: the problem cut into head-dim tiles
+// (head_dim_tiles_host.h), each (d tile, e tile) pair run by the family itself on zero-padded copies
+// (a tile that is a whole dim at a kernel's width is used in place), the outputs summed over the other
+// dim's tiles in fp32 (tile_moves.h moves them). Works for dense and packed problems alike (a tensor is
+// [blocks][rows][dim] either way). Host code.
+#pragma once
+#include <functional>
+#include <memory>
+
+#include "harness/implementation.h"
+
+namespace lasuite::tiles {
+
+// `native` runs a problem of native dims (64 or 128 each).
+using NativeForward = std::function<std::unique_ptr<Saved>(const Problem&, const ForwardIO&, Workspace&)>;
+using NativeBackward = std::function<void(const Problem&, const BackwardIO&, Saved*, Workspace&)>;
+
+// Linear attention: any split. Softmax: padding only (dims up to 128, d = e), one pair.
+enum class Split { linear, padding_only };
+
+// Returns the native forward's saved data where the problem is one (d tile, e tile) pair (padding only),
+// else nothing (the native backward then recomputes what it needs).
+std::unique_ptr<Saved> forward_in_tiles(const Problem& p, const ForwardIO& io, Workspace& ws, Split split,
+                                        const NativeForward& native);
+// `saved`: what forward_in_tiles returned. `needs_o`: the native backward reads O (softmax's D = rowsum(dO O)).
+void backward_in_tiles(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws, Split split, bool needs_o,
+                       const NativeBackward& native);
+
+}  // namespace lasuite::tiles
