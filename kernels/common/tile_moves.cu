@@ -1,12 +1,15 @@
 // The head-dim tile moves (tile_moves.h). A warp moves one row at a time, its lanes side by side along
 // the row (coalesced), so the row's place in the tensor is worked out once a row, not once an element.
-// They move each element once and do no arithmetic but a conversion, so they run near the copy rate;
-// their cost is the bytes of the padded buffers, which native head dims never pay.
+// Where every row piece starts 16-byte aligned (dims, offsets and strides multiples of 8 elements, as
+// at d = 96 or 192) each lane moves 16 bytes of the destination at a time; element by element
+// otherwise (d = 33). They do no arithmetic but a conversion; their cost is the bytes of the padded
+// buffers, which native head dims never pay.
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -31,8 +34,11 @@ struct Move {
   int64_t blocks, out_rows, out_cols, valid_rows, valid_cols;
 };
 
-template <class TS, class TD>
+// VEC elements a lane at a time: 1, or 16 bytes of TD (every piece then aligned: vec_width below).
+template <class TS, class TD, int VEC>
 __global__ void __launch_bounds__(kThreads) move_kernel(const TS* __restrict__ src, TD* __restrict__ dst, const Move m) {
+  static_assert(VEC == 1 || VEC * sizeof(TD) == 16, "one element or 16 bytes of the destination");
+  constexpr int kInWords = VEC == 1 ? 1 : int(VEC * sizeof(TS) / 16);  // 16-byte loads per piece
   const int lane = threadIdx.x % 32;
   const int64_t total_rows = m.blocks * m.out_rows;
   for (int64_t r = int64_t(blockIdx.x) * kWarps + threadIdx.x / 32; r < total_rows; r += int64_t(gridDim.x) * kWarps) {
@@ -40,9 +46,20 @@ __global__ void __launch_bounds__(kThreads) move_kernel(const TS* __restrict__ s
     const TS* s = src + (b * m.src.rows + m.src.row0 + row) * m.src.stride + m.src.col0;
     TD* d = dst + (b * m.dst.rows + m.dst.row0 + row) * m.dst.stride + m.dst.col0;
     const bool row_valid = row < m.valid_rows;
-    for (int64_t c = lane; c < m.out_cols; c += 32) {
-      const float x = row_valid && c < m.valid_cols ? dev::Element<TS>::to_float(s[c]) : 0.f;
-      d[c] = dev::Element<TD>::from_float(x);
+    for (int64_t c = int64_t(lane) * VEC; c < m.out_cols; c += 32 * VEC) {
+      const bool valid = row_valid && c < m.valid_cols;  // a whole piece: valid_cols is a multiple of VEC
+      if constexpr (VEC == 1) {
+        d[c] = dev::Element<TD>::from_float(valid ? dev::Element<TS>::to_float(s[c]) : 0.f);
+      } else {
+        uint4 in[kInWords], out;
+#pragma unroll
+        for (int w = 0; w < kInWords; ++w) in[w] = valid ? reinterpret_cast<const uint4*>(s + c)[w] : make_uint4(0, 0, 0, 0);
+        const TS* x = reinterpret_cast<const TS*>(in);
+        TD* y = reinterpret_cast<TD*>(&out);
+#pragma unroll
+        for (int i = 0; i < VEC; ++i) y[i] = dev::Element<TD>::from_float(dev::Element<TS>::to_float(x[i]));
+        *reinterpret_cast<uint4*>(d + c) = out;
+      }
     }
   }
 }
@@ -71,11 +88,25 @@ void with_type(DType dtype, F&& f) {
   }
 }
 
+// 16 bytes of TD a lane where every row piece of both sides starts 16-byte aligned, else 1 element.
+template <class TS, class TD>
+int vec_width(const void* src, const void* dst, const Move& m) {
+  constexpr int v = 16 / sizeof(TD);
+  const auto aligned = [](const void* p, size_t bytes) { return reinterpret_cast<uintptr_t>(p) % bytes == 0; };
+  const bool ok = m.out_cols % v == 0 && m.valid_cols % v == 0 && m.src.stride % v == 0 && m.dst.stride % v == 0 &&
+                  m.src.col0 % v == 0 && m.dst.col0 % v == 0 && aligned(src, v * sizeof(TS)) && aligned(dst, 16);
+  return ok ? v : 1;
+}
+
 template <class TS, class TD>
 void launch_move(const void* src, void* dst, const Move& m, void* stream) {
   if (m.blocks * m.out_rows == 0 || m.out_cols == 0) return;
-  move_kernel<TS, TD><<<grid_for(m.blocks * m.out_rows, kWarps), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const TS*>(src), static_cast<TD*>(dst), m);
+  const dim3 grid(grid_for(m.blocks * m.out_rows, kWarps));
+  const auto s = static_cast<const TS*>(src);
+  const auto d = static_cast<TD*>(dst);
+  const auto st = static_cast<cudaStream_t>(stream);
+  if (vec_width<TS, TD>(src, dst, m) > 1) move_kernel<TS, TD, 16 / sizeof(TD)><<<grid, kThreads, 0, st>>>(s, d, m);
+  else move_kernel<TS, TD, 1><<<grid, kThreads, 0, st>>>(s, d, m);
   CUDA_CHECK_LAUNCH();
 }
 
