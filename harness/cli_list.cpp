@@ -16,10 +16,12 @@ std::string join_dtypes(const std::vector<DType>& v) {
   return s.empty() ? "-" : s;
 }
 
-std::string join_dims(const std::vector<int64_t>& v) {
+// A dim list, or with none the range up to Support::max_dim.
+std::string join_dims(const std::vector<int64_t>& v, int64_t max_dim) {
   std::string s;
   for (int64_t d : v) s += (s.empty() ? "" : ",") + std::to_string(d);
-  return s.empty() ? "any" : s;
+  if (!s.empty()) return s;
+  return max_dim > 0 ? "1.." + std::to_string(max_dim) : "any";
 }
 
 std::string features(const Support& s) {
@@ -54,10 +56,10 @@ int run_list(const CliContext& ctx) {
     for (const ImplOption& o : info.options) options.add_row({name, o.key, o.accepted, o.default_value, o.help});
     std::string why;
     std::string available = device_available(info.device, &why) ? "yes" : "no: " + why;
-    std::string e = join_dims(info.support.dims_v);
+    std::string e = join_dims(info.support.dims_v, info.support.max_dim);
     if (!info.support.distinct_v_dim) e = "= d";
     t.add_row({info.name, device_name(info.device), function_name(info.function), join_dtypes(info.support.dtypes),
-               join_dims(info.support.dims_qk), e, features(info.support), available, info.description});
+               join_dims(info.support.dims_qk, info.support.max_dim), e, features(info.support), available, info.description});
   }
   ctx.out << t.str();
 

@@ -38,6 +38,8 @@ std::optional<std::string> Implementation::unsupported(const Problem& p) const {
     return "head dim d=" + std::to_string(p.dim_qk) + " not supported (supports " + join(s.dims_qk) + ")";
   if (!allowed(s.dims_v, p.dim_v))
     return "value dim e=" + std::to_string(p.dim_v) + " not supported (supports " + join(s.dims_v) + ")";
+  if (s.max_dim > 0 && (p.dim_qk > s.max_dim || p.dim_v > s.max_dim))
+    return "head dims above " + std::to_string(s.max_dim);
   if (!s.distinct_v_dim && p.dim_v != p.dim_qk) return "value dim e must equal d";
   if (!s.decay && p.has_decay()) return "decay not supported";
   if (!s.scale && p.scale && *p.scale != p.effective_scale()) return "scale not supported";

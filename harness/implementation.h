@@ -25,6 +25,7 @@ struct Support {
   bool packed = false;            // packed variable-length batches (Problem::cu_seqlens)
   bool state_in_place = false;    // state_out may be the same memory as state_in (a decode step in place)
   bool kv_cache = false;          // softmax decoding: keys and values with Problem::context cached rows (forward)
+  int64_t max_dim = 0;            // the largest d and e taken (0: no limit); with empty lists, any dim up to it
 };
 
 // A choice an experiment may make for one implementation (`--impl-option key=value`): a plan, a

@@ -23,8 +23,9 @@
 
 // Raised whenever a header of the interface changes in a way a built plugin would not survive.
 // 2: Problem::cu_seqlens, Support::packed; 3: Support::state_in_place; 4: Problem::context, Support::kv_cache,
-// Backend::record and Backend::copy_on_device (virtual functions a plugin's Workspace calls through).
-#define LASUITE_PLUGIN_ABI_VERSION 4
+// Backend::record and Backend::copy_on_device (virtual functions a plugin's Workspace calls through);
+// 5: Support::max_dim.
+#define LASUITE_PLUGIN_ABI_VERSION 5
 
 namespace lasuite {
 
@@ -46,7 +47,7 @@ constexpr uint64_t plugin_layout_fingerprint() {
         uint64_t(offsetof(Problem, slopes)), uint64_t(offsetof(Problem, scale)), uint64_t(offsetof(Problem, state_out)),
         uint64_t(offsetof(Problem, cu_seqlens)), uint64_t(offsetof(Problem, context)), uint64_t(sizeof(Support)), uint64_t(offsetof(Support, dims_v)),
         uint64_t(offsetof(Support, decay)), uint64_t(offsetof(Support, backward)), uint64_t(offsetof(Support, packed)), uint64_t(offsetof(Support, state_in_place)),
-        uint64_t(offsetof(Support, kv_cache)),
+        uint64_t(offsetof(Support, kv_cache)), uint64_t(offsetof(Support, max_dim)),
         uint64_t(sizeof(ForwardIO)), uint64_t(offsetof(ForwardIO, slopes)), uint64_t(offsetof(ForwardIO, state_out)),
         uint64_t(sizeof(BackwardIO)), uint64_t(offsetof(BackwardIO, dout)), uint64_t(offsetof(BackwardIO, dstate_in)),
         uint64_t(sizeof(TensorView)), uint64_t(offsetof(TensorView, dims)), uint64_t(sizeof(ImplInfo)),

@@ -28,12 +28,12 @@ class CumsumCuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::linear_decay;
     info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
+    info_.support.max_dim = kMaxDim;
   }
   const ImplInfo& info() const override { return info_; }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
     if (auto why = Implementation::unsupported(p)) return why;
-    if (p.dim_qk > kMaxDim || p.dim_v > kMaxDim) return "head dims above " + std::to_string(kMaxDim);
     if (p.batch * p.heads > 0x7fffffff || p.batch * p.heads * p.seqlen > 0x7fffffff)
       return "batch * heads * n above 2^31 - 1";
     return std::nullopt;

@@ -38,8 +38,9 @@ class FlashSoftmaxCuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::softmax;
     info_.support.dtypes = {DType::bf16, DType::f16};
-    info_.support.dims_qk = {};  // any up to kMaxDim (unsupported): 64 and 128 natively, others padded
+    info_.support.dims_qk = {};  // 64 and 128 natively, others padded up to the kernels' widest tile
     info_.support.dims_v = {};
+    info_.support.max_dim = 128;
     info_.support.distinct_v_dim = false;
     info_.support.decay = false;
     info_.support.state = false;
@@ -49,7 +50,6 @@ class FlashSoftmaxCuda : public Implementation {
 
   std::optional<std::string> unsupported(const Problem& p) const override {
     if (auto why = Implementation::unsupported(p)) return why;
-    if (p.dim_qk > kMaxDim) return "head dim above " + std::to_string(kMaxDim) + " (the kernels' widest tile)";
     if (!(p.effective_scale() > 0)) return "softmax scale must be > 0";
     if (p.batch * p.heads > (int64_t(1) << 31) - 1) return "batch * heads above 2^31 - 1";
     if ((p.seqlen + 127) / 128 > 65535) return "sequence longer than 128 * 65535 tokens";
@@ -79,8 +79,6 @@ class FlashSoftmaxCuda : public Implementation {
   }
 
  private:
-  static constexpr int64_t kMaxDim = 128;
-
   std::unique_ptr<Saved> forward_native(const Problem& p, const ForwardIO& io, Workspace& ws) {
     auto saved = std::make_unique<FlashSaved>();
     if (p.context > 0) {  // a decode step: no log-sum-exp kept (no backward through a cache)

@@ -29,16 +29,15 @@ class La1Cuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::linear_decay;
     info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
-    info_.support.dims_qk = {};  // any up to tiles::kMaxHeadDim (unsupported): 64 and 128 natively, others in tiles
+    info_.support.dims_qk = {};  // 64 and 128 natively, others in tiles
     info_.support.dims_v = {};
+    info_.support.max_dim = tiles::kMaxHeadDim;
     info_.support.state = false;
   }
   const ImplInfo& info() const override { return info_; }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
     if (auto why = Implementation::unsupported(p)) return why;
-    if (p.dim_qk > tiles::kMaxHeadDim || p.dim_v > tiles::kMaxHeadDim)
-      return "head dims above " + std::to_string(tiles::kMaxHeadDim);
     if (p.batch * p.heads > (int64_t(1) << 31) - 1) return "batch * heads above 2^31 - 1";
     if ((p.seqlen + 63) / 64 > 65535) return "sequence longer than 64 * 65535 tokens";
     return std::nullopt;

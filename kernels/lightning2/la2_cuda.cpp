@@ -62,8 +62,9 @@ class La2Cuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::linear_decay;
     info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
-    info_.support.dims_qk = {};  // any up to tiles::kMaxHeadDim (problem_refusal): 64 and 128 natively, others in tiles
+    info_.support.dims_qk = {};  // 64 and 128 natively, others in tiles
     info_.support.dims_v = {};
+    info_.support.max_dim = tiles::kMaxHeadDim;
     info_.support.distinct_v_dim = true;
     info_.support.decay = true;
     info_.support.scale = true;
@@ -325,8 +326,6 @@ class La2Cuda : public Implementation {
   std::optional<std::string> problem_refusal(const Problem& p) const {
     if (auto why = Implementation::unsupported(p)) return why;
     if (p.batch * p.heads > 65535) return "batch x heads above 65535 (one grid row per head)";
-    if (p.dim_qk > tiles::kMaxHeadDim || p.dim_v > tiles::kMaxHeadDim)
-      return "head dims above " + std::to_string(tiles::kMaxHeadDim);
     if (!std::isfinite(p.effective_scale())) return "scale must be finite";
     return std::nullopt;
   }

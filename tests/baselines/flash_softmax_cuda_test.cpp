@@ -70,7 +70,7 @@ TEST(FlashSoftmaxCudaRefuses, ShapesTypesAndScale) {
   p.dim_qk = p.dim_v = 96;
   EXPECT_FALSE(Registry::instance().create("flash_softmax")->unsupported(p).has_value());
   p.dim_qk = p.dim_v = 192;
-  expect_refused("flash_softmax", p, fake_call(p), "head dim above 128");
+  expect_refused("flash_softmax", p, fake_call(p), "head dims above 128");
   p = small_problem();
   FakeCall call = fake_call(p);
   call.fwd.k.data = call.bwd.k.data = static_cast<char*>(call.fwd.k.data) + 8;

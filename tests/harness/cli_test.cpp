@@ -408,6 +408,13 @@ TEST(Cli, ListShowsImplementationsAndWhereTheyRun) {
   EXPECT_TRUE(contains(r.out, "--impl-option")) << r.out;
   EXPECT_TRUE(contains(r.out, "| scratch")) << r.out;
   EXPECT_TRUE(contains(r.out, "| 1 or 2")) << r.out;
+  // a head-dim range where an implementation takes any dim up to a bound (Support::max_dim): la2's d and e
+  const size_t la2_row = r.out.find("\n| la2 ");
+  ASSERT_NE(la2_row, std::string::npos) << r.out;
+  const std::string row = r.out.substr(la2_row + 1, r.out.find('\n', la2_row + 1) - la2_row - 1);
+  const size_t first = row.find("| 1..256 ");
+  ASSERT_NE(first, std::string::npos) << row;
+  EXPECT_NE(row.find("| 1..256 ", first + 1), std::string::npos) << row;
 }
 
 }  // namespace
