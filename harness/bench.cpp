@@ -178,6 +178,14 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
              BenchRow& row, int graph_steps = 0) {
   const auto row_start = std::chrono::steady_clock::now();
   const DeviceKind dev = impl.info().device;
+  // Scratch freed by one run of the row serves the next (TimingPolicy::keep_freed_scratch); what the
+  // row kept goes back to the driver when it ends, so the next row (another implementation's libraries
+  // allocating outside the pool) finds the device as free as before.
+  struct KeptScratch {
+    Backend& backend;
+    ~KeptScratch() { backend.keep_freed_memory(false); }
+  } kept{backend};
+  backend.keep_freed_memory(policy.keep_freed_scratch);
   DriverProbe probe(backend);
   Workspace probe_ws(probe, tracker);
   Workspace ws(backend, tracker);

@@ -161,6 +161,12 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                                 "triton's do_bench: the run also pays the write-back) or clean (then read "
                                 "another twice the cache)")
                      ->capture_default_str());
+  text.push_back(cmd.add_option("--scratch-pool", a.scratch_pool,
+                                "What becomes of device scratch a timed run frees: keep (it stays with the "
+                                "allocator for the next run of the row, as PyTorch's caching allocator keeps "
+                                "it) or release (back to the driver at each synchronisation, so each run maps "
+                                "it again)")
+                     ->capture_default_str());
   cmd.add_flag("--no-ceilings", a.no_ceilings, "Do not measure copy bandwidth and GEMM rate (no floor column)");
   text.push_back(cmd.add_option("--packed", a.packed,
                                 "A packed batch of variable-length sequences instead of --seqlen: lengths "

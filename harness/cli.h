@@ -47,6 +47,7 @@ struct BenchArgs {
   uint64_t seed = kDefaultSeed;
   bool no_ceilings = false;
   std::string l2_flush = "dirty";
+  std::string scratch_pool = "keep";
   std::vector<std::string> impl_options;  // [impl:]key=value, as given
   std::string packed;                     // --packed: lengths or a distribution (packed_lengths.h)
   std::string decode_batch = "1,8,64,256";  // --mode decode: the batch sizes swept

@@ -133,6 +133,9 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   c.timing.min_time_s = a.min_time >= 0 ? a.min_time : def.min_time_s;
   c.timing.row_time_limit_s = a.row_time_limit > 0 ? a.row_time_limit : def.row_time_limit_s;
   c.timing.flush = parse_cache_flush(a.l2_flush);
+  if (a.scratch_pool != "keep" && a.scratch_pool != "release")
+    throw UsageError("--scratch-pool must be keep or release, not '" + a.scratch_pool + "'");
+  c.timing.keep_freed_scratch = a.scratch_pool == "keep";
   c.measure_ceilings = !a.no_ceilings;
   c.seed = a.seed;
   c.impl_options = parse_impl_options(a.impl_options);
@@ -193,6 +196,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   timing.min_time_s = c.timing.min_time_s;
   timing.l2_flush = true;
   timing.l2_flush_mode = cache_flush_name(c.timing.flush);
+  timing.scratch_pool = c.timing.keep_freed_scratch ? "keep" : "release";
   timing.row_time_limit_s = c.timing.row_time_limit_s;
   meta.timing = timing;
   std::vector<std::pair<std::string, std::string>> files;

@@ -26,6 +26,7 @@ struct TimingMeta {
   bool l2_flush = true;
   double row_time_limit_s = 0;
   std::string l2_flush_mode = "dirty";  // cache_flush_name of the policy
+  std::string scratch_pool = "keep";    // --scratch-pool: keep | release
 };
 
 struct Metadata {

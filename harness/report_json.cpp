@@ -72,6 +72,7 @@ json metadata_json(const Metadata& m) {
                        {"min_time_s", m.timing->min_time_s},
                        {"l2_flush", m.timing->l2_flush},
                        {"l2_flush_mode", m.timing->l2_flush_mode},
+                       {"scratch_pool", m.timing->scratch_pool},
                        {"row_time_limit_s", m.timing->row_time_limit_s}};
   if (m.seed) j["seed"] = *m.seed;
   json options = json::object();

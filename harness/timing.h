@@ -17,6 +17,10 @@ struct TimingPolicy {
   int max_repeats = 1000;
   double row_time_limit_s = 120;  // a warm-up run over this is a timeout; sampling stops near it
   CacheFlush flush = CacheFlush::dirty;  // before every timed sample
+  // Scratch memory freed by a run stays with the device's allocator for the next run of the row (as
+  // the caching allocators of PyTorch and serving stacks keep it), instead of going back to the driver
+  // at every synchronisation, which makes the next run map it again inside the timed region.
+  bool keep_freed_scratch = true;
 };
 
 // What is timed and what is not: run() is the timed work, cleanup() undoes it outside the region.

@@ -44,6 +44,7 @@ class TimingPolicy:
                 "timer": self.TIMERS[self.timer], "timer_option": self.timer,
                 "warmup": self.warmup, "min_repeats": self.min_repeats, "min_time_s": self.min_time_s,
                 "max_repeats": self.max_repeats, "l2_flush": True, "l2_flush_mode": "dirty",
+                "scratch_pool": "keep",  # PyTorch's caching allocator keeps what a run frees
                 "l2_flush_bytes": flush_bytes,
                 "row_time_limit_s": self.row_time_limit_s}
 

@@ -197,6 +197,7 @@ TEST(Cli, BenchWritesJsonAndCsvAndSaysHowToPlot) {
   EXPECT_TRUE(contains(j["meta"]["command"].get<std::string>(), "--decay 0.5"));
   EXPECT_EQ(j["meta"]["timing"]["min_repeats"], 2);
   EXPECT_EQ(j["meta"]["timing"]["l2_flush_mode"], "dirty") << "the default, as triton's do_bench";
+  EXPECT_EQ(j["meta"]["timing"]["scratch_pool"], "keep") << "the default, as PyTorch's caching allocator";
   EXPECT_TRUE(j["meta"]["ceilings"].is_null()) << "--no-ceilings";
   ASSERT_EQ(j["rows"].size(), 4u);
   for (auto& row : j["rows"]) {
@@ -210,6 +211,20 @@ TEST(Cli, BenchWritesJsonAndCsvAndSaysHowToPlot) {
   EXPECT_EQ(first, "# schema: lasuite.bench/1");
   std::remove(json_path.c_str());
   std::remove(csv_path.c_str());
+}
+
+TEST(Cli, BenchScratchPoolIsRecordedAndChecked) {
+  const std::string json_path = temp_path("bench_release.json");
+  CliRun r = lasuite(quick_bench({"--scratch-pool", "release", "--json", json_path}));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  std::ifstream f(json_path);
+  ASSERT_TRUE(f.good());
+  nlohmann::json j = nlohmann::json::parse(f);
+  EXPECT_EQ(j["meta"]["timing"]["scratch_pool"], "release");
+  std::remove(json_path.c_str());
+  CliRun bad = lasuite(quick_bench({"--scratch-pool", "cache"}));
+  EXPECT_NE(bad.code, 0);
+  EXPECT_TRUE(contains(bad.err, "--scratch-pool must be keep or release, not 'cache'")) << bad.err;
 }
 
 TEST(Cli, BenchCleanFlushIsRecorded) {
