@@ -83,8 +83,8 @@ class Backend {
   // The stream implementations launch on (cudaStream_t on CUDA, nullptr on the CPU).
   virtual void* stream() const { return nullptr; }
   // keep: memory freed by raw_free stays with the device's allocator for later allocations; false: it
-  // goes back to the driver at the next synchronisation, and what is kept now is released. Does not throw.
-  virtual void keep_freed_memory(bool keep) { (void)keep; }
+  // goes back to the driver at the next synchronisation, and what is kept now is released.
+  virtual void keep_freed_memory(bool keep) noexcept { (void)keep; }
   // `times` runs of `work` (which enqueues on stream()) recorded as one Replay; nullptr where the device
   // cannot record work. Throws std::runtime_error, with the device's reason, where the work cannot be
   // recorded (it synchronises, copies from the host, or allocates outside stream order).

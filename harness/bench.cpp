@@ -223,8 +223,11 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   std::unique_ptr<Saved> bwd_saved, run_saved;
   Workspace* run_ws = &probe_ws;
   if (mode == BenchMode::bwd) {
-    // The backward's Saved comes from one untimed forward; what it keeps counts, its scratch does not.
+    // The backward's Saved comes from one untimed forward; what it keeps counts, its scratch does not
+    // (handed back to the driver here, or the kept pool would carry it into the driver's figure).
     bwd_saved = impl.forward(p, fio, probe_ws);
+    backend.keep_freed_memory(false);
+    backend.keep_freed_memory(policy.keep_freed_scratch);
     probe.sync_point();
     tracker.reset_peaks();
     probe.restart_low_mark();

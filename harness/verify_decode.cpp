@@ -149,8 +149,8 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
 
 std::vector<DecodeCase> decode_cases(DType dtype) {
   std::vector<DecodeCase> cases;
-  // Head dims that are not powers of two, e != d; d = 64, e = 128, which the GPU kernels take; and
-  // d = e = 128, which the GPU softmax kernels take (e = d only).
+  // Head dims that are not powers of two, e != d (la2's decode kernel takes any); d = 64, e = 128; and
+  // d = e = 128, which every GPU softmax implementation takes (cuDNN's only 64 and 128, e = d).
   // The d = e = 128 cases leave out batch 64 (the other dims cover it), which would double the CPU
   // gate's decode time for no new path.
   const std::pair<int64_t, int64_t> dims[] = {{32, 48}, {64, 128}, {128, 128}};

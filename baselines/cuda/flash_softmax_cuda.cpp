@@ -38,7 +38,7 @@ class FlashSoftmaxCuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::softmax;
     info_.support.dtypes = {DType::bf16, DType::f16};
-    info_.support.dims_qk = {};  // 64 and 128 natively, others padded up to the kernels' widest tile
+    info_.support.dims_qk = {};  // 64 and 128 natively, others padded to 64 or 128
     info_.support.dims_v = {};
     info_.support.max_dim = 128;
     info_.support.distinct_v_dim = false;

@@ -66,8 +66,9 @@ void finish_block(Workspace& ws, const Tile& t, const TensorView& s, const DimTi
 }
 
 // The columns of tile `c` of an output, summed over `terms` native runs: written in place where one run
-// gives the whole tensor, moved into it where one run gives a padded tile, else summed in fp32 (a
-// padded tile's shape) and rounded once at the end.
+// gives the whole tensor, moved into it where one run gives a padded tile, else the runs' parts (each
+// already rounded to the element type by its run) summed in fp32 in a padded tile's shape and rounded
+// once more at the end: about twice the rounding of a native dim.
 class ColumnSum {
  public:
   ColumnSum(Workspace& ws, const TensorView& out, const DimTile& c, size_t terms)

@@ -18,8 +18,8 @@ using NativeBackward = std::function<void(const Problem&, const BackwardIO&, Sav
 // Linear attention: any split. Softmax: padding only (dims up to 128, d = e), one pair.
 enum class Split { linear, padding_only };
 
-// Returns the native forward's saved data where the problem is one (d tile, e tile) pair (padding only),
-// else nothing (the native backward then recomputes what it needs).
+// Returns the native forward's saved data where the problem is one (d tile, e tile) pair (dims up to
+// 128, either split), else nothing (the native backward then recomputes what it needs).
 std::unique_ptr<Saved> forward_in_tiles(const Problem& p, const ForwardIO& io, Workspace& ws, Split split,
                                         const NativeForward& native);
 // `saved`: what forward_in_tiles returned. `needs_o`: the native backward reads O (softmax's D = rowsum(dO O)).

@@ -144,18 +144,30 @@ TEST(La2DecodeCuda, RefusesTokensAndDimsOutOfRange) {
 // the decode step (n <= 16) and the chunk passes (which read a copy of the initial state) give bit for
 // bit what they give with two buffers. At n = 2000 over four segments, where blocks of later segments
 // read the initial state while the last one writes the final state (one pass, and two passes with the
-// scan in the output blocks): without the copy they would read a final state.
+// scan in the output blocks): without the copy they would read a final state. And at head dims in tiles
+// (96 x 72, 192 x 40), where each (d tile, e tile) block of the state is copied out before its run and
+// moved back after it.
 TEST(La2DecodeCuda, StateInPlaceGivesWhatTwoBuffersGive) {
   LASUITE_REQUIRE_GPU(gpu);
   using Options = std::vector<std::pair<std::string, std::string>>;
-  const std::vector<std::pair<int64_t, Options>> runs = {
-      {1, {}}, {16, {}}, {100, {}}, {2000, {{"segments", "4"}}}, {2000, {{"segments", "4"}, {"one_pass", "off"}}}};
-  for (const auto& [n, options] : runs) {
+  struct Run {
+    int64_t n;
+    Options options;
+    int64_t d = 64, e = 128;
+  };
+  const std::vector<Run> runs = {{1, {}},
+                                 {16, {}},
+                                 {100, {}},
+                                 {2000, {{"segments", "4"}}},
+                                 {2000, {{"segments", "4"}, {"one_pass", "off"}}},
+                                 {100, {}, 96, 72},
+                                 {300, {{"segments", "2"}}, 192, 40}};
+  for (const auto& [n, options, d, e] : runs) {
     auto impl = Registry::instance().create("la2");
     ASSERT_TRUE(impl->info().support.state_in_place);
     for (const auto& [key, value] : options) impl->set_option(key, value);
     Problem p;
-    p.batch = 2, p.heads = 4, p.seqlen = n, p.dim_qk = 64, p.dim_v = 128, p.dtype = DType::bf16;
+    p.batch = 2, p.heads = 4, p.seqlen = n, p.dim_qk = d, p.dim_v = e, p.dtype = DType::bf16;
     p.slopes = alibi_slopes(p.heads);
     p.state_in = p.state_out = true;
     MemoryTracker tracker;
@@ -185,9 +197,9 @@ TEST(La2DecodeCuda, StateInPlaceGivesWhatTwoBuffersGive) {
     std::vector<uint8_t> o1, s1, o2, s2;
     run(false, o1, s1);
     run(true, o2, s2);
-    EXPECT_EQ(o1, o2) << "n=" << n << ": O";
-    EXPECT_EQ(s1, s2) << "n=" << n << ": S_out";
-    EXPECT_NE(s2, initial) << "n=" << n << ": the state was not written";
+    EXPECT_EQ(o1, o2) << "n=" << n << " d=" << d << " e=" << e << ": O";
+    EXPECT_EQ(s1, s2) << "n=" << n << " d=" << d << " e=" << e << ": S_out";
+    EXPECT_NE(s2, initial) << "n=" << n << " d=" << d << " e=" << e << ": the state was not written";
   }
 }
 
