@@ -161,8 +161,9 @@ std::vector<VerifyCase> default_cases(DType dtype) {
       {1000, 32, 64, 1, 5, Decay::mixed},              // five heads: not a power of two
       {4096, 64, 64, 1, 2, Decay::alibi},
       {4096, 128, 128, 1, 1, Decay::none},             // the longest with no decay: outputs grow ~sqrt(n)
-      // Head dims models use beyond 64 and 128 (issue 16), odd ones and e != d among them; the GPU
-      // kernels that take only 64 and 128 decline these, with the reason.
+      // Head dims models use beyond 64 and 128 (issue 16), odd ones and e != d among them: la1 and la2
+      // run them in head-dim tiles, flash_softmax those up to 128 with e = d padded; cuDNN declines
+      // them, with the reason.
       {65, 16, 33, 1, 2, Decay::alibi},                // small, and odd
       {65, 72, 96, 1, 2, Decay::none, true},           // with a state
       {63, 100, 100, 1, 1, Decay::mixed},              // not a multiple of 8
