@@ -358,6 +358,11 @@ void add_slice(TensorCheck& c, const SliceError& s, int64_t b, int64_t h) {
   if (!std::isnan(c.max_abs) && (std::isnan(s.max_abs) || s.max_abs > c.max_abs)) c.max_abs = s.max_abs;
 }
 
+std::string device_skip_reason(DeviceKind kind) {
+  const std::string why = device_unavailable(kind);
+  return why.empty() ? "" : std::string("no ") + device_name(kind) + ": " + why;
+}
+
 std::pair<CaseStatus, std::string> thrown_case_outcome() {
   try {
     throw;
@@ -398,8 +403,7 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
   plan.heads = compared_heads(c, p);
   if (std::string bad = malformed(p, plan.heads); !bad.empty()) return done(CaseStatus::error, bad);
   if (auto why = impl.unsupported(p)) return done(CaseStatus::skipped, *why);
-  if (const std::string why = device_unavailable(info.device); !why.empty())
-    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": " + why);
+  if (const std::string why = device_skip_reason(info.device); !why.empty()) return done(CaseStatus::skipped, why);
   Backend* be = backend_for(info.device);
 
   plan.problem = p;

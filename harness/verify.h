@@ -75,6 +75,9 @@ VerifyCase long_case(int64_t seqlen, int64_t batch, int64_t heads, int64_t dim_q
 // the implementation on its own device, the float64 reference on the same (rounded) inputs.
 CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed);
 
+// A case's skip reason when its implementation's device cannot run here ("no cuda: ..."), "" when it can.
+std::string device_skip_reason(DeviceKind kind);
+
 // A case's outcome when running it threw, with the reason (call inside a catch): an unsupported
 // configuration or no memory (device or host) is a skip, anything else an error.
 std::pair<CaseStatus, std::string> thrown_case_outcome();

@@ -99,8 +99,7 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
   step.seqlen = T;
   step.context = n;
   if (auto why = impl.unsupported(step)) return done(CaseStatus::skipped, *why);
-  if (const std::string why = device_unavailable(info.device); !why.empty())
-    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": " + why);
+  if (const std::string why = device_skip_reason(info.device); !why.empty()) return done(CaseStatus::skipped, why);
   Backend* be = backend_for(info.device);
   try {
     const HostInput q = make_input(base, total, base.dim_qk, kQ, seed), k = make_input(base, total, base.dim_qk, kK, seed),
@@ -202,8 +201,7 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
   step.state_in = step.state_out = true;
   if (auto why = impl.unsupported(prefill)) return done(CaseStatus::skipped, *why);
   if (auto why = impl.unsupported(step)) return done(CaseStatus::skipped, *why);
-  if (const std::string why = device_unavailable(info.device); !why.empty())
-    return done(CaseStatus::skipped, std::string("no ") + device_name(info.device) + ": " + why);
+  if (const std::string why = device_skip_reason(info.device); !why.empty()) return done(CaseStatus::skipped, why);
   Backend* be = backend_for(info.device);
 
   try {

@@ -92,12 +92,10 @@ class La2Cuda : public Implementation {
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
     refuse(gpu_refusal());
     // The decode kernel takes any head dims itself; the chunk kernels 64 and 128, others in tiles.
-    if (!decode_step(p) && !tiles::native_dims(p.dim_qk, p.dim_v)) {
-      std::unique_ptr<Saved> saved = tiles::forward_in_tiles(
+    if (!decode_step(p) && !tiles::native_dims(p.dim_qk, p.dim_v))
+      return tiles::forward_in_tiles(
           p, io, ws, tiles::Split::linear,
           [&](const Problem& t, const ForwardIO& x, Workspace& w) { return forward_native(t, x, w); });
-      return saved ? std::move(saved) : std::make_unique<La2Saved>();
-    }
     return forward_native(p, io, ws);
   }
 
