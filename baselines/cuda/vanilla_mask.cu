@@ -7,6 +7,7 @@
 
 #include "harness/cuda/cuda_check.h"
 #include "kernels/common/element.cuh"
+#include "kernels/common/element_dispatch.cuh"
 
 namespace lasuite {
 namespace {
@@ -37,12 +38,9 @@ void launch(int64_t batch_heads, int64_t n, int heads, const float* slopes, floa
 
 void vanilla_apply_decay_mask(DType dtype, int64_t batch_heads, int64_t n, int heads, const float* slopes, float mul,
                               void* s, cudaStream_t stream) {
-  switch (dtype) {
-    case DType::bf16: return launch<__nv_bfloat16>(batch_heads, n, heads, slopes, mul, s, stream);
-    case DType::f16: return launch<__half>(batch_heads, n, heads, slopes, mul, s, stream);
-    case DType::f32: return launch<float>(batch_heads, n, heads, slopes, mul, s, stream);
-    default: throw std::invalid_argument("vanilla_cublas: bf16, fp16 or fp32 only");
-  }
+  dev::with_element_type(dtype, "vanilla_cublas", [&](auto zero) {
+    launch<decltype(zero)>(batch_heads, n, heads, slopes, mul, s, stream);
+  });
 }
 
 }  // namespace lasuite

@@ -15,6 +15,7 @@
 
 #include "harness/cuda/cuda_check.h"
 #include "kernels/common/element.cuh"
+#include "kernels/common/element_dispatch.cuh"
 #include "kernels/common/tile_moves.h"
 
 namespace lasuite::tiles {
@@ -77,16 +78,7 @@ unsigned grid_for(int64_t items, int per_block) {
   return static_cast<unsigned>(std::max<int64_t>(1, std::min<int64_t>((items + per_block - 1) / per_block, 8192)));
 }
 
-// Calls f(T{}) for the element type of dtype.
-template <class F>
-void with_type(DType dtype, F&& f) {
-  switch (dtype) {
-    case DType::bf16: f(__nv_bfloat16{}); break;
-    case DType::f16: f(__half{}); break;
-    case DType::f32: f(float{}); break;
-    default: throw std::invalid_argument("head-dim tiles: no kernel for " + std::string(dtype_name(dtype)));
-  }
-}
+constexpr const char* kWho = "head-dim tiles";
 
 // 16 bytes of TD a lane where every row piece of both sides starts 16-byte aligned, else 1 element.
 template <class TS, class TD>
@@ -116,7 +108,7 @@ void gather_tile(DType dtype, const void* src, const TileRegion& r, void* dst, i
                  void* stream) {
   const Move m{{r.rows, r.cols, r.row0, r.col0}, {pad_rows, pad_cols, 0, 0}, r.blocks, pad_rows, pad_cols,
                r.row_count, r.col_count};
-  with_type(dtype, [&](auto zero) {
+  dev::with_element_type(dtype, kWho, [&](auto zero) {
     using T = decltype(zero);
     launch_move<T, T>(src, dst, m, stream);
   });
@@ -129,7 +121,7 @@ void scatter_tile(DType src_dtype, const void* src, int64_t pad_rows, int64_t pa
                                 std::string(dtype_name(dst_dtype)));
   const Move m{{pad_rows, pad_cols, 0, 0}, {r.rows, r.cols, r.row0, r.col0}, r.blocks, r.row_count, r.col_count,
                r.row_count, r.col_count};
-  with_type(dst_dtype, [&](auto zero) {
+  dev::with_element_type(dst_dtype, kWho, [&](auto zero) {
     using T = decltype(zero);
     if (src_dtype == DType::f32) launch_move<float, T>(src, dst, m, stream);
     else launch_move<T, T>(src, dst, m, stream);
@@ -138,7 +130,7 @@ void scatter_tile(DType src_dtype, const void* src, int64_t pad_rows, int64_t pa
 
 void accumulate(DType dtype, const void* src, float* acc, int64_t count, bool add, void* stream) {
   if (count == 0) return;
-  with_type(dtype, [&](auto zero) {
+  dev::with_element_type(dtype, kWho, [&](auto zero) {
     using T = decltype(zero);
     accumulate_kernel<T><<<grid_for(count, kThreads), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
         static_cast<const T*>(src), acc, count, add);

@@ -16,6 +16,7 @@
 #include "harness/cuda/cuda_device.h"
 #include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/element.cuh"
+#include "kernels/common/element_dispatch.cuh"
 #include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/kernel_launch.cuh"
 #include "kernels/lightning2/la2_decode.h"
@@ -203,12 +204,7 @@ void run_decode(const DecodeArgs& a, bool early_start, void* stream) {
                                 " outside 1.." + std::to_string(kDecodeMaxDim));
   if (a.bh == 0) return;
   auto s = static_cast<cudaStream_t>(stream);
-  switch (a.dtype) {
-    case DType::bf16: launch<__nv_bfloat16>(a, early_start, s); break;
-    case DType::f16: launch<__half>(a, early_start, s); break;
-    case DType::f32: launch<float>(a, early_start, s); break;
-    default: throw std::invalid_argument("la2 decode: dtype " + std::string(dtype_name(a.dtype)) + " has no kernel");
-  }
+  dev::with_element_type(a.dtype, "la2 decode", [&](auto zero) { launch<decltype(zero)>(a, early_start, s); });
 }
 
 }  // namespace lasuite::la2
