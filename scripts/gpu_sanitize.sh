@@ -15,24 +15,10 @@ DTYPES=${SAN_DTYPES:-bf16,f16,f32}
 PLANS=${SAN_PLANS:-"default one_pass=off scan=kernel segments=1 kernel=mma inc_order=first_last"}
 OTHERS=${SAN_OTHERS:-"la1 flash_softmax cumsum_cuda vanilla_cublas cudnn_sdpa"}
 mkdir -p "$OUT" "$LOGS"
-summary="$OUT/sanitize.log"
-: >"$summary"
-
-run() {  # tool, label, lasuite arguments...
-  local tool=$1 label=$2; shift 2
-  local log="$LOGS/san_${tool}_${label//[^A-Za-z0-9_]/_}.log"
-  # SAN_INITCHECK_FLAGS (e.g. "--check-bulk-copy yes"): initcheck does not see memory written by bulk
-  # (TMA) copies unless asked, which cuBLAS's Hopper GEMMs use (vanilla_cublas's reports; issue 15).
-  local extra=()
-  [[ $tool == initcheck ]] && extra=(${SAN_INITCHECK_FLAGS:-})
-  timeout ${SAN_TIMEOUT:-120} compute-sanitizer --tool "$tool" "${extra[@]}" --error-exitcode 9 --print-limit 20 \
-    "$B/lasuite" "$@" >"$log" 2>&1
-  local rc=$?
-  local errs=$(grep -E "ERROR SUMMARY|RACECHECK SUMMARY" "$log" | tr '\n' ' ')
-  local ver=$(grep -E "^verify:" "$log" | tail -1)
-  echo "$tool | $label | rc=$rc | ${errs:-no summary} | ${ver:-no verify line}" | tee -a "$summary"
-  [[ $rc == 0 ]] || grep -E "=========" "$log" | head -8 | tee -a "$summary"
-}
+SUMMARY="$OUT/sanitize.log"
+: >"$SUMMARY"
+source "$(dirname "${BASH_SOURCE[0]}")/sanitizer_run.sh"
+run() { local tool=$1 label=$2; shift 2; sanitizer_run "$tool" "$label" "$B/lasuite" "$@"; }
 
 for tool in $TOOLS; do
   for plan in $PLANS; do
