@@ -30,6 +30,9 @@ struct ChunkWalk {
   float c_intra = 1, c_inter = 1, c_update = 1;
   int seg_chunks = 1;
   const RaggedSequence* ragged = nullptr;  // [bh / heads] on the device, or null: a dense batch
+  // The tensors' own widths where narrower than the kernel's dk (q, k) and dv (v): their row strides,
+  // columns past them read as zero (multiples of 8). 0: dk, dv.
+  int cols_qk = 0, cols_v = 0;
 };
 
 // A d x e state in global memory: (bh, seg)'s at p + bh * bh_stride + seg * seg_stride, row-major
@@ -94,6 +97,7 @@ struct StatesStepArgs {
 struct OutputStepArgs {
   ChunkWalk walk;
   void* o = nullptr;  // [bh][n][dv]
+  int cols_o = 0;     // o's own width where narrower than dv: its row stride, columns past it not written. 0: dv
   StartState start;
   SegmentScan scan;
   OnePass one_pass;
