@@ -77,12 +77,12 @@ void finish_block(Workspace& ws, const Tile& t, const TensorView& s, const DimTi
 class ColumnSum {
  public:
   ColumnSum(Workspace& ws, const TensorView& out, const DimTile& c, size_t terms, const InPlaceWidth& in_place)
-      : ws_(ws), out_(out), c_(c), terms_(terms), in_place_(in_place) {
+      : ws_(ws), out_(out), c_(c), terms_(terms), in_place_(terms == 1 && serves_itself(out, c, in_place)) {
     if (terms_ > 1) acc_ = ws.allocate(static_cast<size_t>(part_count()) * sizeof(float));
   }
   // Where run k writes its part.
   Tile part() {
-    if (terms_ == 1 && serves_itself(out_, c_, in_place_)) return {Buffer{}, out_};
+    if (in_place_) return {Buffer{}, out_};
     return allocate_tile(ws_, out_, out_.dims[2], c_.padded);
   }
   // Run k (0-based) has written `part`.
@@ -105,7 +105,7 @@ class ColumnSum {
   TensorView out_;
   DimTile c_;
   size_t terms_;
-  const InPlaceWidth& in_place_;
+  bool in_place_;  // one run writes the tensor itself
   Buffer acc_;
 };
 

@@ -84,7 +84,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   fill_decay_powers(pw, slope);
 
   // Row strides: the tensors' own widths (ChunkWalk::cols_qk, cols_v); columns past them read as zero.
-  const int ldk = w.cols_qk ? w.cols_qk : DK, ldv = w.cols_v ? w.cols_v : DV;
+  const int ldk = in_place_width<DK>(w.cols_qk), ldv = in_place_width<DV>(w.cols_v);
   const T* qg = OUT ? static_cast<const T*>(w.q) + place.row0 * ldk : nullptr;
   const T* kg = static_cast<const T*>(w.k) + place.row0 * ldk;
   const T* vg = static_cast<const T*>(w.v) + place.row0 * ldv;
@@ -225,7 +225,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
             dev::mma(o, 2 * np + 1, p, b[1]);
           }
         }
-      const int ldo = a.cols_o ? a.cols_o : DV;  // o's row stride; columns past it are not written
+      const int ldo = in_place_width<DV>(a.cols_o);  // o's row stride; columns past it are not written
       T* og = static_cast<T*>(a.o) + place.row0 * ldo;
       const int64_t t0 = int64_t(c) * kChunk + i0 + g, t1 = t0 + 8;
       const int64_t p0 = w.reverse ? n - 1 - t0 : t0, p1 = w.reverse ? n - 1 - t1 : t1;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -118,12 +119,12 @@ class La2Cuda : public Implementation {
 
  private:
   // The chunk kernels read q, k, v and write o in place at a padded width (ChunkWalk::cols_qk, cols_v,
-  // OutputStepArgs::cols_o) where rows stay 16-byte pieces: widths that are multiples of 8, in a dense
-  // batch (a packed one's short sequences may run the decode kernel, which reads the padded copies'
+  // OutputStepArgs::cols_o) where rows stay 16-byte pieces and the kernel is 128 wide (in_place_width):
+  // widths 72..120 that are multiples of 8, in a dense batch (a packed one's short sequences may run the decode kernel, which reads the padded copies'
   // layout).
   static tiles::InPlaceWidth reads_in_place(const Problem& p) {
     if (p.packed()) return {};
-    return [](int64_t width) { return width % 8 == 0 && width <= 128; };
+    return [](int64_t width) { return width % 8 == 0 && width > 64 && width <= 128; };
   }
 
   // A span of n rows a sequence runs on the decode kernel (any head dims) rather than the chunk passes.
@@ -351,6 +352,10 @@ class La2Cuda : public Implementation {
     return std::nullopt;
   }
   static la2::DecodeArgs decode_args(const Problem& p, const ForwardIO& io, const Span& sp) {
+    // The decode kernel steps rows by the problem's dims: tensors read in place at a padded width
+    // (reads_in_place) must never reach it.
+    if (io.q.dims[3] != p.dim_qk || io.v.dims[3] != p.dim_v || io.o.dims[3] != p.dim_v)
+      throw std::logic_error("la2 decode: tensors narrower than the problem's head dims");
     la2::DecodeArgs a;
     a.dtype = p.dtype;
     a.dk = static_cast<int>(p.dim_qk);

@@ -72,7 +72,7 @@ struct WgmmaBlock {
   const T* vg;
   int64_t n, bh;  // bh: the states' index (a dense batch's (batch, head); BlockPlace)
   int64_t row0;   // of q, k, v, o, in rows
-  int cols_qk, cols_v;  // the row strides of q, k and of v, o (ChunkWalk::cols_qk, cols_v)
+  int cols_qk, cols_v;  // the row strides of q, k and of v (ChunkWalk::cols_qk, cols_v; in_place_width)
   int reverse, seg, segs, c_begin, c_end;
   int wg, warp, lane, g, t;
   dev::RoleBarrier meeting;  // the warpgroups meet once per chunk, each from its own loop
@@ -191,7 +191,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true>&
   // O to global memory through this warp's 16 rows of the staging tile: 16-byte stores of whole rows
   // instead of 4-byte pieces (fewer requests in the load/store queue).
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;  // [64][DV], this warp's rows only
-  const int cols_o = a.cols_o ? a.cols_o : DV;  // o's row stride; columns past it are not written
+  const int cols_o = in_place_width<DV>(a.cols_o);  // o's row stride; columns past it are not written
   T* og = static_cast<T*>(a.o) + b.row0 * cols_o;
   const int lane = b.lane, warp = b.warp;
 #pragma unroll
@@ -416,8 +416,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
   b.c_begin = b.seg * w.seg_chunks;
   b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
-  b.cols_qk = w.cols_qk ? w.cols_qk : DK;
-  b.cols_v = w.cols_v ? w.cols_v : DV;
+  b.cols_qk = in_place_width<DK>(w.cols_qk);
+  b.cols_v = in_place_width<DV>(w.cols_v);
   b.qg = OUT ? static_cast<const T*>(w.q) + b.row0 * b.cols_qk : nullptr;
   b.kg = static_cast<const T*>(w.k) + b.row0 * b.cols_qk;
   b.vg = static_cast<const T*>(w.v) + b.row0 * b.cols_v;
