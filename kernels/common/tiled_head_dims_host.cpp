@@ -42,8 +42,13 @@ Tile allocate_tile(Workspace& ws, const TensorView& like, int64_t rows, int64_t 
   p.view.data = p.buf.data();
   return p;
 }
-Tile input_columns(Workspace& ws, const TensorView& t, const DimTile& c) {
-  if (c.whole(t.dims[3])) return {Buffer{}, t};
+// The tensor itself serves: its tile is all of it, at a kernel's width or read in place.
+bool serves_itself(const TensorView& t, const DimTile& c, const InPlaceWidth& in_place) {
+  const int64_t width = t.dims[3];
+  return c.whole(width) || (c.begin == 0 && c.size == width && in_place && in_place(width));
+}
+Tile input_columns(Workspace& ws, const TensorView& t, const DimTile& c, const InPlaceWidth& in_place) {
+  if (serves_itself(t, c, in_place)) return {Buffer{}, t};
   Tile p = allocate_tile(ws, t, t.dims[2], c.padded);
   gather_tile(t.dtype, t.data, columns(t, c), p.view.data, t.dims[2], c.padded, ws.stream());
   return p;
@@ -71,13 +76,13 @@ void finish_block(Workspace& ws, const Tile& t, const TensorView& s, const DimTi
 // once more at the end: about twice the rounding of a native dim.
 class ColumnSum {
  public:
-  ColumnSum(Workspace& ws, const TensorView& out, const DimTile& c, size_t terms)
-      : ws_(ws), out_(out), c_(c), terms_(terms) {
+  ColumnSum(Workspace& ws, const TensorView& out, const DimTile& c, size_t terms, const InPlaceWidth& in_place)
+      : ws_(ws), out_(out), c_(c), terms_(terms), in_place_(terms == 1 && serves_itself(out, c, in_place)) {
     if (terms_ > 1) acc_ = ws.allocate(static_cast<size_t>(part_count()) * sizeof(float));
   }
   // Where run k writes its part.
   Tile part() {
-    if (terms_ == 1 && c_.whole(out_.dims[3])) return {Buffer{}, out_};
+    if (in_place_) return {Buffer{}, out_};
     return allocate_tile(ws_, out_, out_.dims[2], c_.padded);
   }
   // Run k (0-based) has written `part`.
@@ -100,6 +105,7 @@ class ColumnSum {
   TensorView out_;
   DimTile c_;
   size_t terms_;
+  bool in_place_;  // one run writes the tensor itself
   Buffer acc_;
 };
 
@@ -124,16 +130,16 @@ void tiles_of(const Problem& p, Split split, std::vector<DimTile>& dt, std::vect
 }  // namespace
 
 std::unique_ptr<Saved> forward_in_tiles(const Problem& p, const ForwardIO& io, Workspace& ws, Split split,
-                                        const NativeForward& native) {
+                                        const NativeForward& native, const InPlaceWidth& in_place) {
   std::vector<DimTile> dt, et;
   tiles_of(p, split, dt, et);
   std::vector<Tile> q, k, v;
-  for (const DimTile& t : dt) q.push_back(input_columns(ws, io.q, t)), k.push_back(input_columns(ws, io.k, t));
-  for (const DimTile& t : et) v.push_back(input_columns(ws, io.v, t));
+  for (const DimTile& t : dt) q.push_back(input_columns(ws, io.q, t, in_place)), k.push_back(input_columns(ws, io.k, t, in_place));
+  for (const DimTile& t : et) v.push_back(input_columns(ws, io.v, t, in_place));
   const bool one_pair = dt.size() == 1 && et.size() == 1;
   std::unique_ptr<Saved> saved;
   for (size_t j = 0; j < et.size(); ++j) {
-    ColumnSum o(ws, io.o, et[j], dt.size());
+    ColumnSum o(ws, io.o, et[j], dt.size(), in_place);
     for (size_t i = 0; i < dt.size(); ++i) {
       ForwardIO t = io;
       t.q = q[i].view, t.k = k[i].view, t.v = v[j].view;
@@ -152,21 +158,21 @@ std::unique_ptr<Saved> forward_in_tiles(const Problem& p, const ForwardIO& io, W
 }
 
 void backward_in_tiles(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws, Split split, bool needs_o,
-                       const NativeBackward& native) {
+                       const NativeBackward& native, const InPlaceWidth& in_place) {
   std::vector<DimTile> dt, et;
   tiles_of(p, split, dt, et);
   const bool one_pair = dt.size() == 1 && et.size() == 1;
   std::vector<Tile> q, k, v, dout, o;
-  for (const DimTile& t : dt) q.push_back(input_columns(ws, io.q, t)), k.push_back(input_columns(ws, io.k, t));
+  for (const DimTile& t : dt) q.push_back(input_columns(ws, io.q, t, in_place)), k.push_back(input_columns(ws, io.k, t, in_place));
   for (const DimTile& t : et) {
-    v.push_back(input_columns(ws, io.v, t));
-    dout.push_back(input_columns(ws, io.dout, t));
-    if (needs_o) o.push_back(input_columns(ws, io.o, t));
+    v.push_back(input_columns(ws, io.v, t, in_place));
+    dout.push_back(input_columns(ws, io.dout, t, in_place));
+    if (needs_o) o.push_back(input_columns(ws, io.o, t, in_place));
   }
   // dQ and dK of d tile i sum over the e tiles, dV of e tile j over the d tiles.
   std::vector<ColumnSum> dq, dk, dv;
-  for (size_t i = 0; i < dt.size(); ++i) dq.emplace_back(ws, io.dq, dt[i], et.size()), dk.emplace_back(ws, io.dk, dt[i], et.size());
-  for (size_t j = 0; j < et.size(); ++j) dv.emplace_back(ws, io.dv, et[j], dt.size());
+  for (size_t i = 0; i < dt.size(); ++i) dq.emplace_back(ws, io.dq, dt[i], et.size(), in_place), dk.emplace_back(ws, io.dk, dt[i], et.size(), in_place);
+  for (size_t j = 0; j < et.size(); ++j) dv.emplace_back(ws, io.dv, et[j], dt.size(), in_place);
   for (size_t i = 0; i < dt.size(); ++i)
     for (size_t j = 0; j < et.size(); ++j) {
       BackwardIO t = io;

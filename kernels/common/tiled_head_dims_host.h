@@ -18,12 +18,17 @@ using NativeBackward = std::function<void(const Problem&, const BackwardIO&, Sav
 // Linear attention: any split. Softmax: padding only (dims up to 128, d = e), one pair.
 enum class Split { linear, padding_only };
 
+// Whether the native kernels read and write a tensor of this width (a dim up to 128 that is not one of
+// theirs) in place, as if padded with zero columns to the tile's width (row stride its own): then no
+// copy is made of it. Empty: never.
+using InPlaceWidth = std::function<bool(int64_t width)>;
+
 // Returns the native forward's saved data where the problem is one (d tile, e tile) pair (dims up to
 // 128, either split), else nothing (the native backward then recomputes what it needs).
 std::unique_ptr<Saved> forward_in_tiles(const Problem& p, const ForwardIO& io, Workspace& ws, Split split,
-                                        const NativeForward& native);
+                                        const NativeForward& native, const InPlaceWidth& in_place = {});
 // `saved`: what forward_in_tiles returned. `needs_o`: the native backward reads O (softmax's D = rowsum(dO O)).
 void backward_in_tiles(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws, Split split, bool needs_o,
-                       const NativeBackward& native);
+                       const NativeBackward& native, const InPlaceWidth& in_place = {});
 
 }  // namespace lasuite::tiles

@@ -19,9 +19,9 @@ struct RaggedSequence {
 // A ragged grid (`ragged` set, one segment): blockIdx.x = j * heads + head runs sequence ragged[j] of a
 // packed batch, its own length and first row, whole; n is then the longest's.
 struct ChunkWalk {
-  const void* q = nullptr;  // [bh][n][dk]; unused by the states-only step
-  const void* k = nullptr;  // [bh][n][dk]
-  const void* v = nullptr;  // [bh][n][dv]
+  const void* q = nullptr;  // [bh][n][cols_qk]; unused by the states-only step
+  const void* k = nullptr;  // [bh][n][cols_qk]
+  const void* v = nullptr;  // [bh][n][cols_v]
   int64_t n = 0;
   int64_t head_rows = 0;    // rows from one (batch, head)'s q, k, v, o to the next: n, or a packed batch's total
   int heads = 1;            // bh % heads is the head, for the slope
@@ -30,6 +30,9 @@ struct ChunkWalk {
   float c_intra = 1, c_inter = 1, c_update = 1;
   int seg_chunks = 1;
   const RaggedSequence* ragged = nullptr;  // [bh / heads] on the device, or null: a dense batch
+  // The tensors' own widths, at most the kernel's dk (q, k) and dv (v): their row strides, columns
+  // past them read as zero (multiples of 8). Always set (walk_of: dk, dv unless narrower).
+  int cols_qk = 0, cols_v = 0;
 };
 
 // A d x e state in global memory: (bh, seg)'s at p + bh * bh_stride + seg * seg_stride, row-major
@@ -93,7 +96,8 @@ struct StatesStepArgs {
 // one pass), and the end state where asked.
 struct OutputStepArgs {
   ChunkWalk walk;
-  void* o = nullptr;  // [bh][n][dv]
+  void* o = nullptr;  // [bh][n][cols_o]
+  int cols_o = 0;     // o's own width, at most dv: its row stride, columns past it not written (always set)
   StartState start;
   SegmentScan scan;
   OnePass one_pass;

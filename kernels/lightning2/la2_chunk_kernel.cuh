@@ -83,9 +83,11 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(pw, slope);
 
-  const T* qg = OUT ? static_cast<const T*>(w.q) + place.row0 * DK : nullptr;
-  const T* kg = static_cast<const T*>(w.k) + place.row0 * DK;
-  const T* vg = static_cast<const T*>(w.v) + place.row0 * DV;
+  // Row strides: the tensors' own widths (ChunkWalk::cols_qk, cols_v); columns past them read as zero.
+  const int ldk = in_place_width<DK>(w.cols_qk), ldv = in_place_width<DV>(w.cols_v);
+  const T* qg = OUT ? static_cast<const T*>(w.q) + place.row0 * ldk : nullptr;
+  const T* kg = static_cast<const T*>(w.k) + place.row0 * ldk;
+  const T* vg = static_cast<const T*>(w.v) + place.row0 * ldv;
 
   const int rg = warp < 4 ? warp : 7 - warp;
   const int sr = warp & 3, sc = warp >> 2;  // sc is also the output column half
@@ -100,17 +102,18 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
     for (int i = threadIdx.x; i < kChunk * PQ; i += kThreads) {
       const int r = i / PQ, col = (i % PQ) * LQ::kElemsPer16B;
       const int64_t vt = int64_t(chunk) * kChunk + r;
-      const bool valid = vt < n;
+      const bool valid = vt < n && col < ldk;
       const int64_t pr = valid ? (w.reverse ? n - 1 - vt : vt) : 0;
-      if constexpr (OUT) dev::cp_async_16(sq + LQ::offset(r, col), qg + pr * DK + col, valid ? 16 : 0);
-      dev::cp_async_16(sk + LQ::offset(r, col), kg + pr * DK + col, valid ? 16 : 0);
+      const int c = valid ? col : 0;
+      if constexpr (OUT) dev::cp_async_16(sq + LQ::offset(r, col), qg + pr * ldk + c, valid ? 16 : 0);
+      dev::cp_async_16(sk + LQ::offset(r, col), kg + pr * ldk + c, valid ? 16 : 0);
     }
     for (int i = threadIdx.x; i < kChunk * PV; i += kThreads) {
       const int r = i / PV, col = (i % PV) * LV::kElemsPer16B;
       const int64_t vt = int64_t(chunk) * kChunk + r;
-      const bool valid = vt < n;
+      const bool valid = vt < n && col < ldv;
       const int64_t pr = valid ? (w.reverse ? n - 1 - vt : vt) : 0;
-      dev::cp_async_16(sv + LV::offset(r, col), vg + pr * DV + col, valid ? 16 : 0);
+      dev::cp_async_16(sv + LV::offset(r, col), vg + pr * ldv + (valid ? col : 0), valid ? 16 : 0);
     }
   };
 
@@ -222,14 +225,16 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
             dev::mma(o, 2 * np + 1, p, b[1]);
           }
         }
-      T* og = static_cast<T*>(a.o) + place.row0 * DV;
+      const int ldo = in_place_width<DV>(a.cols_o);  // o's row stride; columns past it are not written
+      T* og = static_cast<T*>(a.o) + place.row0 * ldo;
       const int64_t t0 = int64_t(c) * kChunk + i0 + g, t1 = t0 + 8;
       const int64_t p0 = w.reverse ? n - 1 - t0 : t0, p1 = w.reverse ? n - 1 - t1 : t1;
 #pragma unroll
       for (int nt = 0; nt < NT_O; ++nt) {
         const int col = s_col0 + 8 * nt + 2 * t;
-        if (t0 < n) dev::store_pair<T>(og + p0 * DV + col, o[4 * nt], o[4 * nt + 1]);
-        if (t1 < n) dev::store_pair<T>(og + p1 * DV + col, o[4 * nt + 2], o[4 * nt + 3]);
+        if (col >= ldo) continue;  // past the tensor's own width: zero columns, not stored
+        if (t0 < n) dev::store_pair<T>(og + p0 * ldo + col, o[4 * nt], o[4 * nt + 1]);
+        if (t1 < n) dev::store_pair<T>(og + p1 * ldo + col, o[4 * nt + 2], o[4 * nt + 3]);
       }
     }
 

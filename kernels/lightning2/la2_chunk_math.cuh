@@ -17,6 +17,16 @@
 
 namespace lasuite::la2 {
 
+// A tensor's row stride in a kernel of width W (ChunkWalk::cols_qk, cols_v; OutputStepArgs::cols_o):
+// its own width, read in place, only where W is 128 (widths 72..120); the 64-wide kernels keep W as a
+// compile-time stride (their padded copies are W wide), since a runtime one spilled the output step at
+// d = e = 64, which two blocks a multiprocessor cap at 128 registers. 0 or W: W.
+template <int W>
+__device__ __forceinline__ int in_place_width(int cols) {
+  if constexpr (W == 128) return cols ? cols : W;
+  else return W;
+}
+
 constexpr int kChunk = 64;
 constexpr int kThreads = 256;
 constexpr int kPowEntries = 68;  // lambda^0 .. lambda^64, padded to 16 bytes

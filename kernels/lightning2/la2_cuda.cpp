@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -95,7 +96,8 @@ class La2Cuda : public Implementation {
     if (!decode_step(p) && !tiles::native_dims(p.dim_qk, p.dim_v))
       return tiles::forward_in_tiles(
           p, io, ws, tiles::Split::linear,
-          [&](const Problem& t, const ForwardIO& x, Workspace& w) { return forward_native(t, x, w); });
+          [&](const Problem& t, const ForwardIO& x, Workspace& w) { return forward_native(t, x, w); },
+          reads_in_place(p));
     return forward_native(p, io, ws);
   }
 
@@ -108,13 +110,23 @@ class La2Cuda : public Implementation {
       tiles::backward_in_tiles(p, io, saved, ws, tiles::Split::linear, /*needs_o=*/false,
                                [&](const Problem& t, const BackwardIO& x, Saved* s, Workspace& w) {
                                  backward_native(t, x, s, w);
-                               });
+                               },
+                               reads_in_place(p));
       return;
     }
     backward_native(p, io, saved, ws);
   }
 
  private:
+  // The chunk kernels read q, k, v and write o in place at a padded width (ChunkWalk::cols_qk, cols_v,
+  // OutputStepArgs::cols_o) where rows stay 16-byte pieces and the kernel is 128 wide (in_place_width):
+  // widths 72..120 that are multiples of 8, in a dense batch (a packed one's short sequences may run the decode kernel, which reads the padded copies'
+  // layout).
+  static tiles::InPlaceWidth reads_in_place(const Problem& p) {
+    if (p.packed()) return {};
+    return [](int64_t width) { return width % 8 == 0 && width > 64 && width <= 128; };
+  }
+
   // A span of n rows a sequence runs on the decode kernel (any head dims) rather than the chunk passes.
   bool decode_kernel_runs(int64_t n, bool ragged) const {
     return n >= 1 && n <= la2::kDecodeMaxTokens && options_.allow_decode_kernel && !ragged;
@@ -211,10 +223,12 @@ class La2Cuda : public Implementation {
       else ws.backend().fill_bytes(out, 0, state_bytes(p, s));
     }
   }
-  // A tensor's pointer at the span's first row (row-major [.., rows, dim]) or first state.
-  static void* rows_at(const TensorView& t, const Problem& p, int64_t dim, const Span& s) {
-    return static_cast<char*>(t.data) + s.row0 * dim * static_cast<int64_t>(dtype_size(p.dtype));
+  // A tensor's pointer at the span's first row (row-major [.., rows, width], its width its own: the
+  // problem's dim, or narrower where the kernels read it in place at a padded dim) or first state.
+  static void* rows_at(const TensorView& t, const Problem& p, const Span& s) {
+    return static_cast<char*>(t.data) + s.row0 * t.dims[3] * static_cast<int64_t>(dtype_size(p.dtype));
   }
+  static int width(const TensorView& t) { return static_cast<int>(t.dims[3]); }
   static float* state_at(const TensorView& t, const Problem& p, const Span& s) {
     return t.data ? t.as<float>() + s.state0 * state_elems(p) : nullptr;
   }
@@ -230,10 +244,11 @@ class La2Cuda : public Implementation {
     la2::PassArgs a = common(p, io.slopes, sp);
     a.dk = static_cast<int>(d);
     a.dv = static_cast<int>(e);
-    a.q = rows_at(io.q, p, d, sp);
-    a.k = rows_at(io.k, p, d, sp);
-    a.v = rows_at(io.v, p, e, sp);
-    a.o = rows_at(io.o, p, e, sp);
+    a.q = rows_at(io.q, p, sp);
+    a.k = rows_at(io.k, p, sp);
+    a.v = rows_at(io.v, p, sp);
+    a.o = rows_at(io.o, p, sp);
+    a.cols_qk = width(io.q), a.cols_v = width(io.v), a.cols_o = width(io.o);
     a.c_intra = a.c_inter = static_cast<float>(p.effective_scale());
     a.c_update = 1;
     Buffer init_copy;
@@ -266,24 +281,27 @@ class La2Cuda : public Implementation {
 
     la2::PassArgs dq = common(p, io.slopes, sp);  // Q'=dO, K'=V, V'=K: state e x d = S^T
     dq.dk = ei, dq.dv = di;
-    dq.q = rows_at(io.dout, p, e, sp), dq.k = rows_at(io.v, p, e, sp), dq.v = rows_at(io.k, p, d, sp);
-    dq.o = rows_at(io.dq, p, d, sp);
+    dq.q = rows_at(io.dout, p, sp), dq.k = rows_at(io.v, p, sp), dq.v = rows_at(io.k, p, sp);
+    dq.o = rows_at(io.dq, p, sp);
+    dq.cols_qk = width(io.dout), dq.cols_v = width(io.k), dq.cols_o = width(io.dq);
     dq.c_intra = dq.c_inter = scale;
     dq.c_update = 1;
     if (p.state_in) dq.init = state_in, dq.init_rs = 1, dq.init_cs = e;
 
     la2::PassArgs dk = common(p, io.slopes, sp);  // reverse; Q'=V, K'=dO, V'=Q: state e x d = dS^T
     dk.dk = ei, dk.dv = di;
-    dk.q = rows_at(io.v, p, e, sp), dk.k = rows_at(io.dout, p, e, sp), dk.v = rows_at(io.q, p, d, sp);
-    dk.o = rows_at(io.dk, p, d, sp);
+    dk.q = rows_at(io.v, p, sp), dk.k = rows_at(io.dout, p, sp), dk.v = rows_at(io.q, p, sp);
+    dk.o = rows_at(io.dk, p, sp);
+    dk.cols_qk = width(io.v), dk.cols_v = width(io.q), dk.cols_o = width(io.dk);
     dk.reverse = true;
     dk.c_intra = scale, dk.c_inter = 1, dk.c_update = scale;
     if (p.state_out) dk.init = dstate_out, dk.init_rs = 1, dk.init_cs = e, dk.init_shift = true;
 
     la2::PassArgs dv = common(p, io.slopes, sp);  // reverse; Q'=K, K'=Q, V'=dO: state d x e = dS
     dv.dk = di, dv.dv = ei;
-    dv.q = rows_at(io.k, p, d, sp), dv.k = rows_at(io.q, p, d, sp), dv.v = rows_at(io.dout, p, e, sp);
-    dv.o = rows_at(io.dv, p, e, sp);
+    dv.q = rows_at(io.k, p, sp), dv.k = rows_at(io.q, p, sp), dv.v = rows_at(io.dout, p, sp);
+    dv.o = rows_at(io.dv, p, sp);
+    dv.cols_qk = width(io.k), dv.cols_v = width(io.dout), dv.cols_o = width(io.dv);
     dv.reverse = true;
     dv.c_intra = scale, dv.c_inter = 1, dv.c_update = scale;
     if (p.state_out) dv.init = dstate_out, dv.init_rs = e, dv.init_cs = 1, dv.init_shift = true;
@@ -334,6 +352,10 @@ class La2Cuda : public Implementation {
     return std::nullopt;
   }
   static la2::DecodeArgs decode_args(const Problem& p, const ForwardIO& io, const Span& sp) {
+    // The decode kernel steps rows by the problem's dims: tensors read in place at a padded width
+    // (reads_in_place) must never reach it.
+    if (io.q.dims[3] != p.dim_qk || io.v.dims[3] != p.dim_v || io.o.dims[3] != p.dim_v)
+      throw std::logic_error("la2 decode: tensors narrower than the problem's head dims");
     la2::DecodeArgs a;
     a.dtype = p.dtype;
     a.dk = static_cast<int>(p.dim_qk);
@@ -342,10 +364,10 @@ class La2Cuda : public Implementation {
     a.bh = sp.bh;
     a.heads = p.heads;
     a.head_rows = sp.head_rows;
-    a.q = rows_at(io.q, p, p.dim_qk, sp);
-    a.k = rows_at(io.k, p, p.dim_qk, sp);
-    a.v = rows_at(io.v, p, p.dim_v, sp);
-    a.o = rows_at(io.o, p, p.dim_v, sp);
+    a.q = rows_at(io.q, p, sp);
+    a.k = rows_at(io.k, p, sp);
+    a.v = rows_at(io.v, p, sp);
+    a.o = rows_at(io.o, p, sp);
     a.slopes = io.slopes.defined() ? io.slopes.as<float>() : nullptr;
     a.scale = static_cast<float>(p.effective_scale());
     if (p.state_in) a.state_in = state_at(io.state_in, p, sp);

@@ -136,6 +136,8 @@ ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
   w.c_update = p.c_update;
   w.seg_chunks = plan.seg_chunks;
   w.ragged = p.ragged;
+  w.cols_qk = p.cols_qk ? p.cols_qk : p.dk;
+  w.cols_v = p.cols_v ? p.cols_v : p.dv;
   return w;
 }
 
@@ -143,6 +145,7 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   OutputStepArgs a;
   a.walk = walk_of(p, plan);
   a.o = p.o;
+  a.cols_o = p.cols_o ? p.cols_o : p.dv;
   a.state_bufs = plan.state_bufs;
   return a;
 }

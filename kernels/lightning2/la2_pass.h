@@ -28,6 +28,9 @@ struct PassArgs {
   const void* k = nullptr;
   const void* v = nullptr;
   void* o = nullptr;
+  // The tensors' own widths where narrower than dk (Q', K') and dv (V', O'): row strides, zero columns
+  // past them read, none written (ChunkWalk::cols_qk, cols_v; OutputStepArgs::cols_o). 0: dk, dv.
+  int cols_qk = 0, cols_v = 0, cols_o = 0;
   bool reverse = false;
   const float* slopes = nullptr;  // [heads] on the device; null: no decay
   float c_intra = 1, c_inter = 1, c_update = 1;

@@ -72,6 +72,7 @@ struct WgmmaBlock {
   const T* vg;
   int64_t n, bh;  // bh: the states' index (a dense batch's (batch, head); BlockPlace)
   int64_t row0;   // of q, k, v, o, in rows
+  int cols_qk, cols_v;  // the row strides of q, k and of v (ChunkWalk::cols_qk, cols_v; in_place_width)
   int reverse, seg, segs, c_begin, c_end;
   int wg, warp, lane, g, t;
   dev::RoleBarrier meeting;  // the warpgroups meet once per chunk, each from its own loop
@@ -84,9 +85,9 @@ struct WgmmaBlock {
     unsigned char* sk = sq + SM::kQBytes;
     const int64_t row0 = int64_t(chunk) * kChunk;
     const int tid = threadIdx.x;
-    if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid);
-    dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, reverse, tid);
-    dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid);
+    if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid, cols_qk);
+    dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, reverse, tid, cols_qk);
+    dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v);
   }
   // The copying warpgroup refills the oldest stage once its products of the chunk are issued (chunks up
   // to `end`).
@@ -190,7 +191,8 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true>&
   // O to global memory through this warp's 16 rows of the staging tile: 16-byte stores of whole rows
   // instead of 4-byte pieces (fewer requests in the load/store queue).
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;  // [64][DV], this warp's rows only
-  T* og = static_cast<T*>(a.o) + b.row0 * DV;
+  const int cols_o = in_place_width<DV>(a.cols_o);  // o's row stride; columns past it are not written
+  T* og = static_cast<T*>(a.o) + b.row0 * cols_o;
   const int lane = b.lane, warp = b.warp;
 #pragma unroll
   for (int j = 0; j < SD / 4; j += 2) {
@@ -206,7 +208,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true>&
     const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
     const int64_t vt = int64_t(c) * kChunk + row;
     const uint4 v = *reinterpret_cast<const uint4*>(o_stage + VTile::offset(row, col));
-    if (vt < b.n) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * DV + col) = v;
+    if (vt < b.n && col < cols_o) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * cols_o + col) = v;
   }
   __syncwarp();  // the next chunk's stmatrix overwrites these rows
 }
@@ -414,9 +416,11 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
   b.c_begin = b.seg * w.seg_chunks;
   b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
-  b.qg = OUT ? static_cast<const T*>(w.q) + b.row0 * DK : nullptr;
-  b.kg = static_cast<const T*>(w.k) + b.row0 * DK;
-  b.vg = static_cast<const T*>(w.v) + b.row0 * DV;
+  b.cols_qk = in_place_width<DK>(w.cols_qk);
+  b.cols_v = in_place_width<DV>(w.cols_v);
+  b.qg = OUT ? static_cast<const T*>(w.q) + b.row0 * b.cols_qk : nullptr;
+  b.kg = static_cast<const T*>(w.k) + b.row0 * b.cols_qk;
+  b.vg = static_cast<const T*>(w.v) + b.row0 * b.cols_v;
 
   OwnIncrement inc;
   if constexpr (OUT)
