@@ -16,6 +16,9 @@ class Communicator {
   virtual ~Communicator() = default;
   virtual int rank() const = 0;
   virtual int world() const = 0;
+  // Where the buffers of the calls below live: host memory (false), or the GPU's, each call then
+  // enqueued on the stream the communicator was made for (true: NCCL).
+  virtual bool device_buffers() const { return false; }
   // Every rank's `bytes` from `send`, in rank order, into `recv` (world * bytes); all ranks call it.
   virtual void all_gather(const void* send, void* recv, size_t bytes) = 0;
   // Point to point (a ring's steps): send returns once the bytes are handed over; recv waits for them.

@@ -25,11 +25,14 @@
 #include "harness/implementation.h"
 #include "harness/memory.h"
 #include "harness/registry.h"
+#include "kernels/lightning2/la2_sp_split_host.h"
 
 namespace lasuite {
 namespace {
 
-constexpr int kMaxRanks = 64;
+using la2::sp::kMaxRanks;
+using la2::sp::Split;
+using la2::sp::split_rows;
 
 // One rank's part of every (batch, head)'s rows, as a tensor of its own ([b, h, rows, cols]).
 TensorView part_view(Workspace& ws, const TensorView& whole, int64_t rows, Buffer& keep) {
@@ -97,16 +100,6 @@ std::vector<float> state_increment(const Problem& p, const TensorView& k, const 
   });
 }
 
-struct Split {
-  std::vector<int64_t> begin;  // a_r; a_W = n
-  int64_t rows(int r) const { return begin[r + 1] - begin[r]; }
-};
-Split split_rows(int64_t n, int world) {
-  Split s;
-  for (int r = 0; r <= world; ++r) s.begin.push_back(n * r / world);
-  return s;
-}
-
 class La2SequenceParallelCpu : public Implementation {
  public:
   La2SequenceParallelCpu() {
@@ -128,18 +121,11 @@ class La2SequenceParallelCpu : public Implementation {
 
   void set_option(const std::string& key, const std::string& value) override {
     if (key == "exchange") {
-      if (value != "allgather" && value != "ring")
-        throw UsageError("la2_cpu_sp option exchange takes allgather or ring, not '" + value + "'");
-      ring_ = value == "ring";
+      ring_ = la2::sp::parse_ring("la2_cpu_sp", value);
       return;
     }
     if (key != "ranks") throw UsageError("la2_cpu_sp has no option '" + key + "'");
-    const bool digits = !value.empty() && value.size() <= 3 && value.find_first_not_of("0123456789") == std::string::npos;
-    const int w = digits ? std::stoi(value) : 0;
-    if (w < 1 || w > kMaxRanks)
-      throw UsageError("la2_cpu_sp option ranks takes a whole number 1.." + std::to_string(kMaxRanks) + ", not '" +
-                       value + "'");
-    world_ = w;
+    world_ = la2::sp::parse_ranks("la2_cpu_sp", value);
   }
 
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
