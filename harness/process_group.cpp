@@ -1,0 +1,249 @@
+// harness/process_group.h. NCCL and MPI are optional (CMake: LASUITE_HAVE_NCCL, LASUITE_HAVE_MPI); the
+// launch place is read from the environment either way.
+#include "harness/process_group.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <unistd.h>
+
+#ifdef LASUITE_HAVE_NCCL
+#include <cuda_runtime.h>
+#include <nccl.h>
+
+#include "harness/backend.h"
+#endif
+#ifdef LASUITE_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace lasuite {
+namespace {
+
+int env_int(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  const long x = std::strtol(v, &end, 10);
+  return end && *end == '\0' ? static_cast<int>(x) : fallback;
+}
+
+}  // namespace
+
+LaunchPlace launch_place() {
+  LaunchPlace p;
+  // Open MPI's names, then the PMI ones other launchers (MPICH, Slurm's PMI) set.
+  const int world = env_int("OMPI_COMM_WORLD_SIZE", env_int("PMI_SIZE", -1));
+  if (world < 1) return p;
+  p.launched = true;
+  p.world = world;
+  p.rank = env_int("OMPI_COMM_WORLD_RANK", env_int("PMI_RANK", 0));
+  p.local_rank = env_int("OMPI_COMM_WORLD_LOCAL_RANK", env_int("MPI_LOCALRANKID", 0));
+  return p;
+}
+
+void bind_process_to_gpu() {
+  const LaunchPlace p = launch_place();
+  if (!p.launched || p.world == 1 || std::getenv("CUDA_VISIBLE_DEVICES")) return;
+  setenv("CUDA_VISIBLE_DEVICES", std::to_string(p.local_rank).c_str(), 1);
+}
+
+#ifdef LASUITE_HAVE_NCCL
+namespace {
+
+void nccl_check(ncclResult_t r, const char* what) {
+  if (r != ncclSuccess) throw std::runtime_error(std::string(what) + " failed: " + ncclGetErrorString(r));
+}
+
+class NcclCommunicator : public Communicator {
+ public:
+  NcclCommunicator(ncclComm_t comm, cudaStream_t stream, int rank, int world)
+      : comm_(comm), stream_(stream), rank_(rank), world_(world) {}
+  int rank() const override { return rank_; }
+  int world() const override { return world_; }
+  bool device_buffers() const override { return true; }
+  void all_gather(const void* send, void* recv, size_t bytes) override {
+    nccl_check(ncclAllGather(send, recv, bytes, ncclChar, comm_, stream_), "ncclAllGather");
+  }
+  void send(const void* data, size_t bytes, int to) override {
+    nccl_check(ncclSend(data, bytes, ncclChar, to, comm_, stream_), "ncclSend");
+  }
+  void recv(void* data, size_t bytes, int from) override {
+    nccl_check(ncclRecv(data, bytes, ncclChar, from, comm_, stream_), "ncclRecv");
+  }
+
+ private:
+  ncclComm_t comm_;  // left to the process's end: the driver may be gone by then
+  cudaStream_t stream_;
+  int rank_, world_;
+};
+
+struct Group {
+  std::unique_ptr<NcclCommunicator> comm;
+  std::string why_not;
+  GroupFacts facts;
+  bool mpi = false;
+};
+
+#ifdef LASUITE_HAVE_MPI
+void finalize_mpi() {
+  int done = 0;
+  MPI_Finalized(&done);
+  if (!done) MPI_Finalize();
+}
+#endif
+
+std::vector<std::string> transports_in(const std::string& log_path) {
+  std::set<std::string> seen;
+  std::ifstream in(log_path);
+  for (std::string line; std::getline(in, line);) {
+    const size_t at = line.find(" via ");
+    if (at == std::string::npos) continue;
+    std::string how = line.substr(at + 5);
+    while (!how.empty() && (how.back() == '\r' || how.back() == ' ')) how.pop_back();
+    seen.insert(how);
+  }
+  return {seen.begin(), seen.end()};
+}
+
+Group form_group() {
+  Group g;
+  const LaunchPlace place = launch_place();
+#ifndef LASUITE_HAVE_MPI
+  if (place.world > 1) {
+    g.why_not = "this build has no MPI, so it cannot start a group of " + std::to_string(place.world) +
+                " processes (install libopenmpi-dev and rebuild)";
+    return g;
+  }
+#endif
+  Backend* cuda = backend_for(DeviceKind::cuda);
+  std::string why;
+  if (!cuda || !cuda->available(&why)) {
+    g.why_not = "no CUDA device: " + why;
+    return g;
+  }
+  int rank = 0, world = 1;
+  ncclUniqueId id;
+#ifdef LASUITE_HAVE_MPI
+  if (place.launched) {
+    int ready = 0;
+    MPI_Initialized(&ready);
+    if (!ready) {
+      MPI_Init(nullptr, nullptr);
+      std::atexit(finalize_mpi);
+    }
+    g.mpi = true;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &world);
+  }
+#endif
+  // NVLink multicast off in every launch; NCCL's own log (unless the user asked for it) to a file we
+  // read the transports from. NCCL reads both at its first call.
+  setenv("NCCL_NVLS_ENABLE", "0", 1);
+  std::string log_path;
+  if (!std::getenv("NCCL_DEBUG")) {
+    log_path = "/tmp/lasuite_nccl." + std::to_string(getpid()) + ".log";
+    setenv("NCCL_DEBUG", "INFO", 1);
+    setenv("NCCL_DEBUG_FILE", log_path.c_str(), 1);
+  }
+  if (rank == 0) nccl_check(ncclGetUniqueId(&id), "ncclGetUniqueId");
+#ifdef LASUITE_HAVE_MPI
+  if (g.mpi) MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
+#endif
+  auto stream = static_cast<cudaStream_t>(cuda->stream());
+  ncclComm_t comm;
+  nccl_check(ncclCommInitRank(&comm, world, id, rank), "ncclCommInitRank");
+  g.comm = std::make_unique<NcclCommunicator>(comm, stream, rank, world);
+  {  // NCCL connects its channels at the first collective: one tiny all-gather, so the log has them
+    void* probe = cuda->raw_allocate(64 * static_cast<size_t>(world));
+    cuda->fill_bytes(probe, 0, 64 * static_cast<size_t>(world));
+    g.comm->all_gather(static_cast<char*>(probe) + 64 * rank, probe, 64);  // in place
+    cuda->synchronize();
+    cuda->raw_free(probe);
+  }
+  int v = 0;
+  ncclGetVersion(&v);
+  g.facts.nccl_version = std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+  cudaDeviceProp prop{};
+  int dev = 0;
+  cudaGetDevice(&dev);
+  cudaGetDeviceProperties(&prop, dev);
+  char bus[32] = {0};
+  cudaDeviceGetPCIBusId(bus, sizeof(bus), dev);
+  char mine[320] = {0};
+  std::snprintf(mine, sizeof(mine), "rank %d: %s (%s)", rank, prop.name, bus);
+  std::vector<char> all(sizeof(mine) * static_cast<size_t>(world), 0);
+#ifdef LASUITE_HAVE_MPI
+  if (g.mpi) MPI_Allgather(mine, sizeof(mine), MPI_CHAR, all.data(), sizeof(mine), MPI_CHAR, MPI_COMM_WORLD);
+  else std::copy(mine, mine + sizeof(mine), all.begin());
+#else
+  std::copy(mine, mine + sizeof(mine), all.begin());
+#endif
+  for (int r = 0; r < world; ++r) g.facts.gpus.emplace_back(all.data() + r * sizeof(mine));
+  if (!log_path.empty()) {
+    g.facts.transports = transports_in(log_path);
+    std::remove(log_path.c_str());
+    unsetenv("NCCL_DEBUG");
+    unsetenv("NCCL_DEBUG_FILE");
+  }
+  if (world == 1) g.facts.transports = {"none (a world of one)"};
+  return g;
+}
+
+Group& group() {
+  static Group g = [] {
+    try {
+      return form_group();
+    } catch (const std::exception& e) {
+      Group failed;
+      failed.why_not = e.what();
+      return failed;
+    }
+  }();
+  return g;
+}
+
+}  // namespace
+
+Communicator* process_group(std::string* why_not) {
+  Group& g = group();
+  if (!g.comm && why_not) *why_not = g.why_not;
+  return g.comm.get();
+}
+
+GroupFacts process_group_facts() { return group().facts; }
+
+void process_barrier() {
+#ifdef LASUITE_HAVE_MPI
+  if (group().mpi) MPI_Barrier(MPI_COMM_WORLD);
+#endif
+}
+
+double process_max(double value) {
+#ifdef LASUITE_HAVE_MPI
+  if (group().mpi) {
+    double out = value;
+    MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    return out;
+  }
+#endif
+  return value;
+}
+
+#else  // no NCCL
+
+Communicator* process_group(std::string* why_not) {
+  if (why_not) *why_not = "this build has no NCCL (nccl.h and libnccl were not found when it was configured)";
+  return nullptr;
+}
+GroupFacts process_group_facts() { return {}; }
+void process_barrier() {}
+double process_max(double value) { return value; }
+
+#endif
+
+}  // namespace lasuite
