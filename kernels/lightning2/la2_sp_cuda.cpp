@@ -1,0 +1,245 @@
+// "la2_sp": la2 with the sequence split over W ranks (la2_sp_rank.h), on GPUs. Two communicators:
+//   comm=threads  W ranks as threads of this process on its one GPU, through InProcessGroup (the
+//                 stand-in for NCCL): the algorithm verified without several GPUs;
+//   comm=nccl     the processes of an mpirun launch, one GPU each (harness/process_group.h); a world of
+//                 one without a launcher.
+// Each rank copies its part of the problem's tensors, runs la2_sp_rank on it, and puts its part of the
+// outputs back (with NCCL every rank gets every part, so each process holds what one GPU would have
+// computed: the harness verifies it as any implementation). The copies and the whole tensors on every
+// GPU make this the form for verifying; `lasuite bench --gpus` runs ranks on their parts alone.
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "harness/backend.h"
+#include "harness/communicator.h"
+#include "harness/errors.h"
+#include "harness/implementation.h"
+#include "harness/memory.h"
+#include "harness/process_group.h"
+#include "harness/registry.h"
+#include "kernels/common/tile_moves.h"
+#include "kernels/lightning2/la2_sp_rank.h"
+#include "kernels/lightning2/la2_sp_split_host.h"
+
+namespace lasuite {
+namespace {
+
+using la2::sp::Split;
+
+// A rank's part of a [batch, heads, n, cols] tensor: rows [row0, row0 + rows) of each (batch, head).
+tiles::TileRegion rows_of(const TensorView& whole, int64_t row0, int64_t rows) {
+  tiles::TileRegion r;
+  r.blocks = whole.dims[0] * whole.dims[1], r.rows = whole.dims[2], r.cols = whole.dims[3];
+  r.row0 = row0, r.row_count = rows, r.col0 = 0, r.col_count = whole.dims[3];
+  return r;
+}
+
+TensorView part_of(const TensorView& whole, int64_t rows, Buffer& keep, Workspace& ws) {
+  TensorView t = whole;
+  t.dims[2] = rows;
+  keep = ws.allocate(t.bytes());
+  t.data = keep.data();
+  return t;
+}
+
+TensorView copy_part(const TensorView& whole, int64_t row0, int64_t rows, Buffer& keep, Workspace& ws) {
+  TensorView t = part_of(whole, rows, keep, ws);
+  tiles::gather_tile(whole.dtype, whole.data, rows_of(whole, row0, rows), t.data, rows, whole.dims[3], ws.stream());
+  return t;
+}
+
+void put_part(const TensorView& part, const TensorView& whole, int64_t row0, Workspace& ws) {
+  tiles::scatter_tile(part.dtype, part.data, part.dims[2], part.dims[3], whole.dtype, whole.data,
+                      rows_of(whole, row0, part.dims[2]), ws.stream());
+}
+
+// Every rank's part into the whole tensor on every rank (NCCL: one all-gather of the parts, each padded
+// to the longest).
+void share_parts(Communicator& comm, const Split& split, const TensorView& part, const TensorView& whole, Workspace& ws) {
+  int64_t longest = 0;
+  for (int r = 0; r < split.world(); ++r) longest = std::max(longest, split.rows(r));
+  TensorView padded_view = part;
+  padded_view.dims[2] = longest;
+  Buffer padded = ws.allocate(padded_view.bytes());
+  tiles::TileRegion mine = rows_of(part, 0, part.dims[2]);
+  tiles::gather_tile(part.dtype, part.data, mine, padded.data(), longest, part.dims[3], ws.stream());
+  Buffer all = ws.allocate(padded_view.bytes() * split.world());
+  comm.all_gather(padded.data(), all.data(), padded_view.bytes());
+  for (int r = 0; r < split.world(); ++r)
+    tiles::scatter_tile(part.dtype, static_cast<const char*>(all.data()) + r * padded_view.bytes(), longest,
+                        part.dims[3], whole.dtype, whole.data, rows_of(whole, split.begin[r], split.rows(r)), ws.stream());
+}
+
+// One rank's state (rank `from`'s `state`) into `state` on every rank.
+void share_state(Communicator& comm, int from, const TensorView& state, Workspace& ws) {
+  Buffer all = ws.allocate(state.bytes() * comm.world());
+  comm.all_gather(state.data, all.data(), state.bytes());
+  ws.backend().copy_on_device(state.data, static_cast<const char*>(all.data()) + from * state.bytes(), state.bytes());
+}
+
+// The forward's data: each rank's memory and its rank's saved data (threads), or this process's.
+struct SpSaved : Saved {
+  struct PerRank {
+    std::unique_ptr<MemoryTracker> tracker;  // before what it counts, so it outlives it
+    std::unique_ptr<Workspace> ws;
+    std::unique_ptr<Saved> saved;
+  };
+  std::vector<PerRank> ranks;
+};
+
+class La2SequenceParallelCuda : public Implementation {
+ public:
+  La2SequenceParallelCuda() {
+    info_ = Registry::instance().create("la2")->info();  // the engine's support, less what is below
+    info_.name = "la2_sp";
+    info_.description =
+        "Lightning Attention-2 with the sequence split over W ranks: la2 on each part, one all-gather of the "
+        "parts' end states (or a ring), the other parts' contribution added by batched GEMMs; ranks as threads "
+        "on this GPU (comm=threads) or the processes of an mpirun launch (comm=nccl); for verifying (whole "
+        "tensors on every GPU; bench --gpus runs the parts alone)";
+    info_.support.packed = false;
+    info_.support.state_in_place = false;
+    info_.options = {{"ranks", "1.." + std::to_string(la2::sp::kMaxRanks), "4",
+                      "ranks the sequence is split over (comm=threads; with nccl the launch's processes)"},
+                     {"exchange", "allgather or ring", "allgather",
+                      "how the ranks get their start states: one all-gather, or passed rank to rank (LASP)"},
+                     {"comm", "threads or nccl", "threads",
+                      "ranks as threads on this GPU, or the processes of an mpirun launch over NCCL"}};
+  }
+  const ImplInfo& info() const override { return info_; }
+
+  void set_option(const std::string& key, const std::string& value) override {
+    if (key == "ranks") world_ = la2::sp::parse_ranks("la2_sp", value);
+    else if (key == "exchange") ring_ = la2::sp::parse_ring("la2_sp", value);
+    else if (key == "comm") {
+      if (value != "threads" && value != "nccl") throw UsageError("la2_sp option comm takes threads or nccl, not '" + value + "'");
+      nccl_ = value == "nccl";
+    } else {
+      throw UsageError("la2_sp has no option '" + key + "'");
+    }
+  }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto why = Implementation::unsupported(p)) return why;
+    if (!nccl_ && p.seqlen < world_)  // (with NCCL the world is known once the group is formed, below)
+      return "a sequence of " + std::to_string(p.seqlen) + " rows over " + std::to_string(world_) +
+             " ranks (each needs a row)";
+    if (auto why = engine(0)->unsupported(p)) return why;
+    std::string why_not;
+    if (nccl_ && !process_group(&why_not)) return "no NCCL group: " + why_not;
+    if (p.seqlen < ranks())
+      return "a sequence of " + std::to_string(p.seqlen) + " rows over " + std::to_string(ranks()) +
+             " ranks (each needs a row)";
+    return std::nullopt;
+  }
+
+  std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
+    refuse(p);
+    auto saved = std::make_unique<SpSaved>();
+    const Split split = la2::sp::split_rows(p.seqlen, ranks());
+    saved->ranks.resize(static_cast<size_t>(split.world()));
+    run_ranks(ws, [&](Communicator& comm) {
+      const int r = comm.rank();
+      SpSaved::PerRank& mine = saved->ranks[static_cast<size_t>(nccl_ ? 0 : r)];
+      Workspace& local = rank_workspace(mine, ws);
+      const int64_t a = split.begin[r], rows = split.rows(r);
+      Buffer bq, bk, bv, bo;
+      ForwardIO f = io;
+      f.q = copy_part(io.q, a, rows, bq, local), f.k = copy_part(io.k, a, rows, bk, local);
+      f.v = copy_part(io.v, a, rows, bv, local), f.o = part_of(io.o, rows, bo, local);
+      la2::sp::Rank rank(p, split, comm, *engine(r), local, ring_);
+      mine.saved = rank.forward(f);
+      if (nccl_) {
+        share_parts(comm, split, f.o, io.o, local);
+        if (p.state_out) share_state(comm, split.world() - 1, io.state_out, local);
+      } else {
+        put_part(f.o, io.o, a, local);
+      }
+      local.backend().synchronize();  // the parts' buffers go when this returns
+    });
+    if (nccl_) saved->ranks.resize(1);
+    return saved;
+  }
+
+  void backward(const Problem& p, const BackwardIO& io, Saved* saved_base, Workspace& ws) override {
+    refuse(p);
+    auto* saved = dynamic_cast<SpSaved*>(saved_base);
+    if (!saved) throw std::logic_error("la2_sp: a backward without its forward");
+    const Split split = la2::sp::split_rows(p.seqlen, ranks());
+    run_ranks(ws, [&](Communicator& comm) {
+      const int r = comm.rank();
+      SpSaved::PerRank& mine = saved->ranks[static_cast<size_t>(nccl_ ? 0 : r)];
+      Workspace& local = rank_workspace(mine, ws);
+      const int64_t a = split.begin[r], rows = split.rows(r);
+      Buffer bq, bk, bv, bdo, bdq, bdk, bdv;
+      BackwardIO g = io;
+      g.q = copy_part(io.q, a, rows, bq, local), g.k = copy_part(io.k, a, rows, bk, local);
+      g.v = copy_part(io.v, a, rows, bv, local), g.dout = copy_part(io.dout, a, rows, bdo, local);
+      g.o = TensorView{};
+      g.dq = part_of(io.dq, rows, bdq, local), g.dk = part_of(io.dk, rows, bdk, local);
+      g.dv = part_of(io.dv, rows, bdv, local);
+      la2::sp::Rank rank(p, split, comm, *engine(r), local, ring_);
+      rank.backward(g, mine.saved.get());
+      if (nccl_) {
+        share_parts(comm, split, g.dq, io.dq, local), share_parts(comm, split, g.dk, io.dk, local);
+        share_parts(comm, split, g.dv, io.dv, local);
+        if (p.state_in) share_state(comm, 0, io.dstate_in, local);
+      } else {
+        put_part(g.dq, io.dq, a, local), put_part(g.dk, io.dk, a, local), put_part(g.dv, io.dv, a, local);
+      }
+      local.backend().synchronize();
+    });
+  }
+
+ private:
+  int ranks() const {
+    if (!nccl_) return world_;
+    Communicator* c = process_group(nullptr);
+    return c ? c->world() : 1;
+  }
+  void refuse(const Problem& p) const {
+    if (auto why = unsupported(p)) throw UnsupportedError("la2_sp: " + *why);
+  }
+  // The rank's workspace: its own tracker, kept with the forward's data for the backward.
+  static Workspace& rank_workspace(SpSaved::PerRank& mine, Workspace& ws) {
+    if (!mine.ws) {
+      mine.tracker = std::make_unique<MemoryTracker>();
+      mine.ws = std::make_unique<Workspace>(ws.backend(), *mine.tracker);
+    }
+    return *mine.ws;
+  }
+  void run_ranks(Workspace& ws, const std::function<void(Communicator&)>& body) {
+    if (nccl_) {
+      std::string why_not;
+      Communicator* c = process_group(&why_not);
+      if (!c) throw UnsupportedError("la2_sp: no NCCL group: " + why_not);
+      body(*c);
+      return;
+    }
+    ws.stream();  // the backend's stream made before the threads share it
+    InProcessGroup group(world_);
+    group.run(body);
+  }
+  // One la2 a rank: the ranks run at once, and an instance is not shared across threads.
+  Implementation* engine(int r) const {
+    std::lock_guard<std::mutex> lock(engines_mutex_);
+    while (static_cast<int>(engines_.size()) <= r) engines_.push_back(Registry::instance().create("la2"));
+    return engines_[static_cast<size_t>(r)].get();
+  }
+
+  mutable std::vector<std::unique_ptr<Implementation>> engines_;
+  mutable std::mutex engines_mutex_;
+  ImplInfo info_;
+  int world_ = 4;
+  bool ring_ = false, nccl_ = false;
+};
+
+}  // namespace
+
+LASUITE_REGISTER(la2_sp, [] { return std::make_unique<La2SequenceParallelCuda>(); });
+
+}  // namespace lasuite

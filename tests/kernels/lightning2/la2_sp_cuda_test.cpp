@@ -1,0 +1,111 @@
+// la2_sp (la2 with the sequence split over W ranks, on the GPU): against the float64 reference at
+// several W, through the all-gather and the ring, ranks as threads on one GPU; at W = 1 bit for bit what
+// la2 gives (the same arithmetic), states included; the NCCL path as a world of one; and its refusals.
+// The GPU tests skip, with the reason, where no GPU is usable.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/errors.h"
+#include "harness/inputs.h"
+#include "harness/memory.h"
+#include "harness/registry.h"
+#include "harness/verify.h"
+#include "tests/support/verify_test_support.h"
+
+namespace lasuite {
+namespace {
+
+constexpr uint64_t kSeed = 1920;
+
+std::vector<VerifyCase> cases() {
+  return {long_case(1000, 1, 4, 128, 128, DType::bf16, true, true, 0),   // native dims, states
+          long_case(777, 2, 3, 64, 96, DType::f32, true, true, 0),       // e != d, 96 in tiles
+          long_case(300, 1, 2, 96, 96, DType::f16, false, true, 0),      // no decay: states grow
+          long_case(130, 1, 2, 64, 64, DType::bf16, true, false, 0)};    // no states, short parts
+}
+
+TEST(La2SequenceParallelCuda, MatchesTheReferenceAtEveryWorldSize) {
+  LASUITE_REQUIRE_GPU(gpu);
+  for (const std::string exchange : {"allgather", "ring"})
+    for (const std::string ranks : {"1", "2", "3", "5"})
+      for (const VerifyCase& c : cases()) {
+        auto impl = Registry::instance().create("la2_sp");
+        impl->set_option("ranks", ranks);
+        impl->set_option("exchange", exchange);
+        const CaseResult r = verify_case(*impl, c, kSeed);
+        EXPECT_EQ(r.status, CaseStatus::pass) << exchange << " ranks " << ranks << ": " << test_support::describe(r);
+        EXPECT_EQ(r.checks.size(), test_support::expected_checks(c)) << c.label;
+      }
+}
+
+TEST(La2SequenceParallelCuda, NcclWorldOfOneMatchesTheReference) {
+  LASUITE_REQUIRE_GPU(gpu);
+  auto impl = Registry::instance().create("la2_sp");
+  impl->set_option("comm", "nccl");
+  const VerifyCase c = long_case(1000, 1, 4, 128, 128, DType::bf16, true, true, 0);
+  if (auto why = impl->unsupported(c.problem)) GTEST_SKIP() << *why;  // a build without NCCL says so
+  const CaseResult r = verify_case(*impl, c, kSeed);
+  EXPECT_EQ(r.status, CaseStatus::pass) << test_support::describe(r);
+  EXPECT_EQ(r.checks.size(), test_support::expected_checks(c));
+}
+
+// Every output of one forward and backward with states, as bytes.
+std::vector<std::vector<uint8_t>> run_with_states(Implementation& impl, const Problem& p, Backend& gpu) {
+  MemoryTracker tracker;
+  Workspace ws(gpu, tracker);
+  ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, kSeed, true);
+  Buffer o = ws.allocate(tensor_bytes(v_dims(p), p.dtype)), s = ws.allocate(tensor_bytes(state_dims(p), DType::f32));
+  Buffer dq = ws.allocate(tensor_bytes(qk_dims(p), p.dtype)), dk = ws.allocate(tensor_bytes(qk_dims(p), p.dtype));
+  Buffer dv = ws.allocate(tensor_bytes(v_dims(p), p.dtype)), ds = ws.allocate(tensor_bytes(state_dims(p), DType::f32));
+  ForwardIO f = forward_io(in, view_of(o, p.dtype, DeviceKind::cuda, v_dims(p)));
+  f.state_out = view_of(s, DType::f32, DeviceKind::cuda, state_dims(p));
+  auto saved = impl.forward(p, f, ws);
+  BackwardIO b = backward_io(in, f.o, view_of(dq, p.dtype, DeviceKind::cuda, qk_dims(p)),
+                             view_of(dk, p.dtype, DeviceKind::cuda, qk_dims(p)), view_of(dv, p.dtype, DeviceKind::cuda, v_dims(p)));
+  b.dstate_in = view_of(ds, DType::f32, DeviceKind::cuda, state_dims(p));
+  impl.backward(p, b, saved.get(), ws);
+  gpu.synchronize();
+  std::vector<std::vector<uint8_t>> out;
+  for (const Buffer* x : {&o, &s, &dq, &dk, &dv, &ds}) {
+    std::vector<uint8_t> host(x->bytes());
+    gpu.copy_to_host(host.data(), x->data(), x->bytes());
+    out.push_back(std::move(host));
+  }
+  return out;
+}
+
+TEST(La2SequenceParallelCuda, OneRankIsLa2BitForBit) {
+  LASUITE_REQUIRE_GPU(gpu);
+  Problem p;
+  p.batch = 2, p.heads = 3, p.seqlen = 999, p.dim_qk = 128, p.dim_v = 64, p.dtype = DType::bf16;
+  p.slopes = alibi_slopes(p.heads);
+  p.state_in = p.state_out = true;
+  auto one = Registry::instance().create("la2");
+  auto sp = Registry::instance().create("la2_sp");
+  sp->set_option("ranks", "1");
+  const auto want = run_with_states(*one, p, *gpu), got = run_with_states(*sp, p, *gpu);
+  const char* names[] = {"O", "S_out", "dQ", "dK", "dV", "dS_in"};
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(want[i], got[i]) << names[i];
+}
+
+TEST(La2SequenceParallelCuda, RefusesBadOptionsAndTooFewRows) {
+  auto sp = Registry::instance().create("la2_sp");
+  for (const char* bad : {"0", "65", "-1", "two", ""}) EXPECT_THROW(sp->set_option("ranks", bad), UsageError) << bad;
+  EXPECT_THROW(sp->set_option("exchange", "tree"), UsageError);
+  EXPECT_THROW(sp->set_option("comm", "mpi"), UsageError);
+  EXPECT_THROW(sp->set_option("world", "2"), UsageError);
+  sp->set_option("ranks", "8");
+  Problem p;
+  p.batch = 1, p.heads = 2, p.seqlen = 7, p.dim_qk = 64, p.dim_v = 64, p.dtype = DType::bf16;
+  p.slopes = alibi_slopes(p.heads);
+  const auto why = sp->unsupported(p);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_NE(why->find("7 rows over 8 ranks"), std::string::npos) << *why;
+}
+
+}  // namespace
+}  // namespace lasuite
