@@ -173,6 +173,14 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                                 "(100,2000,0,15k) or loguniform:MIN..MAX,total=T,seed=S; each row also times "
                                 "the same number of equal-length sequences"));
   add_impl_option_flag(cmd, a.impl_options);
+  cmd.add_option("--gpus", a.gpus,
+                 "la2 with the sequence split over N GPUs, one process each: launch as mpirun -np N lasuite "
+                 "bench --gpus N ... (N = 1 runs without mpirun); times each step, the communication apart and "
+                 "each GPU's la2 alone on its part")
+      ->check(kPositive);
+  text.push_back(cmd.add_option("--scaling", a.scaling,
+                                "With --gpus: --seqlen is the whole sequence (strong) or each GPU's part (weak)")
+                     ->capture_default_str());
   text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.bench/1)"));
   text.push_back(cmd.add_option("--csv", a.csv, "Write the results as CSV (metadata in # lines)"));
 }

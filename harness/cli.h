@@ -56,6 +56,8 @@ struct BenchArgs {
   int64_t graph_steps = 10;                 // --mode decode: steps recorded in the timed graph
   std::string context = "1k..1m";           // --mode decode: softmax attention's KV cache lengths
   std::string json, csv;
+  int gpus = 0;                      // --gpus N: la2 over N GPUs, one process each (mpirun)
+  std::string scaling = "strong";    // --gpus: --seqlen is the whole sequence (strong) or each GPU's (weak)
 };
 
 int run_list(const CliContext& ctx);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <ostream>
 
+#include "harness/bench_gpus.h"
 #include "harness/cli.h"
 #include "harness/cli_args.h"
 #include "harness/errors.h"
@@ -80,6 +81,12 @@ std::string progress_line(const BenchRow& r, size_t index, size_t total) {
 }  // namespace
 
 int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
+  if (a.gpus > 0) {
+    GpusBench run = gpus_bench();
+    if (!run) throw UsageError("--gpus: this build has no multi-GPU bench (it needs CUDA)");
+    return run(a, ctx);
+  }
+  if (a.scaling != "strong") throw UsageError("--scaling applies to --gpus only");
   const std::vector<std::string> named = a.impls.empty() ? std::vector<std::string>{} : parse_impls(a.impls);
   const DeviceKind device = main_device(a, named);
   const DeviceDefaults& def = device == DeviceKind::cuda ? kGpuDefaults : kCpuDefaults;
