@@ -9,6 +9,8 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
+
 #include <unistd.h>
 
 #ifdef LASUITE_HAVE_NCCL
@@ -48,8 +50,27 @@ LaunchPlace launch_place() {
 
 void bind_process_to_gpu() {
   const LaunchPlace p = launch_place();
-  if (!p.launched || p.world == 1 || std::getenv("CUDA_VISIBLE_DEVICES")) return;
-  setenv("CUDA_VISIBLE_DEVICES", std::to_string(p.local_rank).c_str(), 1);
+  if (!p.launched || p.world == 1) return;
+  const char* given = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (!given) {
+    setenv("CUDA_VISIBLE_DEVICES", std::to_string(p.local_rank).c_str(), 1);
+    return;
+  }
+  // A list the launch set (a scheduler's, or exported before mpirun): this rank's entry of it. One
+  // entry is the launcher's own binding and stays.
+  std::vector<std::string> devices;
+  std::string item;
+  for (const char* c = given;; ++c) {
+    if (*c == ',' || *c == '\0') {
+      if (!item.empty()) devices.push_back(item);
+      item.clear();
+      if (*c == '\0') break;
+    } else {
+      item += *c;
+    }
+  }
+  if (devices.size() > 1)
+    setenv("CUDA_VISIBLE_DEVICES", devices[static_cast<size_t>(p.local_rank) % devices.size()].c_str(), 1);
 }
 
 #ifdef LASUITE_HAVE_NCCL
@@ -110,6 +131,20 @@ std::vector<std::string> transports_in(const std::string& log_path) {
   return {seen.begin(), seen.end()};
 }
 
+// Whether every rank can go on (each says for itself): so that one rank's missing GPU refuses the
+// group on every rank instead of leaving the others in a collective.
+bool all_ready(Group& g, bool mine) {
+#ifdef LASUITE_HAVE_MPI
+  if (g.mpi) {
+    int ok = mine ? 1 : 0, all = 0;
+    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return all == 1;
+  }
+#endif
+  (void)g;
+  return mine;
+}
+
 Group form_group() {
   Group g;
   const LaunchPlace place = launch_place();
@@ -120,14 +155,7 @@ Group form_group() {
     return g;
   }
 #endif
-  Backend* cuda = backend_for(DeviceKind::cuda);
-  std::string why;
-  if (!cuda || !cuda->available(&why)) {
-    g.why_not = "no CUDA device: " + why;
-    return g;
-  }
   int rank = 0, world = 1;
-  ncclUniqueId id;
 #ifdef LASUITE_HAVE_MPI
   if (place.launched) {
     int ready = 0;
@@ -141,6 +169,14 @@ Group form_group() {
     MPI_Comm_size(MPI_COMM_WORLD, &world);
   }
 #endif
+  Backend* cuda = backend_for(DeviceKind::cuda);
+  std::string why;
+  const bool have_gpu = cuda && cuda->available(&why);
+  if (!all_ready(g, have_gpu)) {
+    g.why_not = have_gpu ? "another rank has no usable GPU" : "no CUDA device: " + why;
+    return g;
+  }
+  ncclUniqueId id;
   // NVLink multicast off in every launch; NCCL's own log (unless the user asked for it) to a file we
   // read the transports from. NCCL reads both at its first call.
   setenv("NCCL_NVLS_ENABLE", "0", 1);
@@ -156,7 +192,12 @@ Group form_group() {
 #endif
   auto stream = static_cast<cudaStream_t>(cuda->stream());
   ncclComm_t comm;
-  nccl_check(ncclCommInitRank(&comm, world, id, rank), "ncclCommInitRank");
+  const ncclResult_t made = ncclCommInitRank(&comm, world, id, rank);
+  if (made != ncclSuccess) {
+    const std::string what = std::string("ncclCommInitRank failed: ") + ncclGetErrorString(made);
+    if (world > 1) process_abort(what);  // the others may be inside the same call
+    throw std::runtime_error(what);
+  }
   g.comm = std::make_unique<NcclCommunicator>(comm, stream, rank, world);
   {  // NCCL connects its channels at the first collective: one tiny all-gather, so the log has them
     void* probe = cuda->raw_allocate(64 * static_cast<size_t>(world));
@@ -217,6 +258,17 @@ Communicator* process_group(std::string* why_not) {
 
 GroupFacts process_group_facts() { return group().facts; }
 
+void process_abort(const std::string& why) {
+  std::fprintf(stderr, "lasuite (rank %d): %s; ending the launch\n", launch_place().rank, why.c_str());
+  std::fflush(stderr);
+#ifdef LASUITE_HAVE_MPI
+  int ready = 0;
+  MPI_Initialized(&ready);
+  if (ready) MPI_Abort(MPI_COMM_WORLD, 1);
+#endif
+  std::_Exit(1);
+}
+
 void process_barrier() {
 #ifdef LASUITE_HAVE_MPI
   if (group().mpi) MPI_Barrier(MPI_COMM_WORLD);
@@ -241,6 +293,10 @@ Communicator* process_group(std::string* why_not) {
   return nullptr;
 }
 GroupFacts process_group_facts() { return {}; }
+void process_abort(const std::string& why) {
+  std::fprintf(stderr, "lasuite: %s; ending the launch\n", why.c_str());
+  std::_Exit(1);
+}
 void process_barrier() {}
 double process_max(double value) { return value; }
 

@@ -17,8 +17,9 @@ struct LaunchPlace {
 };
 LaunchPlace launch_place();
 
-// Under a launcher with several processes a host, each sees only the GPU of its local rank
-// (CUDA_VISIBLE_DEVICES, unless the launch set it); call before any CUDA call.
+// Under a launcher with several processes, each sees only the GPU of its local rank: CUDA_VISIBLE_DEVICES
+// becomes that rank's entry of the list the launch set, or the local rank where it set none (a single
+// entry is the launcher's own binding and stays). Call before any CUDA call.
 void bind_process_to_gpu();
 
 // The group, formed on first use on the CUDA backend's stream; null with why_not where it cannot be
@@ -34,6 +35,10 @@ struct GroupFacts {
   std::vector<std::string> transports;
 };
 GroupFacts process_group_facts();
+
+// Ends the whole launch with `why` on stderr and a non-zero exit (MPI_Abort where MPI started): for an
+// error on one rank after the others may have entered a collective, which they would wait in for ever.
+[[noreturn]] void process_abort(const std::string& why);
 
 // Blocks until every rank arrives (MPI where launched; nothing for a world of one).
 void process_barrier();

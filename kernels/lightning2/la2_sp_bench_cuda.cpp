@@ -142,7 +142,7 @@ GpusRow run_row(Communicator& comm, Backend& gpu, const Problem& whole, bool bac
   return row;
 }
 
-std::string table(const std::vector<GpusRow>& rows, int world) {
+std::string table(const std::vector<GpusRow>& rows, int world, int64_t batch) {
   std::string t =
       "| n | n per GPU | mode | step | M tokens/s | per GPU | one GPU alone on its part | per-GPU rate / alone | "
       "comm | comm share | peak memory per GPU |\n|---|---|---|---|---|---|---|---|---|---|---|\n";
@@ -152,7 +152,7 @@ std::string table(const std::vector<GpusRow>& rows, int world) {
       t += r.status + ": " + r.reason + " | | | | | | | |\n";
       continue;
     }
-    const double rate = static_cast<double>(r.total) / (r.step_ms * 1e-3) / 1e6;
+    const double rate = static_cast<double>(r.total * batch) / (r.step_ms * 1e-3) / 1e6;
     t += format_ms(r.step_ms) + " | " + format_number(rate) + " | " + format_number(rate / world) + " | " +
          format_ms(r.alone_ms) + " | " + format_number(r.alone_ms / r.step_ms) + " | " + format_ms(r.comm_ms) + " | " +
          format_number(100 * r.comm_ms / r.step_ms) + " % | " + format_bytes(r.peak_bytes) + " |\n";
@@ -198,7 +198,8 @@ int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
   if (!a.json.empty()) check_output_path(a.json, "--json");
   Backend& gpu = *backend_for(DeviceKind::cuda);
   const GroupFacts facts = process_group_facts();
-  ctx.err << "bench --gpus " << world << ": la2 over " << world << " GPU(s) (" << (ring ? "ring" : "all-gather")
+  if (comm->rank() == 0)
+    ctx.err << "bench --gpus " << world << ": la2 over " << world << " GPU(s) (" << (ring ? "ring" : "all-gather")
           << "), NCCL " << facts.nccl_version << ", b" << base.batch << " h" << base.heads << " d" << base.dim_qk << " e"
           << base.dim_v << " " << dtype_name(base.dtype) << " decay " << decay.name() << ", " << a.scaling
           << " scaling, warm-up " << warmup << ", " << repeats << " runs a row" << std::endl;
@@ -209,15 +210,22 @@ int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
       Problem whole = base;
       whole.seqlen = a.scaling == "weak" ? n * world : n;
       if (whole.seqlen < world) throw UsageError("--seqlen " + std::to_string(n) + " gives a GPU no rows");
-      rows.push_back(run_row(*comm, gpu, whole, m == BenchMode::fwdbwd, ring, warmup, repeats, a.seed));
+      try {
+        rows.push_back(run_row(*comm, gpu, whole, m == BenchMode::fwdbwd, ring, warmup, repeats, a.seed));
+      } catch (const std::exception& e) {
+        // Past a row's set-up the others may be in a collective this rank will not reach.
+        if (world > 1) process_abort(std::string("bench --gpus: ") + e.what());
+        throw;
+      }
       const GpusRow& r = rows.back();
-      ctx.err << "[" << ++index << "/" << seqlens.size() * modes.size() << "] n=" << r.total << " " << r.mode << " ... "
+      if (comm->rank() == 0)
+        ctx.err << "[" << ++index << "/" << seqlens.size() * modes.size() << "] n=" << r.total << " " << r.mode << " ... "
               << (r.status == "ok" ? format_ms(r.step_ms) + " (alone " + format_ms(r.alone_ms) + ", comm " +
                                          format_ms(r.comm_ms) + ")"
                                    : r.status + ": " + r.reason)
               << std::endl;
     }
-  ctx.out << "\n" << table(rows, world);
+  ctx.out << "\n" << table(rows, world, base.batch);
   if (!a.json.empty()) {
     Metadata meta = collect_metadata("lasuite.bench_gpus/1", ctx.command_line);
     DeviceRecord d;

@@ -81,14 +81,45 @@ void share_state(Communicator& comm, int from, const TensorView& state, Workspac
   ws.backend().copy_on_device(state.data, static_cast<const char*>(all.data()) + from * state.bytes(), state.bytes());
 }
 
-// The forward's data: each rank's memory and its rank's saved data (threads), or this process's.
-struct SpSaved : Saved {
-  struct PerRank {
-    std::unique_ptr<MemoryTracker> tracker;  // before what it counts, so it outlives it
-    std::unique_ptr<Workspace> ws;
-    std::unique_ptr<Saved> saved;
+// The in-process ranks share one GPU stream, so running their host sides at once gains nothing; one
+// at a time (a rank gives the turn up while it waits in an exchange) keeps every launch on one
+// thread at a time, which compute-sanitizer's racecheck needs (it loses track of kernels launched
+// from several threads at once, "failure to track a kernel launch", and stalls), and lets every rank
+// allocate from the caller's workspace, so its tracker sees the ranks' memory on this GPU together.
+class TakingTurns : public Communicator {
+ public:
+  TakingTurns(Communicator& inner, std::mutex& turn) : inner_(inner), turn_(turn) {}
+  int rank() const override { return inner_.rank(); }
+  int world() const override { return inner_.world(); }
+  bool device_buffers() const override { return inner_.device_buffers(); }
+  void all_gather(const void* send, void* recv, size_t bytes) override {
+    Waiting w(turn_);
+    inner_.all_gather(send, recv, bytes);
+  }
+  void send(const void* data, size_t bytes, int to) override {
+    Waiting w(turn_);
+    inner_.send(data, bytes, to);
+  }
+  void recv(void* data, size_t bytes, int from) override {
+    Waiting w(turn_);
+    inner_.recv(data, bytes, from);
+  }
+
+ private:
+  // Gives the turn up for the wait, takes it back after (also when the wait throws).
+  struct Waiting {
+    std::mutex& m;
+    explicit Waiting(std::mutex& turn) : m(turn) { m.unlock(); }
+    ~Waiting() { m.lock(); }
   };
-  std::vector<PerRank> ranks;
+  Communicator& inner_;
+  std::mutex& turn_;
+};
+
+// The forward's data: each rank's (threads), or this process's (NCCL); and the world it was split over.
+struct SpSaved : Saved {
+  int world = 0;
+  std::vector<std::unique_ptr<Saved>> ranks;
 };
 
 class La2SequenceParallelCuda : public Implementation {
@@ -141,18 +172,19 @@ class La2SequenceParallelCuda : public Implementation {
     refuse(p);
     auto saved = std::make_unique<SpSaved>();
     const Split split = la2::sp::split_rows(p.seqlen, ranks());
-    saved->ranks.resize(static_cast<size_t>(split.world()));
+    saved->world = split.world();
+    saved->ranks.resize(nccl_ ? 1 : static_cast<size_t>(split.world()));
     run_ranks(ws, [&](Communicator& comm) {
       const int r = comm.rank();
-      SpSaved::PerRank& mine = saved->ranks[static_cast<size_t>(nccl_ ? 0 : r)];
-      Workspace& local = rank_workspace(mine, ws);
+      std::unique_ptr<Saved>& mine = saved->ranks[static_cast<size_t>(nccl_ ? 0 : r)];
+      Workspace& local = ws;
       const int64_t a = split.begin[r], rows = split.rows(r);
       Buffer bq, bk, bv, bo;
       ForwardIO f = io;
       f.q = copy_part(io.q, a, rows, bq, local), f.k = copy_part(io.k, a, rows, bk, local);
       f.v = copy_part(io.v, a, rows, bv, local), f.o = part_of(io.o, rows, bo, local);
       la2::sp::Rank rank(p, split, comm, *engine(r), local, ring_);
-      mine.saved = rank.forward(f);
+      mine = rank.forward(f);
       if (nccl_) {
         share_parts(comm, split, f.o, io.o, local);
         if (p.state_out) share_state(comm, split.world() - 1, io.state_out, local);
@@ -161,7 +193,6 @@ class La2SequenceParallelCuda : public Implementation {
       }
       local.backend().synchronize();  // the parts' buffers go when this returns
     });
-    if (nccl_) saved->ranks.resize(1);
     return saved;
   }
 
@@ -169,11 +200,14 @@ class La2SequenceParallelCuda : public Implementation {
     refuse(p);
     auto* saved = dynamic_cast<SpSaved*>(saved_base);
     if (!saved) throw std::logic_error("la2_sp: a backward without its forward");
+    if (saved->world != ranks())
+      throw UsageError("la2_sp: the forward ran over " + std::to_string(saved->world) + " ranks, the backward over " +
+                       std::to_string(ranks()) + " (the option changed between them)");
     const Split split = la2::sp::split_rows(p.seqlen, ranks());
     run_ranks(ws, [&](Communicator& comm) {
       const int r = comm.rank();
-      SpSaved::PerRank& mine = saved->ranks[static_cast<size_t>(nccl_ ? 0 : r)];
-      Workspace& local = rank_workspace(mine, ws);
+      Saved* mine = saved->ranks[static_cast<size_t>(nccl_ ? 0 : r)].get();
+      Workspace& local = ws;
       const int64_t a = split.begin[r], rows = split.rows(r);
       Buffer bq, bk, bv, bdo, bdq, bdk, bdv;
       BackwardIO g = io;
@@ -183,7 +217,7 @@ class La2SequenceParallelCuda : public Implementation {
       g.dq = part_of(io.dq, rows, bdq, local), g.dk = part_of(io.dk, rows, bdk, local);
       g.dv = part_of(io.dv, rows, bdv, local);
       la2::sp::Rank rank(p, split, comm, *engine(r), local, ring_);
-      rank.backward(g, mine.saved.get());
+      rank.backward(g, mine);
       if (nccl_) {
         share_parts(comm, split, g.dq, io.dq, local), share_parts(comm, split, g.dk, io.dk, local);
         share_parts(comm, split, g.dv, io.dv, local);
@@ -204,25 +238,29 @@ class La2SequenceParallelCuda : public Implementation {
   void refuse(const Problem& p) const {
     if (auto why = unsupported(p)) throw UnsupportedError("la2_sp: " + *why);
   }
-  // The rank's workspace: its own tracker, kept with the forward's data for the backward.
-  static Workspace& rank_workspace(SpSaved::PerRank& mine, Workspace& ws) {
-    if (!mine.ws) {
-      mine.tracker = std::make_unique<MemoryTracker>();
-      mine.ws = std::make_unique<Workspace>(ws.backend(), *mine.tracker);
-    }
-    return *mine.ws;
-  }
   void run_ranks(Workspace& ws, const std::function<void(Communicator&)>& body) {
     if (nccl_) {
       std::string why_not;
       Communicator* c = process_group(&why_not);
       if (!c) throw UnsupportedError("la2_sp: no NCCL group: " + why_not);
-      body(*c);
+      try {
+        body(*c);
+      } catch (const std::exception& e) {
+        // The other processes are in, or on their way to, this call's collectives: with no way to
+        // tell them, the launch ends here (a message and a non-zero exit, not a hang).
+        if (c->world() > 1) process_abort(std::string("la2_sp: ") + e.what());
+        throw;
+      }
       return;
     }
     ws.stream();  // the backend's stream made before the threads share it
     InProcessGroup group(world_);
-    group.run(body);
+    std::mutex turn;
+    group.run([&](Communicator& comm) {
+      std::unique_lock<std::mutex> mine(turn);
+      TakingTurns taking_turns(comm, turn);
+      body(taking_turns);
+    });
   }
   // One la2 a rank: the ranks run at once, and an instance is not shared across threads.
   Implementation* engine(int r) const {

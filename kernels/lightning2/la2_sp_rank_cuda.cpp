@@ -140,7 +140,9 @@ class Rank::Impl {
     std::vector<float> w(static_cast<size_t>(std::max(count, 1) * whole_.heads), 0.f);
     for (int j = 0; j < count; ++j)
       for (int64_t h = 0; h < whole_.heads; ++h)
-        w[static_cast<size_t>(j * whole_.heads + h)] = static_cast<float>(std::exp(-whole_.slope(h) * distance(j)));
+        // The slope as the kernels and the reference take it, in fp32.
+        w[static_cast<size_t>(j * whole_.heads + h)] =
+            static_cast<float>(std::exp(-static_cast<double>(static_cast<float>(whole_.slope(h))) * distance(j)));
     Buffer b = ws_.allocate(w.size() * sizeof(float));
     ws_.backend().copy_from_host(b.data(), w.data(), w.size() * sizeof(float));
     return b;
@@ -214,13 +216,15 @@ class Rank::Impl {
     return ds;
   }
 
+  // The handle on the workspace's stream with its scratch from the tracked workspace (in that order:
+  // cublasSetStream puts the handle back on cuBLAS's own workspace pool).
   cublasHandle_t blas() {
     if (!blas_) {
       cublas_check(cublasCreate(&blas_), "cublasCreate");
       blas_scratch_ = ws_.allocate(kCublasWorkspace);
-      cublas_check(cublasSetWorkspace(blas_, blas_scratch_.data(), blas_scratch_.bytes()), "cublasSetWorkspace");
     }
     cublas_check(cublasSetStream(blas_, static_cast<cudaStream_t>(ws_.stream())), "cublasSetStream");
+    cublas_check(cublasSetWorkspace(blas_, blas_scratch_.data(), blas_scratch_.bytes()), "cublasSetWorkspace");
     return blas_;
   }
 

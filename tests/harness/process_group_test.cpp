@@ -75,7 +75,7 @@ TEST(LaunchPlace, MalformedSizeIsNoLaunch) {
   EXPECT_FALSE(launch_place().launched);
 }
 
-TEST(BindProcessToGpu, TakesTheLocalRanksGpuUnlessTheLaunchChoseOne) {
+TEST(BindProcessToGpu, TakesTheLocalRanksGpuOrItsEntryOfTheLaunchsList) {
   auto vars = kNoLauncher;
   vars["OMPI_COMM_WORLD_SIZE"] = "4", vars["OMPI_COMM_WORLD_RANK"] = "3", vars["OMPI_COMM_WORLD_LOCAL_RANK"] = "3";
   vars["CUDA_VISIBLE_DEVICES"] = std::nullopt;
@@ -85,11 +85,17 @@ TEST(BindProcessToGpu, TakesTheLocalRanksGpuUnlessTheLaunchChoseOne) {
     ASSERT_NE(std::getenv("CUDA_VISIBLE_DEVICES"), nullptr);
     EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "3");
   }
-  vars["CUDA_VISIBLE_DEVICES"] = "0,1";
+  vars["CUDA_VISIBLE_DEVICES"] = "4,5,6,7";  // a list the launch set: this rank's entry of it
   {
     ScopedEnv env(vars);
     bind_process_to_gpu();
-    EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "0,1");
+    EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "7");
+  }
+  vars["CUDA_VISIBLE_DEVICES"] = "2";  // one entry: the launcher bound this process already
+  {
+    ScopedEnv env(vars);
+    bind_process_to_gpu();
+    EXPECT_STREQ(std::getenv("CUDA_VISIBLE_DEVICES"), "2");
   }
   auto alone = kNoLauncher;
   alone["CUDA_VISIBLE_DEVICES"] = std::nullopt;
