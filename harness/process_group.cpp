@@ -19,9 +19,7 @@
 
 #include "harness/backend.h"
 #endif
-#ifdef LASUITE_HAVE_MPI
-#include <mpi.h>
-#endif
+#include "harness/mpi_world.h"
 
 namespace lasuite {
 namespace {
@@ -107,16 +105,7 @@ struct Group {
   std::unique_ptr<NcclCommunicator> comm;
   std::string why_not;
   GroupFacts facts;
-  bool mpi = false;
 };
-
-#ifdef LASUITE_HAVE_MPI
-void finalize_mpi() {
-  int done = 0;
-  MPI_Finalized(&done);
-  if (!done) MPI_Finalize();
-}
-#endif
 
 std::vector<std::string> transports_in(const std::string& log_path) {
   std::set<std::string> seen;
@@ -131,48 +120,16 @@ std::vector<std::string> transports_in(const std::string& log_path) {
   return {seen.begin(), seen.end()};
 }
 
-// Whether every rank can go on (each says for itself): so that one rank's missing GPU refuses the
-// group on every rank instead of leaving the others in a collective.
-bool all_ready(Group& g, bool mine) {
-#ifdef LASUITE_HAVE_MPI
-  if (g.mpi) {
-    int ok = mine ? 1 : 0, all = 0;
-    MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-    return all == 1;
-  }
-#endif
-  (void)g;
-  return mine;
-}
-
 Group form_group() {
   Group g;
-  const LaunchPlace place = launch_place();
-#ifndef LASUITE_HAVE_MPI
-  if (place.world > 1) {
-    g.why_not = "this build has no MPI, so it cannot start a group of " + std::to_string(place.world) +
-                " processes (install libopenmpi-dev and rebuild)";
-    return g;
-  }
-#endif
-  int rank = 0, world = 1;
-#ifdef LASUITE_HAVE_MPI
-  if (place.launched) {
-    int ready = 0;
-    MPI_Initialized(&ready);
-    if (!ready) {
-      MPI_Init(nullptr, nullptr);
-      std::atexit(finalize_mpi);
-    }
-    g.mpi = true;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &world);
-  }
-#endif
+  // MPI first, so that every rank agrees on what follows.
+  if (!mpi::start(&g.why_not)) return g;
+  const int rank = mpi::rank(), world = mpi::world();
   Backend* cuda = backend_for(DeviceKind::cuda);
   std::string why;
   const bool have_gpu = cuda && cuda->available(&why);
-  if (!all_ready(g, have_gpu)) {
+  // One rank's missing GPU refuses the group on every rank, rather than leaving the others waiting.
+  if (!mpi::all(have_gpu)) {
     g.why_not = have_gpu ? "another rank has no usable GPU" : "no CUDA device: " + why;
     return g;
   }
@@ -187,15 +144,13 @@ Group form_group() {
     setenv("NCCL_DEBUG_FILE", log_path.c_str(), 1);
   }
   if (rank == 0) nccl_check(ncclGetUniqueId(&id), "ncclGetUniqueId");
-#ifdef LASUITE_HAVE_MPI
-  if (g.mpi) MPI_Bcast(&id, sizeof(id), MPI_BYTE, 0, MPI_COMM_WORLD);
-#endif
+  mpi::broadcast(&id, sizeof(id), 0);
   auto stream = static_cast<cudaStream_t>(cuda->stream());
   ncclComm_t comm;
   const ncclResult_t made = ncclCommInitRank(&comm, world, id, rank);
   if (made != ncclSuccess) {
     const std::string what = std::string("ncclCommInitRank failed: ") + ncclGetErrorString(made);
-    if (world > 1) process_abort(what);  // the others may be inside the same call
+    if (world > 1) mpi::abort(what);  // the others may be inside the same call
     throw std::runtime_error(what);
   }
   g.comm = std::make_unique<NcclCommunicator>(comm, stream, rank, world);
@@ -218,12 +173,7 @@ Group form_group() {
   char mine[320] = {0};
   std::snprintf(mine, sizeof(mine), "rank %d: %s (%s)", rank, prop.name, bus);
   std::vector<char> all(sizeof(mine) * static_cast<size_t>(world), 0);
-#ifdef LASUITE_HAVE_MPI
-  if (g.mpi) MPI_Allgather(mine, sizeof(mine), MPI_CHAR, all.data(), sizeof(mine), MPI_CHAR, MPI_COMM_WORLD);
-  else std::copy(mine, mine + sizeof(mine), all.begin());
-#else
-  std::copy(mine, mine + sizeof(mine), all.begin());
-#endif
+  mpi::all_gather(mine, all.data(), sizeof(mine));
   for (int r = 0; r < world; ++r) g.facts.gpus.emplace_back(all.data() + r * sizeof(mine));
   if (!log_path.empty()) {
     g.facts.transports = transports_in(log_path);
@@ -258,34 +208,6 @@ Communicator* process_group(std::string* why_not) {
 
 GroupFacts process_group_facts() { return group().facts; }
 
-void process_abort(const std::string& why) {
-  std::fprintf(stderr, "lasuite (rank %d): %s; ending the launch\n", launch_place().rank, why.c_str());
-  std::fflush(stderr);
-#ifdef LASUITE_HAVE_MPI
-  int ready = 0;
-  MPI_Initialized(&ready);
-  if (ready) MPI_Abort(MPI_COMM_WORLD, 1);
-#endif
-  std::_Exit(1);
-}
-
-void process_barrier() {
-#ifdef LASUITE_HAVE_MPI
-  if (group().mpi) MPI_Barrier(MPI_COMM_WORLD);
-#endif
-}
-
-double process_max(double value) {
-#ifdef LASUITE_HAVE_MPI
-  if (group().mpi) {
-    double out = value;
-    MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    return out;
-  }
-#endif
-  return value;
-}
-
 #else  // no NCCL
 
 Communicator* process_group(std::string* why_not) {
@@ -293,13 +215,10 @@ Communicator* process_group(std::string* why_not) {
   return nullptr;
 }
 GroupFacts process_group_facts() { return {}; }
-void process_abort(const std::string& why) {
-  std::fprintf(stderr, "lasuite: %s; ending the launch\n", why.c_str());
-  std::_Exit(1);
-}
-void process_barrier() {}
-double process_max(double value) { return value; }
-
 #endif
+
+void process_abort(const std::string& why) { mpi::abort(why); }
+void process_barrier() { mpi::barrier(); }
+double process_max(double value) { return mpi::max(value); }
 
 }  // namespace lasuite

@@ -9,11 +9,15 @@
 // Each rank runs an engine implementation on its part (la2_cpu here) with those states, so the ranks
 // compute what one run would, regrouped. Option exchange=ring passes the states rank to rank instead
 // (LASP): S_(r+1) = lambda^L_r S_r + m_r forward, dS at a part's start back to the rank before, so
-// 2 (W - 1) serial steps a forward and backward against the all-gather's one exchange. Registered as "la2_cpu_sp": W ranks as threads of this process
-// through InProcessGroup, the stand-in for NCCL, so the algorithm is tested without several GPUs.
+// 2 (W - 1) serial steps a forward and backward against the all-gather's one exchange. Registered as
+// "la2_cpu_sp": W ranks as threads of this process through InProcessGroup, the stand-in for NCCL, so
+// the algorithm is tested without several GPUs; or (comm=mpi) the processes of an mpirun launch through
+// MPI, each holding the whole tensors, computing its part and receiving the others', so the launch,
+// the bootstrap and the exchanges between processes are tested on CPUs (tests/CMakeLists.txt runs it).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +28,7 @@
 #include "harness/errors.h"
 #include "harness/implementation.h"
 #include "harness/memory.h"
+#include "harness/mpi_world.h"
 #include "harness/registry.h"
 #include "kernels/lightning2/la2_sp_split_host.h"
 
@@ -106,16 +111,19 @@ class La2SequenceParallelCpu : public Implementation {
     info_ = Registry::instance().create("la2_cpu")->info();  // the engine's support, less what is below
     info_.name = "la2_cpu_sp";
     info_.description =
-        "Lightning Attention-2 with the sequence split over W ranks (threads here, through the in-process "
-        "stand-in for NCCL): one all-gather of the parts' state increments, la2_cpu on each part; a test of "
-        "the algorithm, not a benchmark (the ranks' memory is their own, not counted)";
+        "Lightning Attention-2 with the sequence split over W ranks (threads, through the in-process stand-in "
+        "for NCCL, or an mpirun launch's processes with comm=mpi): one all-gather of the parts' state "
+        "increments, la2_cpu on each part; a test of the algorithm, not a benchmark (the ranks' memory is "
+        "their own, not counted)";
     // The exchanged states are fp32, as on the GPUs: an f64 problem would carry fp32 rounding into f64.
     info_.support.dtypes = {DType::f32, DType::bf16, DType::f16};
     info_.support.packed = false;
     info_.support.state_in_place = false;
     info_.options = {{"ranks", "1.." + std::to_string(kMaxRanks), "4", "ranks the sequence is split over"},
                      {"exchange", "allgather or ring", "allgather",
-                      "how the ranks get their start states: one all-gather, or passed rank to rank (LASP)"}};
+                      "how the ranks get their start states: one all-gather, or passed rank to rank (LASP)"},
+                     {"comm", "threads or mpi", "threads",
+                      "ranks as threads of this process, or the processes of an mpirun launch (ranks then ignored)"}};
   }
   const ImplInfo& info() const override { return info_; }
 
@@ -124,16 +132,22 @@ class La2SequenceParallelCpu : public Implementation {
       ring_ = la2::sp::parse_ring("la2_cpu_sp", value);
       return;
     }
+    if (key == "comm") {
+      if (value != "threads" && value != "mpi")
+        throw UsageError("la2_cpu_sp option comm takes threads or mpi, not '" + value + "'");
+      mpi_ = value == "mpi";
+      return;
+    }
     if (key != "ranks") throw UsageError("la2_cpu_sp has no option '" + key + "'");
     world_ = la2::sp::parse_ranks("la2_cpu_sp", value);
   }
 
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
     refuse(p);
-    const Split split = split_rows(p.seqlen, world_);
+    const int world = ranks();
+    const Split split = split_rows(p.seqlen, world);
     const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v;
-    InProcessGroup group(world_);
-    group.run([&](Communicator& comm) {
+    run_ranks([&](Communicator& comm) {
       const int r = comm.rank();
       const int64_t a = split.begin[r], rows = split.rows(r);
       MemoryTracker tracker;  // the rank's own memory
@@ -150,35 +164,37 @@ class La2SequenceParallelCpu : public Implementation {
       if (ring_) {
         start = ring_start_state(comm, p, io.state_in, split, increment);
       } else {
-        std::vector<float> all(increment.size() * world_);
+        std::vector<float> all(increment.size() * world);
         comm.all_gather(increment.data(), all.data(), increment.size() * sizeof(float));
         start = start_state(p, io.state_in, split, r, all);
       }
       if (rows == 0) {
-        if (r == world_ - 1 && p.state_out) std::memcpy(io.state_out.data, start.data(), start.size() * sizeof(float));
+        if (r == world - 1 && p.state_out) std::memcpy(io.state_out.data, start.data(), start.size() * sizeof(float));
+        if (mpi_) share_outputs_forward(comm, p, io, split);
         return;
       }
       Problem part = p;
       part.seqlen = rows;
       part.state_in = r > 0 || p.state_in;
-      part.state_out = r == world_ - 1 && p.state_out;
+      part.state_out = r == world - 1 && p.state_out;
       ForwardIO f = io;
       f.q = q, f.k = k, f.v = v, f.o = o;
       f.state_in = part.state_in ? state_on(p, start.data()) : TensorView{};
       f.state_out = part.state_out ? io.state_out : TensorView{};
-      engine_for(r)->forward(part, f, local);
+      engine_for(mpi_ ? 0 : r)->forward(part, f, local);
       copy_rows(io.o, o, a, false);
+      if (mpi_) share_outputs_forward(comm, p, io, split);
     });
     return std::make_unique<Saved>();  // the backward recomputes the states
   }
 
   void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
     refuse(p);
-    const Split split = split_rows(p.seqlen, world_);
+    const int world = ranks();
+    const Split split = split_rows(p.seqlen, world);
     const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v;
     const double scale = p.effective_scale();
-    InProcessGroup group(world_);
-    group.run([&](Communicator& comm) {
+    run_ranks([&](Communicator& comm) {
       const int r = comm.rank();
       const int64_t a = split.begin[r], rows = split.rows(r);
       MemoryTracker tracker;
@@ -202,10 +218,10 @@ class La2SequenceParallelCpu : public Implementation {
         // One exchange of both: the forward's increments (for S_r) and the backward's (for dS_r).
         std::vector<float> mine(increment);
         mine.insert(mine.end(), reverse.begin(), reverse.end());
-        std::vector<float> all(mine.size() * world_);
+        std::vector<float> all(mine.size() * world);
         comm.all_gather(mine.data(), all.data(), mine.size() * sizeof(float));
-        std::vector<float> incs(increment.size() * world_), revs(increment.size() * world_);
-        for (int j = 0; j < world_; ++j) {
+        std::vector<float> incs(increment.size() * world), revs(increment.size() * world);
+        for (int j = 0; j < world; ++j) {
           std::copy_n(all.begin() + j * mine.size(), increment.size(), incs.begin() + j * increment.size());
           std::copy_n(all.begin() + j * mine.size() + increment.size(), increment.size(), revs.begin() + j * increment.size());
         }
@@ -214,12 +230,13 @@ class La2SequenceParallelCpu : public Implementation {
       }
       if (rows == 0) {
         if (r == 0 && p.state_in) std::memcpy(io.dstate_in.data, end_grad.data(), end_grad.size() * sizeof(float));
+        if (mpi_) share_outputs_backward(comm, p, io, split);
         return;
       }
       Problem part = p;
       part.seqlen = rows;
       part.state_in = r > 0 || p.state_in;
-      part.state_out = r < world_ - 1 || p.state_out;
+      part.state_out = r < world - 1 || p.state_out;
       BackwardIO g = io;
       g.q = q, g.k = k, g.v = v, g.dout = dout, g.o = TensorView{};
       g.dq = part_view(local, io.dq, rows, b_dq), g.dk = part_view(local, io.dk, rows, b_dk);
@@ -229,14 +246,68 @@ class La2SequenceParallelCpu : public Implementation {
       // Only the first rank's gradient of its start state is the sequence's dS_in; the others' go nowhere.
       std::vector<float> discard(r == 0 ? 0 : start.size());
       g.dstate_in = part.state_in ? (r == 0 ? io.dstate_in : state_on(p, discard.data())) : TensorView{};
-      engine_for(r)->backward(part, g, nullptr, local);
+      engine_for(mpi_ ? 0 : r)->backward(part, g, nullptr, local);
       copy_rows(io.dq, g.dq, a, false), copy_rows(io.dk, g.dk, a, false), copy_rows(io.dv, g.dv, a, false);
+      if (mpi_) share_outputs_backward(comm, p, io, split);
     });
   }
 
  private:
   void refuse(const Problem& p) const {
     if (auto why = unsupported(p)) throw UnsupportedError("la2_cpu_sp: " + *why);
+    std::string why_not;
+    if (mpi_ && !mpi::host_group(&why_not)) throw UnsupportedError("la2_cpu_sp: no MPI group: " + why_not);
+  }
+  int ranks() const { return mpi_ ? mpi::host_group(nullptr)->world() : world_; }
+  // The ranks as threads (comm=threads), or this process as its launch's rank (comm=mpi; an error
+  // after the exchanges may have begun ends the launch, since the others would wait for this rank).
+  void run_ranks(const std::function<void(Communicator&)>& body) {
+    if (!mpi_) {
+      InProcessGroup group(world_);
+      group.run(body);
+      return;
+    }
+    Communicator& comm = *mpi::host_group(nullptr);
+    try {
+      body(comm);
+    } catch (const std::exception& e) {
+      if (comm.world() > 1) mpi::abort(std::string("la2_cpu_sp: ") + e.what());
+      throw;
+    }
+  }
+  // comm=mpi: every process holds the whole tensors and has written its part; the other parts come
+  // from their ranks (one all-gather of the parts, each padded to the longest).
+  static void share_rows(Communicator& comm, const Split& split, const TensorView& whole) {
+    int64_t longest = 0;
+    for (int r = 0; r < split.world(); ++r) longest = std::max(longest, split.rows(r));
+    const int64_t bh = whole.dims[0] * whole.dims[1], n = whole.dims[2];
+    const size_t row_bytes = static_cast<size_t>(whole.dims[3]) * dtype_size(whole.dtype);
+    const size_t part_bytes = static_cast<size_t>(bh * longest) * row_bytes;
+    std::vector<unsigned char> mine(part_bytes, 0), all(part_bytes * split.world());
+    auto* w = static_cast<unsigned char*>(whole.data);
+    const int me = comm.rank();
+    for (int64_t i = 0; i < bh; ++i)
+      std::memcpy(mine.data() + i * longest * row_bytes, w + (i * n + split.begin[me]) * row_bytes,
+                  split.rows(me) * row_bytes);
+    comm.all_gather(mine.data(), all.data(), part_bytes);
+    for (int r = 0; r < split.world(); ++r)
+      for (int64_t i = 0; i < bh; ++i)
+        std::memcpy(w + (i * n + split.begin[r]) * row_bytes, all.data() + r * part_bytes + i * longest * row_bytes,
+                    split.rows(r) * row_bytes);
+  }
+  // Rank `from`'s copy of a state into every rank's.
+  static void share_state(Communicator& comm, int from, const TensorView& state) {
+    std::vector<unsigned char> all(state.bytes() * comm.world());
+    comm.all_gather(state.data, all.data(), state.bytes());
+    std::memcpy(state.data, all.data() + from * state.bytes(), state.bytes());
+  }
+  static void share_outputs_forward(Communicator& comm, const Problem& p, const ForwardIO& io, const Split& split) {
+    share_rows(comm, split, io.o);
+    if (p.state_out) share_state(comm, split.world() - 1, io.state_out);
+  }
+  static void share_outputs_backward(Communicator& comm, const Problem& p, const BackwardIO& io, const Split& split) {
+    share_rows(comm, split, io.dq), share_rows(comm, split, io.dk), share_rows(comm, split, io.dv);
+    if (p.state_in) share_state(comm, 0, io.dstate_in);
   }
   // A rank's state (start state, gradient at its end) in host memory, as the engine takes states.
   static TensorView state_on(const Problem& p, float* data) {
@@ -297,7 +368,7 @@ class La2SequenceParallelCpu : public Implementation {
     std::vector<float> s(increment.size(), 0.f);
     if (r > 0) comm.recv(s.data(), s.size() * sizeof(float), r - 1);
     else if (p.state_in) std::copy_n(init.as<const float>(), s.size(), s.begin());
-    if (r + 1 < world_) {
+    if (r + 1 < comm.world()) {
       std::vector<float> next(s.size());
       for (int64_t i = 0; i < bh; ++i) {
         const float w = static_cast<float>(std::exp(-p.slope(i % p.heads) * static_cast<double>(split.rows(r))));
@@ -314,7 +385,7 @@ class La2SequenceParallelCpu : public Implementation {
     const int r = comm.rank();
     const int64_t bh = p.batch * p.heads, de = p.dim_qk * p.dim_v;
     std::vector<float> g(reverse.size(), 0.f);
-    if (r + 1 < world_) comm.recv(g.data(), g.size() * sizeof(float), r + 1);
+    if (r + 1 < comm.world()) comm.recv(g.data(), g.size() * sizeof(float), r + 1);
     else if (p.state_out) std::copy_n(dout_state.as<const float>(), g.size(), g.begin());
     if (r > 0) {
       std::vector<float> before(g.size());
@@ -337,7 +408,7 @@ class La2SequenceParallelCpu : public Implementation {
   std::mutex engines_mutex_;
   ImplInfo info_;
   int world_ = 4;
-  bool ring_ = false;
+  bool ring_ = false, mpi_ = false;
 };
 
 }  // namespace
