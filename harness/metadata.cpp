@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "harness/process_group.h"
+
 #ifndef LASUITE_SOURCE_DIR
 #define LASUITE_SOURCE_DIR ""
 #endif
@@ -149,6 +151,16 @@ Metadata collect_metadata(const std::string& schema, const std::string& command)
   m.host = host_name();
   m.lasuite_version = lasuite_version();
   m.plugins = loaded_plugins();
+  const LaunchPlace place = launch_place();
+  if (place.launched) {
+    LaunchRecord l;
+    l.world_size = place.world;
+    if (process_group_formed()) {
+      const GroupFacts f = process_group_facts();
+      l.gpus = f.gpus, l.nccl_version = f.nccl_version, l.nccl_transports = f.transports;
+    }
+    m.launch = l;
+  }
   return m;
 }
 

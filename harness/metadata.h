@@ -29,6 +29,15 @@ struct TimingMeta {
   std::string scratch_pool = "keep";    // --scratch-pool: keep | release
 };
 
+// A run launched as several processes (mpirun): the world's size and, where the run formed the NCCL
+// group, each rank's GPU, the NCCL version and the transports NCCL set up.
+struct LaunchRecord {
+  int world_size = 1;
+  std::vector<std::string> gpus;
+  std::string nccl_version;
+  std::vector<std::string> nccl_transports;
+};
+
 struct Metadata {
   std::string schema;       // "lasuite.bench/1", "lasuite.verify/1"
   std::string command;      // argv joined, as typed
@@ -47,6 +56,7 @@ struct Metadata {
   // bench --packed: the lengths as given and the offsets they made (empty otherwise).
   std::string packed_spec;
   std::vector<int64_t> packed_cu_seqlens;
+  std::optional<LaunchRecord> launch;  // set when launched by mpirun
 };
 
 // Fills command, git, date, host and version; the caller adds devices, timing or seed.

@@ -185,8 +185,14 @@ Group form_group() {
   return g;
 }
 
+bool& group_formed() {
+  static bool formed = false;
+  return formed;
+}
+
 Group& group() {
   static Group g = [] {
+    group_formed() = true;  // asked for: formed, or refused with the reason
     try {
       return form_group();
     } catch (const std::exception& e) {
@@ -207,6 +213,7 @@ Communicator* process_group(std::string* why_not) {
 }
 
 GroupFacts process_group_facts() { return group().facts; }
+bool process_group_formed() { return group_formed(); }
 
 #else  // no NCCL
 
@@ -215,6 +222,7 @@ Communicator* process_group(std::string* why_not) {
   return nullptr;
 }
 GroupFacts process_group_facts() { return {}; }
+bool process_group_formed() { return false; }
 #endif
 
 void process_abort(const std::string& why) { mpi::abort(why); }

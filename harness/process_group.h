@@ -27,6 +27,10 @@ void bind_process_to_gpu();
 // off (NCCL_NVLS_ENABLE=0) before NCCL starts.
 Communicator* process_group(std::string* why_not);
 
+// Whether process_group() has been asked for in this process (the group then formed, or was refused
+// with the reason); does not form it.
+bool process_group_formed();
+
 // What the group reports of itself, for result files: the NCCL version, each rank's GPU (name and PCI
 // bus id, gathered), and the transports NCCL set up between them (its "via" lines: P2P, SHM, NET).
 struct GroupFacts {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/metadata.h"
+#include "harness/process_group.h"
 #include "harness/report_csv.h"
 #include "harness/report_json.h"
 #include "harness/report_table.h"
@@ -135,6 +136,19 @@ TEST(Report, MetadataNamesCommitDateHostAndVersion) {
   EXPECT_EQ(m.schema, kVerifySchema);
   const char* argv[] = {"lasuite", "bench", "--seqlen", "1k..4k", "it's"};
   EXPECT_EQ(join_command_line(5, argv), "lasuite bench --seqlen 1k..4k 'it'\\''s'");
+}
+
+TEST(Report, LaunchRecordOnlyForAnMpirunLaunch) {
+  Metadata m = collect_metadata(kBenchSchema, "x");
+  if (launch_place().launched) GTEST_SKIP() << "this test process was itself launched by mpirun";
+  EXPECT_FALSE(m.launch.has_value());
+  EXPECT_FALSE(metadata_json(m).contains("launch"));
+  m.launch = LaunchRecord{2, {"rank 0: G (0)", "rank 1: G (1)"}, "2.27.7", {"P2P/CUMEM"}};
+  const auto j = metadata_json(m);
+  ASSERT_TRUE(j.contains("launch"));
+  EXPECT_EQ(j["launch"]["world_size"], 2);
+  EXPECT_EQ(j["launch"]["gpus"].size(), 2u);
+  EXPECT_EQ(j["launch"]["nccl_transports"][0], "P2P/CUMEM");
 }
 
 TEST(Report, BenchJsonRoundTrips) {
