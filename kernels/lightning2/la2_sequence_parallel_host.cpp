@@ -181,7 +181,7 @@ class La2SequenceParallelCpu : public Implementation {
       f.q = q, f.k = k, f.v = v, f.o = o;
       f.state_in = part.state_in ? state_on(p, start.data()) : TensorView{};
       f.state_out = part.state_out ? io.state_out : TensorView{};
-      engine_for(mpi_ ? 0 : r)->forward(part, f, local);
+      engine_(mpi_ ? 0 : r).forward(part, f, local);
       copy_rows(io.o, o, a, false);
       if (mpi_) share_outputs_forward(comm, p, io, split);
     });
@@ -246,7 +246,7 @@ class La2SequenceParallelCpu : public Implementation {
       // Only the first rank's gradient of its start state is the sequence's dS_in; the others' go nowhere.
       std::vector<float> discard(r == 0 ? 0 : start.size());
       g.dstate_in = part.state_in ? (r == 0 ? io.dstate_in : state_on(p, discard.data())) : TensorView{};
-      engine_for(mpi_ ? 0 : r)->backward(part, g, nullptr, local);
+      engine_(mpi_ ? 0 : r).backward(part, g, nullptr, local);
       copy_rows(io.dq, g.dq, a, false), copy_rows(io.dk, g.dk, a, false), copy_rows(io.dv, g.dv, a, false);
       if (mpi_) share_outputs_backward(comm, p, io, split);
     });
@@ -397,15 +397,8 @@ class La2SequenceParallelCpu : public Implementation {
     }
     return g;
   }
-  // One engine a rank: the ranks run at once, and an implementation instance is not shared across threads.
-  Implementation* engine_for(int r) {
-    std::lock_guard<std::mutex> lock(engines_mutex_);
-    while (static_cast<int>(engines_.size()) <= r) engines_.push_back(Registry::instance().create("la2_cpu"));
-    return engines_[static_cast<size_t>(r)].get();
-  }
 
-  std::vector<std::unique_ptr<Implementation>> engines_;
-  std::mutex engines_mutex_;
+  la2::sp::EnginePerRank engine_{"la2_cpu"};
   ImplInfo info_;
   int world_ = 4;
   bool ring_ = false, mpi_ = false;

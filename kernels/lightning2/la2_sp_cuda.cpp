@@ -159,7 +159,7 @@ class La2SequenceParallelCuda : public Implementation {
     if (!nccl_ && p.seqlen < world_)  // (with NCCL the world is known once the group is formed, below)
       return "a sequence of " + std::to_string(p.seqlen) + " rows over " + std::to_string(world_) +
              " ranks (each needs a row)";
-    if (auto why = engine(0)->unsupported(p)) return why;
+    if (auto why = engine_(0).unsupported(p)) return why;
     std::string why_not;
     if (nccl_ && !process_group(&why_not)) return "no NCCL group: " + why_not;
     if (p.seqlen < ranks())
@@ -183,7 +183,7 @@ class La2SequenceParallelCuda : public Implementation {
       ForwardIO f = io;
       f.q = copy_part(io.q, a, rows, bq, local), f.k = copy_part(io.k, a, rows, bk, local);
       f.v = copy_part(io.v, a, rows, bv, local), f.o = part_of(io.o, rows, bo, local);
-      la2::sp::Rank rank(p, split, comm, *engine(r), local, ring_);
+      la2::sp::Rank rank(p, split, comm, engine_(nccl_ ? 0 : r), local, ring_);
       mine = rank.forward(f);
       if (nccl_) {
         share_parts(comm, split, f.o, io.o, local);
@@ -216,7 +216,7 @@ class La2SequenceParallelCuda : public Implementation {
       g.o = TensorView{};
       g.dq = part_of(io.dq, rows, bdq, local), g.dk = part_of(io.dk, rows, bdk, local);
       g.dv = part_of(io.dv, rows, bdv, local);
-      la2::sp::Rank rank(p, split, comm, *engine(r), local, ring_);
+      la2::sp::Rank rank(p, split, comm, engine_(nccl_ ? 0 : r), local, ring_);
       rank.backward(g, mine);
       if (nccl_) {
         share_parts(comm, split, g.dq, io.dq, local), share_parts(comm, split, g.dk, io.dk, local);
@@ -262,15 +262,8 @@ class La2SequenceParallelCuda : public Implementation {
       body(taking_turns);
     });
   }
-  // One la2 a rank: the ranks run at once, and an instance is not shared across threads.
-  Implementation* engine(int r) const {
-    std::lock_guard<std::mutex> lock(engines_mutex_);
-    while (static_cast<int>(engines_.size()) <= r) engines_.push_back(Registry::instance().create("la2"));
-    return engines_[static_cast<size_t>(r)].get();
-  }
 
-  mutable std::vector<std::unique_ptr<Implementation>> engines_;
-  mutable std::mutex engines_mutex_;
+  la2::sp::EnginePerRank engine_{"la2"};
   ImplInfo info_;
   int world_ = 4;
   bool ring_ = false, nccl_ = false;

@@ -1,11 +1,16 @@
-// How la2's sequence-parallel forms split a sequence: W contiguous parts, part r = rows [a_r, a_(r+1)),
-// as even as whole rows allow; and the options both forms take.
+// What la2's two sequence-parallel forms (la2_cpu_sp, la2_sp) share: how a sequence is split (W
+// contiguous parts, part r = rows [a_r, a_(r+1)), as even as whole rows allow), the options both take,
+// and one engine instance a rank.
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "harness/errors.h"
+#include "harness/implementation.h"
+#include "harness/registry.h"
 
 namespace lasuite::la2::sp {
 
@@ -38,5 +43,22 @@ inline bool parse_ring(const std::string& who, const std::string& value) {
     throw UsageError(who + " option exchange takes allgather or ring, not '" + value + "'");
   return value == "ring";
 }
+
+// One instance of the registered implementation `name` a rank, made on first use: in-process ranks run
+// at once, and an implementation instance is not shared across threads.
+class EnginePerRank {
+ public:
+  explicit EnginePerRank(std::string name) : name_(std::move(name)) {}
+  Implementation& operator()(int rank) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    while (static_cast<int>(engines_.size()) <= rank) engines_.push_back(Registry::instance().create(name_));
+    return *engines_[static_cast<size_t>(rank)];
+  }
+
+ private:
+  std::string name_;
+  mutable std::vector<std::unique_ptr<Implementation>> engines_;
+  mutable std::mutex mutex_;
+};
 
 }  // namespace lasuite::la2::sp

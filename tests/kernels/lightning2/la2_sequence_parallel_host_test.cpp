@@ -14,6 +14,7 @@
 #include "harness/memory.h"
 #include "harness/registry.h"
 #include "harness/verify.h"
+#include "tests/kernels/lightning2/la2_output_bytes.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
@@ -44,31 +45,16 @@ TEST(La2SequenceParallelCpu, OneRankIsLa2CpuBitForBit) {
   p.batch = 2, p.heads = 3, p.seqlen = 333, p.dim_qk = 32, p.dim_v = 48, p.dtype = DType::f32;
   p.slopes = alibi_slopes(p.heads);
   p.state_in = p.state_out = true;
-  auto run = [&](Implementation& impl) {
-    MemoryTracker tracker;
-    Workspace ws(cpu, tracker);
-    ProblemInputs in = make_inputs(p, ws, DeviceKind::cpu, kSeed, true);
-    Buffer o = ws.allocate(tensor_bytes(v_dims(p), p.dtype)), s = ws.allocate(tensor_bytes(state_dims(p), DType::f32));
-    Buffer dq = ws.allocate(tensor_bytes(qk_dims(p), p.dtype)), dk = ws.allocate(tensor_bytes(qk_dims(p), p.dtype));
-    Buffer dv = ws.allocate(tensor_bytes(v_dims(p), p.dtype)), ds = ws.allocate(tensor_bytes(state_dims(p), DType::f32));
-    ForwardIO f = forward_io(in, view_of(o, p.dtype, DeviceKind::cpu, v_dims(p)));
-    f.state_out = view_of(s, DType::f32, DeviceKind::cpu, state_dims(p));
-    auto saved = impl.forward(p, f, ws);
-    BackwardIO b = backward_io(in, f.o, view_of(dq, p.dtype, DeviceKind::cpu, qk_dims(p)),
-                               view_of(dk, p.dtype, DeviceKind::cpu, qk_dims(p)), view_of(dv, p.dtype, DeviceKind::cpu, v_dims(p)));
-    b.dstate_in = view_of(ds, DType::f32, DeviceKind::cpu, state_dims(p));
-    impl.backward(p, b, saved.get(), ws);
-    std::vector<std::vector<uint8_t>> out;
-    for (const Buffer* x : {&o, &s, &dq, &dk, &dv, &ds})
-      out.emplace_back(static_cast<const uint8_t*>(x->data()), static_cast<const uint8_t*>(x->data()) + x->bytes());
-    return out;
-  };
   auto one = Registry::instance().create("la2_cpu");
   auto sp = Registry::instance().create("la2_cpu_sp");
   sp->set_option("ranks", "1");
-  const auto want = run(*one), got = run(*sp);
-  const char* names[] = {"O", "S_out", "dQ", "dK", "dV", "dS_in"};
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(want[i], got[i]) << names[i];
+  MemoryTracker tracker;
+  Workspace ws(cpu, tracker);
+  const ProblemInputs in = make_inputs(p, ws, DeviceKind::cpu, kSeed, true);
+  const auto want = test_support::forward_backward_bytes(cpu, *one, p, in, ws, true);
+  const auto got = test_support::forward_backward_bytes(cpu, *sp, p, in, ws, true);
+  ASSERT_EQ(want.size(), 6u);
+  for (const auto& [name, bytes] : want) EXPECT_EQ(bytes, got.at(name)) << name;
 }
 
 TEST(La2SequenceParallelCpu, RefusesBadRankCounts) {

@@ -14,6 +14,7 @@
 #include "harness/memory.h"
 #include "harness/registry.h"
 #include "harness/verify.h"
+#include "tests/kernels/lightning2/la2_output_bytes.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
@@ -53,31 +54,6 @@ TEST(La2SequenceParallelCuda, NcclWorldOfOneMatchesTheReference) {
   EXPECT_EQ(r.checks.size(), test_support::expected_checks(c));
 }
 
-// Every output of one forward and backward with states, as bytes.
-std::vector<std::vector<uint8_t>> run_with_states(Implementation& impl, const Problem& p, Backend& gpu) {
-  MemoryTracker tracker;
-  Workspace ws(gpu, tracker);
-  ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, kSeed, true);
-  Buffer o = ws.allocate(tensor_bytes(v_dims(p), p.dtype)), s = ws.allocate(tensor_bytes(state_dims(p), DType::f32));
-  Buffer dq = ws.allocate(tensor_bytes(qk_dims(p), p.dtype)), dk = ws.allocate(tensor_bytes(qk_dims(p), p.dtype));
-  Buffer dv = ws.allocate(tensor_bytes(v_dims(p), p.dtype)), ds = ws.allocate(tensor_bytes(state_dims(p), DType::f32));
-  ForwardIO f = forward_io(in, view_of(o, p.dtype, DeviceKind::cuda, v_dims(p)));
-  f.state_out = view_of(s, DType::f32, DeviceKind::cuda, state_dims(p));
-  auto saved = impl.forward(p, f, ws);
-  BackwardIO b = backward_io(in, f.o, view_of(dq, p.dtype, DeviceKind::cuda, qk_dims(p)),
-                             view_of(dk, p.dtype, DeviceKind::cuda, qk_dims(p)), view_of(dv, p.dtype, DeviceKind::cuda, v_dims(p)));
-  b.dstate_in = view_of(ds, DType::f32, DeviceKind::cuda, state_dims(p));
-  impl.backward(p, b, saved.get(), ws);
-  gpu.synchronize();
-  std::vector<std::vector<uint8_t>> out;
-  for (const Buffer* x : {&o, &s, &dq, &dk, &dv, &ds}) {
-    std::vector<uint8_t> host(x->bytes());
-    gpu.copy_to_host(host.data(), x->data(), x->bytes());
-    out.push_back(std::move(host));
-  }
-  return out;
-}
-
 TEST(La2SequenceParallelCuda, OneRankIsLa2BitForBit) {
   LASUITE_REQUIRE_GPU(gpu);
   Problem p;
@@ -87,9 +63,13 @@ TEST(La2SequenceParallelCuda, OneRankIsLa2BitForBit) {
   auto one = Registry::instance().create("la2");
   auto sp = Registry::instance().create("la2_sp");
   sp->set_option("ranks", "1");
-  const auto want = run_with_states(*one, p, *gpu), got = run_with_states(*sp, p, *gpu);
-  const char* names[] = {"O", "S_out", "dQ", "dK", "dV", "dS_in"};
-  for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(want[i], got[i]) << names[i];
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  const ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, kSeed, true);
+  const auto want = test_support::forward_backward_bytes(*gpu, *one, p, in, ws, true);
+  const auto got = test_support::forward_backward_bytes(*gpu, *sp, p, in, ws, true);
+  ASSERT_EQ(want.size(), 6u);
+  for (const auto& [name, bytes] : want) EXPECT_EQ(bytes, got.at(name)) << name;
 }
 
 TEST(La2SequenceParallelCuda, RefusesBadOptionsAndTooFewRows) {
