@@ -258,7 +258,11 @@ class La2SequenceParallelCpu : public Implementation {
     std::string why_not;
     if (mpi_ && !mpi::host_group(&why_not)) throw UnsupportedError("la2_cpu_sp: no MPI group: " + why_not);
   }
-  int ranks() const { return mpi_ ? mpi::host_group(nullptr)->world() : world_; }
+  int ranks() const {
+    if (!mpi_) return world_;
+    Communicator* c = mpi::host_group(nullptr);  // refuse() has said why where there is none
+    return c ? c->world() : 1;
+  }
   // The ranks as threads (comm=threads), or this process as its launch's rank (comm=mpi; an error
   // after the exchanges may have begun ends the launch, since the others would wait for this rank).
   void run_ranks(const std::function<void(Communicator&)>& body) {
