@@ -98,6 +98,7 @@ bool start(std::string* why_not) {
   return w.ok;
 }
 
+bool with_others() { return world_state().running && world_state().size > 1; }
 int rank() { return world_state().rank; }
 int world() { return world_state().size; }
 
@@ -148,7 +149,7 @@ void all_gather(const void* send, void* recv, size_t bytes) {
 }
 
 void abort(const std::string& why) {
-  std::fprintf(stderr, "lasuite (rank %d): %s; ending the launch\n", rank(), why.c_str());
+  std::fprintf(stderr, "lasuite (rank %d): %s; ending the launch\n", launch_place().rank, why.c_str());
   std::fflush(stderr);
 #ifdef LASUITE_HAVE_MPI
   if (world_state().running) MPI_Abort(MPI_COMM_WORLD, 1);

@@ -13,6 +13,8 @@ namespace lasuite::mpi {
 // Starts MPI where launched (once). False, with why_not, where the launch has several processes and
 // this build has no MPI.
 bool start(std::string* why_not);
+// Whether MPI runs in this process with other processes (a launch of more than one).
+bool with_others();
 // This process's rank and the world's size once started (0 and 1 for a world of one).
 int rank();
 int world();

@@ -88,9 +88,13 @@ json metadata_json(const Metadata& m) {
   for (const PluginRecord& p : m.plugins)
     plugins.push_back(json{{"path", p.path}, {"sha256", p.sha256}, {"implementations", p.implementations}});
   j["plugins"] = plugins;
-  if (m.launch)
-    j["launch"] = json{{"world_size", m.launch->world_size}, {"gpus", m.launch->gpus},
-                       {"nccl_version", m.launch->nccl_version}, {"nccl_transports", m.launch->nccl_transports}};
+  if (m.launch) {
+    json launch{{"world_size", m.launch->world_size}};
+    if (!m.launch->nccl_version.empty())  // the NCCL group formed
+      launch.update(json{{"gpus", m.launch->gpus}, {"nccl_version", m.launch->nccl_version},
+                         {"nccl_transports", m.launch->nccl_transports}});
+    j["launch"] = launch;
+  }
   return j;
 }
 

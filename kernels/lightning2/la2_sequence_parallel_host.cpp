@@ -280,24 +280,31 @@ class La2SequenceParallelCpu : public Implementation {
     }
   }
   // comm=mpi: every process holds the whole tensors and has written its part; the other parts come
-  // from their ranks (one all-gather of the parts, each padded to the longest).
+  // from their ranks: all-gathers of the parts, each padded to the longest, over groups of (batch,
+  // head) blocks that keep one rank's share of an exchange under 1 GiB (MPI counts are ints).
   static void share_rows(Communicator& comm, const Split& split, const TensorView& whole) {
     int64_t longest = 0;
     for (int r = 0; r < split.world(); ++r) longest = std::max(longest, split.rows(r));
     const int64_t bh = whole.dims[0] * whole.dims[1], n = whole.dims[2];
     const size_t row_bytes = static_cast<size_t>(whole.dims[3]) * dtype_size(whole.dtype);
-    const size_t part_bytes = static_cast<size_t>(bh * longest) * row_bytes;
-    std::vector<unsigned char> mine(part_bytes, 0), all(part_bytes * split.world());
+    const size_t block_bytes = static_cast<size_t>(longest) * row_bytes;
+    const int64_t group = std::max<int64_t>(1, static_cast<int64_t>((size_t(1) << 30) / std::max<size_t>(block_bytes, 1)));
     auto* w = static_cast<unsigned char*>(whole.data);
     const int me = comm.rank();
-    for (int64_t i = 0; i < bh; ++i)
-      std::memcpy(mine.data() + i * longest * row_bytes, w + (i * n + split.begin[me]) * row_bytes,
-                  split.rows(me) * row_bytes);
-    comm.all_gather(mine.data(), all.data(), part_bytes);
-    for (int r = 0; r < split.world(); ++r)
-      for (int64_t i = 0; i < bh; ++i)
-        std::memcpy(w + (i * n + split.begin[r]) * row_bytes, all.data() + r * part_bytes + i * longest * row_bytes,
-                    split.rows(r) * row_bytes);
+    std::vector<unsigned char> mine, all;
+    for (int64_t i0 = 0; i0 < bh; i0 += group) {
+      const int64_t blocks = std::min(group, bh - i0);
+      const size_t part_bytes = static_cast<size_t>(blocks) * block_bytes;
+      mine.assign(part_bytes, 0), all.resize(part_bytes * split.world());
+      for (int64_t i = 0; i < blocks; ++i)
+        std::memcpy(mine.data() + i * block_bytes, w + ((i0 + i) * n + split.begin[me]) * row_bytes,
+                    split.rows(me) * row_bytes);
+      comm.all_gather(mine.data(), all.data(), part_bytes);
+      for (int r = 0; r < split.world(); ++r)
+        for (int64_t i = 0; i < blocks; ++i)
+          std::memcpy(w + ((i0 + i) * n + split.begin[r]) * row_bytes, all.data() + r * part_bytes + i * block_bytes,
+                      split.rows(r) * row_bytes);
+    }
   }
   // Rank `from`'s copy of a state into every rank's.
   static void share_state(Communicator& comm, int from, const TensorView& state) {
