@@ -12,6 +12,7 @@
 #include <string>
 
 #include "baselines/cuda/vanilla_mask.h"
+#include "harness/cuda/cublas_check.h"
 #include "harness/errors.h"
 #include "harness/implementation.h"
 #include "harness/registry.h"
@@ -19,10 +20,6 @@
 
 namespace lasuite {
 namespace {
-
-void cublas_check(cublasStatus_t st, const char* what) {
-  if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + " failed: " + cublasGetStatusString(st));
-}
 
 constexpr size_t kCublasWorkspace = size_t(32) << 20;  // what cuBLAS asks for on Hopper
 
@@ -56,11 +53,10 @@ class Gemms {
             int64_t lda, int64_t stride_a, const void* b, int64_t ldb, int64_t stride_b, void* c, int64_t ldc,
             int64_t stride_c) const {
     const float beta = 0.f;
-    cublas_check(cublasGemmStridedBatchedEx(h_, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
+    CUBLAS_CHECK(cublasGemmStridedBatchedEx(h_, ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k),
                                             &alpha, a, type_, static_cast<int>(lda), stride_a, b, type_,
                                             static_cast<int>(ldb), stride_b, &beta, c, type_, static_cast<int>(ldc),
-                                            stride_c, batch_, compute_, CUBLAS_GEMM_DEFAULT),
-                 "cublasGemmStridedBatchedEx");
+                                            stride_c, batch_, compute_, CUBLAS_GEMM_DEFAULT));
   }
   cublasHandle_t h_;
   int batch_;
@@ -152,9 +148,9 @@ class VanillaCublas : public Implementation {
 
   // The handle on the workspace's stream, its scratch from the tracked workspace.
   cublasHandle_t bind(Workspace& ws, const Buffer& scratch) {
-    if (!handle_) cublas_check(cublasCreate(&handle_), "cublasCreate");
-    cublas_check(cublasSetStream(handle_, static_cast<cudaStream_t>(ws.stream())), "cublasSetStream");
-    cublas_check(cublasSetWorkspace(handle_, scratch.data(), scratch.bytes()), "cublasSetWorkspace");
+    if (!handle_) CUBLAS_CHECK(cublasCreate(&handle_));
+    CUBLAS_CHECK(cublasSetStream(handle_, static_cast<cudaStream_t>(ws.stream())));
+    CUBLAS_CHECK(cublasSetWorkspace(handle_, scratch.data(), scratch.bytes()));
     return handle_;
   }
 

@@ -7,20 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "harness/cuda/cublas_check.h"
 #include "harness/cuda/cuda_check.h"
 #include "harness/cuda/cuda_device.h"
 #include "harness/memory.h"
 
 namespace lasuite {
 namespace {
-
-#define CUBLAS_CHECK(call)                                                                          \
-  do {                                                                                              \
-    cublasStatus_t st_ = (call);                                                                    \
-    if (st_ != CUBLAS_STATUS_SUCCESS)                                                               \
-      throw std::runtime_error(std::string(__FILE__) + ":" + std::to_string(__LINE__) + ": " #call \
-                               " failed: " + cublasGetStatusString(st_));                           \
-  } while (0)
 
 // Device memory owned for the length of one measurement.
 struct DeviceBlock {
