@@ -177,21 +177,19 @@ class La2SequenceParallelCuda : public Implementation {
     run_ranks(ws, [&](Communicator& comm) {
       const int r = comm.rank();
       std::unique_ptr<Saved>& mine = saved->ranks[static_cast<size_t>(nccl_ ? 0 : r)];
-      Workspace& local = ws;
       const int64_t a = split.begin[r], rows = split.rows(r);
       Buffer bq, bk, bv, bo;
       ForwardIO f = io;
-      f.q = copy_part(io.q, a, rows, bq, local), f.k = copy_part(io.k, a, rows, bk, local);
-      f.v = copy_part(io.v, a, rows, bv, local), f.o = part_of(io.o, rows, bo, local);
-      la2::sp::Rank rank(p, split, comm, engine_(nccl_ ? 0 : r), local, ring_);
+      f.q = copy_part(io.q, a, rows, bq, ws), f.k = copy_part(io.k, a, rows, bk, ws);
+      f.v = copy_part(io.v, a, rows, bv, ws), f.o = part_of(io.o, rows, bo, ws);
+      la2::sp::Rank rank(p, split, comm, engine_(nccl_ ? 0 : r), ws, ring_);
       mine = rank.forward(f);
       if (nccl_) {
-        share_parts(comm, split, f.o, io.o, local);
-        if (p.state_out) share_state(comm, split.world() - 1, io.state_out, local);
+        share_parts(comm, split, f.o, io.o, ws);
+        if (p.state_out) share_state(comm, split.world() - 1, io.state_out, ws);
       } else {
-        put_part(f.o, io.o, a, local);
+        put_part(f.o, io.o, a, ws);
       }
-      local.backend().synchronize();  // the parts' buffers go when this returns
     });
     return saved;
   }
@@ -207,25 +205,23 @@ class La2SequenceParallelCuda : public Implementation {
     run_ranks(ws, [&](Communicator& comm) {
       const int r = comm.rank();
       Saved* mine = saved->ranks[static_cast<size_t>(nccl_ ? 0 : r)].get();
-      Workspace& local = ws;
       const int64_t a = split.begin[r], rows = split.rows(r);
       Buffer bq, bk, bv, bdo, bdq, bdk, bdv;
       BackwardIO g = io;
-      g.q = copy_part(io.q, a, rows, bq, local), g.k = copy_part(io.k, a, rows, bk, local);
-      g.v = copy_part(io.v, a, rows, bv, local), g.dout = copy_part(io.dout, a, rows, bdo, local);
+      g.q = copy_part(io.q, a, rows, bq, ws), g.k = copy_part(io.k, a, rows, bk, ws);
+      g.v = copy_part(io.v, a, rows, bv, ws), g.dout = copy_part(io.dout, a, rows, bdo, ws);
       g.o = TensorView{};
-      g.dq = part_of(io.dq, rows, bdq, local), g.dk = part_of(io.dk, rows, bdk, local);
-      g.dv = part_of(io.dv, rows, bdv, local);
-      la2::sp::Rank rank(p, split, comm, engine_(nccl_ ? 0 : r), local, ring_);
+      g.dq = part_of(io.dq, rows, bdq, ws), g.dk = part_of(io.dk, rows, bdk, ws);
+      g.dv = part_of(io.dv, rows, bdv, ws);
+      la2::sp::Rank rank(p, split, comm, engine_(nccl_ ? 0 : r), ws, ring_);
       rank.backward(g, mine);
       if (nccl_) {
-        share_parts(comm, split, g.dq, io.dq, local), share_parts(comm, split, g.dk, io.dk, local);
-        share_parts(comm, split, g.dv, io.dv, local);
-        if (p.state_in) share_state(comm, 0, io.dstate_in, local);
+        share_parts(comm, split, g.dq, io.dq, ws), share_parts(comm, split, g.dk, io.dk, ws);
+        share_parts(comm, split, g.dv, io.dv, ws);
+        if (p.state_in) share_state(comm, 0, io.dstate_in, ws);
       } else {
-        put_part(g.dq, io.dq, a, local), put_part(g.dk, io.dk, a, local), put_part(g.dv, io.dv, a, local);
+        put_part(g.dq, io.dq, a, ws), put_part(g.dk, io.dk, a, ws), put_part(g.dv, io.dv, a, ws);
       }
-      local.backend().synchronize();
     });
   }
 

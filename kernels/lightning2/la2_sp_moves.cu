@@ -48,12 +48,6 @@ __global__ void __launch_bounds__(kThreads) decayed_rows_kernel(const T* __restr
   }
 }
 
-template <class T>
-__global__ void __launch_bounds__(kThreads) states_as_kernel(const float* __restrict__ src, T* __restrict__ dst, int64_t count) {
-  for (int64_t x = int64_t(blockIdx.x) * kThreads + threadIdx.x; x < count; x += int64_t(gridDim.x) * kThreads)
-    dst[x] = dev::Element<T>::from_float(src[x]);
-}
-
 }  // namespace
 
 void combine_states(float* out, bool add, const float* in, int count, const float* weights, int64_t blocks, int heads,
@@ -71,15 +65,6 @@ void decayed_rows(DType dtype, const void* src, void* dst, int64_t block0, int64
     using T = decltype(zero);
     decayed_rows_kernel<T><<<grid_for(blocks * rows * cols), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
         static_cast<const T*>(src), static_cast<T*>(dst), block0, blocks, heads, rows, cols, slopes, first, step);
-  });
-  CUDA_CHECK_LAUNCH();
-}
-
-void states_as(DType dtype, const float* src, void* dst, int64_t count, void* stream) {
-  if (count == 0) return;
-  dev::with_element_type(dtype, kWho, [&](auto zero) {
-    using T = decltype(zero);
-    states_as_kernel<T><<<grid_for(count), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(src, static_cast<T*>(dst), count);
   });
   CUDA_CHECK_LAUNCH();
 }

@@ -21,7 +21,4 @@ void combine_states(float* out, bool add, const float* in, int count, const floa
 void decayed_rows(DType dtype, const void* src, void* dst, int64_t block0, int64_t blocks, int heads, int64_t rows,
                   int64_t cols, const float* slopes, float first, float step, void* stream);
 
-// dst (dtype) <- src (fp32), count elements, rounded to nearest even.
-void states_as(DType dtype, const float* src, void* dst, int64_t count, void* stream);
-
 }  // namespace lasuite::la2::sp

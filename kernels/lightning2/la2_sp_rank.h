@@ -29,13 +29,13 @@ class Rank {
   // rank's own instance. ws: the rank's memory (its stream carries every call).
   Rank(const Problem& whole, Split split, Communicator& comm, Implementation& engine, Workspace& ws, bool ring);
   ~Rank();
-  // io: the rank's part ([batch, heads, rows, dim] tensors on the device; state_in the sequence's, read
-  // at rank 0; state_out the sequence's, written at the last rank).
+  // io: the rank's part ([batch, heads, rows, dim] tensors on the device; slopes the problem's; state_in
+  // the sequence's, read at rank 0; state_out the sequence's, written at the last rank).
   std::unique_ptr<Saved> forward(const ForwardIO& io);
   // io as the forward's, dstate_out read at the last rank, dstate_in written at rank 0.
   void backward(const BackwardIO& io, Saved* saved);
   // The problem la2 runs on this rank's part.
-  const Problem& part() const { return part_; }
+  const Problem& part() const;
   // The exchange and the prefix alone (what a forward adds to one GPU's work but the corrections), on
   // states of the forward's size; for timing the communication apart.
   void exchange_only();
@@ -43,7 +43,6 @@ class Rank {
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
-  Problem part_;
 };
 
 }  // namespace lasuite::la2::sp

@@ -9,16 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "harness/cuda/cublas_check.h"
 #include "harness/dtype.h"
+#include "kernels/common/tile_moves.h"
 #include "kernels/lightning2/la2_sp_moves.h"
 #include "kernels/lightning2/la2_sp_rank.h"
 
 namespace lasuite::la2::sp {
 namespace {
-
-void cublas_check(cublasStatus_t st, const char* what) {
-  if (st != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string(what) + " failed: " + cublasGetStatusString(st));
-}
 
 cudaDataType blas_type(DType dt) {
   switch (dt) {
@@ -54,11 +52,10 @@ class Rank::Impl {
     rows_ = split_.rows(r_);
     bh_ = whole.batch * whole.heads, de_ = whole.dim_qk * whole.dim_v;
     state_floats_ = static_cast<size_t>(bh_ * de_);
-    std::vector<float> slopes(static_cast<size_t>(whole.heads));
-    for (int64_t h = 0; h < whole.heads; ++h) slopes[static_cast<size_t>(h)] = static_cast<float>(whole.slope(h));
-    slopes_ = ws.allocate(slopes.size() * sizeof(float));
-    ws.backend().copy_from_host(slopes_.data(), slopes.data(), slopes.size() * sizeof(float));
-    // The exchange's weights, made once (a step then copies nothing from the host).
+    // The exchange's weights and a zero state, made once: a step then copies nothing from the host and
+    // fills nothing.
+    zeros_ = ws.allocate(state_bytes());
+    ws.backend().fill_bytes(zeros_.data(), 0, state_bytes());
     const std::vector<int64_t>& a = split_.begin;
     prefix_weights_ = weights(r_, [&](int j) { return static_cast<double>(a[r_] - a[j + 1]); });
     suffix_weights_ = weights(world_ - 1 - r_, [&](int j) { return static_cast<double>(a[r_ + 1 + j] - a[r_ + 1]); });
@@ -72,17 +69,15 @@ class Rank::Impl {
     auto saved = std::make_unique<RankSaved>();
     const bool first = r_ == 0, last = r_ == world_ - 1;
     ForwardIO f = io;
-    Buffer zero_start, end;
-    if (part_.state_in) f.state_in = first ? io.state_in : zero_state(zero_start);
+    Buffer end;
+    if (part_.state_in) f.state_in = first ? io.state_in : zero_state();
     if (part_.state_out) f.state_out = last ? io.state_out : state_view(end = ws_.allocate(state_bytes()));
     saved->engine = engine_.forward(part_, f, ws_);
     if (world_ == 1) return saved;
-    Buffer unused;
-    const float* mine = part_.state_out ? f.state_out.as<const float>() : zero_state(unused).as<const float>();
-    saved->start = start_state(mine);
+    saved->start = start_state((part_.state_out ? f.state_out : zero_state()).as<const float>());
     if (!first) {
       const float* s = saved->start.as<float>();
-      correct(io.q, 1.f, 1.f, s, false, io.o, static_cast<float>(whole_.effective_scale()));
+      correct(io.q, 1.f, 1.f, s, false, io.o, static_cast<float>(whole_.effective_scale()), io.slopes);
       if (last && whole_.state_out) decay_into(io.state_out.as<float>(), s);
     }
     return saved;
@@ -93,32 +88,30 @@ class Rank::Impl {
     if (!saved) throw std::logic_error("la2_sp: a backward without its rank's forward");
     const bool first = r_ == 0, last = r_ == world_ - 1;
     BackwardIO g = io;
-    Buffer zero_start, zero_end, start_grad;
+    Buffer start_grad;
     if (part_.state_in) {
-      g.state_in = first ? io.state_in : zero_state(zero_start);
+      g.state_in = first ? io.state_in : zero_state();
       g.dstate_in = first ? io.dstate_in : state_view(start_grad = ws_.allocate(state_bytes()));
     }
-    if (part_.state_out) g.dstate_out = last ? io.dstate_out : zero_state(zero_end);
+    if (part_.state_out) g.dstate_out = last ? io.dstate_out : zero_state();
     engine_.backward(part_, g, saved->engine.get(), ws_);
     if (world_ == 1) return;
-    Buffer unused;
-    const float* mine = part_.state_in ? g.dstate_in.as<const float>() : zero_state(unused).as<const float>();
-    Buffer end_grad = end_gradient(mine);
+    Buffer end_grad = end_gradient((part_.state_in ? g.dstate_in : zero_state()).as<const float>());
     if (!last) {
       const float* ds = end_grad.as<float>();
       const float from_end = static_cast<float>(rows_ - 1);
-      correct(io.v, from_end, -1.f, ds, true, io.dk, 1.f);
-      correct(io.k, from_end, -1.f, ds, false, io.dv, 1.f);
+      correct(io.v, from_end, -1.f, ds, true, io.dk, 1.f, io.slopes);
+      correct(io.k, from_end, -1.f, ds, false, io.dv, 1.f, io.slopes);
       if (first && whole_.state_in) decay_into(io.dstate_in.as<float>(), ds);
     }
     if (!first)
-      correct(io.dout, 1.f, 1.f, saved->start.as<float>(), true, io.dq, static_cast<float>(whole_.effective_scale()));
+      correct(io.dout, 1.f, 1.f, saved->start.as<float>(), true, io.dq, static_cast<float>(whole_.effective_scale()),
+              io.slopes);
   }
 
-  void exchange_only() {
-    Buffer zero;
-    start_state(zero_state(zero).as<const float>());
-  }
+  void exchange_only() { start_state(zero_state().as<const float>()); }
+
+  const Problem& part() const { return part_; }
 
  private:
   size_t state_bytes() const { return state_floats_ * sizeof(float); }
@@ -130,11 +123,9 @@ class Rank::Impl {
     t.dims = {whole_.batch, whole_.heads, whole_.dim_qk, whole_.dim_v};
     return t;
   }
-  TensorView zero_state(Buffer& keep) {
-    keep = ws_.allocate(state_bytes());
-    ws_.backend().fill_bytes(keep.data(), 0, state_bytes());
-    return state_view(keep);
-  }
+  // A state of zeros, only ever read (the engine's start state and end gradient past the ends, the
+  // exchange's share of a rank that has none).
+  TensorView zero_state() const { return state_view(zeros_); }
   // weights[j][h] = lambda_h^distance(j) on the device, j < count.
   Buffer weights(int count, const std::function<double(int)>& distance) {
     std::vector<float> w(static_cast<size_t>(std::max(count, 1) * whole_.heads), 0.f);
@@ -220,26 +211,29 @@ class Rank::Impl {
   // cublasSetStream puts the handle back on cuBLAS's own workspace pool).
   cublasHandle_t blas() {
     if (!blas_) {
-      cublas_check(cublasCreate(&blas_), "cublasCreate");
+      CUBLAS_CHECK(cublasCreate(&blas_));
       blas_scratch_ = ws_.allocate(kCublasWorkspace);
     }
-    cublas_check(cublasSetStream(blas_, static_cast<cudaStream_t>(ws_.stream())), "cublasSetStream");
-    cublas_check(cublasSetWorkspace(blas_, blas_scratch_.data(), blas_scratch_.bytes()), "cublasSetWorkspace");
+    CUBLAS_CHECK(cublasSetStream(blas_, static_cast<cudaStream_t>(ws_.stream())));
+    CUBLAS_CHECK(cublasSetWorkspace(blas_, blas_scratch_.data(), blas_scratch_.bytes()));
     return blas_;
   }
 
   // out[i] += alpha * diag(lambda^(first + step t)) x[i] * op(state[i]) over the part's rows t, per head i:
-  // x [rows][k], out [rows][m]; state [d][e] fp32, read as [k][m] (transpose false) or [m][k] (true).
+  // x [rows][k], out [rows][m]; state [d][e] fp32, read as [k][m] (transpose false) or [m][k] (true);
+  // slopes the problem's own ([heads] fp32 on the device).
   void correct(const TensorView& x, float first, float step, const float* state, bool transpose, const TensorView& out,
-               float alpha) {
+               float alpha, const TensorView& slopes) {
     const DType dt = whole_.dtype;
     const size_t es = dtype_size(dt);
     const int64_t k = x.dims[3], m = out.dims[3];
     const void* s = state;
     Buffer s_typed;
-    if (dt != DType::f32) {
+    if (dt != DType::f32) {  // rounded to the dtype as la2's own output step rounds its state
       s_typed = ws_.allocate(state_floats_ * es);
-      states_as(dt, state, s_typed.data(), static_cast<int64_t>(state_floats_), ws_.stream());
+      tiles::TileRegion all;
+      all.blocks = bh_, all.rows = all.row_count = whole_.dim_qk, all.cols = all.col_count = whole_.dim_v;
+      tiles::scatter_tile(DType::f32, state, whole_.dim_qk, whole_.dim_v, dt, s_typed.data(), all, ws_.stream());
       s = s_typed.data();
     }
     const int64_t per_block = rows_ * k * static_cast<int64_t>(es);
@@ -251,15 +245,14 @@ class Rank::Impl {
     for (int64_t b0 = 0; b0 < bh_; b0 += group) {
       const int64_t nb = std::min(group, bh_ - b0);
       decayed_rows(dt, static_cast<const char*>(x.data) + b0 * per_block, scaled.data(), b0, nb,
-                   static_cast<int>(whole_.heads), rows_, k, slopes_.as<const float>(), first, step, ws_.stream());
+                   static_cast<int>(whole_.heads), rows_, k, slopes.as<const float>(), first, step, ws_.stream());
       // Column-major: out^T (m x rows) += alpha op(S)^T-view (m x k) * scaled^T (k x rows).
-      cublas_check(cublasGemmStridedBatchedEx(
+      CUBLAS_CHECK(cublasGemmStridedBatchedEx(
                        h, transpose ? CUBLAS_OP_T : CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(m), static_cast<int>(rows_),
                        static_cast<int>(k), &alpha, static_cast<const char*>(s) + b0 * de_ * es, type,
                        static_cast<int>(transpose ? k : m), de_, scaled.data(), type, static_cast<int>(k), rows_ * k, &beta,
                        static_cast<char*>(out.data) + b0 * rows_ * m * es, type, static_cast<int>(m), rows_ * m,
-                       static_cast<int>(nb), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
-                   "cublasGemmStridedBatchedEx");
+                       static_cast<int>(nb), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
     }
   }
 
@@ -273,7 +266,7 @@ class Rank::Impl {
   int r_ = 0, world_ = 1;
   int64_t rows_ = 0, bh_ = 0, de_ = 0;
   size_t state_floats_ = 0;
-  Buffer slopes_;
+  Buffer zeros_;
   // weights[j][head]: lambda^(a_r - b_j) for j < r; lambda^(a_(r+1+j) - b_r) for the ranks after; lambda^(L_r).
   Buffer prefix_weights_, suffix_weights_, own_decay_;
   Buffer blas_scratch_;
@@ -293,15 +286,16 @@ Problem part_problem(const Problem& whole, const Split& split, int r) {
 }
 }  // namespace
 
-Rank::Rank(const Problem& whole, Split split, Communicator& comm, Implementation& engine, Workspace& ws, bool ring)
-    : part_(part_problem(whole, split, comm.rank())) {
+Rank::Rank(const Problem& whole, Split split, Communicator& comm, Implementation& engine, Workspace& ws, bool ring) {
   if (whole.packed()) throw std::invalid_argument("la2_sp: a packed batch is not split");
   if (split.rows(comm.rank()) < 1) throw std::invalid_argument("la2_sp: a rank without rows");
-  impl_ = std::make_unique<Impl>(whole, std::move(split), comm, engine, ws, ring, part_);
+  const Problem part = part_problem(whole, split, comm.rank());
+  impl_ = std::make_unique<Impl>(whole, std::move(split), comm, engine, ws, ring, part);
 }
 Rank::~Rank() = default;
 std::unique_ptr<Saved> Rank::forward(const ForwardIO& io) { return impl_->forward(io); }
 void Rank::backward(const BackwardIO& io, Saved* saved) { impl_->backward(io, saved); }
 void Rank::exchange_only() { impl_->exchange_only(); }
+const Problem& Rank::part() const { return impl_->part(); }
 
 }  // namespace lasuite::la2::sp
