@@ -95,6 +95,19 @@ class Backend {
 };
 
 // Returns the backend for a device kind, or nullptr when this build has none for it.
+// For a scope (a bench row): freed memory stays with `backend`'s allocator while `keep`, and everything
+// kept goes back to the driver when the scope ends, so what follows finds the device as free as before.
+class KeptFreedMemory {
+ public:
+  KeptFreedMemory(Backend& backend, bool keep) : backend_(backend) { backend_.keep_freed_memory(keep); }
+  ~KeptFreedMemory() { backend_.keep_freed_memory(false); }
+  KeptFreedMemory(const KeptFreedMemory&) = delete;
+  KeptFreedMemory& operator=(const KeptFreedMemory&) = delete;
+
+ private:
+  Backend& backend_;
+};
+
 Backend* backend_for(DeviceKind kind);
 // Why nothing can run on that device here (no backend in this build, no device or driver); "" when it can.
 std::string device_unavailable(DeviceKind kind);

@@ -181,11 +181,7 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   // Scratch freed by one run of the row serves the next (TimingPolicy::keep_freed_scratch); what the
   // row kept goes back to the driver when it ends, so the next row (another implementation's libraries
   // allocating outside the pool) finds the device as free as before.
-  struct KeptScratch {
-    Backend& backend;
-    ~KeptScratch() { backend.keep_freed_memory(false); }
-  } kept{backend};
-  backend.keep_freed_memory(policy.keep_freed_scratch);
+  KeptFreedMemory kept(backend, policy.keep_freed_scratch);
   DriverProbe probe(backend);
   Workspace probe_ws(probe, tracker);
   Workspace ws(backend, tracker);

@@ -152,7 +152,7 @@ Metadata collect_metadata(const std::string& schema, const std::string& command)
   m.lasuite_version = lasuite_version();
   m.plugins = loaded_plugins();
   const LaunchPlace place = launch_place();
-  if (place.launched && place.world > 1) {
+  if ((place.launched && place.world > 1) || process_group_formed()) {
     LaunchRecord l;
     l.world_size = place.world;
     if (process_group_formed()) {

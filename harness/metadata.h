@@ -29,8 +29,8 @@ struct TimingMeta {
   std::string scratch_pool = "keep";    // --scratch-pool: keep | release
 };
 
-// A run launched as several processes (mpirun): the world's size and, where the run formed the NCCL
-// group, each rank's GPU, the NCCL version and the transports NCCL set up.
+// A run launched as several processes (mpirun), or one that formed the NCCL group: the world's size
+// and, where the group formed, each rank's GPU, the NCCL version and the transports NCCL set up.
 struct LaunchRecord {
   int world_size = 1;
   std::vector<std::string> gpus;
@@ -56,7 +56,7 @@ struct Metadata {
   // bench --packed: the lengths as given and the offsets they made (empty otherwise).
   std::string packed_spec;
   std::vector<int64_t> packed_cu_seqlens;
-  std::optional<LaunchRecord> launch;  // set when launched by mpirun
+  std::optional<LaunchRecord> launch;  // set when launched by mpirun or the NCCL group formed
 };
 
 // Fills command, git, date, host and version; the caller adds devices, timing or seed.

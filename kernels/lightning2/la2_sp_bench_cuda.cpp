@@ -33,6 +33,7 @@
 #include "harness/report_json.h"
 #include "harness/report_table.h"
 #include "harness/result_files.h"
+#include "harness/timing.h"
 #include "kernels/lightning2/la2_sp_rank.h"
 
 namespace lasuite {
@@ -46,27 +47,18 @@ struct GpusRow {
   int repeats = 0;
 };
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
-}
-
 // Times `work` `repeats` times after `warmup`, each run started by every rank together; the slowest
 // rank's time of each run, their median.
 double timed(Backend& gpu, int warmup, int repeats, const std::function<void()>& work) {
   for (int i = 0; i < warmup; ++i) work();
   gpu.synchronize();
-  std::vector<double> ms;
+  Samples samples;
   auto timer = gpu.make_timer();
   for (int i = 0; i < repeats; ++i) {
     process_barrier();
-    timer->start();
-    work();
-    timer->stop();
-    gpu.synchronize();
-    ms.push_back(process_max(timer->elapsed_ms()));
+    samples.ms.push_back(process_max(time_once(*timer, Region{work, {}})));
   }
-  return median(ms);
+  return samples.median_ms();
 }
 
 GpusRow run_row(Communicator& comm, Backend& gpu, const Problem& whole, bool backward, bool ring, int warmup, int repeats,
@@ -105,13 +97,8 @@ GpusRow run_row(Communicator& comm, Backend& gpu, const Problem& whole, bool bac
     if (row.reason.empty()) row.reason = "another rank ran out of memory";
     return row;
   }
-  // Freed scratch stays with the allocator during the row (bench's --scratch-pool keep), and goes back
-  // to the driver at its end.
-  struct KeptScratch {
-    Backend& gpu;
-    explicit KeptScratch(Backend& g) : gpu(g) { gpu.keep_freed_memory(true); }
-    ~KeptScratch() { gpu.keep_freed_memory(false); }
-  } kept(gpu);
+  // Freed scratch stays with the allocator during the row (bench's --scratch-pool keep).
+  KeptFreedMemory kept(gpu, true);
   const TensorView ov = view_of(o, whole.dtype, DeviceKind::cuda, v_dims(alone));
   ForwardIO f = forward_io(in, ov);
   BackwardIO b;
@@ -232,17 +219,16 @@ int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
     d.kind = DeviceKind::cuda;
     d.info = gpu.info();
     meta.devices = {d};
-    nlohmann::ordered_json doc = metadata_json(meta);
-    doc["world_size"] = world;
-    doc["gpus"] = facts.gpus;
-    doc["nccl_version"] = facts.nccl_version;
-    doc["nccl_transports"] = facts.transports;
-    doc["exchange"] = ring ? "ring" : "allgather";
-    doc["scaling"] = a.scaling;
-    doc["problem"] = {{"batch", base.batch}, {"heads", base.heads}, {"dim_qk", base.dim_qk}, {"dim_v", base.dim_v},
-                      {"dtype", dtype_name(base.dtype)}, {"decay", decay.name()}};
-    doc["timing"] = {{"method", "cuda events on each rank after a barrier; a run's time is the slowest rank's; median"},
-                     {"warmup", warmup}, {"repeats", repeats}, {"l2_flush", false}, {"scratch_pool", "keep"}};
+    // As bench's files: schema, meta (with "launch": the world, each GPU, NCCL's version and transports)
+    // and rows.
+    nlohmann::ordered_json m = metadata_json(meta);
+    m["exchange"] = ring ? "ring" : "allgather";
+    m["scaling"] = a.scaling;
+    m["problem"] = {{"batch", base.batch}, {"heads", base.heads}, {"dim_qk", base.dim_qk}, {"dim_v", base.dim_v},
+                    {"dtype", dtype_name(base.dtype)}, {"decay", decay.name()}};
+    m["timing"] = {{"method", "cuda events on each rank after a barrier; a run's time is the slowest rank's; median"},
+                   {"warmup", warmup}, {"repeats", repeats}, {"l2_flush", false}, {"scratch_pool", "keep"}};
+    nlohmann::ordered_json doc = {{"schema", "lasuite.bench_gpus/1"}, {"meta", m}};
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const GpusRow& r : rows) {
       nlohmann::ordered_json j = {{"seqlen", r.total}, {"seqlen_per_gpu", r.per_gpu}, {"mode", r.mode}, {"status", r.status}};
