@@ -32,27 +32,37 @@ struct Sw128Tile {
   __device__ __forceinline__ static uint32_t mn_major_step(int kk) { return static_cast<uint32_t>(kk * 16 * 128); }
 };
 
-// Copies ROWS consecutive rows of a row-major [n][cols] tensor (row stride `cols`, a multiple of 8 up to
-// COLS), from row first_row on (or, with `reverse`, the rows n-1-first_row downwards), into a
-// Sw128Tile<ROWS, COLS>, with THREADS threads: thread tid copies the 16-byte column tid % (COLS / 8) of
-// rows tid / (COLS / 8) + step * m, so every address is a fixed stride from its first (a few
-// instructions per copy). Rows at or past n, and columns at or past `cols`, are zero-filled without
-// being read. Asynchronous (cp.async): commit and wait.
+// Copies ROWS consecutive rows of a row-major tensor (row stride `ld` elements, a multiple of 8), from
+// row first_row on (or, with `reverse`, the rows n-1-first_row downwards), into a Sw128Tile<ROWS, COLS>,
+// with THREADS threads: thread tid copies the 16-byte column tid % (COLS / 8) of rows
+// tid / (COLS / 8) + step * m, so every address is a fixed stride from its first (a few instructions per
+// copy). Rows at or past n, and columns at or past `cols` (the row's width, a multiple of 8; at most
+// ld), are zero-filled without being read. Tiles wider than THREADS / 8 * 8 columns (a step of fewer
+// than 8 rows would break the swizzle phase) are copied as 128-column halves. Asynchronous (cp.async):
+// commit and wait.
 template <int ROWS, int COLS, int THREADS, class T>
 __device__ __forceinline__ void load_rows_sw128(unsigned char* tile, const T* src, int64_t n, int64_t first_row,
-                                                bool reverse, int tid, int cols = COLS) {
-  constexpr int kPerRow = COLS / 8, kStep = THREADS / kPerRow, kCopies = ROWS / kStep;
-  static_assert(THREADS % kPerRow == 0 && kStep % 8 == 0 && ROWS % kStep == 0, "whole rows, same swizzle phase");
-  const int r0 = tid / kPerRow, col = (tid % kPerRow) * 8;
-  unsigned char* dst = tile + Sw128Tile<ROWS, COLS>::offset(r0, col);  // row r0 + kStep m: + kStep m rows
-  const int64_t v0 = first_row + r0;
-  const int64_t stride = reverse ? -int64_t(kStep) * cols : int64_t(kStep) * cols;
-  const T* s0 = src + (reverse ? n - 1 - v0 : v0) * cols + col;
-  const bool col_in = col < cols;
+                                                bool reverse, int tid, int cols, int64_t ld) {
+  if constexpr (COLS > 128 && THREADS / (COLS / 8) < 8) {
+    static_assert(COLS % 128 == 0, "whole 128-column halves");
 #pragma unroll
-  for (int m = 0; m < kCopies; ++m) {
-    const bool valid = col_in && v0 + kStep * m < n;
-    cp_async_16(dst + kStep * m * 128, valid ? s0 + stride * m : src, valid ? 16 : 0);
+    for (int h = 0; h < COLS / 128; ++h)
+      load_rows_sw128<ROWS, 128, THREADS>(tile + h * Sw128Tile<ROWS, 128>::kBytes, src + 128 * h, n, first_row,
+                                          reverse, tid, cols - 128 * h, ld);
+  } else {
+    constexpr int kPerRow = COLS / 8, kStep = THREADS / kPerRow, kCopies = ROWS / kStep;
+    static_assert(THREADS % kPerRow == 0 && kStep % 8 == 0 && ROWS % kStep == 0, "whole rows, same swizzle phase");
+    const int r0 = tid / kPerRow, col = (tid % kPerRow) * 8;
+    unsigned char* dst = tile + Sw128Tile<ROWS, COLS>::offset(r0, col);  // row r0 + kStep m: + kStep m rows
+    const int64_t v0 = first_row + r0;
+    const int64_t stride = reverse ? -int64_t(kStep) * ld : int64_t(kStep) * ld;
+    const T* s0 = src + (reverse ? n - 1 - v0 : v0) * ld + col;
+    const bool col_in = col < cols;
+#pragma unroll
+    for (int m = 0; m < kCopies; ++m) {
+      const bool valid = col_in && v0 + kStep * m < n;
+      cp_async_16(dst + kStep * m * 128, valid ? s0 + stride * m : src, valid ? 16 : 0);
+    }
   }
 }
 

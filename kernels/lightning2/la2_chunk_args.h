@@ -30,9 +30,15 @@ struct ChunkWalk {
   float c_intra = 1, c_inter = 1, c_update = 1;
   int seg_chunks = 1;
   const RaggedSequence* ragged = nullptr;  // [bh / heads] on the device, or null: a dense batch
-  // The tensors' own widths, at most the kernel's dk (q, k) and dv (v): their row strides, columns
-  // past them read as zero (multiples of 8). Always set (walk_of: dk, dv unless narrower).
+  // The tensors' own widths (multiples of 8): their row strides, columns past them read as zero. Always
+  // set (walk_of: dk, dv unless narrower). cols_qk is at most the kernel's dk; cols_v at most dv, or,
+  // with value_tiles > 1, the width that the value tiles cover.
   int cols_qk = 0, cols_v = 0;
+  // Windowed kernels only: blockIdx.x = (batch, head) * value_tiles + z, block z computing the value
+  // columns [z dv, (z + 1) dv) of o (a state that is that column window of the whole one) from those of
+  // v; its states' index is z * (gridDim.x / value_tiles) + the (batch, head). The tiles of one head are
+  // neighbours in the grid, so they run together and share q and k through L2.
+  int value_tiles = 1;
 };
 
 // A d x e state in global memory: (bh, seg)'s at p + bh * bh_stride + seg * seg_stride, row-major
@@ -97,7 +103,7 @@ struct StatesStepArgs {
 struct OutputStepArgs {
   ChunkWalk walk;
   void* o = nullptr;  // [bh][n][cols_o]
-  int cols_o = 0;     // o's own width, at most dv: its row stride, columns past it not written (always set)
+  int cols_o = 0;     // o's own width (at most dv, or the value tiles' span): its row stride, columns past it not written (always set)
   StartState start;
   SegmentScan scan;
   OnePass one_pass;

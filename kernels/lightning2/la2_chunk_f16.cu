@@ -2,5 +2,5 @@
 #include "kernels/lightning2/la2_chunk_instances.cuh"
 
 namespace lasuite::la2 {
-ChunkKernel chunk_kernel_f16(int dk, int dv) { return chunk_kernel_for<__half>(dk, dv); }
+ChunkKernel chunk_kernel_f16(int dk, int dv, bool windowed) { return chunk_kernel_for<__half>(dk, dv, windowed); }
 }  // namespace lasuite::la2

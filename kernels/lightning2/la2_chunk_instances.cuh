@@ -5,32 +5,50 @@
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_wgmma_kernel.cuh"
 
+#include <type_traits>
+
 namespace lasuite::la2 {
 
-template <class T, int DK, int DV>
+// WIN: the windowed wgmma variant (la2_wgmma_kernel.cuh); MMA_SYNC: with the mma.sync kernels (every
+// GPU, fp32), which read widths 72..120 in place at 128 but take no value tiles.
+template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true>
 ChunkKernel chunk_kernel_entry() {
-  using SM = ChunkSmem<T, DK, DV, true>;
   ChunkKernel k;
-  k.func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, true>);
-  k.smem_one_state_buf = SM::bytes(1);
-  k.smem_two_state_bufs = SM::kSplit ? 0 : SM::bytes(2);
-  k.states_func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, false>);
-  k.states_smem = ChunkSmem<T, DK, DV, false>::bytes(0);
-  if constexpr (!SM::kSplit) {
-    k.wgmma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true>);
-    k.wgmma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
-    k.wgmma_states_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false>);
-    k.wgmma_states_smem = WgmmaSmem<T, DK, DV, false>::bytes();
+  k.windowed = WIN;
+  bool wgmma = true;
+  if constexpr (MMA_SYNC) {
+    using SM = ChunkSmem<T, DK, DV, true>;
+    k.func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, true>);
+    k.smem_one_state_buf = SM::bytes(1);
+    k.smem_two_state_bufs = SM::kSplit ? 0 : SM::bytes(2);
+    k.states_func = reinterpret_cast<const void*>(&la2_chunk_kernel<T, DK, DV, false>);
+    k.states_smem = ChunkSmem<T, DK, DV, false>::bytes(0);
+    wgmma = !SM::kSplit;
+  }
+  if constexpr (!std::is_same_v<T, float>) {
+    if (wgmma) {
+      k.wgmma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, WIN>);
+      k.wgmma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
+      k.wgmma_states_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false, WIN>);
+      k.wgmma_states_smem = WgmmaSmem<T, DK, DV, false>::bytes();
+    }
   }
   return k;
 }
 
+// Only what is dispatched: d = e = 64 never windowed (compile-time widths; a runtime width spilled its
+// two-blocks-a-multiprocessor output step); 64 x 128 and 128 x 64 always windowed (a width read in
+// place at 128); 128 x 128 both (the native pass keeps compile-time widths); 256 x 64 windowed and
+// Hopper only: the kernel of contractions over 136..256 columns (value tiles of 64).
 template <class T>
-ChunkKernel chunk_kernel_for(int dk, int dv) {
-  if (dk == 64 && dv == 64) return chunk_kernel_entry<T, 64, 64>();
-  if (dk == 64 && dv == 128) return chunk_kernel_entry<T, 64, 128>();
-  if (dk == 128 && dv == 64) return chunk_kernel_entry<T, 128, 64>();
-  if (dk == 128 && dv == 128) return chunk_kernel_entry<T, 128, 128>();
+ChunkKernel chunk_kernel_for(int dk, int dv, bool windowed) {
+  if (dk == 64 && dv == 64) return windowed ? ChunkKernel{} : chunk_kernel_entry<T, 64, 64, false>();
+  if (dk == 64 && dv == 128) return chunk_kernel_entry<T, 64, 128, true>();
+  if (dk == 128 && dv == 64) return chunk_kernel_entry<T, 128, 64, true>();
+  if (dk == 128 && dv == 128)
+    return windowed ? chunk_kernel_entry<T, 128, 128, true>() : chunk_kernel_entry<T, 128, 128, false>();
+  if constexpr (!std::is_same_v<T, float>)
+    if (dk == 256 && dv == 64 && windowed) return chunk_kernel_entry<T, 256, 64, true, false>();
   return {};
 }
 

@@ -18,18 +18,22 @@ struct ChunkKernel {
   size_t wgmma_smem = 0;
   const void* wgmma_states_func = nullptr;  // and its states-only step
   size_t wgmma_states_smem = 0;
+  // The wgmma kernels are the windowed variant (widths from the arguments, value tiles).
+  bool windowed = false;
 };
 
-// Defined by la2_chunk_{bf16,f16,f32}.cu; dk, dv in {64, 128}.
-ChunkKernel chunk_kernel_bf16(int dk, int dv);
-ChunkKernel chunk_kernel_f16(int dk, int dv);
-ChunkKernel chunk_kernel_f32(int dk, int dv);
+// Defined by la2_chunk_{bf16,f16,f32}.cu: (dk, dv) in {64, 128}^2, and (256, 64) for the 16-bit types;
+// `windowed`: wgmma kernels that take widths and value tiles from their arguments (la2_chunk_instances.cuh
+// says which exist). An empty ChunkKernel where there is none.
+ChunkKernel chunk_kernel_bf16(int dk, int dv, bool windowed);
+ChunkKernel chunk_kernel_f16(int dk, int dv, bool windowed);
+ChunkKernel chunk_kernel_f32(int dk, int dv, bool windowed);
 
-inline ChunkKernel chunk_kernel(DType t, int dk, int dv) {
+inline ChunkKernel chunk_kernel(DType t, int dk, int dv, bool windowed) {
   switch (t) {
-    case DType::bf16: return chunk_kernel_bf16(dk, dv);
-    case DType::f16: return chunk_kernel_f16(dk, dv);
-    case DType::f32: return chunk_kernel_f32(dk, dv);
+    case DType::bf16: return chunk_kernel_bf16(dk, dv, windowed);
+    case DType::f16: return chunk_kernel_f16(dk, dv, windowed);
+    case DType::f32: return chunk_kernel_f32(dk, dv, windowed);
     default: return {};
   }
 }

@@ -17,10 +17,11 @@
 
 namespace lasuite::la2 {
 
-// A tensor's row stride in a kernel of width W (ChunkWalk::cols_qk, cols_v; OutputStepArgs::cols_o):
-// its own width, read in place, only where W is 128 (widths 72..120); the 64-wide kernels keep W as a
-// compile-time stride (their padded copies are W wide), since a runtime one spilled the output step at
-// d = e = 64, which two blocks a multiprocessor cap at 128 registers. 0 or W: W.
+// A tensor's row stride in the mma.sync kernel of width W (ChunkWalk::cols_qk, cols_v;
+// OutputStepArgs::cols_o): its own width, read in place, only where W is 128 (widths 72..120); the
+// 64-wide kernel keeps W as a compile-time stride (its padded copies are W wide), since a runtime one
+// spilled the output step at d = e = 64, which two blocks a multiprocessor cap at 128 registers. 0 or
+// W: W. (The wgmma kernels have a windowed variant instead: la2_wgmma_kernel.cuh.)
 template <int W>
 __device__ __forceinline__ int in_place_width(int cols) {
   if constexpr (W == 128) return cols ? cols : W;
@@ -39,8 +40,7 @@ struct BlockPlace {
   int64_t row0, n, state_bh;
   int head;
 };
-__device__ __forceinline__ BlockPlace place_block(const ChunkWalk& w) {
-  const int64_t bh = blockIdx.x;
+__device__ __forceinline__ BlockPlace place_block(const ChunkWalk& w, int64_t bh = blockIdx.x) {
   const int head = static_cast<int>(bh % w.heads);
   if (!w.ragged) return {bh * w.head_rows, w.n, bh, head};
   const RaggedSequence s = w.ragged[bh / w.heads];

@@ -35,6 +35,7 @@
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
 #include "kernels/lightning2/la2_ragged_host.h"
+#include "kernels/lightning2/la2_value_tiles_host.h"
 
 namespace lasuite {
 namespace {
@@ -92,7 +93,9 @@ class La2Cuda : public Implementation {
     refuse(problem_refusal(p));
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
     refuse(gpu_refusal());
-    // The decode kernel takes any head dims itself; the chunk kernels 64 and 128, others in tiles.
+    // The decode kernel takes any head dims itself; the chunk kernels 64 and 128, dims past 128 in value
+    // tiles where they can, others in tiles.
+    if (!decode_step(p) && value_tiled(p)) return forward_value_tiled(p, io, ws);
     if (!decode_step(p) && !tiles::native_dims(p.dim_qk, p.dim_v))
       return tiles::forward_in_tiles(
           p, io, ws, tiles::Split::linear,
@@ -105,6 +108,7 @@ class La2Cuda : public Implementation {
     refuse(problem_refusal(p));
     host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
     refuse(gpu_refusal());
+    if (value_tiled(p)) return backward_value_tiled(p, io, ws);
     if (!tiles::native_dims(p.dim_qk, p.dim_v)) {
       // One pair of tiles (dims up to 128) hands on the forward's segment data; more recompute their own.
       tiles::backward_in_tiles(p, io, saved, ws, tiles::Split::linear, /*needs_o=*/false,
@@ -125,6 +129,67 @@ class La2Cuda : public Implementation {
   static tiles::InPlaceWidth reads_in_place(const Problem& p) {
     if (p.packed()) return {};
     return [](int64_t width) { return width % 8 == 0 && width > 64 && width <= 128; };
+  }
+
+  // Head dims past 128 run as passes in value tiles (la2_value_tiles_host.h), no copies of the tensors,
+  // where the dims allow and the Hopper kernels run (16-bit types); a packed batch, f32 and other GPUs
+  // take the head-dim tiles.
+  bool value_tiled(const Problem& p) const {
+    return options_.value_tiles && !p.packed() && la2::value_tiled_dims(p.dim_qk, p.dim_v) &&
+           la2::wide_kernels_usable(p.dtype, options_);
+  }
+  std::unique_ptr<Saved> forward_value_tiled(const Problem& p, const ForwardIO& io, Workspace& ws) {
+    const Span sp = dense_span(p);
+    la2::PassArgs a = common(p, io.slopes, sp);
+    a.dk = static_cast<int>(p.dim_qk), a.dv = static_cast<int>(p.dim_v);
+    a.q = io.q.data, a.k = io.k.data, a.v = io.v.data, a.o = io.o.data;
+    a.c_intra = a.c_inter = static_cast<float>(p.effective_scale());
+    a.c_update = 1;
+    if (p.state_in) a.init = state_at(io.state_in, p, sp), a.init_rs = p.dim_v, a.init_cs = 1;
+    if (p.state_out) a.final_state = state_at(io.state_out, p, sp);
+    la2::ValueTiledPass pass(a, options_, ws);  // moves the initial state first: the final may overwrite it
+    Buffer flags = ws.allocate(pass.flag_bytes());
+    ws.backend().fill_bytes(flags.data(), 0, flags.bytes());
+    pass.run(flags.as<int>());
+    return std::make_unique<La2Saved>();  // no segment data: the backward's passes compute their own
+  }
+  // The three passes of backward_span at the problem's widths, each computing its own segment data
+  // (one value window's state is not another pass's transposed).
+  void backward_value_tiled(const Problem& p, const BackwardIO& io, Workspace& ws) {
+    const Span sp = dense_span(p);
+    const int di = static_cast<int>(p.dim_qk), ei = static_cast<int>(p.dim_v);
+    const float scale = static_cast<float>(p.effective_scale());
+    float* state_in = state_at(io.state_in, p, sp);
+    float* dstate_out = state_at(io.dstate_out, p, sp);
+    la2::PassArgs dq = common(p, io.slopes, sp);  // Q'=dO, K'=V, V'=K: state e x d = S^T
+    dq.dk = ei, dq.dv = di;
+    dq.q = io.dout.data, dq.k = io.v.data, dq.v = io.k.data, dq.o = io.dq.data;
+    dq.c_intra = dq.c_inter = scale;
+    if (p.state_in) dq.init = state_in, dq.init_rs = 1, dq.init_cs = ei;
+    la2::PassArgs dk = common(p, io.slopes, sp);  // reverse; Q'=V, K'=dO, V'=Q: state e x d = dS^T
+    dk.dk = ei, dk.dv = di;
+    dk.q = io.v.data, dk.k = io.dout.data, dk.v = io.q.data, dk.o = io.dk.data;
+    dk.reverse = true;
+    dk.c_intra = scale, dk.c_update = scale;
+    if (p.state_out) dk.init = dstate_out, dk.init_rs = 1, dk.init_cs = ei, dk.init_shift = true;
+    la2::PassArgs dv = common(p, io.slopes, sp);  // reverse; Q'=K, K'=Q, V'=dO: state d x e = dS
+    dv.dk = di, dv.dv = ei;
+    dv.q = io.k.data, dv.k = io.q.data, dv.v = io.dout.data, dv.o = io.dv.data;
+    dv.reverse = true;
+    dv.c_intra = scale, dv.c_update = scale;
+    if (p.state_out) dv.init = dstate_out, dv.init_rs = ei, dv.init_cs = 1, dv.init_shift = true;
+    if (p.state_in) dv.final_state = state_at(io.dstate_in, p, sp), dv.final_power = 1;
+    // Their inputs are complete before the first pass starts: the later ones may start beside it.
+    dk.inputs_ready_early = dv.inputs_ready_early = true;
+    la2::ValueTiledPass pass_q(dq, options_, ws), pass_k(dk, options_, ws), pass_v(dv, options_, ws);
+    // One region of flags for all, zeroed before the first launch (no memset between early starts).
+    const size_t fq = pass_q.flag_bytes(), fk = pass_k.flag_bytes();
+    Buffer flags = ws.allocate(fq + fk + pass_v.flag_bytes());
+    ws.backend().fill_bytes(flags.data(), 0, flags.bytes());
+    int* f = flags.as<int>();
+    pass_q.run(f);
+    pass_k.run(f + fq / sizeof(int));
+    pass_v.run(f + (fq + fk) / sizeof(int));
   }
 
   // A span of n rows a sequence runs on the decode kernel (any head dims) rather than the chunk passes.

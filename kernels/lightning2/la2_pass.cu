@@ -121,6 +121,9 @@ int64_t fine_segments(const PassPlan& plan, int64_t nchunks) {
   return (nchunks + fine_chunks - 1) / fine_chunks;
 }
 
+// The grid's rows: a block row per (batch, head) and value tile; also the number of states.
+int64_t grid_bh(const PassArgs& p) { return p.bh * p.value_tiles; }
+
 ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
   ChunkWalk w;
   w.q = p.q;
@@ -138,6 +141,7 @@ ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
   w.ragged = p.ragged;
   w.cols_qk = p.cols_qk ? p.cols_qk : p.dk;
   w.cols_v = p.cols_v ? p.cols_v : p.dv;
+  w.value_tiles = p.value_tiles;
   return w;
 }
 
@@ -188,7 +192,7 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
     const int64_t seg = (nchunks + s - 1) / s;
     const int64_t segs = (nchunks + seg - 1) / seg;
     if (segs != s) continue;  // same split as a smaller s
-    const int64_t waves = (p.bh * segs + slots - 1) / slots;
+    const int64_t waves = (grid_bh(p) * segs + slots - 1) / slots;
     const double cost = static_cast<double>(waves) * static_cast<double>(seg + kSegmentOverheadChunks) * (segs > 1 ? 1.4 : 1.0);
     if (cost < best - 1e-9) {
       best = cost;
@@ -209,7 +213,7 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
     // The wgmma states-only step is never split: split in two it was slower at every length measured
     // (4k 39.8 against 50.1 M tok/s forward, 128k 61.1 against 64.2; results/archive/h100/h100_la2_v6f_*): each
     // split doubles the increments the output step's scan reads.
-    const bool one_wave_unsplit = int64_t(plan.segments - 1) * p.bh <= prop.multiProcessorCount;
+    const bool one_wave_unsplit = int64_t(plan.segments - 1) * grid_bh(p) <= prop.multiProcessorCount;
     plan.fine = one_wave_unsplit || plan.wgmma_states ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
     if (o.states_split > 0) plan.fine = o.states_split;
     while (plan.fine > 1 && plan.seg_chunks < plan.fine) --plan.fine;
@@ -223,7 +227,7 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
 // pass's blocks wait for each other, so all of them must fit.
 bool one_pass_usable(const PassArgs& p, const PlanOptions& o, const PassPlan& plan, bool like, int64_t slots) {
   return o.allow_one_pass && plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel &&
-         !p.prior && !like && p.bh * plan.segments <= slots;
+         !p.prior && !like && grid_bh(p) * plan.segments <= slots;
 }
 
 bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
@@ -239,15 +243,21 @@ bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
 }  // namespace
 
 PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like) {
-  ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
-  if (!k.func || !k.states_func)
-    throw UnsupportedError("la2: no kernel for " + std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) +
-                           " e=" + std::to_string(p.dv));
+  const ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv, windowed(p));
+  const std::string shape =
+      std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) + " e=" + std::to_string(p.dv);
+  if (!k.func && !k.wgmma_func) throw UnsupportedError("la2: no kernel for " + shape);
+  if (p.value_tiles > 1 && (p.ragged || p.cols_o != p.cols_v))
+    throw std::logic_error("la2: value tiles need a dense batch and o as wide as v");
   const cudaDeviceProp& prop = cuda_device_properties();
   PassPlan plan;
   const size_t optin = prop.sharedMemPerBlockOptin;
   plan.wgmma = options.allow_wgmma && wgmma_usable(k, prop);
-  plan.wgmma_states = plan.wgmma && options.allow_wgmma_states;
+  // The mma.sync kernels take no value tiles, and there are none at the 256-wide contraction.
+  if (!plan.wgmma && (!k.func || p.value_tiles > 1))
+    throw UnsupportedError("la2: " + shape + (p.value_tiles > 1 ? " in value tiles" : "") +
+                           " runs only on the Hopper (wgmma) kernels, which this device or plan does not use");
+  plan.wgmma_states = plan.wgmma && (options.allow_wgmma_states || !k.states_func);
   plan.inc_last_first = options.inc_last_first;
   plan.early_start = options.early_start && prop.major >= 9;
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
@@ -276,11 +286,11 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     choose_split(p, options, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
     plan.scan_in_kernel = scan_in_blocks(options, plan);
   }
-  plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(p.bh) * fine_segments(plan, nchunks) * size_t(p.dk) *
+  plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(grid_bh(p)) * fine_segments(plan, nchunks) * size_t(p.dk) *
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;
   plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots);
-  plan.flag_bytes = plan.one_pass ? size_t(p.bh) * plan.segments * sizeof(int) : 0;
+  plan.flag_bytes = plan.one_pass ? size_t(grid_bh(p)) * plan.segments * sizeof(int) : 0;
   plan.cooperative = plan.one_pass && options.cooperative_one_pass && prop.cooperativeLaunch != 0;
   return plan;
 }
@@ -290,13 +300,13 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   // The kernels index segment data and flags by the state index, which in a ragged grid is the
   // sequence's, not the block row's: only a one-segment plan (plan_pass's for ragged) has none.
   if (p.ragged && plan.segments != 1) throw std::logic_error("la2: a ragged grid runs one segment a sequence");
-  ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv);
+  const ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv, windowed(p));
   const int64_t state_elems = int64_t(p.dk) * p.dv;
   if (plan.segments == 1) {
     OutputStepArgs a = output_args(p, plan);
     a.start = pass_start(p);
     a.end = pass_end(p);
-    launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, 1, p.bh, false, stream);
+    launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, 1, grid_bh(p), false, stream);
     return;
   }
   const float* data = p.prior ? p.prior : segbuf;
@@ -321,7 +331,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.end.bh_stride = bh_stride;
     a.end.seg_stride = state_elems;
     const int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
-    launch_chunk(states_kernel(k, plan), plan.states_smem_bytes, a, static_cast<int>(blocks), p.bh, false, stream);
+    launch_chunk(states_kernel(k, plan), plan.states_smem_bytes, a, static_cast<int>(blocks), grid_bh(p), false, stream);
   }
   if (scan_kernel && !p.prior) {  // (2) start states of every fine segment
     ScanArgs s{};
@@ -342,7 +352,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     s.fin_power = p.final_power;
     void* params[] = {&s};
     dev::launch_kernel(reinterpret_cast<const void*>(&segment_scan_kernel),
-                       dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(p.bh)), dim3(256), 0,
+                       dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(grid_bh(p))), dim3(256), 0,
                        params, plan.early_start, /*cooperative=*/false, stream);
   }
   // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
@@ -373,8 +383,14 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.start.shift = p.init && p.init_shift ? 1 : 0;
   }
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
-  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, p.bh, early, stream,
+  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
                one_pass && plan.cooperative);
+}
+
+bool wide_kernels_usable(DType dtype, const PlanOptions& options) {
+  if (!options.allow_wgmma) return false;
+  const ChunkKernel k = chunk_kernel(dtype, 256, 64, true);
+  return k.wgmma_func && wgmma_usable(k, cuda_device_properties());
 }
 
 int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options) {

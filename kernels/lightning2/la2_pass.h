@@ -31,6 +31,11 @@ struct PassArgs {
   // The tensors' own widths where narrower than dk (Q', K') and dv (V', O'): row strides, zero columns
   // past them read, none written (ChunkWalk::cols_qk, cols_v; OutputStepArgs::cols_o). 0: dk, dv.
   int cols_qk = 0, cols_v = 0, cols_o = 0;
+  // Value tiles (Hopper kernels only): V' and O' are cols_v (= cols_o) wide, computed as value_tiles
+  // windows of dv columns by blocks of one launch, each window a pass of its own with a state of
+  // dk x dv: every state (init, final_state, the segment data) is then [value_tiles][bh][dk][dv], tile
+  // z's state being the columns [z dv, (z + 1) dv) of the whole one.
+  int value_tiles = 1;
   bool reverse = false;
   const float* slopes = nullptr;  // [heads] on the device; null: no decay
   float c_intra = 1, c_inter = 1, c_update = 1;
@@ -61,6 +66,13 @@ struct PassArgs {
   bool inputs_ready_early = false;
 };
 
+// Whether the pass needs the windowed kernels: widths other than the kernel's, value tiles, or the
+// 256-wide contraction (which has only those).
+inline bool windowed(const PassArgs& p) {
+  const auto other = [](int cols, int width) { return cols != 0 && cols != width; };
+  return p.value_tiles > 1 || p.dk == 256 || other(p.cols_qk, p.dk) || other(p.cols_v, p.dv) || other(p.cols_o, p.dv);
+}
+
 // What a plan leaves to the cost model and the device unless an experiment chooses (la2's
 // `--impl-option`s, la2_cuda.cpp): the defaults are the fastest plan measured.
 struct PlanOptions {
@@ -76,6 +88,7 @@ struct PlanOptions {
   bool cooperative_one_pass = true;  // a one-pass kernel as a cooperative launch (PassPlan::cooperative)
   bool allow_decode_kernel = true;   // false: forwards of at most kDecodeMaxTokens rows run the chunk passes too
   bool packed_ragged = true;         // false: a packed batch runs sequence by sequence (one pass each)
+  bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -128,6 +141,10 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
 // PassPlan::slots of the output kernel a plan would choose for this (dtype, dk, dv) under `options`:
 // what a ragged grid is balanced over.
 int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options);
+
+// Whether this device, under `options`, runs the windowed Hopper kernels that value tiles need
+// (la2_value_tiles_host.h) for `dtype`.
+bool wide_kernels_usable(DType dtype, const PlanOptions& options);
 
 
 // Copies a ragged grid's sequence table from host memory to the device in stream order, through a

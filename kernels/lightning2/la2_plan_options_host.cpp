@@ -48,6 +48,10 @@ std::vector<ImplOption> plan_option_list() {
       {"packed", "ragged or spans", "ragged",
        "a packed batch: ragged = its sequences in one launch a pass (each whole in a block, longest first; one "
        "too long to share the device runs on its own); spans = one sequence after another"},
+      {"wide_dims", "value_tiles or tiles", "value_tiles",
+       "head dims past 128 (up to 256, multiples of 8; bf16/f16 on Hopper): value_tiles = each pass reads its "
+       "contraction whole and in place, its value columns in windows run by blocks of one launch; tiles = (d, e) "
+       "tiles of at most 128 on padded copies, outputs summed"},
   };
 }
 
@@ -77,6 +81,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.allow_decode_kernel = parse_either(key, value, "auto", "off");
   } else if (key == "packed") {
     o.packed_ragged = parse_either(key, value, "ragged", "spans");
+  } else if (key == "wide_dims") {
+    o.value_tiles = parse_either(key, value, "value_tiles", "tiles");
   } else {
     throw UsageError("la2 has no option '" + key + "'");
   }

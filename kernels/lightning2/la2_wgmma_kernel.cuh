@@ -10,6 +10,12 @@
 // every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per
 // warpgroup and frees the issue slots. Tiles arrive by cp.async (which also handles the reversed row
 // order of the backward passes and zero-fills rows past n), kStages chunks deep.
+//
+// WIN (windowed): the tensors' widths and row strides come from the arguments (ChunkWalk::cols_qk,
+// cols_v, value_tiles; OutputStepArgs::cols_o): head dims narrower than the kernel read in place, and
+// value dims wider than it as value tiles, blocks of the same launch (ChunkWalk::value_tiles). Otherwise
+// they are the kernel's own dk and dv at compile time: runtime strides cost the d = e = 128 pass 1.5-2.5 %
+// (11 more registers and the address arithmetic), so only the shapes that need them pay for them.
 #pragma once
 #include <cstdint>
 #include <type_traits>
@@ -56,7 +62,7 @@ struct WgmmaSmem {
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
-template <class T, int DK, int DV, bool OUT>
+template <class T, int DK, int DV, bool OUT, bool WIN>
 struct WgmmaBlock {
   using SM = WgmmaSmem<T, DK, DV, OUT>;
   using QTile = typename SM::QTile;
@@ -72,7 +78,9 @@ struct WgmmaBlock {
   const T* vg;
   int64_t n, bh;  // bh: the states' index (a dense batch's (batch, head); BlockPlace)
   int64_t row0;   // of q, k, v, o, in rows
-  int cols_qk, cols_v;  // the row strides of q, k and of v (ChunkWalk::cols_qk, cols_v; in_place_width)
+  int cols_qk, cols_v;  // q and k's width (their row stride), v's in this block's value tile
+  int64_t ld_v;         // v's row stride
+  int z;                // the value tile (WIN)
   int reverse, seg, segs, c_begin, c_end;
   int wg, warp, lane, g, t;
   dev::RoleBarrier meeting;  // the warpgroups meet once per chunk, each from its own loop
@@ -85,9 +93,9 @@ struct WgmmaBlock {
     unsigned char* sk = sq + SM::kQBytes;
     const int64_t row0 = int64_t(chunk) * kChunk;
     const int tid = threadIdx.x;
-    if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid, cols_qk);
-    dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, reverse, tid, cols_qk);
-    dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v);
+    if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid, cols_qk, cols_qk);
+    dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, reverse, tid, cols_qk, cols_qk);
+    dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v, ld_v);
   }
   // The copying warpgroup refills the oldest stage once its products of the chunk are issued (chunks up
   // to `end`).
@@ -142,10 +150,10 @@ __device__ __forceinline__ bool is_one_pass(const StepArgs<OUT>& a) {
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
 // scores going back in as a register operand. Refills the oldest stage while the products run.
-template <class T, int DK, int DV>
-__device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true>& b, const OutputStepArgs& a, int c,
+template <class T, int DK, int DV, bool WIN>
+__device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN>& b, const OutputStepArgs& a, int c,
                                               int shift) {
-  using B = WgmmaBlock<T, DK, DV, true>;
+  using B = WgmmaBlock<T, DK, DV, true, WIN>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
   using VTile = typename B::VTile;
@@ -191,8 +199,9 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true>&
   // O to global memory through this warp's 16 rows of the staging tile: 16-byte stores of whole rows
   // instead of 4-byte pieces (fewer requests in the load/store queue).
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;  // [64][DV], this warp's rows only
-  const int cols_o = in_place_width<DV>(a.cols_o);  // o's row stride; columns past it are not written
-  T* og = static_cast<T*>(a.o) + b.row0 * cols_o;
+  const int ld_o = WIN ? a.cols_o : DV;        // o's row stride
+  const int cols_o = WIN ? ld_o - DV * b.z : DV;  // this tile's columns of o; those past it are not written
+  T* og = static_cast<T*>(a.o) + b.row0 * ld_o + DV * b.z;
   const int lane = b.lane, warp = b.warp;
 #pragma unroll
   for (int j = 0; j < SD / 4; j += 2) {
@@ -208,17 +217,17 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true>&
     const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
     const int64_t vt = int64_t(c) * kChunk + row;
     const uint4 v = *reinterpret_cast<const uint4*>(o_stage + VTile::offset(row, col));
-    if (vt < b.n && col < cols_o) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * cols_o + col) = v;
+    if (vt < b.n && col < cols_o) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld_o + col) = v;
   }
   __syncwarp();  // the next chunk's stmatrix overwrites these rows
 }
 
 // Warpgroup 0 of the output step: copies every tile (first those of its own increment, in one pass) and
 // computes the outputs of the segment's chunks.
-template <class T, int DK, int DV>
-__device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true>& b, const OutputStepArgs& a,
+template <class T, int DK, int DV, bool WIN>
+__device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0) {
-  using B = WgmmaBlock<T, DK, DV, true>;
+  using B = WgmmaBlock<T, DK, DV, true, WIN>;
   if (inc.any()) {  // the keys and values for the state warpgroup's increment, then the outputs' chunks
     // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
     // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
@@ -249,11 +258,11 @@ using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
 // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
 // for those products (C7517).
-template <class T, int DK, int DV, bool OUT, int TILES>
-__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT>& b, WgmmaState<DK, DV, TILES>& st, int c,
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES>
+__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN>& b, WgmmaState<DK, DV, TILES>& st, int c,
                                              int local, int shift, bool summed, float key_mul, float c_update,
                                              int tile0) {
-  using B = WgmmaBlock<T, DK, DV, OUT>;
+  using B = WgmmaBlock<T, DK, DV, OUT, WIN>;
   using QTile = typename B::QTile;
   using El = dev::Element<T>;
   const uint32_t k_addr = b.stage_addr(local) + B::SM::kQBytes, v_addr = k_addr + QTile::kBytes;
@@ -297,10 +306,10 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT>& b
 }
 
 // The operand copy of S (the element type, swizzled) that the output warpgroup's Q S reads.
-template <class T, int DK, int DV, int TILES>
-__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true>& b,
+template <class T, int DK, int DV, bool WIN, int TILES>
+__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN>& b,
                                                     const WgmmaState<DK, DV, TILES>& st, unsigned char* dst) {
-  using STile = typename WgmmaBlock<T, DK, DV, true>::STile;
+  using STile = typename WgmmaBlock<T, DK, DV, true, WIN>::STile;
   using El = dev::Element<T>;
   const int lane = b.lane;
 #pragma unroll
@@ -319,8 +328,8 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
 // One pass: the increment of the segment before this block's, the same products in the same order as
 // the states-only step's (or last chunk first), published for the segments after it and for the passes
 // that read this pass's segment data (the backward's).
-template <class T, int DK, int DV, int TILES>
-__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true>& b, const OutputStepArgs& a,
+template <class T, int DK, int DV, bool WIN, int TILES>
+__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN>& b, const OutputStepArgs& a,
                                                       const OwnIncrement& inc, WgmmaState<DK, DV, TILES>& st) {
   st.fill(0.f);
   float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
@@ -343,8 +352,8 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
 // The state warpgroup (and, in the states-only step at d = 128, both warpgroups, each with half of S):
 // the segment's start state, then S through every chunk, each new S's operand copy for the next chunk's
 // outputs (output step), the end state where asked.
-template <class T, int DK, int DV, bool OUT, int TILES>
-__device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT>& b, const StepArgs<OUT>& a,
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES>
+__device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN>& b, const StepArgs<OUT>& a,
                                                 const OwnIncrement& inc, int shift0, float slope, int tile0) {
   WgmmaState<DK, DV, TILES> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
   const bool one_pass = is_one_pass<OUT>(a);
@@ -371,7 +380,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT>
   }
 
   const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
-  constexpr bool kSplitState = !OUT && DK == 128;
+  constexpr bool kSplitState = !OUT && DK >= 128;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
     b.begin_chunk();
@@ -379,7 +388,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT>
     if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
     update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
     if constexpr (OUT)
-      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT>::STile::kBytes);
+      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN>::STile::kBytes);
   }
 
   if (want_fin)  // no barrier ahead when a segment is empty
@@ -387,7 +396,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT>
   if (one_pass) dev::grid_dependency_wait();
 }
 
-template <class T, int DK, int DV, bool OUT>
+template <class T, int DK, int DV, bool OUT, bool WIN>
 __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPerSm)
     la2_wgmma_kernel(const __grid_constant__ StepArgs<OUT> a) {
 #if LASUITE_WGMMA
@@ -398,7 +407,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
 
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
-  WgmmaBlock<T, DK, DV, OUT> b;
+  WgmmaBlock<T, DK, DV, OUT, WIN> b;
   b.smem = smem;
   b.state_sm = smem + kStages * SM::kStageBytes;
   b.pw = reinterpret_cast<float*>(b.state_sm + SM::kStateBytes + SM::kOStageBytes);
@@ -406,8 +415,10 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   b.seg = blockIdx.y;
   b.segs = static_cast<int>(gridDim.y);
-  const BlockPlace place = place_block(w);
-  b.bh = place.state_bh;
+  const int tiles = WIN ? w.value_tiles : 1;
+  b.z = WIN ? static_cast<int>(blockIdx.x % tiles) : 0;
+  const BlockPlace place = place_block(w, blockIdx.x / tiles);
+  b.bh = place.state_bh + int64_t(b.z) * (gridDim.x / tiles);
   b.row0 = place.row0;
   b.wg = threadIdx.x >> 7, b.warp = (threadIdx.x >> 5) & 3, b.lane = threadIdx.x & 31, b.g = b.lane >> 2,
   b.t = b.lane & 3;
@@ -416,11 +427,12 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
   b.c_begin = b.seg * w.seg_chunks;
   b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
-  b.cols_qk = in_place_width<DK>(w.cols_qk);
-  b.cols_v = in_place_width<DV>(w.cols_v);
+  b.cols_qk = WIN ? w.cols_qk : DK;
+  b.ld_v = WIN ? w.cols_v : DV;
+  b.cols_v = WIN ? w.cols_v - DV * b.z : DV;
   b.qg = OUT ? static_cast<const T*>(w.q) + b.row0 * b.cols_qk : nullptr;
   b.kg = static_cast<const T*>(w.k) + b.row0 * b.cols_qk;
-  b.vg = static_cast<const T*>(w.v) + b.row0 * b.cols_v;
+  b.vg = static_cast<const T*>(w.v) + b.row0 * b.ld_v + DV * b.z;
 
   OwnIncrement inc;
   if constexpr (OUT)
@@ -458,11 +470,11 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   if constexpr (OUT) shift0 = b.seg == 0 ? a.start.shift : 0;
   if constexpr (OUT) {
     if (b.wg == 0) return output_warpgroup(b, a, inc, shift0);
-    state_warpgroup<T, DK, DV, OUT, DK / 64>(b, a, inc, shift0, slope, 0);
-  } else if constexpr (DK == 128) {
-    // The states-only step at d = 128 splits S between the warpgroups (a 64-row tile each: half the
-    // products per chunk on each side, so the step keeps up with its loads); warpgroup 0 also copies.
-    state_warpgroup<T, DK, DV, OUT, 1>(b, a, inc, 0, slope, b.wg);
+    state_warpgroup<T, DK, DV, OUT, WIN, DK / 64>(b, a, inc, shift0, slope, 0);
+  } else if constexpr (DK >= 128) {
+    // The states-only step at d >= 128 splits S between the warpgroups (half its 64-row tiles each: half
+    // the products per chunk on each side, so the step keeps up with its loads); warpgroup 0 also copies.
+    state_warpgroup<T, DK, DV, OUT, WIN, DK / 128>(b, a, inc, 0, slope, b.wg * (DK / 128));
   } else {
     if (b.wg == 0) {  // the states-only step at d = 64: this warpgroup only copies
       for (int c = b.c_begin; c < b.c_end; ++c) {
@@ -471,7 +483,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
       }
       return;
     }
-    state_warpgroup<T, DK, DV, OUT, 1>(b, a, inc, 0, slope, 0);
+    state_warpgroup<T, DK, DV, OUT, WIN, 1>(b, a, inc, 0, slope, 0);
   }
 #else
   __trap();  // launched only where the sm_90a image was loaded (la2_pass.cu)

@@ -51,6 +51,13 @@ std::vector<VerifyCase> extra_cases() {
   for (const auto& [d, e] : std::vector<std::pair<int64_t, int64_t>>{
            {96, 96}, {72, 100}, {33, 16}, {192, 192}, {256, 256}, {128, 256}, {200, 40}})
     for (DType t : {DType::bf16, DType::f32}) c.push_back(long_case(1100, 1, 3, d, e, t, true, true, 0));
+  // Value tiles on Hopper (la2_value_tiles_host.h; 16-bit types, dims past 128): the 256-wide contraction
+  // read in place (136, 192), one window and several, the 64-wide contraction with windows of 128, and
+  // a batch of two, whose windows' states interleave with the heads'.
+  for (const auto& [d, e] : std::vector<std::pair<int64_t, int64_t>>{{256, 64}, {64, 256}, {136, 248}, {192, 96}})
+    c.push_back(long_case(1100, 1, 3, d, e, DType::f16, true, true, 0));
+  c.push_back(long_case(700, 2, 3, 192, 136, DType::bf16, true, true, 0));
+  c.push_back(long_case(999, 1, 16, 256, 256, DType::bf16, true, true, 4));  // one-pass passes
   for (DType t : {DType::bf16, DType::f16, DType::f32}) {
     c.push_back(long_case(16384, 1, 4, 128, 128, t, true, true, 2));
     c.push_back(long_case(16384 + 17, 1, 2, 64, 64, t, false, true, 2));
@@ -115,6 +122,21 @@ TEST(La2CudaBackwardAlone, MatchesReference) {
     EXPECT_EQ(r.status, CaseStatus::pass) << describe(r);
     EXPECT_GE(r.checks.size(), 6u) << describe(r);
   }
+}
+
+// Both ways of running head dims past 128 (option wide_dims), each against the reference, with states.
+TEST(La2CudaWideDims, BothWaysMatchReference) {
+  LASUITE_REQUIRE_GPU(gpu);
+  for (const char* mode : {"value_tiles", "tiles"})
+    for (const VerifyCase& c : {long_case(1100, 1, 3, 192, 192, DType::bf16, true, true, 0),
+                                long_case(300, 2, 2, 128, 256, DType::f16, true, true, 0)}) {
+      auto impl = Registry::instance().create("la2");
+      impl->set_option("wide_dims", mode);
+      CaseResult r = verify_case(*impl, c, kSeed);
+      std::cout << mode << ": " << describe(r) << "\n";
+      EXPECT_EQ(r.status, CaseStatus::pass) << mode << ": " << describe(r);
+      EXPECT_GE(r.checks.size(), 6u) << describe(r);
+    }
 }
 
 // ---- refusals: checked before any launch, so the output keeps its poison ----
