@@ -37,18 +37,17 @@ struct Sw128Tile {
 // with THREADS threads: thread tid copies the 16-byte column tid % (COLS / 8) of rows
 // tid / (COLS / 8) + step * m, so every address is a fixed stride from its first (a few instructions per
 // copy). Rows at or past n, and columns at or past `cols` (the row's width, a multiple of 8; at most
-// ld), are zero-filled without being read. Tiles wider than THREADS / 8 * 8 columns (a step of fewer
-// than 8 rows would break the swizzle phase) are copied as 128-column halves. Asynchronous (cp.async):
-// commit and wait.
+// ld), are zero-filled without being read. Tiles wider than 128 columns (THREADS = 128 would copy fewer
+// than 8 rows a step, breaking the swizzle phase, or not whole rows) are copied a 64-column block at a
+// time. Asynchronous (cp.async): commit and wait.
 template <int ROWS, int COLS, int THREADS, class T>
 __device__ __forceinline__ void load_rows_sw128(unsigned char* tile, const T* src, int64_t n, int64_t first_row,
                                                 bool reverse, int tid, int cols, int64_t ld) {
-  if constexpr (COLS > 128 && THREADS / (COLS / 8) < 8) {
-    static_assert(COLS % 128 == 0, "whole 128-column halves");
+  if constexpr (COLS > 128) {
 #pragma unroll
-    for (int h = 0; h < COLS / 128; ++h)
-      load_rows_sw128<ROWS, 128, THREADS>(tile + h * Sw128Tile<ROWS, 128>::kBytes, src + 128 * h, n, first_row,
-                                          reverse, tid, cols - 128 * h, ld);
+    for (int h = 0; h < COLS / 64; ++h)
+      load_rows_sw128<ROWS, 64, THREADS>(tile + h * Sw128Tile<ROWS, 64>::kBytes, src + 64 * h, n, first_row, reverse,
+                                         tid, cols - 64 * h, ld);
   } else {
     constexpr int kPerRow = COLS / 8, kStep = THREADS / kPerRow, kCopies = ROWS / kStep;
     static_assert(THREADS % kPerRow == 0 && kStep % 8 == 0 && ROWS % kStep == 0, "whole rows, same swizzle phase");

@@ -66,11 +66,11 @@ struct PassArgs {
   bool inputs_ready_early = false;
 };
 
-// Whether the pass needs the windowed kernels: widths other than the kernel's, value tiles, or the
-// 256-wide contraction (which has only those).
+// Whether the pass needs the windowed kernels: widths other than the kernel's, value tiles, or a
+// contraction past 128 (only windowed kernels have those).
 inline bool windowed(const PassArgs& p) {
   const auto other = [](int cols, int width) { return cols != 0 && cols != width; };
-  return p.value_tiles > 1 || p.dk == 256 || other(p.cols_qk, p.dk) || other(p.cols_v, p.dv) || other(p.cols_o, p.dv);
+  return p.value_tiles > 1 || p.dk > 128 || other(p.cols_qk, p.dk) || other(p.cols_v, p.dv) || other(p.cols_o, p.dv);
 }
 
 // What a plan leaves to the cost model and the device unless an experiment chooses (la2's

@@ -13,8 +13,8 @@ ValueTiling value_tiling(int64_t contraction, int64_t value) {
   if (contraction < 1 || contraction > 256 || value < 1 || value > 256)
     throw std::invalid_argument("la2: value tiles take widths 1..256");
   ValueTiling t;
-  t.dk = contraction <= 64 ? 64 : contraction <= 128 ? 128 : 256;
-  t.dv = t.dk == 256 ? 64 : 128;
+  t.dk = contraction <= 64 ? 64 : contraction <= 128 ? 128 : contraction <= 192 ? 192 : 256;
+  t.dv = t.dk > 128 ? 64 : 128;
   t.tiles = static_cast<int>((value + t.dv - 1) / t.dv);
   return t;
 }

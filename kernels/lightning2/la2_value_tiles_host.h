@@ -1,7 +1,7 @@
 // Passes at head dims past 128 (up to 256, multiples of 8), with no copies of q, k, v or o: a pass's
-// contraction is read whole and in place by a kernel as wide as it (128, or 256 past 128), and its value
-// columns are cut into windows of that kernel's value width (128, or 64 beside the 256-wide
-// contraction), each window run by blocks of the same launch (PassArgs::value_tiles). A window of the
+// contraction is read whole and in place by a kernel at least as wide as it (64, 128, 192 or 256), and
+// its value columns are cut into windows of that kernel's value width (128, or 64 beside the
+// contractions past 128), each window run by blocks of the same launch (PassArgs::value_tiles). A window of the
 // value columns is exact on its own (math.md: the function is separable in e), so nothing is summed;
 // what it costs is the contraction's products once per window. The states (a few d x e matrices a
 // head) are moved into and out of the windows' padded layout. Host code, no CUDA headers.

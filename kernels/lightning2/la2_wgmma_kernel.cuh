@@ -380,7 +380,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   }
 
   const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
-  constexpr bool kSplitState = !OUT && DK >= 128;
+  constexpr bool kSplitState = !OUT && DK % 128 == 0;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
     b.begin_chunk();
@@ -471,19 +471,20 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   if constexpr (OUT) {
     if (b.wg == 0) return output_warpgroup(b, a, inc, shift0);
     state_warpgroup<T, DK, DV, OUT, WIN, DK / 64>(b, a, inc, shift0, slope, 0);
-  } else if constexpr (DK >= 128) {
-    // The states-only step at d >= 128 splits S between the warpgroups (half its 64-row tiles each: half
-    // the products per chunk on each side, so the step keeps up with its loads); warpgroup 0 also copies.
+  } else if constexpr (DK % 128 == 0) {
+    // The states-only step at d = 128 and 256 splits S between the warpgroups (half its 64-row tiles
+    // each: half the products per chunk on each side, so the step keeps up with its loads); warpgroup 0
+    // also copies.
     state_warpgroup<T, DK, DV, OUT, WIN, DK / 128>(b, a, inc, 0, slope, b.wg * (DK / 128));
   } else {
-    if (b.wg == 0) {  // the states-only step at d = 64: this warpgroup only copies
+    if (b.wg == 0) {  // the states-only step at d = 64 and 192: this warpgroup only copies
       for (int c = b.c_begin; c < b.c_end; ++c) {
         b.begin_chunk();
         b.refill(c, c - b.c_begin, b.c_end, false);
       }
       return;
     }
-    state_warpgroup<T, DK, DV, OUT, WIN, 1>(b, a, inc, 0, slope, 0);
+    state_warpgroup<T, DK, DV, OUT, WIN, DK / 64>(b, a, inc, 0, slope, 0);
   }
 #else
   __trap();  // launched only where the sm_90a image was loaded (la2_pass.cu)

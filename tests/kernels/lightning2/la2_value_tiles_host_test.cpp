@@ -21,8 +21,9 @@ TEST(La2ValueTiling, KernelFollowsTheContraction) {
   expect_tiling(40, 200, 64, 128, 2);    // read in place at 64
   expect_tiling(128, 256, 128, 128, 2);
   expect_tiling(96, 136, 128, 128, 2);   // a last window of 8 columns
-  expect_tiling(136, 64, 256, 64, 1);    // past 128: the 256-wide kernel, windows of 64
-  expect_tiling(192, 192, 256, 64, 3);
+  expect_tiling(136, 64, 192, 64, 1);    // past 128: the 192-wide kernel, windows of 64
+  expect_tiling(192, 192, 192, 64, 3);
+  expect_tiling(200, 96, 256, 64, 2);    // past 192: the 256-wide one
   expect_tiling(256, 256, 256, 64, 4);
   expect_tiling(256, 8, 256, 64, 1);
 }
