@@ -14,7 +14,6 @@ namespace lasuite::la2 {
 template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true>
 ChunkKernel chunk_kernel_entry() {
   ChunkKernel k;
-  k.windowed = WIN;
   bool wgmma = true;
   if constexpr (MMA_SYNC) {
     using SM = ChunkSmem<T, DK, DV, true>;

@@ -18,11 +18,10 @@ struct ChunkKernel {
   size_t wgmma_smem = 0;
   const void* wgmma_states_func = nullptr;  // and its states-only step
   size_t wgmma_states_smem = 0;
-  // The wgmma kernels are the windowed variant (widths from the arguments, value tiles).
-  bool windowed = false;
 };
 
-// Defined by la2_chunk_{bf16,f16,f32}.cu: (dk, dv) in {64, 128}^2, and (256, 64) for the 16-bit types;
+// Defined by la2_chunk_{bf16,f16,f32}.cu: (dk, dv) in {64, 128}^2, and (192, 64) and (256, 64) for the
+// 16-bit types;
 // `windowed`: wgmma kernels that take widths and value tiles from their arguments (la2_chunk_instances.cuh
 // says which exist). An empty ChunkKernel where there is none.
 ChunkKernel chunk_kernel_bf16(int dk, int dv, bool windowed);

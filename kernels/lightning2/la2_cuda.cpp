@@ -7,9 +7,11 @@
 // The forward keeps its segment data (a few state matrices per head): the dQ pass's state is the
 // forward's transposed, so it reads them instead of computing its own; likewise the dV pass reads
 // the dK pass's. The backward computes segment states once, not three times.
-// A packed batch (Problem::cu_seqlens) runs each sequence as a span of its own (its heads, its rows,
-// every head's rows `total` apart), through the same kernels and plans as that sequence alone; an empty
-// sequence's final state is its initial one (and dS_in its dS_out).
+// A packed batch (Problem::cu_seqlens) runs its sequences in one ragged grid a pass (la2_ragged_host.h),
+// a sequence too long to share the device as a span of its own (its heads, its rows, every head's rows
+// `total` apart); an empty sequence's final state is its initial one (and dS_in its dS_out).
+// Head dims past 128 run as value-tiled passes (la2_value_tiles_host.h) where the Hopper kernels run,
+// other dims than 64 and 128 in head-dim tiles (kernels/common/tiled_head_dims_host.h).
 // A forward of at most la2::kDecodeMaxTokens rows (a decode step) runs the recurrent kernel instead
 // (la2_decode.h), which reads and writes the state once; its final state may be written over its
 // initial one (Support::state_in_place), which the chunk passes get by reading a copy.
@@ -64,7 +66,7 @@ class La2Cuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::linear_decay;
     info_.support.dtypes = {DType::bf16, DType::f16, DType::f32};
-    info_.support.dims_qk = {};  // 64 and 128 natively, others in tiles
+    info_.support.dims_qk = {};  // 64 and 128 natively, past 128 in value tiles (la2_value_tiles_host.h), others in head-dim tiles
     info_.support.dims_v = {};
     info_.support.max_dim = tiles::kMaxHeadDim;
     info_.support.distinct_v_dim = true;
@@ -132,10 +134,11 @@ class La2Cuda : public Implementation {
   }
 
   // Head dims past 128 run as passes in value tiles (la2_value_tiles_host.h), no copies of the tensors,
-  // where the dims allow and the Hopper kernels run (16-bit types); a packed batch, f32 and other GPUs
-  // take the head-dim tiles.
+  // where the dims allow and the Hopper kernels run (16-bit types); a packed batch, f32, other GPUs and
+  // more (batch, head) windows than the scan kernel's grid holds take the head-dim tiles.
   bool value_tiled(const Problem& p) const {
     return options_.value_tiles && !p.packed() && la2::value_tiled_dims(p.dim_qk, p.dim_v) &&
+           p.batch * p.heads * la2::max_value_tiles(p.dim_qk, p.dim_v) <= la2::kMaxValueTiledRows &&
            la2::wide_kernels_usable(p.dtype, options_);
   }
   std::unique_ptr<Saved> forward_value_tiled(const Problem& p, const ForwardIO& io, Workspace& ws) {

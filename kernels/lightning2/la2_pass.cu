@@ -121,6 +121,14 @@ int64_t fine_segments(const PassPlan& plan, int64_t nchunks) {
   return (nchunks + fine_chunks - 1) / fine_chunks;
 }
 
+// Whether the mma.sync kernels read this pass's tensors: one value window, and each width the kernel's
+// own or, at 128, read in place (in_place_width).
+bool mma_sync_widths(const PassArgs& p) {
+  const auto reads = [](int cols, int width) { return cols == 0 || cols == width || width == 128; };
+  return p.value_tiles == 1 && p.dk <= 128 && reads(p.cols_qk, p.dk) && reads(p.cols_v, p.dv) &&
+         reads(p.cols_o, p.dv);
+}
+
 // The grid's rows: a block row per (batch, head) and value tile; also the number of states.
 int64_t grid_bh(const PassArgs& p) { return p.bh * p.value_tiles; }
 
@@ -253,11 +261,14 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   PassPlan plan;
   const size_t optin = prop.sharedMemPerBlockOptin;
   plan.wgmma = options.allow_wgmma && wgmma_usable(k, prop);
-  // The mma.sync kernels take no value tiles, and there are none at the 256-wide contraction.
-  if (!plan.wgmma && (!k.func || p.value_tiles > 1))
+  // The mma.sync kernels read widths of their own or 72..120 at 128, one value window: a pass beyond
+  // that (value tiles, a contraction past 128 or narrower than 64 in place) runs wgmma in both steps,
+  // whatever states_kernel says.
+  const bool mma_sync_reads = k.func && mma_sync_widths(p);
+  if (!plan.wgmma && !mma_sync_reads)
     throw UnsupportedError("la2: " + shape + (p.value_tiles > 1 ? " in value tiles" : "") +
                            " runs only on the Hopper (wgmma) kernels, which this device or plan does not use");
-  plan.wgmma_states = plan.wgmma && (options.allow_wgmma_states || !k.states_func);
+  plan.wgmma_states = plan.wgmma && (options.allow_wgmma_states || !mma_sync_reads);
   plan.inc_last_first = options.inc_last_first;
   plan.early_start = options.early_start && prop.major >= 9;
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;

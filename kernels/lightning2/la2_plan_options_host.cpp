@@ -30,7 +30,9 @@ bool parse_either(const std::string& key, const std::string& value, const char* 
 std::vector<ImplOption> plan_option_list() {
   return {
       {"kernel", "auto or mma", "auto", "kernel family: auto = wgmma on Hopper for bf16/f16, mma.sync elsewhere"},
-      {"states_kernel", "auto or mma", "auto", "the states-only step's family beside a wgmma output step"},
+      {"states_kernel", "auto or mma", "auto",
+       "the states-only step's family beside a wgmma output step (value-tiled passes, which mma.sync cannot read, "
+       "keep wgmma)"},
       {"one_pass", "auto or off", "auto",
        "auto: one kernel per pass (blocks hand states on through flags) where the grid fits the device"},
       {"scan", "auto, kernel or blocks", "auto",

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "harness/backend.h"
 #include "kernels/common/tile_moves.h"
@@ -22,6 +23,8 @@ ValueTiling value_tiling(int64_t contraction, int64_t value) {
 bool value_tiled_dims(int64_t d, int64_t e) {
   return std::max(d, e) > 128 && d <= 256 && e <= 256 && d % 8 == 0 && e % 8 == 0;
 }
+
+int max_value_tiles(int64_t d, int64_t e) { return std::max(value_tiling(d, e).tiles, value_tiling(e, d).tiles); }
 
 namespace {
 
@@ -49,7 +52,9 @@ ValueTiledPass::ValueTiledPass(const PassArgs& a, const PlanOptions& options, Wo
   if (a.init) {
     const bool transposed = a.init_rs == 1 && a.init_cs == contraction_;
     if (!transposed && !(a.init_rs == value_ && a.init_cs == 1))
-      throw std::logic_error("la2: an initial state must be row-major or transposed");
+      throw std::logic_error("la2: an initial state must be row-major or transposed (strides " +
+                             std::to_string(a.init_rs) + ", " + std::to_string(a.init_cs) + " for a " +
+                             std::to_string(contraction_) + " x " + std::to_string(value_) + " state)");
     init_ = ws.allocate(states_bytes);
     for (int z = 0; z < tiling_.tiles; ++z)
       tiles::gather_tile(DType::f32, a.init, window(bh, contraction_, value_, tiling_, z, transposed),

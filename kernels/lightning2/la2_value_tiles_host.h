@@ -24,6 +24,11 @@ ValueTiling value_tiling(int64_t contraction, int64_t value);
 // (rows read as 16-byte pieces). The device and dtype are for the caller to check (wide_kernels_usable).
 bool value_tiled_dims(int64_t d, int64_t e);
 
+// The most value windows any of the four passes at d x e runs: bh times this is the passes' grid rows
+// and states, of which the scan kernel takes at most kMaxValueTiledRows (its grid's y dimension).
+int max_value_tiles(int64_t d, int64_t e);
+constexpr int64_t kMaxValueTiledRows = 65535;
+
 // One pass at the problem's widths: `a` as for run_pass, but with dk and dv the contraction's and the
 // value's own widths (cols_* unset) and its initial state (if any) and final state in the problem's
 // layout, [bh][dk][dv] row-major or [bh][dv][dk] (init_rs = 1, init_cs = dk). The constructor plans the

@@ -17,6 +17,7 @@
 #include "harness/registry.h"
 #include "harness/verify.h"
 #include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_value_tiles_host.h"
 #include "tests/baselines/gpu_checks.h"
 #include "tests/support/verify_test_support.h"
 
@@ -46,14 +47,15 @@ std::vector<VerifyCase> extra_cases() {
     scaled.label += "-scale0.37";
     c.push_back(scaled);
   }
-  // Head dims in tiles (kernels/common/tiled_head_dims_host.h): padded (96, 72 x 100, 33 x 16), split into two tiles
-  // (192, 256, 128 x 256, 200 x 40), with states, over several segments.
+  // Other head dims, with states, over several segments: in head-dim tiles (kernels/common/
+  // tiled_head_dims_host.h) padded (96, 72 x 100, 33 x 16) or split (200 x 40; f32 at every shape), and
+  // past 128 in bf16 on Hopper as value-tiled passes (192, 256, 128 x 256).
   for (const auto& [d, e] : std::vector<std::pair<int64_t, int64_t>>{
            {96, 96}, {72, 100}, {33, 16}, {192, 192}, {256, 256}, {128, 256}, {200, 40}})
     for (DType t : {DType::bf16, DType::f32}) c.push_back(long_case(1100, 1, 3, d, e, t, true, true, 0));
-  // Value tiles on Hopper (la2_value_tiles_host.h; 16-bit types, dims past 128): the 256-wide contraction
-  // read in place (136, 192), one window and several, the 64-wide contraction with windows of 128, and
-  // a batch of two, whose windows' states interleave with the heads'.
+  // Value tiles on Hopper (la2_value_tiles_host.h; 16-bit types, dims past 128): contractions read in
+  // place (136 at 192, 248 at 256), one window and several, the 64-wide contraction with windows of 128,
+  // and a batch of two, whose windows' states interleave with the heads'.
   for (const auto& [d, e] : std::vector<std::pair<int64_t, int64_t>>{{256, 64}, {64, 256}, {136, 248}, {192, 96}})
     c.push_back(long_case(1100, 1, 3, d, e, DType::f16, true, true, 0));
   c.push_back(long_case(700, 2, 3, 192, 136, DType::bf16, true, true, 0));
@@ -124,17 +126,30 @@ TEST(La2CudaBackwardAlone, MatchesReference) {
   }
 }
 
-// Both ways of running head dims past 128 (option wide_dims), each against the reference, with states.
+// Both ways of running head dims past 128 (option wide_dims), each against the reference, with states;
+// the value tiles also with the plan options that change their steps: the states-only step asked of
+// mma.sync (which cannot read value windows: they keep wgmma), the scan kernel over many segments (its
+// slope index over the windows' states) at a batch of two.
 TEST(La2CudaWideDims, BothWaysMatchReference) {
   LASUITE_REQUIRE_GPU(gpu);
-  for (const char* mode : {"value_tiles", "tiles"})
+  // On Hopper the value tiles are what wide_dims=value_tiles runs (la2_cuda.cpp's value_tiled): the gate
+  // must be open there, or both modes below would run the head-dim tiles.
+  if (gpu->info().compute_capability == "9.0") {
+    EXPECT_TRUE(la2::value_tiled_dims(192, 192) && la2::value_tiled_dims(128, 256));
+    EXPECT_TRUE(la2::wide_kernels_usable(DType::bf16, {}) && la2::wide_kernels_usable(DType::f16, {}));
+  }
+  using Options = std::vector<std::pair<std::string, std::string>>;
+  for (const Options& options : {Options{{"wide_dims", "value_tiles"}}, Options{{"wide_dims", "tiles"}},
+                                 Options{{"states_kernel", "mma"}, {"segments", "4"}},
+                                 Options{{"scan", "kernel"}, {"segments", "20"}}})
     for (const VerifyCase& c : {long_case(1100, 1, 3, 192, 192, DType::bf16, true, true, 0),
-                                long_case(300, 2, 2, 128, 256, DType::f16, true, true, 0)}) {
+                                long_case(1300, 2, 2, 128, 256, DType::f16, true, true, 0)}) {
       auto impl = Registry::instance().create("la2");
-      impl->set_option("wide_dims", mode);
+      std::string what;
+      for (const auto& [key, value] : options) impl->set_option(key, value), what += key + "=" + value + " ";
       CaseResult r = verify_case(*impl, c, kSeed);
-      std::cout << mode << ": " << describe(r) << "\n";
-      EXPECT_EQ(r.status, CaseStatus::pass) << mode << ": " << describe(r);
+      std::cout << what << ": " << describe(r) << "\n";
+      EXPECT_EQ(r.status, CaseStatus::pass) << what << ": " << describe(r);
       EXPECT_GE(r.checks.size(), 6u) << describe(r);
     }
 }

@@ -34,6 +34,13 @@ TEST(La2ValueTiling, RefusesWidthsOutside1To256) {
   EXPECT_THROW(value_tiling(64, 300), std::invalid_argument);
 }
 
+TEST(La2ValueTiling, MostWindowsOfAnyPass) {
+  EXPECT_EQ(max_value_tiles(192, 192), 3);
+  EXPECT_EQ(max_value_tiles(128, 256), 2);  // forward 2 of 128, dQ and dK 2 of 64
+  EXPECT_EQ(max_value_tiles(256, 64), 2);   // forward 1 of 64, dQ and dK 2 of 128
+  EXPECT_EQ(max_value_tiles(136, 248), 4);  // dV: 248 in windows of 64
+}
+
 TEST(La2ValueTiledDims, OnlyDimsPast128InWholeRowPieces) {
   EXPECT_TRUE(value_tiled_dims(192, 192));
   EXPECT_TRUE(value_tiled_dims(128, 256));
