@@ -1,7 +1,7 @@
 // Causal softmax attention, FlashAttention-2 style, on the GPU: the shared tiled kernels of
 // kernels/common in softmax mode (online softmax forward keeping the log-sum-exp; backward recomputing
 // P from it with D = rowsum(dO ⊙ O)). bf16 / fp16, any n; the kernels take d = e in {64, 128}, and other
-// d = e up to 128 run on zero-padded copies (kernels/common/tiled_head_dims_host.h: the padding adds
+// d = e up to 128 run on zero-padded copies (kernels/common/tiled_head_dims.h: the padding adds
 // nothing to the scores, the scale stays 1/sqrt(d)). A decode step against a KV cache
 // (Problem::context) runs flash-decoding instead (flash_decode.cu): the cache split across blocks.
 #include <cuda_runtime.h>
@@ -19,7 +19,7 @@
 #include "harness/registry.h"
 #include "kernels/common/head_dim_tiles_host.h"
 #include "kernels/common/tensor_checks_host.h"
-#include "kernels/common/tiled_head_dims_host.h"
+#include "kernels/common/tiled_head_dims.h"
 #include "kernels/common/tiled_attention_args_host.h"
 
 namespace lasuite {

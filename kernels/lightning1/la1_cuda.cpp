@@ -2,7 +2,7 @@
 // FlashAttention without the softmax (kernels/common/tiled_attention_*.cuh in decay mode), bf16 / fp16
 // on tensor cores with fp32 accumulation, fp32 on CUDA cores. O(n^2 d) work, O(n d) memory: the only
 // scratch is the backward's fp32 dQ accumulator (tensor-core path). The kernels take d, e in {64, 128};
-// other head dims up to 256 run in head-dim tiles (kernels/common/tiled_head_dims_host.h).
+// other head dims up to 256 run in head-dim tiles (kernels/common/tiled_head_dims.h).
 #include <cuda_runtime.h>
 
 #include <memory>
@@ -14,7 +14,7 @@
 #include "harness/registry.h"
 #include "kernels/common/head_dim_tiles_host.h"
 #include "kernels/common/tensor_checks_host.h"
-#include "kernels/common/tiled_head_dims_host.h"
+#include "kernels/common/tiled_head_dims.h"
 #include "kernels/common/tiled_attention_args_host.h"
 #include "kernels/lightning1/la1_launch.h"
 

@@ -11,7 +11,7 @@
 // a sequence too long to share the device as a span of its own (its heads, its rows, every head's rows
 // `total` apart); an empty sequence's final state is its initial one (and dS_in its dS_out).
 // Head dims past 128 run as value-tiled passes (la2_value_tiles_host.h) where the Hopper kernels run,
-// other dims than 64 and 128 in head-dim tiles (kernels/common/tiled_head_dims_host.h).
+// other dims than 64 and 128 in head-dim tiles (kernels/common/tiled_head_dims.h).
 // A forward of at most la2::kDecodeMaxTokens rows (a decode step) runs the recurrent kernel instead
 // (la2_decode.h), which reads and writes the state once; its final state may be written over its
 // initial one (Support::state_in_place), which the chunk passes get by reading a copy.
@@ -32,11 +32,12 @@
 #include "harness/registry.h"
 #include "kernels/common/head_dim_tiles_host.h"
 #include "kernels/common/tensor_checks_host.h"
-#include "kernels/common/tiled_head_dims_host.h"
+#include "kernels/common/tiled_head_dims.h"
 #include "kernels/lightning2/la2_decode.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
 #include "kernels/lightning2/la2_ragged_host.h"
+#include "kernels/lightning2/la2_value_tiled_pass.h"
 #include "kernels/lightning2/la2_value_tiles_host.h"
 
 namespace lasuite {

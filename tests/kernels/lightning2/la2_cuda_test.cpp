@@ -48,7 +48,7 @@ std::vector<VerifyCase> extra_cases() {
     c.push_back(scaled);
   }
   // Other head dims, with states, over several segments: in head-dim tiles (kernels/common/
-  // tiled_head_dims_host.h) padded (96, 72 x 100, 33 x 16) or split (200 x 40; f32 at every shape), and
+  // tiled_head_dims.h) padded (96, 72 x 100, 33 x 16) or split (200 x 40; f32 at every shape), and
   // past 128 in bf16 on Hopper as value-tiled passes (192, 256, 128 x 256).
   for (const auto& [d, e] : std::vector<std::pair<int64_t, int64_t>>{
            {96, 96}, {72, 100}, {33, 16}, {192, 192}, {256, 256}, {128, 256}, {200, 40}})

@@ -2,7 +2,7 @@
 // (head_dim_tiles_host.h), each (d tile, e tile) pair run by the family itself on zero-padded copies
 // (a tile that is a whole dim at a kernel's width is used in place), the outputs summed over the other
 // dim's tiles in fp32 (tile_moves.h moves them). Works for dense and packed problems alike (a tensor is
-// [blocks][rows][dim] either way). Host code.
+// [blocks][rows][dim] either way). Host code, built only with CUDA (the moves are kernels).
 #pragma once
 #include <functional>
 #include <memory>

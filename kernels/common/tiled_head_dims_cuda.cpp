@@ -1,5 +1,5 @@
-// forward_in_tiles, backward_in_tiles (tiled_head_dims_host.h).
-#include "kernels/common/tiled_head_dims_host.h"
+// forward_in_tiles, backward_in_tiles (tiled_head_dims.h).
+#include "kernels/common/tiled_head_dims.h"
 
 #include <cstdint>
 #include <stdexcept>
