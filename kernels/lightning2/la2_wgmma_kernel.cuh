@@ -51,8 +51,8 @@ struct WgmmaSmem {
   // d = 128, whose S is split over both warpgroups (97 KiB).
   static constexpr int kBlocksPerSm = (OUT && DK == 64 && DV == 64) || (!OUT && DK == 128) ? 2 : 1;
   static constexpr int kSmemPerBlock = 227 * 1024 / kBlocksPerSm;
-  // As many chunks in flight as fit: 3 for the output step (225 KiB at d = e = 128), up to 6 for the
-  // states-only step (3 at d = 128, two blocks per SM).
+  // As many chunks in flight as fit: 3 for the output step (225 KiB at d = e = 128 and at 192 x 64; 2 at
+  // 256 x 64), up to 6 for the states-only step (3 at d = 128, two blocks per SM; 5 at 256 x 64).
   static constexpr int fit(int most) {
     return most <= 2 || most * kStageBytes + kFixedBytes <= kSmemPerBlock ? most : fit(most - 1);
   }
@@ -349,7 +349,7 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
   }
 }
 
-// The state warpgroup (and, in the states-only step at d = 128, both warpgroups, each with half of S):
+// The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
 // the segment's start state, then S through every chunk, each new S's operand copy for the next chunk's
 // outputs (output step), the end state where asked.
 template <class T, int DK, int DV, bool OUT, bool WIN, int TILES>
