@@ -143,49 +143,18 @@ class La2Cuda : public Implementation {
            la2::wide_kernels_usable(p.dtype, options_);
   }
   std::unique_ptr<Saved> forward_value_tiled(const Problem& p, const ForwardIO& io, Workspace& ws) {
-    const Span sp = dense_span(p);
-    la2::PassArgs a = common(p, io.slopes, sp);
-    a.dk = static_cast<int>(p.dim_qk), a.dv = static_cast<int>(p.dim_v);
-    a.q = io.q.data, a.k = io.k.data, a.v = io.v.data, a.o = io.o.data;
-    a.c_intra = a.c_inter = static_cast<float>(p.effective_scale());
-    a.c_update = 1;
-    if (p.state_in) a.init = state_at(io.state_in, p, sp), a.init_rs = p.dim_v, a.init_cs = 1;
-    if (p.state_out) a.final_state = state_at(io.state_out, p, sp);
-    la2::ValueTiledPass pass(a, options_, ws);  // moves the initial state first: the final may overwrite it
+    // The pass moves the initial state first, so the final may overwrite it.
+    la2::ValueTiledPass pass(forward_pass(p, io, dense_span(p)), options_, ws);
     Buffer flags = ws.allocate(pass.flag_bytes());
     ws.backend().fill_bytes(flags.data(), 0, flags.bytes());
     pass.run(flags.as<int>());
     return std::make_unique<La2Saved>();  // no segment data: the backward's passes compute their own
   }
-  // The three passes of backward_span at the problem's widths, each computing its own segment data
-  // (one value window's state is not another pass's transposed).
+  // The backward's three passes (backward_passes), each computing its own segment data (one value
+  // window's state is not another pass's transposed).
   void backward_value_tiled(const Problem& p, const BackwardIO& io, Workspace& ws) {
-    const Span sp = dense_span(p);
-    const int di = static_cast<int>(p.dim_qk), ei = static_cast<int>(p.dim_v);
-    const float scale = static_cast<float>(p.effective_scale());
-    float* state_in = state_at(io.state_in, p, sp);
-    float* dstate_out = state_at(io.dstate_out, p, sp);
-    la2::PassArgs dq = common(p, io.slopes, sp);  // Q'=dO, K'=V, V'=K: state e x d = S^T
-    dq.dk = ei, dq.dv = di;
-    dq.q = io.dout.data, dq.k = io.v.data, dq.v = io.k.data, dq.o = io.dq.data;
-    dq.c_intra = dq.c_inter = scale;
-    if (p.state_in) dq.init = state_in, dq.init_rs = 1, dq.init_cs = ei;
-    la2::PassArgs dk = common(p, io.slopes, sp);  // reverse; Q'=V, K'=dO, V'=Q: state e x d = dS^T
-    dk.dk = ei, dk.dv = di;
-    dk.q = io.v.data, dk.k = io.dout.data, dk.v = io.q.data, dk.o = io.dk.data;
-    dk.reverse = true;
-    dk.c_intra = scale, dk.c_update = scale;
-    if (p.state_out) dk.init = dstate_out, dk.init_rs = 1, dk.init_cs = ei, dk.init_shift = true;
-    la2::PassArgs dv = common(p, io.slopes, sp);  // reverse; Q'=K, K'=Q, V'=dO: state d x e = dS
-    dv.dk = di, dv.dv = ei;
-    dv.q = io.k.data, dv.k = io.q.data, dv.v = io.dout.data, dv.o = io.dv.data;
-    dv.reverse = true;
-    dv.c_intra = scale, dv.c_update = scale;
-    if (p.state_out) dv.init = dstate_out, dv.init_rs = ei, dv.init_cs = 1, dv.init_shift = true;
-    if (p.state_in) dv.final_state = state_at(io.dstate_in, p, sp), dv.final_power = 1;
-    // Their inputs are complete before the first pass starts: the later ones may start beside it.
-    dk.inputs_ready_early = dv.inputs_ready_early = true;
-    la2::ValueTiledPass pass_q(dq, options_, ws), pass_k(dk, options_, ws), pass_v(dv, options_, ws);
+    const BackwardPasses b = backward_passes(p, io, dense_span(p));
+    la2::ValueTiledPass pass_q(b.dq, options_, ws), pass_k(b.dk, options_, ws), pass_v(b.dv, options_, ws);
     // One region of flags for all, zeroed before the first launch (no memset between early starts).
     const size_t fq = pass_q.flag_bytes(), fk = pass_k.flag_bytes();
     Buffer flags = ws.allocate(fq + fk + pass_v.flag_bytes());
@@ -302,36 +271,75 @@ class La2Cuda : public Implementation {
     return t.data ? t.as<float>() + s.state0 * state_elems(p) : nullptr;
   }
 
+  // The forward as one pass over a span: O = forward(Q, K, V; S_in), S_out its final state.
+  static la2::PassArgs forward_pass(const Problem& p, const ForwardIO& io, const Span& sp) {
+    la2::PassArgs a = common(p, io.slopes, sp);
+    a.dk = static_cast<int>(p.dim_qk), a.dv = static_cast<int>(p.dim_v);
+    a.q = rows_at(io.q, p, sp), a.k = rows_at(io.k, p, sp), a.v = rows_at(io.v, p, sp), a.o = rows_at(io.o, p, sp);
+    a.cols_qk = width(io.q), a.cols_v = width(io.v), a.cols_o = width(io.o);
+    a.c_intra = a.c_inter = static_cast<float>(p.effective_scale());
+    a.c_update = 1;
+    if (p.state_in) a.init = state_at(io.state_in, p, sp), a.init_rs = p.dim_v, a.init_cs = 1;
+    if (p.state_out) a.final_state = state_at(io.state_out, p, sp);
+    return a;
+  }
+
+  // The backward's three passes over a span (the operands in this file's header), each initial state
+  // in the layout its pass reads. The dK and dV passes read only the backward's inputs, complete before
+  // the dQ pass's first kernel started: their kernels may start beside the one ahead.
+  struct BackwardPasses {
+    la2::PassArgs dq, dk, dv;
+  };
+  static BackwardPasses backward_passes(const Problem& p, const BackwardIO& io, const Span& sp) {
+    const int di = static_cast<int>(p.dim_qk), ei = static_cast<int>(p.dim_v);
+    const float scale = static_cast<float>(p.effective_scale());
+    float* state_in = state_at(io.state_in, p, sp);
+    float* dstate_out = state_at(io.dstate_out, p, sp);
+    BackwardPasses b;
+    la2::PassArgs& dq = b.dq = common(p, io.slopes, sp);  // Q'=dO, K'=V, V'=K: state e x d = S^T
+    dq.dk = ei, dq.dv = di;
+    dq.q = rows_at(io.dout, p, sp), dq.k = rows_at(io.v, p, sp), dq.v = rows_at(io.k, p, sp);
+    dq.o = rows_at(io.dq, p, sp);
+    dq.cols_qk = width(io.dout), dq.cols_v = width(io.k), dq.cols_o = width(io.dq);
+    dq.c_intra = dq.c_inter = scale;
+    dq.c_update = 1;
+    if (p.state_in) dq.init = state_in, dq.init_rs = 1, dq.init_cs = ei;
+
+    la2::PassArgs& dk = b.dk = common(p, io.slopes, sp);  // reverse; Q'=V, K'=dO, V'=Q: state e x d = dS^T
+    dk.dk = ei, dk.dv = di;
+    dk.q = rows_at(io.v, p, sp), dk.k = rows_at(io.dout, p, sp), dk.v = rows_at(io.q, p, sp);
+    dk.o = rows_at(io.dk, p, sp);
+    dk.cols_qk = width(io.v), dk.cols_v = width(io.q), dk.cols_o = width(io.dk);
+    dk.reverse = true;
+    dk.c_intra = scale, dk.c_inter = 1, dk.c_update = scale;
+    if (p.state_out) dk.init = dstate_out, dk.init_rs = 1, dk.init_cs = ei, dk.init_shift = true;
+
+    la2::PassArgs& dv = b.dv = common(p, io.slopes, sp);  // reverse; Q'=K, K'=Q, V'=dO: state d x e = dS
+    dv.dk = di, dv.dv = ei;
+    dv.q = rows_at(io.k, p, sp), dv.k = rows_at(io.q, p, sp), dv.v = rows_at(io.dout, p, sp);
+    dv.o = rows_at(io.dv, p, sp);
+    dv.cols_qk = width(io.k), dv.cols_v = width(io.dout), dv.cols_o = width(io.dv);
+    dv.reverse = true;
+    dv.c_intra = scale, dv.c_inter = 1, dv.c_update = scale;
+    if (p.state_out) dv.init = dstate_out, dv.init_rs = ei, dv.init_cs = 1, dv.init_shift = true;
+    if (p.state_in) dv.final_state = state_at(io.dstate_in, p, sp), dv.final_power = 1;
+    dk.inputs_ready_early = dv.inputs_ready_early = true;
+    return b;
+  }
+
   std::unique_ptr<La2Saved> forward_span(const Problem& p, const ForwardIO& io, Workspace& ws, const Span& sp) {
-    const int64_t d = p.dim_qk, e = p.dim_v;
     auto saved = std::make_unique<La2Saved>();
     if (decode_kernel_runs(sp.n, sp.ragged != nullptr)) {
       la2::run_decode(decode_args(p, io, sp), options_.early_start, ws.stream());
       return saved;  // no segment data: a backward computes its own
     }
-
-    la2::PassArgs a = common(p, io.slopes, sp);
-    a.dk = static_cast<int>(d);
-    a.dv = static_cast<int>(e);
-    a.q = rows_at(io.q, p, sp);
-    a.k = rows_at(io.k, p, sp);
-    a.v = rows_at(io.v, p, sp);
-    a.o = rows_at(io.o, p, sp);
-    a.cols_qk = width(io.q), a.cols_v = width(io.v), a.cols_o = width(io.o);
-    a.c_intra = a.c_inter = static_cast<float>(p.effective_scale());
-    a.c_update = 1;
-    Buffer init_copy;
-    if (p.state_in) {
-      a.init = state_at(io.state_in, p, sp);
-      a.init_rs = e;
-      a.init_cs = 1;
-      if (p.state_out && io.state_out.data == io.state_in.data) {
-        init_copy = ws.allocate(state_bytes(p, sp));
-        ws.backend().copy_on_device(init_copy.data(), a.init, init_copy.bytes());
-        a.init = init_copy.as<float>();
-      }
+    la2::PassArgs a = forward_pass(p, io, sp);
+    Buffer init_copy;  // the chunk passes read the initial state while writing the final one
+    if (p.state_in && p.state_out && io.state_out.data == io.state_in.data) {
+      init_copy = ws.allocate(state_bytes(p, sp));
+      ws.backend().copy_on_device(init_copy.data(), a.init, init_copy.bytes());
+      a.init = init_copy.as<float>();
     }
-    if (p.state_out) a.final_state = state_at(io.state_out, p, sp);
     saved->plan = la2::plan_pass(a, options_);
     saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
     Buffer flags = ws.allocate(saved->plan.flag_bytes);
@@ -342,40 +350,8 @@ class La2Cuda : public Implementation {
 
   // fwd: the forward's saved data over the same span, or null.
   void backward_span(const Problem& p, const BackwardIO& io, const La2Saved* fwd, Workspace& ws, const Span& sp) {
-    const int64_t d = p.dim_qk, e = p.dim_v;
-    const float scale = static_cast<float>(p.effective_scale());
-    const int di = static_cast<int>(d), ei = static_cast<int>(e);
-    float* state_in = state_at(io.state_in, p, sp);
-    float* dstate_out = state_at(io.dstate_out, p, sp);
-
-    la2::PassArgs dq = common(p, io.slopes, sp);  // Q'=dO, K'=V, V'=K: state e x d = S^T
-    dq.dk = ei, dq.dv = di;
-    dq.q = rows_at(io.dout, p, sp), dq.k = rows_at(io.v, p, sp), dq.v = rows_at(io.k, p, sp);
-    dq.o = rows_at(io.dq, p, sp);
-    dq.cols_qk = width(io.dout), dq.cols_v = width(io.k), dq.cols_o = width(io.dq);
-    dq.c_intra = dq.c_inter = scale;
-    dq.c_update = 1;
-    if (p.state_in) dq.init = state_in, dq.init_rs = 1, dq.init_cs = e;
-
-    la2::PassArgs dk = common(p, io.slopes, sp);  // reverse; Q'=V, K'=dO, V'=Q: state e x d = dS^T
-    dk.dk = ei, dk.dv = di;
-    dk.q = rows_at(io.v, p, sp), dk.k = rows_at(io.dout, p, sp), dk.v = rows_at(io.q, p, sp);
-    dk.o = rows_at(io.dk, p, sp);
-    dk.cols_qk = width(io.v), dk.cols_v = width(io.q), dk.cols_o = width(io.dk);
-    dk.reverse = true;
-    dk.c_intra = scale, dk.c_inter = 1, dk.c_update = scale;
-    if (p.state_out) dk.init = dstate_out, dk.init_rs = 1, dk.init_cs = e, dk.init_shift = true;
-
-    la2::PassArgs dv = common(p, io.slopes, sp);  // reverse; Q'=K, K'=Q, V'=dO: state d x e = dS
-    dv.dk = di, dv.dv = ei;
-    dv.q = rows_at(io.k, p, sp), dv.k = rows_at(io.q, p, sp), dv.v = rows_at(io.dout, p, sp);
-    dv.o = rows_at(io.dv, p, sp);
-    dv.cols_qk = width(io.k), dv.cols_v = width(io.dout), dv.cols_o = width(io.dv);
-    dv.reverse = true;
-    dv.c_intra = scale, dv.c_inter = 1, dv.c_update = scale;
-    if (p.state_out) dv.init = dstate_out, dv.init_rs = e, dv.init_cs = 1, dv.init_shift = true;
-    if (p.state_in) dv.final_state = state_at(io.dstate_in, p, sp), dv.final_power = 1;
-
+    BackwardPasses b = backward_passes(p, io, sp);
+    la2::PassArgs &dq = b.dq, &dk = b.dk, &dv = b.dv;
     // Without the forward's segment data (a backward called on its own) the dQ pass makes its own.
     const bool reuse = fwd && fwd->plan.segments > 1 && fwd->segbuf.data();
     if (reuse) dq.prior = fwd->segbuf.as<float>(), dq.prior_transposed = true;
@@ -399,10 +375,8 @@ class La2Cuda : public Implementation {
     int* flags_v = flags_k + plan_k.flag_bytes / sizeof(int);
     if (dv_reuses) dv.prior = segbuf.as<float>(), dv.prior_transposed = true;
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags_q, ws.stream());
-    // The dK and dV passes read only the backward's inputs, complete before the dQ pass's first kernel
-    // started: their kernels may start beside the one ahead (the dV pass reads the dK pass's segment
-    // data only after waiting for it), where the plan allows early starts.
-    dk.inputs_ready_early = dv.inputs_ready_early = true;
+    // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
+    // pass's segment data only after waiting for it.
     la2::run_pass(dk, plan_k, segbuf.as<float>(), flags_k, ws.stream());
     la2::run_pass(dv, plan_v, segbuf.as<float>(), flags_v, ws.stream());
   }

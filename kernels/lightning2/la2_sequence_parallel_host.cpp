@@ -133,9 +133,7 @@ class La2SequenceParallelCpu : public Implementation {
       return;
     }
     if (key == "comm") {
-      if (value != "threads" && value != "mpi")
-        throw UsageError("la2_cpu_sp option comm takes threads or mpi, not '" + value + "'");
-      mpi_ = value == "mpi";
+      mpi_ = la2::sp::parse_comm("la2_cpu_sp", value, "mpi");
       return;
     }
     if (key != "ranks") throw UsageError("la2_cpu_sp has no option '" + key + "'");
@@ -283,8 +281,7 @@ class La2SequenceParallelCpu : public Implementation {
   // from their ranks: all-gathers of the parts, each padded to the longest, over groups of (batch,
   // head) blocks that keep one rank's share of an exchange under 1 GiB (MPI counts are ints).
   static void share_rows(Communicator& comm, const Split& split, const TensorView& whole) {
-    int64_t longest = 0;
-    for (int r = 0; r < split.world(); ++r) longest = std::max(longest, split.rows(r));
+    const int64_t longest = split.longest();
     const int64_t bh = whole.dims[0] * whole.dims[1], n = whole.dims[2];
     const size_t row_bytes = static_cast<size_t>(whole.dims[3]) * dtype_size(whole.dtype);
     const size_t block_bytes = static_cast<size_t>(longest) * row_bytes;

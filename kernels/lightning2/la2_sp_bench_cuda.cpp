@@ -67,7 +67,7 @@ GpusRow run_row(Communicator& comm, Backend& gpu, const Problem& whole, bool bac
   row.total = whole.seqlen;
   row.mode = backward ? "fwdbwd" : "fwd";
   const la2::sp::Split split = la2::sp::split_rows(whole.seqlen, comm.world());
-  for (int r = 0; r < split.world(); ++r) row.per_gpu = std::max(row.per_gpu, split.rows(r));
+  row.per_gpu = split.longest();
   MemoryTracker tracker;
   Workspace ws(gpu, tracker);
   auto engine = Registry::instance().create("la2");

@@ -60,8 +60,7 @@ void put_part(const TensorView& part, const TensorView& whole, int64_t row0, Wor
 // Every rank's part into the whole tensor on every rank (NCCL: one all-gather of the parts, each padded
 // to the longest).
 void share_parts(Communicator& comm, const Split& split, const TensorView& part, const TensorView& whole, Workspace& ws) {
-  int64_t longest = 0;
-  for (int r = 0; r < split.world(); ++r) longest = std::max(longest, split.rows(r));
+  const int64_t longest = split.longest();
   TensorView padded_view = part;
   padded_view.dims[2] = longest;
   Buffer padded = ws.allocate(padded_view.bytes());
@@ -146,25 +145,19 @@ class La2SequenceParallelCuda : public Implementation {
   void set_option(const std::string& key, const std::string& value) override {
     if (key == "ranks") world_ = la2::sp::parse_ranks("la2_sp", value);
     else if (key == "exchange") ring_ = la2::sp::parse_ring("la2_sp", value);
-    else if (key == "comm") {
-      if (value != "threads" && value != "nccl") throw UsageError("la2_sp option comm takes threads or nccl, not '" + value + "'");
-      nccl_ = value == "nccl";
-    } else {
-      throw UsageError("la2_sp has no option '" + key + "'");
-    }
+    else if (key == "comm") nccl_ = la2::sp::parse_comm("la2_sp", value, "nccl");
+    else throw UsageError("la2_sp has no option '" + key + "'");
   }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
     if (auto why = Implementation::unsupported(p)) return why;
-    if (!nccl_ && p.seqlen < world_)  // (with NCCL the world is known once the group is formed, below)
-      return "a sequence of " + std::to_string(p.seqlen) + " rows over " + std::to_string(world_) +
-             " ranks (each needs a row)";
+    // The problem's own limits first (any machine says them); with NCCL the world is known only once
+    // the group has formed, after the engine's and the device's.
+    if (p.seqlen < world_ && !nccl_) return too_few_rows(p);
     if (auto why = engine_(0).unsupported(p)) return why;
     std::string why_not;
     if (nccl_ && !process_group(&why_not)) return "no NCCL group: " + why_not;
-    if (p.seqlen < ranks())
-      return "a sequence of " + std::to_string(p.seqlen) + " rows over " + std::to_string(ranks()) +
-             " ranks (each needs a row)";
+    if (nccl_ && p.seqlen < ranks()) return too_few_rows(p);
     return std::nullopt;
   }
 
@@ -226,6 +219,10 @@ class La2SequenceParallelCuda : public Implementation {
   }
 
  private:
+  std::string too_few_rows(const Problem& p) const {
+    return "a sequence of " + std::to_string(p.seqlen) + " rows over " + std::to_string(ranks()) +
+           " ranks (each needs a row)";
+  }
   int ranks() const {
     if (!nccl_) return world_;
     Communicator* c = process_group(nullptr);

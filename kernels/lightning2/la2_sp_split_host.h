@@ -2,6 +2,7 @@
 // contiguous parts, part r = rows [a_r, a_(r+1)), as even as whole rows allow), the options both take,
 // and one engine instance a rank.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,11 @@ struct Split {
   std::vector<int64_t> begin;  // a_0 = 0, ..., a_W = n
   int world() const { return static_cast<int>(begin.size()) - 1; }
   int64_t rows(int r) const { return begin[r + 1] - begin[r]; }
+  int64_t longest() const {
+    int64_t most = 0;
+    for (int r = 0; r < world(); ++r) most = std::max(most, rows(r));
+    return most;
+  }
 };
 
 inline Split split_rows(int64_t n, int world) {
@@ -42,6 +48,13 @@ inline bool parse_ring(const std::string& who, const std::string& value) {
   if (value != "allgather" && value != "ring")
     throw UsageError(who + " option exchange takes allgather or ring, not '" + value + "'");
   return value == "ring";
+}
+
+// `comm`: true for `other` (the launch's processes), false for threads, else a UsageError naming `who`.
+inline bool parse_comm(const std::string& who, const std::string& value, const std::string& other) {
+  if (value != "threads" && value != other)
+    throw UsageError(who + " option comm takes threads or " + other + ", not '" + value + "'");
+  return value == other;
 }
 
 // One instance of the registered implementation `name` a rank, made on first use: in-process ranks run

@@ -11,7 +11,7 @@
 namespace lasuite::la2 {
 
 // One pass at the problem's widths: `a` as for run_pass, but with dk and dv the contraction's and the
-// value's own widths (cols_* unset) and its initial state (if any) and final state in the problem's
+// value's own widths (any cols_* are replaced) and its initial state (if any) and final state in the problem's
 // layout, [bh][dk][dv] row-major or [bh][dv][dk] (init_rs = 1, init_cs = dk). The constructor plans the
 // pass and enqueues the move of the initial state into the windows' layout (so a final state may be
 // the same memory); run enqueues the pass and the move of the final state out.

@@ -23,6 +23,7 @@ tiles::TileRegion window(int64_t bh, int64_t contraction, int64_t value, const V
 }  // namespace
 
 ValueTiledPass::ValueTiledPass(const PassArgs& a, const PlanOptions& options, Workspace& ws) : ws_(ws), args_(a) {
+  if (a.prior) throw std::logic_error("la2: value-tiled passes compute their own segment data");
   contraction_ = a.dk;
   value_ = a.dv;
   tiling_ = value_tiling(contraction_, value_);
@@ -53,7 +54,6 @@ ValueTiledPass::ValueTiledPass(const PassArgs& a, const PlanOptions& options, Wo
     final_ = ws.allocate(states_bytes);
     args_.final_state = final_.as<float>();
   }
-  if (a.prior) throw std::logic_error("la2: value-tiled passes compute their own segment data");
   plan_ = plan_pass(args_, options);
   segbuf_ = ws.allocate(plan_.segbuf_bytes);
 }
