@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Session 14 call 1: the commits of session 13 not yet run on a GPU (3c9c04f's review fixes of the value
+# tiles, 9058148 / d785156's renamed head-dim tiles, 99d585d's shared pass code): GPU tests, verify of
+# every GPU implementation whose code moved (la2, la1, flash_softmax, la2_sp); the f32 finding (128k
+# without decay at 128 x 256 h16: is the error linear in the chunks a segment walks? segments=auto
+# gives 256 chunks a block, 32 gives 64, 64 gives 32); then the four sanitizers on the new
+# La2CudaWideDims plans (after every other run, never beside one).
+set -uo pipefail
+R=/tmp/res; rm -rf $R; mkdir -p $R/san; N=/tmp/n; mkdir -p $N/tests
+finish() { tar czf $OUT/s14_call1.tgz -C /tmp res; }
+trap finish EXIT
+T0=$(date +%s); el() { echo "[$(( $(date +%s) - T0 )) s] $*"; }
+gunzip -c .dev/s14/n/lasuite.gz > $N/lasuite; gunzip -c .dev/s14/n/lasuite_tests.gz > $N/tests/lasuite_tests
+chmod +x $N/lasuite $N/tests/lasuite_tests
+export LASUITE_GIT_COMMIT=${COMMIT}
+nvidia-smi --query-gpu=name,clocks.sm,clocks.mem,temperature.gpu --format=csv > $R/gpu.txt
+timeout 240 $N/tests/lasuite_tests --gtest_filter='*Cuda*:La2Refuses*:*HeadDim*:CudaBackend.*:La2SequenceParallel*:*FlashSoftmax*:-*VeryLong*:*BesideABusyDevice*' > $R/tests.txt 2>&1; el "tests rc=$?"
+grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|^\[  SKIPPED" $R/tests.txt | head -20
+timeout 300 $N/lasuite verify --device cuda --impl la2,la1,flash_softmax --json $R/verify.json > $R/verify.log 2>&1; el "verify rc=$?"; tail -1 $R/verify.log
+grep -E "FAIL|ERROR" $R/verify.log | head -10
+timeout 90 $N/lasuite verify --device cuda --impl la2_sp --json $R/verify_sp.json > $R/verify_sp.log 2>&1; el "verify sp rc=$?"; tail -1 $R/verify_sp.log
+F="verify --device cuda --impl la2 --skip-defaults --no-state --dtype f32 --long 128k --long-heads 16 --dim 128 --dim-v 256"
+for seg in auto 32 64; do
+  timeout 100 $N/lasuite $F --impl-option segments=$seg --json $R/verify_f32_seg$seg.json > $R/verify_f32_seg$seg.log 2>&1; el "f32 segments=$seg rc=$?"
+  grep -E "nodecay.*\| O " $R/verify_f32_seg$seg.log
+done
+LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=60
+source scripts/sanitizer_run.sh
+V="$N/lasuite verify --device cuda --skip-defaults --state --impl la2"
+for tool in memcheck initcheck synccheck racecheck; do
+  sanitizer_run $tool vt_192_mma_seg4 $V --dtype bf16 --long 300 --long-heads 2 --dim 192 --impl-option states_kernel=mma --impl-option segments=4
+  sanitizer_run $tool vt_128x256_scan_seg20_b2 $V --dtype bf16 --long 300 --long-heads 2 --long-batch 2 --dim 128 --dim-v 256 --impl-option scan=kernel --impl-option segments=20
+  el "$tool done"
+done
+cat $R/sanitize.log
