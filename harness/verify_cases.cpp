@@ -162,8 +162,8 @@ std::vector<VerifyCase> default_cases(DType dtype) {
       {4096, 64, 64, 1, 2, Decay::alibi},
       {4096, 128, 128, 1, 1, Decay::none},             // the longest with no decay: outputs grow ~sqrt(n)
       // Head dims models use beyond 64 and 128 (issue 16), odd ones and e != d among them: la1 and la2
-      // run them in head-dim tiles, flash_softmax those up to 128 with e = d padded; cuDNN declines
-      // them, with the reason.
+      // run them (la2 past 128 in value tiles, la1 in head-dim tiles), flash_softmax those with e = d
+      // (64, 128 and 256 on its kernels, others padded to them); cuDNN declines them, with the reason.
       {65, 16, 33, 1, 2, Decay::alibi},                // small, and odd
       {65, 72, 96, 1, 2, Decay::none, true},           // with a state
       {63, 100, 100, 1, 1, Decay::mixed},              // not a multiple of 8

@@ -231,7 +231,8 @@ size_t flash_decode_plan(FlashDecodeArgs& a, int multiprocessors) {
   if (a.tokens < 1 || a.tokens > kFlashDecodeMaxTokens)
     throw std::invalid_argument("flash decode: " + std::to_string(a.tokens) + " tokens a step, outside 1.." +
                                 std::to_string(kFlashDecodeMaxTokens));
-  if (a.dim != 64 && a.dim != 128) throw std::invalid_argument("flash decode: head dim " + std::to_string(a.dim));
+  if (a.dim != 64 && a.dim != 128 && a.dim != 256)
+    throw std::invalid_argument("flash decode: head dim " + std::to_string(a.dim));
   if (a.bh < 1 || a.bh > 65535) throw std::invalid_argument("flash decode: batch x heads outside 1..65535");
   const int64_t kv = a.context + a.tokens;
   const int64_t tiles = (kv + kTileKeys - 1) / kTileKeys;
@@ -250,7 +251,8 @@ void flash_decode(const FlashDecodeArgs& a, float* scratch, void* stream) {
   const bool bf16 = a.dtype == DType::bf16;
   if (!bf16 && a.dtype != DType::f16) throw std::invalid_argument("flash decode: bf16 or f16 only");
   if (a.dim == 64) bf16 ? launch<__nv_bfloat16, 64>(a, scratch, s) : launch<__half, 64>(a, scratch, s);
-  else bf16 ? launch<__nv_bfloat16, 128>(a, scratch, s) : launch<__half, 128>(a, scratch, s);
+  else if (a.dim == 128) bf16 ? launch<__nv_bfloat16, 128>(a, scratch, s) : launch<__half, 128>(a, scratch, s);
+  else bf16 ? launch<__nv_bfloat16, 256>(a, scratch, s) : launch<__half, 256>(a, scratch, s);
 }
 
 }  // namespace lasuite

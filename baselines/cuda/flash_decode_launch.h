@@ -13,7 +13,7 @@ constexpr int kFlashDecodeMaxTokens = 16;
 
 struct FlashDecodeArgs {
   DType dtype = DType::bf16;  // bf16 or f16
-  int dim = 0;                // d = e, 64 or 128
+  int dim = 0;                // d = e: 64, 128 or 256
   int tokens = 0;             // T, the step's queries
   int64_t bh = 0;
   int64_t context = 0;        // keys and values hold context + T rows, query t at position context + t

@@ -1,9 +1,10 @@
 // Causal softmax attention, FlashAttention-2 style, on the GPU: the shared tiled kernels of
 // kernels/common in softmax mode (online softmax forward keeping the log-sum-exp; backward recomputing
-// P from it with D = rowsum(dO ⊙ O)). bf16 / fp16, any n; the kernels take d = e in {64, 128}, and other
-// d = e up to 128 run on zero-padded copies (kernels/common/tiled_head_dims.h: the padding adds
-// nothing to the scores, the scale stays 1/sqrt(d)). A decode step against a KV cache
-// (Problem::context) runs flash-decoding instead (flash_decode.cu): the cache split across blocks.
+// P from it with D = rowsum(dO ⊙ O)). bf16 / fp16, any n; the kernels take d = e in {64, 128, 256}, and
+// other d = e up to 256 run on copies zero-padded to the next of them (kernels/common/tiled_head_dims.h:
+// the padding adds nothing to the scores, the scale stays 1/sqrt(d)). At 256 the backward is two passes
+// (kernels/common/tiled_attention_bwd.cuh). A decode step against a KV cache (Problem::context) runs
+// flash-decoding instead (flash_decode.cu): the cache split across blocks.
 #include <cuda_runtime.h>
 
 #include <memory>
@@ -38,9 +39,9 @@ class FlashSoftmaxCuda : public Implementation {
     info_.device = DeviceKind::cuda;
     info_.function = Function::softmax;
     info_.support.dtypes = {DType::bf16, DType::f16};
-    info_.support.dims_qk = {};  // 64 and 128 natively, others padded to 64 or 128
+    info_.support.dims_qk = {};  // 64, 128 and 256 natively, others padded to the next of them
     info_.support.dims_v = {};
-    info_.support.max_dim = 128;
+    info_.support.max_dim = tiles::kMaxHeadDim;
     info_.support.distinct_v_dim = false;
     info_.support.decay = false;
     info_.support.state = false;
@@ -64,7 +65,7 @@ class FlashSoftmaxCuda : public Implementation {
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
     refuse_unsupported(p);
     host::check_forward_io(p, io, DeviceKind::cuda, 16);
-    if (tiles::native_dims(p.dim_qk, p.dim_v)) return forward_native(p, io, ws);
+    if (native(p)) return forward_native(p, io, ws);
     return tiles::forward_in_tiles(p, io, ws, tiles::Split::padding_only,
                                    [&](const Problem& t, const ForwardIO& x, Workspace& w) { return forward_native(t, x, w); });
   }
@@ -73,12 +74,15 @@ class FlashSoftmaxCuda : public Implementation {
     refuse_unsupported(p);
     if (p.context > 0) throw UnsupportedError("flash_softmax: no backward through a KV cache (decoding is a forward)");
     host::check_backward_io(p, io, DeviceKind::cuda, 16, /*needs_o=*/true);
-    if (tiles::native_dims(p.dim_qk, p.dim_v)) return backward_native(p, io, saved, ws);
+    if (native(p)) return backward_native(p, io, saved, ws);
     tiles::backward_in_tiles(p, io, saved, ws, tiles::Split::padding_only, /*needs_o=*/true,
                              [&](const Problem& t, const BackwardIO& x, Saved* s, Workspace& w) { backward_native(t, x, s, w); });
   }
 
  private:
+  // d = e at a width the kernels have (unsupported() has refused d != e).
+  static bool native(const Problem& p) { return p.dim_qk == 64 || p.dim_qk == 128 || p.dim_qk == 256; }
+
   std::unique_ptr<Saved> forward_native(const Problem& p, const ForwardIO& io, Workspace& ws) {
     auto saved = std::make_unique<FlashSaved>();
     if (p.context > 0) {  // a decode step: no log-sum-exp kept (no backward through a cache)

@@ -16,6 +16,7 @@ void forward_dim(int d, const TiledAttentionArgs& a, cudaStream_t s) {
   constexpr ScoreMode M = ScoreMode::softmax;
   if (d == 64) return dev::launch_tiled_forward<T, 64, 64, M>(a, s);
   if (d == 128) return dev::launch_tiled_forward<T, 128, 128, M>(a, s);
+  if (d == 256) return dev::launch_tiled_forward<T, 256, 256, M>(a, s);
   throw std::logic_error("flash_softmax forward: no kernel for d=" + std::to_string(d));
 }
 }  // namespace

@@ -8,7 +8,7 @@
 
 namespace lasuite {
 
-// bf16 / fp16, d = e in {64, 128}. Writes args.out and args.lse ([bh, n_pad] floats).
+// bf16 / fp16, d = e in {64, 128, 256}. Writes args.out and args.lse ([bh, n_pad] floats).
 void flash_softmax_forward(DType dtype, int d, const TiledAttentionArgs& args, cudaStream_t stream);
 // Reads o, lse; needs dsum ([bh, n_pad] floats) and dq_accum (bh * n * d floats) of scratch.
 void flash_softmax_backward(DType dtype, int d, const TiledAttentionArgs& args, cudaStream_t stream);

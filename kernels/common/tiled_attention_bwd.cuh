@@ -1,8 +1,12 @@
 // Backward of the tiled left product (FlashAttention-2 layout) on mma.sync tensor cores, both score
-// modes. One CTA of 8 warps owns 128 keys (16 per warp) and walks the query tiles of 64 at or after
-// them, Q and dO double-buffered. Each warp works on the transposed score tile S^T = K Q^T, so its
-// rows of P^T and dS^T are already A operands for dV += P^T dO and dK += dS^T Q, all in registers;
-// dS^T goes once through shared memory for dQ += dS K, added atomically to an fp32 buffer.
+// modes. One CTA owns a block of keys (16 per warp) and walks the query tiles of 64 at or after them,
+// Q and dO double-buffered. Each warp works on the transposed score tile S^T = K Q^T, so its rows of
+// P^T and dS^T are already A operands for dV += P^T dO and dK += dS^T Q, all in registers; dS^T goes
+// once through shared memory for dQ += dS K, added atomically to an fp32 buffer.
+// Dims up to 128: 8 warps, 128 keys, one pass. Past 128 a warp's dK and dV accumulators (16 rows of
+// D + E fp32 columns, 256 registers a thread at 256) do not fit together, so two passes share the work:
+// one keeps dV (it needs P alone), the other dK and dQ (they need dS); both recompute S = Q K^T. The
+// tiles then take 4 warps and 64 keys (201 KiB at 256).
 //   decay:   P = S ⊙ M,                     dS = dP ⊙ M          (scale applied to dQ, dK, dV at the end)
 //   softmax: P = 2^(scale*log2e*S - lse2),  dS = P ⊙ (dP - D)    (scale applied to dQ, dK at the end)
 #pragma once
@@ -15,9 +19,13 @@
 
 namespace lasuite::dev {
 
+// What one launch of the backward computes: everything, or one of the two passes past 128.
+enum class BwdPart { all, dv, dk_dq };
+
 template <class T, int D, int E>
 struct TiledBwdShape {
-  static constexpr int kBc = 128, kBr = 64, kWarps = 8, kThreads = 256;
+  static constexpr bool kTwoPasses = D > 128 || E > 128;
+  static constexpr int kBc = kTwoPasses ? 64 : 128, kBr = 64, kWarps = kBc / 16, kThreads = 32 * kWarps;
   using KTile = SwizzledTile<kBc, D>;
   using VTile = SwizzledTile<kBc, E>;
   using QTile = SwizzledTile<kBr, D>;
@@ -28,11 +36,15 @@ struct TiledBwdShape {
       KTile::kBytes + VTile::kBytes + 2 * QTile::kBytes + 2 * OTile::kBytes + STile::kBytes + 4 * kRowBytes;
 };
 
-template <class T, int D, int E, ScoreMode kMode>
-__global__ void __launch_bounds__(256, 1) tiled_attention_bwd_kernel(const TiledAttentionArgs args) {
+template <class T, int D, int E, ScoreMode kMode, BwdPart kPart>
+__global__ void __launch_bounds__(TiledBwdShape<T, D, E>::kThreads, 1)
+    tiled_attention_bwd_kernel(const TiledAttentionArgs args) {
   using S = TiledBwdShape<T, D, E>;
   using Mma = typename Element<T>::Mma;
   constexpr int kBc = S::kBc, kBr = S::kBr, kNt = kBr / 8;
+  constexpr bool kDv = kPart != BwdPart::dk_dq;   // this launch accumulates dV
+  constexpr bool kDkDq = kPart != BwdPart::dv;    // and / or dK and dQ (which need dP = dO V^T)
+  static_assert(kPart == BwdPart::all || S::kTwoPasses, "one pass does all at dims up to 128");
 
   extern __shared__ __align__(128) uint8_t smem[];
   uint8_t* s_k = smem;
@@ -71,14 +83,14 @@ __global__ void __launch_bounds__(256, 1) tiled_attention_bwd_kernel(const Tiled
     if constexpr (kMode == ScoreMode::softmax) {
       // lse and dsum rows run to n_pad (a multiple of kBr), finite everywhere: 2 x 16 chunks.
       if (tid < 16) cp_async_16(s_lse + buf * kBr + tid * 4, lse + r0 + tid * 4, 16);
-      else if (tid < 32) cp_async_16(s_dsum + buf * kBr + (tid - 16) * 4, dsum + r0 + (tid - 16) * 4, 16);
+      else if (kDkDq && tid < 32) cp_async_16(s_dsum + buf * kBr + (tid - 16) * 4, dsum + r0 + (tid - 16) * 4, 16);
     }
   };
 
   {
     const int valid = rows_left(n, key0, kBc);
     load_tile_async<kBc, D, S::kThreads>(s_k, k + key0 * D, valid, tid);
-    load_tile_async<kBc, E, S::kThreads>(s_v, v + key0 * E, valid, tid);
+    if constexpr (kDkDq) load_tile_async<kBc, E, S::kThreads>(s_v, v + key0 * E, valid, tid);
     load_query_tile(first_tile, 0);
     cp_async_commit();
   }
@@ -87,11 +99,13 @@ __global__ void __launch_bounds__(256, 1) tiled_attention_bwd_kernel(const Tiled
   const float decay_l2 = kMode == ScoreMode::decay ? args.slopes[head] * kLog2e : 0.f;
   const int krow = warp * 16;  // this warp's keys within the block
 
-  Acc16x8 acc_dk[D / 8], acc_dv[E / 8];
+  // The accumulators a launch does not keep shrink to one tile it never touches.
+  constexpr int kDkTiles = kDkDq ? D / 8 : 1, kDvTiles = kDv ? E / 8 : 1;
+  Acc16x8 acc_dk[kDkTiles], acc_dv[kDvTiles];
 #pragma unroll
-  for (int j = 0; j < D / 8; ++j) acc_dk[j] = Acc16x8{{0.f, 0.f, 0.f, 0.f}};
+  for (int j = 0; j < kDkTiles; ++j) acc_dk[j] = Acc16x8{{0.f, 0.f, 0.f, 0.f}};
 #pragma unroll
-  for (int j = 0; j < E / 8; ++j) acc_dv[j] = Acc16x8{{0.f, 0.f, 0.f, 0.f}};
+  for (int j = 0; j < kDvTiles; ++j) acc_dv[j] = Acc16x8{{0.f, 0.f, 0.f, 0.f}};
 
   for (int i = first_tile, it = 0; i < num_tiles; ++i, ++it) {
     const int buf = it & 1;
@@ -123,7 +137,7 @@ __global__ void __launch_bounds__(256, 1) tiled_attention_bwd_kernel(const Tiled
       }
     }
 #pragma unroll
-    for (int kk = 0; kk < E / 16; ++kk) {
+    for (int kk = 0; kk < (kDkDq ? E / 16 : 0); ++kk) {
       uint32_t a[4];
       load_a<typename S::VTile>(a, s_v, krow, kk * 16, lane);
 #pragma unroll
@@ -154,7 +168,7 @@ __global__ void __launch_bounds__(256, 1) tiled_attention_bwd_kernel(const Tiled
           } else {
             const int col = nt * 8 + 2 * tq + c;
             p = (diagonal && dt < 0) ? 0.f : fast_exp2(fmaf(p, score_mul, -lse_tile[col]));
-            ds = p * (ds - dsum_tile[col]);
+            if constexpr (kDkDq) ds = p * (ds - dsum_tile[col]);
           }
         }
     }
@@ -177,61 +191,66 @@ __global__ void __launch_bounds__(256, 1) tiled_attention_bwd_kernel(const Tiled
 #pragma unroll
     for (int kk = 0; kk < kBr / 16; ++kk) {
 #pragma unroll
-      for (int np = 0; np < E / 16; ++np) {
+      for (int np = 0; np < (kDv ? E / 16 : 0); ++np) {
         uint32_t b[4];
         load_b_pair_trans<typename S::OTile>(b, do_tile, np * 16, kk * 16, lane);
         mma_pair<Mma>(acc_dv[2 * np], acc_dv[2 * np + 1], pa[kk], b);
       }
 #pragma unroll
-      for (int np = 0; np < D / 16; ++np) {
+      for (int np = 0; np < (kDkDq ? D / 16 : 0); ++np) {
         uint32_t b[4];
         load_b_pair_trans<typename S::QTile>(b, q_tile, np * 16, kk * 16, lane);
         mma_pair<Mma>(acc_dk[2 * np], acc_dk[2 * np + 1], dsa[kk], b);
       }
     }
-
-    // dS^T to shared memory, [key][query].
+    // dQ and dK need dS (the dV pass is done with this tile).
+    if constexpr (kDkDq) {
+      // dS^T to shared memory, [key][query].
 #pragma unroll
-    for (int kk = 0; kk < kBr / 16; ++kk) {
-      const int r = krow + g, c = kk * 16 + 2 * tq;
-      *reinterpret_cast<uint32_t*>(s_ds + S::STile::offset(r, c)) = dsa[kk][0];
-      *reinterpret_cast<uint32_t*>(s_ds + S::STile::offset(r + 8, c)) = dsa[kk][1];
-      *reinterpret_cast<uint32_t*>(s_ds + S::STile::offset(r, c + 8)) = dsa[kk][2];
-      *reinterpret_cast<uint32_t*>(s_ds + S::STile::offset(r + 8, c + 8)) = dsa[kk][3];
-    }
-    __syncthreads();
-
-    // dQ_i += dS K_block: warp w takes queries 16*(w%4).. and half of the d columns.
-    {
-      constexpr int kCols = D / 2, kQt = kCols / 8;
-      const int qm = (warp & 3) * 16, c0 = (warp >> 2) * kCols;
-      Acc16x8 dq[kQt];
-#pragma unroll
-      for (int j = 0; j < kQt; ++j) dq[j] = Acc16x8{{0.f, 0.f, 0.f, 0.f}};
-#pragma unroll
-      for (int kk = 0; kk < kBc / 16; ++kk) {
-        uint32_t a[4];
-        load_a_trans<typename S::STile>(a, s_ds, qm, kk * 16, lane);
-#pragma unroll
-        for (int np = 0; np < kQt / 2; ++np) {
-          uint32_t b[4];
-          load_b_pair_trans<typename S::KTile>(b, s_k, c0 + np * 16, kk * 16, lane);
-          mma_pair<Mma>(dq[2 * np], dq[2 * np + 1], a, b);
-        }
+      for (int kk = 0; kk < kBr / 16; ++kk) {
+        const int r = krow + g, c = kk * 16 + 2 * tq;
+        *reinterpret_cast<uint32_t*>(s_ds + S::STile::offset(r, c)) = dsa[kk][0];
+        *reinterpret_cast<uint32_t*>(s_ds + S::STile::offset(r + 8, c)) = dsa[kk][1];
+        *reinterpret_cast<uint32_t*>(s_ds + S::STile::offset(r, c + 8)) = dsa[kk][2];
+        *reinterpret_cast<uint32_t*>(s_ds + S::STile::offset(r + 8, c + 8)) = dsa[kk][3];
       }
+      __syncthreads();
+
+      // dQ_i += dS K_block: warp w takes queries 16*(w%4).. and its share of the d columns (a half with
+      // 8 warps, all with 4), 64 columns at a time at most.
+      constexpr int kColGroups = S::kWarps / 4, kWarpCols = D / kColGroups;
+      constexpr int kCols = kWarpCols < 64 ? kWarpCols : 64, kQt = kCols / 8;
+#pragma unroll 1
+      for (int chunk = 0; chunk < kWarpCols / kCols; ++chunk) {
+        const int qm = (warp & 3) * 16, c0 = (warp >> 2) * kWarpCols + chunk * kCols;
+        Acc16x8 dq[kQt];
 #pragma unroll
-      for (int hr = 0; hr < 2; ++hr) {
-        const int64_t t = qrow0 + qm + g + 8 * hr;
-        if (t < n) {
-          float* dst = dq_accum + t * D + c0 + 2 * tq;
+        for (int j = 0; j < kQt; ++j) dq[j] = Acc16x8{{0.f, 0.f, 0.f, 0.f}};
 #pragma unroll
-          for (int j = 0; j < kQt; ++j) {
+        for (int kk = 0; kk < kBc / 16; ++kk) {
+          uint32_t a[4];
+          load_a_trans<typename S::STile>(a, s_ds, qm, kk * 16, lane);
+#pragma unroll
+          for (int np = 0; np < kQt / 2; ++np) {
+            uint32_t b[4];
+            load_b_pair_trans<typename S::KTile>(b, s_k, c0 + np * 16, kk * 16, lane);
+            mma_pair<Mma>(dq[2 * np], dq[2 * np + 1], a, b);
+          }
+        }
+#pragma unroll
+        for (int hr = 0; hr < 2; ++hr) {
+          const int64_t t = qrow0 + qm + g + 8 * hr;
+          if (t < n) {
+            float* dst = dq_accum + t * D + c0 + 2 * tq;
+#pragma unroll
+            for (int j = 0; j < kQt; ++j) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-            atomicAdd(reinterpret_cast<float2*>(dst + j * 8), make_float2(dq[j].c[2 * hr], dq[j].c[2 * hr + 1]));
+              atomicAdd(reinterpret_cast<float2*>(dst + j * 8), make_float2(dq[j].c[2 * hr], dq[j].c[2 * hr + 1]));
 #else
-            atomicAdd(dst + j * 8, dq[j].c[2 * hr]);
-            atomicAdd(dst + j * 8 + 1, dq[j].c[2 * hr + 1]);
+              atomicAdd(dst + j * 8, dq[j].c[2 * hr]);
+              atomicAdd(dst + j * 8 + 1, dq[j].c[2 * hr + 1]);
 #endif
+            }
           }
         }
       }
@@ -247,10 +266,10 @@ __global__ void __launch_bounds__(256, 1) tiled_attention_bwd_kernel(const Tiled
     const int64_t u = key0 + krow + g + 8 * hr;
     if (u < n) {
 #pragma unroll
-      for (int j = 0; j < D / 8; ++j)
+      for (int j = 0; j < (kDkDq ? D / 8 : 0); ++j)
         store_pair(dk + u * D + j * 8 + 2 * tq, acc_dk[j].c[2 * hr] * args.scale, acc_dk[j].c[2 * hr + 1] * args.scale);
 #pragma unroll
-      for (int j = 0; j < E / 8; ++j)
+      for (int j = 0; j < (kDv ? E / 8 : 0); ++j)
         store_pair(dv + u * E + j * 8 + 2 * tq, acc_dv[j].c[2 * hr] * dv_mul, acc_dv[j].c[2 * hr + 1] * dv_mul);
     }
   }

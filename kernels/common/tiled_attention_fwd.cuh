@@ -1,6 +1,8 @@
 // Forward of the tiled left product (FlashAttention-2 layout) on mma.sync tensor cores, for both score
-// modes of tiled_attention_params.h. One CTA of 4 warps owns 128 query rows (32 per warp, two m16 tiles)
-// and walks the causal key tiles of 64 from the diagonal down, K and V double-buffered by cp.async.
+// modes of tiled_attention_params.h. One CTA owns 128 query rows and walks the causal key tiles of 64
+// from the diagonal down, K and V double-buffered by cp.async: 4 warps of 32 rows (two m16 tiles) at
+// dims up to 128, two CTAs an SM; 8 warps of 16 rows past 128, where a warp's 16 x 256 output
+// accumulators alone take 128 registers a thread and the tiles 192 KiB (one CTA an SM).
 // Q K^T and P V accumulate in fp32 registers; P is rounded to the input type for the second product.
 #pragma once
 #include <cstdint>
@@ -14,7 +16,10 @@ namespace lasuite::dev {
 
 template <class T, int D, int E>
 struct TiledFwdShape {
-  static constexpr int kBr = 128, kBc = 64, kWarps = 4, kThreads = 128, kMt = 2;
+  static constexpr bool kWide = D > 128 || E > 128;
+  static constexpr int kMt = kWide ? 1 : 2;  // m16 row tiles a warp
+  static constexpr int kWarps = kWide ? 8 : 4, kThreads = 32 * kWarps, kMinBlocks = kWide ? 1 : 2;
+  static constexpr int kWarpRows = 16 * kMt, kBr = kWarps * kWarpRows, kBc = 64;
   using QTile = SwizzledTile<kBr, D>;
   using KTile = SwizzledTile<kBc, D>;
   using VTile = SwizzledTile<kBc, E>;
@@ -22,10 +27,12 @@ struct TiledFwdShape {
 };
 
 template <class T, int D, int E, ScoreMode kMode>
-__global__ void __launch_bounds__(128, 2) tiled_attention_fwd_kernel(const TiledAttentionArgs args) {
+__global__ void __launch_bounds__(TiledFwdShape<T, D, E>::kThreads, TiledFwdShape<T, D, E>::kMinBlocks)
+    tiled_attention_fwd_kernel(const TiledAttentionArgs args) {
   using S = TiledFwdShape<T, D, E>;
   using Mma = typename Element<T>::Mma;
   constexpr int kBr = S::kBr, kBc = S::kBc, kMt = S::kMt, kNt = kBc / 8, kOt = E / 8;
+  constexpr int kWarpRows = S::kWarpRows;
 
   extern __shared__ __align__(128) uint8_t smem[];
   // Q, then K[2], then V[2]; buffer b of K is s_k + b * KTile::kBytes (no pointer arrays: they would
@@ -85,7 +92,7 @@ __global__ void __launch_bounds__(128, 2) tiled_attention_fwd_kernel(const Tiled
     const uint8_t* k_tile = s_k + buf * S::KTile::kBytes;
     const uint8_t* v_tile = s_v + buf * S::VTile::kBytes;
 
-    // S = Q K_j^T for this warp's 32 rows.
+    // S = Q K_j^T for this warp's rows.
     Acc16x8 s[kMt][kNt];
 #pragma unroll
     for (int mt = 0; mt < kMt; ++mt)
@@ -96,7 +103,7 @@ __global__ void __launch_bounds__(128, 2) tiled_attention_fwd_kernel(const Tiled
     for (int kk = 0; kk < D / 16; ++kk) {
       uint32_t a[kMt][4];
 #pragma unroll
-      for (int mt = 0; mt < kMt; ++mt) load_a<typename S::QTile>(a[mt], s_q, warp * 32 + mt * 16, kk * 16, lane);
+      for (int mt = 0; mt < kMt; ++mt) load_a<typename S::QTile>(a[mt], s_q, warp * kWarpRows + mt * 16, kk * 16, lane);
 #pragma unroll
       for (int np = 0; np < kNt / 2; ++np) {
         uint32_t b[4];
@@ -106,15 +113,15 @@ __global__ void __launch_bounds__(128, 2) tiled_attention_fwd_kernel(const Tiled
       }
     }
 
-    // Scores -> P, in place. Element (mt, nt, c): row t = row0 + warp*32 + mt*16 + g + 8*(c/2),
+    // Scores -> P, in place. Element (mt, nt, c): row t = row0 + warp*kWarpRows + mt*16 + g + 8*(c/2),
     // key u = j*kBc + nt*8 + 2*tq + c%2.
     const int64_t key0 = static_cast<int64_t>(j) * kBc;
-    const bool diagonal = key0 + kBc - 1 > row0 + warp * 32;  // some u > t in this warp's rows
+    const bool diagonal = key0 + kBc - 1 > row0 + warp * kWarpRows;  // some u > t in this warp's rows
 #pragma unroll
     for (int mt = 0; mt < kMt; ++mt) {
 #pragma unroll
       for (int hr = 0; hr < 2; ++hr) {
-        const int64_t t = row0 + warp * 32 + mt * 16 + g + 8 * hr;
+        const int64_t t = row0 + warp * kWarpRows + mt * 16 + g + 8 * hr;
         const int rel = static_cast<int>(key0 - t) + 2 * tq;  // u - t at nt = 0, c = 0
         if constexpr (kMode == ScoreMode::decay) {
           // u <= t always holds off the diagonal; M underflows to 0 far below it.
@@ -192,7 +199,7 @@ __global__ void __launch_bounds__(128, 2) tiled_attention_fwd_kernel(const Tiled
   for (int mt = 0; mt < kMt; ++mt) {
 #pragma unroll
     for (int hr = 0; hr < 2; ++hr) {
-      const int64_t t = row0 + warp * 32 + mt * 16 + g + 8 * hr;
+      const int64_t t = row0 + warp * kWarpRows + mt * 16 + g + 8 * hr;
       float mul = args.scale;
       if constexpr (kMode == ScoreMode::softmax) {
         float l = row_sum[mt][hr];

@@ -31,11 +31,18 @@ void launch_tiled_backward(const TiledAttentionArgs& a, cudaStream_t stream) {
     tiled_attention_dsum_kernel<T, E><<<static_cast<unsigned>((rows + 7) / 8), 256, 0, stream>>>(a);
     CUDA_CHECK_LAUNCH();
   }
-  auto kernel = tiled_attention_bwd_kernel<T, D, E, kMode>;
-  allow_dynamic_smem(kernel, Shape::kSmemBytes);
   const dim3 grid(a.batch_heads, static_cast<unsigned>((a.n + Shape::kBc - 1) / Shape::kBc));
-  kernel<<<grid, Shape::kThreads, Shape::kSmemBytes, stream>>>(a);
-  CUDA_CHECK_LAUNCH();
+  auto run = [&](auto kernel) {
+    allow_dynamic_smem(kernel, Shape::kSmemBytes);
+    kernel<<<grid, Shape::kThreads, Shape::kSmemBytes, stream>>>(a);
+    CUDA_CHECK_LAUNCH();
+  };
+  if constexpr (Shape::kTwoPasses) {
+    run(tiled_attention_bwd_kernel<T, D, E, kMode, BwdPart::dv>);
+    run(tiled_attention_bwd_kernel<T, D, E, kMode, BwdPart::dk_dq>);
+  } else {
+    run(tiled_attention_bwd_kernel<T, D, E, kMode, BwdPart::all>);
+  }
   const int64_t count4 = dq_count / 4;
   tiled_attention_dq_convert_kernel<T><<<static_cast<unsigned>((count4 + 255) / 256), 256, 0, stream>>>(
       a.dq_accum, static_cast<T*>(a.dq), count4, a.scale);

@@ -11,11 +11,11 @@
 
 namespace lasuite::tiles {
 
-// `native` runs a problem of native dims (64 or 128 each).
+// `native` runs a problem of the tiles' padded dims (64 or 128 each; softmax's may be 256).
 using NativeForward = std::function<std::unique_ptr<Saved>(const Problem&, const ForwardIO&, Workspace&)>;
 using NativeBackward = std::function<void(const Problem&, const BackwardIO&, Saved*, Workspace&)>;
 
-// Linear attention: any split. Softmax: padding only (dims up to 128, d = e), one pair.
+// Linear attention: any split. Softmax: padding only (one tile a dim, to 64, 128 or 256), one pair.
 enum class Split { linear, padding_only };
 
 // Whether the native kernels read and write a tensor of this width (a dim up to 128 that is not one of
@@ -23,8 +23,8 @@ enum class Split { linear, padding_only };
 // copy is made of it. Empty: never.
 using InPlaceWidth = std::function<bool(int64_t width)>;
 
-// Returns the native forward's saved data where the problem is one (d tile, e tile) pair (dims up to
-// 128, either split), else nothing (the native backward then recomputes what it needs).
+// Returns the native forward's saved data where the problem is one (d tile, e tile) pair (always with
+// padding only; dims up to 128 when split), else nothing (the native backward then recomputes what it needs).
 std::unique_ptr<Saved> forward_in_tiles(const Problem& p, const ForwardIO& io, Workspace& ws, Split split,
                                         const NativeForward& native, const InPlaceWidth& in_place = {});
 // `saved`: what forward_in_tiles returned. `needs_o`: the native backward reads O (softmax's D = rowsum(dO O)).

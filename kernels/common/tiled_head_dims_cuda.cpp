@@ -118,13 +118,15 @@ Problem padded_problem(const Problem& p, const DimTile& d, const DimTile& e) {
   return t;
 }
 
-// The tiles of both dims; with padding only, one each (dims up to 128).
+// The tiles of both dims; with padding only, one each.
 void tiles_of(const Problem& p, Split split, std::vector<DimTile>& dt, std::vector<DimTile>& et) {
+  if (split == Split::padding_only) {
+    dt = {padded_dim(p.dim_qk)};
+    et = {padded_dim(p.dim_v)};
+    return;
+  }
   dt = dim_tiles(p.dim_qk);
   et = dim_tiles(p.dim_v);
-  if (split == Split::padding_only && (dt.size() > 1 || et.size() > 1))
-    throw std::invalid_argument("head dims " + std::to_string(p.dim_qk) + " x " + std::to_string(p.dim_v) +
-                                ": padding alone serves dims up to 128");
 }
 
 }  // namespace

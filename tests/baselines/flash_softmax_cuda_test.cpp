@@ -28,14 +28,19 @@ std::vector<VerifyCase> extra_cases() {
     c.push_back(make_case("n1000-d96", 1000, 1, 2, 96, 96, t, false));
     c.push_back(make_case("n333-d33-scale0.3", 333, 2, 1, 33, 33, t, false, 0.3));
     c.push_back(make_case("n200-d100", 200, 1, 3, 100, 100, t, false));
+    // Past 128: the 256-wide kernels (8-warp forward, two-pass backward) in place and on padded copies.
+    c.push_back(make_case("n700-d256", 700, 1, 2, 256, 256, t, false));
+    c.push_back(make_case("n129-d256-b2h3-scale0.3", 129, 2, 3, 256, 256, t, false, 0.3));
+    c.push_back(make_case("n333-d192", 333, 1, 2, 192, 192, t, false));
+    c.push_back(make_case("n65-d136-b2h1", 65, 2, 1, 136, 136, t, false));
   }
   return c;
 }
 
-// flash_softmax runs d = e up to 128 in bf16 and f16 (64 and 128 on its kernels, others zero-padded),
-// without states (softmax: no decay).
+// flash_softmax runs d = e up to 256 in bf16 and f16 (64, 128 and 256 on its kernels, others
+// zero-padded), without states (softmax: no decay).
 bool flash_softmax_runs(const Problem& p) {
-  return p.dim_qk == p.dim_v && p.dim_qk <= 128 && !p.state_in && !p.state_out &&
+  return p.dim_qk == p.dim_v && p.dim_qk <= 256 && !p.state_in && !p.state_out &&
          (p.dtype == DType::bf16 || p.dtype == DType::f16);
 }
 
@@ -70,7 +75,9 @@ TEST(FlashSoftmaxCudaRefuses, ShapesTypesAndScale) {
   p.dim_qk = p.dim_v = 96;
   EXPECT_FALSE(Registry::instance().create("flash_softmax")->unsupported(p).has_value());
   p.dim_qk = p.dim_v = 192;
-  expect_refused("flash_softmax", p, fake_call(p), "head dims above 128");
+  EXPECT_FALSE(Registry::instance().create("flash_softmax")->unsupported(p).has_value());
+  p.dim_qk = p.dim_v = 264;
+  expect_refused("flash_softmax", p, fake_call(p), "head dims above 256");
   p = small_problem();
   FakeCall call = fake_call(p);
   call.fwd.k.data = call.bwd.k.data = static_cast<char*>(call.fwd.k.data) + 8;
@@ -111,6 +118,22 @@ std::vector<DecodeCase> long_cache_cases() {
       cases.push_back(c);
     }
   return cases;
+}
+
+// Decode steps past 128: the 256-wide flash-decoding kernel, in place (256) and on padded copies (192).
+TEST(FlashSoftmaxCudaDecode, PassesAtWideHeadDims) {
+  LASUITE_REQUIRE_GPU(gpu);
+  for (int64_t dim : {256, 192})
+    for (int64_t T : {1, 7}) {
+      DecodeCase c;
+      c.problem.batch = 2, c.problem.heads = 2, c.problem.seqlen = 3000;
+      c.problem.dim_qk = c.problem.dim_v = dim, c.problem.dtype = DType::bf16;
+      c.tokens_per_step = T, c.steps = 2;
+      c.label = "decode-d" + std::to_string(dim) + "-T" + std::to_string(T);
+      auto impl = Registry::instance().create("flash_softmax");
+      const CaseResult r = verify_decode_case(*impl, c, 777);
+      EXPECT_EQ(r.status, CaseStatus::pass) << test_support::describe(r);
+    }
 }
 
 TEST(FlashSoftmaxCudaDecode, PassesOverLongCaches) {

@@ -48,9 +48,23 @@ TEST(HeadDimTiles, OnlyANativeDimIsAWholeTile) {
   }
 }
 
+// Softmax's padding: the whole dim in one tile, at the narrowest of 64, 128 and 256 that holds it;
+// whole (no copy) exactly at those three widths.
+TEST(HeadDimTiles, PaddedDimIsTheWholeDimAtTheNarrowestWidth) {
+  for (int64_t d = 1; d <= kMaxHeadDim; ++d) {
+    const DimTile t = padded_dim(d);
+    EXPECT_EQ(t.begin, 0) << "d " << d;
+    EXPECT_EQ(t.size, d) << "d " << d;
+    EXPECT_EQ(t.padded, d <= 64 ? 64 : d <= 128 ? 128 : 256) << "d " << d;
+    EXPECT_EQ(t.whole(d), d == 64 || d == 128 || d == 256) << "d " << d;
+  }
+}
+
 TEST(HeadDimTiles, DimsOutsideTheRangeAreRefused) {
   EXPECT_THROW(dim_tiles(0), std::invalid_argument);
   EXPECT_THROW(dim_tiles(257), std::invalid_argument);
+  EXPECT_THROW(padded_dim(0), std::invalid_argument);
+  EXPECT_THROW(padded_dim(257), std::invalid_argument);
 }
 
 }  // namespace
