@@ -242,6 +242,35 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
     // segment's last chunk unless the end state is wanted)
     if (want_fin || c + 1 < c_end) {
       st.scale(pw[L - shift]);
+      if constexpr (SM::kSplit) {
+        // fp32: the tensor cores' fp32 sums do not round to nearest, and their error leans one way, so
+        // over hundreds of chunks added straight into S it grew linearly (1e-4 at 256 chunks a segment
+        // without decay). Each strip's update of this chunk is summed apart, from zero, and added to
+        // S with one round-to-nearest addition.
+#pragma unroll
+        for (int mt = 0; mt < MT_S; ++mt) {
+          float upd[decltype(st)::kFloats];
+#pragma unroll
+          for (int i = 0; i < decltype(st)::kFloats; ++i) upd[i] = 0.f;
+#pragma unroll
+          for (int kk = 0; kk < 4; ++kk)
+            if (16 * kk < L) {
+              float f[4];
+              key_decays(f, kk, t, L, w.c_update, pw);
+              FragA<T> ka;
+              dev::load_a_cols_scaled<T, DK>(ka, sk, s_row0 + 16 * mt, 16 * kk, f);
+#pragma unroll
+              for (int np = 0; np < NT_S / 2; ++np) {
+                FragB<T> b[2];
+                dev::load_b_kn_x2<T, DV>(b, sv, 16 * kk, s_col0 + 16 * np);
+                dev::mma(upd, 2 * np, ka, b[0]);
+                dev::mma(upd, 2 * np + 1, ka, b[1]);
+              }
+            }
+#pragma unroll
+          for (int i = 0; i < decltype(st)::kFloats; ++i) st.x[mt][i] += upd[i];
+        }
+      } else {
 #pragma unroll
       for (int kk = 0; kk < 4; ++kk)
         if (16 * kk < L) {
@@ -261,6 +290,7 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
             }
           }
         }
+      }
     }
 
     if constexpr (OUT) {
