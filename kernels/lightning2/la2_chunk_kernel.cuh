@@ -6,7 +6,8 @@
 // takes scalar multipliers, a reverse row order, and an optional start and end state.
 //
 // Two variants: with outputs (OUT) and states only (the first step of a segmented pass), which needs
-// no Q tile, no operand copy of S and fewer registers, so two blocks share an SM.
+// no Q tile, no operand copy of S and fewer registers, so two blocks share an SM (one in f32, whose
+// update is summed apart from S: 128 registers would spill it).
 //
 // 8 warps. Output: warp w owns 16 rows (row group rg) and half the value columns (cg = w / 4); the
 // row groups are paired 0/3 and 1/2 on each SM sub-partition because causal masking makes later rows
@@ -52,7 +53,8 @@ __device__ __forceinline__ bool waits_for_kernel_ahead(const OutputStepArgs& a, 
 }
 
 template <class T, int DK, int DV, bool OUT>
-__global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const StepArgs<OUT> a) {
+__global__ void __launch_bounds__(kThreads, OUT || ChunkSmem<T, DK, DV, OUT>::kSplit ? 1 : 2)
+    la2_chunk_kernel(const StepArgs<OUT> a) {
   using SM = ChunkSmem<T, DK, DV, OUT>;
   using LQ = typename SM::LQ;
   using LV = typename SM::LV;
@@ -245,31 +247,36 @@ __global__ void __launch_bounds__(kThreads, OUT ? 1 : 2) la2_chunk_kernel(const 
       if constexpr (SM::kSplit) {
         // fp32: the tensor cores' fp32 sums do not round to nearest, and their error leans one way, so
         // over hundreds of chunks added straight into S it grew linearly (1e-4 at 256 chunks a segment
-        // without decay). Each strip's update of this chunk is summed apart, from zero, and added to
-        // S with one round-to-nearest addition.
+        // without decay). This chunk's update is summed apart, from zero, and added to S with one
+        // round-to-nearest addition.
+        float upd[MT_S][decltype(st)::kFloats];
 #pragma unroll
-        for (int mt = 0; mt < MT_S; ++mt) {
-          float upd[decltype(st)::kFloats];
+        for (int mt = 0; mt < MT_S; ++mt)
 #pragma unroll
-          for (int i = 0; i < decltype(st)::kFloats; ++i) upd[i] = 0.f;
+          for (int i = 0; i < decltype(st)::kFloats; ++i) upd[mt][i] = 0.f;
 #pragma unroll
-          for (int kk = 0; kk < 4; ++kk)
-            if (16 * kk < L) {
-              float f[4];
-              key_decays(f, kk, t, L, w.c_update, pw);
-              FragA<T> ka;
-              dev::load_a_cols_scaled<T, DK>(ka, sk, s_row0 + 16 * mt, 16 * kk, f);
+        for (int kk = 0; kk < 4; ++kk)
+          if (16 * kk < L) {
+            float f[4];
+            key_decays(f, kk, t, L, w.c_update, pw);
+            FragA<T> ka[MT_S];
 #pragma unroll
-              for (int np = 0; np < NT_S / 2; ++np) {
-                FragB<T> b[2];
-                dev::load_b_kn_x2<T, DV>(b, sv, 16 * kk, s_col0 + 16 * np);
-                dev::mma(upd, 2 * np, ka, b[0]);
-                dev::mma(upd, 2 * np + 1, ka, b[1]);
+            for (int mt = 0; mt < MT_S; ++mt) dev::load_a_cols_scaled<T, DK>(ka[mt], sk, s_row0 + 16 * mt, 16 * kk, f);
+#pragma unroll
+            for (int np = 0; np < NT_S / 2; ++np) {
+              FragB<T> b[2];
+              dev::load_b_kn_x2<T, DV>(b, sv, 16 * kk, s_col0 + 16 * np);
+#pragma unroll
+              for (int mt = 0; mt < MT_S; ++mt) {
+                dev::mma(upd[mt], 2 * np, ka[mt], b[0]);
+                dev::mma(upd[mt], 2 * np + 1, ka[mt], b[1]);
               }
             }
+          }
 #pragma unroll
-          for (int i = 0; i < decltype(st)::kFloats; ++i) st.x[mt][i] += upd[i];
-        }
+        for (int mt = 0; mt < MT_S; ++mt)
+#pragma unroll
+          for (int i = 0; i < decltype(st)::kFloats; ++i) st.x[mt][i] += upd[mt][i];
       } else {
 #pragma unroll
       for (int kk = 0; kk < 4; ++kk)
