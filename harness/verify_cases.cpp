@@ -168,6 +168,7 @@ std::vector<VerifyCase> default_cases(DType dtype) {
       {65, 72, 96, 1, 2, Decay::none, true},           // with a state
       {63, 100, 100, 1, 1, Decay::mixed},              // not a multiple of 8
       {65, 192, 192, 1, 1, Decay::alibi, true},
+      {300, 192, 192, 1, 2, Decay::alibi},             // without a state: flash_softmax runs it too
       {64, 256, 256, 1, 1, Decay::none},               // the largest
       {65, 128, 256, 1, 2, Decay::alibi},              // d = 128, e = 256
       {1000, 96, 96, 1, 1, Decay::alibi, true},        // many blocks at e = 96

@@ -210,6 +210,27 @@ __global__ void flash_decode_combine_kernel(const FlashDecodeArgs a, const float
   static_cast<T*>(a.o)[row * D + c] = dev::Element<T>::from_float(out / sum);
 }
 
+// Blocks of the split kernel an SM holds: its shared memory decides (3 at d = 128, 1 at 256). Asked once
+// per kernel: a decode step plans on the host inside the timed step.
+template <class T, int D>
+int split_blocks_per_sm() {
+  static const int per_sm = [] {
+    const void* func = reinterpret_cast<const void*>(&flash_decode_split_kernel<T, D>);
+    dev::allow_dynamic_smem(func, DecodeSmem<T, D>::kBytes);
+    int n = 0;
+    CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&n, func, kThreads, DecodeSmem<T, D>::kBytes));
+    return n > 0 ? n : 1;
+  }();
+  return per_sm;
+}
+
+int split_blocks_per_sm(DType dtype, int dim) {
+  const bool bf16 = dtype == DType::bf16;
+  if (dim == 64) return bf16 ? split_blocks_per_sm<__nv_bfloat16, 64>() : split_blocks_per_sm<__half, 64>();
+  if (dim == 128) return bf16 ? split_blocks_per_sm<__nv_bfloat16, 128>() : split_blocks_per_sm<__half, 128>();
+  return bf16 ? split_blocks_per_sm<__nv_bfloat16, 256>() : split_blocks_per_sm<__half, 256>();
+}
+
 template <class T, int D>
 void launch(const FlashDecodeArgs& a, float* scratch, cudaStream_t stream) {
   const int64_t rows = a.bh * a.tokens;
@@ -234,10 +255,13 @@ size_t flash_decode_plan(FlashDecodeArgs& a, int multiprocessors) {
   if (a.dim != 64 && a.dim != 128 && a.dim != 256)
     throw std::invalid_argument("flash decode: head dim " + std::to_string(a.dim));
   if (a.bh < 1 || a.bh > 65535) throw std::invalid_argument("flash decode: batch x heads outside 1..65535");
+  if (a.dtype != DType::bf16 && a.dtype != DType::f16) throw std::invalid_argument("flash decode: bf16 or f16 only");
   const int64_t kv = a.context + a.tokens;
   const int64_t tiles = (kv + kTileKeys - 1) / kTileKeys;
-  // Four blocks a multiprocessor over all (batch, head) pairs, a tile of keys at least each.
-  const int64_t want = std::max<int64_t>(1, (4 * int64_t(multiprocessors) + a.bh - 1) / a.bh);
+  // One wave: as many blocks as the SMs hold, over all (batch, head) pairs (rounded down, so no block
+  // waits for a second wave), a tile of keys at least each.
+  const int64_t slots = int64_t(split_blocks_per_sm(a.dtype, a.dim)) * multiprocessors;
+  const int64_t want = std::max<int64_t>(1, slots / a.bh);
   const int64_t splits = std::min(want, tiles);
   const int64_t tiles_per_split = (tiles + splits - 1) / splits;
   a.split_keys = tiles_per_split * kTileKeys;
