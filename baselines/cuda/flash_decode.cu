@@ -32,9 +32,10 @@ constexpr int kQuarters = 32 / kKeysPerWarp;
 // Shared memory: q of every query (fp32, scaled into the log2 domain), then kStages stages of a tile's
 // K and V rows in the input type, copied by cp.async (no registers in between). A K row is padded by 16
 // bytes, so that key j's column word w sits in bank (4 j + w) mod 32 (see the dot product below).
-constexpr int kStages = 3;
+// Three stages up to d = 128; two at 256, so that two blocks (8 warps) share an SM instead of one.
 template <class T, int D>
 struct DecodeSmem {
+  static constexpr int kStages = D > 128 ? 2 : 3;
   static constexpr int kKRow = D + 16 / static_cast<int>(sizeof(T));  // elements
   static constexpr int kQBytes = kFlashDecodeMaxTokens * D * 4;
   static constexpr int kKBytes = kTileKeys * kKRow * static_cast<int>(sizeof(T));
@@ -88,7 +89,7 @@ __global__ void __launch_bounds__(kThreads) flash_decode_split_kernel(const Flas
     }
   };
 #pragma unroll
-  for (int s = 0; s < kStages - 1; ++s) {
+  for (int s = 0; s < SM::kStages - 1; ++s) {
     if (s < tiles) load_tile(s, s);
     dev::cp_async_commit();
   }
@@ -111,11 +112,11 @@ __global__ void __launch_bounds__(kThreads) flash_decode_split_kernel(const Flas
   const int quarter = lane / kKeysPerWarp;
 
   for (int i = 0; i < tiles; ++i) {
-    dev::cp_async_wait<kStages - 2>();  // this thread's copies of tile i have landed
+    dev::cp_async_wait<SM::kStages - 2>();  // this thread's copies of tile i have landed
     __syncthreads();                    // everyone's have; and tile i - 1's stage is free again
-    if (i + kStages - 1 < tiles) load_tile(i + kStages - 1, (i + kStages - 1) % kStages);
+    if (i + SM::kStages - 1 < tiles) load_tile(i + SM::kStages - 1, (i + SM::kStages - 1) % SM::kStages);
     dev::cp_async_commit();
-    const unsigned char* st = stages + (i % kStages) * SM::kStageBytes;
+    const unsigned char* st = stages + (i % SM::kStages) * SM::kStageBytes;
     const uint32_t* kw = reinterpret_cast<const uint32_t*>(st) + my_key * (SM::kKRow / 2);
     const T* vs = reinterpret_cast<const T*>(st + SM::kKBytes);
     const int64_t u0 = u_begin + int64_t(i) * kTileKeys;
@@ -210,7 +211,7 @@ __global__ void flash_decode_combine_kernel(const FlashDecodeArgs a, const float
   static_cast<T*>(a.o)[row * D + c] = dev::Element<T>::from_float(out / sum);
 }
 
-// Blocks of the split kernel an SM holds: its shared memory decides (3 at d = 128, 1 at 256). Asked once
+// Blocks of the split kernel an SM holds: its shared memory decides (3 at d = 128, 2 at 256). Asked once
 // per kernel: a decode step plans on the host inside the timed step.
 template <class T, int D>
 int split_blocks_per_sm() {
