@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,13 @@ TEST(FlashSoftmaxCudaRefuses, ShapesTypesAndScale) {
   EXPECT_FALSE(Registry::instance().create("flash_softmax")->unsupported(p).has_value());
   p.dim_qk = p.dim_v = 264;
   expect_refused("flash_softmax", p, fake_call(p), "head dims above 256");
+  // The backward's key blocks are 64 rows past d = 128 (128 below): the grid's 65535 rows bound n.
+  p = small_problem();
+  p.seqlen = 64 * 65535 + 1;
+  EXPECT_FALSE(Registry::instance().create("flash_softmax")->unsupported(p).has_value());
+  p.dim_qk = p.dim_v = 192;
+  EXPECT_NE(Registry::instance().create("flash_softmax")->unsupported(p).value_or("").find("64 * 65535"),
+            std::string::npos);
   p = small_problem();
   FakeCall call = fake_call(p);
   call.fwd.k.data = call.bwd.k.data = static_cast<char*>(call.fwd.k.data) + 8;
@@ -103,18 +111,21 @@ TEST(FlashSoftmaxCudaDecode, PassesTheDecodeCases) {
   EXPECT_GT(passed, 0);
 }
 
-// Long caches, where each block of flash-decoding walks several tiles (its pipeline's steady state, the
-// rescale between tiles) and the splits start inside the cache: 100000 cached tokens of one head (six
-// tiles a block), 33333 of four (a last split cut short), against the reference over the cache.
+// Long caches, where each block of flash-decoding walks several tiles (its pipeline's steady state: the
+// stages refilled, the rescale between tiles) and the splits start inside the cache: 100000 cached
+// tokens of one head (on an H200 8 tiles a block at d = 128, three stages; 12 at 256, two stages),
+// 33333 of four (a last split cut short), against the reference over the cache.
 std::vector<DecodeCase> long_cache_cases() {
   std::vector<DecodeCase> cases;
-  for (const auto& [context, heads] : std::vector<std::pair<int64_t, int64_t>>{{100000, 1}, {33333, 4}})
+  for (const auto& [context, heads, dim] :
+       std::vector<std::tuple<int64_t, int64_t, int64_t>>{{100000, 1, 128}, {33333, 4, 128}, {100000, 1, 256}})
     for (int64_t T : {1, 7}) {
       DecodeCase c;
       c.problem.batch = 1, c.problem.heads = heads, c.problem.seqlen = context;
-      c.problem.dim_qk = c.problem.dim_v = 128, c.problem.dtype = DType::bf16;
+      c.problem.dim_qk = c.problem.dim_v = dim, c.problem.dtype = DType::bf16;
       c.tokens_per_step = T, c.steps = 2;
-      c.label = "decode-long-T" + std::to_string(T) + "-cache" + std::to_string(context) + "-h" + std::to_string(heads);
+      c.label = "decode-long-T" + std::to_string(T) + "-cache" + std::to_string(context) + "-h" + std::to_string(heads) +
+                "-d" + std::to_string(dim);
       cases.push_back(c);
     }
   return cases;
