@@ -244,16 +244,8 @@ __global__ void __launch_bounds__(kThreads, OUT || ChunkSmem<T, DK, DV, OUT>::kS
     // segment's last chunk unless the end state is wanted)
     if (want_fin || c + 1 < c_end) {
       st.scale(pw[L - shift]);
-      if constexpr (SM::kSplit) {
-        // fp32: the tensor cores' fp32 sums do not round to nearest, and their error leans one way, so
-        // over hundreds of chunks added straight into S it grew linearly (1e-4 at 256 chunks a segment
-        // without decay). This chunk's update is summed apart, from zero, and added to S with one
-        // round-to-nearest addition.
-        float upd[MT_S][decltype(st)::kFloats];
-#pragma unroll
-        for (int mt = 0; mt < MT_S; ++mt)
-#pragma unroll
-          for (int i = 0; i < decltype(st)::kFloats; ++i) upd[mt][i] = 0.f;
+      // acc += c_update (diag(lambda^(L-1-j)) K_c)^T V_c for this warp's strips of S.
+      auto add_update = [&](float (&acc)[MT_S][decltype(st)::kFloats]) {
 #pragma unroll
         for (int kk = 0; kk < 4; ++kk)
           if (16 * kk < L) {
@@ -268,35 +260,29 @@ __global__ void __launch_bounds__(kThreads, OUT || ChunkSmem<T, DK, DV, OUT>::kS
               dev::load_b_kn_x2<T, DV>(b, sv, 16 * kk, s_col0 + 16 * np);
 #pragma unroll
               for (int mt = 0; mt < MT_S; ++mt) {
-                dev::mma(upd[mt], 2 * np, ka[mt], b[0]);
-                dev::mma(upd[mt], 2 * np + 1, ka[mt], b[1]);
+                dev::mma(acc[mt], 2 * np, ka[mt], b[0]);
+                dev::mma(acc[mt], 2 * np + 1, ka[mt], b[1]);
               }
             }
           }
+      };
+      if constexpr (SM::kSplit) {
+        // fp32: the tensor cores' fp32 sums do not round to nearest, and their error leans one way, so
+        // over hundreds of chunks added straight into S it grew linearly (1e-4 at 256 chunks a segment
+        // without decay). This chunk's update is summed apart, from zero, and added to S with one
+        // round-to-nearest addition.
+        float upd[MT_S][decltype(st)::kFloats];
+#pragma unroll
+        for (int mt = 0; mt < MT_S; ++mt)
+#pragma unroll
+          for (int i = 0; i < decltype(st)::kFloats; ++i) upd[mt][i] = 0.f;
+        add_update(upd);
 #pragma unroll
         for (int mt = 0; mt < MT_S; ++mt)
 #pragma unroll
           for (int i = 0; i < decltype(st)::kFloats; ++i) st.x[mt][i] += upd[mt][i];
       } else {
-#pragma unroll
-      for (int kk = 0; kk < 4; ++kk)
-        if (16 * kk < L) {
-          float f[4];
-          key_decays(f, kk, t, L, w.c_update, pw);
-          FragA<T> ka[MT_S];
-#pragma unroll
-          for (int mt = 0; mt < MT_S; ++mt) dev::load_a_cols_scaled<T, DK>(ka[mt], sk, s_row0 + 16 * mt, 16 * kk, f);
-#pragma unroll
-          for (int np = 0; np < NT_S / 2; ++np) {
-            FragB<T> b[2];
-            dev::load_b_kn_x2<T, DV>(b, sv, 16 * kk, s_col0 + 16 * np);
-#pragma unroll
-            for (int mt = 0; mt < MT_S; ++mt) {
-              dev::mma(st.x[mt], 2 * np, ka[mt], b[0]);
-              dev::mma(st.x[mt], 2 * np + 1, ka[mt], b[1]);
-            }
-          }
-        }
+        add_update(st.x);
       }
     }
 
