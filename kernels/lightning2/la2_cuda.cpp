@@ -18,8 +18,10 @@
 // Each pass's plan is chosen by la2::plan_pass within this instance's PlanOptions, which an experiment
 // sets through the options declared below (`--impl-option`); nothing is read from the environment.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -45,6 +47,24 @@ namespace {
 
 // Rows are read with 16-byte cp.async; states are written as float2.
 constexpr size_t kAlignment = 16;
+
+// The one-pass flags of up to three passes run in this order, in one region zeroed on the stream before
+// the first launch, so that no later launch, which may start early, waits behind a memset. at[i]: pass i's.
+struct PassFlags {
+  Buffer region;
+  std::array<int*, 3> at{};
+};
+PassFlags zeroed_flags(Workspace& ws, std::initializer_list<size_t> bytes) {
+  size_t total = 0;
+  for (size_t b : bytes) total += b;
+  PassFlags f;
+  f.region = ws.allocate(total);
+  ws.backend().fill_bytes(f.region.data(), 0, total);
+  int* next = f.region.as<int>();
+  size_t i = 0;
+  for (size_t b : bytes) f.at.at(i++) = next, next += b / sizeof(int);
+  return f;
+}
 
 class La2Saved : public Saved {
  public:
@@ -145,9 +165,8 @@ class La2Cuda : public Implementation {
   std::unique_ptr<Saved> forward_value_tiled(const Problem& p, const ForwardIO& io, Workspace& ws) {
     // The pass moves the initial state first, so the final may overwrite it.
     la2::ValueTiledPass pass(forward_pass(p, io, dense_span(p)), options_, ws);
-    Buffer flags = ws.allocate(pass.flag_bytes());
-    ws.backend().fill_bytes(flags.data(), 0, flags.bytes());
-    pass.run(flags.as<int>());
+    const PassFlags flags = zeroed_flags(ws, {pass.flag_bytes()});
+    pass.run(flags.at[0]);
     return std::make_unique<La2Saved>();  // no segment data: the backward's passes compute their own
   }
   // The backward's three passes (backward_passes), each computing its own segment data (one value
@@ -155,14 +174,10 @@ class La2Cuda : public Implementation {
   void backward_value_tiled(const Problem& p, const BackwardIO& io, Workspace& ws) {
     const BackwardPasses b = backward_passes(p, io, dense_span(p));
     la2::ValueTiledPass pass_q(b.dq, options_, ws), pass_k(b.dk, options_, ws), pass_v(b.dv, options_, ws);
-    // One region of flags for all, zeroed before the first launch (no memset between early starts).
-    const size_t fq = pass_q.flag_bytes(), fk = pass_k.flag_bytes();
-    Buffer flags = ws.allocate(fq + fk + pass_v.flag_bytes());
-    ws.backend().fill_bytes(flags.data(), 0, flags.bytes());
-    int* f = flags.as<int>();
-    pass_q.run(f);
-    pass_k.run(f + fq / sizeof(int));
-    pass_v.run(f + (fq + fk) / sizeof(int));
+    const PassFlags flags = zeroed_flags(ws, {pass_q.flag_bytes(), pass_k.flag_bytes(), pass_v.flag_bytes()});
+    pass_q.run(flags.at[0]);
+    pass_k.run(flags.at[1]);
+    pass_v.run(flags.at[2]);
   }
 
   // A span of n rows a sequence runs on the decode kernel (any head dims) rather than the chunk passes.
@@ -342,9 +357,8 @@ class La2Cuda : public Implementation {
     }
     saved->plan = la2::plan_pass(a, options_);
     saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
-    Buffer flags = ws.allocate(saved->plan.flag_bytes);
-    ws.backend().fill_bytes(flags.data(), 0, flags.bytes());  // on the stream, before the pass's launch
-    la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), flags.as<int>(), ws.stream());
+    const PassFlags flags = zeroed_flags(ws, {saved->plan.flag_bytes});
+    la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), flags.at[0], ws.stream());
     return saved;
   }
 
@@ -366,19 +380,13 @@ class La2Cuda : public Implementation {
     // as the dK pass may start before it ends.
     Buffer segbuf = ws.allocate(std::max(plan_k.segbuf_bytes, plan_v.segbuf_bytes));
     Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
-    // One region of flags for each one-pass plan, all zeroed ahead of the first launch, so that no later
-    // launch of the backward, which may start early, waits behind a memset.
-    Buffer flags = ws.allocate(plan_q.flag_bytes + plan_k.flag_bytes + plan_v.flag_bytes);
-    ws.backend().fill_bytes(flags.data(), 0, flags.bytes());
-    int* flags_q = flags.as<int>();
-    int* flags_k = flags_q + plan_q.flag_bytes / sizeof(int);
-    int* flags_v = flags_k + plan_k.flag_bytes / sizeof(int);
+    const PassFlags flags = zeroed_flags(ws, {plan_q.flag_bytes, plan_k.flag_bytes, plan_v.flag_bytes});
     if (dv_reuses) dv.prior = segbuf.as<float>(), dv.prior_transposed = true;
-    la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags_q, ws.stream());
+    la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
     // pass's segment data only after waiting for it.
-    la2::run_pass(dk, plan_k, segbuf.as<float>(), flags_k, ws.stream());
-    la2::run_pass(dv, plan_v, segbuf.as<float>(), flags_v, ws.stream());
+    la2::run_pass(dk, plan_k, segbuf.as<float>(), flags.at[1], ws.stream());
+    la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream());
   }
   // The problem's own limits, then the device: forward and backward check their tensors between the
   // two, so a bad call is refused for what is wrong with it on any machine, a GPU or none.
