@@ -12,6 +12,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #include "baselines/cuda/flash_decode_launch.h"
 #include "harness/cuda/cuda_check.h"
@@ -225,13 +226,6 @@ int split_blocks_per_sm() {
   return per_sm;
 }
 
-int split_blocks_per_sm(DType dtype, int dim) {
-  const bool bf16 = dtype == DType::bf16;
-  if (dim == 64) return bf16 ? split_blocks_per_sm<__nv_bfloat16, 64>() : split_blocks_per_sm<__half, 64>();
-  if (dim == 128) return bf16 ? split_blocks_per_sm<__nv_bfloat16, 128>() : split_blocks_per_sm<__half, 128>();
-  return bf16 ? split_blocks_per_sm<__nv_bfloat16, 256>() : split_blocks_per_sm<__half, 256>();
-}
-
 template <class T, int D>
 void launch(const FlashDecodeArgs& a, float* scratch, cudaStream_t stream) {
   const int64_t rows = a.bh * a.tokens;
@@ -245,6 +239,20 @@ void launch(const FlashDecodeArgs& a, float* scratch, cudaStream_t stream) {
   CUDA_CHECK_LAUNCH();
   flash_decode_combine_kernel<T, D><<<static_cast<unsigned>(rows), D, 0, stream>>>(a, o_part, ml_part);
   CUDA_CHECK_LAUNCH();
+}
+
+// The instance for (dtype, dim), both checked by flash_decode_plan: f(T*{}, integral_constant<int, D>).
+template <class F>
+auto with_instance(DType dtype, int dim, F&& f) {
+  using B = __nv_bfloat16;
+  using H = __half;
+  const bool bf16 = dtype == DType::bf16;
+  if (dim == 64) return bf16 ? f(static_cast<B*>(nullptr), std::integral_constant<int, 64>{})
+                             : f(static_cast<H*>(nullptr), std::integral_constant<int, 64>{});
+  if (dim == 128) return bf16 ? f(static_cast<B*>(nullptr), std::integral_constant<int, 128>{})
+                              : f(static_cast<H*>(nullptr), std::integral_constant<int, 128>{});
+  return bf16 ? f(static_cast<B*>(nullptr), std::integral_constant<int, 256>{})
+              : f(static_cast<H*>(nullptr), std::integral_constant<int, 256>{});
 }
 
 }  // namespace
@@ -261,7 +269,10 @@ size_t flash_decode_plan(FlashDecodeArgs& a, int multiprocessors) {
   const int64_t tiles = (kv + kTileKeys - 1) / kTileKeys;
   // One wave: as many blocks as the SMs hold, over all (batch, head) pairs (rounded down, so no block
   // waits for a second wave), a tile of keys at least each.
-  const int64_t slots = int64_t(split_blocks_per_sm(a.dtype, a.dim)) * multiprocessors;
+  const int per_sm = with_instance(a.dtype, a.dim, [](auto* t, auto d) {
+    return split_blocks_per_sm<std::remove_pointer_t<decltype(t)>, decltype(d)::value>();
+  });
+  const int64_t slots = int64_t(per_sm) * multiprocessors;
   const int64_t want = std::max<int64_t>(1, slots / a.bh);
   const int64_t splits = std::min(want, tiles);
   const int64_t tiles_per_split = (tiles + splits - 1) / splits;
@@ -273,11 +284,9 @@ size_t flash_decode_plan(FlashDecodeArgs& a, int multiprocessors) {
 
 void flash_decode(const FlashDecodeArgs& a, float* scratch, void* stream) {
   auto s = static_cast<cudaStream_t>(stream);
-  const bool bf16 = a.dtype == DType::bf16;
-  if (!bf16 && a.dtype != DType::f16) throw std::invalid_argument("flash decode: bf16 or f16 only");
-  if (a.dim == 64) bf16 ? launch<__nv_bfloat16, 64>(a, scratch, s) : launch<__half, 64>(a, scratch, s);
-  else if (a.dim == 128) bf16 ? launch<__nv_bfloat16, 128>(a, scratch, s) : launch<__half, 128>(a, scratch, s);
-  else bf16 ? launch<__nv_bfloat16, 256>(a, scratch, s) : launch<__half, 256>(a, scratch, s);
+  with_instance(a.dtype, a.dim, [&](auto* t, auto d) {
+    launch<std::remove_pointer_t<decltype(t)>, decltype(d)::value>(a, scratch, s);
+  });
 }
 
 }  // namespace lasuite

@@ -29,7 +29,8 @@ struct FlashDecodeArgs {
 // Chooses the split for `multiprocessors` and returns the scratch the step needs (fp32 partial outputs,
 // maxima and sums of every split).
 size_t flash_decode_plan(FlashDecodeArgs& a, int multiprocessors);
-// Enqueues the step on `stream` (a cudaStream_t); scratch: flash_decode_plan's bytes.
+// Enqueues the step on `stream` (a cudaStream_t): `a` as flash_decode_plan left it (which checked it);
+// scratch: its bytes.
 void flash_decode(const FlashDecodeArgs& a, float* scratch, void* stream);
 
 }  // namespace lasuite
