@@ -53,9 +53,10 @@ class FlashSoftmaxCuda : public Implementation {
     if (auto why = Implementation::unsupported(p)) return why;
     if (!(p.effective_scale() > 0)) return "softmax scale must be > 0";
     if (p.batch * p.heads > (int64_t(1) << 31) - 1) return "batch * heads above 2^31 - 1";
-    // The grid's rows: the forward's 128-row blocks, the backward's key blocks (128 rows, 64 past d = 128).
-    if (p.dim_qk > 128 && (p.seqlen + 63) / 64 > 65535) return "sequence longer than 64 * 65535 tokens at d > 128";
-    if ((p.seqlen + 127) / 128 > 65535) return "sequence longer than 128 * 65535 tokens";
+    // The grid's rows: a block of 128 query rows (forward) or keys (backward; 64 keys past d = 128).
+    const int64_t rows = p.dim_qk > 128 ? 64 : 128;
+    if ((p.seqlen + rows - 1) / rows > 65535)
+      return "sequence longer than " + std::to_string(rows) + " * 65535 tokens at d = " + std::to_string(p.dim_qk);
     if (p.context > 0 && p.seqlen > kFlashDecodeMaxTokens)
       return "at most " + std::to_string(kFlashDecodeMaxTokens) + " new tokens a step against a KV cache";
     if (p.context > 0 && p.batch * p.heads > 65535) return "batch * heads above 65535 against a KV cache";
