@@ -98,6 +98,15 @@ struct StatesStepArgs {
   EndState end;
 };
 
+// A second output of the same walk and state (the dual output step, Hopper, the kernel's own widths):
+//   O2 = c_intra ((X V^T) (x) D) K + c_inter diag(lambda^(t+1)) X S^T,  X [bh][n][dv], O2 [bh][n][dk].
+// With the backward's dV pass as the walk (Q'=K, K'=Q, V'=dO, S = dS) and X = V, O2 is dK: the two come
+// from one reverse pass that reads Q, K, V and dO once. Null in every other step.
+struct SecondOutput {
+  const void* x = nullptr;
+  void* o = nullptr;
+};
+
 // The output step: each segment's outputs from its start state (given, or scanned in the block, or in
 // one pass), and the end state where asked.
 struct OutputStepArgs {
@@ -108,6 +117,7 @@ struct OutputStepArgs {
   SegmentScan scan;
   OnePass one_pass;
   EndState end;
+  SecondOutput second;
   int state_bufs = 2;  // mma.sync kernel: 2 double-buffers the operand copy of the state (one barrier per chunk)
 };
 

@@ -5,8 +5,10 @@
 //   dV = reverse-order forward(Q'=K, K'=scale Q, V'=dO; init dS_out / lambda), dS_in = lambda * its final state
 // (the 1/lambda is never computed: the pass is told its initial state is lambda times the true one).
 // The forward keeps its segment data (a few state matrices per head): the dQ pass's state is the
-// forward's transposed, so it reads them instead of computing its own; likewise the dV pass reads
-// the dK pass's. The backward computes segment states once, not three times.
+// forward's transposed, so it reads them instead of computing its own. Where the dual output step runs
+// (la2::dual_pass_runs: bf16/f16 on Hopper, d = e = 64 or 128), dK comes from the dV pass as its second
+// output, O2 = c_intra ((V dO^T) (x) M) scale Q + V dS^T (the dK pass's state is dS^T), so Q, K, V and
+// dO are read once for both; otherwise the dV pass reads the dK pass's segment data.
 // A packed batch (Problem::cu_seqlens) runs its sequences in one ragged grid a pass (la2_ragged_host.h),
 // a sequence too long to share the device as a span of its own (its heads, its rows, every head's rows
 // `total` apart); an empty sequence's final state is its initial one (and dS_in its dS_out).
@@ -370,6 +372,16 @@ class La2Cuda : public Implementation {
     const bool reuse = fwd && fwd->plan.segments > 1 && fwd->segbuf.data();
     if (reuse) dq.prior = fwd->segbuf.as<float>(), dq.prior_transposed = true;
     la2::PassPlan plan_q = la2::plan_pass(dq, options_, reuse ? &fwd->plan : nullptr);
+    if (fused_dk_dv(dv, io)) {
+      dv.x = rows_at(io.v, p, sp), dv.o2 = rows_at(io.dk, p, sp);
+      const la2::PassPlan plan_kv = la2::plan_pass(dv, options_);
+      Buffer segbuf = ws.allocate(plan_kv.segbuf_bytes);
+      Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
+      const PassFlags flags = zeroed_flags(ws, {plan_q.flag_bytes, plan_kv.flag_bytes});
+      la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
+      la2::run_pass(dv, plan_kv, segbuf.as<float>(), flags.at[1], ws.stream());
+      return;
+    }
     // The dV pass's state is the dK pass's transposed (same reverse walk, slopes and multipliers): it
     // reads the dK pass's segment data, unless that holds start states and dS_in is wanted (the
     // final state then comes from the scan kernel, which only a pass of its own runs).
@@ -387,6 +399,12 @@ class La2Cuda : public Implementation {
     // pass's segment data only after waiting for it.
     la2::run_pass(dk, plan_k, segbuf.as<float>(), flags.at[1], ws.stream());
     la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream());
+  }
+  // Whether the dV pass `dv` also gives dK (its second output: X = V, O2 = dK, both at the kernel's own
+  // widths, as are the pass's own tensors).
+  bool fused_dk_dv(const la2::PassArgs& dv, const BackwardIO& io) const {
+    return dv.dk == dv.dv && !la2::windowed(dv) && width(io.v) == dv.dv && width(io.dk) == dv.dk &&
+           la2::dual_pass_runs(dv.dtype, dv.dk, dv.dv, options_);
   }
   // The problem's own limits, then the device: forward and backward check their tensors between the
   // two, so a bad call is refused for what is wrong with it on any machine, a GPU or none.

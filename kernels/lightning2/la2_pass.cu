@@ -111,7 +111,9 @@ int blocks_per_sm(const void* func, size_t smem) {
   return known[{func, smem}] = std::max(per_sm, 1);
 }
 
-const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) { return plan.wgmma ? k.wgmma_func : k.func; }
+const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) {
+  return plan.dual ? k.dual_func : plan.wgmma ? k.wgmma_func : k.func;
+}
 const void* states_kernel(const ChunkKernel& k, const PassPlan& plan) {
   return plan.wgmma_states ? k.wgmma_states_func : k.states_func;
 }
@@ -158,6 +160,8 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.walk = walk_of(p, plan);
   a.o = p.o;
   a.cols_o = p.cols_o ? p.cols_o : p.dv;
+  a.second.x = p.x;
+  a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
   return a;
 }
@@ -272,7 +276,12 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.inc_last_first = options.inc_last_first;
   plan.early_start = options.early_start && prop.major >= 9;
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
-  plan.smem_bytes = plan.wgmma ? k.wgmma_smem : plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
+  plan.dual = p.x != nullptr || p.o2 != nullptr;
+  if (plan.dual && !(p.x && p.o2 && plan.wgmma && k.dual_func && !windowed(p)))
+    throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_runs first)");
+  plan.smem_bytes = plan.dual    ? k.dual_smem
+                    : plan.wgmma ? k.wgmma_smem
+                                 : plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
   plan.states_smem_bytes = plan.wgmma_states ? k.wgmma_states_smem : k.states_smem;
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
@@ -396,6 +405,13 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
                one_pass && plan.cooperative);
+}
+
+bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {
+  if (!options.fused_backward || !options.allow_wgmma) return false;
+  const ChunkKernel k = chunk_kernel(dtype, dk, dv, /*windowed=*/false);
+  return k.dual_func && wgmma_usable(k, cuda_device_properties()) &&
+         k.dual_smem <= cuda_device_properties().sharedMemPerBlockOptin;
 }
 
 bool wide_kernels_usable(DType dtype, const PlanOptions& options) {

@@ -64,6 +64,12 @@ struct PassArgs {
   // prior data, may start early beside the kernel ahead (programmatic dependent launch); what that
   // kernel writes (the prior segment data) is read only after waiting for it.
   bool inputs_ready_early = false;
+  // The dual pass (dual_pass_runs says where it runs): a second output of the same walk and state,
+  //   O2 = c_intra ((X V'^T) (x) M) K' + c_inter diag(lambda^(t+1)) X S^T,  X [bh][n][dv], O2 [bh][n][dk],
+  // both at the kernel's own widths. With the dV pass as the walk and X = V, O2 is dK (la2_cuda.cpp).
+  // Null: none.
+  const void* x = nullptr;
+  void* o2 = nullptr;
 };
 
 // Whether the pass needs the windowed kernels: widths other than the kernel's, value tiles, or a
@@ -89,6 +95,7 @@ struct PlanOptions {
   bool allow_decode_kernel = true;   // false: forwards of at most kDecodeMaxTokens rows run the chunk passes too
   bool packed_ragged = true;         // false: a packed batch runs sequence by sequence (one pass each)
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
+  bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -122,6 +129,7 @@ struct PassPlan {
   // blocks' dispatch order (a block waits only for blocks of lower index) keep it from hanging.
   bool cooperative = false;
   bool early_start = false;    // kernels after a pass's first may start beside the one ahead
+  bool dual = false;           // the output step has a second output (PassArgs::x, o2)
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)
   size_t smem_bytes = 0;  // of the output step's kernel
@@ -141,6 +149,11 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
 // PassPlan::slots of the output kernel a plan would choose for this (dtype, dk, dv) under `options`:
 // what a ragged grid is balanced over.
 int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options);
+
+// Whether a dual pass (PassArgs::x, o2) of (dtype, dk, dv) runs on this device under `options`: the
+// Hopper output step with a second output, at d = e = 64 and 128, for 16-bit types. The caller also
+// keeps every width the kernel's own (no windowed(p)).
+bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options);
 
 // Whether this device, under `options`, runs the windowed Hopper kernels that value tiles need
 // (la2_value_tiles_host.h) for `dtype`.

@@ -36,15 +36,19 @@ namespace lasuite::la2 {
 
 // OUT: the output step; otherwise the states-only step (no Q tile, no operand copy of S, no outputs:
 // each segment's own state increment), which is bound by reading K and V, so it keeps more chunks in flight.
-template <class T, int DK, int DV, bool OUT>
+// DUAL: the output step with a second output (SecondOutput), whose X tile ([row][e]) follows V in a stage.
+template <class T, int DK, int DV, bool OUT, bool DUAL = false>
 struct WgmmaSmem {
-  using QTile = dev::Sw128Tile<kChunk, DK>;  // Q and K
-  using VTile = dev::Sw128Tile<kChunk, DV>;
+  static_assert(!DUAL || OUT, "a second output belongs to the output step");
+  using QTile = dev::Sw128Tile<kChunk, DK>;  // Q and K; the second output's staging
+  using VTile = dev::Sw128Tile<kChunk, DV>;  // V and X
   using STile = dev::Sw128Tile<DK, DV>;      // operand copy of S, [d][e]
   static constexpr int kQBytes = OUT ? QTile::kBytes : 0;
-  static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes;
+  static constexpr int kXBytes = DUAL ? VTile::kBytes : 0;
+  static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes + kXBytes;
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
-  static constexpr int kOStageBytes = OUT ? VTile::kBytes : 0;  // outputs on their way to global memory
+  // Outputs on their way to global memory (each output in turn: a warp stages only its own rows).
+  static constexpr int kOStageBytes = !OUT ? 0 : DUAL && QTile::kBytes > VTile::kBytes ? QTile::kBytes : VTile::kBytes;
   static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
   // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
   // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
@@ -52,7 +56,8 @@ struct WgmmaSmem {
   static constexpr int kBlocksPerSm = (OUT && DK == 64 && DV == 64) || (!OUT && DK == 128) ? 2 : 1;
   static constexpr int kSmemPerBlock = 227 * 1024 / kBlocksPerSm;
   // As many chunks in flight as fit: 3 for the output step (225 KiB at d = e = 128 and at 192 x 64; 2 at
-  // 256 x 64), up to 6 for the states-only step (3 at d = 128, two blocks per SM; 5 at 256 x 64).
+  // 256 x 64 and in the dual step), up to 6 for the states-only step (3 at d = 128, two blocks per SM; 5
+  // at 256 x 64).
   static constexpr int fit(int most) {
     return most <= 2 || most * kStageBytes + kFixedBytes <= kSmemPerBlock ? most : fit(most - 1);
   }
@@ -62,9 +67,10 @@ struct WgmmaSmem {
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
-template <class T, int DK, int DV, bool OUT, bool WIN>
+template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false>
 struct WgmmaBlock {
-  using SM = WgmmaSmem<T, DK, DV, OUT>;
+  using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
+  using Elem = T;
   using QTile = typename SM::QTile;
   using VTile = typename SM::VTile;
   using STile = typename SM::STile;
@@ -76,6 +82,7 @@ struct WgmmaBlock {
   const T* qg;
   const T* kg;
   const T* vg;
+  const T* xg;    // the second output's X (DUAL)
   int64_t n, bh;  // bh: the states' index (a dense batch's (batch, head); BlockPlace)
   int64_t row0;   // of q, k, v, o, in rows
   int cols_qk, cols_v;  // q and k's width (their row stride), v's in this block's value tile
@@ -96,6 +103,7 @@ struct WgmmaBlock {
     if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid, cols_qk, cols_qk);
     dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, reverse, tid, cols_qk, cols_qk);
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v, ld_v);
+    if (DUAL && with_q) dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes + VTile::kBytes, xg, n, row0, reverse, tid, DV, DV);
   }
   // The copying warpgroup refills the oldest stage once its products of the chunk are issued (chunks up
   // to `end`).
@@ -147,13 +155,94 @@ __device__ __forceinline__ bool is_one_pass(const StepArgs<OUT>& a) {
   else return false;
 }
 
+// One output's chunk (W columns, a thread's share in `o`) to global memory through this warp's 16 rows of
+// the staging tile (TILE, [64][W]): 16-byte stores of whole rows instead of 4-byte pieces (fewer
+// requests in the load/store queue). `og`: the tile's first column in row 0 of the (batch, head); `ld`:
+// the output's row stride; columns at or past `cols` are not written.
+template <class TILE, int W, class B>
+__device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], typename B::Elem* og, int ld,
+                                                  int cols, int c) {
+  using El = dev::Element<typename B::Elem>;
+  unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
+  const int lane = b.lane, warp = b.warp;
+#pragma unroll
+  for (int j = 0; j < W / 8; j += 2) {
+    const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
+    dev::stmatrix_x4(o_stage + TILE::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
+                     El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
+                     El::pack(o[4 * j + 6], o[4 * j + 7]));
+  }
+  __syncwarp();
+  constexpr int kRowChunks = W / 8;  // 16-byte pieces per row
+#pragma unroll
+  for (int k = 0; k < 16 * kRowChunks / 32; ++k) {
+    const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
+    const int64_t vt = int64_t(c) * kChunk + row;
+    const uint4 v = *reinterpret_cast<const uint4*>(o_stage + TILE::offset(row, col));
+    if (vt < b.n && col < cols) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld + col) = v;
+  }
+  __syncwarp();  // the next stmatrix overwrites these rows
+}
+
+// The second output's chunk (DUAL; SecondOutput): O2_c = c_intra ((X_c V_c^T) (x) D) K_c
+// + c_inter diag(lambda^(i+1)) X_c S^T, from the same stage and operand copy of S as the first: X V^T
+// and X S^T contract over e with X, V and S read as K-major operands (S [d][e] is S^T's [n][k]), and K
+// ([row][d]) is the intra product's MN-major B, as V is the first output's.
+template <class T, int DK, int DV>
+__device__ __forceinline__ void chunk_second_output(const WgmmaBlock<T, DK, DV, true, false, true>& b,
+                                                    const OutputStepArgs& a, int c, int shift, uint32_t k_addr,
+                                                    uint32_t v_addr, uint32_t s_addr) {
+  using B = WgmmaBlock<T, DK, DV, true, false, true>;
+  using QTile = typename B::QTile;
+  using VTile = typename B::VTile;
+  using STile = typename B::STile;
+  using El = dev::Element<T>;
+  const int i0 = 16 * b.warp;
+  const uint32_t x_addr = v_addr + VTile::kBytes;
+  float sc[32], o[DK / 2];
+  dev::wgmma_fence();
+#pragma unroll
+  for (int kk = 0; kk < DV / 16; ++kk)  // scores = X V^T
+    dev::Wgmma<T, 64, 0>::ss(sc, dev::sw128_desc(x_addr + VTile::k_major_step(kk), 16, 1024),
+                             dev::sw128_desc(v_addr + VTile::k_major_step(kk), 16, 1024), kk > 0);
+  dev::wgmma_commit();
+#pragma unroll
+  for (int kk = 0; kk < DV / 16; ++kk)  // O2 = X S^T
+    dev::Wgmma<T, DK, 0>::ss(o, dev::sw128_desc(x_addr + VTile::k_major_step(kk), 16, 1024),
+                             dev::sw128_desc(s_addr + STile::k_major_step(kk), 16, 1024), kk > 0);
+  dev::wgmma_commit();
+  dev::wgmma_wait<1>();
+  dev::wgmma_fence_regs(sc);
+  apply_decay_mask(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
+  uint32_t p[4][4];
+#pragma unroll
+  for (int kk = 0; kk < 4; ++kk) {
+    p[kk][0] = El::pack(sc[8 * kk], sc[8 * kk + 1]);
+    p[kk][1] = El::pack(sc[8 * kk + 2], sc[8 * kk + 3]);
+    p[kk][2] = El::pack(sc[8 * kk + 4], sc[8 * kk + 5]);
+    p[kk][3] = El::pack(sc[8 * kk + 6], sc[8 * kk + 7]);
+  }
+  dev::wgmma_wait<0>();
+  dev::wgmma_fence_regs(o);
+  apply_row_decay(o, i0, b.g, shift, a.walk.c_inter, b.pw);
+  dev::wgmma_fence();
+#pragma unroll
+  for (int kk = 0; kk < 4; ++kk)
+    dev::Wgmma<T, DK, 1>::rs(o, p[kk], dev::sw128_desc(k_addr + QTile::mn_major_step(kk), QTile::kBlockBytes, 1024), 1);
+  dev::wgmma_commit();
+  dev::wgmma_wait<0>();
+  dev::wgmma_fence_regs(o);
+  store_output_rows<QTile, DK>(b, o, static_cast<T*>(a.second.o) + b.row0 * DK, DK, DK, c);
+}
+
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
-// scores going back in as a register operand. Refills the oldest stage while the products run.
-template <class T, int DK, int DV, bool WIN>
-__device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN>& b, const OutputStepArgs& a, int c,
-                                              int shift) {
-  using B = WgmmaBlock<T, DK, DV, true, WIN>;
+// scores going back in as a register operand (then, DUAL, the second output's). Refills the oldest
+// stage while the products run.
+template <class T, int DK, int DV, bool WIN, bool DUAL>
+__device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
+                                              int c, int shift) {
+  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
   using VTile = typename B::VTile;
@@ -196,8 +285,6 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  // O to global memory through this warp's 16 rows of the staging tile: 16-byte stores of whole rows
-  // instead of 4-byte pieces (fewer requests in the load/store queue).
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;  // [64][DV], this warp's rows only
   const int ld_o = WIN ? a.cols_o : DV;        // o's row stride
   const int cols_o = WIN ? ld_o - DV * b.z : DV;  // this tile's columns of o; those past it are not written
@@ -220,14 +307,15 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     if (vt < b.n && col < cols_o) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld_o + col) = v;
   }
   __syncwarp();  // the next chunk's stmatrix overwrites these rows
+  if constexpr (DUAL) chunk_second_output(b, a, c, shift, k_addr, v_addr, s_addr);
 }
 
 // Warpgroup 0 of the output step: copies every tile (first those of its own increment, in one pass) and
 // computes the outputs of the segment's chunks.
-template <class T, int DK, int DV, bool WIN>
-__device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN>& b, const OutputStepArgs& a,
+template <class T, int DK, int DV, bool WIN, bool DUAL>
+__device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0) {
-  using B = WgmmaBlock<T, DK, DV, true, WIN>;
+  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL>;
   if (inc.any()) {  // the keys and values for the state warpgroup's increment, then the outputs' chunks
     // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
     // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
@@ -258,11 +346,11 @@ using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
 // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
 // for those products (C7517).
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES>
-__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN>& b, WgmmaState<DK, DV, TILES>& st, int c,
-                                             int local, int shift, bool summed, float key_mul, float c_update,
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL>
+__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>& b, WgmmaState<DK, DV, TILES>& st,
+                                             int c, int local, int shift, bool summed, float key_mul, float c_update,
                                              int tile0) {
-  using B = WgmmaBlock<T, DK, DV, OUT, WIN>;
+  using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>;
   using QTile = typename B::QTile;
   using El = dev::Element<T>;
   const uint32_t k_addr = b.stage_addr(local) + B::SM::kQBytes, v_addr = k_addr + QTile::kBytes;
@@ -306,10 +394,10 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
 }
 
 // The operand copy of S (the element type, swizzled) that the output warpgroup's Q S reads.
-template <class T, int DK, int DV, bool WIN, int TILES>
-__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN>& b,
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL>
+__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b,
                                                     const WgmmaState<DK, DV, TILES>& st, unsigned char* dst) {
-  using STile = typename WgmmaBlock<T, DK, DV, true, WIN>::STile;
+  using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL>::STile;
   using El = dev::Element<T>;
   const int lane = b.lane;
 #pragma unroll
@@ -328,8 +416,8 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
 // One pass: the increment of the segment before this block's, the same products in the same order as
 // the states-only step's (or last chunk first), published for the segments after it and for the passes
 // that read this pass's segment data (the backward's).
-template <class T, int DK, int DV, bool WIN, int TILES>
-__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN>& b, const OutputStepArgs& a,
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL>
+__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
                                                       const OwnIncrement& inc, WgmmaState<DK, DV, TILES>& st) {
   st.fill(0.f);
   float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
@@ -352,8 +440,8 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
 // The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
 // the segment's start state, then S through every chunk, each new S's operand copy for the next chunk's
 // outputs (output step), the end state where asked.
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES>
-__device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN>& b, const StepArgs<OUT>& a,
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL>
+__device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>& b, const StepArgs<OUT>& a,
                                                 const OwnIncrement& inc, int shift0, float slope, int tile0) {
   WgmmaState<DK, DV, TILES> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
   const bool one_pass = is_one_pass<OUT>(a);
@@ -388,7 +476,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
     update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
     if constexpr (OUT)
-      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN>::STile::kBytes);
+      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::STile::kBytes);
   }
 
   if (want_fin)  // no barrier ahead when a segment is empty
@@ -396,18 +484,19 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   if (one_pass) dev::grid_dependency_wait();
 }
 
-template <class T, int DK, int DV, bool OUT, bool WIN>
-__global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPerSm)
+template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false>
+__global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBlocksPerSm)
     la2_wgmma_kernel(const __grid_constant__ StepArgs<OUT> a) {
 #if LASUITE_WGMMA
   static_assert(kThreads == 256, "two warpgroups");
-  using SM = WgmmaSmem<T, DK, DV, OUT>;
+  static_assert(!DUAL || !WIN, "the second output is at the kernel's own widths");
+  using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   constexpr int kStages = SM::kStages;
   const ChunkWalk& w = a.walk;
 
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
-  WgmmaBlock<T, DK, DV, OUT, WIN> b;
+  WgmmaBlock<T, DK, DV, OUT, WIN, DUAL> b;
   b.smem = smem;
   b.state_sm = smem + kStages * SM::kStageBytes;
   b.pw = reinterpret_cast<float*>(b.state_sm + SM::kStateBytes + SM::kOStageBytes);
@@ -433,6 +522,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   b.qg = OUT ? static_cast<const T*>(w.q) + b.row0 * b.cols_qk : nullptr;
   b.kg = static_cast<const T*>(w.k) + b.row0 * b.cols_qk;
   b.vg = static_cast<const T*>(w.v) + b.row0 * b.ld_v + DV * b.z;
+  if constexpr (DUAL) b.xg = static_cast<const T*>(a.second.x) + b.row0 * DV;
+  else b.xg = nullptr;
 
   OwnIncrement inc;
   if constexpr (OUT)
@@ -470,7 +561,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT>::kBlocksPe
   if constexpr (OUT) shift0 = b.seg == 0 ? a.start.shift : 0;
   if constexpr (OUT) {
     if (b.wg == 0) return output_warpgroup(b, a, inc, shift0);
-    state_warpgroup<T, DK, DV, OUT, WIN, DK / 64>(b, a, inc, shift0, slope, 0);
+    state_warpgroup<T, DK, DV, OUT, WIN, DK / 64, DUAL>(b, a, inc, shift0, slope, 0);
   } else if constexpr (DK % 128 == 0) {
     // The states-only step at d = 128 and 256 splits S between the warpgroups (half its 64-row tiles
     // each: half the products per chunk on each side, so the step keeps up with its loads); warpgroup 0

@@ -79,6 +79,7 @@ std::vector<PlanCase> plan_cases() {
       {{{"states_kernel", "mma"}}, true, false, true, 0},
       {{{"states_kernel", "mma"}, {"states_split", "2"}, {"scan", "kernel"}}, true, false, false, 4},
       {{{"early_start", "off"}}, true, true, true, 0},
+      {{{"backward", "three_passes"}}, true, true, true, 0},  // the forward's plan as the default's
       {{{"one_pass_launch", "plain"}}, true, true, true, 0},
       {{{"kernel", "mma"}, {"segments", "4"}, {"scan", "blocks"}}, false, false, true, 4},
       {{{"kernel", "mma"}, {"segments", "8"}, {"scan", "kernel"}}, false, false, false, 8},
@@ -118,6 +119,23 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   la2::PassArgs f32 = p;
   f32.dtype = DType::f32;
   EXPECT_FALSE(la2::plan_pass(f32, {}).wgmma) << "fp32 runs the mma.sync kernel";
+  // The dual pass (the backward's dK beside dV): where it runs, and a plan that says so; asked where it
+  // does not run, plan_pass refuses instead of running the plain output step.
+  EXPECT_FALSE(la2::plan_pass(p, {}).dual);
+  for (int d : {64, 128}) {
+    EXPECT_TRUE(la2::dual_pass_runs(DType::bf16, d, d, {})) << d;
+    EXPECT_TRUE(la2::dual_pass_runs(DType::f16, d, d, {})) << d;
+    EXPECT_FALSE(la2::dual_pass_runs(DType::bf16, d, d, plan_options({{"backward", "three_passes"}}))) << d;
+    EXPECT_FALSE(la2::dual_pass_runs(DType::bf16, d, d, plan_options({{"kernel", "mma"}}))) << d;
+  }
+  EXPECT_FALSE(la2::dual_pass_runs(DType::f32, 128, 128, {}));
+  EXPECT_FALSE(la2::dual_pass_runs(DType::bf16, 64, 128, {}));
+  la2::PassArgs dual = p;
+  int dummy = 0;
+  dual.x = &dummy, dual.o2 = &dummy;  // planning reads no tensor
+  EXPECT_TRUE(la2::plan_pass(dual, {}).dual);
+  dual.dv = 64;
+  EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
 }
 
 // Forward and backward with states, e != d (and e == d), bf16 and f16: every plan passes.
@@ -133,6 +151,28 @@ TEST(La2CudaPlans, EveryPlanMatchesReference) {
       std::cout << describe(pc.options) << ": " << test_support::describe(r) << "\n";
       EXPECT_EQ(r.status, CaseStatus::pass) << describe(pc.options) << ": " << test_support::describe(r);
       EXPECT_GE(r.checks.size(), 6u) << describe(pc.options);
+    }
+  }
+}
+
+// The fused dK and dV pass (the default where it runs: bf16/f16, d = e = 64 and 128) against the
+// reference: one pass and two (segments), states, decay on and off, a ragged last chunk.
+TEST(La2CudaPlans, FusedBackwardMatchesReference) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the fused backward runs on Hopper only";
+  std::vector<VerifyCase> cases;
+  for (int d : {64, 128})
+    for (DType t : {DType::bf16, DType::f16}) {
+      ASSERT_TRUE(la2::dual_pass_runs(t, d, d, {})) << dtype_name(t) << " d=" << d;
+      cases.push_back(long_case(999, 1, 32, d, d, t, true, true, 4));
+      cases.push_back(long_case(3001, 2, 3, d, d, t, d == 64, d == 128, 0));
+    }
+  for (const Options& options : {Options{}, Options{{"one_pass", "off"}}, Options{{"segments", "1"}}}) {
+    for (const VerifyCase& c : cases) {
+      auto impl = la2_with(options);
+      CaseResult r = verify_case(*impl, c, kSeed);
+      EXPECT_EQ(r.status, CaseStatus::pass) << describe(options) << ": " << test_support::describe(r);
+      EXPECT_GE(r.checks.size(), 4u) << describe(options);
     }
   }
 }
@@ -172,6 +212,34 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
       for (size_t i = 0; i < bytes.size(); ++i) differ += bytes[i] != y[name][i];
       EXPECT_EQ(differ, 0u) << dtype_name(t) << " " << name << ": " << differ << " bytes differ";
     }
+  }
+}
+
+// The fused pass's first output is the dV pass's, from the same walk, state and products: with one
+// segment (so the three-pass dV computes its own states rather than reading the dK pass's) dV, dS_in
+// and everything but dK agree bit for bit with three passes. dK does not: the dK pass rounds the
+// decayed dO into its update's operand, the fused pass the decayed Q (checked against the reference
+// above instead).
+TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the fused backward runs on Hopper only";
+  for (int d : {64, 128}) {
+    Problem p;
+    p.batch = 1, p.heads = 8, p.seqlen = 999, p.dim_qk = p.dim_v = d;
+    p.dtype = DType::bf16;
+    p.slopes = alibi_slopes(p.heads);
+    p.state_in = p.state_out = true;
+    auto fused = la2_with({{"segments", "1"}}), three = la2_with({{"segments", "1"}, {"backward", "three_passes"}});
+    auto x = run_once(*gpu, *fused, p), y = run_once(*gpu, *three, p);
+    size_t dk_differ = 0;
+    for (const auto& [name, bytes] : x) {
+      ASSERT_EQ(bytes.size(), y[name].size()) << name;
+      size_t differ = 0;
+      for (size_t i = 0; i < bytes.size(); ++i) differ += bytes[i] != y[name][i];
+      if (name == "dK") dk_differ = differ;
+      else EXPECT_EQ(differ, 0u) << "d=" << d << " " << name << ": " << differ << " bytes differ";
+    }
+    std::cout << "d=" << d << ": dK bytes that differ between fused and three passes: " << dk_differ << "\n";
   }
 }
 
