@@ -187,30 +187,42 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
 // The second output's chunk (DUAL; SecondOutput): O2_c = c_intra ((X_c V_c^T) (x) D) K_c
 // + c_inter diag(lambda^(i+1)) X_c S^T, from the same stage and operand copy of S as the first: X V^T
 // and X S^T contract over e with X, V and S read as K-major operands (S [d][e] is S^T's [n][k]), and K
-// ([row][d]) is the intra product's MN-major B, as V is the first output's.
-template <class T, int DK, int DV>
-__device__ __forceinline__ void chunk_second_output(const WgmmaBlock<T, DK, DV, true, false, true>& b,
-                                                    const OutputStepArgs& a, int c, int shift, uint32_t k_addr,
-                                                    uint32_t v_addr, uint32_t s_addr) {
-  using B = WgmmaBlock<T, DK, DV, true, false, true>;
-  using QTile = typename B::QTile;
-  using VTile = typename B::VTile;
-  using STile = typename B::STile;
-  using El = dev::Element<T>;
-  const int i0 = 16 * b.warp;
+// ([row][d]) is the intra product's MN-major B, as V is the first output's. Two halves, so that the
+// first output's last product and its stores run beside the scores X V^T (issue_second_scores, before the
+// first output's stores), then X S^T (issue_second_inter); finish_second_output waits for both and does
+// the rest. Issuing X S^T before the stores too spilled 56 bytes at d = 128 and serialised the products
+// at d = 64 (128 registers a thread there).
+template <class T, int DV>
+__device__ __forceinline__ void issue_second_scores(float (&sc)[32], uint32_t v_addr) {
+  using VTile = dev::Sw128Tile<kChunk, DV>;
   const uint32_t x_addr = v_addr + VTile::kBytes;
-  float sc[32], o[DK / 2];
   dev::wgmma_fence();
 #pragma unroll
   for (int kk = 0; kk < DV / 16; ++kk)  // scores = X V^T
     dev::Wgmma<T, 64, 0>::ss(sc, dev::sw128_desc(x_addr + VTile::k_major_step(kk), 16, 1024),
                              dev::sw128_desc(v_addr + VTile::k_major_step(kk), 16, 1024), kk > 0);
   dev::wgmma_commit();
+}
+template <class T, int DK, int DV>
+__device__ __forceinline__ void issue_second_inter(float (&o)[DK / 2], uint32_t v_addr, uint32_t s_addr) {
+  using VTile = dev::Sw128Tile<kChunk, DV>;
+  using STile = dev::Sw128Tile<DK, DV>;
+  const uint32_t x_addr = v_addr + VTile::kBytes;
+  dev::wgmma_fence();
 #pragma unroll
   for (int kk = 0; kk < DV / 16; ++kk)  // O2 = X S^T
     dev::Wgmma<T, DK, 0>::ss(o, dev::sw128_desc(x_addr + VTile::k_major_step(kk), 16, 1024),
                              dev::sw128_desc(s_addr + STile::k_major_step(kk), 16, 1024), kk > 0);
   dev::wgmma_commit();
+}
+
+template <class T, int DK, int DV>
+__device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV, true, false, true>& b,
+                                                     const OutputStepArgs& a, int c, int shift, float (&sc)[32],
+                                                     float (&o)[DK / 2], uint32_t k_addr) {
+  using QTile = typename WgmmaBlock<T, DK, DV, true, false, true>::QTile;
+  using El = dev::Element<T>;
+  const int i0 = 16 * b.warp;
   dev::wgmma_wait<1>();
   dev::wgmma_fence_regs(sc);
   apply_decay_mask(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
@@ -283,7 +295,13 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
 #pragma unroll
   for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
   dev::wgmma_commit();
-  dev::wgmma_wait<0>();
+  float sc2[DUAL ? 32 : 1];  // the second output's scores (DUAL)
+  if constexpr (DUAL) {
+    issue_second_scores<T, DV>(sc2, v_addr);
+    dev::wgmma_wait<1>();  // this output's last product; the second's scores run on
+  } else {
+    dev::wgmma_wait<0>();
+  }
   dev::wgmma_fence_regs(o);
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;  // [64][DV], this warp's rows only
   const int ld_o = WIN ? a.cols_o : DV;        // o's row stride
@@ -307,7 +325,11 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     if (vt < b.n && col < cols_o) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld_o + col) = v;
   }
   __syncwarp();  // the next chunk's stmatrix overwrites these rows
-  if constexpr (DUAL) chunk_second_output(b, a, c, shift, k_addr, v_addr, s_addr);
+  if constexpr (DUAL) {
+    float o2[DK / 2];
+    issue_second_inter<T, DK, DV>(o2, v_addr, s_addr);
+    finish_second_output(b, a, c, shift, sc2, o2, k_addr);
+  }
 }
 
 // Warpgroup 0 of the output step: copies every tile (first those of its own increment, in one pass) and
