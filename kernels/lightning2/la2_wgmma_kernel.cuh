@@ -157,13 +157,15 @@ __device__ __forceinline__ bool is_one_pass(const StepArgs<OUT>& a) {
 
 // One output's chunk (W columns, a thread's share in `o`) to global memory through this warp's 16 rows of
 // the staging tile (TILE, [64][W]): 16-byte stores of whole rows instead of 4-byte pieces (fewer
-// requests in the load/store queue). `og`: the tile's first column in row 0 of the (batch, head); `ld`:
-// the output's row stride; columns at or past `cols` are not written.
+// requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
+// column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
+// address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
 template <class TILE, int W, class B>
-__device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], typename B::Elem* og, int ld,
+__device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c) {
   using El = dev::Element<typename B::Elem>;
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
+  typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
   const int lane = b.lane, warp = b.warp;
 #pragma unroll
   for (int j = 0; j < W / 8; j += 2) {
@@ -244,7 +246,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  store_output_rows<QTile, DK>(b, o, static_cast<T*>(a.second.o) + b.row0 * DK, DK, DK, c);
+  store_output_rows<QTile, DK>(b, o, a.second.o, DK, 0, DK, c);
 }
 
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
@@ -303,28 +305,9 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     dev::wgmma_wait<0>();
   }
   dev::wgmma_fence_regs(o);
-  unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;  // [64][DV], this warp's rows only
-  const int ld_o = WIN ? a.cols_o : DV;        // o's row stride
+  const int ld_o = WIN ? a.cols_o : DV;           // o's row stride
   const int cols_o = WIN ? ld_o - DV * b.z : DV;  // this tile's columns of o; those past it are not written
-  T* og = static_cast<T*>(a.o) + b.row0 * ld_o + DV * b.z;
-  const int lane = b.lane, warp = b.warp;
-#pragma unroll
-  for (int j = 0; j < SD / 4; j += 2) {
-    const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
-    dev::stmatrix_x4(o_stage + VTile::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
-                     El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
-                     El::pack(o[4 * j + 6], o[4 * j + 7]));
-  }
-  __syncwarp();
-  constexpr int kRowChunks = DV / 8;  // 16-byte pieces per row
-#pragma unroll
-  for (int k = 0; k < 16 * kRowChunks / 32; ++k) {
-    const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
-    const int64_t vt = int64_t(c) * kChunk + row;
-    const uint4 v = *reinterpret_cast<const uint4*>(o_stage + VTile::offset(row, col));
-    if (vt < b.n && col < cols_o) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld_o + col) = v;
-  }
-  __syncwarp();  // the next chunk's stmatrix overwrites these rows
+  store_output_rows<VTile, DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c);
   if constexpr (DUAL) {
     float o2[DK / 2];
     issue_second_inter<T, DK, DV>(o2, v_addr, s_addr);
