@@ -1,5 +1,5 @@
 // Lightning Attention-2 on CUDA, registered as "la2": argument checks before any launch, then the
-// forward as one pass of the chunk algorithm and the backward as three (la2_pass.h):
+// forward as one pass of the chunk algorithm and the backward as three, or two (below) (la2_pass.h):
 //   dQ = forward(Q'=dO, K'=V, V'=K; init S0^T), scaled by `scale`
 //   dK = reverse-order forward(Q'=V, K'=dO, V'=scale Q; init dS_out^T / lambda)
 //   dV = reverse-order forward(Q'=K, K'=scale Q, V'=dO; init dS_out / lambda), dS_in = lambda * its final state
@@ -7,8 +7,9 @@
 // The forward keeps its segment data (a few state matrices per head): the dQ pass's state is the
 // forward's transposed, so it reads them instead of computing its own. Where the dual output step runs
 // (la2::dual_pass_runs: bf16/f16 on Hopper, d = e = 64 or 128), dK comes from the dV pass as its second
-// output, O2 = c_intra ((V dO^T) (x) M) scale Q + V dS^T (the dK pass's state is dS^T), so Q, K, V and
-// dO are read once for both; otherwise the dV pass reads the dK pass's segment data.
+// output, O2 = c_intra ((V dO^T) (x) M) Q + c_inter diag(lambda^(t+1)) V dS^T with the dV pass's
+// c_intra = scale and c_inter = 1 (the dK pass's state is dS^T), so Q, K, V and dO are read once for
+// both; otherwise the dV pass reads the dK pass's segment data.
 // A packed batch (Problem::cu_seqlens) runs its sequences in one ragged grid a pass (la2_ragged_host.h),
 // a sequence too long to share the device as a span of its own (its heads, its rows, every head's rows
 // `total` apart); an empty sequence's final state is its initial one (and dS_in its dS_out).

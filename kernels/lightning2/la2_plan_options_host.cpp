@@ -55,8 +55,8 @@ std::vector<ImplOption> plan_option_list() {
        "contraction whole and in place, its value columns in windows run by blocks of one launch; tiles = (d, e) "
        "tiles of at most 128 on padded copies, outputs summed"},
       {"backward", "fused or three_passes", "fused",
-       "fused = dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, d = e = 64 or "
-       "128; other shapes take three passes), then dQ's pass; three_passes = dQ, dK and dV a pass each"},
+       "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
+       "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
   };
 }
 

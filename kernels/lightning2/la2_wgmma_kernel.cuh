@@ -105,7 +105,7 @@ struct WgmmaBlock {
     unsigned char* sq = smem + stage * SM::kStageBytes;
     unsigned char* sk = sq + SM::kQBytes;
     const int64_t row0 = int64_t(chunk) * kChunk;
-    const int tid = threadIdx.x;
+    const int tid = threadIdx.x & 127;  // within the copying warpgroup (either, where kStateRefills)
     if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid, cols_qk, cols_qk);
     dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, reverse, tid, cols_qk, cols_qk);
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v, ld_v);
@@ -322,8 +322,9 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   }
 }
 
-// Warpgroup 0 of the output step: copies every tile (first those of its own increment, in one pass) and
-// computes the outputs of the segment's chunks.
+// Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass; the
+// outputs' chunks unless the state warpgroup refills them, kStateRefills) and computes the outputs of
+// the segment's chunks.
 template <class T, int DK, int DV, bool WIN, bool DUAL>
 __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0) {

@@ -167,7 +167,9 @@ TEST(La2CudaPlans, FusedBackwardMatchesReference) {
       cases.push_back(long_case(999, 1, 32, d, d, t, true, true, 4));
       cases.push_back(long_case(3001, 2, 3, d, d, t, d == 64, d == 128, 0));
     }
-  for (const Options& options : {Options{}, Options{{"one_pass", "off"}}, Options{{"segments", "1"}}}) {
+  cases.push_back(packed_case({0, 15, 100, 300, 1200, 2000}, 4, 128, 128, DType::bf16, true, true));
+  for (const Options& options : {Options{}, Options{{"one_pass", "off"}}, Options{{"segments", "1"}},
+                                 Options{{"scan", "kernel"}, {"segments", "8"}}}) {
     for (const VerifyCase& c : cases) {
       auto impl = la2_with(options);
       CaseResult r = verify_case(*impl, c, kSeed);
@@ -239,6 +241,8 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
       if (name == "dK") dk_differ = differ;
       else EXPECT_EQ(differ, 0u) << "d=" << d << " " << name << ": " << differ << " bytes differ";
     }
+    // The fused path must have run: the same dK bytes would mean both backwards took three passes.
+    EXPECT_GT(dk_differ, 0u) << "d=" << d << ": dK identical to three passes' (fused path not taken?)";
     std::cout << "d=" << d << ": dK bytes that differ between fused and three passes: " << dk_differ << "\n";
   }
 }
