@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Session 15 call 4: the state warpgroup refills the outputs' chunks. n4 = 4232787 (the dual step only),
-# n5 = 4232787 + n5_state_refills_all.patch (every wgmma output step: forward, dQ, windowed), against
+# Session 15 call 4: the state warpgroup refills the outputs' chunks. n4 = 754824b (the dual step only),
+# n5 = 754824b + n5_state_refills_all.patch (every wgmma output step: forward, dQ, windowed), against
 # n3 = 8ecdd27, alternated twice. Predicted: n4 128k forward+backward 6.03 -> about 5.85 ms (the fused
 # pass 5-8 % faster: its output warpgroup loses the copies, its state warpgroup had 30 % barrier stalls),
 # b8 and d64 2-3 %, forward unchanged; n5 the forward within 3 % either way (ncu showed no barrier
