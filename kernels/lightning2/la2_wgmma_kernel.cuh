@@ -78,8 +78,8 @@ struct WgmmaBlock {
   // The state warpgroup refills the outputs' chunks, so that the output warpgroup's chain (the longer
   // one: in the dual step the state warpgroup waited at the meeting for about 30 % of its stall cycles,
   // ncu, session 15) has no copies in it: measured 1-4 % faster forward and forward+backward at d = 128
-  // (session 15, call 4). Not past a contraction of 128, where the state warpgroup holds 3-4 tiles of S
-  // and ptxas spilled 4 more bytes. Each warpgroup waits for its own copies (cp.async groups are a
+  // (session 15, call 4). Not past a contraction of 128, where the state warpgroup holds 3-4 tiles of S:
+  // ptxas spilled 4 more bytes and d = 256 ran 9-11 % slower (call 6). Each warpgroup waits for its own copies (cp.async groups are a
   // thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
 
