@@ -163,6 +163,20 @@ __device__ __forceinline__ bool is_one_pass(const StepArgs<OUT>& a) {
   else return false;
 }
 
+// The masked scores of a 64 x 64 product as the register A operand of the four k-steps over the chunk's
+// keys: a thread's accumulators are already in the A fragments' order, two to a register.
+template <class T>
+__device__ __forceinline__ void score_fragments(const float (&sc)[32], uint32_t (&p)[4][4]) {
+  using El = dev::Element<T>;
+#pragma unroll
+  for (int kk = 0; kk < 4; ++kk) {
+    p[kk][0] = El::pack(sc[8 * kk], sc[8 * kk + 1]);
+    p[kk][1] = El::pack(sc[8 * kk + 2], sc[8 * kk + 3]);
+    p[kk][2] = El::pack(sc[8 * kk + 4], sc[8 * kk + 5]);
+    p[kk][3] = El::pack(sc[8 * kk + 6], sc[8 * kk + 7]);
+  }
+}
+
 // One output's chunk (W columns, a thread's share in `o`) to global memory through this warp's 16 rows of
 // the staging tile (TILE, [64][W]): 16-byte stores of whole rows instead of 4-byte pieces (fewer
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
@@ -231,19 +245,12 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
                                                      const OutputStepArgs& a, int c, int shift, float (&sc)[32],
                                                      float (&o)[DK / 2], uint32_t k_addr) {
   using QTile = typename WgmmaBlock<T, DK, DV, true, false, true>::QTile;
-  using El = dev::Element<T>;
   const int i0 = 16 * b.warp;
   dev::wgmma_wait<1>();
   dev::wgmma_fence_regs(sc);
   apply_decay_mask(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
   uint32_t p[4][4];
-#pragma unroll
-  for (int kk = 0; kk < 4; ++kk) {
-    p[kk][0] = El::pack(sc[8 * kk], sc[8 * kk + 1]);
-    p[kk][1] = El::pack(sc[8 * kk + 2], sc[8 * kk + 3]);
-    p[kk][2] = El::pack(sc[8 * kk + 4], sc[8 * kk + 5]);
-    p[kk][3] = El::pack(sc[8 * kk + 6], sc[8 * kk + 7]);
-  }
+  score_fragments<T>(sc, p);
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
   apply_row_decay(o, i0, b.g, shift, a.walk.c_inter, b.pw);
@@ -268,7 +275,6 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   using QTile = typename B::QTile;
   using STile = typename B::STile;
   using VTile = typename B::VTile;
-  using El = dev::Element<T>;
   constexpr int SD = DV / 2;  // accumulator floats per thread of one 64 x DV product
   const int local = c - b.c_begin;
   const int i0 = 16 * b.warp;  // this warp's rows of the chunk
@@ -292,13 +298,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   dev::wgmma_fence_regs(sc);
   apply_decay_mask(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
   uint32_t p[4][4];  // the A fragments of (scores (x) D) for the k-steps over keys
-#pragma unroll
-  for (int kk = 0; kk < 4; ++kk) {
-    p[kk][0] = El::pack(sc[8 * kk], sc[8 * kk + 1]);
-    p[kk][1] = El::pack(sc[8 * kk + 2], sc[8 * kk + 3]);
-    p[kk][2] = El::pack(sc[8 * kk + 4], sc[8 * kk + 5]);
-    p[kk][3] = El::pack(sc[8 * kk + 6], sc[8 * kk + 7]);
-  }
+  score_fragments<T>(sc, p);
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
   apply_row_decay(o, i0, b.g, shift, a.walk.c_inter, b.pw);
