@@ -5,7 +5,8 @@
 //     all 64 rows of the chunk; Q, K, V and the operand copy of S are read by the tensor cores straight
 //     from shared memory, the masked scores go back in as a register operand;
 //   warpgroup 1 (state): S <- lambda^L S + c_update (diag(lambda^(L-1-j)) K)^T V with S (d x e, fp32)
-//     in its registers, then the next chunk's operand copy of S (double-buffered).
+//     in its registers, then the next chunk's operand copy of S (double-buffered); up to a contraction
+//     of 128 it also issues the copies of the outputs' later chunks (kStateRefills).
 // Why: the mma.sync kernel spends most of its time in ldmatrix/mma issue (about 0.5 ldmatrix per mma,
 // every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per
 // warpgroup and frees the issue slots. Tiles arrive by cp.async (which also handles the reversed row
@@ -75,12 +76,13 @@ struct WgmmaBlock {
   using VTile = typename SM::VTile;
   using STile = typename SM::STile;
   static constexpr int kStages = SM::kStages;
-  // The state warpgroup refills the outputs' chunks, so that the output warpgroup's chain (the longer
-  // one: in the dual step the state warpgroup waited at the meeting for about 30 % of its stall cycles,
-  // ncu, session 15) has no copies in it: measured 1-4 % faster forward and forward+backward at d = 128
-  // (session 15, call 4). Not past a contraction of 128, where the state warpgroup holds 3-4 tiles of S:
-  // ptxas spilled 4 more bytes and d = 256 ran 9-11 % slower (call 6). Each warpgroup waits for its own copies (cp.async groups are a
-  // thread's own), so both commit one group a chunk, empty or not.
+  // The state warpgroup refills the outputs' chunks (those after the first kStages - 1, which the
+  // output warpgroup prefetches), taking the copies out of the output warpgroup's per-chunk chain, the
+  // longer one (in the dual step the state warpgroup waited at the meeting for about 30 % of its stall
+  // cycles, ncu, session 15): measured 1-4 % faster forward and forward+backward at d = 128 (session 15,
+  // call 4). Not past a contraction of 128: measured there, d = 256 ran 9-11 % slower and 192 no faster
+  // (call 6; ptxas spilled 4 more bytes in each). Each warpgroup waits for its own copies (cp.async groups
+  // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
@@ -100,9 +102,9 @@ struct WgmmaBlock {
   dev::RoleBarrier meeting;  // the warpgroups meet once per chunk, each from its own loop
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product. The
-  // output warpgroup copies (the state warpgroup needs its registers for S), except the outputs' chunks
-  // after the first kStages - 1 where kStateRefills. with_q: the outputs' chunks; an increment needs
-  // only K and V.
+  // output warpgroup copies, except the outputs' chunks after the first kStages - 1 where kStateRefills
+  // (the state warpgroup; warpgroup 0 in the split states-only step). with_q: the outputs' chunks; an
+  // increment needs only K and V.
   __device__ __forceinline__ void load_chunk(int chunk, int stage, bool with_q) const {
     unsigned char* sq = smem + stage * SM::kStageBytes;
     unsigned char* sk = sq + SM::kQBytes;
@@ -113,8 +115,8 @@ struct WgmmaBlock {
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v, ld_v);
     if (DUAL && with_q) dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes + VTile::kBytes, xg, n, row0, reverse, tid, DV, DV);
   }
-  // The copying warpgroup refills the oldest stage once its products of the chunk are issued (chunks up
-  // to `end`).
+  // The copying warpgroup refills the oldest stage (chunks up to `end`): the output warpgroup once its
+  // products of the chunk are issued, the state warpgroup right after the meeting.
   __device__ __forceinline__ void refill(int c, int local, int end, bool with_q) const {
     if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
     dev::cp_async_commit();
@@ -267,7 +269,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
 // scores going back in as a register operand (then, DUAL, the second output's). Refills the oldest
-// stage while the products run.
+// stage while the products run, unless the state warpgroup does (kStateRefills).
 template <class T, int DK, int DV, bool WIN, bool DUAL>
 __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
                                               int c, int shift) {
@@ -331,7 +333,7 @@ template <class T, int DK, int DV, bool WIN, bool DUAL>
 __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL>;
-  if (inc.any()) {  // the keys and values for the state warpgroup's increment, then the outputs' chunks
+  if (inc.any()) {  // the keys and values for the state warpgroup's increment, then the outputs' first chunks
     // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
     // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
     for (int i = 0; i < inc.count(); ++i) {

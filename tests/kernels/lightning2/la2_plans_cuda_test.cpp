@@ -156,7 +156,10 @@ TEST(La2CudaPlans, EveryPlanMatchesReference) {
 }
 
 // The fused dK and dV pass (the default where it runs: bf16/f16, d = e = 64 and 128) against the
-// reference: one pass and two (segments), states, decay on and off, a ragged last chunk.
+// reference: one pass, two steps, one segment, and the scan kernel over two- and six-chunk segments
+// (where the prefetch covers a whole segment), states, decay on and off, a ragged last chunk; and a
+// packed batch whose two long sequences run alone as segmented passes beside a ragged grid of the rest
+// (la2_ragged_host_test.cpp pins that split at an H200's 132 slots).
 TEST(La2CudaPlans, FusedBackwardMatchesReference) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "the fused backward runs on Hopper only";

@@ -50,6 +50,15 @@ TEST(La2RaggedSplit, SequencesThatWouldOutlastTheRestRunAlone) {
   EXPECT_EQ(indices(wide), (std::vector<int64_t>{5, 6, 7, 4, 0, 3, 2}));
 }
 
+// The packed case of la2's fused-backward GPU test (la2_plans_cuda_test.cpp) at an H200's 132 slots: its two
+// long sequences run alone, as segmented passes that the test's plan options reach, the rest in one
+// ragged grid. Pinned here so that a change of the split cannot quietly make that case all-ragged.
+TEST(La2RaggedSplit, FusedBackwardTestsPackedCaseRunsBothWays) {
+  const RaggedSplit s = split_packed(packed({0, 15, 100, 300, 1200, 2000}, 4), 132);
+  EXPECT_EQ(s.alone, (std::vector<int64_t>{4, 5}));
+  EXPECT_EQ(indices(s), (std::vector<int64_t>{3, 2, 1}));
+}
+
 TEST(La2RaggedSplit, ShortSequencesStayTogetherEvenWhenTheyCannotFillTheDevice) {
   const Problem p = packed({7, 0, 65, 1}, 4);
   const RaggedSplit s = split_packed(p, 132);
