@@ -289,6 +289,7 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   for (const auto& [key, value] : Options{{"segments", "0"}, {"segments", "257"}, {"segments", "-1"}, {"segments", "1e2"}, {"segments", "x"},
                                           {"kernel", "wgmma2"}, {"scan", "both"}, {"inc_order", "up"},
                                           {"early_start", "1"}, {"states_split", "9"}, {"one_pass_launch", "coop"},
+                                          {"backward", "fused2"}, {"backward", ""},
                                           {"colour", "red"}}) {
     try {
       impl->set_option(key, value);
@@ -301,6 +302,9 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   la2::PlanOptions o;
   la2::set_plan_option(o, "segments", "08");  // decimal, as the command line's whole numbers
   EXPECT_EQ(o.segments, 8);
+  EXPECT_TRUE(o.fused_backward);
+  la2::set_plan_option(o, "backward", "three_passes");
+  EXPECT_FALSE(o.fused_backward);
 }
 
 }  // namespace
