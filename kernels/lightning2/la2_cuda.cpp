@@ -373,21 +373,15 @@ class La2Cuda : public Implementation {
     const bool reuse = fwd && fwd->plan.segments > 1 && fwd->segbuf.data();
     if (reuse) dq.prior = fwd->segbuf.as<float>(), dq.prior_transposed = true;
     la2::PassPlan plan_q = la2::plan_pass(dq, options_, reuse ? &fwd->plan : nullptr);
-    if (fused_dk_dv(dv, io)) {
-      dv.x = rows_at(io.v, p, sp), dv.o2 = rows_at(io.dk, p, sp);
-      const la2::PassPlan plan_kv = la2::plan_pass(dv, options_);
-      Buffer segbuf = ws.allocate(plan_kv.segbuf_bytes);
-      Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
-      const PassFlags flags = zeroed_flags(ws, {plan_q.flag_bytes, plan_kv.flag_bytes});
-      la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
-      la2::run_pass(dv, plan_kv, segbuf.as<float>(), flags.at[1], ws.stream());
-      return;
-    }
-    // The dV pass's state is the dK pass's transposed (same reverse walk, slopes and multipliers): it
-    // reads the dK pass's segment data, unless that holds start states and dS_in is wanted (the
-    // final state then comes from the scan kernel, which only a pass of its own runs).
-    la2::PassPlan plan_k = la2::plan_pass(dk, options_);
-    const bool dv_reuses = plan_k.segments > 1 && (plan_k.scan_in_kernel || !p.state_in);
+    // dK from the dV pass as its second output where the dual output step runs (no dK pass then);
+    // otherwise from a pass of its own, whose state is the dV pass's transposed (same reverse walk,
+    // slopes and multipliers): the dV pass then reads the dK pass's segment data, unless that holds start
+    // states and dS_in is wanted (the final state then comes from the scan kernel, which only a pass of
+    // its own runs).
+    const bool fused = fused_dk_dv(dv, io);
+    if (fused) dv.x = rows_at(io.v, p, sp), dv.o2 = rows_at(io.dk, p, sp);
+    const la2::PassPlan plan_k = fused ? la2::PassPlan{} : la2::plan_pass(dk, options_);
+    const bool dv_reuses = !fused && plan_k.segments > 1 && (plan_k.scan_in_kernel || !p.state_in);
     la2::PassPlan plan_v = la2::plan_pass(dv, options_, dv_reuses ? &plan_k : nullptr);
     // The dK and dV passes share one buffer (dV reads dK's); a dQ pass with data of its own gets another,
     // as the dK pass may start before it ends.
@@ -398,7 +392,7 @@ class La2Cuda : public Implementation {
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
     // pass's segment data only after waiting for it.
-    la2::run_pass(dk, plan_k, segbuf.as<float>(), flags.at[1], ws.stream());
+    if (!fused) la2::run_pass(dk, plan_k, segbuf.as<float>(), flags.at[1], ws.stream());
     la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream());
   }
   // Whether the dV pass `dv` also gives dK (its second output: X = V, O2 = dK, both at the kernel's own
