@@ -179,6 +179,23 @@ __device__ __forceinline__ void score_fragments(const float (&sc)[32], uint32_t 
   }
 }
 
+// Between an output's first two product groups (the scores, then the inter term) and its intra
+// product: the scores masked and decayed into A fragments `p` once they land, then the inter term's rows
+// decayed once it lands, fenced for the intra product that accumulates onto it.
+template <class T, class B, int N>
+__device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputStepArgs& a, float (&sc)[32],
+                                                       float (&o)[N], uint32_t (&p)[4][4], int shift) {
+  const int i0 = 16 * b.warp;  // this warp's rows of the chunk
+  dev::wgmma_wait<1>();  // the scores; the inter term still running
+  dev::wgmma_fence_regs(sc);
+  apply_decay_mask(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
+  score_fragments<T>(sc, p);
+  dev::wgmma_wait<0>();
+  dev::wgmma_fence_regs(o);
+  apply_row_decay(o, i0, b.g, shift, a.walk.c_inter, b.pw);
+  dev::wgmma_fence();
+}
+
 // One output's chunk (W columns, a thread's share in `o`) to global memory through this warp's 16 rows of
 // the staging tile (TILE, [64][W]): 16-byte stores of whole rows instead of 4-byte pieces (fewer
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
@@ -247,16 +264,8 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
                                                      const OutputStepArgs& a, int c, int shift, float (&sc)[32],
                                                      float (&o)[DK / 2], uint32_t k_addr) {
   using QTile = typename WgmmaBlock<T, DK, DV, true, false, true>::QTile;
-  const int i0 = 16 * b.warp;
-  dev::wgmma_wait<1>();
-  dev::wgmma_fence_regs(sc);
-  apply_decay_mask(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
   uint32_t p[4][4];
-  score_fragments<T>(sc, p);
-  dev::wgmma_wait<0>();
-  dev::wgmma_fence_regs(o);
-  apply_row_decay(o, i0, b.g, shift, a.walk.c_inter, b.pw);
-  dev::wgmma_fence();
+  mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
 #pragma unroll
   for (int kk = 0; kk < 4; ++kk)
     dev::Wgmma<T, DK, 1>::rs(o, p[kk], dev::sw128_desc(k_addr + QTile::mn_major_step(kk), QTile::kBlockBytes, 1024), 1);
@@ -279,7 +288,6 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   using VTile = typename B::VTile;
   constexpr int SD = DV / 2;  // accumulator floats per thread of one 64 x DV product
   const int local = c - b.c_begin;
-  const int i0 = 16 * b.warp;  // this warp's rows of the chunk
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
   float sc[32], o[SD];
@@ -296,15 +304,8 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   dev::wgmma_commit();
   if (B::kStateRefills) dev::cp_async_commit();  // an empty group: begin_chunk's wait counts one a chunk
   else b.refill(c, local, b.c_end, true);        // while the tensor cores work
-  dev::wgmma_wait<1>();  // the scores; Q S still running
-  dev::wgmma_fence_regs(sc);
-  apply_decay_mask(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
   uint32_t p[4][4];  // the A fragments of (scores (x) D) for the k-steps over keys
-  score_fragments<T>(sc, p);
-  dev::wgmma_wait<0>();
-  dev::wgmma_fence_regs(o);
-  apply_row_decay(o, i0, b.g, shift, a.walk.c_inter, b.pw);
-  dev::wgmma_fence();
+  mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
 #pragma unroll
   for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
   dev::wgmma_commit();
