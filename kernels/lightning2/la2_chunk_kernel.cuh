@@ -40,7 +40,7 @@ struct ChunkSmem {
   static constexpr int kState = LV::elems(DK);             // operand copy of S, [DK][DV]
   static constexpr size_t bytes(int state_bufs) {
     return (size_t(kStages) * kStage + size_t(OUT ? state_bufs : 0) * kState) * sizeof(T) +
-           kPowEntries * sizeof(float);
+           kDecayTableFloats * sizeof(float);
   }
 };
 
@@ -71,7 +71,7 @@ __global__ void __launch_bounds__(kThreads, OUT || ChunkSmem<T, DK, DV, OUT>::kS
   T* state_sm = smem + SM::kStages * SM::kStage;
   int state_bufs = 0;
   if constexpr (OUT) state_bufs = a.state_bufs;
-  float* pw = reinterpret_cast<float*>(state_sm + state_bufs * SM::kState);  // pw[k] = lambda^k
+  float* pw = reinterpret_cast<float*>(state_sm + state_bufs * SM::kState) + kPowZeros;  // pw[k] = lambda^k
 
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   const int seg = blockIdx.y;

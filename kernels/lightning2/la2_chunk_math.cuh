@@ -31,6 +31,11 @@ __device__ __forceinline__ int in_place_width(int cols) {
 constexpr int kChunk = 64;
 constexpr int kThreads = 256;
 constexpr int kPowEntries = 68;  // lambda^0 .. lambda^64, padded to 16 bytes
+// The decay table holds kPowZeros zeros before lambda^0, so that lambda^k reads as 0 for k in -64..-1:
+// the mask above the diagonal (k = i - j < 0) and the keys past a chunk's last row (k = L - 1 - j < 0)
+// need no compare and select, and every entry a thread reads is a fixed offset from one base address.
+constexpr int kPowZeros = 64;
+constexpr int kDecayTableFloats = kPowZeros + kPowEntries;
 
 // Where a block's (sequence, head) lies: the offset of its row 0 in q, k, v, o (in rows), its length,
 // its head (for the slope) and its index among the states ([.][dk][dv], `bh_stride` apart). A dense
@@ -50,20 +55,23 @@ __device__ __forceinline__ BlockPlace place_block(const ChunkWalk& w, int64_t bh
 __device__ __forceinline__ int strip_row(int i, int g) { return g + 8 * ((i >> 1) & 1); }
 __device__ __forceinline__ int strip_col(int i, int t) { return 8 * (i >> 2) + 2 * t + (i & 1); }
 
-// pw[k] = lambda^k, k = 0 .. kChunk, lambda = exp(-slope); the block's first kChunk + 1 threads write it.
+// pw[k] = lambda^k, k = 0 .. kChunk, lambda = exp(-slope), and pw[k] = 0 for k = -kPowZeros .. -1 (pw is
+// kPowZeros floats into a table of kDecayTableFloats); the block's first kChunk + 1 threads write it.
 __device__ __forceinline__ void fill_decay_powers(float* pw, float slope) {
-  if (threadIdx.x <= kChunk) pw[threadIdx.x] = expf(-slope * static_cast<float>(threadIdx.x));
+  const int k = static_cast<int>(threadIdx.x);
+  if (k < kPowZeros) pw[k - kPowZeros] = 0.f;
+  if (k <= kChunk) pw[k] = expf(-slope * static_cast<float>(k));
 }
 
 // Scores of a warp's 16 rows (i0 .. i0 + 15 of the chunk) against the chunk's 64 keys, times the decay
-// mask: D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above.
+// mask: D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above (pw[i - j] is 0 there; a
+// finite score times 0 is the 0 a select would give, up to its sign, which adds nothing to P V).
+// The 32 factors take 18 distinct offsets from one base, so the loads are 18 with immediate offsets.
 __device__ __forceinline__ void apply_decay_mask(float (&s)[32], int i0, int g, int t, float c_intra,
                                                  const float* pw) {
+  const float* row_base = pw + (i0 + g - 2 * t);
 #pragma unroll
-  for (int x = 0; x < 32; ++x) {
-    const int i = i0 + strip_row(x, g), j = strip_col(x, t);
-    s[x] = j <= i ? s[x] * (c_intra * pw[i - j >= 0 ? i - j : 0]) : 0.f;
-  }
+  for (int x = 0; x < 32; ++x) s[x] *= c_intra * row_base[strip_row(x, 0) - strip_col(x, 0)];
 }
 
 // The inter term's rows: row i of the chunk times c_inter lambda^(i + 1 - shift) (shift: the segment's
@@ -77,13 +85,12 @@ __device__ __forceinline__ void apply_row_decay(float (&o)[N], int i0, int g, in
 }
 
 // The update's key decays for the k-step over keys 16 kk .. 16 kk + 15, in the A fragment's order
-// (keys 2t, 2t+1, 2t+8, 2t+9 of the step): f = c lambda^(L-1-j), 0 for keys past the chunk's L rows.
+// (keys 2t, 2t+1, 2t+8, 2t+9 of the step): f = c lambda^(L-1-j), 0 for keys past the chunk's L rows
+// (pw[L - 1 - j] is 0 there).
 __device__ __forceinline__ void key_decays(float (&f)[4], int kk, int t, int L, float c, const float* pw) {
+  const float* key_base = pw + (L - 1 - 2 * t);
 #pragma unroll
-  for (int q = 0; q < 4; ++q) {
-    const int j = 16 * kk + 2 * t + (q & 1) + 8 * (q >> 1);
-    f[q] = j < L ? c * pw[L - 1 - j] : 0.f;
-  }
+  for (int q = 0; q < 4; ++q) f[q] = c * key_base[-(16 * kk + (q & 1) + 8 * (q >> 1))];
 }
 
 // This thread's share of a state S (DK x DV, fp32) in registers: MT strips of 16 rows x COLS columns,

@@ -50,7 +50,7 @@ struct WgmmaSmem {
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
   // Outputs on their way to global memory (each output in turn: a warp stages only its own rows).
   static constexpr int kOStageBytes = !OUT ? 0 : DUAL && QTile::kBytes > VTile::kBytes ? QTile::kBytes : VTile::kBytes;
-  static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kPowEntries * 4 + 1024;  // 1024: alignment slack
+  static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kDecayTableFloats * 4 + 1024;  // 1024: alignment slack
   // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
   // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
   // d = 128, whose S is split over both warpgroups (97 KiB).
@@ -87,7 +87,7 @@ struct WgmmaBlock {
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
-  float* pw;                // pw[k] = lambda^k
+  float* pw;                // pw[k] = lambda^k (0 for k < 0: fill_decay_powers)
   const T* qg;
   const T* kg;
   const T* vg;
@@ -518,7 +518,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   WgmmaBlock<T, DK, DV, OUT, WIN, DUAL> b;
   b.smem = smem;
   b.state_sm = smem + kStages * SM::kStageBytes;
-  b.pw = reinterpret_cast<float*>(b.state_sm + SM::kStateBytes + SM::kOStageBytes);
+  b.pw = reinterpret_cast<float*>(b.state_sm + SM::kStateBytes + SM::kOStageBytes) + kPowZeros;
   b.meeting = dev::RoleBarrier{1, kThreads};
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   b.seg = blockIdx.y;
