@@ -394,19 +394,27 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
     for (int i = 0; i < DV / 2; ++i) st.x[mt][i] *= dec;
     dev::wgmma_fence_regs(st.x[mt]);  // keeps the compiler from sinking the multiplies past the first issue
   }
+  // The key decays are the same for every tile of S: formed once up to two tiles (the products' fences
+  // would have them reloaded for each tile), for each tile past that (formed once, they spilled 12 bytes
+  // at 256 x 64).
+  float f[4][4];
+  auto form_key_decays = [&] {
+#pragma unroll
+    for (int kk = 0; kk < 4; ++kk) key_decays(f[kk], kk, b.t, L, cu, b.pw);
+  };
+  if constexpr (TILES <= 2) form_key_decays();
   uint32_t ka[TILES][4][4];
 #pragma unroll
   for (int mt = 0; mt < TILES; ++mt) {
+    if constexpr (TILES > 2) form_key_decays();
 #pragma unroll
     for (int kk = 0; kk < 4; ++kk) {
-      float f[4];
-      key_decays(f, kk, b.t, L, cu, b.pw);
       const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4), col = 64 * (tile0 + mt) + 16 * b.warp + 8 * ((lane >> 3) & 1);
       dev::ldmatrix_x4_trans(ka[mt][kk], sk + QTile::offset(row, col));
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
         const float2 x = El::unpack(ka[mt][kk][i]);
-        ka[mt][kk][i] = El::pack(x.x * f[2 * (i >> 1)], x.y * f[2 * (i >> 1) + 1]);
+        ka[mt][kk][i] = El::pack(x.x * f[kk][2 * (i >> 1)], x.y * f[kk][2 * (i >> 1) + 1]);
       }
     }
     dev::wgmma_fence();
