@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Session 16 call 2. Built here: the working tree (43e5857: each output row to global memory by one bulk
-# copy), and its bf16 kernels with c007a7d's la2_wgmma_kernel.cuh ("table": the decay table alone).
+# Session 16 call 2. Built here: the working tree (2222f98: the decay table, 433f2fd; each output row
+# to global memory by one bulk copy, 43e5857; the state warpgroup's refills while its products run,
+# 1fb83d8; the key decays formed once, 2222f98: "keys"), and its bf16 kernels with la2_wgmma_kernel.cuh
+# of c007a7d ("table": the decay table alone), 43e5857 ("bulk") and 1fb83d8 ("refill").
 # la2's GPU tests, verify of la2 (bf16 with 16k and 128k and a packed batch, f16, f32), the four
-# sanitizers on small cases of both changes (the stores: fused, in place at d = 96, value tiles, packed;
-# the table: those and the mma.sync kernel in f32), then bulk against table alternated twice, and the
-# TMA probe (tma_probe.cu).
+# sanitizers on small cases of the changes (fused, in place at d = 96, value tiles, packed, and the
+# mma.sync kernel in f32 for the table), then the four builds alternated twice, and the TMA probe
+# (tma_probe.cu).
 set -uo pipefail
 R=/tmp/res2; rm -rf $R; mkdir -p $R/san
 finish() { tar czf $OUT/s16_call2.tgz -C /tmp res2; }
@@ -23,9 +25,9 @@ variant() {  # name, include dir ahead of the tree, extra defines
   c=${c//$OBJ/v_$1.o}
   local l=${LINK//$OBJ/v_$1.o}
   l=${l/-o lasuite /-o lasuite_$1 }
-  (cd $B && bash -c "$c" > $R/variant_$1.log 2>&1 && bash -c "$l" >> $R/variant_$1.log 2>&1) || echo "variant $1 failed"
+  (cd $B && bash -c "$c" > $R/variant_$1.log 2>&1 && bash -c "$l" >> $R/variant_$1.log 2>&1) || echo "variant $1 failed"; tail -5 $R/variant_$1.log
 }
-variant table $ROOT/.dev/s16/table "" &
+for v in table bulk refill; do variant $v $ROOT/.dev/s16/$v "" & done
 (nvcc -arch=sm_90a -std=c++17 results/h200/scripts_s16/tma_probe.cu -o /tmp/tma_probe -lcuda > $R/tma_probe_build.log 2>&1) &
 timeout 120 $B/tests/lasuite_tests --gtest_filter='La2*' > $R/tests.txt 2>&1; el "tests rc=$?"
 grep -E "^\[  (PASSED|FAILED) |^\[  FAILED" $R/tests.txt | head -20
@@ -34,7 +36,7 @@ timeout 20 /tmp/tma_probe > $R/tma_probe.txt 2>&1; cat $R/tma_probe.txt
 N=$B/lasuite
 timeout 150 $N verify --device cuda --impl la2 --dtype bf16 --long 16k,128k --json $R/verify_la2_bf16_long.json > $R/verify_la2_bf16_long.log 2>&1; el "verify bf16 rc=$?"; tail -1 $R/verify_la2_bf16_long.log
 timeout 90 $N verify --device cuda --impl la2 --dtype f16,f32 --json $R/verify_la2_f16_f32.json > $R/verify_la2_f16_f32.log 2>&1; el "verify f16 f32 rc=$?"; tail -1 $R/verify_la2_f16_f32.log
-LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=60
+LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=45
 source scripts/sanitizer_run.sh
 V="verify --device cuda --skip-defaults --impl la2 --long-heads 2"
 for tool in memcheck initcheck racecheck synccheck; do
@@ -45,8 +47,8 @@ for tool in memcheck initcheck racecheck synccheck; do
   sanitizer_run $tool f32_d64_mma $N $V --state --dtype f32 --long 300 --dim 64
 done; el "sanitizers done"
 BN="bench --impl la2 --dtype bf16 --decay alibi --no-ceilings --mode fwd,fwdbwd"
-cp $N $B/lasuite_bulk
-for round in 1 2; do for x in table bulk; do
+cp $N $B/lasuite_keys
+for round in 1 2; do for x in table bulk refill keys; do
   timeout 60 $B/lasuite_$x $BN --heads 32 --dim 128 --seqlen 4k,16k,128k --json $R/d128_${x}_r$round.json > $R/d128_${x}_r$round.log 2>&1
   timeout 40 $B/lasuite_$x $BN --batch 8 --heads 32 --dim 128 --seqlen 8k --json $R/b8_${x}_r$round.json > $R/b8_${x}_r$round.log 2>&1
   timeout 40 $B/lasuite_$x $BN --heads 32 --dim 64 --seqlen 64k --json $R/d64_${x}_r$round.json > $R/d64_${x}_r$round.log 2>&1
