@@ -120,7 +120,7 @@ struct WgmmaBlock {
     if (DUAL && with_q) dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes + VTile::kBytes, xg, n, row0, reverse, tid, DV, DV);
   }
   // The copying warpgroup refills the oldest stage (chunks up to `end`): the output warpgroup once its
-  // products of the chunk are issued, the state warpgroup once its update's are (update_state).
+  // products of the chunk are issued, the state warpgroup right after the meeting.
   __device__ __forceinline__ void refill(int c, int local, int end, bool with_q) const {
     if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
     dev::cp_async_commit();
@@ -373,12 +373,11 @@ using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
 // Each 64-row tile of S is its own group of products, so the next tile's A fragments are made while
 // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
-// for those products (C7517). `while_products` runs once every product is issued, before the wait
-// (the refill's copies: issued there, they leave the chain that leads to the products).
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, class During>
+// for those products (C7517).
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL>
 __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>& b, WgmmaState<DK, DV, TILES>& st,
                                              int c, int local, int shift, bool summed, float key_mul, float c_update,
-                                             int tile0, During&& while_products) {
+                                             int tile0) {
   using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>;
   using QTile = typename B::QTile;
   using El = dev::Element<T>;
@@ -422,7 +421,6 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
     for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(st.x[mt], ka[mt][kk], B::v_desc(v_addr, kk), 1);
     dev::wgmma_commit();
   }
-  while_products();
   dev::wgmma_wait<0>();
 #pragma unroll
   for (int mt = 0; mt < TILES; ++mt) {
@@ -462,7 +460,7 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
   for (int i = 0; i < inc.count(); ++i) {
     const int c = inc.chunk(i);
     b.begin_chunk();
-    update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, 0, [] {});
+    update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, 0);
     if (inc.last_first) key_mul *= b.pw[dev::rows_left(b.n, int64_t(c) * kChunk, kChunk)];
   }
   b.meeting.meet();  // the output warpgroup may refill the stages
@@ -510,17 +508,10 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
     b.begin_chunk();
-    // This warpgroup's copies: the next stage of the states-only step's walk (warpgroup 0 of the split
-    // step), or of the outputs' (kStateRefills).
-    auto refill = [&] {
-      if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
-      if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::kStateRefills) b.refill(c, local, b.c_end, true);
-    };
-    if (!want_fin && c + 1 == b.c_end) {  // the state after the segment's last chunk is not needed
-      refill();
-      continue;
-    }
-    update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0, refill);
+    if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
+    if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::kStateRefills) b.refill(c, local, b.c_end, true);
+    if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
+    update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
     if constexpr (OUT)
       if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::STile::kBytes);
   }
