@@ -22,7 +22,6 @@
 #include <type_traits>
 
 #include "kernels/common/block_flags.cuh"
-#include "kernels/common/bulk_copy_sm90.cuh"
 #include "kernels/common/element.cuh"
 #include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/mma_sm80.cuh"
@@ -49,11 +48,8 @@ struct WgmmaSmem {
   static constexpr int kXBytes = DUAL ? VTile::kBytes : 0;
   static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes + kXBytes;
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
-  // Outputs on their way to global memory (each output in turn: a warp stages only its own rows), a row
-  // every kOStagePitch bytes: the row's 2 W bytes and 16 more, so that the 8 rows of an stmatrix fall in
-  // 8 different 16-byte bank groups, and each row is contiguous for its bulk copy (store_output_rows).
-  static constexpr int kOStageCols = DUAL && DK > DV ? DK : DV;
-  static constexpr int kOStageBytes = !OUT ? 0 : kChunk * (2 * kOStageCols + 16);
+  // Outputs on their way to global memory (each output in turn: a warp stages only its own rows).
+  static constexpr int kOStageBytes = !OUT ? 0 : DUAL && QTile::kBytes > VTile::kBytes ? QTile::kBytes : VTile::kBytes;
   static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kDecayTableFloats * 4 + 1024;  // 1024: alignment slack
   // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
   // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
@@ -200,40 +196,35 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
   dev::wgmma_fence();
 }
 
-// One output's chunk (W columns, a thread's share in `o`) to global memory: the warp's 16 rows go to the
-// staging rows by stmatrix, then each of lanes 0..15 hands one row to a bulk copy (one instruction
-// where 16-byte loads and stores took 2 W / 16 a row, with their addresses: measured without any
-// stores the forward ran 8 % faster, session 16). `out`: the output, `ld` its row stride, `col0` the
-// tile's first column; columns at or past `cols` are not written. The row pointer is formed here:
-// formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
-template <int W, class B>
+// One output's chunk (W columns, a thread's share in `o`) to global memory through this warp's 16 rows of
+// the staging tile (TILE, [64][W]): 16-byte stores of whole rows instead of 4-byte pieces (fewer
+// requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
+// column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
+// address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
+template <class TILE, int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c) {
   using El = dev::Element<typename B::Elem>;
-  constexpr int kPitch = 2 * W + 16;
-  static_assert(kChunk * kPitch <= B::SM::kOStageBytes, "staging rows");
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
+  typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
   const int lane = b.lane, warp = b.warp;
-  if (lane < 16) dev::bulk_wait_read<0>();  // the warp's previous copies have read these rows
-  __syncwarp();
 #pragma unroll
   for (int j = 0; j < W / 8; j += 2) {
     const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
-    dev::stmatrix_x4(o_stage + row * kPitch + 2 * col, El::pack(o[4 * j], o[4 * j + 1]),
+    dev::stmatrix_x4(o_stage + TILE::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
                      El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
                      El::pack(o[4 * j + 6], o[4 * j + 7]));
   }
-  dev::fence_proxy_async();  // the bulk copies read the rows through the async proxy
   __syncwarp();
-  if (lane < 16) {
-    const int row = 16 * warp + lane;
+  constexpr int kRowChunks = W / 8;  // 16-byte pieces per row
+#pragma unroll
+  for (int k = 0; k < 16 * kRowChunks / 32; ++k) {
+    const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
     const int64_t vt = int64_t(c) * kChunk + row;
-    if (vt < b.n) {
-      typename B::Elem* og = static_cast<typename B::Elem*>(out) + (b.row0 + (b.reverse ? b.n - 1 - vt : vt)) * ld + col0;
-      dev::bulk_store(og, o_stage + row * kPitch, 2 * static_cast<uint32_t>(cols < W ? cols : W));
-    }
-    dev::bulk_commit();
+    const uint4 v = *reinterpret_cast<const uint4*>(o_stage + TILE::offset(row, col));
+    if (vt < b.n && col < cols) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld + col) = v;
   }
+  __syncwarp();  // the next stmatrix overwrites these rows
 }
 
 // The second output's chunk (DUAL; SecondOutput): O2_c = c_intra ((X_c V_c^T) (x) D) K_c
@@ -281,7 +272,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  store_output_rows<DK>(b, o, a.second.o, DK, 0, DK, c);
+  store_output_rows<QTile, DK>(b, o, a.second.o, DK, 0, DK, c);
 }
 
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
@@ -328,7 +319,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   dev::wgmma_fence_regs(o);
   const int ld_o = WIN ? a.cols_o : DV;           // o's row stride
   const int cols_o = WIN ? ld_o - DV * b.z : DV;  // this tile's columns of o; those past it are not written
-  store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c);
+  store_output_rows<VTile, DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c);
   if constexpr (DUAL) {
     float o2[DK / 2];
     issue_second_inter<T, DK, DV>(o2, v_addr, s_addr);
@@ -359,7 +350,6 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.begin_chunk();
     chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
   }
-  if (b.lane < 16) dev::bulk_wait_read<0>();  // the block's shared memory outlives the last copies' reads
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
 }
 
