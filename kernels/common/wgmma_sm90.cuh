@@ -58,13 +58,6 @@ __device__ __forceinline__ void fence_proxy_async() {
   asm volatile("fence.proxy.async.shared::cta;\n" ::: "memory");
 #endif
 }
-// Fetches `bytes` (a multiple of 16, from a 16-byte aligned address) of global memory into L2, one
-// instruction for the whole run (cp.async.bulk.prefetch): a hint, nothing waits for it.
-__device__ __forceinline__ void prefetch_l2(const void* gmem, uint32_t bytes) {
-#if LASUITE_WGMMA
-  asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;\n" ::"l"(gmem), "r"(bytes) : "memory");
-#endif
-}
 // Four 8x8 b16 matrices from registers to shared memory (the inverse of ldmatrix): register j holds
 // this thread's pair (row lane / 4, columns 2 (lane % 4) ..+1) of matrix j, and lane i gives the address
 // of row i % 8 of matrix i / 8. Accumulator pairs go to a tile this way with 4 instructions instead of 16.

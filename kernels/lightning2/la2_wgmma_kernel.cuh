@@ -115,25 +115,10 @@ struct WgmmaBlock {
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v, ld_v);
     if (DUAL && with_q) dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes + VTile::kBytes, xg, n, row0, reverse, tid, DV, DV);
   }
-  // The rows of chunk `chunk` into L2 (one bulk prefetch a tensor, whole rows: v's beyond this block's
-  // value tile too), kL2Ahead chunks before the copies into shared memory read them: the copies then
-  // wait on L2 instead of DRAM, a deeper pipeline than the stages that shared memory holds.
-  static constexpr int kL2Ahead = 2;
-  __device__ __forceinline__ void prefetch_l2(int chunk, bool with_q) const {
-    const int64_t first = int64_t(chunk) * kChunk;
-    const int64_t rows = n - first < kChunk ? n - first : kChunk;
-    const int64_t r0 = reverse ? n - first - rows : first;
-    if (OUT && with_q) dev::prefetch_l2(qg + r0 * cols_qk, static_cast<uint32_t>(rows * cols_qk * sizeof(T)));
-    dev::prefetch_l2(kg + r0 * cols_qk, static_cast<uint32_t>(rows * cols_qk * sizeof(T)));
-    dev::prefetch_l2(vg - DV * z + r0 * ld_v, static_cast<uint32_t>(rows * ld_v * sizeof(T)));
-    if (DUAL && with_q) dev::prefetch_l2(xg + r0 * DV, static_cast<uint32_t>(rows * DV * sizeof(T)));
-  }
   // The copying warpgroup refills the oldest stage (chunks up to `end`): the output warpgroup once its
   // products of the chunk are issued, the state warpgroup right after the meeting.
   __device__ __forceinline__ void refill(int c, int local, int end, bool with_q) const {
     if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
-    if (kL2Ahead > 0 && (threadIdx.x & 127) == 0 && c + kStages - 1 + kL2Ahead < end)
-      prefetch_l2(c + kStages - 1 + kL2Ahead, with_q);
     dev::cp_async_commit();
   }
   __device__ __forceinline__ void prefetch(int begin, int end, bool with_q) const {
