@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Session 16 call 5: 3ed... (see COMMIT) = "own": a warpgroup waits for and fences only the chunks it
+# Session 16 call 5: 91971a0 = "own": a warpgroup waits for and fences only the chunks it
 # copied; its bf16 kernels with 5472da0's la2_wgmma_kernel.cuh ("keys", the kernels verified in call 3).
 # Verify of la2 (bf16 with 16k, f16, f32) and the four sanitizers on own, then own against keys
 # alternated twice.
