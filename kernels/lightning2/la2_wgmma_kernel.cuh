@@ -129,10 +129,8 @@ struct WgmmaBlock {
     }
   }
   // Start of every chunk, in both warpgroups: the chunk's tiles and the state's operand copy published.
-  // own_copies: this warpgroup copied the chunk's tiles, so it waits for them and fences them for the
-  // tensor cores (the fence is the writing thread's; the other warpgroup's would order nothing).
-  __device__ __forceinline__ void begin_chunk(bool own_copies) const {
-    if (own_copies) {
+  __device__ __forceinline__ void begin_chunk() const {
+    if (wg == 0 || kStateRefills) {
       dev::cp_async_wait<kStages - 2>();  // this thread's copies of the chunk have landed
       dev::fence_proxy_async();
     }
@@ -340,7 +338,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
     // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
     for (int i = 0; i < inc.count(); ++i) {
-      b.begin_chunk(true);
+      b.begin_chunk();
       if (i + B::kStages - 1 < inc.count())
         b.load_chunk(inc.chunk(i + B::kStages - 1), (i + B::kStages - 1) % B::kStages, false);
       dev::cp_async_commit();
@@ -349,7 +347,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.prefetch(b.c_begin, b.c_end, true);
   }
   for (int c = b.c_begin; c < b.c_end; ++c) {
-    b.begin_chunk(!B::kStateRefills || c - b.c_begin < B::kStages - 1);  // the prologue's chunks, or all
+    b.begin_chunk();
     chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
   }
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
@@ -451,7 +449,7 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
   float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
   for (int i = 0; i < inc.count(); ++i) {
     const int c = inc.chunk(i);
-    b.begin_chunk(false);  // the output warpgroup copies the increment's chunks
+    b.begin_chunk();
     update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, 0);
     if (inc.last_first) key_mul *= b.pw[dev::rows_left(b.n, int64_t(c) * kChunk, kChunk)];
   }
@@ -499,10 +497,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   constexpr bool kSplitState = !OUT && DK % 128 == 0;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
-    // This warpgroup's copies: warpgroup 0 of the split states-only step (all), or the output step's
-    // state warpgroup where it refills (the chunks after the output warpgroup's prologue).
-    b.begin_chunk(OUT ? WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::kStateRefills && local >= WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::kStages - 1
-                      : kSplitState && b.wg == 0);
+    b.begin_chunk();
     if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
     if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::kStateRefills) b.refill(c, local, b.c_end, true);
     if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
@@ -602,7 +597,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   } else {
     if (b.wg == 0) {  // the states-only step at d = 64 and 192: this warpgroup only copies
       for (int c = b.c_begin; c < b.c_end; ++c) {
-        b.begin_chunk(true);
+        b.begin_chunk();
         b.refill(c, c - b.c_begin, b.c_end, false);
       }
       return;
