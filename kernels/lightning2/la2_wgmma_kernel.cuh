@@ -165,6 +165,19 @@ __device__ __forceinline__ bool is_one_pass(const StepArgs<OUT>& a) {
   else return false;
 }
 
+// acc (64 x N) = A B^T over K, one committed group: A [64][K] (tile AT) and B [N][K] (tile BT) both read
+// as K-major operands from shared memory. The scores Q K^T and X V^T, and the second output's inter term
+// X S^T (S stored [d][e] is S^T's [n][k]).
+template <class T, int N, int K, class AT, class BT>
+__device__ __forceinline__ void issue_a_bt(float (&acc)[N / 2], uint32_t a_addr, uint32_t b_addr) {
+  dev::wgmma_fence();
+#pragma unroll
+  for (int kk = 0; kk < K / 16; ++kk)
+    dev::Wgmma<T, N, 0>::ss(acc, dev::sw128_desc(a_addr + AT::k_major_step(kk), 16, 1024),
+                            dev::sw128_desc(b_addr + BT::k_major_step(kk), 16, 1024), kk > 0);
+  dev::wgmma_commit();
+}
+
 // The masked scores of a 64 x 64 product as the register A operand of the four k-steps over the chunk's
 // keys: a thread's accumulators are already in the A fragments' order, two to a register.
 template <class T>
@@ -197,14 +210,15 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 }
 
 // One output's chunk (W columns, a thread's share in `o`) to global memory through this warp's 16 rows of
-// the staging tile (TILE, [64][W]): 16-byte stores of whole rows instead of 4-byte pieces (fewer
+// the staging tile ([64][W]): 16-byte stores of whole rows instead of 4-byte pieces (fewer
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
 // column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
 // address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
-template <class TILE, int W, class B>
+template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c) {
   using El = dev::Element<typename B::Elem>;
+  using TILE = dev::Sw128Tile<kChunk, W>;
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
   typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
   const int lane = b.lane, warp = b.warp;
@@ -238,25 +252,12 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
 template <class T, int DV>
 __device__ __forceinline__ void issue_second_scores(float (&sc)[32], uint32_t v_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
-  const uint32_t x_addr = v_addr + VTile::kBytes;
-  dev::wgmma_fence();
-#pragma unroll
-  for (int kk = 0; kk < DV / 16; ++kk)  // scores = X V^T
-    dev::Wgmma<T, 64, 0>::ss(sc, dev::sw128_desc(x_addr + VTile::k_major_step(kk), 16, 1024),
-                             dev::sw128_desc(v_addr + VTile::k_major_step(kk), 16, 1024), kk > 0);
-  dev::wgmma_commit();
+  issue_a_bt<T, 64, DV, VTile, VTile>(sc, v_addr + VTile::kBytes, v_addr);  // X V^T, X after V in the stage
 }
 template <class T, int DK, int DV>
 __device__ __forceinline__ void issue_second_inter(float (&o)[DK / 2], uint32_t v_addr, uint32_t s_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
-  using STile = dev::Sw128Tile<DK, DV>;
-  const uint32_t x_addr = v_addr + VTile::kBytes;
-  dev::wgmma_fence();
-#pragma unroll
-  for (int kk = 0; kk < DV / 16; ++kk)  // O2 = X S^T
-    dev::Wgmma<T, DK, 0>::ss(o, dev::sw128_desc(x_addr + VTile::k_major_step(kk), 16, 1024),
-                             dev::sw128_desc(s_addr + STile::k_major_step(kk), 16, 1024), kk > 0);
-  dev::wgmma_commit();
+  issue_a_bt<T, DK, DV, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
 }
 
 template <class T, int DK, int DV>
@@ -272,7 +273,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  store_output_rows<QTile, DK>(b, o, a.second.o, DK, 0, DK, c);
+  store_output_rows<DK>(b, o, a.second.o, DK, 0, DK, c);
 }
 
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
@@ -285,18 +286,12 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
-  using VTile = typename B::VTile;
   constexpr int SD = DV / 2;  // accumulator floats per thread of one 64 x DV product
   const int local = c - b.c_begin;
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
   float sc[32], o[SD];
-  dev::wgmma_fence();
-#pragma unroll
-  for (int kk = 0; kk < DK / 16; ++kk)  // scores = Q K^T: B = K^T, K stored [key][d] (K-major)
-    dev::Wgmma<T, 64, 0>::ss(sc, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
-                             dev::sw128_desc(k_addr + QTile::k_major_step(kk), 16, 1024), kk > 0);
-  dev::wgmma_commit();
+  issue_a_bt<T, 64, DK, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
 #pragma unroll
   for (int kk = 0; kk < DK / 16; ++kk)  // O = Q S: B = S stored [d][e] (MN-major)
     dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
@@ -319,7 +314,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   dev::wgmma_fence_regs(o);
   const int ld_o = WIN ? a.cols_o : DV;           // o's row stride
   const int cols_o = WIN ? ld_o - DV * b.z : DV;  // this tile's columns of o; those past it are not written
-  store_output_rows<VTile, DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c);
+  store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c);
   if constexpr (DUAL) {
     float o2[DK / 2];
     issue_second_inter<T, DK, DV>(o2, v_addr, s_addr);
