@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "kernels/common/tensor_map.h"
+
 namespace lasuite::la2 {
 
 // One sequence of a packed batch run in a ragged grid (ChunkWalk::ragged): its first row in the
@@ -107,6 +109,13 @@ struct SecondOutput {
   void* o = nullptr;
 };
 
+// The tiles of q, k and v as bulk tensor copies (the output step that loads by TMA: a dense batch in
+// row order at the kernel's own widths): [bh][n][cols] in boxes of 64 rows x 64 columns
+// (dev::rows_of_heads). Unset in every other step.
+struct TileMaps {
+  dev::TensorMap q, k, v;
+};
+
 // The output step: each segment's outputs from its start state (given, or scanned in the block, or in
 // one pass), and the end state where asked.
 struct OutputStepArgs {
@@ -118,6 +127,7 @@ struct OutputStepArgs {
   OnePass one_pass;
   EndState end;
   SecondOutput second;
+  TileMaps maps;
   int state_bufs = 2;  // mma.sync kernel: 2 double-buffers the operand copy of the state (one barrier per chunk)
 };
 

@@ -11,8 +11,9 @@ namespace lasuite::la2 {
 
 // WIN: the windowed wgmma variant (la2_wgmma_kernel.cuh); MMA_SYNC: with the mma.sync kernels (every
 // GPU, fp32), which read widths 72..120 in place at 128 but take no value tiles; DUAL: with the wgmma
-// output step that has a second output (the backward's dK and dV in one pass).
-template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true, bool DUAL = false>
+// output step that has a second output (the backward's dK and dV in one pass); TMA: with the wgmma output
+// step that loads its tiles by bulk tensor copies.
+template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true, bool DUAL = false, bool TMA = false>
 ChunkKernel chunk_kernel_entry() {
   ChunkKernel k;
   bool wgmma = true;
@@ -35,6 +36,10 @@ ChunkKernel chunk_kernel_entry() {
         k.dual_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, true>);
         k.dual_smem = WgmmaSmem<T, DK, DV, true, true>::bytes();
       }
+      if constexpr (TMA && !WIN) {
+        k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, false, true>);
+        k.tma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
+      }
     }
   }
   return k;
@@ -42,18 +47,19 @@ ChunkKernel chunk_kernel_entry() {
 
 // Only what is dispatched: d = e = 64 never windowed (compile-time widths; a runtime width spilled its
 // two-blocks-a-multiprocessor output step); 64 x 128 and 128 x 64 always windowed (a width read in
-// place at 128); 128 x 128 both (the native pass keeps compile-time widths); the dual output step at
-// d = e = 64 and 128 only (the backward's fused dK and dV pass, whose walk is d x e); 192 x 64 and 256 x 64
+// place at 128); 128 x 128 both (the native pass keeps compile-time widths); the dual output step and
+// the TMA output step at d = e = 64 and 128 only (the backward's fused dK and dV pass, whose walk is
+// d x e; the forward and dQ passes at the kernel's widths); 192 x 64 and 256 x 64
 // windowed and Hopper only: the kernels of contractions of 136..192 and 200..256 columns (value tiles
 // of 64; 192 rather than 256 for the shorter ones saves a quarter of their products and holds three
 // chunks in flight instead of two).
 template <class T>
 ChunkKernel chunk_kernel_for(int dk, int dv, bool windowed) {
-  if (dk == 64 && dv == 64) return windowed ? ChunkKernel{} : chunk_kernel_entry<T, 64, 64, false, true, true>();
+  if (dk == 64 && dv == 64) return windowed ? ChunkKernel{} : chunk_kernel_entry<T, 64, 64, false, true, true, true>();
   if (dk == 64 && dv == 128) return chunk_kernel_entry<T, 64, 128, true>();
   if (dk == 128 && dv == 64) return chunk_kernel_entry<T, 128, 64, true>();
   if (dk == 128 && dv == 128)
-    return windowed ? chunk_kernel_entry<T, 128, 128, true>() : chunk_kernel_entry<T, 128, 128, false, true, true>();
+    return windowed ? chunk_kernel_entry<T, 128, 128, true>() : chunk_kernel_entry<T, 128, 128, false, true, true, true>();
   if constexpr (!std::is_same_v<T, float>)
     if (dv == 64 && windowed) {
       if (dk == 192) return chunk_kernel_entry<T, 192, 64, true, false>();

@@ -22,6 +22,7 @@
 #include "kernels/common/dynamic_smem.cuh"
 #include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/kernel_launch.cuh"
+#include "kernels/common/tensor_map.h"
 #include "kernels/lightning2/la2_chunk_args.h"
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
@@ -112,7 +113,7 @@ int blocks_per_sm(const void* func, size_t smem) {
 }
 
 const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) {
-  return plan.dual ? k.dual_func : plan.wgmma ? k.wgmma_func : k.func;
+  return plan.dual ? k.dual_func : plan.tma ? k.tma_func : plan.wgmma ? k.wgmma_func : k.func;
 }
 const void* states_kernel(const ChunkKernel& k, const PassPlan& plan) {
   return plan.wgmma_states ? k.wgmma_states_func : k.states_func;
@@ -163,6 +164,12 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.second.x = p.x;
   a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
+  if (plan.tma) {
+    const int64_t head_rows = p.head_rows ? p.head_rows : p.n;
+    a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows);
+    a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows);
+    a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows);
+  }
   return a;
 }
 
@@ -279,7 +286,12 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.dual = p.x != nullptr || p.o2 != nullptr;
   if (plan.dual && !(p.x && p.o2 && plan.wgmma && k.dual_func && !windowed(p)))
     throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_runs first)");
+  const int64_t head_rows = p.head_rows ? p.head_rows : p.n;
+  plan.tma = options.tma_loads && plan.wgmma && !plan.dual && k.tma_func && !windowed(p) && !p.ragged && !p.reverse &&
+             dev::row_tiles_encodable(p.q, p.dk, head_rows) && dev::row_tiles_encodable(p.k, p.dk, head_rows) &&
+             dev::row_tiles_encodable(p.v, p.dv, head_rows);
   plan.smem_bytes = plan.dual    ? k.dual_smem
+                    : plan.tma   ? k.tma_smem
                     : plan.wgmma ? k.wgmma_smem
                                  : plan.state_bufs == 2 ? k.smem_two_state_bufs : k.smem_one_state_buf;
   plan.states_smem_bytes = plan.wgmma_states ? k.wgmma_states_smem : k.states_smem;

@@ -54,6 +54,10 @@ std::vector<ImplOption> plan_option_list() {
        "head dims past 128 (up to 256, multiples of 8; bf16/f16 on Hopper): value_tiles = each pass reads its "
        "contraction whole and in place, its value columns in windows run by blocks of one launch; tiles = (d, e) "
        "tiles of at most 128 on padded copies, outputs summed"},
+      {"loads", "tma or cp_async", "tma",
+       "how the Hopper output step's tiles arrive: tma = bulk tensor copies, 64 x 64 boxes issued by one thread "
+       "(a dense batch in row order at d, e = 64 or 128: the forward and dQ passes); cp_async = 16 bytes a "
+       "thread per copy (every other pass takes these)"},
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
@@ -88,6 +92,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.packed_ragged = parse_either(key, value, "ragged", "spans");
   } else if (key == "wide_dims") {
     o.value_tiles = parse_either(key, value, "value_tiles", "tiles");
+  } else if (key == "loads") {
+    o.tma_loads = parse_either(key, value, "tma", "cp_async");
   } else if (key == "backward") {
     o.fused_backward = parse_either(key, value, "fused", "three_passes");
   } else {

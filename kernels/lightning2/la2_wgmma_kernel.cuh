@@ -28,6 +28,7 @@
 #include "kernels/common/role_barrier.cuh"
 #include "kernels/common/sw128_tile.cuh"
 #include "kernels/common/swizzled_tile.cuh"
+#include "kernels/common/tma_sm90.cuh"
 #include "kernels/common/wgmma_sm90.cuh"
 #include "kernels/lightning2/la2_chunk_args.h"
 #include "kernels/lightning2/la2_chunk_kernel.cuh"
@@ -50,7 +51,11 @@ struct WgmmaSmem {
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
   // Outputs on their way to global memory (each output in turn: a warp stages only its own rows).
   static constexpr int kOStageBytes = !OUT ? 0 : DUAL && QTile::kBytes > VTile::kBytes ? QTile::kBytes : VTile::kBytes;
-  static constexpr int kFixedBytes = kStateBytes + kOStageBytes + kDecayTableFloats * 4 + 1024;  // 1024: alignment slack
+  // After the stages: the operand copies of S, the output staging tile, the decay table, then the
+  // stages' barriers (8 bytes each, at most 8 stages; used where the tiles arrive by TMA).
+  static constexpr int kTableOffset = kStateBytes + kOStageBytes;  // from the end of the stages
+  static constexpr int kBarrierOffset = (kTableOffset + kDecayTableFloats * 4 + 7) / 8 * 8;
+  static constexpr int kFixedBytes = kBarrierOffset + 64 + 1024;  // 1024: alignment slack
   // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
   // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
   // d = 128, whose S is split over both warpgroups (97 KiB).
@@ -63,13 +68,19 @@ struct WgmmaSmem {
     return most <= 2 || most * kStageBytes + kFixedBytes <= kSmemPerBlock ? most : fit(most - 1);
   }
   static constexpr int kStages = fit(OUT ? 3 : 6);
+  static_assert(kStages <= 8, "a barrier a stage in 64 bytes");
   static constexpr size_t bytes() { return size_t(kStages) * kStageBytes + kFixedBytes; }
 };
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
-template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false>
+// TMA: the tiles arrive as bulk tensor copies (64 x 64 boxes of OutputStepArgs::maps, issued by one
+// thread, each stage's landing announced on its mbarrier) instead of every thread's cp.async; the output
+// step at the kernel's own widths, a dense batch in row order only (the maps cannot reverse rows or
+// follow a ragged grid's sequences).
+template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, bool TMA = false>
 struct WgmmaBlock {
+  static_assert(!TMA || (OUT && !WIN && !DUAL), "TMA loads: the output step at its own widths");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   using Elem = T;
   using QTile = typename SM::QTile;
@@ -84,6 +95,7 @@ struct WgmmaBlock {
   // (call 6; ptxas spilled 4 more bytes in each). Each warpgroup waits for its own copies (cp.async groups
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
+  static constexpr bool kTma = TMA;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -100,6 +112,13 @@ struct WgmmaBlock {
   int reverse, seg, segs, c_begin, c_end;
   int wg, warp, lane, g, t;
   dev::RoleBarrier meeting;  // the warpgroups meet once per chunk, each from its own loop
+  // TMA: the maps of q, k, v (the kernel's arguments), the block's (batch, head) in them, the stages'
+  // barriers, and bit s of `phases` the parity of stage s's next landing (each thread waits for every
+  // landing, so its count of a stage's phases is the barrier's).
+  const TileMaps* maps;
+  int map_head;
+  uint64_t* landed;
+  mutable uint32_t phases;
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product. The
   // output warpgroup copies, except the outputs' chunks after the first kStages - 1 where kStateRefills
@@ -108,6 +127,21 @@ struct WgmmaBlock {
   __device__ __forceinline__ void load_chunk(int chunk, int stage, bool with_q) const {
     unsigned char* sq = smem + stage * SM::kStageBytes;
     unsigned char* sk = sq + SM::kQBytes;
+    if constexpr (TMA) {  // the copying warpgroup's first thread; rows past n land as zeros
+      if ((threadIdx.x & 127) != 0) return;
+      uint64_t* bar = landed + stage;
+      dev::mbarrier_arrive_expect(bar, (with_q ? QTile::kBytes : 0) + QTile::kBytes + VTile::kBytes);
+      const int row = chunk * kChunk;
+#pragma unroll
+      for (int h = 0; h < DK / 64; ++h) {
+        if (with_q) dev::tma_load_box(sq + h * QTile::kBlockBytes, &maps->q, 64 * h, row, map_head, bar);
+        dev::tma_load_box(sk + h * QTile::kBlockBytes, &maps->k, 64 * h, row, map_head, bar);
+      }
+#pragma unroll
+      for (int h = 0; h < DV / 64; ++h)
+        dev::tma_load_box(sk + QTile::kBytes + h * VTile::kBlockBytes, &maps->v, 64 * h, row, map_head, bar);
+      return;
+    }
     const int64_t row0 = int64_t(chunk) * kChunk;
     const int tid = threadIdx.x & 127;  // within the copying warpgroup (either, where kStateRefills)
     if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid, cols_qk, cols_qk);
@@ -119,18 +153,27 @@ struct WgmmaBlock {
   // products of the chunk are issued, the state warpgroup right after the meeting.
   __device__ __forceinline__ void refill(int c, int local, int end, bool with_q) const {
     if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
-    dev::cp_async_commit();
+    commit_copies();
   }
   __device__ __forceinline__ void prefetch(int begin, int end, bool with_q) const {
 #pragma unroll
     for (int s = 0; s < kStages - 1; ++s) {
       if (begin + s < end) load_chunk(begin + s, s, with_q);
-      dev::cp_async_commit();
+      commit_copies();
     }
   }
-  // Start of every chunk, in both warpgroups: the chunk's tiles and the state's operand copy published.
-  __device__ __forceinline__ void begin_chunk() const {
-    if (wg == 0 || kStateRefills) {
+  // cp.async: a group a chunk, empty or not, so that begin_chunk's wait counts chunks.
+  __device__ __forceinline__ static void commit_copies() {
+    if constexpr (!TMA) dev::cp_async_commit();
+  }
+  // Start of every chunk (the local-th of its loop, in stage local % kStages), in both warpgroups: the
+  // chunk's tiles and the state's operand copy published.
+  __device__ __forceinline__ void begin_chunk(int local) const {
+    if constexpr (TMA) {
+      const int s = local % kStages;
+      dev::mbarrier_wait(landed + s, (phases >> s) & 1u);
+      phases ^= 1u << s;
+    } else if (wg == 0 || kStateRefills) {
       dev::cp_async_wait<kStages - 2>();  // this thread's copies of the chunk have landed
       dev::fence_proxy_async();
     }
@@ -280,10 +323,10 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
 // scores going back in as a register operand (then, DUAL, the second output's). Refills the oldest
 // stage while the products run, unless the state warpgroup does (kStateRefills).
-template <class T, int DK, int DV, bool WIN, bool DUAL>
-__device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
+template <class T, int DK, int DV, bool WIN, bool DUAL, bool TMA>
+__device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                               int c, int shift) {
-  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL>;
+  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
   constexpr int SD = DV / 2;  // accumulator floats per thread of one 64 x DV product
@@ -297,7 +340,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
                              dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
   dev::wgmma_commit();
-  if (B::kStateRefills) dev::cp_async_commit();  // an empty group: begin_chunk's wait counts one a chunk
+  if (B::kStateRefills) B::commit_copies();     // an empty group: begin_chunk's wait counts one a chunk
   else b.refill(c, local, b.c_end, true);        // while the tensor cores work
   uint32_t p[4][4];  // the A fragments of (scores (x) D) for the k-steps over keys
   mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
@@ -325,24 +368,24 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
 // Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass; the
 // outputs' chunks unless the state warpgroup refills them, kStateRefills) and computes the outputs of
 // the segment's chunks.
-template <class T, int DK, int DV, bool WIN, bool DUAL>
-__device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
+template <class T, int DK, int DV, bool WIN, bool DUAL, bool TMA>
+__device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0) {
-  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL>;
+  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   if (inc.any()) {  // the keys and values for the state warpgroup's increment, then the outputs' first chunks
     // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
     // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
     for (int i = 0; i < inc.count(); ++i) {
-      b.begin_chunk();
+      b.begin_chunk(i);
       if (i + B::kStages - 1 < inc.count())
         b.load_chunk(inc.chunk(i + B::kStages - 1), (i + B::kStages - 1) % B::kStages, false);
-      dev::cp_async_commit();
+      B::commit_copies();
     }
     b.meeting.meet();  // the state warpgroup is done with the stages
     b.prefetch(b.c_begin, b.c_end, true);
   }
   for (int c = b.c_begin; c < b.c_end; ++c) {
-    b.begin_chunk();
+    b.begin_chunk(c - b.c_begin);
     chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
   }
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
@@ -359,11 +402,11 @@ using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
 // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
 // for those products (C7517).
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL>
-__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>& b, WgmmaState<DK, DV, TILES>& st,
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, bool TMA>
+__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, WgmmaState<DK, DV, TILES>& st,
                                              int c, int local, int shift, bool summed, float key_mul, float c_update,
                                              int tile0) {
-  using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>;
+  using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using El = dev::Element<T>;
   const uint32_t k_addr = b.stage_addr(local) + B::SM::kQBytes, v_addr = k_addr + QTile::kBytes;
@@ -415,10 +458,10 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
 }
 
 // The operand copy of S (the element type, swizzled) that the output warpgroup's Q S reads.
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL>
-__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b,
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, bool TMA>
+__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b,
                                                     const WgmmaState<DK, DV, TILES>& st, unsigned char* dst) {
-  using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL>::STile;
+  using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>::STile;
   using El = dev::Element<T>;
   const int lane = b.lane;
 #pragma unroll
@@ -437,14 +480,14 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
 // One pass: the increment of the segment before this block's, the same products in the same order as
 // the states-only step's (or last chunk first), published for the segments after it and for the passes
 // that read this pass's segment data (the backward's).
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL>
-__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL>& b, const OutputStepArgs& a,
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, bool TMA>
+__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                       const OwnIncrement& inc, WgmmaState<DK, DV, TILES>& st) {
   st.fill(0.f);
   float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
   for (int i = 0; i < inc.count(); ++i) {
     const int c = inc.chunk(i);
-    b.begin_chunk();
+    b.begin_chunk(i);
     update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, 0);
     if (inc.last_first) key_mul *= b.pw[dev::rows_left(b.n, int64_t(c) * kChunk, kChunk)];
   }
@@ -461,8 +504,8 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
 // The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
 // the segment's start state, then S through every chunk, each new S's operand copy for the next chunk's
 // outputs (output step), the end state where asked.
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL>
-__device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>& b, const StepArgs<OUT>& a,
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, bool TMA>
+__device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, const StepArgs<OUT>& a,
                                                 const OwnIncrement& inc, int shift0, float slope, int tile0) {
   WgmmaState<DK, DV, TILES> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
   const bool one_pass = is_one_pass<OUT>(a);
@@ -492,13 +535,13 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   constexpr bool kSplitState = !OUT && DK % 128 == 0;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
-    b.begin_chunk();
+    b.begin_chunk(local);
     if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
-    if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::kStateRefills) b.refill(c, local, b.c_end, true);
+    if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::kStateRefills) b.refill(c, local, b.c_end, true);
     if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
     update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
     if constexpr (OUT)
-      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL>::STile::kBytes);
+      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::STile::kBytes);
   }
 
   if (want_fin)  // no barrier ahead when a segment is empty
@@ -506,7 +549,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   if (one_pass) dev::grid_dependency_wait();
 }
 
-template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false>
+template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, bool TMA = false>
 __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBlocksPerSm)
     la2_wgmma_kernel(const __grid_constant__ StepArgs<OUT> a) {
 #if LASUITE_WGMMA
@@ -518,10 +561,12 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
 
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
-  WgmmaBlock<T, DK, DV, OUT, WIN, DUAL> b;
+  WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA> b;
   b.smem = smem;
   b.state_sm = smem + kStages * SM::kStageBytes;
-  b.pw = reinterpret_cast<float*>(b.state_sm + SM::kStateBytes + SM::kOStageBytes) + kPowZeros;
+  b.pw = reinterpret_cast<float*>(b.state_sm + SM::kTableOffset) + kPowZeros;
+  b.landed = reinterpret_cast<uint64_t*>(b.state_sm + SM::kBarrierOffset);
+  b.phases = 0;
   b.meeting = dev::RoleBarrier{1, kThreads};
   // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
   b.seg = blockIdx.y;
@@ -546,6 +591,15 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   b.vg = static_cast<const T*>(w.v) + b.row0 * b.ld_v + DV * b.z;
   if constexpr (DUAL) b.xg = static_cast<const T*>(a.second.x) + b.row0 * DV;
   else b.xg = nullptr;
+  if constexpr (TMA) {
+    b.maps = &a.maps;
+    b.map_head = static_cast<int>(place.state_bh);  // a dense batch: the block row
+    if (threadIdx.x == 0)
+      for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);  // before this thread's first copy
+  } else {
+    b.maps = nullptr;
+    b.map_head = 0;
+  }
 
   OwnIncrement inc;
   if constexpr (OUT)
@@ -564,7 +618,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
 #pragma unroll
       for (int s = 0; s < kStages - 1; ++s) {
         if (s < inc.count()) b.load_chunk(inc.chunk(s), s, false);
-        dev::cp_async_commit();
+        b.commit_copies();
       }
     } else {
       b.prefetch(b.c_begin, b.c_end, true);
@@ -572,6 +626,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   }
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);
+  if constexpr (TMA) __syncthreads();  // the barriers initialised before any thread waits on them
   if constexpr (OUT)
     if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();
   // The kernel after this one may get ready once every block here has started (so none of these waits
@@ -592,7 +647,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   } else {
     if (b.wg == 0) {  // the states-only step at d = 64 and 192: this warpgroup only copies
       for (int c = b.c_begin; c < b.c_end; ++c) {
-        b.begin_chunk();
+        b.begin_chunk(c - b.c_begin);
         b.refill(c, c - b.c_begin, b.c_end, false);
       }
       return;

@@ -81,6 +81,7 @@ std::vector<PlanCase> plan_cases() {
       {{{"early_start", "off"}}, true, true, true, 0},
       {{{"backward", "three_passes"}}, true, true, true, 0},  // the forward's plan as the default's
       {{{"one_pass_launch", "plain"}}, true, true, true, 0},
+      {{{"loads", "cp_async"}}, true, true, true, 0},
       {{{"kernel", "mma"}, {"segments", "4"}, {"scan", "blocks"}}, false, false, true, 4},
       {{{"kernel", "mma"}, {"segments", "8"}, {"scan", "kernel"}}, false, false, false, 8},
   };
@@ -111,6 +112,7 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
     EXPECT_EQ(plan.early_start, !has(c.options, "early_start", "off")) << what;
     EXPECT_EQ(plan.flag_bytes, plan.one_pass ? size_t(32) * plan.segments * sizeof(int) : 0u) << what;
     EXPECT_EQ(plan.cooperative, plan.one_pass && !has(c.options, "one_pass_launch", "plain")) << what;
+    EXPECT_EQ(plan.tma, c.wgmma && !has(c.options, "loads", "cp_async")) << what;
     // A plan made like another reads that one's segment data: never one pass, same scan layout.
     const la2::PassPlan like = la2::plan_pass(p, plan_options(c.options), &plan);
     EXPECT_FALSE(like.one_pass) << what;
@@ -119,6 +121,26 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   la2::PassArgs f32 = p;
   f32.dtype = DType::f32;
   EXPECT_FALSE(la2::plan_pass(f32, {}).wgmma) << "fp32 runs the mma.sync kernel";
+  // TMA loads: the output step at its own widths over a dense batch in row order, aligned tensors.
+  la2::PassArgs t = p;
+  EXPECT_TRUE(la2::plan_pass(t, {}).tma);
+  t.reverse = true;
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "reverse rows";
+  t = p;
+  t.dv = 64;
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "128 x 64 runs the windowed kernel";
+  t = p;
+  t.cols_v = 120;
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a width read in place";
+  t = p;
+  alignas(16) static const char bytes[64] = {};
+  t.k = bytes + 8;
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "k not 16-byte aligned";
+  t = p;
+  la2::RaggedSequence table;
+  t.ragged = &table;  // planning reads no table
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a ragged grid";
+  EXPECT_FALSE(la2::plan_pass(f32, {}).tma);
   // The dual pass (the backward's dK beside dV): where it runs, and a plan that says so; asked where it
   // does not run, plan_pass refuses instead of running the plain output step.
   EXPECT_FALSE(la2::plan_pass(p, {}).dual);
@@ -134,6 +156,7 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   int dummy = 0;
   dual.x = &dummy, dual.o2 = &dummy;  // planning reads no tensor
   EXPECT_TRUE(la2::plan_pass(dual, {}).dual);
+  EXPECT_FALSE(la2::plan_pass(dual, {}).tma) << "the dual step loads by cp.async";
   dual.dv = 64;
   EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
 }
@@ -218,6 +241,42 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
       EXPECT_EQ(differ, 0u) << dtype_name(t) << " " << name << ": " << differ << " bytes differ";
     }
   }
+}
+
+// TMA loads put the same bytes in the same shared-memory layout as cp.async, and the products read
+// them in the same order: every output of a forward and backward must agree bit for bit between
+// loads=tma and loads=cp_async (the forward and dQ passes differ in their loads; the fused dK/dV pass
+// loads by cp.async in both), at d = e = 64 and 128, bf16 and f16, one pass, two passes and one segment,
+// a ragged last chunk, states and decay.
+TEST(La2CudaPlans, TmaLoadsBitIdenticalToCpAsync) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "TMA loads run on Hopper only";
+  for (int d : {64, 128})
+    for (DType t : {DType::bf16, DType::f16})
+      for (const Options& plan : {Options{}, Options{{"one_pass", "off"}}, Options{{"segments", "1"}}}) {
+        Problem p;
+        p.batch = 2, p.heads = 8, p.seqlen = 2999, p.dim_qk = p.dim_v = d;
+        p.dtype = t;
+        p.slopes = alibi_slopes(p.heads);
+        p.state_in = p.state_out = true;
+        la2::PassArgs a;
+        a.dtype = t, a.dk = a.dv = d, a.bh = 16, a.heads = 8, a.n = p.seqlen;
+        Options tma = plan, cp_async = plan;
+        tma.push_back({"loads", "tma"});
+        cp_async.push_back({"loads", "cp_async"});
+        ASSERT_TRUE(la2::plan_pass(a, plan_options(tma)).tma) << describe(tma);
+        ASSERT_FALSE(la2::plan_pass(a, plan_options(cp_async)).tma) << describe(cp_async);
+        auto impl_tma = la2_with(tma), impl_cp = la2_with(cp_async);
+        auto x = run_once(*gpu, *impl_tma, p), y = run_once(*gpu, *impl_cp, p);
+        ASSERT_FALSE(x.empty());
+        for (const auto& [name, bytes] : x) {
+          ASSERT_EQ(bytes.size(), y[name].size()) << name;
+          size_t differ = 0;
+          for (size_t i = 0; i < bytes.size(); ++i) differ += bytes[i] != y[name][i];
+          EXPECT_EQ(differ, 0u) << dtype_name(t) << " d=" << d << " " << describe(plan) << " " << name << ": "
+                                << differ << " bytes differ";
+        }
+      }
 }
 
 // The fused pass's first output is the dV pass's, from the same walk, state and products: with one

@@ -1,0 +1,24 @@
+// Bulk tensor copies (TMA, sm_90): a tensor map, the 128-byte descriptor the copy engine reads, as
+// plain data that kernel argument structs can hold without CUDA headers, and its host-side encoder.
+#pragma once
+#include <cstdint>
+
+namespace lasuite::dev {
+
+// A CUtensorMap's bytes (cuda.h: 128 bytes, 128-byte aligned). A kernel reads it from its
+// __grid_constant__ arguments, where the copy instructions may address it.
+struct alignas(128) TensorMap {
+  unsigned char bytes[128];
+};
+
+// Whether rows_of_heads can describe a tensor at `base` with rows of `cols` 16-bit elements: the copy
+// engine needs 16-byte aligned addresses and row strides.
+bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows);
+
+// The map of a [heads][head_rows][cols] tensor of 16-bit elements read as the heads' first `rows`
+// rows, in boxes of 64 rows x 64 columns landing in the 128-byte-swizzled layout of sw128_tile.cuh
+// (coordinates: column, row, head). Rows at or past `rows`, and at negative coordinates, arrive as
+// zeros. Throws std::runtime_error where the driver refuses it.
+TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows);
+
+}  // namespace lasuite::dev

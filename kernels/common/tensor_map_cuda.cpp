@@ -1,0 +1,65 @@
+// The tensor maps of tensor_map.h, encoded through the driver entry point that the runtime hands out
+// (no link against libcuda).
+#include "kernels/common/tensor_map.h"
+
+#include <cuda.h>
+#include <cuda_runtime.h>
+
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace lasuite::dev {
+namespace {
+
+using EncodeTiled = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
+                                 const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
+                                 CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
+
+EncodeTiled encode_tiled() {
+  static std::once_flag once;
+  static EncodeTiled fn = nullptr;
+  std::call_once(once, [] {
+    void* p = nullptr;
+    cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
+    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &p, 12000, cudaEnableDefault, &found) ==
+            cudaSuccess &&
+        found == cudaDriverEntryPointSuccess)
+      fn = reinterpret_cast<EncodeTiled>(p);
+    cudaGetLastError();
+  });
+  if (!fn) throw std::runtime_error("tensor maps: the driver has no cuTensorMapEncodeTiled");
+  return fn;
+}
+
+}  // namespace
+
+bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows) {
+  // The driver takes dims up to 2^32 and strides below 2^40 bytes.
+  return reinterpret_cast<uintptr_t>(base) % 16 == 0 && cols > 0 && (cols * 2) % 16 == 0 && head_rows > 0 &&
+         head_rows <= (int64_t(1) << 32) && head_rows * cols * 2 < (int64_t(1) << 40);
+}
+
+TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows) {
+  static_assert(sizeof(CUtensorMap) == sizeof(TensorMap) && alignof(CUtensorMap) == alignof(TensorMap),
+                "TensorMap holds a CUtensorMap");
+  if (!row_tiles_encodable(base, cols, head_rows))
+    throw std::runtime_error("tensor maps: a tensor at an address or row stride not a multiple of 16 bytes");
+  const cuuint64_t dims[3] = {cuuint64_t(cols), cuuint64_t(rows), cuuint64_t(heads)};
+  const cuuint64_t strides[2] = {cuuint64_t(cols) * 2, cuuint64_t(head_rows) * cuuint64_t(cols) * 2};
+  const cuuint32_t box[3] = {64, 64, 1}, unit[3] = {1, 1, 1};
+  CUtensorMap map;
+  const CUresult r = encode_tiled()(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 3, const_cast<void*>(base), dims, strides,
+                                    box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
+                                    CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (r != CUDA_SUCCESS)
+    throw std::runtime_error("tensor maps: cuTensorMapEncodeTiled refused a [" + std::to_string(heads) + "][" +
+                             std::to_string(rows) + "][" + std::to_string(cols) + "] tensor (CUresult " +
+                             std::to_string(int(r)) + ")");
+  TensorMap out;
+  std::memcpy(&out, &map, sizeof map);
+  return out;
+}
+
+}  // namespace lasuite::dev
