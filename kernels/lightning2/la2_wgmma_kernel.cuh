@@ -96,9 +96,6 @@ struct WgmmaBlock {
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
   static constexpr bool kTma = TMA;
-  // One pass at d = 128: the own increment's two 64-row tiles of S summed one a warpgroup (the output
-  // warpgroup has no outputs to compute yet), so that phase takes half the products on each chain.
-  static constexpr bool kSplitIncrement = OUT && DK == 128;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -368,6 +365,32 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   }
 }
 
+// Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass; the
+// outputs' chunks unless the state warpgroup refills them, kStateRefills) and computes the outputs of
+// the segment's chunks.
+template <class T, int DK, int DV, bool WIN, bool DUAL, bool TMA>
+__device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
+                                                 const OwnIncrement& inc, int shift0) {
+  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
+  if (inc.any()) {  // the keys and values for the state warpgroup's increment, then the outputs' first chunks
+    // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
+    // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
+    for (int i = 0; i < inc.count(); ++i) {
+      b.begin_chunk(i);
+      if (i + B::kStages - 1 < inc.count())
+        b.load_chunk(inc.chunk(i + B::kStages - 1), (i + B::kStages - 1) % B::kStages, false);
+      B::commit_copies();
+    }
+    b.meeting.meet();  // the state warpgroup is done with the stages
+    b.prefetch(b.c_begin, b.c_end, true);
+  }
+  for (int c = b.c_begin; c < b.c_end; ++c) {
+    b.begin_chunk(c - b.c_begin);
+    chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
+  }
+  if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
+}
+
 // The state warpgroup's S: strip mt of S's rows 64 (tile0 + mt) .. + 63, this warp's 16 of them.
 template <int DK, int DV, int TILES>
 using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
@@ -454,47 +477,12 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
   dev::fence_proxy_async();  // the output warpgroup's wgmma reads it after the next barrier
 }
 
-// One pass where kSplitIncrement: tile `tile` (rows 64 tile ..) of the increment of the segment before
-// this block's, summed by this warpgroup (the state warpgroup tile 0, the output warpgroup tile 1, which
-// also copies the tiles) with the same products in the same order as the whole increment's, and stored
-// where the scan and the later segments read it. Ends at the meeting after both tiles are stored (and
-// fenced for the other blocks, where a flag follows).
-template <class T, int DK, int DV, bool WIN, bool DUAL, bool TMA>
-__device__ __forceinline__ void sum_increment_tile(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b,
-                                                   const OutputStepArgs& a, const OwnIncrement& inc, int tile) {
-  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
-  WgmmaState<DK, DV, 1> st{{}, 64 * tile + 16 * b.warp, 0, b.g, b.t};
-  st.fill(0.f);
-  float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
-  for (int i = 0; i < inc.count(); ++i) {
-    const int c = inc.chunk(i);
-    b.begin_chunk(i);
-    if (b.wg == 0) {
-      if (i + B::kStages - 1 < inc.count())
-        b.load_chunk(inc.chunk(i + B::kStages - 1), (i + B::kStages - 1) % B::kStages, false);
-      B::commit_copies();
-    }
-    update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, tile);
-    if (inc.last_first) key_mul *= b.pw[dev::rows_left(b.n, int64_t(c) * kChunk, kChunk)];
-  }
-  const SegmentScan& s = a.scan;
-  st.store(a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
-  if (b.seg + 1 < b.segs) __threadfence();  // a later block of this grid waits for it
-  b.meeting.meet();  // the stages free, both tiles stored
-}
-
 // One pass: the increment of the segment before this block's, the same products in the same order as
 // the states-only step's (or last chunk first), published for the segments after it and for the passes
 // that read this pass's segment data (the backward's).
 template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, bool TMA>
 __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                       const OwnIncrement& inc, WgmmaState<DK, DV, TILES>& st) {
-  if constexpr (WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>::kSplitIncrement) {
-    sum_increment_tile(b, a, inc, 0);
-    if (b.seg + 1 < b.segs && threadIdx.x == 128)
-      dev::store_release(a.one_pass.flags + b.bh * b.segs + inc.seg, a.one_pass.flag_value);
-    return;
-  }
   st.fill(0.f);
   float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
   for (int i = 0; i < inc.count(); ++i) {
@@ -511,36 +499,6 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
     dev::barrier_sync(2, 128);
     if (threadIdx.x == 128) dev::store_release(a.one_pass.flags + b.bh * b.segs + inc.seg, a.one_pass.flag_value);
   }
-}
-
-// Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass, and sums
-// the increment's second tile where kSplitIncrement; the outputs' chunks unless the state warpgroup
-// refills them, kStateRefills) and computes the outputs of the segment's chunks.
-template <class T, int DK, int DV, bool WIN, bool DUAL, bool TMA>
-__device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
-                                                 const OwnIncrement& inc, int shift0) {
-  using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
-  if (inc.any()) {  // the keys and values for the increment (and its second tile), then the outputs' first chunks
-    if constexpr (B::kSplitIncrement) {
-      sum_increment_tile(b, a, inc, 1);
-    } else {
-      // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
-      // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
-      for (int i = 0; i < inc.count(); ++i) {
-        b.begin_chunk(i);
-        if (i + B::kStages - 1 < inc.count())
-          b.load_chunk(inc.chunk(i + B::kStages - 1), (i + B::kStages - 1) % B::kStages, false);
-        B::commit_copies();
-      }
-      b.meeting.meet();  // the state warpgroup is done with the stages
-    }
-    b.prefetch(b.c_begin, b.c_end, true);
-  }
-  for (int c = b.c_begin; c < b.c_end; ++c) {
-    b.begin_chunk(c - b.c_begin);
-    chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
-  }
-  if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
 }
 
 // The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
