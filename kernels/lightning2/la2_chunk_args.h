@@ -78,11 +78,18 @@ struct SegmentScan {
 // strides) and, unless it is the last segment's block, sets flags[bh * segments + s - 1] to flag_value,
 // which no earlier launch used on these flags. A segment waits for flag f before it adds dS_f. Null
 // publish: the increments come from an earlier kernel.
+// A one-pass plan has at most this many segments (PassPlan::one_pass: the scan in the blocks).
+constexpr int kMaxOnePassSegments = 17;
+
 struct OnePass {
   float* publish = nullptr;
   int* flags = nullptr;
   int flag_value = 0;
   int inc_last_first = 0;  // blocks 2 .. segments-1 sum their increment from its last chunk to its first
+  // `lengths_table`: segment s is the chunks [first_chunk[s], first_chunk[s + 1]) (lengths balanced so
+  // that every block ends together: PassPlan::balanced); otherwise every segment is seg_chunks long.
+  int lengths_table = 0;
+  int first_chunk[kMaxOnePassSegments + 1] = {};
 };
 
 // The end state of each segment, times lambda^power, as [dk][dv] at p + bh * bh_stride + seg * seg_stride;

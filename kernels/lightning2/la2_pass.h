@@ -1,6 +1,7 @@
 // One run of the core chunk algorithm over all (batch, head) pairs, parallel over the sequence:
 // the forward is one pass, the backward three (la2_cuda.cpp). Host interface, no CUDA headers.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -97,6 +98,7 @@ struct PlanOptions {
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles by bulk tensor copies where it can (PassPlan::tma)
+  bool balanced_one_pass = true;     // a one-pass dual pass with segment lengths that end together (PassPlan::balanced)
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -129,6 +131,13 @@ struct PassPlan {
   // device (kernels on other streams, MPS); plain, only the occupancy computed at planning time and the
   // blocks' dispatch order (a block waits only for blocks of lower index) keep it from hanging.
   bool cooperative = false;
+  // A one-pass plan whose segments are not all seg_chunks long: segment s is the chunks
+  // [first_chunk[s], first_chunk[s + 1]), longest first, so that the first segment's block (which has no
+  // increment to sum before its outputs) ends with the others. Only where no later pass reads the
+  // segment data (the dual pass, the backward's last); other passes keep equal lengths, which a pass
+  // like them (the dQ pass on the forward's) must share.
+  bool balanced = false;
+  std::array<int, kMaxOnePassSegments + 1> first_chunk{};
   bool early_start = false;    // kernels after a pass's first may start beside the one ahead
   bool dual = false;           // the output step has a second output (PassArgs::x, o2)
   // The output step's tiles arrive by bulk tensor copies (TMA) instead of cp.async: the Hopper kernel at

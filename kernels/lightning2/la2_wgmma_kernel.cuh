@@ -208,6 +208,20 @@ __device__ __forceinline__ bool is_one_pass(const StepArgs<OUT>& a) {
   else return false;
 }
 
+// The first chunk of segment s (s = segments: the chunk after the last). Only the dual step reads a
+// lengths table (PassPlan::balanced): in the others the table's scan made ptxas spill 4-16 bytes more.
+template <bool OUT, bool DUAL>
+__device__ __forceinline__ const int* lengths_table(const StepArgs<OUT>& a) {
+  if constexpr (OUT && DUAL)
+    if (a.one_pass.lengths_table) return a.one_pass.first_chunk;
+  return nullptr;
+}
+template <bool OUT, bool DUAL>
+__device__ __forceinline__ int segment_start(const StepArgs<OUT>& a, int s) {
+  const int* table = lengths_table<OUT, DUAL>(a);
+  return table ? table[s] : s * a.walk.seg_chunks;
+}
+
 // acc (64 x N) = A B^T over K, one committed group: A [64][K] (tile AT) and B [N][K] (tile BT) both read
 // as K-major operands from shared memory. The scores Q K^T and X V^T, and the second output's inter term
 // X S^T (S stored [d][e] is S^T's [n][k]).
@@ -520,7 +534,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     const float* ip = init.p ? init.p + b.bh * init.bh_stride + b.seg * init.seg_stride : nullptr;
     const int incs = a.scan.increments.p ? b.seg * a.scan.per_seg : 0;
     const float* incp = incs > 0 ? a.scan.increments.p + b.bh * a.scan.increments.bh_stride : nullptr;
-    scan_start_state(st, ip, init.transposed, a.start.shift, a.scan, incp, incs, slope, [&](int f) {
+    scan_start_state(st, ip, init.transposed, a.start.shift, a.scan, incp, incs, slope, lengths_table<OUT, DUAL>(a), [&](int f) {
       if (one_pass && f != inc.seg) {  // published by the block of segment f + 1
         if (threadIdx.x == 128) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
         dev::barrier_sync(2, 128);
@@ -581,8 +595,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   b.n = place.n;
   b.reverse = w.reverse;
   const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
-  b.c_begin = b.seg * w.seg_chunks;
-  b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
+  b.c_begin = segment_start<OUT, DUAL>(a, b.seg);
+  b.c_end = min(nchunks, segment_start<OUT, DUAL>(a, b.seg + 1));
   b.cols_qk = WIN ? w.cols_qk : DK;
   b.ld_v = WIN ? w.cols_v : DV;
   b.cols_v = WIN ? w.cols_v - DV * b.z : DV;
@@ -605,8 +619,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   if constexpr (OUT)
     if (is_one_pass<OUT>(a) && b.seg > 0) {
       inc.seg = b.seg - 1;
-      inc.begin = inc.seg * w.seg_chunks;
-      inc.end = min(nchunks, inc.begin + w.seg_chunks);
+      inc.begin = segment_start<OUT, DUAL>(a, inc.seg);
+      inc.end = min(nchunks, segment_start<OUT, DUAL>(a, inc.seg + 1));
       inc.last_first = a.one_pass.inc_last_first && inc.seg > 0;
     }
 

@@ -155,8 +155,21 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   la2::PassArgs dual = p;
   int dummy = 0;
   dual.x = &dummy, dual.o2 = &dummy;  // planning reads no tensor
-  EXPECT_TRUE(la2::plan_pass(dual, {}).dual);
-  EXPECT_FALSE(la2::plan_pass(dual, {}).tma) << "the dual step loads by cp.async";
+  const la2::PassPlan dual_plan = la2::plan_pass(dual, {});
+  EXPECT_TRUE(dual_plan.dual);
+  EXPECT_FALSE(dual_plan.tma) << "the dual step loads by cp.async";
+  // One pass of the dual step: segment lengths balanced, longest first, each at least a chunk, covering
+  // the 16 chunks; equal lengths when asked, and in every other pass (the forward's, above).
+  ASSERT_TRUE(dual_plan.one_pass);
+  EXPECT_TRUE(dual_plan.balanced);
+  EXPECT_FALSE(la2::plan_pass(p, {}).balanced);
+  EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass_lengths", "equal"}})).balanced);
+  EXPECT_EQ(dual_plan.first_chunk[0], 0);
+  EXPECT_EQ(dual_plan.first_chunk[dual_plan.segments], 16);
+  for (int s = 0; s < dual_plan.segments; ++s) {
+    EXPECT_GE(dual_plan.first_chunk[s + 1] - dual_plan.first_chunk[s], 1) << s;
+    if (s > 0) EXPECT_GE(dual_plan.first_chunk[1], dual_plan.first_chunk[s + 1] - dual_plan.first_chunk[s]) << s;
+  }
   dual.dv = 64;
   EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
 }
@@ -194,8 +207,9 @@ TEST(La2CudaPlans, FusedBackwardMatchesReference) {
       cases.push_back(long_case(3001, 2, 3, d, d, t, d == 64, d == 128, 0));
     }
   cases.push_back(packed_case({0, 15, 100, 300, 1200, 2000}, 4, 128, 128, DType::bf16, true, true));
-  for (const Options& options : {Options{}, Options{{"one_pass", "off"}}, Options{{"segments", "1"}},
-                                 Options{{"scan", "kernel"}, {"segments", "8"}}}) {
+  for (const Options& options : {Options{}, Options{{"one_pass_lengths", "equal"}}, Options{{"one_pass", "off"}},
+                                 Options{{"segments", "1"}}, Options{{"scan", "kernel"}, {"segments", "8"}},
+                                 Options{{"segments", "5"}, {"inc_order", "first_last"}}}) {
     for (const VerifyCase& c : cases) {
       auto impl = la2_with(options);
       CaseResult r = verify_case(*impl, c, kSeed);
