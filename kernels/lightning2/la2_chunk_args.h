@@ -123,6 +123,16 @@ struct TileMaps {
   dev::TensorMap q, k, v;
 };
 
+// The states at equal segment lengths, for a later pass that reads them as its start states (the dQ
+// pass on the forward's) while this pass's own segments are not equal (OnePass::lengths_table): the
+// state at every chunk boundary u * every (u = 0 .. segments - 1; at 0 the start state), row-major at
+// p + bh * bh_stride + u * dk * dv. Null p: none.
+struct EqualStarts {
+  float* p = nullptr;
+  int64_t bh_stride = 0;
+  int every = 0;  // chunks
+};
+
 // The output step: each segment's outputs from its start state (given, or scanned in the block, or in
 // one pass), and the end state where asked.
 struct OutputStepArgs {
@@ -134,6 +144,7 @@ struct OutputStepArgs {
   OnePass one_pass;
   EndState end;
   SecondOutput second;
+  EqualStarts equal_starts;
   TileMaps maps;
   int state_bufs = 2;  // mma.sync kernel: 2 double-buffers the operand copy of the state (one barrier per chunk)
 };

@@ -97,6 +97,7 @@ __device__ __forceinline__ void key_decays(float (&f)[4], int kk, int t, int L, 
 // strip mt starting at row row0 + mt * STEP and every strip at column col0.
 template <int DK, int DV, int MT, int COLS, int STEP>
 struct StateRegs {
+  static constexpr int kDk = DK, kDv = DV;
   static constexpr int kFloats = COLS / 2;
   float x[MT][kFloats];
   int row0, col0, g, t;

@@ -82,6 +82,7 @@ std::vector<PlanCase> plan_cases() {
       {{{"backward", "three_passes"}}, true, true, true, 0},  // the forward's plan as the default's
       {{{"one_pass_launch", "plain"}}, true, true, true, 0},
       {{{"loads", "cp_async"}}, true, true, true, 0},
+      {{{"one_pass_lengths", "equal"}}, true, true, true, 0},
       {{{"kernel", "mma"}, {"segments", "4"}, {"scan", "blocks"}}, false, false, true, 4},
       {{{"kernel", "mma"}, {"segments", "8"}, {"scan", "kernel"}}, false, false, false, 8},
   };
@@ -141,6 +142,26 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   t.ragged = &table;  // planning reads no table
   EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a ragged grid";
   EXPECT_FALSE(la2::plan_pass(f32, {}).tma);
+  // A forward that keeps its states at equal lengths for the dQ pass: one pass with balanced lengths
+  // (the TMA kernel reads the table), those states' bytes, and the plan the dQ pass reads them with.
+  la2::PassArgs keeps = p;
+  keeps.keeps_equal_starts = true;
+  const la2::PassPlan kept = la2::plan_pass(keeps, {});
+  ASSERT_TRUE(kept.one_pass);
+  EXPECT_TRUE(kept.balanced);
+  EXPECT_FALSE(la2::plan_pass(p, {}).balanced) << "no later pass reads equal states: equal lengths";
+  EXPECT_EQ(kept.equal_starts_bytes, size_t(32) * kept.segments * 128 * 128 * sizeof(float));
+  const la2::PassPlan reader = la2::equal_starts_plan(kept);
+  EXPECT_FALSE(reader.one_pass);
+  EXPECT_FALSE(reader.scan_in_kernel);
+  EXPECT_FALSE(reader.balanced);
+  EXPECT_EQ(reader.segments, kept.segments);
+  EXPECT_EQ(reader.seg_chunks, kept.seg_chunks);
+  for (const Options& o : {Options{{"one_pass_lengths", "equal"}}, Options{{"loads", "cp_async"}}}) {
+    const la2::PassPlan plain = la2::plan_pass(keeps, plan_options(o));
+    EXPECT_FALSE(plain.balanced) << describe(o);
+    EXPECT_EQ(plain.equal_starts_bytes, 0u) << describe(o);
+  }
   // The dual pass (the backward's dK beside dV): where it runs, and a plan that says so; asked where it
   // does not run, plan_pass refuses instead of running the plain output step.
   EXPECT_FALSE(la2::plan_pass(p, {}).dual);
@@ -242,7 +263,8 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
     p.state_in = p.state_out = true;
     la2::PassArgs a;
     a.dtype = t, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = p.seqlen;
-    const Options one = {{"inc_order", "first_last"}}, two = {{"one_pass", "off"}};
+    // Equal lengths: a balanced one-pass forward splits the sequence elsewhere than two passes do.
+    const Options one = {{"inc_order", "first_last"}, {"one_pass_lengths", "equal"}}, two = {{"one_pass", "off"}};
     ASSERT_TRUE(la2::plan_pass(a, plan_options(one)).one_pass);
     ASSERT_FALSE(la2::plan_pass(a, plan_options(two)).one_pass);
     ASSERT_TRUE(la2::plan_pass(a, plan_options(two)).scan_in_kernel);
@@ -275,7 +297,10 @@ TEST(La2CudaPlans, TmaLoadsBitIdenticalToCpAsync) {
         p.state_in = p.state_out = true;
         la2::PassArgs a;
         a.dtype = t, a.dk = a.dv = d, a.bh = 16, a.heads = 8, a.n = p.seqlen;
+        // Equal lengths in both: a balanced forward needs TMA's kernel, so its split would differ.
         Options tma = plan, cp_async = plan;
+        tma.push_back({"one_pass_lengths", "equal"});
+        cp_async.push_back({"one_pass_lengths", "equal"});
         tma.push_back({"loads", "tma"});
         cp_async.push_back({"loads", "cp_async"});
         ASSERT_TRUE(la2::plan_pass(a, plan_options(tma)).tma) << describe(tma);
