@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Session 17 call 4: the dual pass's balanced segment lengths (one_pass_lengths=balanced, the default)
+# Session 17 call 4: balanced one-pass segment lengths (one_pass_lengths=balanced, the default: the dual
+# pass, and the forward, which keeps its states at equal lengths for the dQ pass)
 # against equal ones, in one binary. Build, la2's GPU tests, verify of la2, the four sanitizers on
 # small one-pass fused backwards, then the two alternated twice.
 set -uo pipefail
