@@ -78,18 +78,11 @@ struct SegmentScan {
 // strides) and, unless it is the last segment's block, sets flags[bh * segments + s - 1] to flag_value,
 // which no earlier launch used on these flags. A segment waits for flag f before it adds dS_f. Null
 // publish: the increments come from an earlier kernel.
-// A one-pass plan has at most this many segments (PassPlan::one_pass: the scan in the blocks).
-constexpr int kMaxOnePassSegments = 17;
-
 struct OnePass {
   float* publish = nullptr;
   int* flags = nullptr;
   int flag_value = 0;
   int inc_last_first = 0;  // blocks 2 .. segments-1 sum their increment from its last chunk to its first
-  // `lengths_table`: segment s is the chunks [first_chunk[s], first_chunk[s + 1]) (lengths balanced so
-  // that every block ends together: PassPlan::balanced); otherwise every segment is seg_chunks long.
-  int lengths_table = 0;
-  int first_chunk[kMaxOnePassSegments + 1] = {};
 };
 
 // The end state of each segment, times lambda^power, as [dk][dv] at p + bh * bh_stride + seg * seg_stride;
@@ -123,16 +116,6 @@ struct TileMaps {
   dev::TensorMap q, k, v;
 };
 
-// The states at equal segment lengths, for a later pass that reads them as its start states (the dQ
-// pass on the forward's) while this pass's own segments are not equal (OnePass::lengths_table): the
-// state at every chunk boundary u * every (u = 0 .. segments - 1; at 0 the start state), row-major at
-// p + bh * bh_stride + u * dk * dv. Null p: none.
-struct EqualStarts {
-  float* p = nullptr;
-  int64_t bh_stride = 0;
-  int every = 0;  // chunks
-};
-
 // The output step: each segment's outputs from its start state (given, or scanned in the block, or in
 // one pass), and the end state where asked.
 struct OutputStepArgs {
@@ -144,7 +127,6 @@ struct OutputStepArgs {
   OnePass one_pass;
   EndState end;
   SecondOutput second;
-  EqualStarts equal_starts;
   TileMaps maps;
   int state_bufs = 2;  // mma.sync kernel: 2 double-buffers the operand copy of the state (one barrier per chunk)
 };

@@ -97,7 +97,6 @@ __device__ __forceinline__ void key_decays(float (&f)[4], int kk, int t, int L, 
 // strip mt starting at row row0 + mt * STEP and every strip at column col0.
 template <int DK, int DV, int MT, int COLS, int STEP>
 struct StateRegs {
-  static constexpr int kDk = DK, kDv = DV;
   static constexpr int kFloats = COLS / 2;
   float x[MT][kFloats];
   int row0, col0, g, t;
@@ -169,23 +168,19 @@ struct StateRegs {
 
 // A segment's start state, S = lambda^(incs rows - shift) S_0 + sum_(k < incs) lambda^(k rows) dS_(incs-1-k)
 // (SegmentScan), summed nearest increment first, each power formed at once; incs = 0: S_0 itself.
-// With `first_chunk` (one pass with a lengths table, OnePass; then incs is the segment's index), the
-// powers are the rows from each increment's segment's end, and from row 0, to this segment's start.
 // wait_for(f) runs before dS_f is read (one pass: the flag of the block that publishes it).
 template <class State, class WaitFor>
 __device__ __forceinline__ void scan_start_state(State& st, const float* init,
                                                  bool init_transposed, int shift, const SegmentScan& scan,
-                                                 const float* increments, int incs, float slope,
-                                                 const int* first_chunk, WaitFor&& wait_for) {
-  const int64_t start = first_chunk ? int64_t(first_chunk[incs]) * kChunk : scan.rows * incs;
+                                                 const float* increments, int incs, float slope, WaitFor&& wait_for) {
   // Scaling init in a loop of its own after the loads made ptxas spill 144 bytes (wgmma kernel).
-  const float init_mul = incs > 0 ? expf(-slope * static_cast<float>(start - shift)) : 1.f;
+  const float init_mul = incs > 0 ? expf(-slope * static_cast<float>(scan.rows * incs - shift)) : 1.f;
   st.load(init, init_transposed, init_mul);
   for (int k = 0; k < incs; ++k) {  // k: the increment's distance from this segment, minus one
     const int f = incs - 1 - k;
     wait_for(f);
-    const int64_t rows = first_chunk ? start - int64_t(first_chunk[f + 1]) * kChunk : scan.rows * k;
-    st.add_scaled(increments + f * scan.f_stride, scan.increments.transposed, expf(-slope * static_cast<float>(rows)));
+    st.add_scaled(increments + f * scan.f_stride, scan.increments.transposed,
+                  expf(-slope * static_cast<float>(scan.rows * k)));
   }
 }
 

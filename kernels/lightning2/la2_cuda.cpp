@@ -358,17 +358,10 @@ class La2Cuda : public Implementation {
       ws.backend().copy_on_device(init_copy.data(), a.init, init_copy.bytes());
       a.init = init_copy.as<float>();
     }
-    a.keeps_equal_starts = true;  // for the backward's dQ pass
-    const la2::PassPlan plan = la2::plan_pass(a, options_);
-    // The backward reads the states at equal lengths where the plan keeps them, so the increments
-    // (this pass's own) are scratch; else it reads the segment data.
-    Buffer increments = ws.allocate(plan.segbuf_bytes);
-    Buffer equal_starts = ws.allocate(plan.equal_starts_bytes);
-    a.equal_starts = equal_starts.as<float>();
-    const PassFlags flags = zeroed_flags(ws, {plan.flag_bytes});
-    la2::run_pass(a, plan, increments.as<float>(), flags.at[0], ws.stream());
-    saved->plan = la2::equal_starts_plan(plan);
-    saved->segbuf = plan.equal_starts_bytes ? std::move(equal_starts) : std::move(increments);
+    saved->plan = la2::plan_pass(a, options_);
+    saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
+    const PassFlags flags = zeroed_flags(ws, {saved->plan.flag_bytes});
+    la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), flags.at[0], ws.stream());
     return saved;
   }
 

@@ -249,29 +249,6 @@ bool one_pass_usable(const PassArgs& p, const PlanOptions& o, const PassPlan& pl
          !p.prior && !like && grid_bh(p) * plan.segments <= slots;
 }
 
-// The segment lengths of a one-pass plan whose blocks end together: block 0 walks its L_0 output chunks;
-// block s > 0 first sums the L_(s-1) chunks of the increment before its segment, each `ratio` of an
-// output chunk's time, then its own L_s, so L_s = L_0 - ratio L_(s-1). Every segment keeps a chunk.
-void balance_segments(int64_t nchunks, double ratio, PassPlan& plan) {
-  const int segs = plan.segments;
-  double w[kMaxOnePassSegments + 1], sum = 0;
-  for (int s = 0; s < segs; ++s) sum += w[s] = s == 0 ? 1.0 : 1.0 - ratio * w[s - 1];
-  double cum = 0;
-  plan.first_chunk.fill(0);
-  for (int s = 1; s < segs; ++s) {
-    cum += w[s - 1];
-    const int64_t at = static_cast<int64_t>(static_cast<double>(nchunks) * cum / sum + 0.5);
-    plan.first_chunk[s] = static_cast<int>(std::clamp<int64_t>(at, plan.first_chunk[s - 1] + 1, nchunks - (segs - s)));
-  }
-  plan.first_chunk[segs] = static_cast<int>(nchunks);
-  plan.balanced = true;
-}
-
-// An increment chunk's time over an output chunk's in one pass (session 17 call 3's timelines, b1 h32
-// d128 n128k bf16): 1.42 against 4.03 us in the dual pass, 1.03 against 2.22 in the forward.
-constexpr double kDualIncrementRatio = 0.35;
-constexpr double kOutputIncrementRatio = 0.46;
-
 bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
   if (plan.segments <= 1) return false;
   switch (o.scan) {
@@ -345,15 +322,6 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;
   plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots);
-  // (scan=blocks may ask for more segments than the table holds: those keep equal lengths)
-  if (plan.one_pass && options.balanced_one_pass && plan.segments <= kMaxOnePassSegments) {
-    if (plan.dual) {
-      balance_segments(nchunks, kDualIncrementRatio, plan);
-    } else if (plan.tma && p.keeps_equal_starts) {
-      balance_segments(nchunks, kOutputIncrementRatio, plan);
-      plan.equal_starts_bytes = size_t(grid_bh(p)) * plan.segments * size_t(p.dk) * size_t(p.dv) * sizeof(float);
-    }
-  }
   plan.flag_bytes = plan.one_pass ? size_t(grid_bh(p)) * plan.segments * sizeof(int) : 0;
   plan.cooperative = plan.one_pass && options.cooperative_one_pass && prop.cooperativeLaunch != 0;
   return plan;
@@ -440,14 +408,6 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
       a.one_pass.flags = flags;
       a.one_pass.flag_value = 1;
       a.one_pass.inc_last_first = plan.inc_last_first ? 1 : 0;
-      a.one_pass.lengths_table = plan.balanced ? 1 : 0;
-      std::copy(plan.first_chunk.begin(), plan.first_chunk.end(), a.one_pass.first_chunk);
-      if (plan.equal_starts_bytes) {
-        if (!p.equal_starts) throw std::runtime_error("la2: run_pass needs the equal-length states' buffer of its plan");
-        a.equal_starts.p = p.equal_starts;
-        a.equal_starts.bh_stride = int64_t(plan.segments) * state_elems;
-        a.equal_starts.every = plan.seg_chunks;
-      }
     }
   } else {
     a.start.state = segment_data;
@@ -457,16 +417,6 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
                one_pass && plan.cooperative);
-}
-
-PassPlan equal_starts_plan(const PassPlan& plan) {
-  if (!plan.equal_starts_bytes) return plan;
-  PassPlan p = plan;  // the equal split, its start states given: no scan, no second step
-  p.balanced = false;
-  p.one_pass = false;
-  p.scan_in_kernel = false;
-  p.fine = 1;
-  return p;
 }
 
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {

@@ -1,7 +1,6 @@
 // One run of the core chunk algorithm over all (batch, head) pairs, parallel over the sequence:
 // the forward is one pass, the backward three (la2_cuda.cpp). Host interface, no CUDA headers.
 #pragma once
-#include <array>
 #include <cstddef>
 #include <cstdint>
 
@@ -71,12 +70,6 @@ struct PassArgs {
   // Null: none.
   const void* x = nullptr;
   void* o2 = nullptr;
-  // A later pass will start its segments from this pass's states at equal segment lengths (the dQ pass
-  // from the forward's): a one-pass plan may then give its own segments balanced lengths
-  // (PassPlan::balanced) and write those states to `equal_starts` (PassPlan::equal_starts_bytes, read
-  // by a pass planned like equal_starts_plan). Without a buffer there the plan's segments stay equal.
-  bool keeps_equal_starts = false;
-  float* equal_starts = nullptr;
 };
 
 // Whether the pass needs the windowed kernels: widths other than the kernel's, value tiles, or a
@@ -104,7 +97,6 @@ struct PlanOptions {
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles by bulk tensor copies where it can (PassPlan::tma)
-  bool balanced_one_pass = true;     // one-pass segment lengths that end together where allowed (PassPlan::balanced)
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -137,15 +129,6 @@ struct PassPlan {
   // device (kernels on other streams, MPS); plain, only the occupancy computed at planning time and the
   // blocks' dispatch order (a block waits only for blocks of lower index) keep it from hanging.
   bool cooperative = false;
-  // A one-pass plan whose segments are not all seg_chunks long: segment s is the chunks
-  // [first_chunk[s], first_chunk[s + 1]), longest first, so that the first segment's block (which has no
-  // increment to sum before its outputs) ends with the others. Only where no later pass reads the
-  // segment data as such: the dual pass (the backward's last), and a TMA pass that keeps its states at
-  // equal lengths for the next (PassArgs::keeps_equal_starts: equal_starts_bytes of them, at every
-  // seg_chunks chunks). Other passes keep equal lengths, which a pass like them must share.
-  bool balanced = false;
-  std::array<int, kMaxOnePassSegments + 1> first_chunk{};
-  size_t equal_starts_bytes = 0;
   bool early_start = false;    // kernels after a pass's first may start beside the one ahead
   bool dual = false;           // the output step has a second output (PassArgs::x, o2)
   // The output step's tiles arrive by bulk tensor copies (TMA) instead of cp.async: the Hopper kernel at
@@ -164,9 +147,6 @@ struct PassPlan {
 // without a kernel or one that does not fit the device's shared memory); with `like`, the split and
 // scan of that plan (to read another pass's segment data), with this pass's own kernel resources.
 PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like = nullptr);
-// What a pass planned `like` this returns reads from a pass run with `plan`: the states at equal lengths
-// where the plan kept them (equal_starts_bytes), else its segment data.
-PassPlan equal_starts_plan(const PassPlan& plan);
 // Enqueues the pass on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed flags, or null
 // when the plan has none.
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream);

@@ -58,9 +58,6 @@ std::vector<ImplOption> plan_option_list() {
        "how the Hopper output step's tiles arrive: tma = bulk tensor copies, 64 x 64 boxes issued by one thread "
        "(a dense batch in row order at d, e = 64 or 128: the forward and dQ passes); cp_async = 16 bytes a "
        "thread per copy (every other pass takes these)"},
-      {"one_pass_lengths", "balanced or equal", "balanced",
-       "the fused dK/dV pass in one pass: balanced = segments longest first, so that the first block, which has "
-       "no increment to sum before its outputs, ends with the others; equal = every segment as long"},
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
@@ -97,8 +94,6 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.value_tiles = parse_either(key, value, "value_tiles", "tiles");
   } else if (key == "loads") {
     o.tma_loads = parse_either(key, value, "tma", "cp_async");
-  } else if (key == "one_pass_lengths") {
-    o.balanced_one_pass = parse_either(key, value, "balanced", "equal");
   } else if (key == "backward") {
     o.fused_backward = parse_either(key, value, "fused", "three_passes");
   } else {

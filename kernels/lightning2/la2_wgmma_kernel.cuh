@@ -208,21 +208,6 @@ __device__ __forceinline__ bool is_one_pass(const StepArgs<OUT>& a) {
   else return false;
 }
 
-// The first chunk of segment s (s = segments: the chunk after the last). Only the dual step and the TMA
-// output step read a lengths table (PassPlan::balanced): in the others the table's scan made ptxas spill
-// 4-16 bytes more.
-template <bool OUT, bool TABLE>
-__device__ __forceinline__ const int* lengths_table(const StepArgs<OUT>& a) {
-  if constexpr (OUT && TABLE)
-    if (a.one_pass.lengths_table) return a.one_pass.first_chunk;
-  return nullptr;
-}
-template <bool OUT, bool TABLE>
-__device__ __forceinline__ int segment_start(const StepArgs<OUT>& a, int s) {
-  const int* table = lengths_table<OUT, TABLE>(a);
-  return table ? table[s] : s * a.walk.seg_chunks;
-}
-
 // acc (64 x N) = A B^T over K, one committed group: A [64][K] (tile AT) and B [N][K] (tile BT) both read
 // as K-major operands from shared memory. The scores Q K^T and X V^T, and the second output's inter term
 // X S^T (S stored [d][e] is S^T's [n][k]).
@@ -516,12 +501,6 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
   }
 }
 
-// The state before chunk `chunk` (a multiple of e.every) where a later pass starts a segment (EqualStarts).
-template <class B, class State>
-__device__ __forceinline__ void store_equal_start(const B& b, const EqualStarts& e, const State& st, int chunk) {
-  st.store(e.p + b.bh * e.bh_stride + int64_t(chunk / e.every) * State::kDk * State::kDv, 1.f);
-}
-
 // The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
 // the segment's start state, then S through every chunk, each new S's operand copy for the next chunk's
 // outputs (output step), the end state where asked.
@@ -541,15 +520,13 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     const float* ip = init.p ? init.p + b.bh * init.bh_stride + b.seg * init.seg_stride : nullptr;
     const int incs = a.scan.increments.p ? b.seg * a.scan.per_seg : 0;
     const float* incp = incs > 0 ? a.scan.increments.p + b.bh * a.scan.increments.bh_stride : nullptr;
-    scan_start_state(st, ip, init.transposed, a.start.shift, a.scan, incp, incs, slope, lengths_table<OUT, DUAL || TMA>(a), [&](int f) {
+    scan_start_state(st, ip, init.transposed, a.start.shift, a.scan, incp, incs, slope, [&](int f) {
       if (one_pass && f != inc.seg) {  // published by the block of segment f + 1
         if (threadIdx.x == 128) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
         dev::barrier_sync(2, 128);
       }
     });
     write_state_operand(b, st, b.state_sm);
-    if constexpr (TMA)
-      if (a.equal_starts.p && b.c_begin % a.equal_starts.every == 0) store_equal_start(b, a.equal_starts, st, b.c_begin);
   } else {
     st.fill(0.f);  // the states-only step: the segment's own increment
   }
@@ -565,9 +542,6 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
     if constexpr (OUT)
       if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::STile::kBytes);
-    if constexpr (TMA)
-      if (a.equal_starts.p && c + 1 < b.c_end && (c + 1) % a.equal_starts.every == 0)
-        store_equal_start(b, a.equal_starts, st, c + 1);
   }
 
   if (want_fin)  // no barrier ahead when a segment is empty
@@ -607,8 +581,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   b.n = place.n;
   b.reverse = w.reverse;
   const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
-  b.c_begin = segment_start<OUT, DUAL || TMA>(a, b.seg);
-  b.c_end = min(nchunks, segment_start<OUT, DUAL || TMA>(a, b.seg + 1));
+  b.c_begin = b.seg * w.seg_chunks;
+  b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
   b.cols_qk = WIN ? w.cols_qk : DK;
   b.ld_v = WIN ? w.cols_v : DV;
   b.cols_v = WIN ? w.cols_v - DV * b.z : DV;
@@ -631,8 +605,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   if constexpr (OUT)
     if (is_one_pass<OUT>(a) && b.seg > 0) {
       inc.seg = b.seg - 1;
-      inc.begin = segment_start<OUT, DUAL || TMA>(a, inc.seg);
-      inc.end = min(nchunks, segment_start<OUT, DUAL || TMA>(a, inc.seg + 1));
+      inc.begin = inc.seg * w.seg_chunks;
+      inc.end = min(nchunks, inc.begin + w.seg_chunks);
       inc.last_first = a.one_pass.inc_last_first && inc.seg > 0;
     }
 

@@ -82,7 +82,6 @@ std::vector<PlanCase> plan_cases() {
       {{{"backward", "three_passes"}}, true, true, true, 0},  // the forward's plan as the default's
       {{{"one_pass_launch", "plain"}}, true, true, true, 0},
       {{{"loads", "cp_async"}}, true, true, true, 0},
-      {{{"one_pass_lengths", "equal"}}, true, true, true, 0},
       {{{"kernel", "mma"}, {"segments", "4"}, {"scan", "blocks"}}, false, false, true, 4},
       {{{"kernel", "mma"}, {"segments", "8"}, {"scan", "kernel"}}, false, false, false, 8},
   };
@@ -142,26 +141,6 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   t.ragged = &table;  // planning reads no table
   EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a ragged grid";
   EXPECT_FALSE(la2::plan_pass(f32, {}).tma);
-  // A forward that keeps its states at equal lengths for the dQ pass: one pass with balanced lengths
-  // (the TMA kernel reads the table), those states' bytes, and the plan the dQ pass reads them with.
-  la2::PassArgs keeps = p;
-  keeps.keeps_equal_starts = true;
-  const la2::PassPlan kept = la2::plan_pass(keeps, {});
-  ASSERT_TRUE(kept.one_pass);
-  EXPECT_TRUE(kept.balanced);
-  EXPECT_FALSE(la2::plan_pass(p, {}).balanced) << "no later pass reads equal states: equal lengths";
-  EXPECT_EQ(kept.equal_starts_bytes, size_t(32) * kept.segments * 128 * 128 * sizeof(float));
-  const la2::PassPlan reader = la2::equal_starts_plan(kept);
-  EXPECT_FALSE(reader.one_pass);
-  EXPECT_FALSE(reader.scan_in_kernel);
-  EXPECT_FALSE(reader.balanced);
-  EXPECT_EQ(reader.segments, kept.segments);
-  EXPECT_EQ(reader.seg_chunks, kept.seg_chunks);
-  for (const Options& o : {Options{{"one_pass_lengths", "equal"}}, Options{{"loads", "cp_async"}}}) {
-    const la2::PassPlan plain = la2::plan_pass(keeps, plan_options(o));
-    EXPECT_FALSE(plain.balanced) << describe(o);
-    EXPECT_EQ(plain.equal_starts_bytes, 0u) << describe(o);
-  }
   // The dual pass (the backward's dK beside dV): where it runs, and a plan that says so; asked where it
   // does not run, plan_pass refuses instead of running the plain output step.
   EXPECT_FALSE(la2::plan_pass(p, {}).dual);
@@ -176,21 +155,8 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   la2::PassArgs dual = p;
   int dummy = 0;
   dual.x = &dummy, dual.o2 = &dummy;  // planning reads no tensor
-  const la2::PassPlan dual_plan = la2::plan_pass(dual, {});
-  EXPECT_TRUE(dual_plan.dual);
-  EXPECT_FALSE(dual_plan.tma) << "the dual step loads by cp.async";
-  // One pass of the dual step: segment lengths balanced, longest first, each at least a chunk, covering
-  // the 16 chunks; equal lengths when asked, and in every other pass (the forward's, above).
-  ASSERT_TRUE(dual_plan.one_pass);
-  EXPECT_TRUE(dual_plan.balanced);
-  EXPECT_FALSE(la2::plan_pass(p, {}).balanced);
-  EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass_lengths", "equal"}})).balanced);
-  EXPECT_EQ(dual_plan.first_chunk[0], 0);
-  EXPECT_EQ(dual_plan.first_chunk[dual_plan.segments], 16);
-  for (int s = 0; s < dual_plan.segments; ++s) {
-    EXPECT_GE(dual_plan.first_chunk[s + 1] - dual_plan.first_chunk[s], 1) << s;
-    if (s > 0) EXPECT_GE(dual_plan.first_chunk[1], dual_plan.first_chunk[s + 1] - dual_plan.first_chunk[s]) << s;
-  }
+  EXPECT_TRUE(la2::plan_pass(dual, {}).dual);
+  EXPECT_FALSE(la2::plan_pass(dual, {}).tma) << "the dual step loads by cp.async";
   dual.dv = 64;
   EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
 }
@@ -228,9 +194,8 @@ TEST(La2CudaPlans, FusedBackwardMatchesReference) {
       cases.push_back(long_case(3001, 2, 3, d, d, t, d == 64, d == 128, 0));
     }
   cases.push_back(packed_case({0, 15, 100, 300, 1200, 2000}, 4, 128, 128, DType::bf16, true, true));
-  for (const Options& options : {Options{}, Options{{"one_pass_lengths", "equal"}}, Options{{"one_pass", "off"}},
-                                 Options{{"segments", "1"}}, Options{{"scan", "kernel"}, {"segments", "8"}},
-                                 Options{{"segments", "5"}, {"inc_order", "first_last"}}}) {
+  for (const Options& options : {Options{}, Options{{"one_pass", "off"}}, Options{{"segments", "1"}},
+                                 Options{{"scan", "kernel"}, {"segments", "8"}}}) {
     for (const VerifyCase& c : cases) {
       auto impl = la2_with(options);
       CaseResult r = verify_case(*impl, c, kSeed);
@@ -263,8 +228,7 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
     p.state_in = p.state_out = true;
     la2::PassArgs a;
     a.dtype = t, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = p.seqlen;
-    // Equal lengths: a balanced one-pass forward splits the sequence elsewhere than two passes do.
-    const Options one = {{"inc_order", "first_last"}, {"one_pass_lengths", "equal"}}, two = {{"one_pass", "off"}};
+    const Options one = {{"inc_order", "first_last"}}, two = {{"one_pass", "off"}};
     ASSERT_TRUE(la2::plan_pass(a, plan_options(one)).one_pass);
     ASSERT_FALSE(la2::plan_pass(a, plan_options(two)).one_pass);
     ASSERT_TRUE(la2::plan_pass(a, plan_options(two)).scan_in_kernel);
@@ -297,10 +261,7 @@ TEST(La2CudaPlans, TmaLoadsBitIdenticalToCpAsync) {
         p.state_in = p.state_out = true;
         la2::PassArgs a;
         a.dtype = t, a.dk = a.dv = d, a.bh = 16, a.heads = 8, a.n = p.seqlen;
-        // Equal lengths in both: a balanced forward needs TMA's kernel, so its split would differ.
         Options tma = plan, cp_async = plan;
-        tma.push_back({"one_pass_lengths", "equal"});
-        cp_async.push_back({"one_pass_lengths", "equal"});
         tma.push_back({"loads", "tma"});
         cp_async.push_back({"loads", "cp_async"});
         ASSERT_TRUE(la2::plan_pass(a, plan_options(tma)).tma) << describe(tma);
