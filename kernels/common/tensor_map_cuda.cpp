@@ -23,11 +23,9 @@ EncodeTiled encode_tiled() {
   std::call_once(once, [] {
     void* p = nullptr;
     cudaDriverEntryPointQueryResult found = cudaDriverEntryPointSymbolNotFound;
-    if (cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &p, 12000, cudaEnableDefault, &found) ==
-            cudaSuccess &&
-        found == cudaDriverEntryPointSuccess)
-      fn = reinterpret_cast<EncodeTiled>(p);
-    cudaGetLastError();
+    const cudaError_t e = cudaGetDriverEntryPointByVersion("cuTensorMapEncodeTiled", &p, 12000, cudaEnableDefault, &found);
+    if (e == cudaSuccess && found == cudaDriverEntryPointSuccess) fn = reinterpret_cast<EncodeTiled>(p);
+    if (e != cudaSuccess) cudaGetLastError();  // this call's error only, not to be reported by a later check
   });
   if (!fn) throw std::runtime_error("tensor maps: the driver has no cuTensorMapEncodeTiled");
   return fn;
