@@ -11,6 +11,9 @@ struct alignas(128) TensorMap {
   unsigned char bytes[128];
 };
 
+// Whether this process's driver encodes tensor maps (cuTensorMapEncodeTiled, CUDA 12 on).
+bool tensor_maps_available();
+
 // Whether rows_of_heads can describe a tensor at `base` with rows of `cols` 16-bit elements: the copy
 // engine needs 16-byte aligned addresses and row strides.
 bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows);

@@ -17,7 +17,7 @@ using EncodeTiled = CUresult (*)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, 
                                  const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
                                  CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill);
 
-EncodeTiled encode_tiled() {
+EncodeTiled lookup_encode_tiled() {
   static std::once_flag once;
   static EncodeTiled fn = nullptr;
   std::call_once(once, [] {
@@ -27,11 +27,18 @@ EncodeTiled encode_tiled() {
     if (e == cudaSuccess && found == cudaDriverEntryPointSuccess) fn = reinterpret_cast<EncodeTiled>(p);
     if (e != cudaSuccess) cudaGetLastError();  // this call's error only, not to be reported by a later check
   });
+  return fn;
+}
+
+EncodeTiled encode_tiled() {
+  const EncodeTiled fn = lookup_encode_tiled();
   if (!fn) throw std::runtime_error("tensor maps: the driver has no cuTensorMapEncodeTiled");
   return fn;
 }
 
 }  // namespace
+
+bool tensor_maps_available() { return lookup_encode_tiled() != nullptr; }
 
 bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows) {
   // The driver takes dims up to 2^32 and strides below 2^40 bytes.

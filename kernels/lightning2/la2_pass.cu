@@ -289,7 +289,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   const int64_t head_rows = p.head_rows ? p.head_rows : p.n;
   plan.tma = options.tma_loads && plan.wgmma && !plan.dual && k.tma_func && !windowed(p) && !p.ragged && !p.reverse &&
              dev::row_tiles_encodable(p.q, p.dk, head_rows) && dev::row_tiles_encodable(p.k, p.dk, head_rows) &&
-             dev::row_tiles_encodable(p.v, p.dv, head_rows);
+             dev::row_tiles_encodable(p.v, p.dv, head_rows) && dev::tensor_maps_available();
   plan.smem_bytes = plan.dual    ? k.dual_smem
                     : plan.tma   ? k.tma_smem
                     : plan.wgmma ? k.wgmma_smem
@@ -334,8 +334,10 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   if (p.ragged && plan.segments != 1) throw std::logic_error("la2: a ragged grid runs one segment a sequence");
   const ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv, windowed(p));
   const int64_t state_elems = int64_t(p.dk) * p.dv;
+  // Before any launch: encoding the tile maps (PassPlan::tma) may throw, and then nothing is queued.
+  const OutputStepArgs out = output_args(p, plan);
   if (plan.segments == 1) {
-    OutputStepArgs a = output_args(p, plan);
+    OutputStepArgs a = out;
     a.start = pass_start(p);
     a.end = pass_end(p);
     launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, 1, grid_bh(p), false, stream);
@@ -389,7 +391,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   }
   // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
   // data must not start early (it reads inputs written by anything ahead of it).
-  OutputStepArgs a = output_args(p, plan);
+  OutputStepArgs a = out;
   // Element (r, c) of this pass's state in the segment data (another pass's may be its transpose).
   StateView segment_data;
   segment_data.p = data;
