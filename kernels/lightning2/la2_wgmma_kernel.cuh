@@ -95,7 +95,6 @@ struct WgmmaBlock {
   // (call 6; ptxas spilled 4 more bytes in each). Each warpgroup waits for its own copies (cp.async groups
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
-  static constexpr bool kTma = TMA;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -596,9 +595,6 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
     b.map_head = static_cast<int>(place.state_bh);  // a dense batch: the block row
     if (threadIdx.x == 0)
       for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);  // before this thread's first copy
-  } else {
-    b.maps = nullptr;
-    b.map_head = 0;
   }
 
   OwnIncrement inc;
