@@ -135,13 +135,16 @@ bool mma_sync_widths(const PassArgs& p) {
 // The grid's rows: a block row per (batch, head) and value tile; also the number of states.
 int64_t grid_bh(const PassArgs& p) { return p.bh * p.value_tiles; }
 
+// Rows from one (batch, head)'s tensors to the next (PassArgs::head_rows; 0 means n).
+int64_t head_rows(const PassArgs& p) { return p.head_rows ? p.head_rows : p.n; }
+
 ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
   ChunkWalk w;
   w.q = p.q;
   w.k = p.k;
   w.v = p.v;
   w.n = p.n;
-  w.head_rows = p.head_rows ? p.head_rows : p.n;
+  w.head_rows = head_rows(p);
   w.heads = static_cast<int>(p.heads);
   w.reverse = p.reverse ? 1 : 0;
   w.slopes = p.slopes;
@@ -165,10 +168,9 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
   if (plan.tma) {
-    const int64_t head_rows = p.head_rows ? p.head_rows : p.n;
-    a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows);
-    a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows);
-    a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows);
+    a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows(p));
+    a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows(p));
+    a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows(p));
   }
   return a;
 }
@@ -286,10 +288,9 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.dual = p.x != nullptr || p.o2 != nullptr;
   if (plan.dual && !(p.x && p.o2 && plan.wgmma && k.dual_func && !windowed(p)))
     throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_runs first)");
-  const int64_t head_rows = p.head_rows ? p.head_rows : p.n;
   plan.tma = options.tma_loads && plan.wgmma && !plan.dual && k.tma_func && !windowed(p) && !p.ragged && !p.reverse &&
-             dev::row_tiles_encodable(p.q, p.dk, head_rows) && dev::row_tiles_encodable(p.k, p.dk, head_rows) &&
-             dev::row_tiles_encodable(p.v, p.dv, head_rows) && dev::tensor_maps_available();
+             dev::row_tiles_encodable(p.q, p.dk, head_rows(p)) && dev::row_tiles_encodable(p.k, p.dk, head_rows(p)) &&
+             dev::row_tiles_encodable(p.v, p.dv, head_rows(p)) && dev::tensor_maps_available();
   plan.smem_bytes = plan.dual    ? k.dual_smem
                     : plan.tma   ? k.tma_smem
                     : plan.wgmma ? k.wgmma_smem
