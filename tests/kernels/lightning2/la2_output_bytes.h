@@ -18,6 +18,13 @@ namespace lasuite::test_support {
 
 using OutputBytes = std::map<std::string, std::vector<uint8_t>>;
 
+// How many bytes of two outputs of one size differ.
+inline size_t bytes_differing(const std::vector<uint8_t>& x, const std::vector<uint8_t>& y) {
+  size_t differ = 0;
+  for (size_t i = 0; i < x.size() && i < y.size(); ++i) differ += x[i] != y[i];
+  return differ;
+}
+
 // backward_reads_forward: the backward gets the forward's saved data; else none, as a backward run on
 // its own (or a packed batch's sequences) computes its own.
 inline OutputBytes forward_backward_bytes(Backend& backend, Implementation& impl, const Problem& p,

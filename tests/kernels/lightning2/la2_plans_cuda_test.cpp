@@ -236,8 +236,7 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
     auto x = run_once(*gpu, *impl_one, p), y = run_once(*gpu, *impl_two, p);
     for (const auto& [name, bytes] : x) {
       ASSERT_EQ(bytes.size(), y[name].size()) << name;
-      size_t differ = 0;
-      for (size_t i = 0; i < bytes.size(); ++i) differ += bytes[i] != y[name][i];
+      const size_t differ = test_support::bytes_differing(bytes, y[name]);
       EXPECT_EQ(differ, 0u) << dtype_name(t) << " " << name << ": " << differ << " bytes differ";
     }
   }
@@ -278,8 +277,7 @@ TEST(La2CudaPlans, TmaLoadsBitIdenticalToCpAsync) {
         ASSERT_FALSE(x.empty());
         for (const auto& [name, bytes] : x) {
           ASSERT_EQ(bytes.size(), y[name].size()) << name;
-          size_t differ = 0;
-          for (size_t i = 0; i < bytes.size(); ++i) differ += bytes[i] != y[name][i];
+          const size_t differ = test_support::bytes_differing(bytes, y[name]);
           EXPECT_EQ(differ, 0u) << dtype_name(t) << " d=" << d << " " << describe(plan) << " " << name << ": "
                                 << differ << " bytes differ";
         }
@@ -305,8 +303,7 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
     size_t dk_differ = 0;
     for (const auto& [name, bytes] : x) {
       ASSERT_EQ(bytes.size(), y[name].size()) << name;
-      size_t differ = 0;
-      for (size_t i = 0; i < bytes.size(); ++i) differ += bytes[i] != y[name][i];
+      const size_t differ = test_support::bytes_differing(bytes, y[name]);
       if (name == "dK") dk_differ = differ;
       else EXPECT_EQ(differ, 0u) << "d=" << d << " " << name << ": " << differ << " bytes differ";
     }
