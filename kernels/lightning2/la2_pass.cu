@@ -245,9 +245,13 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
 }
 
 // One pass instead of two (PassPlan::one_pass). `slots`: output blocks the device holds at once; the
-// pass's blocks wait for each other, so all of them must fit.
+// pass's blocks wait for each other, so all of them must fit. The fused dK/dV pass (plan.dual) runs as
+// two kernels unless asked: in one, its first segment's blocks, which have no increment to sum, end at
+// 0.73 of the kernel and leave a quarter of the SMs idle (session 17's timelines); the states step ahead
+// of it costs less than that.
 bool one_pass_usable(const PassArgs& p, const PlanOptions& o, const PassPlan& plan, bool like, int64_t slots) {
-  return o.allow_one_pass && plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel &&
+  const bool asked = o.one_pass == PlanOptions::OnePass::all || (o.one_pass == PlanOptions::OnePass::automatic && !plan.dual);
+  return asked && plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel &&
          !p.prior && !like && grid_bh(p) * plan.segments <= slots;
 }
 

@@ -84,7 +84,10 @@ inline bool windowed(const PassArgs& p) {
 struct PlanOptions {
   bool allow_wgmma = true;         // false: the mma.sync kernels on Hopper too
   bool allow_wgmma_states = true;  // false: the states-only step on mma.sync beside a wgmma output step
-  bool allow_one_pass = true;      // false: never one kernel for a pass (PassPlan::one_pass)
+  // Where a pass runs as one kernel (PassPlan::one_pass): automatic = every pass that can except the
+  // fused dK/dV pass (one_pass_usable says why), all = every pass that can, off = none.
+  enum class OnePass { automatic, all, off };
+  OnePass one_pass = OnePass::automatic;
   enum class Scan { automatic, kernel, blocks };
   Scan scan = Scan::automatic;     // where the scan over segments runs (PassPlan::scan_in_kernel)
   int segments = 0;                // 0: the cost model's split; else about this many per (batch, head)

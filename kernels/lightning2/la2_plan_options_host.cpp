@@ -33,8 +33,9 @@ std::vector<ImplOption> plan_option_list() {
       {"states_kernel", "auto or mma", "auto",
        "the states-only step's family beside a wgmma output step (value-tiled passes, which mma.sync cannot read, "
        "keep wgmma)"},
-      {"one_pass", "auto or off", "auto",
-       "auto: one kernel per pass (blocks hand states on through flags) where the grid fits the device"},
+      {"one_pass", "auto, all or off", "auto",
+       "one kernel per pass (blocks hand states on through flags) where the grid fits the device: auto = every "
+       "pass but the fused dK/dV one (a states step, then its outputs), all = that one too, off = none"},
       {"scan", "auto, kernel or blocks", "auto",
        "where the scan over segments runs: a kernel of its own, or each output block for itself"},
       {"segments", "auto or 1..256", "auto", "segments per (batch, head); auto: the cost model's"},
@@ -70,7 +71,10 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
   } else if (key == "states_kernel") {
     o.allow_wgmma_states = parse_either(key, value, "auto", "mma");
   } else if (key == "one_pass") {
-    o.allow_one_pass = parse_either(key, value, "auto", "off");
+    if (value == "auto") o.one_pass = PlanOptions::OnePass::automatic;
+    else if (value == "all") o.one_pass = PlanOptions::OnePass::all;
+    else if (value == "off") o.one_pass = PlanOptions::OnePass::off;
+    else throw UsageError("la2 option one_pass takes auto, all or off, not '" + value + "'");
   } else if (key == "scan") {
     if (value == "auto") o.scan = PlanOptions::Scan::automatic;
     else if (value == "kernel") o.scan = PlanOptions::Scan::kernel;

@@ -72,6 +72,7 @@ std::vector<PlanCase> plan_cases() {
       {{}, true, true, true, 0},
       {{{"inc_order", "first_last"}}, true, true, true, 0},
       {{{"one_pass", "off"}}, true, false, true, 0},
+      {{{"one_pass", "all"}}, true, true, true, 0},  // the fused dK/dV pass in one kernel too
       {{{"scan", "kernel"}}, true, false, false, 0},
       {{{"segments", "1"}}, true, false, false, 1},
       {{{"segments", "16"}}, true, false, true, 16},  // 512 blocks: more than the device holds at once
@@ -157,6 +158,10 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   dual.x = &dummy, dual.o2 = &dummy;  // planning reads no tensor
   EXPECT_TRUE(la2::plan_pass(dual, {}).dual);
   EXPECT_FALSE(la2::plan_pass(dual, {}).tma) << "the dual step loads by cp.async";
+  EXPECT_FALSE(la2::plan_pass(dual, {}).one_pass) << "the dual step runs as two kernels by default";
+  EXPECT_GT(la2::plan_pass(dual, {}).segments, 1);
+  EXPECT_TRUE(la2::plan_pass(dual, plan_options({{"one_pass", "all"}})).one_pass);
+  EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass", "off"}})).one_pass);
   dual.dv = 64;
   EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
 }
@@ -179,7 +184,7 @@ TEST(La2CudaPlans, EveryPlanMatchesReference) {
 }
 
 // The fused dK and dV pass (the default where it runs: bf16/f16, d = e = 64 and 128) against the
-// reference: one pass, two steps, one segment, and the scan kernel over two- and six-chunk segments
+// reference: two steps (the default) and one pass, two steps for every pass, one segment, and the scan kernel over two- and six-chunk segments
 // (where the prefetch covers a whole segment), states, decay on and off, a ragged last chunk; and a
 // packed batch whose two long sequences run alone as segmented passes beside a ragged grid of the rest
 // (la2_ragged_host_test.cpp pins that split at an H200's 132 slots).
@@ -194,8 +199,8 @@ TEST(La2CudaPlans, FusedBackwardMatchesReference) {
       cases.push_back(long_case(3001, 2, 3, d, d, t, d == 64, d == 128, 0));
     }
   cases.push_back(packed_case({0, 15, 100, 300, 1200, 2000}, 4, 128, 128, DType::bf16, true, true));
-  for (const Options& options : {Options{}, Options{{"one_pass", "off"}}, Options{{"segments", "1"}},
-                                 Options{{"scan", "kernel"}, {"segments", "8"}}}) {
+  for (const Options& options : {Options{}, Options{{"one_pass", "all"}}, Options{{"one_pass", "off"}},
+                                 Options{{"segments", "1"}}, Options{{"scan", "kernel"}, {"segments", "8"}}}) {
     for (const VerifyCase& c : cases) {
       auto impl = la2_with(options);
       CaseResult r = verify_case(*impl, c, kSeed);
@@ -215,7 +220,7 @@ test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, const Pro
 
 // The one-pass plan sums the same terms in the same order as the two-pass plan with the scan in the
 // output blocks when the increments go first chunk to last (la2_wgmma_kernel.cuh): the results must
-// agree bit for bit, forward and backward, states included. Where the plans are not the ones named
+// agree bit for bit, forward and backward (one_pass=all: the fused dK/dV pass too), states included. Where the plans are not the ones named
 // (not Hopper) the comparison would prove nothing, so it is skipped.
 TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
   LASUITE_REQUIRE_GPU(gpu);
@@ -228,7 +233,7 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
     p.state_in = p.state_out = true;
     la2::PassArgs a;
     a.dtype = t, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = p.seqlen;
-    const Options one = {{"inc_order", "first_last"}}, two = {{"one_pass", "off"}};
+    const Options one = {{"inc_order", "first_last"}, {"one_pass", "all"}}, two = {{"one_pass", "off"}};
     ASSERT_TRUE(la2::plan_pass(a, plan_options(one)).one_pass);
     ASSERT_FALSE(la2::plan_pass(a, plan_options(two)).one_pass);
     ASSERT_TRUE(la2::plan_pass(a, plan_options(two)).scan_in_kernel);
