@@ -17,10 +17,16 @@ namespace lasuite::dev {
 #define LASUITE_TMA 0
 #endif
 
-// Before any copy or wait uses the barrier; the first thread, then a block-wide barrier.
+// Before any copy or wait uses the barrier: the first thread initialises a block's barriers, fences
+// once (fence_mbarrier_init), then a block-wide barrier.
 __device__ __forceinline__ void mbarrier_init(uint64_t* bar, int arrivals) {
 #if LASUITE_TMA
   asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;\n" ::"r"(smem_addr(bar)), "r"(arrivals) : "memory");
+#endif
+}
+// The barriers' initialisation visible to the copies' completions (the async proxy) before any copy.
+__device__ __forceinline__ void fence_mbarrier_init() {
+#if LASUITE_TMA
   asm volatile("fence.mbarrier_init.release.cluster;\n" ::: "memory");
 #endif
 }
