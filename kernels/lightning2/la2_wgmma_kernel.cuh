@@ -164,17 +164,13 @@ struct WgmmaBlock {
   __device__ __forceinline__ static void commit_copies() {
     if constexpr (!TMA) dev::cp_async_commit();
   }
-  // TMA: until the tiles of the local-th chunk of a loop (stage local % kStages) have landed.
-  __device__ __forceinline__ void wait_landed(int local) const {
-    const int s = local % kStages;
-    dev::mbarrier_wait(landed + s, (phases >> s) & 1u);
-    phases ^= 1u << s;
-  }
   // Start of every chunk (the local-th of its loop, in stage local % kStages), in both warpgroups: the
   // chunk's tiles and the state's operand copy published.
   __device__ __forceinline__ void begin_chunk(int local) const {
     if constexpr (TMA) {
-      wait_landed(local);
+      const int s = local % kStages;
+      dev::mbarrier_wait(landed + s, (phases >> s) & 1u);
+      phases ^= 1u << s;
     } else if (wg == 0 || kStateRefills) {
       dev::cp_async_wait<kStages - 2>();  // this thread's copies of the chunk have landed
       dev::fence_proxy_async();
@@ -321,26 +317,13 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   store_output_rows<DK>(b, o, a.second.o, DK, 0, DK, c);
 }
 
-// The scores Q_c K_c^T of the chunk in stage `local`, one committed group (K stored [key][d]).
-template <int DK, class B>
-__device__ __forceinline__ void issue_scores(const B& b, float (&sc)[32], int local) {
-  using QTile = typename B::QTile;
-  const uint32_t q_addr = b.stage_addr(local);
-  issue_a_bt<typename B::Elem, 64, DK, QTile, QTile>(sc, q_addr, q_addr + QTile::kBytes);
-}
-
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
 // scores going back in as a register operand (then, DUAL, the second output's). Refills the oldest
 // stage while the products run, unless the state warpgroup does (kStateRefills).
-// TMA: the scores `sc` arrive computed (by the chunk before, or output_warpgroup for the first), and
-// this chunk issues the next one's once its own last product is: they need neither S nor the meeting
-// (this warpgroup waits for the next tiles' landing itself), so the tensor cores compute them while
-// this chunk's outputs are stored, and the next chunk starts at its inter term with its scores masked
-// while that runs. (cp.async: the state warpgroup's copies, whose landing only the meeting tells.)
 template <class T, int DK, int DV, bool WIN, bool DUAL, bool TMA>
 __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
-                                              int c, int shift, float (&sc)[32]) {
+                                              int c, int shift) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
@@ -348,9 +331,8 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const int local = c - b.c_begin;
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
-  float o[SD];
-  if constexpr (TMA) dev::wgmma_fence();  // the inter term opens this chunk's products
-  else issue_scores<DK>(b, sc, local);
+  float sc[32], o[SD];
+  issue_a_bt<T, 64, DK, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
 #pragma unroll
   for (int kk = 0; kk < DK / 16; ++kk)  // O = Q S: B = S stored [d][e] (MN-major)
     dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
@@ -367,10 +349,6 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   if constexpr (DUAL) {
     issue_second_scores<T, DV>(sc2, v_addr);
     dev::wgmma_wait<1>();  // this output's last product; the second's scores run on
-  } else if (TMA && c + 1 < b.c_end) {
-    b.wait_landed(local + 1);
-    issue_scores<DK>(b, sc, local + 1);
-    dev::wgmma_wait<1>();  // this output's last product; the next chunk's scores run on
   } else {
     dev::wgmma_wait<0>();
   }
@@ -378,11 +356,6 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const int ld_o = WIN ? a.cols_o : DV;           // o's row stride
   const int cols_o = WIN ? ld_o - DV * b.z : DV;  // this tile's columns of o; those past it are not written
   store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c);
-  if constexpr (TMA) {  // the next chunk's scores, complete before the meeting (ptxas cannot follow a
-                        // product in flight across the loop: it serialised every wgmma, C7514)
-    dev::wgmma_wait<0>();
-    dev::wgmma_fence_regs(sc);
-  }
   if constexpr (DUAL) {
     float o2[DK / 2];
     issue_second_inter<T, DK, DV>(o2, v_addr, s_addr);
@@ -409,17 +382,9 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.meeting.meet();  // the state warpgroup is done with the stages
     b.prefetch(b.c_begin, b.c_end, true);
   }
-  float sc[32];  // the scores, under TMA issued a chunk ahead (chunk_outputs)
-  if (TMA && b.c_begin < b.c_end) {
-    b.wait_landed(0);
-    issue_scores<DK>(b, sc, 0);
-    dev::wgmma_wait<0>();
-    dev::wgmma_fence_regs(sc);
-  }
   for (int c = b.c_begin; c < b.c_end; ++c) {
-    if constexpr (TMA) b.meeting.meet();  // the tiles' landing waited for when the scores were issued
-    else b.begin_chunk(c - b.c_begin);
-    chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0, sc);
+    b.begin_chunk(c - b.c_begin);
+    chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
   }
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
 }
