@@ -18,10 +18,12 @@ bool tensor_maps_available();
 // engine needs 16-byte aligned addresses and row strides.
 bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows);
 
-// The map of a [heads][head_rows][cols] tensor of 16-bit elements read as the heads' first `rows`
-// rows, in boxes of 64 rows x 64 columns landing in the 128-byte-swizzled layout of sw128_tile.cuh
-// (coordinates: column, row, head). Rows at or past `rows`, and at negative coordinates, arrive as
-// zeros. Throws std::runtime_error where the driver refuses it.
-TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows);
+// The map of a [heads][head_rows][cols] tensor of 16-bit elements seen as the heads' first `rows`
+// rows, in boxes of `box_rows` (at most 256) rows x 64 columns in the 128-byte-swizzled layout of
+// sw128_tile.cuh (coordinates: column, row, head). Loaded, rows at or past `rows` and at negative
+// coordinates arrive as zeros; stored, they are not written. Throws std::runtime_error where the
+// driver refuses it.
+TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows,
+                        int box_rows = 64);
 
 }  // namespace lasuite::dev

@@ -46,14 +46,15 @@ bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows) {
          head_rows <= (int64_t(1) << 32) && head_rows * cols * 2 < (int64_t(1) << 40);
 }
 
-TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows) {
+TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows,
+                        int box_rows) {
   static_assert(sizeof(CUtensorMap) == sizeof(TensorMap) && alignof(CUtensorMap) == alignof(TensorMap),
                 "TensorMap holds a CUtensorMap");
   if (!row_tiles_encodable(base, cols, head_rows))
     throw std::runtime_error("tensor maps: a tensor at an address or row stride not a multiple of 16 bytes");
   const cuuint64_t dims[3] = {cuuint64_t(cols), cuuint64_t(rows), cuuint64_t(heads)};
   const cuuint64_t strides[2] = {cuuint64_t(cols) * 2, cuuint64_t(head_rows) * cuuint64_t(cols) * 2};
-  const cuuint32_t box[3] = {64, 64, 1}, unit[3] = {1, 1, 1};
+  const cuuint32_t box[3] = {64, cuuint32_t(box_rows), 1}, unit[3] = {1, 1, 1};
   CUtensorMap map;
   const CUresult r = encode_tiled()(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 3, const_cast<void*>(base), dims, strides,
                                     box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,

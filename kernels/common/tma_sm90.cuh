@@ -61,4 +61,33 @@ __device__ __forceinline__ void tma_load_box(void* dst, const TensorMap* map, in
 #endif
 }
 
+// A box of `map` at (col, row, head) from `src` (its rows' 128-byte swizzle aligned as a load's
+// would land) into global memory, in this thread's current bulk group; rows outside the map are not
+// written. The writing threads' stores to `src` must be fenced for the async proxy first.
+__device__ __forceinline__ void tma_store_box(const TensorMap* map, int col, int row, int head, const void* src) {
+#if LASUITE_TMA
+  asm volatile("cp.async.bulk.tensor.3d.global.shared::cta.tile.bulk_group [%0, {%1, %2, %3}], [%4];\n" ::"l"(map),
+               "r"(col), "r"(row), "r"(head), "r"(smem_addr(src))
+               : "memory");
+#endif
+}
+__device__ __forceinline__ void bulk_commit_group() {
+#if LASUITE_TMA
+  asm volatile("cp.async.bulk.commit_group;\n" ::: "memory");
+#endif
+}
+// Until at most N of this thread's bulk groups still read their shared memory.
+template <int N>
+__device__ __forceinline__ void bulk_wait_group_read() {
+#if LASUITE_TMA
+  asm volatile("cp.async.bulk.wait_group.read %0;\n" ::"n"(N) : "memory");
+#endif
+}
+// Until all of this thread's bulk groups have completed (their writes done).
+__device__ __forceinline__ void bulk_wait_all() {
+#if LASUITE_TMA
+  asm volatile("cp.async.bulk.wait_group 0;\n" ::: "memory");
+#endif
+}
+
 }  // namespace lasuite::dev

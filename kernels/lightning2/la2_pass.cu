@@ -171,6 +171,7 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
     a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows(p));
     a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows(p));
     a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows(p));
+    a.maps.o = dev::rows_of_heads(p.o, p.dv, p.n, p.bh, head_rows(p), kOutputBoxRows);
   }
   return a;
 }
@@ -294,7 +295,8 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_runs first)");
   plan.tma = options.tma_loads && plan.wgmma && !plan.dual && k.tma_func && !windowed(p) && !p.ragged && !p.reverse &&
              dev::row_tiles_encodable(p.q, p.dk, head_rows(p)) && dev::row_tiles_encodable(p.k, p.dk, head_rows(p)) &&
-             dev::row_tiles_encodable(p.v, p.dv, head_rows(p)) && dev::tensor_maps_available();
+             dev::row_tiles_encodable(p.v, p.dv, head_rows(p)) && dev::row_tiles_encodable(p.o, p.dv, head_rows(p)) &&
+             dev::tensor_maps_available();
   plan.smem_bytes = plan.dual    ? k.dual_smem
                     : plan.tma   ? k.tma_smem
                     : plan.wgmma ? k.wgmma_smem

@@ -95,6 +95,7 @@ struct WgmmaBlock {
   // (call 6; ptxas spilled 4 more bytes in each). Each warpgroup waits for its own copies (cp.async groups
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
+  static constexpr bool kTma = TMA;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -255,6 +256,9 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
 // column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
 // address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
+// TMA (B::kTma): the warp's 16 staged rows leave as boxes of maps.o (one a 64 columns), issued by its
+// first lane, which before staging the next chunk's rows waits for the boxes' reads of these (a chunk
+// later, when they are long done). Rows past n are not written by the copy engine.
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c) {
@@ -263,12 +267,28 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
   typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
   const int lane = b.lane, warp = b.warp;
+  if constexpr (B::kTma) {
+    if (lane == 0) dev::bulk_wait_group_read<0>();
+    __syncwarp();
+  }
 #pragma unroll
   for (int j = 0; j < W / 8; j += 2) {
     const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
     dev::stmatrix_x4(o_stage + TILE::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
                      El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
                      El::pack(o[4 * j + 6], o[4 * j + 7]));
+  }
+  if constexpr (B::kTma) {
+    dev::fence_proxy_async();  // the staged rows visible to the copy engine
+    __syncwarp();
+    if (lane == 0) {
+#pragma unroll
+      for (int h = 0; h < W / 64; ++h)
+        dev::tma_store_box(&b.maps->o, col0 + 64 * h, c * kChunk + 16 * warp, static_cast<int>(b.bh),
+                           o_stage + TILE::offset(16 * warp, 64 * h));
+      dev::bulk_commit_group();
+    }
+    return;
   }
   __syncwarp();
   constexpr int kRowChunks = W / 8;  // 16-byte pieces per row
@@ -386,6 +406,8 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.begin_chunk(c - b.c_begin);
     chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
   }
+  if constexpr (TMA)  // the block's shared memory stays until the last boxes have left it
+    if (b.lane == 0) dev::bulk_wait_all();
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
 }
 

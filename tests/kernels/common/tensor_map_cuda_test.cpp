@@ -37,6 +37,8 @@ TEST(TensorMaps, DriverEncodesAMapAndRefusesWhatCannotBeOne) {
   for (unsigned char b : map.bytes) any = any || b != 0;
   EXPECT_TRUE(any) << "the driver wrote nothing";
   EXPECT_THROW(dev::rows_of_heads(static_cast<char*>(q) + 8, 128, 1000, 32, 1000), std::runtime_error);
+  EXPECT_NO_THROW(dev::rows_of_heads(q, 128, 1000, 32, 1000, 16)) << "a warp's 16-row boxes (the outputs')";
+  EXPECT_THROW(dev::rows_of_heads(q, 128, 1000, 32, 1000, 512), std::runtime_error) << "a box past 256 rows";
   cudaFree(q);
 }
 

@@ -248,7 +248,8 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
 }
 
 // TMA loads put the same bytes in the same shared-memory layout as cp.async, and the products read
-// them in the same order: every output of a forward and backward must agree bit for bit between
+// them in the same order; TMA stores write the staged rows the 16-byte stores write, none past n (here
+// the next head's first rows): every output of a forward and backward must agree bit for bit between
 // loads=tma and loads=cp_async (the forward and dQ passes differ in their loads; the fused dK/dV pass
 // loads by cp.async in both), at d = e = 64 and 128, bf16 and f16, one pass, two passes and one segment,
 // a ragged last chunk, states and decay.
@@ -273,8 +274,8 @@ TEST(La2CudaPlans, TmaLoadsBitIdenticalToCpAsync) {
         MemoryTracker tracker;
         Workspace ws(*gpu, tracker);
         Buffer q = ws.allocate(size_t(16) * p.seqlen * d * 2), k = ws.allocate(size_t(16) * p.seqlen * d * 2),
-               v = ws.allocate(size_t(16) * p.seqlen * d * 2);
-        a.q = q.data(), a.k = k.data(), a.v = v.data();
+               v = ws.allocate(size_t(16) * p.seqlen * d * 2), o = ws.allocate(size_t(16) * p.seqlen * d * 2);
+        a.q = q.data(), a.k = k.data(), a.v = v.data(), a.o = o.data();
         ASSERT_TRUE(la2::plan_pass(a, plan_options(tma)).tma) << describe(tma);
         ASSERT_FALSE(la2::plan_pass(a, plan_options(cp_async)).tma) << describe(cp_async);
         auto impl_tma = la2_with(tma), impl_cp = la2_with(cp_async);
