@@ -20,8 +20,9 @@ struct ChunkKernel {
   size_t wgmma_states_smem = 0;
   const void* dual_func = nullptr;  // and its output step with a second output (SecondOutput); null: none
   size_t dual_smem = 0;
-  const void* tma_func = nullptr;  // and its output step loading tiles by TMA (OutputStepArgs::maps); null: none
+  const void* tma_func = nullptr;  // and its output step moving tiles by TMA (OutputStepArgs::maps); null: none
   size_t tma_smem = 0;
+  const void* dual_tma_func = nullptr;  // and its dual output step storing by TMA (dual_smem); null: none
 };
 
 // Defined by la2_chunk_{bf16,f16,f32}.cu: (dk, dv) in {64, 128}^2, and (192, 64) and (256, 64) for the

@@ -113,7 +113,8 @@ int blocks_per_sm(const void* func, size_t smem) {
 }
 
 const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) {
-  return plan.dual ? k.dual_func : plan.tma ? k.tma_func : plan.wgmma ? k.wgmma_func : k.func;
+  if (plan.dual) return plan.tma ? k.dual_tma_func : k.dual_func;
+  return plan.tma ? k.tma_func : plan.wgmma ? k.wgmma_func : k.func;
 }
 const void* states_kernel(const ChunkKernel& k, const PassPlan& plan) {
   return plan.wgmma_states ? k.wgmma_states_func : k.states_func;
@@ -168,9 +169,13 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
   if (plan.tma) {
-    a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows(p));
-    a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows(p));
-    a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows(p));
+    if (!plan.dual) {
+      a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows(p));
+      a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows(p));
+      a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows(p));
+    } else {
+      a.maps.o2 = dev::rows_of_heads(p.o2, p.dk, p.n, p.bh, head_rows(p), kOutputBoxRows);
+    }
     a.maps.o = dev::rows_of_heads(p.o, p.dv, p.n, p.bh, head_rows(p), kOutputBoxRows);
   }
   return a;
@@ -201,6 +206,17 @@ EndState pass_end(const PassArgs& p) {
   e.bh_stride = int64_t(p.dk) * p.dv;
   e.power = p.final_power;
   return e;
+}
+
+// Whether the output step moves its tiles by TMA (PassPlan::tma): at the kernel's own widths over a
+// dense batch, its outputs always, and q, k and v where it walks rows in order (the plain step; the dual
+// step walks them in reverse and loads by cp.async), every tensor it maps aligned for the copy engine.
+bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, const PassPlan& plan) {
+  if (!o.tma_loads || !plan.wgmma || windowed(p) || p.ragged || !dev::tensor_maps_available()) return false;
+  const int64_t rows = head_rows(p);
+  if (plan.dual) return k.dual_tma_func && dev::row_tiles_encodable(p.o, p.dv, rows) && dev::row_tiles_encodable(p.o2, p.dk, rows);
+  return k.tma_func && !p.reverse && dev::row_tiles_encodable(p.q, p.dk, rows) && dev::row_tiles_encodable(p.k, p.dk, rows) &&
+         dev::row_tiles_encodable(p.v, p.dv, rows) && dev::row_tiles_encodable(p.o, p.dv, rows);
 }
 
 // Sets segments, seg_chunks and fine of `plan`.
@@ -293,10 +309,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.dual = p.x != nullptr || p.o2 != nullptr;
   if (plan.dual && !(p.x && p.o2 && plan.wgmma && k.dual_func && !windowed(p)))
     throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_runs first)");
-  plan.tma = options.tma_loads && plan.wgmma && !plan.dual && k.tma_func && !windowed(p) && !p.ragged && !p.reverse &&
-             dev::row_tiles_encodable(p.q, p.dk, head_rows(p)) && dev::row_tiles_encodable(p.k, p.dk, head_rows(p)) &&
-             dev::row_tiles_encodable(p.v, p.dv, head_rows(p)) && dev::row_tiles_encodable(p.o, p.dv, head_rows(p)) &&
-             dev::tensor_maps_available();
+  plan.tma = tma_usable(p, k, options, plan);
   plan.smem_bytes = plan.dual    ? k.dual_smem
                     : plan.tma   ? k.tma_smem
                     : plan.wgmma ? k.wgmma_smem

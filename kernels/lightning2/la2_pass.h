@@ -99,7 +99,7 @@ struct PlanOptions {
   bool packed_ragged = true;         // false: a packed batch runs sequence by sequence (one pass each)
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
-  bool tma_loads = true;             // the Hopper output step's tiles by bulk tensor copies where it can (PassPlan::tma)
+  bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma)
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -134,9 +134,10 @@ struct PassPlan {
   bool cooperative = false;
   bool early_start = false;    // kernels after a pass's first may start beside the one ahead
   bool dual = false;           // the output step has a second output (PassArgs::x, o2)
-  // The output step's tiles arrive by bulk tensor copies (TMA) instead of cp.async: the Hopper kernel at
-  // its own widths (d, e = 64 or 128), no second output, a dense batch (or one sequence of a packed one)
-  // in row order, 16-byte aligned tensors.
+  // The output step moves its tiles by bulk tensor copies (TMA): the Hopper kernel at its own widths
+  // (d, e = 64 or 128) over a dense batch (or one sequence of a packed one), 16-byte aligned tensors; its
+  // outputs leave as boxes, and in row order (not the dual step) its tiles arrive as boxes instead of
+  // cp.async (tma_usable in la2_pass.cu).
   bool tma = false;
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)

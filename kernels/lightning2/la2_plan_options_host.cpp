@@ -56,10 +56,10 @@ std::vector<ImplOption> plan_option_list() {
        "contraction whole and in place, its value columns in windows run by blocks of one launch; tiles = (d, e) "
        "tiles of at most 128 on padded copies, outputs summed"},
       {"loads", "tma or cp_async", "tma",
-       "how the Hopper output step's tiles arrive and its outputs leave: tma = bulk tensor copies, 64 x 64 boxes "
-       "in issued by one thread, a warp's 16 x 64 rows out by one lane (a dense batch in row order at d, e = 64 "
-       "or 128: the forward and dQ passes); cp_async = 16 bytes a thread per copy in, 16-byte stores out (every "
-       "other pass takes these)"},
+       "how the Hopper output step's tiles arrive and its outputs leave (a dense batch at d, e = 64 or 128): tma = "
+       "bulk tensor copies, a warp's 16 x 64 output rows out by one lane, and in row order (the forward and dQ "
+       "passes) 64 x 64 tiles in by one thread (the fused dK/dV pass walks rows in reverse and loads by cp.async); "
+       "cp_async = 16 bytes a thread per copy in, 16-byte stores out (every other pass takes these)"},
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},

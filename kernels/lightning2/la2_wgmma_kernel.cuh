@@ -74,13 +74,14 @@ struct WgmmaSmem {
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
-// TMA: the tiles arrive as bulk tensor copies (64 x 64 boxes of OutputStepArgs::maps, issued by one
-// thread, each stage's landing announced on its mbarrier) instead of every thread's cp.async; the output
-// step at the kernel's own widths, a dense batch in row order only (the maps cannot reverse rows or
-// follow a ragged grid's sequences).
+// TMA: the output step at the kernel's own widths over a dense batch (the maps cannot follow a ragged
+// grid's sequences) moves its tiles as bulk tensor copies (OutputStepArgs::maps): its outputs leave
+// as boxes (store_output_rows), and in row order its tiles arrive as 64 x 64 boxes issued by one thread,
+// each stage's landing announced on its mbarrier, instead of every thread's cp.async (kTmaLoads; the
+// dual step walks rows in reverse, which a box cannot, so it loads by cp.async).
 template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, bool TMA = false>
 struct WgmmaBlock {
-  static_assert(!TMA || (OUT && !WIN && !DUAL), "TMA loads: the output step at its own widths");
+  static_assert(!TMA || (OUT && !WIN), "TMA: the output step at its own widths");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   using Elem = T;
   using QTile = typename SM::QTile;
@@ -96,6 +97,7 @@ struct WgmmaBlock {
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
   static constexpr bool kTma = TMA;
+  static constexpr bool kTmaLoads = TMA && !DUAL;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -126,7 +128,7 @@ struct WgmmaBlock {
   __device__ __forceinline__ void load_chunk(int chunk, int stage, bool with_q) const {
     unsigned char* sq = smem + stage * SM::kStageBytes;
     unsigned char* sk = sq + SM::kQBytes;
-    if constexpr (TMA) {  // the copying warpgroup's first thread; rows past n land as zeros
+    if constexpr (kTmaLoads) {  // the copying warpgroup's first thread; rows past n land as zeros
       if ((threadIdx.x & 127) != 0) return;
       uint64_t* bar = landed + stage;
       dev::mbarrier_arrive_expect(bar, (with_q ? QTile::kBytes : 0) + QTile::kBytes + VTile::kBytes);
@@ -163,12 +165,12 @@ struct WgmmaBlock {
   }
   // cp.async: a group a chunk, empty or not, so that begin_chunk's wait counts chunks.
   __device__ __forceinline__ static void commit_copies() {
-    if constexpr (!TMA) dev::cp_async_commit();
+    if constexpr (!kTmaLoads) dev::cp_async_commit();
   }
   // Start of every chunk (the local-th of its loop, in stage local % kStages), in both warpgroups: the
   // chunk's tiles and the state's operand copy published.
   __device__ __forceinline__ void begin_chunk(int local) const {
-    if constexpr (TMA) {
+    if constexpr (kTmaLoads) {
       const int s = local % kStages;
       dev::mbarrier_wait(landed + s, (phases >> s) & 1u);
       phases ^= 1u << s;
@@ -256,12 +258,14 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
 // column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
 // address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
-// TMA (B::kTma): the warp's 16 staged rows leave as boxes of maps.o (one a 64 columns), issued by its
-// first lane, which before staging the next chunk's rows waits for the boxes' reads of these (a chunk
-// later, when they are long done). Rows past n are not written by the copy engine.
+// TMA (B::kTma): the warp's 16 staged rows leave as boxes of `map` (one a 64 columns), issued by its
+// first lane, which before staging the next rows waits for the boxes' reads of these (long done by
+// then). Rows past n are not written by the copy engine. In reverse the warp stages its rows upside
+// down, so that the box holds them in stored order: virtual row 64 c + 16 w + x is stored row
+// n - 1 - that, row 15 - x of the box at n - 64 c - 16 w - 16 (rows before 0 not written).
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
-                                                  int cols, int c) {
+                                                  int cols, int c, const dev::TensorMap* map) {
   using El = dev::Element<typename B::Elem>;
   using TILE = dev::Sw128Tile<kChunk, W>;
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
@@ -273,7 +277,8 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
   }
 #pragma unroll
   for (int j = 0; j < W / 8; j += 2) {
-    const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
+    const int m = lane >> 3, x = 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
+    const int row = 16 * warp + (B::kTma && b.reverse ? 15 - x : x);
     dev::stmatrix_x4(o_stage + TILE::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
                      El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
                      El::pack(o[4 * j + 6], o[4 * j + 7]));
@@ -282,10 +287,11 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
     dev::fence_proxy_async();  // the staged rows visible to the copy engine
     __syncwarp();
     if (lane == 0) {
+      const int64_t first = int64_t(c) * kChunk + 16 * warp;
+      const int row = static_cast<int>(b.reverse ? b.n - first - 16 : first);
 #pragma unroll
       for (int h = 0; h < W / 64; ++h)
-        dev::tma_store_box(&b.maps->o, col0 + 64 * h, c * kChunk + 16 * warp, static_cast<int>(b.bh),
-                           o_stage + TILE::offset(16 * warp, 64 * h));
+        dev::tma_store_box(map, col0 + 64 * h, row, static_cast<int>(b.bh), o_stage + TILE::offset(16 * warp, 64 * h));
       dev::bulk_commit_group();
     }
     return;
@@ -321,11 +327,11 @@ __device__ __forceinline__ void issue_second_inter(float (&o)[DK / 2], uint32_t 
   issue_a_bt<T, DK, DV, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
 }
 
-template <class T, int DK, int DV>
-__device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV, true, false, true>& b,
+template <class T, int DK, int DV, bool TMA>
+__device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV, true, false, true, TMA>& b,
                                                      const OutputStepArgs& a, int c, int shift, float (&sc)[32],
                                                      float (&o)[DK / 2], uint32_t k_addr) {
-  using QTile = typename WgmmaBlock<T, DK, DV, true, false, true>::QTile;
+  using QTile = typename WgmmaBlock<T, DK, DV, true, false, true, TMA>::QTile;
   uint32_t p[4][4];
   mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
 #pragma unroll
@@ -334,7 +340,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  store_output_rows<DK>(b, o, a.second.o, DK, 0, DK, c);
+  store_output_rows<DK>(b, o, a.second.o, DK, 0, DK, c, &a.maps.o2);
 }
 
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
@@ -375,7 +381,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   dev::wgmma_fence_regs(o);
   const int ld_o = WIN ? a.cols_o : DV;           // o's row stride
   const int cols_o = WIN ? ld_o - DV * b.z : DV;  // this tile's columns of o; those past it are not written
-  store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c);
+  store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
   if constexpr (DUAL) {
     float o2[DK / 2];
     issue_second_inter<T, DK, DV>(o2, v_addr, s_addr);
@@ -581,7 +587,8 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
 
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
-  WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA> b;
+  using Block = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
+  Block b;
   b.smem = smem;
   b.state_sm = smem + kStages * SM::kStageBytes;
   b.pw = reinterpret_cast<float*>(b.state_sm + SM::kTableOffset) + kPowZeros;
@@ -611,7 +618,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   b.vg = static_cast<const T*>(w.v) + b.row0 * b.ld_v + DV * b.z;
   if constexpr (DUAL) b.xg = static_cast<const T*>(a.second.x) + b.row0 * DV;
   else b.xg = nullptr;
-  if constexpr (TMA) {
+  if constexpr (Block::kTmaLoads) {
     b.maps = &a.maps;
     if (threadIdx.x == 0) {  // before this thread's first copy
       for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
@@ -644,7 +651,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   }
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);
-  if constexpr (TMA) __syncthreads();  // the barriers initialised before any thread waits on them
+  if constexpr (Block::kTmaLoads) __syncthreads();  // the barriers initialised before any thread waits on them
   if constexpr (OUT)
     if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();
   // The kernel after this one may get ready once every block here has started (so none of these waits

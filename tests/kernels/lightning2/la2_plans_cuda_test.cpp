@@ -154,10 +154,15 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   EXPECT_FALSE(la2::dual_pass_runs(DType::f32, 128, 128, {}));
   EXPECT_FALSE(la2::dual_pass_runs(DType::bf16, 64, 128, {}));
   la2::PassArgs dual = p;
-  int dummy = 0;
-  dual.x = &dummy, dual.o2 = &dummy;  // planning reads no tensor
+  alignas(16) static const char tensor[64] = {};  // planning reads no tensor, only its alignment
+  dual.x = dual.o = dual.o2 = const_cast<char*>(tensor);
+  dual.reverse = true;
   EXPECT_TRUE(la2::plan_pass(dual, {}).dual);
-  EXPECT_FALSE(la2::plan_pass(dual, {}).tma) << "the dual step loads by cp.async";
+  EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << "the dual step stores by TMA (and loads by cp.async)";
+  EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"loads", "cp_async"}})).tma);
+  dual.o2 = const_cast<char*>(tensor) + 8;
+  EXPECT_FALSE(la2::plan_pass(dual, {}).tma) << "dK not 16-byte aligned";
+  dual.o2 = dual.o;
   EXPECT_FALSE(la2::plan_pass(dual, {}).one_pass) << "the dual step runs as two kernels by default";
   EXPECT_GT(la2::plan_pass(dual, {}).segments, 1);
   EXPECT_TRUE(la2::plan_pass(dual, plan_options({{"one_pass", "all"}})).one_pass);
@@ -250,8 +255,8 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
 // TMA loads put the same bytes in the same shared-memory layout as cp.async, and the products read
 // them in the same order; TMA stores write the staged rows the 16-byte stores write, none past n (here
 // the next head's first rows): every output of a forward and backward must agree bit for bit between
-// loads=tma and loads=cp_async (the forward and dQ passes differ in their loads; the fused dK/dV pass
-// loads by cp.async in both), at d = e = 64 and 128, bf16 and f16, one pass, two passes and one segment,
+// loads=tma and loads=cp_async (the forward and dQ passes differ in their loads and stores, the fused
+// dK/dV pass, which loads by cp.async in both, in its stores: reversed rows), at d = e = 64 and 128, bf16 and f16, one pass, two passes and one segment,
 // a ragged last chunk, states and decay.
 TEST(La2CudaPlans, TmaLoadsBitIdenticalToCpAsync) {
   LASUITE_REQUIRE_GPU(gpu);
