@@ -262,7 +262,9 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // first lane, which before staging the next rows waits for the boxes' reads of these (long done by
 // then). Rows past n are not written by the copy engine. In reverse the warp stages its rows upside
 // down, so that the box holds them in stored order: virtual row 64 c + 16 w + x is stored row
-// n - 1 - that, row 15 - x of the box at n - 64 c - 16 w - 16 (rows before 0 not written).
+// n - 1 - that, row 15 - x of the box at n - 64 c - 16 w - 16. A box may not start before row 0 (the
+// store is an illegal instruction there, measured), so where n is not a multiple of 64 the reverse
+// walk's last chunk leaves by 16-byte stores from the same staged rows.
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c, const dev::TensorMap* map) {
@@ -284,24 +286,27 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
                      El::pack(o[4 * j + 6], o[4 * j + 7]));
   }
   if constexpr (B::kTma) {
-    dev::fence_proxy_async();  // the staged rows visible to the copy engine
-    __syncwarp();
-    if (lane == 0) {
-      const int64_t first = int64_t(c) * kChunk + 16 * warp;
-      const int row = static_cast<int>(b.reverse ? b.n - first - 16 : first);
+    const int64_t first = int64_t(c) * kChunk + 16 * warp;
+    const int64_t box_row = b.reverse ? b.n - first - 16 : first;
+    if (box_row >= 0) {  // the same for the whole warp
+      dev::fence_proxy_async();  // the staged rows visible to the copy engine
+      __syncwarp();
+      if (lane == 0) {
 #pragma unroll
-      for (int h = 0; h < W / 64; ++h)
-        dev::tma_store_box(map, col0 + 64 * h, row, static_cast<int>(b.bh), o_stage + TILE::offset(16 * warp, 64 * h));
-      dev::bulk_commit_group();
+        for (int h = 0; h < W / 64; ++h)
+          dev::tma_store_box(map, col0 + 64 * h, static_cast<int>(box_row), static_cast<int>(b.bh),
+                             o_stage + TILE::offset(16 * warp, 64 * h));
+        dev::bulk_commit_group();
+      }
+      return;
     }
-    return;
   }
   __syncwarp();
   constexpr int kRowChunks = W / 8;  // 16-byte pieces per row
 #pragma unroll
   for (int k = 0; k < 16 * kRowChunks / 32; ++k) {
-    const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
-    const int64_t vt = int64_t(c) * kChunk + row;
+    const int piece = 32 * k + lane, x = piece / kRowChunks, row = 16 * warp + x, col = 8 * (piece % kRowChunks);
+    const int64_t vt = int64_t(c) * kChunk + 16 * warp + (B::kTma && b.reverse ? 15 - x : x);
     const uint4 v = *reinterpret_cast<const uint4*>(o_stage + TILE::offset(row, col));
     if (vt < b.n && col < cols) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld + col) = v;
   }
