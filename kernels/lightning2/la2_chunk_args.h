@@ -109,13 +109,13 @@ struct SecondOutput {
   void* o = nullptr;
 };
 
-// The tiles of q, k and v, and the outputs' rows, as bulk tensor copies (the output step that moves
-// them by TMA: a dense batch at the kernel's own widths; q, k and v in row order only): [bh][n][cols] in
-// boxes of 64 rows x 64 columns, o's and o2's (the second output's) of 16 rows (a warp's) x 64
-// (dev::rows_of_heads). Unset in every other step.
+// The tiles of q, k, v and x (the second output's), and the outputs' rows, as bulk tensor copies (the
+// output step that moves them by TMA: a dense batch at the kernel's own widths): [bh][n][cols] in boxes
+// of 64 rows x 64 columns, o's and o2's of 16 rows (a warp's) x 64 (dev::rows_of_heads). Unset in every
+// other step.
 constexpr int kOutputBoxRows = 16;
 struct TileMaps {
-  dev::TensorMap q, k, v, o, o2;
+  dev::TensorMap q, k, v, x, o, o2;
 };
 
 // The output step: each segment's outputs from its start state (given, or scanned in the block, or in

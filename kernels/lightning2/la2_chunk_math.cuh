@@ -63,23 +63,30 @@ __device__ __forceinline__ void fill_decay_powers(float* pw, float slope) {
   if (k <= kChunk) pw[k] = expf(-slope * static_cast<float>(k));
 }
 
+// Rows upside down (REV): the tile's row r holds the chunk's row 63 - r (the reverse walk's tiles as
+// boxes of stored rows: la2_wgmma_kernel.cuh), so the chunk's row i - j is the tile's j - i, row i + 1
+// is 64 - r, and key j's L - 1 - j is L - 64 + r.
+
 // Scores of a warp's 16 rows (i0 .. i0 + 15 of the chunk) against the chunk's 64 keys, times the decay
 // mask: D[i][j] = c_intra lambda^(i-j) on and below the diagonal, 0 above (pw[i - j] is 0 there; a
 // finite score times 0 is the 0 a select would give, up to its sign, which adds nothing to P V).
 // The 32 factors take 18 distinct offsets from one base, so the loads are 18 with immediate offsets.
+template <bool REV = false>
 __device__ __forceinline__ void apply_decay_mask(float (&s)[32], int i0, int g, int t, float c_intra,
                                                  const float* pw) {
-  const float* row_base = pw + (i0 + g - 2 * t);
+  const int sign = REV ? -1 : 1;
+  const float* row_base = pw + sign * (i0 + g - 2 * t);
 #pragma unroll
-  for (int x = 0; x < 32; ++x) s[x] *= c_intra * row_base[strip_row(x, 0) - strip_col(x, 0)];
+  for (int x = 0; x < 32; ++x) s[x] *= c_intra * row_base[sign * (strip_row(x, 0) - strip_col(x, 0))];
 }
 
 // The inter term's rows: row i of the chunk times c_inter lambda^(i + 1 - shift) (shift: the segment's
 // start state already holds one step of decay).
-template <int N>
+template <int N, bool REV = false>
 __device__ __forceinline__ void apply_row_decay(float (&o)[N], int i0, int g, int shift, float c_inter,
                                                 const float* pw) {
-  const float f0 = c_inter * pw[i0 + g + 1 - shift], f1 = c_inter * pw[i0 + g + 9 - shift];
+  const int r0 = i0 + g, r1 = r0 + 8;  // this thread's rows of the tile
+  const float f0 = c_inter * pw[(REV ? 64 - r0 : r0 + 1) - shift], f1 = c_inter * pw[(REV ? 64 - r1 : r1 + 1) - shift];
 #pragma unroll
   for (int x = 0; x < N; x += 4) o[x] *= f0, o[x + 1] *= f0, o[x + 2] *= f1, o[x + 3] *= f1;
 }
@@ -87,10 +94,12 @@ __device__ __forceinline__ void apply_row_decay(float (&o)[N], int i0, int g, in
 // The update's key decays for the k-step over keys 16 kk .. 16 kk + 15, in the A fragment's order
 // (keys 2t, 2t+1, 2t+8, 2t+9 of the step): f = c lambda^(L-1-j), 0 for keys past the chunk's L rows
 // (pw[L - 1 - j] is 0 there).
+template <bool REV = false>
 __device__ __forceinline__ void key_decays(float (&f)[4], int kk, int t, int L, float c, const float* pw) {
-  const float* key_base = pw + (L - 1 - 2 * t);
+  const int sign = REV ? 1 : -1;
+  const float* key_base = pw + (REV ? L - 64 + 2 * t : L - 1 - 2 * t);
 #pragma unroll
-  for (int q = 0; q < 4; ++q) f[q] = c * key_base[-(16 * kk + (q & 1) + 8 * (q >> 1))];
+  for (int q = 0; q < 4; ++q) f[q] = c * key_base[sign * (16 * kk + (q & 1) + 8 * (q >> 1))];
 }
 
 // This thread's share of a state S (DK x DV, fp32) in registers: MT strips of 16 rows x COLS columns,

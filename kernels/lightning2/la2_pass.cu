@@ -169,14 +169,14 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
   if (plan.tma) {
-    if (!plan.dual) {
-      a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows(p));
-      a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows(p));
-      a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows(p));
-    } else {
+    a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows(p));
+    a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows(p));
+    a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows(p));
+    a.maps.o = dev::rows_of_heads(p.o, p.dv, p.n, p.bh, head_rows(p), kOutputBoxRows);
+    if (plan.dual) {
+      a.maps.x = dev::rows_of_heads(p.x, p.dv, p.n, p.bh, head_rows(p));
       a.maps.o2 = dev::rows_of_heads(p.o2, p.dk, p.n, p.bh, head_rows(p), kOutputBoxRows);
     }
-    a.maps.o = dev::rows_of_heads(p.o, p.dv, p.n, p.bh, head_rows(p), kOutputBoxRows);
   }
   return a;
 }
@@ -209,14 +209,17 @@ EndState pass_end(const PassArgs& p) {
 }
 
 // Whether the output step moves its tiles by TMA (PassPlan::tma): at the kernel's own widths over a
-// dense batch, its outputs always, and q, k and v where it walks rows in order (the plain step; the dual
-// step walks them in reverse and loads by cp.async), every tensor it maps aligned for the copy engine.
+// dense batch, every tensor it maps aligned for the copy engine; the plain step in row order, the dual
+// step in reverse (its kernel reads the boxes upside down).
 bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, const PassPlan& plan) {
   if (!o.tma_loads || !plan.wgmma || windowed(p) || p.ragged || !dev::tensor_maps_available()) return false;
   const int64_t rows = head_rows(p);
-  if (plan.dual) return k.dual_tma_func && dev::row_tiles_encodable(p.o, p.dv, rows) && dev::row_tiles_encodable(p.o2, p.dk, rows);
-  return k.tma_func && !p.reverse && dev::row_tiles_encodable(p.q, p.dk, rows) && dev::row_tiles_encodable(p.k, p.dk, rows) &&
-         dev::row_tiles_encodable(p.v, p.dv, rows) && dev::row_tiles_encodable(p.o, p.dv, rows);
+  const bool plain = dev::row_tiles_encodable(p.q, p.dk, rows) && dev::row_tiles_encodable(p.k, p.dk, rows) &&
+                     dev::row_tiles_encodable(p.v, p.dv, rows) && dev::row_tiles_encodable(p.o, p.dv, rows);
+  if (plan.dual)
+    return k.dual_tma_func && p.reverse && plain && dev::row_tiles_encodable(p.x, p.dv, rows) &&
+           dev::row_tiles_encodable(p.o2, p.dk, rows);
+  return k.tma_func && !p.reverse && plain;
 }
 
 // Sets segments, seg_chunks and fine of `plan`.

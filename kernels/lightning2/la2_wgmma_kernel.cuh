@@ -75,10 +75,13 @@ struct WgmmaSmem {
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
 // TMA: the output step at the kernel's own widths over a dense batch (the maps cannot follow a ragged
-// grid's sequences) moves its tiles as bulk tensor copies (OutputStepArgs::maps): its outputs leave
-// as boxes (store_output_rows), and in row order its tiles arrive as 64 x 64 boxes issued by one thread,
-// each stage's landing announced on its mbarrier, instead of every thread's cp.async (kTmaLoads; the
-// dual step walks rows in reverse, which a box cannot, so it loads by cp.async).
+// grid's sequences) moves its tiles as bulk tensor copies (OutputStepArgs::maps): they arrive as 64 x 64
+// boxes issued by one thread, each stage's landing announced on its mbarrier, instead of every thread's
+// cp.async, and the outputs leave as boxes (store_output_rows). A box cannot reverse rows, so the dual
+// step's reverse walk (kRevBoxes) takes its chunk c as the box of stored rows n - 64 (c + 1) ..
+// n - 64 c - 1 (rows before 0 zero-filled): the tile's row r is the chunk's row 63 - r, which the mask,
+// the inter term's row decays and the update's key decays read upside down (la2_chunk_math.cuh, REV),
+// and its outputs are in stored order.
 template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, bool TMA = false>
 struct WgmmaBlock {
   static_assert(!TMA || (OUT && !WIN), "TMA: the output step at its own widths");
@@ -97,7 +100,8 @@ struct WgmmaBlock {
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
   static constexpr bool kTma = TMA;
-  static constexpr bool kTmaLoads = TMA && !DUAL;
+  static constexpr bool kTmaLoads = TMA;
+  static constexpr bool kRevBoxes = TMA && DUAL;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -131,16 +135,20 @@ struct WgmmaBlock {
     if constexpr (kTmaLoads) {  // the copying warpgroup's first thread; rows past n land as zeros
       if ((threadIdx.x & 127) != 0) return;
       uint64_t* bar = landed + stage;
-      dev::mbarrier_arrive_expect(bar, (with_q ? QTile::kBytes : 0) + QTile::kBytes + VTile::kBytes);
-      const int row = chunk * kChunk, head = static_cast<int>(bh);
+      dev::mbarrier_arrive_expect(bar, (with_q ? QTile::kBytes + SM::kXBytes : 0) + QTile::kBytes + VTile::kBytes);
+      const int row = static_cast<int>(kRevBoxes ? n - int64_t(chunk + 1) * kChunk : int64_t(chunk) * kChunk);
+      const int head = static_cast<int>(bh);
 #pragma unroll
       for (int h = 0; h < DK / 64; ++h) {
         if (with_q) dev::tma_load_box(sq + h * QTile::kBlockBytes, &maps->q, 64 * h, row, head, bar);
         dev::tma_load_box(sk + h * QTile::kBlockBytes, &maps->k, 64 * h, row, head, bar);
       }
 #pragma unroll
-      for (int h = 0; h < DV / 64; ++h)
+      for (int h = 0; h < DV / 64; ++h) {
         dev::tma_load_box(sk + QTile::kBytes + h * VTile::kBlockBytes, &maps->v, 64 * h, row, head, bar);
+        if (DUAL && with_q)
+          dev::tma_load_box(sk + QTile::kBytes + VTile::kBytes + h * VTile::kBlockBytes, &maps->x, 64 * h, row, head, bar);
+      }
       return;
     }
     const int64_t row0 = int64_t(chunk) * kChunk;
@@ -245,11 +253,11 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
   const int i0 = 16 * b.warp;  // this warp's rows of the chunk
   dev::wgmma_wait<1>();  // the scores; the inter term still running
   dev::wgmma_fence_regs(sc);
-  apply_decay_mask(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
+  apply_decay_mask<B::kRevBoxes>(sc, i0, b.g, b.t, a.walk.c_intra, b.pw);
   score_fragments<T>(sc, p);
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  apply_row_decay(o, i0, b.g, shift, a.walk.c_inter, b.pw);
+  apply_row_decay<N, B::kRevBoxes>(o, i0, b.g, shift, a.walk.c_inter, b.pw);
   dev::wgmma_fence();
 }
 
@@ -258,13 +266,12 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
 // column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
 // address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
-// TMA (B::kTma): the warp's 16 staged rows leave as boxes of `map` (one a 64 columns), issued by its
-// first lane, which before staging the next rows waits for the boxes' reads of these (long done by
-// then). Rows past n are not written by the copy engine. In reverse the warp stages its rows upside
-// down, so that the box holds them in stored order: virtual row 64 c + 16 w + x is stored row
-// n - 1 - that, row 15 - x of the box at n - 64 c - 16 w - 16. A box may not start before row 0 (the
-// store is an illegal instruction there, measured), so where n is not a multiple of 64 the reverse
-// walk's last chunk leaves by 16-byte stores from the same staged rows.
+// TMA (B::kTma): the tile's rows are stored rows first .. first + 63 (first = 64 c, or in reverse
+// n - 64 (c + 1): kRevBoxes), and the warp's 16 staged rows leave as boxes of `map` (one a 64 columns),
+// issued by its first lane, which before staging the next rows waits for the boxes' reads of these
+// (long done by then). Rows past n are not written by the copy engine; a box may not start before row
+// 0 (the store is an illegal instruction there, measured), so where n is not a multiple of 64 the
+// reverse walk's last chunk leaves by 16-byte stores from the same staged rows.
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c, const dev::TensorMap* map) {
@@ -279,15 +286,14 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
   }
 #pragma unroll
   for (int j = 0; j < W / 8; j += 2) {
-    const int m = lane >> 3, x = 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
-    const int row = 16 * warp + (B::kTma && b.reverse ? 15 - x : x);
+    const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
     dev::stmatrix_x4(o_stage + TILE::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
                      El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
                      El::pack(o[4 * j + 6], o[4 * j + 7]));
   }
+  const int64_t first = B::kRevBoxes ? b.n - int64_t(c + 1) * kChunk : int64_t(c) * kChunk;
   if constexpr (B::kTma) {
-    const int64_t first = int64_t(c) * kChunk + 16 * warp;
-    const int64_t box_row = b.reverse ? b.n - first - 16 : first;
+    const int64_t box_row = first + 16 * warp;
     if (box_row >= 0) {  // the same for the whole warp
       dev::fence_proxy_async();  // the staged rows visible to the copy engine
       __syncwarp();
@@ -305,10 +311,14 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
   constexpr int kRowChunks = W / 8;  // 16-byte pieces per row
 #pragma unroll
   for (int k = 0; k < 16 * kRowChunks / 32; ++k) {
-    const int piece = 32 * k + lane, x = piece / kRowChunks, row = 16 * warp + x, col = 8 * (piece % kRowChunks);
-    const int64_t vt = int64_t(c) * kChunk + 16 * warp + (B::kTma && b.reverse ? 15 - x : x);
+    const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
     const uint4 v = *reinterpret_cast<const uint4*>(o_stage + TILE::offset(row, col));
-    if (vt < b.n && col < cols) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld + col) = v;
+    if constexpr (B::kRevBoxes) {  // rows in stored order
+      if (first + row >= 0) *reinterpret_cast<uint4*>(og + (first + row) * ld + col) = v;
+    } else {
+      const int64_t vt = int64_t(c) * kChunk + row;
+      if (vt < b.n && col < cols) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld + col) = v;
+    }
   }
   __syncwarp();  // the next stmatrix overwrites these rows
 }
@@ -458,7 +468,7 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
   float f[4][4];
   auto form_key_decays = [&] {
 #pragma unroll
-    for (int kk = 0; kk < 4; ++kk) key_decays(f[kk], kk, b.t, L, cu, b.pw);
+    for (int kk = 0; kk < 4; ++kk) key_decays<B::kRevBoxes>(f[kk], kk, b.t, L, cu, b.pw);
   };
   if constexpr (TILES <= 2) form_key_decays();
   uint32_t ka[TILES][4][4];

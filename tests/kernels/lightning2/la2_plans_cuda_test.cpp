@@ -6,7 +6,9 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <future>
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "harness/backend.h"
+#include "harness/dtype.h"
 #include "harness/errors.h"
 #include "harness/inputs.h"
 #include "harness/memory.h"
@@ -215,6 +218,29 @@ TEST(La2CudaPlans, FusedBackwardMatchesReference) {
   }
 }
 
+// || x - y || / || y || of two outputs of element type t (NaN where an element of either is NaN: the
+// outputs are NaN bytes until written).
+double relative_difference(const std::vector<uint8_t>& x, const std::vector<uint8_t>& y, DType t) {
+  auto value = [t](const std::vector<uint8_t>& b, size_t i) -> double {
+    if (t == DType::f32) {
+      float f;
+      std::memcpy(&f, b.data() + 4 * i, 4);
+      return f;
+    }
+    uint16_t h;
+    std::memcpy(&h, b.data() + 2 * i, 2);
+    return t == DType::bf16 ? bf16_bits_to_float(h) : f16_bits_to_float(h);
+  };
+  const size_t n = x.size() / (t == DType::f32 ? 4 : 2);
+  double diff = 0, norm = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double a = value(x, i), b = value(y, i);
+    diff += (a - b) * (a - b);
+    norm += b * b;
+  }
+  return std::sqrt(diff / std::max(norm, 1e-300));
+}
+
 // Every output of one forward and backward, as bytes.
 test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, const Problem& p) {
   MemoryTracker tracker;
@@ -225,8 +251,11 @@ test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, const Pro
 
 // The one-pass plan sums the same terms in the same order as the two-pass plan with the scan in the
 // output blocks when the increments go first chunk to last (la2_wgmma_kernel.cuh): the results must
-// agree bit for bit, forward and backward (one_pass=all: the fused dK/dV pass too), states included. Where the plans are not the ones named
-// (not Hopper) the comparison would prove nothing, so it is skipped.
+// agree bit for bit, forward and backward (one_pass=all: the fused dK/dV pass too), states included,
+// with tiles loaded in the states step's row order. With TMA the fused pass reads its tiles upside down,
+// so there its increments (and dK, dV, dS_in) differ from the states step's by rounding: the forward's
+// and dQ's outputs are compared. Where the plans are not the ones named (not Hopper) the comparison
+// would prove nothing, so it is skipped.
 TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "one pass runs on Hopper only";
@@ -238,27 +267,33 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
     p.state_in = p.state_out = true;
     la2::PassArgs a;
     a.dtype = t, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = p.seqlen;
-    const Options one = {{"inc_order", "first_last"}, {"one_pass", "all"}}, two = {{"one_pass", "off"}};
-    ASSERT_TRUE(la2::plan_pass(a, plan_options(one)).one_pass);
-    ASSERT_FALSE(la2::plan_pass(a, plan_options(two)).one_pass);
-    ASSERT_TRUE(la2::plan_pass(a, plan_options(two)).scan_in_kernel);
-    auto impl_one = la2_with(one), impl_two = la2_with(two);
-    auto x = run_once(*gpu, *impl_one, p), y = run_once(*gpu, *impl_two, p);
-    for (const auto& [name, bytes] : x) {
-      ASSERT_EQ(bytes.size(), y[name].size()) << name;
-      const size_t differ = test_support::bytes_differing(bytes, y[name]);
-      EXPECT_EQ(differ, 0u) << dtype_name(t) << " " << name << ": " << differ << " bytes differ";
+    for (const char* loads : {"cp_async", "tma"}) {
+      const Options one = {{"inc_order", "first_last"}, {"one_pass", "all"}, {"loads", loads}},
+                    two = {{"one_pass", "off"}, {"loads", loads}};
+      ASSERT_TRUE(la2::plan_pass(a, plan_options(one)).one_pass);
+      ASSERT_FALSE(la2::plan_pass(a, plan_options(two)).one_pass);
+      ASSERT_TRUE(la2::plan_pass(a, plan_options(two)).scan_in_kernel);
+      auto impl_one = la2_with(one), impl_two = la2_with(two);
+      auto x = run_once(*gpu, *impl_one, p), y = run_once(*gpu, *impl_two, p);
+      const bool tma = std::string(loads) == "tma";
+      for (const auto& [name, bytes] : x) {
+        ASSERT_EQ(bytes.size(), y[name].size()) << name;
+        if (tma && (name == "dK" || name == "dV" || name == "dS_in")) continue;
+        const size_t differ = test_support::bytes_differing(bytes, y[name]);
+        EXPECT_EQ(differ, 0u) << dtype_name(t) << " loads=" << loads << " " << name << ": " << differ << " bytes differ";
+      }
     }
   }
 }
 
-// TMA loads put the same bytes in the same shared-memory layout as cp.async, and the products read
-// them in the same order; TMA stores write the staged rows the 16-byte stores write, none past n (here
-// the next head's first rows): every output of a forward and backward must agree bit for bit between
-// loads=tma and loads=cp_async (the forward and dQ passes differ in their loads and stores, the fused
-// dK/dV pass, which loads by cp.async in both, in its stores: reversed rows), at d = e = 64 and 128, bf16 and f16, one pass, two passes and one segment,
-// a ragged last chunk, states and decay.
-TEST(La2CudaPlans, TmaLoadsBitIdenticalToCpAsync) {
+// TMA loads put the same bytes in the same shared-memory layout as cp.async in row order, and the
+// products read them in the same order; TMA stores write the staged rows the 16-byte stores write, none
+// past n (here the next head's first rows): every output of the forward and the dQ pass (O, S_out, dQ)
+// must agree bit for bit between loads=tma and loads=cp_async. The fused dK/dV pass's TMA tiles hold
+// each chunk's rows upside down (la2_wgmma_kernel.cuh), so its sums over keys run in the other order:
+// dK, dV and dS_in must agree to rounding, every element written. At d = e = 64 and 128, bf16 and f16,
+// one pass, two passes and one segment, a ragged last chunk, states and decay.
+TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "TMA loads run on Hopper only";
   for (int d : {64, 128})
@@ -288,9 +323,14 @@ TEST(La2CudaPlans, TmaLoadsBitIdenticalToCpAsync) {
         ASSERT_FALSE(x.empty());
         for (const auto& [name, bytes] : x) {
           ASSERT_EQ(bytes.size(), y[name].size()) << name;
+          const std::string what = std::string(dtype_name(t)) + " d=" + std::to_string(d) + " " + describe(plan) + " " + name;
+          if (name == "dK" || name == "dV" || name == "dS_in") {
+            const double rel = relative_difference(bytes, y[name], name == "dS_in" ? DType::f32 : t);
+            EXPECT_LT(rel, name == "dS_in" ? 1e-4 : 1e-2) << what << " (NaN: an element not written)";
+            continue;
+          }
           const size_t differ = test_support::bytes_differing(bytes, y[name]);
-          EXPECT_EQ(differ, 0u) << dtype_name(t) << " d=" << d << " " << describe(plan) << " " << name << ": "
-                                << differ << " bytes differ";
+          EXPECT_EQ(differ, 0u) << what << ": " << differ << " bytes differ";
         }
       }
 }
@@ -309,7 +349,10 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
     p.dtype = DType::bf16;
     p.slopes = alibi_slopes(p.heads);
     p.state_in = p.state_out = true;
-    auto fused = la2_with({{"segments", "1"}}), three = la2_with({{"segments", "1"}, {"backward", "three_passes"}});
+    // loads=cp_async: the fused pass's TMA tiles are read upside down (other sums over keys than the
+    // dV pass's, which reverses rows as it copies them).
+    auto fused = la2_with({{"segments", "1"}, {"loads", "cp_async"}}),
+         three = la2_with({{"segments", "1"}, {"backward", "three_passes"}, {"loads", "cp_async"}});
     auto x = run_once(*gpu, *fused, p), y = run_once(*gpu, *three, p);
     size_t dk_differ = 0;
     for (const auto& [name, bytes] : x) {
