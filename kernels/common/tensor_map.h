@@ -15,14 +15,16 @@ struct alignas(128) TensorMap {
 bool tensor_maps_available();
 
 // Whether rows_of_heads can describe a tensor at `base` with rows of `cols` 16-bit elements: the copy
-// engine needs 16-byte aligned addresses and row strides.
+// engine needs 16-byte aligned addresses and row strides, and the kernels' row coordinates are 32-bit
+// signed (a head of fewer than 2^31 - 128 rows).
 bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows);
 
 // The map of a [heads][head_rows][cols] tensor of 16-bit elements seen as the heads' first `rows`
 // rows, in boxes of `box_rows` (at most 256) rows x 64 columns in the 128-byte-swizzled layout of
 // sw128_tile.cuh (coordinates: column, row, head). Loaded, rows at or past `rows` and at negative
-// coordinates arrive as zeros; stored, they are not written. Throws std::runtime_error where the
-// driver refuses it.
+// coordinates arrive as zeros; stored, rows at or past `rows` are not written, but a box whose first
+// row is negative is an illegal instruction on the H200 (measured; tma_store_box). Throws
+// std::runtime_error where the driver refuses it.
 TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows,
                         int box_rows = 64);
 

@@ -62,8 +62,9 @@ __device__ __forceinline__ void tma_load_box(void* dst, const TensorMap* map, in
 }
 
 // A box of `map` at (col, row, head) from `src` (its rows' 128-byte swizzle aligned as a load's
-// would land) into global memory, in this thread's current bulk group; rows outside the map are not
-// written. The writing threads' stores to `src` must be fenced for the async proxy first.
+// would land) into global memory, in this thread's current bulk group; rows past the map's last are
+// not written, but `row` must not be negative (an illegal instruction on the H200, measured, where a
+// load there zero-fills). The writing threads' stores to `src` must be fenced for the async proxy first.
 __device__ __forceinline__ void tma_store_box(const TensorMap* map, int col, int row, int head, const void* src) {
 #if LASUITE_TMA
   asm volatile("cp.async.bulk.tensor.3d.global.shared::cta.tile.bulk_group [%0, {%1, %2, %3}], [%4];\n" ::"l"(map),

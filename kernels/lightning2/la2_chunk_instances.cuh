@@ -12,8 +12,8 @@ namespace lasuite::la2 {
 // WIN: the windowed wgmma variant (la2_wgmma_kernel.cuh); MMA_SYNC: with the mma.sync kernels (every
 // GPU, fp32), which read widths 72..120 in place at 128 but take no value tiles; DUAL: with the wgmma
 // output step that has a second output (the backward's dK and dV in one pass); TMA: with the wgmma output
-// steps that move their tiles by bulk tensor copies (the plain one's loads and stores; the dual one's
-// stores: its walk is reversed).
+// steps that move their tiles and outputs by bulk tensor copies (the plain one in row order, the dual
+// one in reverse).
 template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true, bool DUAL = false, bool TMA = false>
 ChunkKernel chunk_kernel_entry() {
   ChunkKernel k;

@@ -9,8 +9,9 @@
 //     of 128 it also issues the copies of the outputs' later chunks (kStateRefills).
 // Why: the mma.sync kernel spends most of its time in ldmatrix/mma issue (about 0.5 ldmatrix per mma,
 // every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per
-// warpgroup and frees the issue slots. Tiles arrive by cp.async (which also handles the reversed row
-// order of the backward passes and zero-fills rows past n), kStages chunks deep.
+// warpgroup and frees the issue slots. Tiles arrive kStages chunks deep, by bulk tensor copies (TMA,
+// below: the output step at its own widths over a dense batch) or by every thread's cp.async (which
+// reverses rows for the backward's reverse passes and zero-fills rows past n).
 //
 // WIN (windowed): the tensors' widths and row strides come from the arguments (ChunkWalk::cols_qk,
 // cols_v, value_tiles; OutputStepArgs::cols_o): head dims narrower than the kernel read in place, and
@@ -100,7 +101,6 @@ struct WgmmaBlock {
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
   static constexpr bool kTma = TMA;
-  static constexpr bool kTmaLoads = TMA;
   static constexpr bool kRevBoxes = TMA && DUAL;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
@@ -118,9 +118,9 @@ struct WgmmaBlock {
   int reverse, seg, segs, c_begin, c_end;
   int wg, warp, lane, g, t;
   dev::RoleBarrier meeting;  // the warpgroups meet once per chunk, each from its own loop
-  // TMA: the maps of q, k, v (the kernel's arguments; their heads are the dense batch's bh), the
-  // stages' barriers, and bit s of `phases` the parity of stage s's next landing (each thread waits for
-  // every landing, so its count of a stage's phases is the barrier's).
+  // TMA: the tensors' maps (the kernel's arguments; their heads are the dense batch's bh), the stages'
+  // barriers, and bit s of `phases` the parity of stage s's next landing (each thread waits for every
+  // landing, so its count of a stage's phases is the barrier's).
   const TileMaps* maps;
   uint64_t* landed;
   mutable uint32_t phases;
@@ -132,7 +132,7 @@ struct WgmmaBlock {
   __device__ __forceinline__ void load_chunk(int chunk, int stage, bool with_q) const {
     unsigned char* sq = smem + stage * SM::kStageBytes;
     unsigned char* sk = sq + SM::kQBytes;
-    if constexpr (kTmaLoads) {  // the copying warpgroup's first thread; rows past n land as zeros
+    if constexpr (kTma) {  // the copying warpgroup's first thread; rows past n land as zeros
       if ((threadIdx.x & 127) != 0) return;
       uint64_t* bar = landed + stage;
       dev::mbarrier_arrive_expect(bar, (with_q ? QTile::kBytes + SM::kXBytes : 0) + QTile::kBytes + VTile::kBytes);
@@ -173,12 +173,12 @@ struct WgmmaBlock {
   }
   // cp.async: a group a chunk, empty or not, so that begin_chunk's wait counts chunks.
   __device__ __forceinline__ static void commit_copies() {
-    if constexpr (!kTmaLoads) dev::cp_async_commit();
+    if constexpr (!kTma) dev::cp_async_commit();
   }
   // Start of every chunk (the local-th of its loop, in stage local % kStages), in both warpgroups: the
   // chunk's tiles and the state's operand copy published.
   __device__ __forceinline__ void begin_chunk(int local) const {
-    if constexpr (kTmaLoads) {
+    if constexpr (kTma) {
       const int s = local % kStages;
       dev::mbarrier_wait(landed + s, (phases >> s) & 1u);
       phases ^= 1u << s;
@@ -266,12 +266,13 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
 // column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
 // address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
-// TMA (B::kTma): the tile's rows are stored rows first .. first + 63 (first = 64 c, or in reverse
-// n - 64 (c + 1): kRevBoxes), and the warp's 16 staged rows leave as boxes of `map` (one a 64 columns),
-// issued by its first lane, which before staging the next rows waits for the boxes' reads of these
-// (long done by then). Rows past n are not written by the copy engine; a box may not start before row
-// 0 (the store is an illegal instruction there, measured), so where n is not a multiple of 64 the
-// reverse walk's last chunk leaves by 16-byte stores from the same staged rows.
+// TMA (B::kTma; all columns, `cols` unused): the tile's rows are stored rows first .. first + 63
+// (first = 64 c, or in reverse n - 64 (c + 1): kRevBoxes), and the warp's 16 staged rows leave as
+// boxes of `map` (one a 64 columns), issued by its first lane, which before staging the next rows waits
+// for the boxes' reads of these (a chunk later, long done; between the dual step's two outputs, the
+// second output's products later). Rows past n are not written by the copy engine; a box may not start
+// before row 0 (the store is an illegal instruction there, measured), so where n is not a multiple of
+// 64 the reverse walk's last chunk leaves by 16-byte stores from the same staged rows.
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c, const dev::TensorMap* map) {
@@ -633,7 +634,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   b.vg = static_cast<const T*>(w.v) + b.row0 * b.ld_v + DV * b.z;
   if constexpr (DUAL) b.xg = static_cast<const T*>(a.second.x) + b.row0 * DV;
   else b.xg = nullptr;
-  if constexpr (Block::kTmaLoads) {
+  if constexpr (Block::kTma) {
     b.maps = &a.maps;
     if (threadIdx.x == 0) {  // before this thread's first copy
       for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
@@ -666,7 +667,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   }
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);
-  if constexpr (Block::kTmaLoads) __syncthreads();  // the barriers initialised before any thread waits on them
+  if constexpr (Block::kTma) __syncthreads();  // the barriers initialised before any thread waits on them
   if constexpr (OUT)
     if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();
   // The kernel after this one may get ready once every block here has started (so none of these waits

@@ -12,7 +12,7 @@ export LASUITE_GIT_COMMIT=${COMMIT}
 ROOT=$PWD B=/tmp/bld
 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release > $R/cmake.log 2>&1 || { tail -20 $R/cmake.log; exit 1; }
 ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILED" $R/ninja.log | head
-LINK=$(cd $B && ninja -t commands lasuite | tail -1)
+LINK=$(cd $B && ninja -t commands lasuite 2>/dev/null | tail -1)
 variant() {  # name, include dir ahead of the tree, the element types whose kernels it rebuilds
   local l=${LINK/-o lasuite /-o lasuite_$1 } ty
   for ty in $3; do

@@ -23,7 +23,9 @@ TEST(TensorMaps, EncodableOnlyWith16ByteAddressesAndRowStrides) {
   EXPECT_FALSE(dev::row_tiles_encodable(kBytes, 0, 100));
   EXPECT_FALSE(dev::row_tiles_encodable(kBytes, 64, 0));
   EXPECT_FALSE(dev::row_tiles_encodable(kBytes, 64, (int64_t(1) << 32) + 1)) << "more rows than a map dim holds";
-  EXPECT_FALSE(dev::row_tiles_encodable(kBytes, 256, int64_t(1) << 32)) << "a head stride of 2^41 bytes";
+  EXPECT_FALSE(dev::row_tiles_encodable(kBytes, 64, int64_t(1) << 31)) << "row coordinates past an int";
+  EXPECT_TRUE(dev::row_tiles_encodable(kBytes, 64, (int64_t(1) << 31) - 129));
+  EXPECT_FALSE(dev::row_tiles_encodable(kBytes, 512, int64_t(1) << 30)) << "a head stride of 2^40 bytes";
 }
 
 TEST(TensorMaps, DriverEncodesAMapAndRefusesWhatCannotBeOne) {
