@@ -168,9 +168,6 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.second.x = p.x;
   a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
-  // The TMA kernels read rows by the plan alone: the plain one in row order, the dual one in reverse.
-  if (plan.tma && (p.ragged || windowed(p) || p.reverse != plan.dual))
-    throw std::logic_error("la2: a TMA plan for a pass it cannot walk (ragged, windowed, or in the other row order)");
   if (plan.tma) {
     a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows(p));
     a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows(p));

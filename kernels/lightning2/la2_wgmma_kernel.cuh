@@ -292,6 +292,7 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
                      El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
                      El::pack(o[4 * j + 6], o[4 * j + 7]));
   }
+  static_assert(kOutputBoxRows == 16, "an output box is a warp's 16 rows");
   const int64_t first = B::kRevBoxes ? b.n - int64_t(c + 1) * kChunk : int64_t(c) * kChunk;
   if constexpr (B::kTma) {
     const int64_t box_row = first + 16 * warp;
@@ -603,8 +604,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
 
   extern __shared__ unsigned char smem_raw[];
   unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
-  using Block = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
-  Block b;
+  WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA> b;
   b.smem = smem;
   b.state_sm = smem + kStages * SM::kStageBytes;
   b.pw = reinterpret_cast<float*>(b.state_sm + SM::kTableOffset) + kPowZeros;
@@ -634,7 +634,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   b.vg = static_cast<const T*>(w.v) + b.row0 * b.ld_v + DV * b.z;
   if constexpr (DUAL) b.xg = static_cast<const T*>(a.second.x) + b.row0 * DV;
   else b.xg = nullptr;
-  if constexpr (Block::kTma) {
+  if constexpr (TMA) {
     b.maps = &a.maps;
     if (threadIdx.x == 0) {  // before this thread's first copy
       for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
@@ -667,7 +667,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   }
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);
-  if constexpr (Block::kTma) __syncthreads();  // the barriers initialised before any thread waits on them
+  if constexpr (TMA) __syncthreads();  // the barriers initialised before any thread waits on them
   if constexpr (OUT)
     if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();
   // The kernel after this one may get ready once every block here has started (so none of these waits
