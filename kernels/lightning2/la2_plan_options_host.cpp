@@ -1,5 +1,7 @@
 #include "kernels/lightning2/la2_plan_options_host.h"
 
+#include <utility>
+
 #include "harness/errors.h"
 
 namespace lasuite::la2 {
@@ -23,6 +25,15 @@ bool parse_either(const std::string& key, const std::string& value, const char* 
   if (value == yes) return true;
   if (value == no) return false;
   throw UsageError("la2 option " + key + " takes " + yes + " or " + no + ", not '" + value + "'");
+}
+
+// One of three named values (an enum option).
+template <class E>
+E parse_one_of(const std::string& key, const std::string& value, const std::pair<const char*, E> (&choices)[3]) {
+  for (const auto& [name, e] : choices)
+    if (value == name) return e;
+  throw UsageError("la2 option " + key + " takes " + choices[0].first + ", " + choices[1].first + " or " +
+                   choices[2].first + ", not '" + value + "'");
 }
 
 }  // namespace
@@ -72,15 +83,11 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
   } else if (key == "states_kernel") {
     o.allow_wgmma_states = parse_either(key, value, "auto", "mma");
   } else if (key == "one_pass") {
-    if (value == "auto") o.one_pass = PlanOptions::OnePass::automatic;
-    else if (value == "all") o.one_pass = PlanOptions::OnePass::all;
-    else if (value == "off") o.one_pass = PlanOptions::OnePass::off;
-    else throw UsageError("la2 option one_pass takes auto, all or off, not '" + value + "'");
+    using P = PlanOptions::OnePass;
+    o.one_pass = parse_one_of<P>(key, value, {{"auto", P::automatic}, {"all", P::all}, {"off", P::off}});
   } else if (key == "scan") {
-    if (value == "auto") o.scan = PlanOptions::Scan::automatic;
-    else if (value == "kernel") o.scan = PlanOptions::Scan::kernel;
-    else if (value == "blocks") o.scan = PlanOptions::Scan::blocks;
-    else throw UsageError("la2 option scan takes auto, kernel or blocks, not '" + value + "'");
+    using S = PlanOptions::Scan;
+    o.scan = parse_one_of<S>(key, value, {{"auto", S::automatic}, {"kernel", S::kernel}, {"blocks", S::blocks}});
   } else if (key == "segments") {
     o.segments = parse_count(key, value, 256);
   } else if (key == "states_split") {
