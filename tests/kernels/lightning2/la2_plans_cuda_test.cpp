@@ -228,29 +228,18 @@ struct RowRange {
   int64_t rows = 0, cols = 0, first = 0, last = 0;  // rows = 0: every element
 };
 double relative_difference(const std::vector<uint8_t>& x, const std::vector<uint8_t>& y, DType t, RowRange r = {}) {
-  const size_t width = t == DType::f32 ? 4 : 2;
-  auto value = [t, width](const std::vector<uint8_t>& b, size_t i) -> double {
-    if (t == DType::f32) {
-      float f;
-      std::memcpy(&f, b.data() + width * i, 4);
-      return f;
-    }
-    uint16_t h;
-    std::memcpy(&h, b.data() + width * i, 2);
-    return t == DType::bf16 ? bf16_bits_to_float(h) : f16_bits_to_float(h);
-  };
-  const size_t n = x.size() / width;
-  double diff = 0, norm = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (r.rows) {
-      const int64_t row = static_cast<int64_t>(i) / r.cols % r.rows;
-      if (row < r.first || row >= r.last) continue;
-    }
-    const double a = value(x, i), b = value(y, i);
-    diff += (a - b) * (a - b);
-    norm += b * b;
+  const size_t n = x.size() / dtype_size(t);
+  std::vector<double> a(n), b(n);
+  convert_to_f64(x.data(), t, a.data(), n);
+  convert_to_f64(y.data(), t, b.data(), n);
+  if (!r.rows) r = {static_cast<int64_t>(n), 1, 0, static_cast<int64_t>(n)};  // one head, every row
+  double err2 = 0, ref2 = 0;
+  for (size_t h = 0; h < n / static_cast<size_t>(r.rows * r.cols); ++h) {  // each head's rows first .. last - 1
+    const size_t at = (h * r.rows + r.first) * r.cols;
+    const SliceError e = slice_error(a.data() + at, b.data() + at, static_cast<size_t>((r.last - r.first) * r.cols));
+    err2 += e.err2, ref2 += e.ref2;
   }
-  return std::sqrt(diff / std::max(norm, 1e-300));
+  return std::sqrt(err2 / std::max(ref2, 1e-300));
 }
 
 // Every output of one forward and backward, as bytes.
