@@ -38,18 +38,19 @@ constexpr int kPowZeros = 64;
 constexpr int kDecayTableFloats = kPowZeros + kPowEntries;
 
 // Where a block's (sequence, head) lies: the offset of its row 0 in q, k, v, o (in rows), its length,
-// its head (for the slope) and its index among the states ([.][dk][dv], `bh_stride` apart). A dense
-// batch: blockIdx.x is the (batch, head). A ragged grid: blockIdx.x = j * heads + head, sequence
-// walk.ragged[j] of the packed batch.
+// its index among the states ([.][dk][dv], `bh_stride` apart), its first row among its head's rows
+// (seq_row0: where a ragged grid's tile maps find it) and its head (for the slope). A dense batch:
+// blockIdx.x is the (batch, head). A ragged grid: blockIdx.x = j * heads + head, sequence walk.ragged[j]
+// of the packed batch.
 struct BlockPlace {
-  int64_t row0, n, state_bh;
+  int64_t row0, n, state_bh, seq_row0;
   int head;
 };
 __device__ __forceinline__ BlockPlace place_block(const ChunkWalk& w, int64_t bh = blockIdx.x) {
   const int head = static_cast<int>(bh % w.heads);
-  if (!w.ragged) return {bh * w.head_rows, w.n, bh, head};
+  if (!w.ragged) return {bh * w.head_rows, w.n, bh, 0, head};
   const RaggedSequence s = w.ragged[bh / w.heads];
-  return {head * w.head_rows + s.row0, s.n, s.index * w.heads + head, head};
+  return {head * w.head_rows + s.row0, s.n, s.index * w.heads + head, s.row0, head};
 }
 
 __device__ __forceinline__ int strip_row(int i, int g) { return g + 8 * ((i >> 1) & 1); }

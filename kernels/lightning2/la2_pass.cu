@@ -169,13 +169,16 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
   if (plan.tma) {
-    a.maps.q = dev::rows_of_heads(p.q, p.dk, p.n, p.bh, head_rows(p));
-    a.maps.k = dev::rows_of_heads(p.k, p.dk, p.n, p.bh, head_rows(p));
-    a.maps.v = dev::rows_of_heads(p.v, p.dv, p.n, p.bh, head_rows(p));
-    a.maps.o = dev::rows_of_heads(p.o, p.dv, p.n, p.bh, head_rows(p), kOutputBoxRows);
+    // A dense batch's (batch, head)s of n rows; a ragged grid's heads of the packed batch's rows, in
+    // which a block finds its sequence (la2_wgmma_kernel.cuh).
+    const int64_t hr = head_rows(p), rows = p.ragged ? hr : p.n, heads = p.ragged ? p.heads : p.bh;
+    a.maps.q = dev::rows_of_heads(p.q, p.dk, rows, heads, hr);
+    a.maps.k = dev::rows_of_heads(p.k, p.dk, rows, heads, hr);
+    a.maps.v = dev::rows_of_heads(p.v, p.dv, rows, heads, hr);
+    a.maps.o = dev::rows_of_heads(p.o, p.dv, rows, heads, hr, kOutputBoxRows);
     if (plan.dual) {
-      a.maps.x = dev::rows_of_heads(p.x, p.dv, p.n, p.bh, head_rows(p));
-      a.maps.o2 = dev::rows_of_heads(p.o2, p.dk, p.n, p.bh, head_rows(p), kOutputBoxRows);
+      a.maps.x = dev::rows_of_heads(p.x, p.dv, rows, heads, hr);
+      a.maps.o2 = dev::rows_of_heads(p.o2, p.dk, rows, heads, hr, kOutputBoxRows);
     }
   }
   return a;
@@ -208,11 +211,11 @@ EndState pass_end(const PassArgs& p) {
   return e;
 }
 
-// Whether the output step moves its tiles by TMA (PassPlan::tma): at the kernel's own widths over a
-// dense batch, every tensor it maps aligned for the copy engine; the plain step in row order, the dual
-// step in reverse (its kernel reads the boxes upside down).
+// Whether the output step moves its tiles by TMA (PassPlan::tma): at the kernel's own widths, over a
+// dense batch or a ragged grid, every tensor it maps aligned for the copy engine; the plain step in row
+// order, the dual step in reverse (its kernel reads the boxes upside down).
 bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, const PassPlan& plan) {
-  if (!o.tma_loads || !plan.wgmma || windowed(p) || p.ragged || !dev::tensor_maps_available()) return false;
+  if (!o.tma_loads || !plan.wgmma || windowed(p) || !dev::tensor_maps_available()) return false;
   const int64_t rows = head_rows(p);
   const bool plain = dev::row_tiles_encodable(p.q, p.dk, rows) && dev::row_tiles_encodable(p.k, p.dk, rows) &&
                      dev::row_tiles_encodable(p.v, p.dv, rows) && dev::row_tiles_encodable(p.o, p.dv, rows);

@@ -52,8 +52,8 @@ struct WgmmaSmem {
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
   // Outputs on their way to global memory (each output in turn: a warp stages only its own rows).
   static constexpr int kOStageBytes = !OUT ? 0 : DUAL && QTile::kBytes > VTile::kBytes ? QTile::kBytes : VTile::kBytes;
-  // After the stages: the operand copies of S, the output staging tile, the decay table, then the
-  // stages' barriers (8 bytes each, at most 8 stages; used where the tiles arrive by TMA).
+  // After the stages: the operand copies of S, the output staging tile, the decay table, then 64 bytes
+  // where the tiles arrive by TMA: the stages' barriers (8 bytes each), then the block's MapPlace.
   static constexpr int kTableOffset = kStateBytes + kOStageBytes;  // from the end of the stages
   static constexpr int kBarrierOffset = (kTableOffset + kDecayTableFloats * 4 + 7) / 8 * 8;
   static constexpr int kFixedBytes = kBarrierOffset + 64 + 1024;  // 1024: alignment slack
@@ -69,20 +69,24 @@ struct WgmmaSmem {
     return most <= 2 || most * kStageBytes + kFixedBytes <= kSmemPerBlock ? most : fit(most - 1);
   }
   static constexpr int kStages = fit(OUT ? 3 : 6);
-  static_assert(kStages <= 8, "a barrier a stage in 64 bytes");
+  static_assert(kStages <= 6, "a barrier a stage and a MapPlace in 64 bytes");
   static constexpr size_t bytes() { return size_t(kStages) * kStageBytes + kFixedBytes; }
 };
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
-// TMA: the output step at the kernel's own widths over a dense batch (the maps cannot follow a ragged
-// grid's sequences) moves its tiles as bulk tensor copies (OutputStepArgs::maps): they arrive as 64 x 64
-// boxes issued by one thread, each stage's landing announced on its mbarrier, instead of every thread's
-// cp.async, and the outputs leave as boxes (store_output_rows). A box cannot reverse rows, so the dual
-// step's reverse walk (kRevBoxes) takes its chunk c as the box of stored rows n - 64 (c + 1) ..
-// n - 64 c - 1 (rows before 0 zero-filled): the tile's row r is the chunk's row 63 - r, which the mask,
-// the inter term's row decays and the update's key decays read upside down (la2_chunk_math.cuh, REV),
-// and its outputs are in stored order.
+// TMA: the output step at the kernel's own widths moves its tiles as bulk tensor copies
+// (OutputStepArgs::maps): they arrive as 64 x 64 boxes issued by one thread, each stage's landing
+// announced on its mbarrier, instead of every thread's cp.async, and the outputs leave as boxes
+// (store_output_rows). A box cannot reverse rows, so the dual step's reverse walk (kRevBoxes) takes its
+// chunk c as the box of stored rows n - 64 (c + 1) .. n - 64 c - 1: the tile's row r is the chunk's row
+// 63 - r, which the mask, the inter term's row decays and the update's key decays read upside down
+// (la2_chunk_math.cuh, REV), and its outputs are in stored order. A dense batch's maps are [bh][n][cols]:
+// rows past n, and before 0, land as zeros. A ragged grid's are the packed batch's [heads][total][cols],
+// a sequence's rows from its first (MapPlace): the rows of a last, partial chunk past the sequence (or
+// before it, reversed) are another sequence's, and begin_chunk zeroes them, as cp.async's zero-fill
+// would, so that nothing of one sequence reaches another (a score or a value times a zero mask entry is
+// zero only where it is finite).
 template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, bool TMA = false>
 struct WgmmaBlock {
   static_assert(!TMA || (OUT && !WIN), "TMA: the output step at its own widths");
@@ -124,6 +128,15 @@ struct WgmmaBlock {
   const TileMaps* maps;
   uint64_t* landed;
   mutable uint32_t phases;
+  // In `phases`, above the stages' bits: a ragged grid's sequence whose last chunk is partial, its box
+  // holding another sequence's rows (zero_foreign_rows).
+  static constexpr uint32_t kForeignTail = 1u << 31;
+  // Where the block's rows lie in the maps, in shared memory after the barriers: read where used (held
+  // in registers, the three cost the 64 x 64 kernels 8 bytes of spill).
+  struct MapPlace {
+    int head, row0;  // the block's head and first row in the maps (a dense batch: bh and 0)
+  };
+  __device__ __forceinline__ MapPlace* map_place() const { return reinterpret_cast<MapPlace*>(landed + kStages); }
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product. The
   // output warpgroup copies, except the outputs' chunks after the first kStages - 1 where kStateRefills
@@ -136,8 +149,8 @@ struct WgmmaBlock {
       if ((threadIdx.x & 127) != 0) return;
       uint64_t* bar = landed + stage;
       dev::mbarrier_arrive_expect(bar, (with_q ? QTile::kBytes + SM::kXBytes : 0) + QTile::kBytes + VTile::kBytes);
-      const int row = static_cast<int>(kRevBoxes ? n - int64_t(chunk + 1) * kChunk : int64_t(chunk) * kChunk);
-      const int head = static_cast<int>(bh);
+      const int row = map_place()->row0 + static_cast<int>(kRevBoxes ? n - int64_t(chunk + 1) * kChunk : int64_t(chunk) * kChunk);
+      const int head = map_place()->head;
 #pragma unroll
       for (int h = 0; h < DK / 64; ++h) {
         if (with_q) dev::tma_load_box(sq + h * QTile::kBlockBytes, &maps->q, 64 * h, row, head, bar);
@@ -182,6 +195,7 @@ struct WgmmaBlock {
       const int s = local % kStages;
       dev::mbarrier_wait(landed + s, (phases >> s) & 1u);
       phases ^= 1u << s;
+      if ((phases & kForeignTail) && c_begin + local == c_end - 1) zero_foreign_rows(stage(local));
     } else if (wg == 0 || kStateRefills) {
       dev::cp_async_wait<kStages - 2>();  // this thread's copies of the chunk have landed
       dev::fence_proxy_async();
@@ -189,6 +203,23 @@ struct WgmmaBlock {
     meeting.meet();
   }
   __device__ __forceinline__ unsigned char* stage(int local) const { return smem + (local % kStages) * SM::kStageBytes; }
+  // The rows of a landed stage that are not the sequence's (past its n % 64, or before them reversed):
+  // every 64-column block of its tiles (a stage is whole blocks, a row 128 bytes of each, whatever the
+  // swizzle) written zero by both warpgroups, made visible to the tensor cores' reads after the meeting
+  // that follows. Not inlined: called once a sequence, inlined it cost the 64 x 64 dual step 8 bytes of
+  // spill (ptxas).
+  __device__ __noinline__ void zero_foreign_rows(unsigned char* st) const {
+    constexpr int kBlocks = SM::kStageBytes / (kChunk * 128);
+    static_assert(kBlocks * kChunk * 128 == SM::kStageBytes, "a stage of whole 64-column blocks");
+    const int tail_rows = static_cast<int>(n % kChunk), piece = threadIdx.x & 7;  // 16 bytes of a row; rows kThreads / 8 apart
+#pragma unroll 1
+    for (int j = threadIdx.x >> 3; j < kBlocks * kChunk; j += kThreads / 8) {
+      const int r = j & (kChunk - 1);
+      if (kRevBoxes ? r < kChunk - tail_rows : r >= tail_rows)
+        *reinterpret_cast<uint4*>(st + j * 128 + piece * 16) = make_uint4(0, 0, 0, 0);
+    }
+    dev::fence_proxy_async();
+  }
   __device__ __forceinline__ uint32_t stage_addr(int local) const { return dev::smem_addr(stage(local)); }
   // B = V (stored [row][e], MN-major) for the k-step over rows kk: both warpgroups use it.
   __device__ __forceinline__ static uint64_t v_desc(uint32_t v_addr, int kk) {
@@ -270,9 +301,10 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // (first = 64 c, or in reverse n - 64 (c + 1): kRevBoxes), and the warp's 16 staged rows leave as
 // boxes of `map` (one a 64 columns), issued by its first lane, which before staging the next rows waits
 // for the boxes' reads of these (a chunk later, long done; between the dual step's two outputs, the
-// second output's products later). Rows past n are not written by the copy engine; a box may not start
-// before row 0 (the store is an illegal instruction there, measured), so where n is not a multiple of
-// 64 the reverse walk's last chunk leaves by 16-byte stores from the same staged rows.
+// second output's products later). A box is stored only where all its rows are the sequence's: a box
+// may not start before row 0 (the store is an illegal instruction there, measured), and past a ragged
+// grid's sequence lie another's rows; so where n is not a multiple of 64 the last chunk's boxes that
+// cross the sequence's bounds leave by 16-byte stores from the same staged rows.
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c, const dev::TensorMap* map) {
@@ -296,13 +328,13 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
   const int64_t first = B::kRevBoxes ? b.n - int64_t(c + 1) * kChunk : int64_t(c) * kChunk;
   if constexpr (B::kTma) {
     const int64_t box_row = first + 16 * warp;
-    if (box_row >= 0) {  // the same for the whole warp
+    if (box_row >= 0 && box_row + 16 <= b.n) {  // the same for the whole warp
       dev::fence_proxy_async();  // the staged rows visible to the copy engine
       __syncwarp();
       if (lane == 0) {
 #pragma unroll
         for (int h = 0; h < W / 64; ++h)
-          dev::tma_store_box(map, col0 + 64 * h, static_cast<int>(box_row), static_cast<int>(b.bh),
+          dev::tma_store_box(map, col0 + 64 * h, b.map_place()->row0 + static_cast<int>(box_row), b.map_place()->head,
                              o_stage + TILE::offset(16 * warp, 64 * h));
         dev::bulk_commit_group();
       }
@@ -636,7 +668,9 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   else b.xg = nullptr;
   if constexpr (TMA) {
     b.maps = &a.maps;
+    if (w.ragged && b.n % kChunk != 0) b.phases |= decltype(b)::kForeignTail;
     if (threadIdx.x == 0) {  // before this thread's first copy
+      *b.map_place() = {w.ragged ? place.head : static_cast<int>(b.bh), static_cast<int>(place.seq_row0)};
       for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
       dev::fence_mbarrier_init();
     }
@@ -667,7 +701,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   }
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);
-  if constexpr (TMA) __syncthreads();  // the barriers initialised before any thread waits on them
+  if constexpr (TMA) __syncthreads();  // the barriers and the MapPlace set before any other thread reads them
   if constexpr (OUT)
     if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();
   // The kernel after this one may get ready once every block here has started (so none of these waits
