@@ -111,8 +111,9 @@ struct SecondOutput {
 
 // The tiles of q, k, v and x (the second output's), and the outputs' rows, as bulk tensor copies (the
 // output step that moves them by TMA, at the kernel's own widths): [bh][n][cols] over a dense batch, a
-// ragged grid's [heads][head_rows][cols], in boxes of 64 rows x 64 columns, o's and o2's of 16 rows (a
-// warp's) x 64 (dev::rows_of_heads). Unset in every other step.
+// ragged grid's [heads][head_rows][cols], cols each tensor's own width (at most the kernel's), in boxes
+// of 64 rows x 64 columns, o's and o2's of 16 rows (a warp's) x 64 (dev::rows_of_heads). Unset in every
+// other step.
 constexpr int kOutputBoxRows = 16;
 struct TileMaps {
   dev::TensorMap q, k, v, x, o, o2;

@@ -6,7 +6,8 @@
 // (the 1/lambda is never computed: the pass is told its initial state is lambda times the true one).
 // The forward keeps its segment data (a few state matrices per head): the dQ pass's state is the
 // forward's transposed, so it reads them instead of computing its own. Where the dual output step runs
-// (la2::dual_pass_runs: bf16/f16 on Hopper, d = e = 64 or 128), dK comes from the dV pass as its second
+// (la2::dual_pass_usable: bf16/f16 on Hopper, d = e = 64 or 128, or narrower read in place by TMA), dK
+// comes from the dV pass as its second
 // output, O2 = c_intra ((V dO^T) (x) M) Q + c_inter diag(lambda^(t+1)) V dS^T with the dV pass's
 // c_intra = scale and c_inter = 1 (the dK pass's state is dS^T), so Q, K, V and dO are read once for
 // both; otherwise the dV pass reads the dK pass's segment data.
@@ -378,7 +379,7 @@ class La2Cuda : public Implementation {
     // slopes and multipliers): the dV pass then reads the dK pass's segment data, unless that holds start
     // states and dS_in is wanted (the final state then comes from the scan kernel, which only a pass of
     // its own runs).
-    const bool fused = fused_dk_dv(dv, io);
+    const bool fused = fused_dk_dv(dv, io, p, sp);
     if (fused) dv.x = rows_at(io.v, p, sp), dv.o2 = rows_at(io.dk, p, sp);
     const la2::PassPlan plan_k = fused ? la2::PassPlan{} : la2::plan_pass(dk, options_);
     const bool dv_reuses = !fused && plan_k.segments > 1 && (plan_k.scan_in_kernel || !p.state_in);
@@ -395,11 +396,13 @@ class La2Cuda : public Implementation {
     if (!fused) la2::run_pass(dk, plan_k, segbuf.as<float>(), flags.at[1], ws.stream());
     la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream());
   }
-  // Whether the dV pass `dv` also gives dK (its second output: X = V, O2 = dK, both at the kernel's own
-  // widths, as are the pass's own tensors).
-  bool fused_dk_dv(const la2::PassArgs& dv, const BackwardIO& io) const {
-    return dv.dk == dv.dv && !la2::windowed(dv) && width(io.v) == dv.dv && width(io.dk) == dv.dk &&
-           la2::dual_pass_runs(dv.dtype, dv.dk, dv.dv, options_);
+  // Whether the dV pass `dv` also gives dK (its second output: X = V as wide as dO, O2 = dK as wide as
+  // K; narrower than the kernel only where the pass's tiles move by TMA: la2::dual_pass_usable).
+  bool fused_dk_dv(const la2::PassArgs& dv, const BackwardIO& io, const Problem& p, const Span& sp) const {
+    if (dv.dk != dv.dv || width(io.v) != width(io.dout) || width(io.dk) != width(io.k)) return false;
+    la2::PassArgs with = dv;
+    with.x = rows_at(io.v, p, sp), with.o2 = rows_at(io.dk, p, sp);
+    return la2::dual_pass_usable(with, options_);
   }
   // The problem's own limits, then the device: forward and backward check their tensors between the
   // two, so a bad call is refused for what is wrong with it on any machine, a GPU or none.

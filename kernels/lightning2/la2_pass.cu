@@ -133,6 +133,25 @@ bool mma_sync_widths(const PassArgs& p) {
          reads(p.cols_o, p.dv);
 }
 
+// Windowed only for widths narrower than the kernel's, read in place (one value window, a contraction
+// of at most 128).
+bool narrow_in_place(const PassArgs& p) { return windowed(p) && p.value_tiles == 1 && p.dk <= 128; }
+
+// The pass's kernels: the windowed ones where it needs them, and beside them, where the widths are only
+// narrower than the kernel's, the TMA output steps at the kernel's own widths (and the dual step, which
+// has no windowed variant): their maps are of the tensors' own widths, so the copy engine reads them in
+// place (columns past them land as zeros and are not stored) and no runtime width is left in the chunk
+// loop. The states-only step stays windowed (it copies by cp.async).
+ChunkKernel pass_kernels(const PassArgs& p) {
+  ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv, windowed(p));
+  if (narrow_in_place(p)) {
+    const ChunkKernel own = chunk_kernel(p.dtype, p.dk, p.dv, /*windowed=*/false);
+    k.tma_func = own.tma_func, k.tma_smem = own.tma_smem;
+    k.dual_tma_func = own.dual_tma_func, k.dual_smem = own.dual_smem;
+  }
+  return k;
+}
+
 // The grid's rows: a block row per (batch, head) and value tile; also the number of states.
 int64_t grid_bh(const PassArgs& p) { return p.bh * p.value_tiles; }
 
@@ -170,15 +189,16 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.state_bufs = plan.state_bufs;
   if (plan.tma) {
     // A dense batch's (batch, head)s of n rows; a ragged grid's heads of the packed batch's rows, in
-    // which a block finds its sequence (la2_wgmma_kernel.cuh).
+    // which a block finds its sequence (la2_wgmma_kernel.cuh). Each tensor at its own width: X is as
+    // wide as V', O2 as K' (the dual pass's).
     const int64_t hr = head_rows(p), rows = p.ragged ? hr : p.n, heads = p.ragged ? p.heads : p.bh;
-    a.maps.q = dev::rows_of_heads(p.q, p.dk, rows, heads, hr);
-    a.maps.k = dev::rows_of_heads(p.k, p.dk, rows, heads, hr);
-    a.maps.v = dev::rows_of_heads(p.v, p.dv, rows, heads, hr);
-    a.maps.o = dev::rows_of_heads(p.o, p.dv, rows, heads, hr, kOutputBoxRows);
+    a.maps.q = dev::rows_of_heads(p.q, a.walk.cols_qk, rows, heads, hr);
+    a.maps.k = dev::rows_of_heads(p.k, a.walk.cols_qk, rows, heads, hr);
+    a.maps.v = dev::rows_of_heads(p.v, a.walk.cols_v, rows, heads, hr);
+    a.maps.o = dev::rows_of_heads(p.o, a.cols_o, rows, heads, hr, kOutputBoxRows);
     if (plan.dual) {
-      a.maps.x = dev::rows_of_heads(p.x, p.dv, rows, heads, hr);
-      a.maps.o2 = dev::rows_of_heads(p.o2, p.dk, rows, heads, hr, kOutputBoxRows);
+      a.maps.x = dev::rows_of_heads(p.x, a.walk.cols_v, rows, heads, hr);
+      a.maps.o2 = dev::rows_of_heads(p.o2, a.walk.cols_qk, rows, heads, hr, kOutputBoxRows);
     }
   }
   return a;
@@ -211,17 +231,20 @@ EndState pass_end(const PassArgs& p) {
   return e;
 }
 
-// Whether the output step moves its tiles by TMA (PassPlan::tma): at the kernel's own widths, over a
-// dense batch or a ragged grid, every tensor it maps aligned for the copy engine; the plain step in row
-// order, the dual step in reverse (its kernel reads the boxes upside down).
+// Whether the output step moves its tiles by TMA (PassPlan::tma): a kernel of its own widths (64 x 64,
+// 128 x 128: pass_kernels) for tensors as wide or narrower, over a dense batch or a ragged grid, every
+// tensor it maps aligned for the copy engine at its own width; the plain step in row order, the dual
+// step in reverse (its kernel reads the boxes upside down).
 bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, const PassPlan& plan) {
-  if (!o.tma_loads || !plan.wgmma || windowed(p) || !dev::tensor_maps_available()) return false;
+  if (!o.tma_loads || !plan.wgmma || (windowed(p) && !narrow_in_place(p)) || !dev::tensor_maps_available())
+    return false;
   const int64_t rows = head_rows(p);
-  const bool plain = dev::row_tiles_encodable(p.q, p.dk, rows) && dev::row_tiles_encodable(p.k, p.dk, rows) &&
-                     dev::row_tiles_encodable(p.v, p.dv, rows) && dev::row_tiles_encodable(p.o, p.dv, rows);
+  const int qk = p.cols_qk ? p.cols_qk : p.dk, v = p.cols_v ? p.cols_v : p.dv, o_cols = p.cols_o ? p.cols_o : p.dv;
+  const bool plain = dev::row_tiles_encodable(p.q, qk, rows) && dev::row_tiles_encodable(p.k, qk, rows) &&
+                     dev::row_tiles_encodable(p.v, v, rows) && dev::row_tiles_encodable(p.o, o_cols, rows);
   if (plan.dual)
-    return k.dual_tma_func && p.reverse && plain && dev::row_tiles_encodable(p.x, p.dv, rows) &&
-           dev::row_tiles_encodable(p.o2, p.dk, rows);
+    return k.dual_tma_func && p.reverse && plain && dev::row_tiles_encodable(p.x, v, rows) &&
+           dev::row_tiles_encodable(p.o2, qk, rows);
   return k.tma_func && !p.reverse && plain;
 }
 
@@ -291,7 +314,7 @@ bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
 }  // namespace
 
 PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like) {
-  const ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv, windowed(p));
+  const ChunkKernel k = pass_kernels(p);
   const std::string shape =
       std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dk) + " e=" + std::to_string(p.dv);
   if (!k.func && !k.wgmma_func) throw UnsupportedError("la2: no kernel for " + shape);
@@ -313,9 +336,10 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.early_start = options.early_start && prop.major >= 9;
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.dual = p.x != nullptr || p.o2 != nullptr;
-  if (plan.dual && !(p.x && p.o2 && plan.wgmma && k.dual_func && !windowed(p)))
-    throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_runs first)");
   plan.tma = tma_usable(p, k, options, plan);
+  // Narrower widths only by TMA (the dual step has no windowed variant).
+  if (plan.dual && !(p.x && p.o2 && plan.wgmma && (plan.tma ? k.dual_tma_func : !windowed(p) ? k.dual_func : nullptr)))
+    throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_usable first)");
   plan.smem_bytes = plan.dual    ? k.dual_smem
                     : plan.tma   ? k.tma_smem
                     : plan.wgmma ? k.wgmma_smem
@@ -358,7 +382,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   // The kernels index segment data and flags by the state index, which in a ragged grid is the
   // sequence's, not the block row's: only a one-segment plan (plan_pass's for ragged) has none.
   if (p.ragged && plan.segments != 1) throw std::logic_error("la2: a ragged grid runs one segment a sequence");
-  const ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv, windowed(p));
+  const ChunkKernel k = pass_kernels(p);
   const int64_t state_elems = int64_t(p.dk) * p.dv;
   // Before any launch: encoding the tile maps (PassPlan::tma) may throw, and then nothing is queued.
   const OutputStepArgs out = output_args(p, plan);
@@ -452,6 +476,14 @@ bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {
   const ChunkKernel k = chunk_kernel(dtype, dk, dv, /*windowed=*/false);
   return k.dual_func && wgmma_usable(k, cuda_device_properties()) &&
          k.dual_smem <= cuda_device_properties().sharedMemPerBlockOptin;
+}
+
+bool dual_pass_usable(const PassArgs& p, const PlanOptions& options) {
+  if (!p.x || !p.o2 || !dual_pass_runs(p.dtype, p.dk, p.dv, options)) return false;
+  if (!windowed(p)) return true;
+  PassPlan plan;
+  plan.wgmma = plan.dual = true;
+  return narrow_in_place(p) && tma_usable(p, pass_kernels(p), options, plan);
 }
 
 bool wide_kernels_usable(DType dtype, const PlanOptions& options) {

@@ -64,10 +64,10 @@ struct PassArgs {
   // prior data, may start early beside the kernel ahead (programmatic dependent launch); what that
   // kernel writes (the prior segment data) is read only after waiting for it.
   bool inputs_ready_early = false;
-  // The dual pass (dual_pass_runs says where it runs): a second output of the same walk and state,
+  // The dual pass (dual_pass_usable says where it runs): a second output of the same walk and state,
   //   O2 = c_intra ((X V'^T) (x) M) K' + c_inter diag(lambda^(t+1)) X S^T,  X [bh][n][dv], O2 [bh][n][dk],
-  // both at the kernel's own widths. With the dV pass as the walk and X = V, O2 is dK (la2_cuda.cpp).
-  // Null: none.
+  // X as wide as V' (cols_v), O2 as K' (cols_qk). With the dV pass as the walk and X = V, O2 is dK
+  // (la2_cuda.cpp). Null: none.
   const void* x = nullptr;
   void* o2 = nullptr;
 };
@@ -160,9 +160,11 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
 int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options);
 
 // Whether a dual pass (PassArgs::x, o2) of (dtype, dk, dv) runs on this device under `options`: the
-// Hopper output step with a second output, at d = e = 64 and 128, for 16-bit types. The caller also
-// keeps every width the kernel's own (no windowed(p)).
+// Hopper output step with a second output, at d = e = 64 and 128, for 16-bit types.
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options);
+// Whether this dual pass runs (plan_pass refuses it otherwise): dual_pass_runs, and its tensors as wide
+// as the kernel, or narrower (read in place) where its tiles move by TMA.
+bool dual_pass_usable(const PassArgs& p, const PlanOptions& options);
 
 // Whether this device, under `options`, runs the windowed Hopper kernels that value tiles need
 // (la2_value_tiles_host.h) for `dtype`.

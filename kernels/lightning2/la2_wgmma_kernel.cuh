@@ -75,8 +75,9 @@ struct WgmmaSmem {
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
-// TMA: the output step at the kernel's own widths moves its tiles as bulk tensor copies
-// (OutputStepArgs::maps): they arrive as 64 x 64 boxes issued by one thread, each stage's landing
+// TMA: the output step at the kernel's own widths (its tensors that wide, or narrower: the maps have the
+// tensors' own widths, so columns past them land as zeros and are not stored) moves its tiles as bulk
+// tensor copies (OutputStepArgs::maps): they arrive as 64 x 64 boxes issued by one thread, each stage's landing
 // announced on its mbarrier, instead of every thread's cp.async, and the outputs leave as boxes
 // (store_output_rows). A box cannot reverse rows, so the dual step's reverse walk (kRevBoxes) takes its
 // chunk c as the box of stored rows n - 64 (c + 1) .. n - 64 c - 1: the tile's row r is the chunk's row
@@ -297,9 +298,10 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
 // column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
 // address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
-// TMA (B::kTma; all columns, `cols` unused): the tile's rows are stored rows first .. first + 63
-// (first = 64 c, or in reverse n - 64 (c + 1): kRevBoxes), and the warp's 16 staged rows leave as
-// boxes of `map` (one a 64 columns), issued by its first lane, which before staging the next rows waits
+// TMA (B::kTma; the map, of the output's own width, clips the columns; `cols` serves the 16-byte stores):
+// the tile's rows are stored rows first .. first + 63 (first = 64 c, or in reverse n - 64 (c + 1):
+// kRevBoxes), and the warp's 16 staged rows leave as boxes of `map` (one a 64 columns), issued by its
+// first lane, which before staging the next rows waits
 // for the boxes' reads of these (a chunk later, long done; between the dual step's two outputs, the
 // second output's products later). A box is stored only where all its rows are the sequence's: a box
 // may not start before row 0 (the store is an illegal instruction there, measured), and past a ragged
@@ -348,7 +350,7 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
     const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
     const uint4 v = *reinterpret_cast<const uint4*>(o_stage + TILE::offset(row, col));
     if constexpr (B::kRevBoxes) {  // rows in stored order
-      if (first + row >= 0) *reinterpret_cast<uint4*>(og + (first + row) * ld + col) = v;
+      if (first + row >= 0 && col < cols) *reinterpret_cast<uint4*>(og + (first + row) * ld + col) = v;
     } else {
       const int64_t vt = int64_t(c) * kChunk + row;
       if (vt < b.n && col < cols) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld + col) = v;
@@ -389,7 +391,8 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  store_output_rows<DK>(b, o, a.second.o, DK, 0, DK, c, &a.maps.o2);
+  const int ld = TMA ? a.walk.cols_qk : DK;  // O2 as wide as K' (narrower where read in place)
+  store_output_rows<DK>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
 }
 
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
@@ -428,8 +431,8 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     dev::wgmma_wait<0>();
   }
   dev::wgmma_fence_regs(o);
-  const int ld_o = WIN ? a.cols_o : DV;           // o's row stride
-  const int cols_o = WIN ? ld_o - DV * b.z : DV;  // this tile's columns of o; those past it are not written
+  const int ld_o = WIN || TMA ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
+  const int cols_o = WIN ? ld_o - DV * b.z : ld_o;  // this tile's columns of o; those past it are not written
   store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
   if constexpr (DUAL) {
     float o2[DK / 2];

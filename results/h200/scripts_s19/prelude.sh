@@ -28,6 +28,7 @@ check_la2() {  # name, binary
   for tool in memcheck racecheck synccheck initcheck; do
     sanitizer_run $tool ${x}_d128_segments3 $bin $V --state --dtype bf16 --long 300 --dim 128 --impl-option segments=3
     sanitizer_run $tool ${x}_d64_f16_all_segments4 $bin $V --state --dtype f16 --long 500 --dim 64 --impl-option segments=4 --impl-option one_pass=all
+    sanitizer_run $tool ${x}_d96_in_place $bin $V --state --dtype bf16 --long 300 --dim 96 --impl-option segments=3
     sanitizer_run $tool ${x}_packed_d128 $bin $V --state --dtype bf16 --dim 128 --packed 0,15,100,64,300,65
     sanitizer_run $tool ${x}_packed_d64_f16 $bin $V --state --dtype f16 --dim 64 --packed 7,130,1,63,200
   done > /dev/null; el "sanitizers $x"

@@ -125,7 +125,8 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   la2::PassArgs f32 = p;
   f32.dtype = DType::f32;
   EXPECT_FALSE(la2::plan_pass(f32, {}).wgmma) << "fp32 runs the mma.sync kernel";
-  // TMA loads: the output step at its own widths over a dense batch in row order, aligned tensors.
+  // TMA loads: the output step of a 64 x 64 or 128 x 128 kernel in row order, aligned tensors, over a
+  // dense batch or a ragged grid, the tensors as wide as the kernel or narrower (read in place).
   la2::PassArgs t = p;
   EXPECT_TRUE(la2::plan_pass(t, {}).tma);
   t.reverse = true;
@@ -135,7 +136,12 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "128 x 64 has no TMA kernel";
   t = p;
   t.cols_v = 120;
-  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a width read in place";
+  EXPECT_TRUE(la2::plan_pass(t, {}).tma) << "a width read in place: maps of its own width";
+  t.cols_v = 100;
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "rows of 200 bytes: not 16-byte multiples";
+  t = p;
+  t.dk = 256, t.dv = 64, t.cols_v = 0;
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a contraction past 128 (windowed kernels only)";
   t = p;
   alignas(16) static const char bytes[64] = {};
   t.k = bytes + 8;
@@ -143,7 +149,7 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   t = p;
   la2::RaggedSequence table;
   t.ragged = &table;  // planning reads no table
-  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a ragged grid";
+  EXPECT_TRUE(la2::plan_pass(t, {}).tma) << "a ragged grid: the packed tensors' maps";
   EXPECT_FALSE(la2::plan_pass(f32, {}).tma);
   // The dual pass (the backward's dK beside dV): where it runs, and a plan that says so; asked where it
   // does not run, plan_pass refuses instead of running the plain output step.
@@ -352,6 +358,47 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
           EXPECT_EQ(differ, 0u) << what << ": " << differ << " bytes differ";
         }
       }
+}
+
+// Head dims of 72..120 (multiples of 8) run the 128-wide kernels on the tensors in place. Under TMA the
+// output steps are the 128 x 128 ones, their maps of the tensors' own widths (columns past them land as
+// zeros and are not stored), and the backward fuses dK and dV; under cp.async they are the windowed
+// kernels and three passes. The two must agree to rounding with every element written (the outputs'
+// bytes compared whole: a column stored past a width lands in the next row), at the bar's 96 x 96 and
+// at 72 x 120, where every chunk's last rows and the reverse walk's partial chunk take 16-byte stores.
+TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "TMA loads run on Hopper only";
+  for (const auto& [d, e] : std::vector<std::pair<int, int>>{{96, 96}, {72, 120}}) {
+    const std::string shape = std::to_string(d) + " x " + std::to_string(e);
+    Problem p;
+    p.batch = 2, p.heads = 4, p.seqlen = 2999, p.dim_qk = d, p.dim_v = e;
+    p.dtype = DType::bf16;
+    p.slopes = alibi_slopes(p.heads);
+    p.state_in = p.state_out = true;
+    // The passes' plans: the forward's at the tensors' widths, and the fused dV pass's (K', O2 as wide as
+    // K, V' and X as dO and V).
+    la2::PassArgs a;
+    a.dtype = p.dtype, a.dk = a.dv = 128, a.bh = 8, a.heads = 4, a.n = p.seqlen;
+    a.cols_qk = d, a.cols_v = a.cols_o = e;
+    EXPECT_TRUE(la2::plan_pass(a, {}).tma) << shape;
+    EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
+    la2::PassArgs dual = a;
+    alignas(16) static const char tensor[64] = {};  // planning reads no tensor, only its alignment
+    dual.reverse = true, dual.x = dual.o2 = const_cast<char*>(tensor);
+    EXPECT_TRUE(la2::dual_pass_usable(dual, {})) << shape;
+    EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << shape;
+    EXPECT_FALSE(la2::dual_pass_usable(dual, plan_options({{"loads", "cp_async"}}))) << shape << ": no windowed dual step";
+    auto impl_tma = la2_with({{"loads", "tma"}}), impl_cp = la2_with({{"loads", "cp_async"}});
+    auto x = run_once(*gpu, *impl_tma, p), y = run_once(*gpu, *impl_cp, p);
+    ASSERT_FALSE(x.empty());
+    for (const auto& [name, bytes] : x) {
+      ASSERT_EQ(bytes.size(), y[name].size()) << name;
+      const bool state = name == "S_out" || name == "dS_in";
+      EXPECT_LT(relative_difference(bytes, y[name], state ? DType::f32 : p.dtype), state ? 1e-4 : 1e-2)
+          << shape << " " << name << " (NaN: an element not written)";
+    }
+  }
 }
 
 // The fused pass's first output is the dV pass's, from the same walk, state and products: with one
