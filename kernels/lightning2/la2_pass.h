@@ -135,9 +135,10 @@ struct PassPlan {
   bool early_start = false;    // kernels after a pass's first may start beside the one ahead
   bool dual = false;           // the output step has a second output (PassArgs::x, o2)
   // The output step moves its tiles in and its outputs out by bulk tensor copies (TMA) instead of
-  // cp.async and 16-byte stores: the Hopper kernel at its own widths (d, e = 64 or 128) over a dense
-  // batch, one sequence of a packed one or a ragged grid, 16-byte aligned tensors, the plain step in row
-  // order and the dual step in reverse (tma_usable in la2_pass.cu).
+  // cp.async and 16-byte stores: the Hopper kernel of its own widths (d, e = 64 or 128) on tensors that
+  // wide or narrower (read in place), over a dense batch, one sequence of a packed one or a ragged grid,
+  // 16-byte aligned tensors, the plain step in row order and the dual step in reverse (tma_usable in
+  // la2_pass.cu).
   bool tma = false;
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)

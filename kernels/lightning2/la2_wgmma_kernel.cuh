@@ -10,8 +10,8 @@
 // Why: the mma.sync kernel spends most of its time in ldmatrix/mma issue (about 0.5 ldmatrix per mma,
 // every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per
 // warpgroup and frees the issue slots. Tiles arrive kStages chunks deep, by bulk tensor copies (TMA,
-// below: the output step at its own widths over a dense batch) or by every thread's cp.async (which
-// reverses rows for the backward's reverse passes and zero-fills rows past n).
+// below: the output step of the kernel's own widths, its tensors that wide or narrower) or by every
+// thread's cp.async (which reverses rows for the backward's reverse passes and zero-fills rows past n).
 //
 // WIN (windowed): the tensors' widths and row strides come from the arguments (ChunkWalk::cols_qk,
 // cols_v, value_tiles; OutputStepArgs::cols_o): head dims narrower than the kernel read in place, and
@@ -123,9 +123,9 @@ struct WgmmaBlock {
   int reverse, seg, segs, c_begin, c_end;
   int wg, warp, lane, g, t;
   dev::RoleBarrier meeting;  // the warpgroups meet once per chunk, each from its own loop
-  // TMA: the tensors' maps (the kernel's arguments; their heads are the dense batch's bh), the stages'
-  // barriers, and bit s of `phases` the parity of stage s's next landing (each thread waits for every
-  // landing, so its count of a stage's phases is the barrier's).
+  // TMA: the tensors' maps (the kernel's arguments; where the block's rows lie in them: MapPlace), the
+  // stages' barriers, and bit s of `phases` the parity of stage s's next landing (each thread waits for
+  // every landing, so its count of a stage's phases is the barrier's).
   const TileMaps* maps;
   uint64_t* landed;
   mutable uint32_t phases;
@@ -671,6 +671,9 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   else b.xg = nullptr;
   if constexpr (TMA) {
     b.maps = &a.maps;
+    // A ragged grid runs one segment (run_pass refuses more), so begin_chunk's local chunk is the
+    // sequence's (a one-pass increment's chunks never meet kForeignTail). Checking segs here too cost the
+    // 64 x 64 dual step 4 bytes of spill.
     if (w.ragged && b.n % kChunk != 0) b.phases |= decltype(b)::kForeignTail;
     if (threadIdx.x == 0) {  // before this thread's first copy
       *b.map_place() = {w.ragged ? place.head : static_cast<int>(b.bh), static_cast<int>(place.seq_row0)};

@@ -363,42 +363,55 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
 // Head dims of 72..120 (multiples of 8) run the 128-wide kernels on the tensors in place. Under TMA the
 // output steps are the 128 x 128 ones, their maps of the tensors' own widths (columns past them land as
 // zeros and are not stored), and the backward fuses dK and dV; under cp.async they are the windowed
-// kernels and three passes. The two must agree to rounding with every element written (the outputs'
-// bytes compared whole: a column stored past a width lands in the next row), at the bar's 96 x 96 and
-// at 72 x 120, where every chunk's last rows and the reverse walk's partial chunk take 16-byte stores.
+// kernels and three passes. The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
+// same order, so they agree bit for bit; dK, dV and dS_in come from other passes, so they agree to
+// rounding and must differ in some bits (else the fused pass did not run); every element written (the
+// outputs' bytes compared whole: a column stored past a width lands in the next row). At the bar's
+// 96 x 96 and at 72 x 120 (2999 rows: the last chunk's boxes, each direction, take 16-byte stores),
+// with the default plan and with every pass in one kernel.
 TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "TMA loads run on Hopper only";
-  for (const auto& [d, e] : std::vector<std::pair<int, int>>{{96, 96}, {72, 120}}) {
-    const std::string shape = std::to_string(d) + " x " + std::to_string(e);
-    Problem p;
-    p.batch = 2, p.heads = 4, p.seqlen = 2999, p.dim_qk = d, p.dim_v = e;
-    p.dtype = DType::bf16;
-    p.slopes = alibi_slopes(p.heads);
-    p.state_in = p.state_out = true;
-    // The passes' plans: the forward's at the tensors' widths, and the fused dV pass's (K', O2 as wide as
-    // K, V' and X as dO and V).
-    la2::PassArgs a;
-    a.dtype = p.dtype, a.dk = a.dv = 128, a.bh = 8, a.heads = 4, a.n = p.seqlen;
-    a.cols_qk = d, a.cols_v = a.cols_o = e;
-    EXPECT_TRUE(la2::plan_pass(a, {}).tma) << shape;
-    EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
-    la2::PassArgs dual = a;
-    alignas(16) static const char tensor[64] = {};  // planning reads no tensor, only its alignment
-    dual.reverse = true, dual.x = dual.o2 = const_cast<char*>(tensor);
-    EXPECT_TRUE(la2::dual_pass_usable(dual, {})) << shape;
-    EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << shape;
-    EXPECT_FALSE(la2::dual_pass_usable(dual, plan_options({{"loads", "cp_async"}}))) << shape << ": no windowed dual step";
-    auto impl_tma = la2_with({{"loads", "tma"}}), impl_cp = la2_with({{"loads", "cp_async"}});
-    auto x = run_once(*gpu, *impl_tma, p), y = run_once(*gpu, *impl_cp, p);
-    ASSERT_FALSE(x.empty());
-    for (const auto& [name, bytes] : x) {
-      ASSERT_EQ(bytes.size(), y[name].size()) << name;
-      const bool state = name == "S_out" || name == "dS_in";
-      EXPECT_LT(relative_difference(bytes, y[name], state ? DType::f32 : p.dtype), state ? 1e-4 : 1e-2)
-          << shape << " " << name << " (NaN: an element not written)";
+  for (const auto& [d, e] : std::vector<std::pair<int, int>>{{96, 96}, {72, 120}})
+    for (const Options& plan : {Options{}, Options{{"one_pass", "all"}}}) {
+      const std::string shape = std::to_string(d) + " x " + std::to_string(e) + " " + describe(plan);
+      Problem p;
+      p.batch = 2, p.heads = 4, p.seqlen = 2999, p.dim_qk = d, p.dim_v = e;
+      p.dtype = DType::bf16;
+      p.slopes = alibi_slopes(p.heads);
+      p.state_in = p.state_out = true;
+      // The passes' plans: the forward's at the tensors' widths, and the fused dV pass's (K', O2 as wide as
+      // K, V' and X as dO and V).
+      la2::PassArgs a;
+      a.dtype = p.dtype, a.dk = a.dv = 128, a.bh = 8, a.heads = 4, a.n = p.seqlen;
+      a.cols_qk = d, a.cols_v = a.cols_o = e;
+      EXPECT_TRUE(la2::plan_pass(a, {}).tma) << shape;
+      EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
+      la2::PassArgs dual = a;
+      alignas(16) static const char tensor[64] = {};  // planning reads no tensor, only its alignment
+      dual.reverse = true, dual.x = dual.o2 = const_cast<char*>(tensor);
+      EXPECT_TRUE(la2::dual_pass_usable(dual, {})) << shape;
+      EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << shape;
+      EXPECT_FALSE(la2::dual_pass_usable(dual, plan_options({{"loads", "cp_async"}}))) << shape << ": no windowed dual step";
+      Options tma = plan, cp_async = plan;
+      tma.push_back({"loads", "tma"});
+      cp_async.push_back({"loads", "cp_async"});
+      auto impl_tma = la2_with(tma), impl_cp = la2_with(cp_async);
+      auto x = run_once(*gpu, *impl_tma, p), y = run_once(*gpu, *impl_cp, p);
+      ASSERT_FALSE(x.empty());
+      for (const auto& [name, bytes] : x) {
+        ASSERT_EQ(bytes.size(), y[name].size()) << name;
+        const size_t differ = test_support::bytes_differing(bytes, y[name]);
+        if (name == "O" || name == "S_out" || name == "dQ") {
+          EXPECT_EQ(differ, 0u) << shape << " " << name << ": " << differ << " bytes differ";
+          continue;
+        }
+        const bool state = name == "dS_in";
+        EXPECT_LT(relative_difference(bytes, y[name], state ? DType::f32 : p.dtype), state ? 1e-4 : 1e-2)
+            << shape << " " << name << " (NaN: an element not written)";
+        if (name == "dK") EXPECT_GT(differ, 0u) << shape << ": the fused pass did not run";
+      }
     }
-  }
 }
 
 // The fused pass's first output is the dV pass's, from the same walk, state and products: with one
