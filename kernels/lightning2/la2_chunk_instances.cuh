@@ -13,7 +13,7 @@ namespace lasuite::la2 {
 // GPU, fp32), which read widths 72..120 in place at 128 but take no value tiles; DUAL: with the wgmma
 // output step that has a second output (the backward's dK and dV in one pass); TMA: with the wgmma output
 // steps that move their tiles and outputs by bulk tensor copies (the plain one in row order, the dual
-// one in reverse).
+// one in reverse), over a dense batch and over a ragged grid.
 template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true, bool DUAL = false, bool TMA = false>
 ChunkKernel chunk_kernel_entry() {
   ChunkKernel k;
@@ -38,11 +38,14 @@ ChunkKernel chunk_kernel_entry() {
         k.dual_smem = WgmmaSmem<T, DK, DV, true, true>::bytes();
       }
       if constexpr (TMA && !WIN) {
-        k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, false, true>);
+        k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, false, kTmaDense>);
+        k.ragged_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, false, kTmaRagged>);
         k.tma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
       }
-      if constexpr (DUAL && TMA && !WIN)
-        k.dual_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, true, true>);
+      if constexpr (DUAL && TMA && !WIN) {
+        k.dual_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, true, kTmaDense>);
+        k.ragged_dual_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, true, kTmaRagged>);
+      }
     }
   }
   return k;

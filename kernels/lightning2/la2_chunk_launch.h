@@ -23,6 +23,9 @@ struct ChunkKernel {
   const void* tma_func = nullptr;  // and its output step moving tiles by TMA (OutputStepArgs::maps); null: none
   size_t tma_smem = 0;
   const void* dual_tma_func = nullptr;  // and its dual output step storing by TMA (dual_smem); null: none
+  // The two TMA steps over a ragged grid's maps (la2_wgmma_kernel.cuh's kTmaRagged); null: none.
+  const void* ragged_tma_func = nullptr;
+  const void* ragged_dual_tma_func = nullptr;
 };
 
 // Defined by la2_chunk_{bf16,f16,f32}.cu: (dk, dv) in {64, 128}^2, and (192, 64) and (256, 64) for the

@@ -142,13 +142,17 @@ bool narrow_in_place(const PassArgs& p) { return windowed(p) && p.value_tiles ==
 // has no windowed variant): their maps are of the tensors' own widths, so the copy engine reads them in
 // place (columns past them land as zeros and are not stored) and no runtime width is left in the chunk
 // loop. The states-only step stays windowed (it copies by cp.async).
+// A ragged grid's TMA steps are kernels of their own (their maps are the packed batch's), which take
+// the dense ones' places here.
 ChunkKernel pass_kernels(const PassArgs& p) {
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv, windowed(p));
   if (narrow_in_place(p)) {
     const ChunkKernel own = chunk_kernel(p.dtype, p.dk, p.dv, /*windowed=*/false);
     k.tma_func = own.tma_func, k.tma_smem = own.tma_smem;
     k.dual_tma_func = own.dual_tma_func, k.dual_smem = own.dual_smem;
+    k.ragged_tma_func = own.ragged_tma_func, k.ragged_dual_tma_func = own.ragged_dual_tma_func;
   }
+  if (p.ragged) k.tma_func = k.ragged_tma_func, k.dual_tma_func = k.ragged_dual_tma_func;
   return k;
 }
 

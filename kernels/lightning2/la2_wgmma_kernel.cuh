@@ -73,6 +73,10 @@ struct WgmmaSmem {
   static constexpr size_t bytes() { return size_t(kStages) * kStageBytes + kFixedBytes; }
 };
 
+// How the output step's tiles and outputs move (WgmmaBlock's TMA): every thread's cp.async and 16-byte
+// stores, or bulk tensor copies over a dense batch's maps or a ragged grid's (la2_pass.cu, pass_kernels).
+constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2;
+
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
 // TMA: the output step at the kernel's own widths (its tensors that wide, or narrower: the maps have the
@@ -87,10 +91,11 @@ struct WgmmaSmem {
 // a sequence's rows from its first (MapPlace): the rows of a last, partial chunk past the sequence (or
 // before it, reversed) are another sequence's, and begin_chunk zeroes them, as cp.async's zero-fill
 // would, so that nothing of one sequence reaches another (a score or a value times a zero mask entry is
-// zero only where it is finite).
-template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, bool TMA = false>
+// zero only where it is finite). The two are kernels of their own (TMA = kTmaDense, kTmaRagged), so that a
+// dense batch's copies and stores take no shared load and no test for another sequence's rows.
+template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync>
 struct WgmmaBlock {
-  static_assert(!TMA || (OUT && !WIN), "TMA: the output step at its own widths");
+  static_assert(TMA == kCpAsync || (OUT && !WIN), "TMA: the output step at its own widths");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   using Elem = T;
   using QTile = typename SM::QTile;
@@ -105,8 +110,9 @@ struct WgmmaBlock {
   // (call 6; ptxas spilled 4 more bytes in each). Each warpgroup waits for its own copies (cp.async groups
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
-  static constexpr bool kTma = TMA;
-  static constexpr bool kRevBoxes = TMA && DUAL;
+  static constexpr bool kTma = TMA != kCpAsync;
+  static constexpr bool kRagged = TMA == kTmaRagged;
+  static constexpr bool kRevBoxes = kTma && DUAL;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -129,15 +135,21 @@ struct WgmmaBlock {
   const TileMaps* maps;
   uint64_t* landed;
   mutable uint32_t phases;
-  // In `phases`, above the stages' bits: a ragged grid's sequence whose last chunk is partial, its box
-  // holding another sequence's rows (zero_foreign_rows).
+  // In `phases`, above the stages' bits (kRagged): the sequence's last chunk is partial, its box holding
+  // another sequence's rows (zero_foreign_rows).
   static constexpr uint32_t kForeignTail = 1u << 31;
-  // Where the block's rows lie in the maps, in shared memory after the barriers: read where used (held
-  // in registers, the three cost the 64 x 64 kernels 8 bytes of spill).
+  // Where a ragged grid's block lies in its maps, in shared memory after the barriers, read where used
+  // (held in registers, it cost the 64 x 64 kernels 8 bytes of spill). A dense batch's block is at row 0
+  // of map head bh.
   struct MapPlace {
-    int head, row0;  // the block's head and first row in the maps (a dense batch: bh and 0)
+    int head, row0;
   };
   __device__ __forceinline__ MapPlace* map_place() const { return reinterpret_cast<MapPlace*>(landed + kStages); }
+  // The map coordinates (row, head) of the block's row `row`.
+  __device__ __forceinline__ int2 map_coords(int64_t row) const {
+    if constexpr (kRagged) return make_int2(map_place()->row0 + static_cast<int>(row), map_place()->head);
+    else return make_int2(static_cast<int>(row), static_cast<int>(bh));
+  }
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product. The
   // output warpgroup copies, except the outputs' chunks after the first kStages - 1 where kStateRefills
@@ -150,8 +162,8 @@ struct WgmmaBlock {
       if ((threadIdx.x & 127) != 0) return;
       uint64_t* bar = landed + stage;
       dev::mbarrier_arrive_expect(bar, (with_q ? QTile::kBytes + SM::kXBytes : 0) + QTile::kBytes + VTile::kBytes);
-      const int row = map_place()->row0 + static_cast<int>(kRevBoxes ? n - int64_t(chunk + 1) * kChunk : int64_t(chunk) * kChunk);
-      const int head = map_place()->head;
+      const int2 at = map_coords(kRevBoxes ? n - int64_t(chunk + 1) * kChunk : int64_t(chunk) * kChunk);
+      const int row = at.x, head = at.y;
 #pragma unroll
       for (int h = 0; h < DK / 64; ++h) {
         if (with_q) dev::tma_load_box(sq + h * QTile::kBlockBytes, &maps->q, 64 * h, row, head, bar);
@@ -196,7 +208,8 @@ struct WgmmaBlock {
       const int s = local % kStages;
       dev::mbarrier_wait(landed + s, (phases >> s) & 1u);
       phases ^= 1u << s;
-      if ((phases & kForeignTail) && c_begin + local == c_end - 1) zero_foreign_rows(stage(local));
+      if constexpr (kRagged)
+        if ((phases & kForeignTail) && c_begin + local == c_end - 1) zero_foreign_rows(stage(local));
     } else if (wg == 0 || kStateRefills) {
       dev::cp_async_wait<kStages - 2>();  // this thread's copies of the chunk have landed
       dev::fence_proxy_async();
@@ -330,14 +343,14 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
   const int64_t first = B::kRevBoxes ? b.n - int64_t(c + 1) * kChunk : int64_t(c) * kChunk;
   if constexpr (B::kTma) {
     const int64_t box_row = first + 16 * warp;
-    if (box_row >= 0 && box_row + 16 <= b.n) {  // the same for the whole warp
+    if (box_row >= 0 && (!B::kRagged || box_row + 16 <= b.n)) {  // the same for the whole warp; a dense map clips rows past n
       dev::fence_proxy_async();  // the staged rows visible to the copy engine
       __syncwarp();
       if (lane == 0) {
+        const int2 at = b.map_coords(box_row);
 #pragma unroll
         for (int h = 0; h < W / 64; ++h)
-          dev::tma_store_box(map, col0 + 64 * h, b.map_place()->row0 + static_cast<int>(box_row), b.map_place()->head,
-                             o_stage + TILE::offset(16 * warp, 64 * h));
+          dev::tma_store_box(map, col0 + 64 * h, at.x, at.y, o_stage + TILE::offset(16 * warp, 64 * h));
         dev::bulk_commit_group();
       }
       return;
@@ -378,7 +391,7 @@ __device__ __forceinline__ void issue_second_inter(float (&o)[DK / 2], uint32_t 
   issue_a_bt<T, DK, DV, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
 }
 
-template <class T, int DK, int DV, bool TMA>
+template <class T, int DK, int DV, int TMA>
 __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV, true, false, true, TMA>& b,
                                                      const OutputStepArgs& a, int c, int shift, float (&sc)[32],
                                                      float (&o)[DK / 2], uint32_t k_addr) {
@@ -391,7 +404,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  const int ld = TMA ? a.walk.cols_qk : DK;  // O2 as wide as K' (narrower where read in place)
+  const int ld = TMA != kCpAsync ? a.walk.cols_qk : DK;  // O2 as wide as K' (narrower where read in place)
   store_output_rows<DK>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
 }
 
@@ -399,7 +412,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
 // scores going back in as a register operand (then, DUAL, the second output's). Refills the oldest
 // stage while the products run, unless the state warpgroup does (kStateRefills).
-template <class T, int DK, int DV, bool WIN, bool DUAL, bool TMA>
+template <class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
 __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                               int c, int shift) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
@@ -431,7 +444,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     dev::wgmma_wait<0>();
   }
   dev::wgmma_fence_regs(o);
-  const int ld_o = WIN || TMA ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
+  const int ld_o = WIN || TMA != kCpAsync ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
   const int cols_o = WIN ? ld_o - DV * b.z : ld_o;  // this tile's columns of o; those past it are not written
   store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
   if constexpr (DUAL) {
@@ -444,7 +457,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
 // Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass; the
 // outputs' chunks unless the state warpgroup refills them, kStateRefills) and computes the outputs of
 // the segment's chunks.
-template <class T, int DK, int DV, bool WIN, bool DUAL, bool TMA>
+template <class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
 __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
@@ -464,7 +477,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.begin_chunk(c - b.c_begin);
     chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
   }
-  if constexpr (TMA)  // the block's shared memory stays until the last boxes have left it
+  if constexpr (TMA != kCpAsync)  // the block's shared memory stays until the last boxes have left it
     if (b.lane == 0) dev::bulk_wait_all();
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
 }
@@ -480,7 +493,7 @@ using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
 // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
 // for those products (C7517).
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, bool TMA>
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
 __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, WgmmaState<DK, DV, TILES>& st,
                                              int c, int local, int shift, bool summed, float key_mul, float c_update,
                                              int tile0) {
@@ -536,7 +549,7 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
 }
 
 // The operand copy of S (the element type, swizzled) that the output warpgroup's Q S reads.
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, bool TMA>
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA>
 __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b,
                                                     const WgmmaState<DK, DV, TILES>& st, unsigned char* dst) {
   using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>::STile;
@@ -558,7 +571,7 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
 // One pass: the increment of the segment before this block's, the same products in the same order as
 // the states-only step's (or last chunk first), published for the segments after it and for the passes
 // that read this pass's segment data (the backward's).
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, bool TMA>
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA>
 __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                       const OwnIncrement& inc, WgmmaState<DK, DV, TILES>& st) {
   st.fill(0.f);
@@ -582,7 +595,7 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
 // The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
 // the segment's start state, then S through every chunk, each new S's operand copy for the next chunk's
 // outputs (output step), the end state where asked.
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, bool TMA>
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
 __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, const StepArgs<OUT>& a,
                                                 const OwnIncrement& inc, int shift0, float slope, int tile0) {
   WgmmaState<DK, DV, TILES> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
@@ -627,7 +640,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   if (one_pass) dev::grid_dependency_wait();
 }
 
-template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, bool TMA = false>
+template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync>
 __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBlocksPerSm)
     la2_wgmma_kernel(const __grid_constant__ StepArgs<OUT> a) {
 #if LASUITE_WGMMA
@@ -669,14 +682,13 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   b.vg = static_cast<const T*>(w.v) + b.row0 * b.ld_v + DV * b.z;
   if constexpr (DUAL) b.xg = static_cast<const T*>(a.second.x) + b.row0 * DV;
   else b.xg = nullptr;
-  if constexpr (TMA) {
+  if constexpr (TMA != kCpAsync) {
     b.maps = &a.maps;
     // A ragged grid runs one segment (run_pass refuses more), so begin_chunk's local chunk is the
-    // sequence's (a one-pass increment's chunks never meet kForeignTail). Checking segs here too cost the
-    // 64 x 64 dual step 4 bytes of spill.
-    if (w.ragged && b.n % kChunk != 0) b.phases |= decltype(b)::kForeignTail;
+    // sequence's (no one-pass increment's chunks).
+    if (TMA == kTmaRagged && b.n % kChunk != 0) b.phases |= decltype(b)::kForeignTail;
     if (threadIdx.x == 0) {  // before this thread's first copy
-      *b.map_place() = {w.ragged ? place.head : static_cast<int>(b.bh), static_cast<int>(place.seq_row0)};
+      if (TMA == kTmaRagged) *b.map_place() = {place.head, static_cast<int>(place.seq_row0)};
       for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
       dev::fence_mbarrier_init();
     }
@@ -707,7 +719,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   }
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);
-  if constexpr (TMA) __syncthreads();  // the barriers and the MapPlace set before any other thread reads them
+  if constexpr (TMA != kCpAsync) __syncthreads();  // the barriers and the MapPlace set before any other thread reads them
   if constexpr (OUT)
     if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();
   // The kernel after this one may get ready once every block here has started (so none of these waits
