@@ -252,19 +252,31 @@ bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, c
   return k.tma_func && !p.reverse && plain;
 }
 
+// A segmented split of several waves, where one wave would run as one pass (one kernel: no states step,
+// no scan kernel), costs about this much more than choose_split's model says. Measured (session 19,
+// call 4, forward, 951605b): 1.16 at d96 h42 128k (22 segments in 7 waves against 3 in one), 1.05 at
+// b1 h16 d128 1M (33 in 4 against 8), 1.10 at h24 d128 128k (11 in 2 against 5).
+constexpr double kMultiWaveFactor = 1.1;
+
 // Sets segments, seg_chunks and fine of `plan`.
 void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int64_t nchunks, int64_t slots,
                   int out_per_sm, int states_per_sm, PassPlan& plan) {
   // Time ~ waves x (chunks per segment + a per-segment cost of about 4 chunks: start state, pipeline
   // fill, the scan), and about 40% more when segmented (the states-only step). v1 measured that many
   // short segments (10 waves at 128k) cost more than this model without the per-segment term said.
+  // Where a one-wave split would be one pass, several waves cost kMultiWaveFactor more again. Not for
+  // the fused dK/dV pass, which runs as two kernels at any split (one_pass_usable): there several waves
+  // measured faster (b1 h16 d128 1M forward+backward 19.0 ms at 33 segments against 19.3 at 8).
+  const bool one_pass_at_one_wave = plan.wgmma_states && (o.one_pass == PlanOptions::OnePass::all ||
+                                                          (o.one_pass == PlanOptions::OnePass::automatic && !plan.dual));
   double best = 1e300;
   for (int64_t s = 1; s <= std::min<int64_t>(nchunks, 256); ++s) {
     const int64_t seg = (nchunks + s - 1) / s;
     const int64_t segs = (nchunks + seg - 1) / seg;
     if (segs != s) continue;  // same split as a smaller s
     const int64_t waves = (grid_bh(p) * segs + slots - 1) / slots;
-    const double cost = static_cast<double>(waves) * static_cast<double>(seg + kSegmentOverheadChunks) * (segs > 1 ? 1.4 : 1.0);
+    const double segmented = waves > 1 && one_pass_at_one_wave ? 1.4 * kMultiWaveFactor : 1.4;
+    const double cost = static_cast<double>(waves) * static_cast<double>(seg + kSegmentOverheadChunks) * (segs > 1 ? segmented : 1.0);
     if (cost < best - 1e-9) {
       best = cost;
       plan.segments = static_cast<int>(segs);
