@@ -181,6 +181,19 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass", "off"}})).one_pass);
   dual.dv = 64;
   EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
+
+  // The split where one wave and several are near in the cost model (session 19, call 4): b1 h42 at
+  // 96 x 96 (read in place at 128), 128k rows. The forward takes the one wave, as one pass, where the
+  // device holds 3 segments a head at once; the fused pass, two kernels at any split, keeps the waves.
+  la2::PassArgs wide = p;
+  wide.bh = wide.heads = 42, wide.n = 131072, wide.cols_qk = wide.cols_v = wide.cols_o = 96;
+  const la2::PassPlan fwd = la2::plan_pass(wide, {});
+  if (fwd.slots == 132) {  // the H100 and H200 SXM, one block an SM
+    EXPECT_EQ(fwd.segments, 3);
+    EXPECT_TRUE(fwd.one_pass);
+    wide.reverse = true, wide.x = wide.o2 = const_cast<char*>(tensor);
+    EXPECT_EQ(la2::plan_pass(wide, {}).segments, 22) << "the fused pass in several waves";
+  }
 }
 
 // Forward and backward with states, e != d (and e == d), bf16 and f16: every plan passes.
