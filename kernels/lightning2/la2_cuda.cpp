@@ -379,8 +379,9 @@ class La2Cuda : public Implementation {
     // slopes and multipliers): the dV pass then reads the dK pass's segment data, unless that holds start
     // states and dS_in is wanted (the final state then comes from the scan kernel, which only a pass of
     // its own runs).
-    const bool fused = fused_dk_dv(dv, io, p, sp);
-    if (fused) dv.x = rows_at(io.v, p, sp), dv.o2 = rows_at(io.dk, p, sp);
+    dv.x = rows_at(io.v, p, sp), dv.o2 = rows_at(io.dk, p, sp);
+    const bool fused = fused_dk_dv(dv, io);
+    if (!fused) dv.x = nullptr, dv.o2 = nullptr;
     const la2::PassPlan plan_k = fused ? la2::PassPlan{} : la2::plan_pass(dk, options_);
     const bool dv_reuses = !fused && plan_k.segments > 1 && (plan_k.scan_in_kernel || !p.state_in);
     la2::PassPlan plan_v = la2::plan_pass(dv, options_, dv_reuses ? &plan_k : nullptr);
@@ -396,13 +397,11 @@ class La2Cuda : public Implementation {
     if (!fused) la2::run_pass(dk, plan_k, segbuf.as<float>(), flags.at[1], ws.stream());
     la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream());
   }
-  // Whether the dV pass `dv` also gives dK (its second output: X = V as wide as dO, O2 = dK as wide as
-  // K; narrower than the kernel only where the pass's tiles move by TMA: la2::dual_pass_usable).
-  bool fused_dk_dv(const la2::PassArgs& dv, const BackwardIO& io, const Problem& p, const Span& sp) const {
-    if (dv.dk != dv.dv || width(io.v) != width(io.dout) || width(io.dk) != width(io.k)) return false;
-    la2::PassArgs with = dv;
-    with.x = rows_at(io.v, p, sp), with.o2 = rows_at(io.dk, p, sp);
-    return la2::dual_pass_usable(with, options_);
+  // Whether the dV pass `dv`, its second output set (X = V, O2 = dK), gives dK too: X as wide as dO, O2
+  // as K, narrower than the kernel only where the pass's tiles move by TMA (la2::dual_pass_usable).
+  bool fused_dk_dv(const la2::PassArgs& dv, const BackwardIO& io) const {
+    return dv.dk == dv.dv && width(io.v) == width(io.dout) && width(io.dk) == width(io.k) &&
+           la2::dual_pass_usable(dv, options_);
   }
   // The problem's own limits, then the device: forward and backward check their tensors between the
   // two, so a bad call is refused for what is wrong with it on any machine, a GPU or none.

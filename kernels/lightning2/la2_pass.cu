@@ -162,6 +162,11 @@ int64_t grid_bh(const PassArgs& p) { return p.bh * p.value_tiles; }
 // Rows from one (batch, head)'s tensors to the next (PassArgs::head_rows; 0 means n).
 int64_t head_rows(const PassArgs& p) { return p.head_rows ? p.head_rows : p.n; }
 
+// The tensors' own widths (PassArgs::cols_qk, cols_v, cols_o; 0 means the kernel's dk or dv).
+int width_qk(const PassArgs& p) { return p.cols_qk ? p.cols_qk : p.dk; }
+int width_v(const PassArgs& p) { return p.cols_v ? p.cols_v : p.dv; }
+int width_o(const PassArgs& p) { return p.cols_o ? p.cols_o : p.dv; }
+
 ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
   ChunkWalk w;
   w.q = p.q;
@@ -177,8 +182,8 @@ ChunkWalk walk_of(const PassArgs& p, const PassPlan& plan) {
   w.c_update = p.c_update;
   w.seg_chunks = plan.seg_chunks;
   w.ragged = p.ragged;
-  w.cols_qk = p.cols_qk ? p.cols_qk : p.dk;
-  w.cols_v = p.cols_v ? p.cols_v : p.dv;
+  w.cols_qk = width_qk(p);
+  w.cols_v = width_v(p);
   w.value_tiles = p.value_tiles;
   return w;
 }
@@ -187,7 +192,7 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   OutputStepArgs a;
   a.walk = walk_of(p, plan);
   a.o = p.o;
-  a.cols_o = p.cols_o ? p.cols_o : p.dv;
+  a.cols_o = width_o(p);
   a.second.x = p.x;
   a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
@@ -243,9 +248,9 @@ bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, c
   if (!o.tma_loads || !plan.wgmma || (windowed(p) && !narrow_in_place(p)) || !dev::tensor_maps_available())
     return false;
   const int64_t rows = head_rows(p);
-  const int qk = p.cols_qk ? p.cols_qk : p.dk, v = p.cols_v ? p.cols_v : p.dv, o_cols = p.cols_o ? p.cols_o : p.dv;
+  const int qk = width_qk(p), v = width_v(p);
   const bool plain = dev::row_tiles_encodable(p.q, qk, rows) && dev::row_tiles_encodable(p.k, qk, rows) &&
-                     dev::row_tiles_encodable(p.v, v, rows) && dev::row_tiles_encodable(p.o, o_cols, rows);
+                     dev::row_tiles_encodable(p.v, v, rows) && dev::row_tiles_encodable(p.o, width_o(p), rows);
   if (plan.dual)
     return k.dual_tma_func && p.reverse && plain && dev::row_tiles_encodable(p.x, v, rows) &&
            dev::row_tiles_encodable(p.o2, qk, rows);
