@@ -12,8 +12,9 @@ namespace lasuite::la2 {
 // WIN: the windowed wgmma variant (la2_wgmma_kernel.cuh); MMA_SYNC: with the mma.sync kernels (every
 // GPU, fp32), which read widths 72..120 in place at 128 but take no value tiles; DUAL: with the wgmma
 // output step that has a second output (the backward's dK and dV in one pass); TMA: with the wgmma output
-// steps that move their tiles and outputs by bulk tensor copies (the plain one in row order, the dual
-// one in reverse), over a dense batch and over a ragged grid.
+// steps that move their tiles and outputs by bulk tensor copies: at the kernel's own widths the plain one
+// in row order and the dual one in reverse, over a dense batch and over a ragged grid; windowed, the
+// plain one in either direction over a dense batch (the value tiles' passes).
 template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true, bool DUAL = false, bool TMA = false>
 ChunkKernel chunk_kernel_entry() {
   ChunkKernel k;
@@ -42,6 +43,11 @@ ChunkKernel chunk_kernel_entry() {
         k.ragged_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, false, kTmaRagged>);
         k.tma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
       }
+      if constexpr (TMA && WIN) {
+        k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDense>);
+        k.tma_rev_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDenseReversed>);
+        k.tma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
+      }
       if constexpr (DUAL && TMA && !WIN) {
         k.dual_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, true, kTmaDense>);
         k.ragged_dual_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, true, kTmaRagged>);
@@ -58,18 +64,21 @@ ChunkKernel chunk_kernel_entry() {
 // d x e; the forward and dQ passes at the kernel's widths); 192 x 64 and 256 x 64
 // windowed and Hopper only: the kernels of contractions of 136..192 and 200..256 columns (value tiles
 // of 64; 192 rather than 256 for the shorter ones saves a quarter of their products and holds three
-// chunks in flight instead of two).
+// chunks in flight instead of two). The windowed TMA steps where value tiles run: 128 x 128 (a
+// contraction of up to 128 beside values past 128), 192 x 64 and 256 x 64; not 64 x 128, whose value
+// tiles serve only contractions of at most 64 beside values past 128.
 template <class T>
 ChunkKernel chunk_kernel_for(int dk, int dv, bool windowed) {
   if (dk == 64 && dv == 64) return windowed ? ChunkKernel{} : chunk_kernel_entry<T, 64, 64, false, true, true, true>();
   if (dk == 64 && dv == 128) return chunk_kernel_entry<T, 64, 128, true>();
   if (dk == 128 && dv == 64) return chunk_kernel_entry<T, 128, 64, true>();
   if (dk == 128 && dv == 128)
-    return windowed ? chunk_kernel_entry<T, 128, 128, true>() : chunk_kernel_entry<T, 128, 128, false, true, true, true>();
+    return windowed ? chunk_kernel_entry<T, 128, 128, true, true, false, true>()
+                    : chunk_kernel_entry<T, 128, 128, false, true, true, true>();
   if constexpr (!std::is_same_v<T, float>)
     if (dv == 64 && windowed) {
-      if (dk == 192) return chunk_kernel_entry<T, 192, 64, true, false>();
-      if (dk == 256) return chunk_kernel_entry<T, 256, 64, true, false>();
+      if (dk == 192) return chunk_kernel_entry<T, 192, 64, true, false, false, true>();
+      if (dk == 256) return chunk_kernel_entry<T, 256, 64, true, false, false, true>();
     }
   return {};
 }

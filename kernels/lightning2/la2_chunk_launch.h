@@ -22,6 +22,8 @@ struct ChunkKernel {
   size_t dual_smem = 0;
   const void* tma_func = nullptr;  // and its output step moving tiles by TMA (OutputStepArgs::maps); null: none
   size_t tma_smem = 0;
+  // The windowed kernels' TMA output step in reverse (a dense batch's reverse passes); null: none.
+  const void* tma_rev_func = nullptr;
   const void* dual_tma_func = nullptr;  // and its dual output step storing by TMA (dual_smem); null: none
   // The two TMA steps over a ragged grid's maps (la2_wgmma_kernel.cuh's kTmaRagged); null: none.
   const void* ragged_tma_func = nullptr;

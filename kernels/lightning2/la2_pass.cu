@@ -112,9 +112,10 @@ int blocks_per_sm(const void* func, size_t smem) {
   return known[{func, smem}] = std::max(per_sm, 1);
 }
 
-const void* output_kernel(const ChunkKernel& k, const PassPlan& plan) {
+const void* output_kernel(const ChunkKernel& k, const PassPlan& plan, bool reverse) {
   if (plan.dual) return plan.tma ? k.dual_tma_func : k.dual_func;
-  return plan.tma ? k.tma_func : plan.wgmma ? k.wgmma_func : k.func;
+  if (plan.tma) return reverse ? k.tma_rev_func : k.tma_func;
+  return plan.wgmma ? k.wgmma_func : k.func;
 }
 const void* states_kernel(const ChunkKernel& k, const PassPlan& plan) {
   return plan.wgmma_states ? k.wgmma_states_func : k.states_func;
@@ -141,9 +142,10 @@ bool narrow_in_place(const PassArgs& p) { return windowed(p) && p.value_tiles ==
 // narrower than the kernel's, the TMA output steps at the kernel's own widths (and the dual step, which
 // has no windowed variant): their maps are of the tensors' own widths, so the copy engine reads them in
 // place (columns past them land as zeros and are not stored) and no runtime width is left in the chunk
-// loop. The states-only step stays windowed (it copies by cp.async).
+// loop. The states-only step stays windowed (it copies by cp.async). A reverse pass's plain TMA step is
+// the windowed kernel's (the kernels of their own widths have none: their reverse pass is the dual one).
 // A ragged grid's TMA steps are kernels of their own (their maps are the packed batch's), which take
-// the dense ones' places here.
+// the dense ones' places here; it has no reverse plain one.
 ChunkKernel pass_kernels(const PassArgs& p) {
   ChunkKernel k = chunk_kernel(p.dtype, p.dk, p.dv, windowed(p));
   if (narrow_in_place(p)) {
@@ -152,7 +154,7 @@ ChunkKernel pass_kernels(const PassArgs& p) {
     k.dual_tma_func = own.dual_tma_func, k.dual_smem = own.dual_smem;
     k.ragged_tma_func = own.ragged_tma_func, k.ragged_dual_tma_func = own.ragged_dual_tma_func;
   }
-  if (p.ragged) k.tma_func = k.ragged_tma_func, k.dual_tma_func = k.ragged_dual_tma_func;
+  if (p.ragged) k.tma_func = k.ragged_tma_func, k.dual_tma_func = k.ragged_dual_tma_func, k.tma_rev_func = nullptr;
   return k;
 }
 
@@ -241,12 +243,12 @@ EndState pass_end(const PassArgs& p) {
 }
 
 // Whether the output step moves its tiles by TMA (PassPlan::tma): a kernel of its own widths (64 x 64,
-// 128 x 128: pass_kernels) for tensors as wide or narrower, over a dense batch or a ragged grid, every
-// tensor it maps aligned for the copy engine at its own width; the plain step in row order, the dual
-// step in reverse (its kernel reads the boxes upside down).
+// 128 x 128: pass_kernels) for tensors as wide or narrower, over a dense batch or a ragged grid, or a
+// windowed one (128 x 128, 192 x 64, 256 x 64) over a dense batch's value tiles or narrower widths,
+// every tensor it maps aligned for the copy engine at its own width; the plain step in row order (or,
+// windowed, in reverse), the dual step in reverse (these kernels read the boxes upside down).
 bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, const PassPlan& plan) {
-  if (!o.tma_loads || !plan.wgmma || (windowed(p) && !narrow_in_place(p)) || !dev::tensor_maps_available())
-    return false;
+  if (!o.tma_loads || !plan.wgmma || !dev::tensor_maps_available()) return false;
   const int64_t rows = head_rows(p);
   const int qk = width_qk(p), v = width_v(p);
   const bool plain = dev::row_tiles_encodable(p.q, qk, rows) && dev::row_tiles_encodable(p.k, qk, rows) &&
@@ -254,7 +256,7 @@ bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, c
   if (plan.dual)
     return k.dual_tma_func && p.reverse && plain && dev::row_tiles_encodable(p.x, v, rows) &&
            dev::row_tiles_encodable(p.o2, qk, rows);
-  return k.tma_func && !p.reverse && plain;
+  return (p.reverse ? k.tma_rev_func : k.tma_func) && plain;
 }
 
 // A segmented split of several waves, where one wave would run as one pass (one kernel: no states step,
@@ -369,7 +371,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
-  const int out_per_sm = blocks_per_sm(output_kernel(k, plan), plan.smem_bytes);
+  const int out_per_sm = blocks_per_sm(output_kernel(k, plan, p.reverse), plan.smem_bytes);
   const int states_per_sm = blocks_per_sm(states_kernel(k, plan), plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
   plan.slots = slots;
@@ -411,7 +413,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     OutputStepArgs a = out;
     a.start = pass_start(p);
     a.end = pass_end(p);
-    launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, 1, grid_bh(p), false, stream);
+    launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, 1, grid_bh(p), false, stream);
     return;
   }
   const float* data = p.prior ? p.prior : segbuf;
@@ -488,7 +490,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.start.shift = p.init && p.init_shift ? 1 : 0;
   }
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
-  launch_chunk(output_kernel(k, plan), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
+  launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
                one_pass && plan.cooperative);
 }
 

@@ -137,8 +137,9 @@ struct PassPlan {
   // The output step moves its tiles in and its outputs out by bulk tensor copies (TMA) instead of
   // cp.async and 16-byte stores: the Hopper kernel of its own widths (d, e = 64 or 128) on tensors that
   // wide or narrower (read in place), over a dense batch, one sequence of a packed one or a ragged grid,
-  // 16-byte aligned tensors, the plain step in row order and the dual step in reverse (tma_usable in
-  // la2_pass.cu).
+  // the plain step in row order and the dual step in reverse; or a windowed Hopper kernel (128 x 128,
+  // 192 x 64, 256 x 64) over a dense batch's value tiles, in either order; 16-byte aligned tensors
+  // (tma_usable in la2_pass.cu).
   bool tma = false;
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)

@@ -10,7 +10,7 @@
 // Why: the mma.sync kernel spends most of its time in ldmatrix/mma issue (about 0.5 ldmatrix per mma,
 // every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per
 // warpgroup and frees the issue slots. Tiles arrive kStages chunks deep, by bulk tensor copies (TMA,
-// below: the output step of the kernel's own widths, its tensors that wide or narrower) or by every
+// below: the output step, its tensors as wide as the kernel, narrower, or in value tiles) or by every
 // thread's cp.async (which reverses rows for the backward's reverse passes and zero-fills rows past n).
 //
 // WIN (windowed): the tensors' widths and row strides come from the arguments (ChunkWalk::cols_qk,
@@ -75,7 +75,9 @@ struct WgmmaSmem {
 
 // How the output step's tiles and outputs move (WgmmaBlock's TMA): every thread's cp.async and 16-byte
 // stores, or bulk tensor copies over a dense batch's maps or a ragged grid's (la2_pass.cu, pass_kernels).
-constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2;
+// kTmaDenseReversed: a dense batch's maps walked in reverse (the plain output step of a reverse pass; the
+// dual step always walks in reverse).
+constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2, kTmaDenseReversed = 3;
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
@@ -86,16 +88,21 @@ constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2;
 // (store_output_rows). A box cannot reverse rows, so the dual step's reverse walk (kRevBoxes) takes its
 // chunk c as the box of stored rows n - 64 (c + 1) .. n - 64 c - 1: the tile's row r is the chunk's row
 // 63 - r, which the mask, the inter term's row decays and the update's key decays read upside down
-// (la2_chunk_math.cuh, REV), and its outputs are in stored order. A dense batch's maps are [bh][n][cols]:
+// (la2_chunk_math.cuh, REV), and its outputs are in stored order; a plain output step walks so where a
+// reverse pass asks (kTmaDenseReversed). A dense batch's maps are [bh][n][cols]:
 // rows past n, and before 0, land as zeros. A ragged grid's are the packed batch's [heads][total][cols],
 // a sequence's rows from its first (MapPlace): the rows of a last, partial chunk past the sequence (or
 // before it, reversed) are another sequence's, and begin_chunk zeroes them, as cp.async's zero-fill
 // would, so that nothing of one sequence reaches another (a score or a value times a zero mask entry is
 // zero only where it is finite). The two are kernels of their own (TMA = kTmaDense, kTmaRagged), so that a
 // dense batch's copies and stores take no shared load and no test for another sequence's rows.
+// Windowed (WIN), the maps are the whole tensors' and a block's value tile is the box column DV z of V and
+// O; its map head, the (batch, head) without the tile, sits in shared memory (MapPlace) as a ragged
+// grid's does.
 template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync>
 struct WgmmaBlock {
-  static_assert(TMA == kCpAsync || (OUT && !WIN), "TMA: the output step at its own widths");
+  static_assert(TMA == kCpAsync || OUT, "TMA: the output step");
+  static_assert(!WIN || (TMA != kTmaRagged && !DUAL), "windows: a dense batch, one output");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   using Elem = T;
   using QTile = typename SM::QTile;
@@ -112,7 +119,8 @@ struct WgmmaBlock {
   static constexpr bool kStateRefills = OUT && DK <= 128;
   static constexpr bool kTma = TMA != kCpAsync;
   static constexpr bool kRagged = TMA == kTmaRagged;
-  static constexpr bool kRevBoxes = kTma && DUAL;
+  static constexpr bool kRevBoxes = kTma && (DUAL || TMA == kTmaDenseReversed);
+  static constexpr bool kMapPlaceShared = kRagged || (kTma && WIN);
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -135,19 +143,16 @@ struct WgmmaBlock {
   const TileMaps* maps;
   uint64_t* landed;
   mutable uint32_t phases;
-  // In `phases`, above the stages' bits (kRagged): the sequence's last chunk is partial, its box holding
-  // another sequence's rows (zero_foreign_rows).
-  static constexpr uint32_t kForeignTail = 1u << 31;
   // Where a ragged grid's block lies in its maps, in shared memory after the barriers, read where used
-  // (held in registers, it cost the 64 x 64 kernels 8 bytes of spill). A dense batch's block is at row 0
-  // of map head bh.
+  // (held in registers, it cost the 64 x 64 kernels 8 bytes of spill); a windowed block's head likewise.
+  // A dense batch's block is otherwise at row 0 of map head bh.
   struct MapPlace {
     int head, row0;
   };
   __device__ __forceinline__ MapPlace* map_place() const { return reinterpret_cast<MapPlace*>(landed + kStages); }
   // The map coordinates (row, head) of the block's row `row`.
   __device__ __forceinline__ int2 map_coords(int64_t row) const {
-    if constexpr (kRagged) return make_int2(map_place()->row0 + static_cast<int>(row), map_place()->head);
+    if constexpr (kMapPlaceShared) return make_int2(map_place()->row0 + static_cast<int>(row), map_place()->head);
     else return make_int2(static_cast<int>(row), static_cast<int>(bh));
   }
 
@@ -169,9 +174,10 @@ struct WgmmaBlock {
         if (with_q) dev::tma_load_box(sq + h * QTile::kBlockBytes, &maps->q, 64 * h, row, head, bar);
         dev::tma_load_box(sk + h * QTile::kBlockBytes, &maps->k, 64 * h, row, head, bar);
       }
+      const int v_col = WIN ? DV * z : 0;  // the value tile's first column
 #pragma unroll
       for (int h = 0; h < DV / 64; ++h) {
-        dev::tma_load_box(sk + QTile::kBytes + h * VTile::kBlockBytes, &maps->v, 64 * h, row, head, bar);
+        dev::tma_load_box(sk + QTile::kBytes + h * VTile::kBlockBytes, &maps->v, v_col + 64 * h, row, head, bar);
         if (DUAL && with_q)
           dev::tma_load_box(sk + QTile::kBytes + VTile::kBytes + h * VTile::kBlockBytes, &maps->x, 64 * h, row, head, bar);
       }
@@ -209,7 +215,9 @@ struct WgmmaBlock {
       dev::mbarrier_wait(landed + s, (phases >> s) & 1u);
       phases ^= 1u << s;
       if constexpr (kRagged)
-        if ((phases & kForeignTail) && c_begin + local == c_end - 1) zero_foreign_rows(stage(local));
+        // A ragged grid runs one segment (run_pass refuses more), so the local chunk is the sequence's
+        // (no one-pass increment's chunks); a partial last one's box holds another sequence's rows.
+        if (n % kChunk != 0 && c_begin + local == c_end - 1) zero_foreign_rows(stage(local));
     } else if (wg == 0 || kStateRefills) {
       dev::cp_async_wait<kStages - 2>();  // this thread's copies of the chunk have landed
       dev::fence_proxy_async();
@@ -404,7 +412,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
-  const int ld = TMA != kCpAsync ? a.walk.cols_qk : DK;  // O2 as wide as K' (narrower where read in place)
+  const int ld = b.kTma ? a.walk.cols_qk : DK;  // O2 as wide as K' (narrower where read in place)
   store_output_rows<DK>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
 }
 
@@ -444,7 +452,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     dev::wgmma_wait<0>();
   }
   dev::wgmma_fence_regs(o);
-  const int ld_o = WIN || TMA != kCpAsync ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
+  const int ld_o = WIN || B::kTma ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
   const int cols_o = WIN ? ld_o - DV * b.z : ld_o;  // this tile's columns of o; those past it are not written
   store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
   if constexpr (DUAL) {
@@ -477,7 +485,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.begin_chunk(c - b.c_begin);
     chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
   }
-  if constexpr (TMA != kCpAsync)  // the block's shared memory stays until the last boxes have left it
+  if constexpr (B::kTma)  // the block's shared memory stays until the last boxes have left it
     if (b.lane == 0) dev::bulk_wait_all();
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
 }
@@ -684,11 +692,9 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   else b.xg = nullptr;
   if constexpr (TMA != kCpAsync) {
     b.maps = &a.maps;
-    // A ragged grid runs one segment (run_pass refuses more), so begin_chunk's local chunk is the
-    // sequence's (no one-pass increment's chunks).
-    if (TMA == kTmaRagged && b.n % kChunk != 0) b.phases |= decltype(b)::kForeignTail;
     if (threadIdx.x == 0) {  // before this thread's first copy
       if (TMA == kTmaRagged) *b.map_place() = {place.head, static_cast<int>(place.seq_row0)};
+      else if (WIN) *b.map_place() = {static_cast<int>(place.state_bh), 0};
       for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
       dev::fence_mbarrier_init();
     }

@@ -27,6 +27,7 @@
 #include "harness/verify.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
+#include "kernels/lightning2/la2_value_tiles_host.h"
 #include "tests/kernels/lightning2/la2_output_bytes.h"
 #include "tests/support/gpu_busy.h"
 #include "tests/support/verify_test_support.h"
@@ -126,7 +127,8 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   f32.dtype = DType::f32;
   EXPECT_FALSE(la2::plan_pass(f32, {}).wgmma) << "fp32 runs the mma.sync kernel";
   // TMA loads: the output step of a 64 x 64 or 128 x 128 kernel in row order, aligned tensors, over a
-  // dense batch or a ragged grid, the tensors as wide as the kernel or narrower (read in place).
+  // dense batch or a ragged grid, the tensors as wide as the kernel or narrower (read in place); the
+  // windowed 128 x 128, 192 x 64 and 256 x 64 steps over value tiles, in either order.
   la2::PassArgs t = p;
   EXPECT_TRUE(la2::plan_pass(t, {}).tma);
   t.reverse = true;
@@ -141,7 +143,17 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "rows of 200 bytes: not 16-byte multiples";
   t = p;
   t.dk = 256, t.dv = 64, t.cols_v = 0;
-  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a contraction past 128 (windowed kernels only)";
+  EXPECT_TRUE(la2::plan_pass(t, {}).tma) << "a contraction past 128: the windowed step";
+  t.reverse = true;
+  EXPECT_TRUE(la2::plan_pass(t, {}).tma) << "a contraction past 128 in reverse";
+  EXPECT_FALSE(la2::plan_pass(t, plan_options({{"loads", "cp_async"}})).tma);
+  t = p;
+  t.value_tiles = 2, t.cols_v = t.cols_o = 256;
+  EXPECT_TRUE(la2::plan_pass(t, {}).tma) << "value tiles of 128 x 128";
+  t.reverse = true;
+  EXPECT_TRUE(la2::plan_pass(t, {}).tma) << "value tiles of 128 x 128 in reverse";
+  t.dk = 64, t.cols_qk = 64;
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "64 x 128 has no windowed TMA step";
   t = p;
   alignas(16) static const char bytes[64] = {};
   t.k = bytes + 8;
@@ -424,6 +436,61 @@ TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
         EXPECT_LT(relative_difference(bytes, y[name], name == "dS_in" ? DType::f32 : p.dtype), 1e-2)
             << shape << " " << name << " (NaN: an element not written)";
         if (name == "dK") EXPECT_GT(differ, 0u) << shape << ": the fused pass did not run";
+      }
+    }
+}
+
+// Head dims past 128 run as value tiles (la2_value_tiles_host.h): under TMA every pass's output step is a
+// windowed TMA kernel (128 x 128, 192 x 64 or 256 x 64) whose maps are the whole tensors', a block's
+// window a box column of V and O, the reverse passes (dK, dV) reading their boxes upside down. The
+// forward's and dQ's outputs (O, S_out, dQ) are the same products in the same order as under cp.async,
+// so they agree bit for bit; dK, dV and dS_in sum over keys in the other order, so they agree to
+// rounding, every element written (over each head's first 64 stored rows alone too: the reverse walk's
+// last, partial chunk), and must differ in some bits (else the reverse TMA steps did not run). The bar's
+// 192 x 192, 256 x 256 and 128 x 256, and 200 x 72 (windows past both tensors' widths: the forward's on
+// 256 x 64 over 72 columns, dQ's on 128 x 128 over 200), 2999 rows, the default plan and one pass.
+TEST(La2CudaPlans, TmaMovesValueTiles) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "value tiles run on Hopper only";
+  for (const auto& [d, e] : std::vector<std::pair<int, int>>{{192, 192}, {256, 256}, {128, 256}, {200, 72}})
+    for (const Options& plan : {Options{}, Options{{"one_pass", "all"}}}) {
+      const std::string shape = std::to_string(d) + " x " + std::to_string(e) + " " + describe(plan);
+      Problem p;
+      p.batch = 2, p.heads = 3, p.seqlen = 2999, p.dim_qk = d, p.dim_v = e;
+      p.dtype = d == 128 ? DType::f16 : DType::bf16;
+      p.slopes = alibi_slopes(p.heads);
+      p.state_in = p.state_out = true;
+      // The forward's and the dV pass's plans (the dQ and dK passes contract over e instead).
+      for (const auto& [contraction, value] : std::vector<std::pair<int, int>>{{d, e}, {e, d}})
+        for (bool reverse : {false, true}) {
+          const la2::ValueTiling vt = la2::value_tiling(contraction, value);
+          la2::PassArgs a;
+          a.dtype = p.dtype, a.dk = vt.dk, a.dv = vt.dv, a.value_tiles = vt.tiles, a.bh = 6, a.heads = 3, a.n = p.seqlen;
+          a.cols_qk = contraction, a.cols_v = a.cols_o = value, a.reverse = reverse;
+          EXPECT_TRUE(la2::plan_pass(a, plan_options(plan)).tma) << shape << " " << contraction << " x " << value;
+          EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
+        }
+      Options tma = plan, cp_async = plan;
+      tma.push_back({"loads", "tma"});
+      cp_async.push_back({"loads", "cp_async"});
+      auto impl_tma = la2_with(tma), impl_cp = la2_with(cp_async);
+      auto x = run_once(*gpu, *impl_tma, p), y = run_once(*gpu, *impl_cp, p);
+      ASSERT_FALSE(x.empty());
+      for (const auto& [name, bytes] : x) {
+        ASSERT_EQ(bytes.size(), y[name].size()) << name;
+        const size_t differ = test_support::bytes_differing(bytes, y[name]);
+        if (name == "O" || name == "S_out" || name == "dQ") {
+          EXPECT_EQ(differ, 0u) << shape << " " << name << ": " << differ << " bytes differ";
+          continue;
+        }
+        const DType t = name == "dS_in" ? DType::f32 : p.dtype;
+        EXPECT_LT(relative_difference(bytes, y[name], t), name == "dS_in" ? 1e-4 : 1e-2)
+            << shape << " " << name << " (NaN: an element not written)";
+        if (name == "dK" || name == "dV") {
+          const int cols = name == "dK" ? d : e;
+          EXPECT_LT(relative_difference(bytes, y[name], t, {p.seqlen, cols, 0, 64}), 1e-2) << shape << " " << name << ", rows 0..63";
+          EXPECT_GT(differ, 0u) << shape << " " << name << ": the reverse TMA step did not run";
+        }
       }
     }
 }
