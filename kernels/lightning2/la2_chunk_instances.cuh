@@ -60,8 +60,8 @@ ChunkKernel chunk_kernel_entry() {
 // Only what is dispatched: d = e = 64 never windowed (compile-time widths; a runtime width spilled its
 // two-blocks-a-multiprocessor output step); 64 x 128 and 128 x 64 always windowed (a width read in
 // place at 128); 128 x 128 both (the native pass keeps compile-time widths); the dual output step and
-// the TMA output step at d = e = 64 and 128 only (the backward's fused dK and dV pass, whose walk is
-// d x e; the forward and dQ passes at the kernel's widths); 192 x 64 and 256 x 64
+// the own-width TMA output steps at d = e = 64 and 128 only (the backward's fused dK and dV pass, whose
+// walk is d x e; the forward and dQ passes at the kernel's widths); 192 x 64 and 256 x 64
 // windowed and Hopper only: the kernels of contractions of 136..192 and 200..256 columns (value tiles
 // of 64; 192 rather than 256 for the shorter ones saves a quarter of their products and holds three
 // chunks in flight instead of two). The windowed TMA steps where value tiles run: 128 x 128 (a

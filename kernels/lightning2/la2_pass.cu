@@ -143,7 +143,9 @@ bool narrow_in_place(const PassArgs& p) { return windowed(p) && p.value_tiles ==
 // has no windowed variant): their maps are of the tensors' own widths, so the copy engine reads them in
 // place (columns past them land as zeros and are not stored) and no runtime width is left in the chunk
 // loop. The states-only step stays windowed (it copies by cp.async). A reverse pass's plain TMA step is
-// the windowed kernel's (the kernels of their own widths have none: their reverse pass is the dual one).
+// the windowed kernel's, for value tiles only (the kernels of their own widths have none: their reverse
+// pass is the dual one; a narrower width's three-pass reverse passes keep cp.async, the path verified on
+// the GPU).
 // A ragged grid's TMA steps are kernels of their own (their maps are the packed batch's), which take
 // the dense ones' places here; it has no reverse plain one.
 ChunkKernel pass_kernels(const PassArgs& p) {
@@ -153,6 +155,7 @@ ChunkKernel pass_kernels(const PassArgs& p) {
     k.tma_func = own.tma_func, k.tma_smem = own.tma_smem;
     k.dual_tma_func = own.dual_tma_func, k.dual_smem = own.dual_smem;
     k.ragged_tma_func = own.ragged_tma_func, k.ragged_dual_tma_func = own.ragged_dual_tma_func;
+    k.tma_rev_func = nullptr;
   }
   if (p.ragged) k.tma_func = k.ragged_tma_func, k.dual_tma_func = k.ragged_dual_tma_func, k.tma_rev_func = nullptr;
   return k;
@@ -244,9 +247,9 @@ EndState pass_end(const PassArgs& p) {
 
 // Whether the output step moves its tiles by TMA (PassPlan::tma): a kernel of its own widths (64 x 64,
 // 128 x 128: pass_kernels) for tensors as wide or narrower, over a dense batch or a ragged grid, or a
-// windowed one (128 x 128, 192 x 64, 256 x 64) over a dense batch's value tiles or narrower widths,
-// every tensor it maps aligned for the copy engine at its own width; the plain step in row order (or,
-// windowed, in reverse), the dual step in reverse (these kernels read the boxes upside down).
+// windowed one (128 x 128, 192 x 64, 256 x 64) over a dense batch's value tiles, every tensor it maps
+// aligned for the copy engine at its own width; the plain step in row order (or, over value tiles, in
+// reverse), the dual step in reverse (these kernels read the boxes upside down).
 bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, const PassPlan& plan) {
   if (!o.tma_loads || !plan.wgmma || !dev::tensor_maps_available()) return false;
   const int64_t rows = head_rows(p);

@@ -81,8 +81,8 @@ constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2, kTmaDenseReversed = 3
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
-// TMA: the output step at the kernel's own widths (its tensors that wide, or narrower: the maps have the
-// tensors' own widths, so columns past them land as zeros and are not stored) moves its tiles as bulk
+// TMA: the output step (its tensors as wide as the kernel, narrower, or, windowed, value tiles of whole
+// tensors: the maps have the tensors' own widths, so columns past them land as zeros and are not stored) moves its tiles as bulk
 // tensor copies (OutputStepArgs::maps): they arrive as 64 x 64 boxes issued by one thread, each stage's landing
 // announced on its mbarrier, instead of every thread's cp.async, and the outputs leave as boxes
 // (store_output_rows). A box cannot reverse rows, so the dual step's reverse walk (kRevBoxes) takes its

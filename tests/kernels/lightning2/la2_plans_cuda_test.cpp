@@ -139,6 +139,9 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   t = p;
   t.cols_v = 120;
   EXPECT_TRUE(la2::plan_pass(t, {}).tma) << "a width read in place: maps of its own width";
+  t.reverse = true;
+  EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "a width read in place, reverse plain step: cp.async";
+  t.reverse = false;
   t.cols_v = 100;
   EXPECT_FALSE(la2::plan_pass(t, {}).tma) << "rows of 200 bytes: not 16-byte multiples";
   t = p;
@@ -460,7 +463,7 @@ TEST(La2CudaPlans, TmaMovesValueTiles) {
       p.dtype = d == 128 ? DType::f16 : DType::bf16;
       p.slopes = alibi_slopes(p.heads);
       p.state_in = p.state_out = true;
-      // The forward's and the dV pass's plans (the dQ and dK passes contract over e instead).
+      // Every pass's plan: {d, e} the forward's and dV's, {e, d} dQ's and dK's (contracting over e).
       for (const auto& [contraction, value] : std::vector<std::pair<int, int>>{{d, e}, {e, d}})
         for (bool reverse : {false, true}) {
           const la2::ValueTiling vt = la2::value_tiling(contraction, value);
