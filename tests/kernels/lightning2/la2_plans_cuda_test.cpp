@@ -284,6 +284,17 @@ test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, const Pro
   return test_support::forward_backward_bytes(gpu, impl, p, in, ws, /*backward_reads_forward=*/true);
 }
 
+// Every output of one forward and backward under loads=tma and under loads=cp_async, the plan's other
+// options the same in both.
+std::pair<test_support::OutputBytes, test_support::OutputBytes> run_tma_and_cp_async(Backend& gpu, const Options& plan,
+                                                                                     const Problem& p) {
+  Options tma = plan, cp_async = plan;
+  tma.push_back({"loads", "tma"});
+  cp_async.push_back({"loads", "cp_async"});
+  auto impl_tma = la2_with(tma), impl_cp = la2_with(cp_async);
+  return {run_once(gpu, *impl_tma, p), run_once(gpu, *impl_cp, p)};
+}
+
 // The one-pass plan sums the same terms in the same order as the two-pass plan with the scan in the
 // output blocks when the increments go first chunk to last (la2_wgmma_kernel.cuh): the results must
 // agree bit for bit, forward and backward (one_pass=all: the fused dK/dV pass too), states included,
@@ -423,11 +434,7 @@ TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
       EXPECT_TRUE(la2::dual_pass_usable(dual, {})) << shape;
       EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << shape;
       EXPECT_FALSE(la2::dual_pass_usable(dual, plan_options({{"loads", "cp_async"}}))) << shape << ": no windowed dual step";
-      Options tma = plan, cp_async = plan;
-      tma.push_back({"loads", "tma"});
-      cp_async.push_back({"loads", "cp_async"});
-      auto impl_tma = la2_with(tma), impl_cp = la2_with(cp_async);
-      auto x = run_once(*gpu, *impl_tma, p), y = run_once(*gpu, *impl_cp, p);
+      auto [x, y] = run_tma_and_cp_async(*gpu, plan, p);
       ASSERT_FALSE(x.empty());
       for (const auto& [name, bytes] : x) {
         ASSERT_EQ(bytes.size(), y[name].size()) << name;
@@ -473,11 +480,7 @@ TEST(La2CudaPlans, TmaMovesValueTiles) {
           EXPECT_TRUE(la2::plan_pass(a, plan_options(plan)).tma) << shape << " " << contraction << " x " << value;
           EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
         }
-      Options tma = plan, cp_async = plan;
-      tma.push_back({"loads", "tma"});
-      cp_async.push_back({"loads", "cp_async"});
-      auto impl_tma = la2_with(tma), impl_cp = la2_with(cp_async);
-      auto x = run_once(*gpu, *impl_tma, p), y = run_once(*gpu, *impl_cp, p);
+      auto [x, y] = run_tma_and_cp_async(*gpu, plan, p);
       ASSERT_FALSE(x.empty());
       for (const auto& [name, bytes] : x) {
         ASSERT_EQ(bytes.size(), y[name].size()) << name;
