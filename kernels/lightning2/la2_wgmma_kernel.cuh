@@ -6,8 +6,7 @@
 //     from shared memory, the masked scores go back in as a register operand;
 //   warpgroup 1 (state): S <- lambda^L S + c_update (diag(lambda^(L-1-j)) K)^T V with S (d x e, fp32)
 //     in its registers, then the next chunk's operand copy of S (double-buffered); up to a contraction
-//     of 128 it also issues the copies of the outputs' later chunks (kStateRefills), and in the fused
-//     dK/dV pass at d = e = 128 it computes the second output (kSecondOnState).
+//     of 128 it also issues the copies of the outputs' later chunks (kStateRefills).
 // Why: the mma.sync kernel spends most of its time in ldmatrix/mma issue (about 0.5 ldmatrix per mma,
 // every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per
 // warpgroup and frees the issue slots. Tiles arrive kStages chunks deep, by bulk tensor copies (TMA,
@@ -51,14 +50,9 @@ struct WgmmaSmem {
   static constexpr int kXBytes = DUAL ? VTile::kBytes : 0;
   static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes + kXBytes;
   static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
-  // The dual step's second output is the state warpgroup's at d = e = 128 (second_output_on_state), so
-  // each warpgroup stores an output of its own from a staging tile of its own; elsewhere the output
-  // warpgroup stages both outputs in turn (a warp stages only its own rows).
-  static constexpr bool kSecondOnState = DUAL && DK == 128;
-  static constexpr int kOStageBytes =
-      !OUT ? 0 : kSecondOnState ? VTile::kBytes + QTile::kBytes : DUAL && QTile::kBytes > VTile::kBytes ? QTile::kBytes : VTile::kBytes;
-  static constexpr int kO2StageOffset = kSecondOnState ? VTile::kBytes : 0;  // the second output's, from the first's
-  // After the stages: the operand copies of S, the output staging tiles, the decay table, then 64 bytes
+  // Outputs on their way to global memory (each output in turn: a warp stages only its own rows).
+  static constexpr int kOStageBytes = !OUT ? 0 : DUAL && QTile::kBytes > VTile::kBytes ? QTile::kBytes : VTile::kBytes;
+  // After the stages: the operand copies of S, the output staging tile, the decay table, then 64 bytes
   // where the tiles arrive by TMA: the stages' barriers (8 bytes each), then the block's MapPlace.
   static constexpr int kTableOffset = kStateBytes + kOStageBytes;  // from the end of the stages
   static constexpr int kBarrierOffset = (kTableOffset + kDecayTableFloats * 4 + 7) / 8 * 8;
@@ -336,10 +330,10 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // cross the sequence's bounds leave by 16-byte stores from the same staged rows.
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
-                                                  int cols, int c, const dev::TensorMap* map, int stage_offset = 0) {
+                                                  int cols, int c, const dev::TensorMap* map) {
   using El = dev::Element<typename B::Elem>;
   using TILE = dev::Sw128Tile<kChunk, W>;
-  unsigned char* o_stage = b.state_sm + B::SM::kStateBytes + stage_offset;
+  unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
   typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
   const int lane = b.lane, warp = b.warp;
   if constexpr (B::kTma) {
@@ -393,10 +387,7 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
 // first output's last product and its stores run beside the scores X V^T (issue_second_scores, before the
 // first output's stores), then X S^T (issue_second_inter); finish_second_output waits for both and does
 // the rest. Issuing X S^T before the stores too spilled 56 bytes at d = 128 and serialised the products
-// at d = 64 (128 registers a thread there). At d = e = 128 the state warpgroup computes the second output
-// instead (second_output), all three products in a row: the output warpgroup's chain a chunk was both
-// outputs' against the state warpgroup's one update. Not at d = 64: two blocks an SM cap a thread at 128
-// registers, and there the state warpgroup spilled 16-72 bytes (ptxas).
+// at d = 64 (128 registers a thread there).
 template <class T, int DV>
 __device__ __forceinline__ void issue_second_scores(float (&sc)[32], uint32_t v_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
@@ -412,8 +403,7 @@ template <class T, int DK, int DV, int TMA>
 __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV, true, false, true, TMA>& b,
                                                      const OutputStepArgs& a, int c, int shift, float (&sc)[32],
                                                      float (&o)[DK / 2], uint32_t k_addr) {
-  using B = WgmmaBlock<T, DK, DV, true, false, true, TMA>;
-  using QTile = typename B::QTile;
+  using QTile = typename WgmmaBlock<T, DK, DV, true, false, true, TMA>::QTile;
   uint32_t p[4][4];
   mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
 #pragma unroll
@@ -423,22 +413,7 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
   const int ld = b.kTma ? a.walk.cols_qk : DK;  // O2 as wide as K' (narrower where read in place)
-  store_output_rows<DK>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2, B::SM::kO2StageOffset);
-}
-
-// The second output's chunk c whole, where the state warpgroup computes it (kSecondOnState): its
-// products from chunk c's stage and the operand copy of S that the output warpgroup reads for the first.
-template <class T, int DK, int DV, int TMA>
-__device__ __forceinline__ void second_output(const WgmmaBlock<T, DK, DV, true, false, true, TMA>& b,
-                                              const OutputStepArgs& a, int c, int shift) {
-  using B = WgmmaBlock<T, DK, DV, true, false, true, TMA>;
-  const int local = c - b.c_begin;
-  const uint32_t k_addr = b.stage_addr(local) + B::QTile::kBytes, v_addr = k_addr + B::QTile::kBytes;
-  const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * B::STile::kBytes);
-  float sc[32], o[DK / 2];
-  issue_second_scores<T, DV>(sc, v_addr);
-  issue_second_inter<T, DK, DV>(o, v_addr, s_addr);
-  finish_second_output(b, a, c, shift, sc, o, k_addr);
+  store_output_rows<DK>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
 }
 
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
@@ -469,9 +444,8 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
 #pragma unroll
   for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
   dev::wgmma_commit();
-  constexpr bool kSecondHere = DUAL && !B::SM::kSecondOnState;
-  float sc2[kSecondHere ? 32 : 1];  // the second output's scores
-  if constexpr (kSecondHere) {
+  float sc2[DUAL ? 32 : 1];  // the second output's scores (DUAL)
+  if constexpr (DUAL) {
     issue_second_scores<T, DV>(sc2, v_addr);
     dev::wgmma_wait<1>();  // this output's last product; the second's scores run on
   } else {
@@ -481,7 +455,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const int ld_o = WIN || B::kTma ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
   const int cols_o = WIN ? ld_o - DV * b.z : ld_o;  // this tile's columns of o; those past it are not written
   store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
-  if constexpr (kSecondHere) {
+  if constexpr (DUAL) {
     float o2[DK / 2];
     issue_second_inter<T, DK, DV>(o2, v_addr, s_addr);
     finish_second_output(b, a, c, shift, sc2, o2, k_addr);
@@ -656,26 +630,21 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     st.fill(0.f);  // the states-only step: the segment's own increment
   }
 
-  using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
   const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
   constexpr bool kSplitState = !OUT && DK % 128 == 0;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
     b.begin_chunk(local);
     if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
-    if (B::kStateRefills) b.refill(c, local, b.c_end, true);
-    // Before the update, which writes the next chunk's operand copy of S into the other buffer.
-    if constexpr (B::SM::kSecondOnState) second_output(b, a, c, c == b.c_begin ? shift0 : 0);
+    if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::kStateRefills) b.refill(c, local, b.c_end, true);
     if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
     update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
     if constexpr (OUT)
-      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * B::STile::kBytes);
+      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::STile::kBytes);
   }
 
   if (want_fin)  // no barrier ahead when a segment is empty
     st.store(a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride, expf(-slope * static_cast<float>(a.end.power)));
-  if constexpr (B::SM::kSecondOnState && B::kTma)  // the block's shared memory stays until its boxes have left it
-    if (b.lane == 0) dev::bulk_wait_all();
   if (one_pass) dev::grid_dependency_wait();
 }
 
