@@ -11,9 +11,9 @@ wait; el "base built"; ls $B/lasuite_base /tmp/bld_new/lasuite || exit 1
 BW="bench --impl la2 --dtype bf16 --decay alibi --no-ceilings --mode fwdbwd --seqlen 128k --heads 32 --dim 128 --warmup 1 --repeats 1 --min-time 0"
 for x in new base; do
   bin=/tmp/bld_new/lasuite; [[ $x == base ]] && bin=$B/lasuite_base
-  timeout 120 ncu --kernel-name-base demangled --kernel-name regex:la2_ --launch-count 8 --section SpeedOfLight $bin $BW > $R/ncu_all_$x.txt 2>&1; el "ncu all $x rc=$?"
+  timeout 80 ncu --kernel-name-base demangled --kernel-name regex:la2_ --launch-count 8 --section SpeedOfLight $bin $BW > $R/ncu_all_$x.txt 2>&1; el "ncu all $x rc=$?"
   grep -E "la2_wgmma_kernel|la2_chunk|Duration" $R/ncu_all_$x.txt | sed -E 's/\(std::conditional.*//' | cut -c1-140
-  timeout 150 ncu --kernel-name-base demangled --kernel-name regex:"true, false, true, 1>" --launch-count 1 --section SpeedOfLight --section SchedulerStats \
+  timeout 90 ncu --kernel-name-base demangled --kernel-name regex:"true, false, true, 1>" --launch-count 1 --section SpeedOfLight --section SchedulerStats \
     --section WarpStateStats --section ComputeWorkloadAnalysis --section Occupancy $bin $BW > $R/ncu_dual_$x.txt 2>&1; el "ncu dual $x rc=$?"
 done
 for x in new base; do echo "== $x"; grep -E "Duration|Issue Slots Busy|Eligible Warps|No Eligible|Executed Ipc A|Stall|Tensor|Pipe|One or More" $R/ncu_dual_$x.txt | head -30 | cut -c1-120; done
