@@ -306,8 +306,16 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
     // The wgmma states-only step is never split: split in two it was slower at every length measured
     // (4k 39.8 against 50.1 M tok/s forward, 128k 61.1 against 64.2; results/archive/h100/h100_la2_v6f_*): each
     // split doubles the increments the output step's scan reads.
+    // The fused dK/dV pass's states step is the exception (two kernels at any split): its blocks are
+    // latency-bound (a chunk's update at a time), and the output step's later segments wait for all of
+    // them, so while it fills less than one wave it is split as far as one wave holds (at b1 h32 d128
+    // 128k: 96 blocks of 512 chunks on 132 SMs ran at 48 % of the copy rate, ncu, session 21).
     const bool one_wave_unsplit = int64_t(plan.segments - 1) * grid_bh(p) <= prop.multiProcessorCount;
     plan.fine = one_wave_unsplit || plan.wgmma_states ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
+    if (plan.dual && plan.wgmma_states && !one_pass_at_one_wave) {
+      const int64_t states_slots = int64_t(prop.multiProcessorCount) * states_per_sm;
+      while (plan.fine < 4 && int64_t(plan.segments - 1) * grid_bh(p) * (plan.fine + 1) <= states_slots) ++plan.fine;
+    }
     if (o.states_split > 0) plan.fine = o.states_split;
     while (plan.fine > 1 && plan.seg_chunks < plan.fine) --plan.fine;
     plan.seg_chunks = (plan.seg_chunks + plan.fine - 1) / plan.fine * plan.fine;
