@@ -123,26 +123,6 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
     EXPECT_FALSE(like.one_pass) << what;
     EXPECT_EQ(like.scan_in_kernel, plan.scan_in_kernel) << what;
   }
-  // The fused dK/dV pass (a dual pass) splits its states step in two where one wave of it holds that
-  // and each of its blocks walks at least 128 chunks: at 128k, 32 heads x 3 segments x 2 at two blocks
-  // an SM of a Hopper's 114..132 SMs; not at 16k (64 chunks a segment), nor asked, nor in one kernel.
-  la2::PassArgs fused = p;
-  fused.reverse = true;
-  fused.n = 131072;
-  std::vector<char> dummy(64);  // plans only: x and o2 say that the pass has a second output
-  fused.x = dummy.data(), fused.o2 = dummy.data();
-  const la2::PassPlan split = la2::plan_pass(fused, {});
-  EXPECT_TRUE(split.dual && split.wgmma_states && !split.one_pass);
-  EXPECT_EQ(split.segments, 4);
-  EXPECT_EQ(split.fine, 2);
-  EXPECT_EQ(la2::plan_pass(fused, plan_options({{"states_split", "1"}})).fine, 1);
-  const la2::PassPlan all = la2::plan_pass(fused, plan_options({{"one_pass", "all"}}));
-  EXPECT_TRUE(all.one_pass);
-  EXPECT_EQ(all.fine, 1);
-  fused.n = 16384;
-  EXPECT_EQ(la2::plan_pass(fused, {}).fine, 1) << "64 chunks a segment";
-  fused.n = p.n;
-  EXPECT_EQ(la2::plan_pass(fused, {}).fine, 1) << "16 chunks a segment";
   la2::PassArgs f32 = p;
   f32.dtype = DType::f32;
   EXPECT_FALSE(la2::plan_pass(f32, {}).wgmma) << "fp32 runs the mma.sync kernel";
@@ -214,6 +194,22 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   EXPECT_GT(la2::plan_pass(dual, {}).segments, 1);
   EXPECT_TRUE(la2::plan_pass(dual, plan_options({{"one_pass", "all"}})).one_pass);
   EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass", "off"}})).one_pass);
+  // Its states step split in two where one wave of it holds that and each of its blocks walks at least
+  // 128 chunks: at 128k, 32 heads x 3 segments x 2 at two blocks an SM of a Hopper's 114..132 SMs; not
+  // at 16k (64 chunks a segment) nor here (4), nor asked, nor in one kernel.
+  EXPECT_EQ(la2::plan_pass(dual, {}).fine, 1) << "4 chunks a segment";
+  dual.n = 131072;
+  const la2::PassPlan split = la2::plan_pass(dual, {});
+  EXPECT_TRUE(split.wgmma_states && !split.one_pass);
+  EXPECT_EQ(split.segments, 4);
+  EXPECT_EQ(split.fine, 2);
+  EXPECT_EQ(la2::plan_pass(dual, plan_options({{"states_split", "1"}})).fine, 1);
+  const la2::PassPlan all = la2::plan_pass(dual, plan_options({{"one_pass", "all"}}));
+  EXPECT_TRUE(all.one_pass);
+  EXPECT_EQ(all.fine, 1);
+  dual.n = 16384;
+  EXPECT_EQ(la2::plan_pass(dual, {}).fine, 1) << "64 chunks a segment";
+  dual.n = p.n;
   dual.dv = 64;
   EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
 
