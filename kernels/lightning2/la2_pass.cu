@@ -267,8 +267,6 @@ bool tma_usable(const PassArgs& p, const ChunkKernel& k, const PlanOptions& o, c
 // call 4, forward, 951605b): 1.16 at d96 h42 128k (22 segments in 7 waves against 3 in one), 1.05 at
 // b1 h16 d128 1M (33 in 4 against 8), 1.10 at h24 d128 128k (11 in 2 against 5).
 constexpr double kMultiWaveFactor = 1.1;
-// The fewest chunks a block of the fused dK/dV pass's states step walks when the step is split (choose_split).
-constexpr int kMinSplitStatesChunks = 128;
 
 // Sets segments, seg_chunks and fine of `plan`.
 void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int64_t nchunks, int64_t slots,
@@ -308,19 +306,8 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
     // The wgmma states-only step is never split: split in two it was slower at every length measured
     // (4k 39.8 against 50.1 M tok/s forward, 128k 61.1 against 64.2; results/archive/h100/h100_la2_v6f_*): each
     // split doubles the increments the output step's scan reads.
-    // The fused dK/dV pass's states step is the exception (two kernels at any split): its blocks are
-    // latency-bound (a chunk's update at a time), and the output step's later segments wait for all of
-    // them (at b1 h32 d128 128k: 96 blocks of 512 chunks on 132 SMs, 0.69 ms at 48 % of the copy rate,
-    // ncu, session 21). So it is split in two where one wave still holds it and each of its blocks
-    // still walks kMinSplitStatesChunks: forward+backward ran 2.3-2.5 % faster at 128k (blocks of 256
-    // chunks) and 0.4-2 % at 64k (128), but 1.8 % slower at 16k (32) and 6 % at 4k (8), where the output
-    // blocks' scan over twice the increments and the states blocks' own fill cost more than the shorter
-    // walk saves (session 21, call 5). Finer splits were not measured.
     const bool one_wave_unsplit = int64_t(plan.segments - 1) * grid_bh(p) <= prop.multiProcessorCount;
     plan.fine = one_wave_unsplit || plan.wgmma_states ? 1 : std::max(1, std::min(4, states_per_sm / out_per_sm));
-    if (plan.dual && plan.wgmma_states && !one_pass_at_one_wave && plan.seg_chunks / 2 >= kMinSplitStatesChunks &&
-        int64_t(plan.segments - 1) * grid_bh(p) * 2 <= int64_t(prop.multiProcessorCount) * states_per_sm)
-      plan.fine = 2;
     if (o.states_split > 0) plan.fine = o.states_split;
     while (plan.fine > 1 && plan.seg_chunks < plan.fine) --plan.fine;
     plan.seg_chunks = (plan.seg_chunks + plan.fine - 1) / plan.fine * plan.fine;

@@ -194,22 +194,6 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   EXPECT_GT(la2::plan_pass(dual, {}).segments, 1);
   EXPECT_TRUE(la2::plan_pass(dual, plan_options({{"one_pass", "all"}})).one_pass);
   EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass", "off"}})).one_pass);
-  // Its states step split in two where one wave of it holds that and each of its blocks walks at least
-  // 128 chunks: at 128k, 32 heads x 3 segments x 2 at two blocks an SM of a Hopper's 114..132 SMs; not
-  // at 16k (64 chunks a segment) nor here (4), nor asked, nor in one kernel.
-  EXPECT_EQ(la2::plan_pass(dual, {}).fine, 1) << "4 chunks a segment";
-  dual.n = 131072;
-  const la2::PassPlan split = la2::plan_pass(dual, {});
-  EXPECT_TRUE(split.wgmma_states && !split.one_pass);
-  EXPECT_EQ(split.segments, 4);
-  EXPECT_EQ(split.fine, 2);
-  EXPECT_EQ(la2::plan_pass(dual, plan_options({{"states_split", "1"}})).fine, 1);
-  const la2::PassPlan all = la2::plan_pass(dual, plan_options({{"one_pass", "all"}}));
-  EXPECT_TRUE(all.one_pass);
-  EXPECT_EQ(all.fine, 1);
-  dual.n = 16384;
-  EXPECT_EQ(la2::plan_pass(dual, {}).fine, 1) << "64 chunks a segment";
-  dual.n = p.n;
   dual.dv = 64;
   EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
 
