@@ -379,8 +379,7 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
         ASSERT_TRUE(dual_plan.dual && dual_plan.tma) << describe(tma);
         EXPECT_EQ(dual_plan.one_pass, has(plan, "one_pass", "all")) << describe(tma);
         ASSERT_FALSE(la2::plan_pass(dual, plan_options(cp_async)).tma) << describe(cp_async);
-        auto impl_tma = la2_with(tma), impl_cp = la2_with(cp_async);
-        auto x = run_once(*gpu, *impl_tma, p), y = run_once(*gpu, *impl_cp, p);
+        auto [x, y] = run_tma_and_cp_async(*gpu, plan, p);
         ASSERT_FALSE(x.empty());
         for (const auto& [name, bytes] : x) {
           ASSERT_EQ(bytes.size(), y[name].size()) << name;
