@@ -58,14 +58,13 @@ struct WgmmaSmem {
   static constexpr int kBarrierOffset = (kTableOffset + kDecayTableFloats * 4 + 7) / 8 * 8;
   static constexpr int kFixedBytes = kBarrierOffset + 64 + 1024;  // 1024: alignment slack
   // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
-  // the other's products: the output step at d = e = 64 (97 KiB each). The states-only step takes an
-  // SM to itself: its blocks (a head's segments but the last) are mostly fewer than the SMs, so a
-  // second block's room would stay empty, and the chunks in flight are what it is bound by (at d = 128
-  // with three of them, ncu had it at 48 % of DRAM's peak, 1.35 us a chunk).
-  static constexpr int kBlocksPerSm = OUT && DK == 64 && DV == 64 ? 2 : 1;
+  // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
+  // d = 128, whose S is split over both warpgroups (97 KiB).
+  static constexpr int kBlocksPerSm = (OUT && DK == 64 && DV == 64) || (!OUT && DK == 128) ? 2 : 1;
   static constexpr int kSmemPerBlock = 227 * 1024 / kBlocksPerSm;
   // As many chunks in flight as fit: 3 for the output step (225 KiB at d = e = 128 and at 192 x 64; 2 at
-  // 256 x 64 and in the dual step), up to 6 for the states-only step (5 at 256 x 64).
+  // 256 x 64 and in the dual step), up to 6 for the states-only step (3 at d = 128, two blocks per SM; 5
+  // at 256 x 64).
   static constexpr int fit(int most) {
     return most <= 2 || most * kStageBytes + kFixedBytes <= kSmemPerBlock ? most : fit(most - 1);
   }
