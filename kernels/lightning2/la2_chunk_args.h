@@ -94,10 +94,21 @@ struct EndState {
   int last_seg_only = 0;
 };
 
+// The tiles of q, k, v and x (the second output's), and the outputs' rows, as bulk tensor copies (the
+// output step that moves them by TMA, at the kernel's own widths, and the states-only step beside it,
+// which reads k and v only): [bh][n][cols] over a dense batch, a ragged grid's [heads][head_rows][cols],
+// cols each tensor's own width (at most the kernel's), in boxes of 64 rows x 64 columns, o's and o2's of
+// 16 rows (a warp's) x 64 (dev::rows_of_heads). Unset in every other step.
+constexpr int kOutputBoxRows = 16;
+struct TileMaps {
+  dev::TensorMap q, k, v, x, o, o2;
+};
+
 // The states-only step: each segment's own state increment (from zero), written as its end state.
 struct StatesStepArgs {
   ChunkWalk walk;
   EndState end;
+  TileMaps maps;
 };
 
 // A second output of the same walk and state (the dual output step, Hopper, the kernel's own widths):
@@ -107,16 +118,6 @@ struct StatesStepArgs {
 struct SecondOutput {
   const void* x = nullptr;
   void* o = nullptr;
-};
-
-// The tiles of q, k, v and x (the second output's), and the outputs' rows, as bulk tensor copies (the
-// output step that moves them by TMA, at the kernel's own widths): [bh][n][cols] over a dense batch, a
-// ragged grid's [heads][head_rows][cols], cols each tensor's own width (at most the kernel's), in boxes
-// of 64 rows x 64 columns, o's and o2's of 16 rows (a warp's) x 64 (dev::rows_of_heads). Unset in every
-// other step.
-constexpr int kOutputBoxRows = 16;
-struct TileMaps {
-  dev::TensorMap q, k, v, x, o, o2;
 };
 
 // The output step: each segment's outputs from its start state (given, or scanned in the block, or in

@@ -13,8 +13,9 @@ namespace lasuite::la2 {
 // GPU, fp32), which read widths 72..120 in place at 128 but take no value tiles; DUAL: with the wgmma
 // output step that has a second output (the backward's dK and dV in one pass); TMA: with the wgmma output
 // steps that move their tiles and outputs by bulk tensor copies: at the kernel's own widths the plain one
-// in row order and the dual one in reverse, over a dense batch and over a ragged grid; windowed, the
-// plain one in either direction over a dense batch (the value tiles' passes).
+// in row order and the dual one in reverse, over a dense batch and over a ragged grid, and the states-only
+// step over a dense batch in either order; windowed, the plain one in either direction over a dense batch
+// (the value tiles' passes).
 template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true, bool DUAL = false, bool TMA = false>
 ChunkKernel chunk_kernel_entry() {
   ChunkKernel k;
@@ -42,6 +43,9 @@ ChunkKernel chunk_kernel_entry() {
         k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, false, kTmaDense>);
         k.ragged_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, false, kTmaRagged>);
         k.tma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
+        k.states_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false, false, false, kTmaDense>);
+        k.states_tma_rev_func =
+            reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false, false, false, kTmaDenseReversed>);
       }
       if constexpr (TMA && WIN) {
         k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDense>);

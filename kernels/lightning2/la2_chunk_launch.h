@@ -18,6 +18,10 @@ struct ChunkKernel {
   size_t wgmma_smem = 0;
   const void* wgmma_states_func = nullptr;  // and its states-only step
   size_t wgmma_states_smem = 0;
+  // Its states-only step moving K and V by TMA (StatesStepArgs::maps; wgmma_states_smem), in row order
+  // and in reverse (boxes read upside down); null: none.
+  const void* states_tma_func = nullptr;
+  const void* states_tma_rev_func = nullptr;
   const void* dual_func = nullptr;  // and its output step with a second output (SecondOutput); null: none
   size_t dual_smem = 0;
   const void* tma_func = nullptr;  // and its output step moving tiles by TMA (OutputStepArgs::maps); null: none

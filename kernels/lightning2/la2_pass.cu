@@ -117,7 +117,8 @@ const void* output_kernel(const ChunkKernel& k, const PassPlan& plan, bool rever
   if (plan.tma) return reverse ? k.tma_rev_func : k.tma_func;
   return plan.wgmma ? k.wgmma_func : k.func;
 }
-const void* states_kernel(const ChunkKernel& k, const PassPlan& plan) {
+const void* states_kernel(const ChunkKernel& k, const PassPlan& plan, bool reverse) {
+  if (plan.states_tma) return reverse ? k.states_tma_rev_func : k.states_tma_func;
   return plan.wgmma_states ? k.wgmma_states_func : k.states_func;
 }
 
@@ -142,7 +143,8 @@ bool narrow_in_place(const PassArgs& p) { return windowed(p) && p.value_tiles ==
 // narrower than the kernel's, the TMA output steps at the kernel's own widths (and the dual step, which
 // has no windowed variant): their maps are of the tensors' own widths, so the copy engine reads them in
 // place (columns past them land as zeros and are not stored) and no runtime width is left in the chunk
-// loop. The states-only step stays windowed (it copies by cp.async). A reverse pass's plain TMA step is
+// loop. So does the states-only step where the output step moves by TMA (its own widths' kernel, either
+// order), and elsewhere stays windowed on cp.async. A reverse pass's plain TMA step is
 // the windowed kernel's, for value tiles only (the kernels of their own widths have none: their reverse
 // pass is the dual one; a narrower width's three-pass reverse passes keep cp.async, the path verified on
 // the GPU).
@@ -155,9 +157,13 @@ ChunkKernel pass_kernels(const PassArgs& p) {
     k.tma_func = own.tma_func, k.tma_smem = own.tma_smem;
     k.dual_tma_func = own.dual_tma_func, k.dual_smem = own.dual_smem;
     k.ragged_tma_func = own.ragged_tma_func, k.ragged_dual_tma_func = own.ragged_dual_tma_func;
+    k.states_tma_func = own.states_tma_func, k.states_tma_rev_func = own.states_tma_rev_func;
     k.tma_rev_func = nullptr;
   }
-  if (p.ragged) k.tma_func = k.ragged_tma_func, k.dual_tma_func = k.ragged_dual_tma_func, k.tma_rev_func = nullptr;
+  if (p.ragged) {
+    k.tma_func = k.ragged_tma_func, k.dual_tma_func = k.ragged_dual_tma_func, k.tma_rev_func = nullptr;
+    k.states_tma_func = k.states_tma_rev_func = nullptr;
+  }
   return k;
 }
 
@@ -363,6 +369,8 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.dual = p.x != nullptr || p.o2 != nullptr;
   plan.tma = tma_usable(p, k, options, plan);
+  // The states step reads K and V through the output step's maps (of the same tensors).
+  plan.states_tma = plan.tma && plan.wgmma_states && (p.reverse ? k.states_tma_rev_func : k.states_tma_func) != nullptr;
   // Narrower widths only by TMA (the dual step has no windowed variant).
   if (plan.dual && !(p.x && p.o2 && plan.wgmma && (plan.tma ? k.dual_tma_func : !windowed(p) ? k.dual_func : nullptr)))
     throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_usable first)");
@@ -375,7 +383,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
   const int out_per_sm = blocks_per_sm(output_kernel(k, plan, p.reverse), plan.smem_bytes);
-  const int states_per_sm = blocks_per_sm(states_kernel(k, plan), plan.states_smem_bytes);
+  const int states_per_sm = blocks_per_sm(states_kernel(k, plan, p.reverse), plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
   plan.slots = slots;
 
@@ -440,8 +448,10 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.end.p = segbuf;
     a.end.bh_stride = bh_stride;
     a.end.seg_stride = state_elems;
+    if (plan.states_tma) a.maps = out.maps;  // k and v are read
     const int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
-    launch_chunk(states_kernel(k, plan), plan.states_smem_bytes, a, static_cast<int>(blocks), grid_bh(p), false, stream);
+    launch_chunk(states_kernel(k, plan, p.reverse), plan.states_smem_bytes, a, static_cast<int>(blocks), grid_bh(p), false,
+                 stream);
   }
   if (scan_kernel && !p.prior) {  // (2) start states of every fine segment
     ScanArgs s{};

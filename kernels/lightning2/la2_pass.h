@@ -141,6 +141,9 @@ struct PassPlan {
   // 192 x 64, 256 x 64) over a dense batch's value tiles, in either order; 16-byte aligned tensors
   // (tma_usable in la2_pass.cu).
   bool tma = false;
+  // And the states-only step moves K and V so too (the Hopper kernel of its own widths, a dense batch,
+  // either order: the fused dK/dV pass's states step walks in reverse).
+  bool states_tma = false;
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)
   size_t smem_bytes = 0;  // of the output step's kernel

@@ -76,7 +76,10 @@ struct WgmmaSmem {
 // How the output step's tiles and outputs move (WgmmaBlock's TMA): every thread's cp.async and 16-byte
 // stores, or bulk tensor copies over a dense batch's maps or a ragged grid's (la2_pass.cu, pass_kernels).
 // kTmaDenseReversed: a dense batch's maps walked in reverse (the plain output step of a reverse pass; the
-// dual step always walks in reverse).
+// dual step always walks in reverse). The states-only step's tiles move so too over a dense batch at its
+// own widths (kTmaDense, kTmaDenseReversed): its copies by cp.async were a third of the copying
+// warpgroup's instructions a chunk, on the chain both warpgroups meet at (ncu: the step issued on 45 %
+// of cycles, its warps waiting at the meeting 39 % of the time, DRAM at 48 % of its peak).
 constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2, kTmaDenseReversed = 3;
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
@@ -101,7 +104,8 @@ constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2, kTmaDenseReversed = 3
 // grid's does.
 template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync>
 struct WgmmaBlock {
-  static_assert(TMA == kCpAsync || OUT, "TMA: the output step");
+  static_assert(TMA == kCpAsync || OUT || (!WIN && (TMA == kTmaDense || TMA == kTmaDenseReversed)),
+                "TMA: the output step, or the states-only step over a dense batch at its own widths");
   static_assert(!WIN || (TMA != kTmaRagged && !DUAL), "windows: a dense batch, one output");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   using Elem = T;
@@ -158,11 +162,13 @@ struct WgmmaBlock {
 
   // Rows past n are zero-filled (cp.async with 0 source bytes): they add nothing to any product. The
   // output warpgroup copies, except the outputs' chunks after the first kStages - 1 where kStateRefills
-  // (the state warpgroup; warpgroup 0 in the split states-only step). with_q: the outputs' chunks; an
-  // increment needs only K and V.
-  __device__ __forceinline__ void load_chunk(int chunk, int stage, bool with_q) const {
+  // (the state warpgroup; warpgroup 0 in the split states-only step). outputs_chunk: one of the outputs'
+  // chunks, which need Q (and X) too; an increment needs only K and V (the states-only step's chunks are
+  // all increments).
+  __device__ __forceinline__ void load_chunk(int chunk, int stage, bool outputs_chunk) const {
     unsigned char* sq = smem + stage * SM::kStageBytes;
     unsigned char* sk = sq + SM::kQBytes;
+    const bool with_q = OUT && outputs_chunk;
     if constexpr (kTma) {  // the copying warpgroup's first thread; rows past n land as zeros
       if ((threadIdx.x & 127) != 0) return;
       uint64_t* bar = landed + stage;
@@ -185,7 +191,7 @@ struct WgmmaBlock {
     }
     const int64_t row0 = int64_t(chunk) * kChunk;
     const int tid = threadIdx.x & 127;  // within the copying warpgroup (either, where kStateRefills)
-    if (OUT && with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid, cols_qk, cols_qk);
+    if (with_q) dev::load_rows_sw128<kChunk, DK, 128>(sq, qg, n, row0, reverse, tid, cols_qk, cols_qk);
     dev::load_rows_sw128<kChunk, DK, 128>(sk, kg, n, row0, reverse, tid, cols_qk, cols_qk);
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v, ld_v);
     if (DUAL && with_q) dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes + VTile::kBytes, xg, n, row0, reverse, tid, DV, DV);
