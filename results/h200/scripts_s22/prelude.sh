@@ -36,6 +36,6 @@ sanitize_la2() {  # name, binary
     sanitizer_run $tool ${x}_packed_d128 $bin $V --state --dtype bf16 --dim 128 --packed 0,15,100,64,300,65
     sanitizer_run $tool ${x}_d120_in_place $bin $V --state --dtype bf16 --long 190 --dim 120 --impl-option segments=2
     sanitizer_run $tool ${x}_d128_two_passes $bin $V --state --dtype bf16 --long 300 --dim 128 --impl-option segments=3 --impl-option one_pass=off
-    sanitizer_run $tool ${x}_d128_e64_two_passes $bin $V --state --dtype bf16 --long 300 --dim 128 --dim-v 64 --impl-option segments=3 --impl-option one_pass=off
+    sanitizer_run $tool ${x}_d64_two_passes $bin $V --state --dtype f16 --long 300 --dim 64 --impl-option segments=3 --impl-option one_pass=off
   done > /dev/null; el "sanitizers $x"
 }

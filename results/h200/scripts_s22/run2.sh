@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Session 22 call 2 (on call 1's machine and build where still warm): la2's verify (bf16 with 16k and
-# 128k, f16 and f32) and the four sanitizers on small cases of the states-only step's paths: the fused
-# pass's at d128 in three segments, a forward of two passes (one_pass=off) at d = 128 and at 128 x 64
-# (the windowed step), d120 read in place, and session 21's cp.async one-pass and packed cases.
-CALL=call2 TARGETS="lasuite"
-source results/h200/scripts_s22/prelude.sh
-ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILED" $R/ninja.log | head
-check_la2 new $B/lasuite
-SAN_DEADLINE=560 sanitize_la2 new $B/lasuite
-cut -c1-160 $R/sanitize.log
+# Session 22 call 2, run on call 1's warm machine (its builds in /tmp/bld), given inline: call 1's ncu
+# filter matched no kernel (ncu names template arguments "(bool)0"), so the states step's ncu again,
+# 9282716 (new) against 5c2ca38 (base). Files: ncu_states_{new,base}.txt.
+B=/tmp/bld; R=/tmp/r2; mkdir -p $R
+BW="bench --impl la2 --dtype bf16 --decay alibi --no-ceilings --mode fwdbwd --seqlen 128k --heads 32 --dim 128 --warmup 1 --repeats 1 --min-time 0"
+for x in new base; do
+  bin=$B/lasuite; [[ $x == base ]] && bin=$B/lasuite_base
+  timeout 70 ncu --kernel-name-base demangled --kernel-name regex:'\(bool\)0, \(bool\)0, \(bool\)0, \(int\)0>' --launch-count 1 --section SpeedOfLight --section WarpStateStats --section MemoryWorkloadAnalysis --section Occupancy --section LaunchStats --section SchedulerStats $bin $BW > $R/ncu_states_$x.txt 2>&1
+  echo "ncu $x rc=$?"
+done
+cp $R/* $OUT/
