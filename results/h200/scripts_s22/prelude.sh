@@ -9,6 +9,7 @@ set -uo pipefail
 R=/tmp/res_$CALL; rm -rf $R; mkdir -p $R/san
 finish() { tar czf $OUT/s22_$CALL.tgz -C /tmp res_$CALL; }
 trap finish EXIT
+trap 'exit 143' TERM  # a call past its limit still tars what it has (the EXIT trap)
 T0=$(date +%s); el() { echo "[$(( $(date +%s) - T0 )) s] $*"; }
 export LASUITE_GIT_COMMIT=${COMMIT}
 ROOT=$PWD B=/tmp/bld
