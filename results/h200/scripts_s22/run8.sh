@@ -12,3 +12,7 @@ grep -E "la2_wgmma_kernel|la2_chunk|scan_kernel|Duration|DRAM Through|Grid Size"
 timeout 150 ncu --kernel-name-base demangled --kernel-name regex:"la2_|segment_scan" --launch-count 9 --section SpeedOfLight --section LaunchStats \
   $B/lasuite $BW --seqlen 1M --heads 16 --dim 128 --warmup 0 > $R/ncu_1M.txt 2>&1; el "ncu 1M rc=$?"
 grep -E "la2_wgmma_kernel|la2_chunk|scan_kernel|Duration|DRAM Through|Grid Size" $R/ncu_1M.txt | sed -E 's/\(conditional.*\) \(/ (/' | cut -c1-120
+# The 1M ncu above failed (bench refuses --warmup 0); it was rerun inline on the same warm machine as
+#   ncu ... --launch-count 9 --section SpeedOfLight --section LaunchStats $B/lasuite bench ... --mode fwdbwd \
+#     --warmup 1 --repeats 1 --min-time 0 --seqlen 1M --heads 16 --dim 128 > $R/ncu_1M.txt
+# and $R tarred into $OUT (call8_logs_45d5ea0.tgz holds both reports).
