@@ -10,8 +10,9 @@
 // Why: the mma.sync kernel spends most of its time in ldmatrix/mma issue (about 0.5 ldmatrix per mma,
 // every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per
 // warpgroup and frees the issue slots. Tiles arrive kStages chunks deep, by bulk tensor copies (TMA,
-// below: the output step, its tensors as wide as the kernel, narrower, or in value tiles) or by every
-// thread's cp.async (which reverses rows for the backward's reverse passes and zero-fills rows past n).
+// below: the output step, its tensors as wide as the kernel, narrower, or in value tiles, and the
+// states-only step beside it at the kernel's own widths) or by every thread's cp.async (which reverses
+// rows for the backward's reverse passes and zero-fills rows past n).
 //
 // WIN (windowed): the tensors' widths and row strides come from the arguments (ChunkWalk::cols_qk,
 // cols_v, value_tiles; OutputStepArgs::cols_o): head dims narrower than the kernel read in place, and
@@ -747,10 +748,10 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   } else if constexpr (DK % 128 == 0) {
     // The states-only step at d = 128 and 256 splits S between the warpgroups (half its 64-row tiles
     // each: half the products per chunk on each side, so the step keeps up with its loads); warpgroup 0
-    // also copies.
+    // also copies (under TMA, its first thread issues the boxes).
     state_warpgroup<T, DK, DV, OUT, WIN, DK / 128>(b, a, inc, 0, slope, b.wg * (DK / 128));
   } else {
-    if (b.wg == 0) {  // the states-only step at d = 64 and 192: this warpgroup only copies
+    if (b.wg == 0) {  // the states-only step at d = 64 and 192: this warpgroup only copies (or, by TMA, waits)
       for (int c = b.c_begin; c < b.c_end; ++c) {
         b.begin_chunk(c - b.c_begin);
         b.refill(c, c - b.c_begin, b.c_end, false);
