@@ -95,9 +95,10 @@ struct EndState {
 };
 
 // The tiles of q, k, v and x (the second output's), and the outputs' rows, as bulk tensor copies (the
-// output step that moves them by TMA, at the kernel's own widths, and the states-only step beside it,
-// which reads k and v only): [bh][n][cols] over a dense batch, a ragged grid's [heads][head_rows][cols],
-// cols each tensor's own width (at most the kernel's), in boxes of 64 rows x 64 columns, o's and o2's of
+// output step that moves them by TMA, and the states-only step beside a TMA output step of the kernel's
+// own widths, which reads k and v only): [bh][n][cols] over a dense batch, a ragged grid's
+// [heads][head_rows][cols], cols each tensor's own width (at most the kernel's, or a value-tiled
+// pass's whole width, windows of it as box columns), in boxes of 64 rows x 64 columns, o's and o2's of
 // 16 rows (a warp's) x 64 (dev::rows_of_heads). Unset in every other step.
 constexpr int kOutputBoxRows = 16;
 struct TileMaps {

@@ -99,7 +99,7 @@ struct PlanOptions {
   bool packed_ragged = true;         // false: a packed batch runs sequence by sequence (one pass each)
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
-  bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma)
+  bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each

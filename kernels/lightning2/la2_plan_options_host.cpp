@@ -68,7 +68,8 @@ std::vector<ImplOption> plan_option_list() {
        "tiles of at most 128 on padded copies, outputs summed"},
       {"loads", "tma or cp_async", "tma",
        "how the Hopper output step's tiles arrive and its outputs leave (a dense batch at d, e = 64 or 128: the "
-       "forward, dQ and fused dK/dV passes, and their states steps' tiles): tma = bulk tensor copies, 64 x 64 "
+       "forward, dQ and fused dK/dV passes, and the states steps of the forward in two kernels and of the fused "
+       "pass): tma = bulk tensor copies, 64 x 64 "
        "tiles in by one thread, a warp's 16 x 64 output rows out by one lane (the fused pass's reverse walk reads "
        "its boxes upside down); "
        "cp_async = 16 bytes a thread per copy in, 16-byte stores out (every other pass takes these)"},

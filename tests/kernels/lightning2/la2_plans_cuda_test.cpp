@@ -328,7 +328,10 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
       ASSERT_TRUE(la2::plan_pass(a, plan_options(two)).scan_in_kernel);
       auto impl_one = la2_with(one), impl_two = la2_with(two);
       auto x = run_once(*gpu, *impl_one, p), y = run_once(*gpu, *impl_two, p);
-      ASSERT_EQ(la2::plan_pass(a, plan_options(two)).states_tma, std::string(loads) == "tma");
+      la2::PassArgs dual = a;  // the fused pass's plan: its states step by TMA (upside down) or cp.async
+      alignas(16) static const char tensor[64] = {};  // planning reads no tensor, only its alignment
+      dual.reverse = true, dual.x = dual.o2 = const_cast<char*>(tensor);
+      ASSERT_EQ(la2::plan_pass(dual, plan_options(two)).states_tma, std::string(loads) == "tma");
       for (const auto& [name, bytes] : x) {
         ASSERT_EQ(bytes.size(), y[name].size()) << name;
         const size_t differ = test_support::bytes_differing(bytes, y[name]);
@@ -411,12 +414,13 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
 // 1.2e-3) and dK must differ in some bits (else the fused pass did not run); every element written (the
 // outputs' bytes compared whole: a column stored past a width lands in the next row). At the bar's
 // 96 x 96 and at 72 x 120 (2999 rows: the last chunk's boxes, each direction, take 16-byte stores),
-// with the default plan and with every pass in one kernel.
+// with the default plan, with every pass in one kernel, and with the forward in two (its states step
+// then by TMA through the maps of the tensors' widths, against the windowed cp.async one).
 TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "TMA loads run on Hopper only";
   for (const auto& [d, e] : std::vector<std::pair<int, int>>{{96, 96}, {72, 120}})
-    for (const Options& plan : {Options{}, Options{{"one_pass", "all"}}}) {
+    for (const Options& plan : {Options{}, Options{{"one_pass", "all"}}, Options{{"one_pass", "off"}}}) {
       const std::string shape = std::to_string(d) + " x " + std::to_string(e) + " " + describe(plan);
       Problem p;
       p.batch = 2, p.heads = 4, p.seqlen = 2999, p.dim_qk = d, p.dim_v = e;
