@@ -94,6 +94,15 @@ std::vector<PlanCase> plan_cases() {
 
 bool is_hopper(Backend& gpu) { return gpu.info().compute_capability == "9.0"; }
 
+// The fused dK/dV pass beside forward pass `a`, for planning only: reversed, with X and a second output
+// at an aligned address (planning reads no tensor, only its alignment).
+la2::PassArgs fused_pass_to_plan(const la2::PassArgs& a) {
+  alignas(16) static const char tensor[64] = {};
+  la2::PassArgs dual = a;
+  dual.reverse = true, dual.x = dual.o2 = const_cast<char*>(tensor);
+  return dual;
+}
+
 TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "the expected plans are Hopper's (wgmma, one pass); this is "
@@ -328,10 +337,8 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
       ASSERT_TRUE(la2::plan_pass(a, plan_options(two)).scan_in_kernel);
       auto impl_one = la2_with(one), impl_two = la2_with(two);
       auto x = run_once(*gpu, *impl_one, p), y = run_once(*gpu, *impl_two, p);
-      la2::PassArgs dual = a;  // the fused pass's plan: its states step by TMA (upside down) or cp.async
-      alignas(16) static const char tensor[64] = {};  // planning reads no tensor, only its alignment
-      dual.reverse = true, dual.x = dual.o2 = const_cast<char*>(tensor);
-      ASSERT_EQ(la2::plan_pass(dual, plan_options(two)).states_tma, std::string(loads) == "tma");
+      // The fused pass's plan: its states step by TMA (upside down) or cp.async.
+      ASSERT_EQ(la2::plan_pass(fused_pass_to_plan(a), plan_options(two)).states_tma, std::string(loads) == "tma");
       for (const auto& [name, bytes] : x) {
         ASSERT_EQ(bytes.size(), y[name].size()) << name;
         const size_t differ = test_support::bytes_differing(bytes, y[name]);
@@ -434,9 +441,7 @@ TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
       a.cols_qk = d, a.cols_v = a.cols_o = e;
       EXPECT_TRUE(la2::plan_pass(a, {}).tma) << shape;
       EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
-      la2::PassArgs dual = a;
-      alignas(16) static const char tensor[64] = {};  // planning reads no tensor, only its alignment
-      dual.reverse = true, dual.x = dual.o2 = const_cast<char*>(tensor);
+      const la2::PassArgs dual = fused_pass_to_plan(a);
       EXPECT_TRUE(la2::dual_pass_usable(dual, {})) << shape;
       EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << shape;
       EXPECT_FALSE(la2::dual_pass_usable(dual, plan_options({{"loads", "cp_async"}}))) << shape << ": no windowed dual step";
