@@ -106,10 +106,14 @@ struct TileMaps {
 };
 
 // The states-only step: each segment's own state increment (from zero), written as its end state.
+// With `halves` (PassPlan::states_halves) the walk's segments are halves: block seg adds lambda^(rows of
+// the half after it, if it is the first) times its increment into slot seg / 2 (zeroed before the step),
+// so the slot holds the whole segment's increment.
 struct StatesStepArgs {
   ChunkWalk walk;
   EndState end;
   TileMaps maps;
+  int halves = 0;
 };
 
 // A second output of the same walk and state (the dual output step, Hopper, the kernel's own widths):

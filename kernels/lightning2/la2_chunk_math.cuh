@@ -174,6 +174,14 @@ struct StateRegs {
       for (int i = 0; i < kFloats; i += 2)
         *reinterpret_cast<float2*>(dst + row(mt, i) * DV + col(i)) = make_float2(x[mt][i] * mul, x[mt][i + 1] * mul);
   }
+  // Adds mul times this state into dst (sm_90's vector float atomics, one per pair).
+  __device__ __forceinline__ void add_to(float* dst, float mul) const {
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt)
+#pragma unroll
+      for (int i = 0; i < kFloats; i += 2)
+        atomicAdd(reinterpret_cast<float2*>(dst + row(mt, i) * DV + col(i)), make_float2(x[mt][i] * mul, x[mt][i + 1] * mul));
+  }
 };
 
 // A segment's start state, S = lambda^(incs rows - shift) S_0 + sum_(k < incs) lambda^(k rows) dS_(incs-1-k)

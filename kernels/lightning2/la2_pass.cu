@@ -347,6 +347,29 @@ bool one_pass_usable(const PassArgs& p, const PlanOptions& o, const PassPlan& pl
          !p.prior && !like && grid_bh(p) * plan.segments <= slots;
 }
 
+// The fewest chunks a half of the states step walks where the cost model halves it (choose_halves).
+constexpr int kMinHalfStatesChunks = 128;
+
+// PassPlan::states_halves. The fused dK/dV pass's states step (96 blocks of one wave at b1 h32 d128,
+// 32 heads x 3 segments on 132 SMs) is latency-bound per chunk while the output step's later segments
+// wait for all of it; its kernel holds two blocks an SM, so halves put twice the chains on the same
+// memory. Split in two with a slot per half (session 21, before its K and V moved by TMA) it ran
+// forward+backward 2.1-2.4 % faster at 128k (halves of 256 chunks) and 0.4-2 % at 64k (128), but 1.8 %
+// slower at 16k (32) and 6 % at 4k (8), where each block's fill and write cost more than the shorter
+// walk saves: so only where a half walks kMinHalfStatesChunks and one wave holds the halves.
+bool choose_halves(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int states_per_sm,
+                   const PassPlan& plan) {
+  const bool allowed = plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel &&
+                       !plan.one_pass && !p.prior && (!windowed(p) || narrow_in_place(p)) && plan.seg_chunks >= 2;
+  switch (o.states_halves) {
+    case PlanOptions::Halves::off: return false;
+    case PlanOptions::Halves::on: return allowed;
+    case PlanOptions::Halves::automatic: break;
+  }
+  return allowed && plan.dual && o.states_split == 0 && plan.seg_chunks / 2 >= kMinHalfStatesChunks &&
+         int64_t(plan.segments - 1) * grid_bh(p) * 2 <= int64_t(prop.multiProcessorCount) * states_per_sm;
+}
+
 bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
   if (plan.segments <= 1) return false;
   switch (o.scan) {
@@ -416,10 +439,17 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     choose_split(p, options, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
     plan.scan_in_kernel = scan_in_blocks(options, plan);
   }
+  plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots);
+  // Halves of whole chunks: an odd segment grows by one chunk (kept only while that leaves two segments).
+  const int64_t even_chunks = plan.seg_chunks + (plan.seg_chunks & 1);
+  if (!like && choose_halves(p, options, prop, states_per_sm, plan) && even_chunks < nchunks) {
+    plan.states_halves = true;
+    plan.seg_chunks = static_cast<int>(even_chunks);
+    plan.segments = static_cast<int>((nchunks + even_chunks - 1) / even_chunks);
+  }
   plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(grid_bh(p)) * fine_segments(plan, nchunks) * size_t(p.dk) *
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;
-  plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots);
   plan.flag_bytes = plan.one_pass ? size_t(grid_bh(p)) * plan.segments * sizeof(int) : 0;
   plan.cooperative = plan.one_pass && options.cooperative_one_pass && prop.cooperativeLaunch != 0;
   return plan;
@@ -463,7 +493,12 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.end.bh_stride = bh_stride;
     a.end.seg_stride = state_elems;
     if (plan.states_tma) a.maps = out.maps;  // k and v are read
-    const int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
+    int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
+    if (plan.states_halves) {  // two blocks a segment ahead of the last (the scan is in the output blocks)
+      a.walk.seg_chunks = plan.seg_chunks / 2;
+      a.halves = 1;
+      blocks = 2 * (fines - 1);
+    }
     launch_chunk(states_kernel(k, plan, p.reverse), plan.states_smem_bytes, a, static_cast<int>(blocks), grid_bh(p), false,
                  stream);
   }

@@ -92,6 +92,11 @@ struct PlanOptions {
   Scan scan = Scan::automatic;     // where the scan over segments runs (PassPlan::scan_in_kernel)
   int segments = 0;                // 0: the cost model's split; else about this many per (batch, head)
   int states_split = 0;            // 0: the cost model's; else this many states-only segments per output segment
+  // Where each segment's increment comes from two states-only blocks of half its chunks added into one
+  // slot (PassPlan::states_halves): automatic = the cost model's rule (choose_halves), on = wherever
+  // the plan allows it, off = never.
+  enum class Halves { automatic, on, off };
+  Halves states_halves = Halves::automatic;
   bool inc_last_first = true;      // one pass: middle blocks sum their increment last chunk first
   bool early_start = true;         // programmatic dependent launch where the device has it
   bool cooperative_one_pass = true;  // a one-pass kernel as a cooperative launch (PassPlan::cooperative)
@@ -144,6 +149,13 @@ struct PassPlan {
   // And the states-only step moves K and V so too (the Hopper kernel of its own widths, a dense batch,
   // either order: the fused dK/dV pass's states step walks in reverse).
   bool states_tma = false;
+  // The states-only step runs each segment ahead of the last as two blocks of half its chunks (the
+  // wgmma states step, two blocks an SM, so twice the blocks in flight on the same memory), each adding
+  // lambda^(rows after its half) times its half's increment into the segment's slot: segbuf_bytes as
+  // unsplit, and the caller zeroes the buffer before the pass's first launch. Two adds into zero give
+  // the same sum in either order, so the result does not depend on which block lands first. Only with
+  // fine == 1, the scan in the output blocks and two kernels (no scan kernel, no one pass).
+  bool states_halves = false;
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)
   size_t smem_bytes = 0;  // of the output step's kernel

@@ -51,6 +51,10 @@ std::vector<ImplOption> plan_option_list() {
        "where the scan over segments runs: a kernel of its own, or each output block for itself"},
       {"segments", "auto or 1..256", "auto", "segments per (batch, head); auto: the cost model's"},
       {"states_split", "auto or 1..8", "auto", "states-only segments per output segment"},
+      {"states_halves", "auto, on or off", "auto",
+       "each segment's increment from two states-only blocks of half its chunks, added into one slot (same "
+       "memory): auto = the fused dK/dV pass's states step where a half walks at least 128 chunks and one wave "
+       "holds them, on = every two-kernel pass with the scan in its output blocks, off = never"},
       {"inc_order", "last_first or first_last", "last_first",
        "one pass: the order middle blocks sum their increment (first_last: bit-identical to two passes)"},
       {"early_start", "on or off", "on", "kernels after a pass's first start beside the one ahead (Hopper)"},
@@ -94,6 +98,9 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.segments = parse_count(key, value, 256);
   } else if (key == "states_split") {
     o.states_split = parse_count(key, value, 8);
+  } else if (key == "states_halves") {
+    using H = PlanOptions::Halves;
+    o.states_halves = parse_one_of<H>(key, value, {{"auto", H::automatic}, {"on", H::on}, {"off", H::off}});
   } else if (key == "inc_order") {
     o.inc_last_first = parse_either(key, value, "last_first", "first_last");
   } else if (key == "early_start") {

@@ -650,6 +650,14 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
       if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::STile::kBytes);
   }
 
+  if constexpr (!OUT) {
+    if (a.halves) {  // every half is whole: only the last segment may be short, and it has no states block
+      const int rows_after = (b.seg & 1) ? 0 : a.walk.seg_chunks * kChunk;
+      st.add_to(a.end.p + b.bh * a.end.bh_stride + (b.seg >> 1) * a.end.seg_stride,
+                expf(-slope * static_cast<float>(a.end.power + rows_after)));
+      return;
+    }
+  }
   if (want_fin)  // no barrier ahead when a segment is empty
     st.store(a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride, expf(-slope * static_cast<float>(a.end.power)));
   if (one_pass) dev::grid_dependency_wait();

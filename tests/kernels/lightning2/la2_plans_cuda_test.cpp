@@ -83,6 +83,7 @@ std::vector<PlanCase> plan_cases() {
       {{{"segments", "16"}, {"scan", "kernel"}}, true, false, false, 16},
       {{{"states_kernel", "mma"}}, true, false, true, 0},
       {{{"states_kernel", "mma"}, {"states_split", "2"}, {"scan", "kernel"}}, true, false, false, 4},
+      {{{"states_halves", "on"}, {"one_pass", "off"}}, true, false, true, 0},  // the forward's states step in halves
       {{{"early_start", "off"}}, true, true, true, 0},
       {{{"backward", "three_passes"}}, true, true, true, 0},  // the forward's plan as the default's
       {{{"one_pass_launch", "plain"}}, true, true, true, 0},
@@ -128,6 +129,7 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
     EXPECT_EQ(plan.cooperative, plan.one_pass && !has(c.options, "one_pass_launch", "plain")) << what;
     EXPECT_EQ(plan.tma, c.wgmma && !has(c.options, "loads", "cp_async")) << what;
     EXPECT_EQ(plan.states_tma, plan.tma && plan.wgmma_states) << what;
+    EXPECT_EQ(plan.states_halves, has(c.options, "states_halves", "on")) << what;
     // A plan made like another reads that one's segment data: never one pass, same scan layout.
     const la2::PassPlan like = la2::plan_pass(p, plan_options(c.options), &plan);
     EXPECT_FALSE(like.one_pass) << what;
@@ -211,6 +213,29 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   EXPECT_GT(la2::plan_pass(dual, {}).segments, 1);
   EXPECT_TRUE(la2::plan_pass(dual, plan_options({{"one_pass", "all"}})).one_pass);
   EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass", "off"}})).one_pass);
+  // Its states step in halves (two blocks a segment adding into one slot): by default where a half walks
+  // at least 128 chunks and one wave holds them (b1 h32 d128 from 64k: 32 heads x 3 segments x 2 at two
+  // blocks an SM of a Hopper's 114..132 SMs), in the same memory as whole segments; asked, at any length;
+  // never in one kernel, and the forward (one kernel) only when asked in two.
+  EXPECT_FALSE(la2::plan_pass(dual, {}).states_halves) << "4 chunks a segment";
+  EXPECT_TRUE(la2::plan_pass(dual, plan_options({{"states_halves", "on"}})).states_halves);
+  for (int64_t n : {16384, 65536, 131072}) {
+    dual.n = n;
+    const la2::PassPlan halves = la2::plan_pass(dual, {});
+    const la2::PassPlan whole = la2::plan_pass(dual, plan_options({{"states_halves", "off"}}));
+    EXPECT_EQ(halves.states_halves, n >= 65536) << n;
+    EXPECT_FALSE(whole.states_halves) << n;
+    EXPECT_EQ(halves.segments, 4) << n;
+    EXPECT_EQ(halves.fine, 1) << n;
+    EXPECT_EQ(halves.segbuf_bytes, whole.segbuf_bytes) << n;
+    EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass", "all"}})).states_halves) << n;
+    la2::PassArgs fwd = p;
+    fwd.n = n;
+    EXPECT_FALSE(la2::plan_pass(fwd, {}).states_halves) << n;
+    EXPECT_FALSE(la2::plan_pass(fwd, plan_options({{"one_pass", "off"}})).states_halves) << n;
+    EXPECT_TRUE(la2::plan_pass(fwd, plan_options({{"one_pass", "off"}, {"states_halves", "on"}})).states_halves) << n;
+  }
+  dual.n = p.n;
   dual.dv = 64;
   EXPECT_THROW(la2::plan_pass(dual, {}), std::logic_error);
 
@@ -262,7 +287,8 @@ TEST(La2CudaPlans, FusedBackwardMatchesReference) {
     }
   cases.push_back(packed_case({0, 15, 100, 300, 1200, 2000}, 4, 128, 128, DType::bf16, true, true));
   for (const Options& options : {Options{}, Options{{"one_pass", "all"}}, Options{{"one_pass", "off"}},
-                                 Options{{"segments", "1"}}, Options{{"scan", "kernel"}, {"segments", "8"}}}) {
+                                 Options{{"segments", "1"}}, Options{{"scan", "kernel"}, {"segments", "8"}},
+                                 Options{{"states_halves", "on"}}}) {
     for (const VerifyCase& c : cases) {
       auto impl = la2_with(options);
       CaseResult r = verify_case(*impl, c, kSeed);
@@ -344,6 +370,46 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
         const size_t differ = test_support::bytes_differing(bytes, y[name]);
         EXPECT_EQ(differ, 0u) << dtype_name(t) << " loads=" << loads << " " << name << ": " << differ << " bytes differ";
       }
+    }
+  }
+}
+
+// The states step in halves (PassPlan::states_halves) adds two blocks' increments into each zeroed slot,
+// which gives the same sum in either order: two runs agree bit for bit. Against whole segments its sums
+// are grouped otherwise: the fused pass's outputs (dK, dV, dS_in) agree to rounding and differ in some
+// bits (else the halves did not run), the forward and dQ (one kernel, no states step) bit for bit.
+// b1 h32, 2999 rows (a partial last chunk), states and decay, d = e = 128 bf16 and 64 f16.
+TEST(La2CudaPlans, StatesHalvesMatchWholeSegments) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the states step in halves is the wgmma kernel's";
+  for (const auto& [d, t] : std::vector<std::pair<int, DType>>{{128, DType::bf16}, {64, DType::f16}}) {
+    const std::string shape = std::string(dtype_name(t)) + " d=" + std::to_string(d);
+    Problem p;
+    p.batch = 1, p.heads = 32, p.seqlen = 2999, p.dim_qk = d, p.dim_v = d;
+    p.dtype = t;
+    p.slopes = alibi_slopes(p.heads);
+    p.state_in = p.state_out = true;
+    la2::PassArgs a;
+    a.dtype = t, a.dk = a.dv = d, a.bh = a.heads = 32, a.n = p.seqlen;
+    const Options on = {{"states_halves", "on"}}, off = {{"states_halves", "off"}};
+    const la2::PassPlan halves = la2::plan_pass(fused_pass_to_plan(a), plan_options(on));
+    ASSERT_TRUE(halves.states_halves) << shape;
+    ASSERT_GT(halves.segments, 2) << shape;
+    ASSERT_FALSE(la2::plan_pass(a, plan_options(on)).states_halves) << shape << ": the forward in one kernel";
+    auto impl_on = la2_with(on), impl_off = la2_with(off);
+    auto x = run_once(*gpu, *impl_on, p), again = run_once(*gpu, *impl_on, p), y = run_once(*gpu, *impl_off, p);
+    for (const auto& [name, bytes] : x) {
+      ASSERT_EQ(bytes.size(), y[name].size()) << name;
+      EXPECT_EQ(test_support::bytes_differing(bytes, again[name]), 0u) << shape << " " << name << ": two runs differ";
+      const size_t differ = test_support::bytes_differing(bytes, y[name]);
+      if (name == "O" || name == "S_out" || name == "dQ") {
+        EXPECT_EQ(differ, 0u) << shape << " " << name << ": " << differ << " bytes differ";
+        continue;
+      }
+      const bool state = name == "dS_in";
+      EXPECT_LT(relative_difference(bytes, y[name], state ? DType::f32 : t), state ? 1e-5 : 1e-2)
+          << shape << " " << name << " (NaN: an element not written)";
+      if (state) EXPECT_GT(differ, 0u) << shape << ": the halves did not run";
     }
   }
 }
