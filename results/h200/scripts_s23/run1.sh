@@ -3,7 +3,7 @@
 # tests (session 22's unrun TmaReadsNarrowerWidthsInPlace one_pass=off case, the new halves tests); ncu
 # of the fused pass's states step at b1 h32 d128 n128k: halves, whole (states_halves=off) and 31e6afe
 # (its sources in .dev/s23/base); forward+backward at b1 h32 d128 4k..128k and d64 n64k, the three
-# alternated twice.
+# alternated twice; and halves asked at 4k and 16k (states_halves=on), where auto does not take them.
 CALL=call1 TARGETS="lasuite lasuite_tests"
 source results/h200/scripts_s23/prelude.sh
 base_build $ROOT/.dev/s23/base > $R/base_build.log 2>&1 &
@@ -25,4 +25,8 @@ for round in 1 2; do for x in halves whole base; do
   timeout 60 $bin $BN --mode fwdbwd --seqlen 4k,16k,64k,128k --heads 32 --dim 128 $opt --json $R/d128_${x}_r$round.json > $R/d128_${x}_r$round.log 2>&1
   timeout 30 $bin $BN --mode fwdbwd --seqlen 64k --heads 32 --dim 64 $opt --json $R/d64_${x}_r$round.json > $R/d64_${x}_r$round.log 2>&1
   echo "== $x round $round"; grep -hE "^\| la2" $R/{d128,d64}_${x}_r$round.log | cut -c1-100
-done; done; el "A/B done"
+done
+  export LASUITE_GIT_COMMIT=$COMMIT  # halves asked where auto does not take them (session 21's split lost there)
+  timeout 30 $B/lasuite $BN --mode fwdbwd --seqlen 4k,16k --heads 32 --dim 128 --impl-option states_halves=on --json $R/d128_on_r$round.json > $R/d128_on_r$round.log 2>&1
+  echo "== on round $round"; grep -hE "^\| la2" $R/d128_on_r$round.log | cut -c1-100
+done; el "A/B done"
