@@ -70,14 +70,6 @@ PassFlags zeroed_flags(Workspace& ws, std::initializer_list<size_t> bytes) {
   return f;
 }
 
-// A pass's segment data, zeroed where its states step adds halves into it (PassPlan::states_halves):
-// on the stream before the call's first launch, as the flags are.
-Buffer segment_data(Workspace& ws, size_t bytes, bool halves) {
-  Buffer b = ws.allocate(bytes);
-  if (halves && bytes) ws.backend().fill_bytes(b.data(), 0, bytes);
-  return b;
-}
-
 class La2Saved : public Saved {
  public:
   la2::PassPlan plan;
@@ -368,7 +360,7 @@ class La2Cuda : public Implementation {
       a.init = init_copy.as<float>();
     }
     saved->plan = la2::plan_pass(a, options_);
-    saved->segbuf = segment_data(ws, saved->plan.segbuf_bytes, saved->plan.states_halves);
+    saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
     const PassFlags flags = zeroed_flags(ws, {saved->plan.flag_bytes});
     la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), flags.at[0], ws.stream());
     return saved;
@@ -395,9 +387,8 @@ class La2Cuda : public Implementation {
     la2::PassPlan plan_v = la2::plan_pass(dv, options_, dv_reuses ? &plan_k : nullptr);
     // The dK and dV passes share one buffer (dV reads dK's); a dQ pass with data of its own gets another,
     // as the dK pass may start before it ends.
-    Buffer segbuf = segment_data(ws, std::max(plan_k.segbuf_bytes, plan_v.segbuf_bytes),
-                                 plan_k.states_halves || plan_v.states_halves);
-    Buffer segbuf_q = segment_data(ws, plan_q.segbuf_bytes, plan_q.states_halves);
+    Buffer segbuf = ws.allocate(std::max(plan_k.segbuf_bytes, plan_v.segbuf_bytes));
+    Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
     const PassFlags flags = zeroed_flags(ws, {plan_q.flag_bytes, plan_k.flag_bytes, plan_v.flag_bytes});
     if (dv_reuses) dv.prior = segbuf.as<float>(), dv.prior_transposed = true;
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());

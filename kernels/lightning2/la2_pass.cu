@@ -498,6 +498,10 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
       a.walk.seg_chunks = plan.seg_chunks / 2;
       a.halves = 1;
       blocks = 2 * (fines - 1);
+      // They add into their slots: zeroed here, in stream order, so no caller's buffer (another pass's
+      // data before, in a shared one) can leave sums in them. The states step never starts early, so the
+      // memset holds nothing back.
+      CUDA_CHECK(cudaMemsetAsync(segbuf, 0, plan.segbuf_bytes, stream));
     }
     launch_chunk(states_kernel(k, plan, p.reverse), plan.states_smem_bytes, a, static_cast<int>(blocks), grid_bh(p), false,
                  stream);

@@ -152,7 +152,8 @@ struct PassPlan {
   // The states-only step runs each segment ahead of the last as two blocks of half its chunks (the
   // wgmma states step, two blocks an SM, so twice the blocks in flight on the same memory), each adding
   // lambda^(rows after its half) times its half's increment into the segment's slot: segbuf_bytes as
-  // unsplit, and the caller zeroes the buffer before the pass's first launch. Two adds into zero give
+  // unsplit, zeroed by run_pass before the states step. An odd seg_chunks grows by one chunk (so a
+  // segments option may give fewer segments than asked). Two adds into zero give
   // the same sum in either order, so the result does not depend on which block lands first. Only with
   // fine == 1, the scan in the output blocks and two kernels (no scan kernel, no one pass).
   bool states_halves = false;

@@ -53,10 +53,12 @@ std::vector<ImplOption> plan_option_list() {
       {"states_split", "auto or 1..8", "auto", "states-only segments per output segment"},
       {"states_halves", "auto, on or off", "auto",
        "each segment's increment from two states-only blocks of half its chunks, added into one slot (same "
-       "memory): auto = the fused dK/dV pass's states step where a half walks at least 128 chunks and one wave "
-       "holds them, on = every two-kernel pass with the scan in its output blocks, off = never"},
+       "memory; an odd segment grows by a chunk): auto = the fused dK/dV pass's states step where a half walks at "
+       "least 128 chunks and one wave holds them, on = every two-kernel pass with the scan in its output blocks, "
+       "off = never"},
       {"inc_order", "last_first or first_last", "last_first",
-       "one pass: the order middle blocks sum their increment (first_last: bit-identical to two passes)"},
+       "one pass: the order middle blocks sum their increment (first_last: bit-identical to two passes with "
+       "states_halves=off)"},
       {"early_start", "on or off", "on", "kernels after a pass's first start beside the one ahead (Hopper)"},
       {"one_pass_launch", "cooperative or plain", "cooperative",
        "one pass: a cooperative launch (all blocks resident at once, guaranteed) or a plain one"},

@@ -34,7 +34,7 @@ sanitize_la2() {  # name, binary: the states step in halves (asked at small n) b
   for tool in memcheck racecheck synccheck initcheck; do
     (( $(date +%s) - T0 < ${SAN_DEADLINE:-480} )) || { el "sanitizer $tool of $x skipped: past ${SAN_DEADLINE:-480} s"; break; }
     sanitizer_run $tool ${x}_d128_halves $bin $V --state --dtype bf16 --long 300 --dim 128 --impl-option segments=3 --impl-option states_halves=on
-    sanitizer_run $tool ${x}_d64_f16_two_passes_halves $bin $V --state --dtype f16 --long 500 --dim 64 --impl-option segments=3 --impl-option one_pass=off --impl-option states_halves=on
+    sanitizer_run $tool ${x}_d64_f16_two_passes_halves $bin $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=3 --impl-option one_pass=off --impl-option states_halves=on
     sanitizer_run $tool ${x}_d120_halves $bin $V --state --dtype bf16 --long 190 --dim 120 --impl-option segments=2 --impl-option states_halves=on
   done > /dev/null; el "sanitizers $x"
 }
