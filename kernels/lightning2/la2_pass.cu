@@ -347,27 +347,55 @@ bool one_pass_usable(const PassArgs& p, const PlanOptions& o, const PassPlan& pl
          !p.prior && !like && grid_bh(p) * plan.segments <= slots;
 }
 
-// The fewest chunks a half of the states step walks where the cost model halves it (choose_halves).
-constexpr int kMinHalfStatesChunks = 128;
+// The fewest chunks a half walks where the cost model halves a states step (halves_pay): the fused
+// dK/dV pass's against its whole states step, the forward's against its one kernel.
+constexpr int kMinFusedHalfChunks = 128;
+constexpr int kMinForwardHalfChunks = 256;
 
-// PassPlan::states_halves. The fused dK/dV pass's states step (96 blocks of one wave at b1 h32 d128,
-// 32 heads x 3 segments on 132 SMs) is latency-bound per chunk while the output step's later segments
-// wait for all of it; its kernel holds two blocks an SM, so halves put twice the chains on the same
-// memory. Split in two with a slot per half (session 21, before its K and V moved by TMA) it ran
-// forward+backward 2.1-2.4 % faster at 128k (halves of 256 chunks) and 0.4-2 % at 64k (128), but 1.8 %
-// slower at 16k (32) and 6 % at 4k (8), where each block's fill and write cost more than the shorter
-// walk saves: so only where a half walks kMinHalfStatesChunks and one wave holds the halves.
+// Where the states step in halves (PassPlan::states_halves) pays, options aside: each half walks the
+// least above and one wave holds the halves (two blocks an SM, so twice the chains on the same memory).
+// - The fused dK/dV pass's states step (96 blocks at b1 h32 d128, 32 heads x 3 segments on 132 SMs) is
+//   latency-bound per chunk while the output step's later segments wait for all of it. Split in two with
+//   a slot per half (session 21, before its K and V moved by TMA) it ran forward+backward 2.1-2.4 %
+//   faster at 128k (halves of 256 chunks) and 0.4-2 % at 64k (128), but 1.8 % slower at 16k (32) and
+//   6 % at 4k (8), where each block's fill and write cost more than the shorter walk saves; in halves
+//   (session 23, call 1) 2.1-2.7 % at 128k, within noise at 64k, 0.6 % / 3.7 % slower at 16k / 4k.
+// - The forward in row order, as a states step in halves and its outputs instead of one kernel
+//   (session 23, call 4, b1 h32 d128): 2.7 % faster forward and 1.3 % forward+backward at 128k (halves of
+//   256 chunks), the same at 64k (128), 6 % slower at 16k; and 0.8 % slower at b1 h16 n1M (1024).
+bool halves_pay(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int states_per_sm,
+                const PassPlan& plan) {
+  const int least = plan.dual ? kMinFusedHalfChunks : kMinForwardHalfChunks;
+  return o.states_split == 0 && plan.seg_chunks / 2 >= least &&
+         int64_t(plan.segments - 1) * grid_bh(p) * 2 <= int64_t(prop.multiProcessorCount) * states_per_sm;
+}
+
+// Whether a states step of this plan can run in halves (the caller's plan has two kernels, or will).
+bool halves_allowed(const PassArgs& p, const PassPlan& plan) {
+  return plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel && !p.prior &&
+         (!windowed(p) || narrow_in_place(p)) && plan.seg_chunks >= 2;
+}
+
+// The forward (a row-order pass of its own data, not dual) leaves its one kernel for a states step in
+// halves and its outputs where halves pay, unless an option fixes either (halves_pay says where); only
+// at the kernel's own widths, the shapes measured (narrower ones read in place keep one kernel).
+bool forward_takes_halves(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int states_per_sm,
+                          const PassPlan& plan) {
+  return o.one_pass == PlanOptions::OnePass::automatic && o.states_halves != PlanOptions::Halves::off &&
+         !plan.dual && !p.reverse && !windowed(p) && halves_allowed(p, plan) &&
+         halves_pay(p, o, prop, states_per_sm, plan);
+}
+
+// PassPlan::states_halves: asked (on) wherever a two-kernel plan allows it, else where it pays.
 bool choose_halves(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int states_per_sm,
                    const PassPlan& plan) {
-  const bool allowed = plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel &&
-                       !plan.one_pass && !p.prior && (!windowed(p) || narrow_in_place(p)) && plan.seg_chunks >= 2;
+  const bool allowed = !plan.one_pass && halves_allowed(p, plan);
   switch (o.states_halves) {
     case PlanOptions::Halves::off: return false;
     case PlanOptions::Halves::on: return allowed;
     case PlanOptions::Halves::automatic: break;
   }
-  return allowed && plan.dual && o.states_split == 0 && plan.seg_chunks / 2 >= kMinHalfStatesChunks &&
-         int64_t(plan.segments - 1) * grid_bh(p) * 2 <= int64_t(prop.multiProcessorCount) * states_per_sm;
+  return allowed && (plan.dual || (!p.reverse && !windowed(p))) && halves_pay(p, o, prop, states_per_sm, plan);
 }
 
 bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
@@ -439,7 +467,8 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     choose_split(p, options, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
     plan.scan_in_kernel = scan_in_blocks(options, plan);
   }
-  plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots);
+  plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots) &&
+                  !forward_takes_halves(p, options, prop, states_per_sm, plan);
   // Halves of whole chunks: an odd segment grows by one chunk (kept only while that leaves two segments).
   const int64_t even_chunks = plan.seg_chunks + (plan.seg_chunks & 1);
   if (!like && choose_halves(p, options, prop, states_per_sm, plan) && even_chunks < nchunks) {

@@ -53,9 +53,9 @@ std::vector<ImplOption> plan_option_list() {
       {"states_split", "auto or 1..8", "auto", "states-only segments per output segment"},
       {"states_halves", "auto, on or off", "auto",
        "each segment's increment from two states-only blocks of half its chunks, added into one slot (same "
-       "memory; an odd segment grows by a chunk): auto = the fused dK/dV pass's states step where a half walks at "
-       "least 128 chunks and one wave holds them, on = every two-kernel pass with the scan in its output blocks, "
-       "off = never"},
+       "memory; an odd segment grows by a chunk): auto = where one wave holds the halves and each walks at least 128 "
+       "chunks (the fused dK/dV pass's states step) or 256 (the forward, which then runs as a states step and its "
+       "outputs rather than one kernel), on = every two-kernel pass with the scan in its output blocks, off = never"},
       {"inc_order", "last_first or first_last", "last_first",
        "one pass: the order middle blocks sum their increment (first_last: bit-identical to two passes with "
        "states_halves=off)"},

@@ -270,7 +270,7 @@ TEST(La2CudaKernelChoice, OnePassWhereTheGridFitsTheDevice) {
   p.dtype = DType::bf16;
   p.dk = p.dv = 128;
   p.bh = p.heads = 32;
-  for (int64_t n : {4096, 131072}) {
+  for (int64_t n : {4096, 65536}) {  // from 128k on 132 SMs its states step in halves (la2_plans_cuda_test)
     p.n = n;
     const la2::PassPlan plan = la2::plan_pass(p, {});
     ASSERT_GT(plan.segments, 1) << n;

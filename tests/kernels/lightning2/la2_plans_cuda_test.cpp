@@ -216,7 +216,8 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
   // Its states step in halves (two blocks a segment adding into one slot): by default where a half walks
   // at least 128 chunks and one wave holds them (b1 h32 d128 from 64k on 132 SMs: 4 segments, 32 heads x
   // 3 x 2 blocks at two an SM), in the same memory as whole segments; asked, at any length; never in one
-  // kernel, and the forward (one kernel) only when asked in two.
+  // kernel. The forward leaves its one kernel for a states step in halves where a half walks 256 (128k),
+  // unless an option fixes one kernel or whole segments.
   EXPECT_FALSE(la2::plan_pass(dual, {}).states_halves) << "4 chunks a segment";
   EXPECT_TRUE(la2::plan_pass(dual, plan_options({{"states_halves", "on"}})).states_halves);
   for (int64_t n : {16384, 65536, 131072}) {
@@ -232,9 +233,17 @@ TEST(La2CudaPlans, EachOptionSetMakesItsPlan) {
     EXPECT_FALSE(la2::plan_pass(dual, plan_options({{"one_pass", "all"}})).states_halves) << n;
     la2::PassArgs fwd = p;
     fwd.n = n;
-    EXPECT_FALSE(la2::plan_pass(fwd, {}).states_halves) << n;
-    EXPECT_FALSE(la2::plan_pass(fwd, plan_options({{"one_pass", "off"}})).states_halves) << n;
+    const la2::PassPlan forward = la2::plan_pass(fwd, {});
+    EXPECT_EQ(forward.states_halves, n >= 131072) << n;
+    EXPECT_EQ(forward.one_pass, n < 131072) << n;
+    EXPECT_EQ(forward.segbuf_bytes, la2::plan_pass(fwd, plan_options({{"states_halves", "off"}})).segbuf_bytes) << n;
+    EXPECT_TRUE(la2::plan_pass(fwd, plan_options({{"states_halves", "off"}})).one_pass) << n;
+    const la2::PassPlan one = la2::plan_pass(fwd, plan_options({{"one_pass", "all"}}));
+    EXPECT_TRUE(one.one_pass && !one.states_halves) << n;
+    EXPECT_EQ(la2::plan_pass(fwd, plan_options({{"one_pass", "off"}})).states_halves, n >= 131072) << n;
     EXPECT_TRUE(la2::plan_pass(fwd, plan_options({{"one_pass", "off"}, {"states_halves", "on"}})).states_halves) << n;
+    fwd.reverse = true;  // a reverse pass of its own data (three passes' dK): one kernel, as before
+    EXPECT_FALSE(la2::plan_pass(fwd, {}).states_halves) << n;
   }
   dual.n = p.n;
   dual.dv = 64;
