@@ -363,39 +363,27 @@ constexpr int kMinForwardHalfChunks = 256;
 // - The forward in row order, as a states step in halves and its outputs instead of one kernel
 //   (session 23, call 4, b1 h32 d128): 2.7 % faster forward and 1.3 % forward+backward at 128k (halves of
 //   256 chunks), the same at 64k (128), 6 % slower at 16k; and 0.8 % slower at b1 h16 n1M (1024).
+// Only those two steps, the forward's at the kernel's own widths (the shapes measured; narrower ones
+// read in place keep whole segments).
 bool halves_pay(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int states_per_sm,
                 const PassPlan& plan) {
   const int least = plan.dual ? kMinFusedHalfChunks : kMinForwardHalfChunks;
-  return o.states_split == 0 && plan.seg_chunks / 2 >= least &&
+  return (plan.dual || (!p.reverse && !windowed(p))) && o.states_split == 0 && plan.seg_chunks / 2 >= least &&
          int64_t(plan.segments - 1) * grid_bh(p) * 2 <= int64_t(prop.multiProcessorCount) * states_per_sm;
 }
 
-// Whether a states step of this plan can run in halves (the caller's plan has two kernels, or will).
-bool halves_allowed(const PassArgs& p, const PassPlan& plan) {
-  return plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel && !p.prior &&
-         (!windowed(p) || narrow_in_place(p)) && plan.seg_chunks >= 2;
-}
-
-// The forward (a row-order pass of its own data, not dual) leaves its one kernel for a states step in
-// halves and its outputs where halves pay, unless an option fixes either (halves_pay says where); only
-// at the kernel's own widths, the shapes measured (narrower ones read in place keep one kernel).
-bool forward_takes_halves(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int states_per_sm,
-                          const PassPlan& plan) {
-  return o.one_pass == PlanOptions::OnePass::automatic && o.states_halves != PlanOptions::Halves::off &&
-         !plan.dual && !p.reverse && !windowed(p) && halves_allowed(p, plan) &&
-         halves_pay(p, o, prop, states_per_sm, plan);
-}
-
-// PassPlan::states_halves: asked (on) wherever a two-kernel plan allows it, else where it pays.
+// PassPlan::states_halves, for a plan of two kernels: asked (on) wherever the plan allows it, else where
+// it pays.
 bool choose_halves(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int states_per_sm,
                    const PassPlan& plan) {
-  const bool allowed = !plan.one_pass && halves_allowed(p, plan);
+  const bool allowed = plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel &&
+                       !p.prior && (!windowed(p) || narrow_in_place(p)) && plan.seg_chunks >= 2;
   switch (o.states_halves) {
     case PlanOptions::Halves::off: return false;
     case PlanOptions::Halves::on: return allowed;
     case PlanOptions::Halves::automatic: break;
   }
-  return allowed && (plan.dual || (!p.reverse && !windowed(p))) && halves_pay(p, o, prop, states_per_sm, plan);
+  return allowed && halves_pay(p, o, prop, states_per_sm, plan);
 }
 
 bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
@@ -467,11 +455,14 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     choose_split(p, options, prop, nchunks, slots, out_per_sm, states_per_sm, plan);
     plan.scan_in_kernel = scan_in_blocks(options, plan);
   }
+  // Where halves pay, the forward leaves its one kernel for them, unless one_pass=all fixes it.
+  const bool halves = !like && choose_halves(p, options, prop, states_per_sm, plan);
   plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots) &&
-                  !forward_takes_halves(p, options, prop, states_per_sm, plan);
+                  !(halves && options.one_pass == PlanOptions::OnePass::automatic &&
+                    halves_pay(p, options, prop, states_per_sm, plan));
   // Halves of whole chunks: an odd segment grows by one chunk (kept only while that leaves two segments).
   const int64_t even_chunks = plan.seg_chunks + (plan.seg_chunks & 1);
-  if (!like && choose_halves(p, options, prop, states_per_sm, plan) && even_chunks < nchunks) {
+  if (halves && !plan.one_pass && even_chunks < nchunks) {
     plan.states_halves = true;
     plan.seg_chunks = static_cast<int>(even_chunks);
     plan.segments = static_cast<int>((nchunks + even_chunks - 1) / even_chunks);
