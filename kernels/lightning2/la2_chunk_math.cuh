@@ -108,6 +108,7 @@ __device__ __forceinline__ void key_decays(float (&f)[4], int kk, int t, int L, 
 template <int DK, int DV, int MT, int COLS, int STEP>
 struct StateRegs {
   static constexpr int kFloats = COLS / 2;
+  static constexpr int kStrips = MT;
   float x[MT][kFloats];
   int row0, col0, g, t;
 
@@ -142,10 +143,11 @@ struct StateRegs {
     }
   }
   // S = mul * (the state at p), or 0 where p is null; a strip at a time (the whole state's loads would not
-  // fit the registers beside S).
+  // fit the registers beside S). Strips FIRST .. END - 1 only (the others are left as they are).
+  template <int FIRST = 0, int END = MT>
   __device__ __forceinline__ void load(const float* p, bool transposed, float mul) {
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
+    for (int mt = FIRST; mt < END; ++mt) {
       if (p) {
         load_strip(p, transposed, mt, x[mt]);
 #pragma unroll
@@ -156,15 +158,37 @@ struct StateRegs {
       }
     }
   }
-  // S += d * (the state at p).
+  // S += d * (the state at p), strips FIRST .. END - 1.
+  template <int FIRST = 0, int END = MT>
   __device__ __forceinline__ void add_scaled(const float* p, bool transposed, float d) {
 #pragma unroll
-    for (int mt = 0; mt < MT; ++mt) {
+    for (int mt = FIRST; mt < END; ++mt) {
       float y[kFloats];
       load_strip(p, transposed, mt, y);
 #pragma unroll
       for (int i = 0; i < kFloats; ++i) x[mt][i] = fmaf(d, y[i], x[mt][i]);
     }
+  }
+  // Strips FIRST .. END - 1 to shared memory and back, in this thread's own order (the float4s of
+  // consecutive threads side by side, so no bank conflicts), at `base` for `threads` threads (`tid`).
+  template <int FIRST, int END>
+  __device__ __forceinline__ void stash(float* base, int tid, int threads) const {
+#pragma unroll
+    for (int mt = FIRST; mt < END; ++mt)
+#pragma unroll
+      for (int i = 0; i < kFloats; i += 4)
+        *reinterpret_cast<float4*>(base + 4 * ((((mt - FIRST) * kFloats + i) / 4) * threads + tid)) =
+            make_float4(x[mt][i], x[mt][i + 1], x[mt][i + 2], x[mt][i + 3]);
+  }
+  template <int FIRST, int END>
+  __device__ __forceinline__ void unstash(const float* base, int tid, int threads) {
+#pragma unroll
+    for (int mt = FIRST; mt < END; ++mt)
+#pragma unroll
+      for (int i = 0; i < kFloats; i += 4) {
+        const float4 v = *reinterpret_cast<const float4*>(base + 4 * ((((mt - FIRST) * kFloats + i) / 4) * threads + tid));
+        x[mt][i] = v.x, x[mt][i + 1] = v.y, x[mt][i + 2] = v.z, x[mt][i + 3] = v.w;
+      }
   }
   // mul * S to a row-major state in memory.
   __device__ __forceinline__ void store(float* dst, float mul) const {
@@ -186,19 +210,22 @@ struct StateRegs {
 
 // A segment's start state, S = lambda^(incs rows - shift) S_0 + sum_(k < incs) lambda^(k rows) dS_(incs-1-k)
 // (SegmentScan), summed nearest increment first, each power formed at once; incs = 0: S_0 itself.
-// wait_for(f) runs before dS_f is read (one pass: the flag of the block that publishes it).
-template <class State, class WaitFor>
+// wait_for(f) runs before dS_f is read (one pass: the flag of the block that publishes it). Strips FIRST ..
+// END - 1 of S only: each element's sum is the same whichever thread forms it, so two warpgroups may
+// share the strips (la2_wgmma_kernel.cuh, scan_strips_apart).
+template <int FIRST = 0, int END = -1, class State, class WaitFor>
 __device__ __forceinline__ void scan_start_state(State& st, const float* init,
                                                  bool init_transposed, int shift, const SegmentScan& scan,
                                                  const float* increments, int incs, float slope, WaitFor&& wait_for) {
+  constexpr int kEnd = END < 0 ? State::kStrips : END;
   // Scaling init in a loop of its own after the loads made ptxas spill 144 bytes (wgmma kernel).
   const float init_mul = incs > 0 ? expf(-slope * static_cast<float>(scan.rows * incs - shift)) : 1.f;
-  st.load(init, init_transposed, init_mul);
+  st.template load<FIRST, kEnd>(init, init_transposed, init_mul);
   for (int k = 0; k < incs; ++k) {  // k: the increment's distance from this segment, minus one
     const int f = incs - 1 - k;
     wait_for(f);
-    st.add_scaled(increments + f * scan.f_stride, scan.increments.transposed,
-                  expf(-slope * static_cast<float>(scan.rows * k)));
+    st.template add_scaled<FIRST, kEnd>(increments + f * scan.f_stride, scan.increments.transposed,
+                                        expf(-slope * static_cast<float>(scan.rows * k)));
   }
 }
 

@@ -469,12 +469,50 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   }
 }
 
+// The state warpgroup's S: strip mt of S's rows 64 (tile0 + mt) .. + 63, this warp's 16 of them.
+template <int DK, int DV, int TILES>
+using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
+
+// The states a block's scan sums (scan_start_state): S_0 (the start state, or none) and the segment
+// data's increments of the segments ahead.
+struct ScanInputs {
+  const float* init;
+  const float* increments;
+  int incs;
+};
+template <class B>
+__device__ __forceinline__ ScanInputs scan_inputs(const B& b, const OutputStepArgs& a) {
+  const StateView& init = a.start.state;
+  ScanInputs in;
+  in.init = init.p ? init.p + b.bh * init.bh_stride + b.seg * init.seg_stride : nullptr;
+  in.incs = a.scan.increments.p ? b.seg * a.scan.per_seg : 0;
+  in.increments = in.incs > 0 ? a.scan.increments.p + b.bh * a.scan.increments.bh_stride : nullptr;
+  return in;
+}
+
+// Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, the
+// output warpgroup, idle until its first chunk's meeting, strip 1, which it hands over through the
+// second operand copy of S (unused until the state warpgroup writes chunk 1's into it; the strip's fp32
+// is as large). Each strip is a chain of round trips to L2 (a load of 32 KiB a block, then its sums), so
+// this halves the chain: the probe of session 24 had the scan at 2.35 k cycles a strip and increment, 14 k
+// for the fourth segment of four at 4k (15 % of its forward, 20 % of its dQ pass). The sums are the same
+// operations on the same values, so the outputs are bit for bit those of one warpgroup's scan. Barriers:
+// kOwnPublished (one pass: the block's own increment, just stored by the state warpgroup, may be read)
+// and kScanHandedOver (strip 1 stashed), each met by both warpgroups from their own code.
+template <int TILES>
+constexpr bool kScanStripsApart = TILES == 2;
+constexpr int kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
+template <class B>
+__device__ __forceinline__ float* scan_stash(const B& b) {
+  return reinterpret_cast<float*>(b.state_sm + B::STile::kBytes);
+}
+
 // Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass; the
-// outputs' chunks unless the state warpgroup refills them, kStateRefills) and computes the outputs of
-// the segment's chunks.
+// outputs' chunks unless the state warpgroup refills them, kStateRefills), sums its strip of the scan
+// where the strips are apart, and computes the outputs of the segment's chunks.
 template <class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
 __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
-                                                 const OwnIncrement& inc, int shift0) {
+                                                 const OwnIncrement& inc, int shift0, float slope) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   if (inc.any()) {  // the keys and values for the state warpgroup's increment, then the outputs' first chunks
     // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
@@ -488,6 +526,21 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.meeting.meet();  // the state warpgroup is done with the stages
     b.prefetch(b.c_begin, b.c_end, true);
   }
+  if constexpr (kScanStripsApart<DK / 64>) {
+    const bool one_pass = is_one_pass<true>(a);
+    WgmmaState<DK, DV, DK / 64> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
+    const ScanInputs in = scan_inputs(b, a);
+    if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
+    scan_start_state<1, 2>(part, in.init, a.start.state.transposed, a.start.shift, a.scan, in.increments, in.incs, slope,
+                           [&](int f) {
+                             if (one_pass && f != inc.seg) {  // published by the block of segment f + 1
+                               if (threadIdx.x == 0) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
+                               dev::barrier_sync(kOutputGroupBarrier, 128);
+                             }
+                           });
+    part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
+    dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
+  }
   for (int c = b.c_begin; c < b.c_end; ++c) {
     b.begin_chunk(c - b.c_begin);
     chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
@@ -496,10 +549,6 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     if (b.lane == 0) dev::bulk_wait_all();
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do
 }
-
-// The state warpgroup's S: strip mt of S's rows 64 (tile0 + mt) .. + 63, this warp's 16 of them.
-template <int DK, int DV, int TILES>
-using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
 
 // S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j for chunk c (in stage `local`),
 // or, `summed`, S <- S + key_mul c_update sum_j lambda^(L-1-j) k_j^T v_j (chunks taken last first):
@@ -622,16 +671,21 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     // their flags rise; the two-pass plan sums in the same order, so the two plans agree bit for bit.
     // Other blocks of this grid wrote those increments: plain loads still see them, as they come after
     // the acquire of their flags (and __ldcg here made ptxas spill the states-only step).
-    const StateView& init = a.start.state;
-    const float* ip = init.p ? init.p + b.bh * init.bh_stride + b.seg * init.seg_stride : nullptr;
-    const int incs = a.scan.increments.p ? b.seg * a.scan.per_seg : 0;
-    const float* incp = incs > 0 ? a.scan.increments.p + b.bh * a.scan.increments.bh_stride : nullptr;
-    scan_start_state(st, ip, init.transposed, a.start.shift, a.scan, incp, incs, slope, [&](int f) {
+    const ScanInputs in = scan_inputs(b, a);
+    auto wait_for = [&](int f) {
       if (one_pass && f != inc.seg) {  // published by the block of segment f + 1
         if (threadIdx.x == 128) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
         dev::barrier_sync(2, 128);
       }
-    });
+    };
+    if constexpr (kScanStripsApart<TILES>) {
+      if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
+      scan_start_state<0, 1>(st, in.init, a.start.state.transposed, a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
+      dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
+      st.template unstash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
+    } else {
+      scan_start_state(st, in.init, a.start.state.transposed, a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
+    }
     write_state_operand(b, st, b.state_sm);
   } else {
     st.fill(0.f);  // the states-only step: the segment's own increment
@@ -751,7 +805,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   int shift0 = 0;
   if constexpr (OUT) shift0 = b.seg == 0 ? a.start.shift : 0;
   if constexpr (OUT) {
-    if (b.wg == 0) return output_warpgroup(b, a, inc, shift0);
+    if (b.wg == 0) return output_warpgroup(b, a, inc, shift0, slope);
     state_warpgroup<T, DK, DV, OUT, WIN, DK / 64, DUAL>(b, a, inc, shift0, slope, 0);
   } else if constexpr (DK % 128 == 0) {
     // The states-only step at d = 128 and 256 splits S between the warpgroups (half its 64-row tiles
