@@ -499,8 +499,8 @@ __device__ __forceinline__ ScanInputs scan_inputs(const B& b, const OutputStepAr
 // operations on the same values, so the outputs are bit for bit those of one warpgroup's scan. Barriers:
 // kOwnPublished (one pass: the block's own increment, just stored by the state warpgroup, may be read)
 // and kScanHandedOver (strip 1 stashed), each met by both warpgroups from their own code.
-template <int TILES>
-constexpr bool kScanStripsApart = TILES == 2;
+template <int TILES, bool DUAL>
+constexpr bool kScanStripsApart = TILES == 2 && !DUAL;
 constexpr int kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
 template <class B>
 __device__ __forceinline__ float* scan_stash(const B& b) {
@@ -526,7 +526,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.meeting.meet();  // the state warpgroup is done with the stages
     b.prefetch(b.c_begin, b.c_end, true);
   }
-  if constexpr (kScanStripsApart<DK / 64>) {
+  if constexpr (kScanStripsApart<DK / 64, DUAL>) {
     const bool one_pass = is_one_pass<true>(a);
     WgmmaState<DK, DV, DK / 64> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
     const ScanInputs in = scan_inputs(b, a);
@@ -678,7 +678,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
         dev::barrier_sync(2, 128);
       }
     };
-    if constexpr (kScanStripsApart<TILES>) {
+    if constexpr (kScanStripsApart<TILES, DUAL>) {
       if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
       scan_start_state<0, 1>(st, in.init, a.start.state.transposed, a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
       dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
