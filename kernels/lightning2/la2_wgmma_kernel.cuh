@@ -498,9 +498,12 @@ __device__ __forceinline__ ScanInputs scan_inputs(const B& b, const OutputStepAr
 // for the fourth segment of four at 4k (15 % of its forward, 20 % of its dQ pass). The sums are the same
 // operations on the same values, so the outputs are bit for bit those of one warpgroup's scan. Barriers:
 // kOwnPublished (one pass: the block's own increment, just stored by the state warpgroup, may be read)
-// and kScanHandedOver (strip 1 stashed), each met by both warpgroups from their own code.
-template <int TILES, bool DUAL>
-constexpr bool kScanStripsApart = TILES == 2 && !DUAL;
+// and kScanHandedOver (strip 1 stashed), each met by both warpgroups from their own code. Measured
+// (session 24, calls 4-5): the forward 2.3-2.4 % faster at 4k and 0.5 % at 16k; in the dual step it cost
+// forward+backward 1-1.4 % (4k, 16k, 128k), in the windowed kernels (96 in place) 1-1.5 %, so only the
+// plain output steps of the kernel's own widths take it.
+template <int TILES, bool WIN, bool DUAL>
+constexpr bool kScanStripsApart = TILES == 2 && !WIN && !DUAL;
 constexpr int kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
 template <class B>
 __device__ __forceinline__ float* scan_stash(const B& b) {
@@ -526,7 +529,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.meeting.meet();  // the state warpgroup is done with the stages
     b.prefetch(b.c_begin, b.c_end, true);
   }
-  if constexpr (kScanStripsApart<DK / 64, DUAL>) {
+  if constexpr (kScanStripsApart<DK / 64, WIN, DUAL>) {
     const bool one_pass = is_one_pass<true>(a);
     WgmmaState<DK, DV, DK / 64> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
     const ScanInputs in = scan_inputs(b, a);
@@ -678,7 +681,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
         dev::barrier_sync(2, 128);
       }
     };
-    if constexpr (kScanStripsApart<TILES, DUAL>) {
+    if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
       if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
       scan_start_state<0, 1>(st, in.init, a.start.state.transposed, a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
       dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
