@@ -502,7 +502,8 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
 // output steps are the 128 x 128 ones, their maps of the tensors' own widths (columns past them land as
 // zeros and are not stored), and the backward fuses dK and dV; under cp.async they are the windowed
 // kernels and three passes. The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
-// same order, so they agree bit for bit; dK, dV and dS_in come from other passes, so they agree to
+// same order, so they agree bit for bit (their segment scans too, which the 128 x 128 steps sum in two
+// warpgroups, a strip of S each, and the windowed ones in one); dK, dV and dS_in come from other passes, so they agree to
 // rounding (dS_in to the 16-bit operands' rounding too: the three passes' dV pass starts from the dK
 // pass's increments, which round the decayed dO, where the fused pass rounds the decayed Q; measured
 // 1.2e-3) and dK must differ in some bits (else the fused pass did not run); every element written (the
