@@ -212,7 +212,7 @@ struct StateRegs {
 // (SegmentScan), summed nearest increment first, each power formed at once; incs = 0: S_0 itself.
 // wait_for(f) runs before dS_f is read (one pass: the flag of the block that publishes it). Strips FIRST ..
 // END - 1 of S only: each element's sum is the same whichever thread forms it, so two warpgroups may
-// share the strips (la2_wgmma_kernel.cuh, scan_strips_apart).
+// share the strips (la2_wgmma_kernel.cuh, kScanStripsApart).
 template <int FIRST = 0, int END = -1, class State, class WaitFor>
 __device__ __forceinline__ void scan_start_state(State& st, const float* init,
                                                  bool init_transposed, int shift, const SegmentScan& scan,

@@ -490,18 +490,19 @@ __device__ __forceinline__ ScanInputs scan_inputs(const B& b, const OutputStepAr
   return in;
 }
 
-// Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, the
-// output warpgroup, idle until its first chunk's meeting, strip 1, which it hands over through the
-// second operand copy of S (unused until the state warpgroup writes chunk 1's into it; the strip's fp32
-// is as large). Each strip is a chain of round trips to L2 (a load of 32 KiB a block, then its sums), so
-// this halves the chain: the probe of session 24 had the scan at 2.35 k cycles a strip and increment, 14 k
-// for the fourth segment of four at 4k (15 % of its forward, 20 % of its dQ pass). The sums are the same
-// operations on the same values, so the outputs are bit for bit those of one warpgroup's scan. Barriers:
-// kOwnPublished (one pass: the block's own increment, just stored by the state warpgroup, may be read)
-// and kScanHandedOver (strip 1 stashed), each met by both warpgroups from their own code. Measured
-// (session 24, calls 4-5): the forward 2.3-2.4 % faster at 4k and 0.5 % at 16k; in the dual step it cost
-// forward+backward 1-1.4 % (4k, 16k, 128k), in the windowed kernels (96 in place) 1-1.5 %, so only the
-// plain output steps of the kernel's own widths take it.
+// Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, and
+// the output warpgroup, which once its first tiles are issued has nothing to do until its first chunk's
+// meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
+// writes chunk 1's into it; the strip's fp32 is as large). Each strip is a chain of round trips to L2 (a
+// load of 32 KiB a block, then its sums), so this halves the chain: session 24's probe had the scan at
+// 2.35 k cycles a strip and increment, 14 k for the fourth segment of four at 4k (15 % of its forward, 20 %
+// of its dQ pass). The sums are the same operations on the same values, so the outputs are bit for bit
+// those of one warpgroup's scan. Barriers: kOwnPublished (one pass: the block's own increment, just stored
+// by the state warpgroup, may be read) and kScanHandedOver (strip 1 stashed), each met by both warpgroups
+// from their own code, so both read the condition from the same TILES (DK / 64: asserted in
+// state_warpgroup). Measured (session 24, calls 4-6): the forward 2.4 % faster at 4k and 0.5 % at 16k,
+// forward+backward unchanged; in the dual step it cost forward+backward 1-1.4 % (4k, 16k, 128k), in the
+// windowed kernels (96 in place) 1-1.5 %, so only the plain output steps of the kernel's own widths take it.
 template <int TILES, bool WIN, bool DUAL>
 constexpr bool kScanStripsApart = TILES == 2 && !WIN && !DUAL;
 constexpr int kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
@@ -665,6 +666,7 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
 template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
 __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, const StepArgs<OUT>& a,
                                                 const OwnIncrement& inc, int shift0, float slope, int tile0) {
+  static_assert(!OUT || TILES == DK / 64, "the output step's state warpgroup holds all of S (kScanStripsApart)");
   WgmmaState<DK, DV, TILES> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
   const bool one_pass = is_one_pass<OUT>(a);
   if constexpr (OUT) {
