@@ -493,16 +493,19 @@ __device__ __forceinline__ ScanInputs scan_inputs(const B& b, const OutputStepAr
 // Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, and
 // the output warpgroup, which once its first tiles are issued has nothing to do until its first chunk's
 // meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
-// writes chunk 1's into it; the strip's fp32 is as large). Each strip is a chain of round trips to L2 (a
-// load of 32 KiB a block, then its sums), so this halves the chain: session 24's probe had the scan at
-// 2.35 k cycles a strip and increment, 14 k for the fourth segment of four at 4k (15 % of its forward, 20 %
-// of its dQ pass). The sums are the same operations on the same values, so the outputs are bit for bit
-// those of one warpgroup's scan. Barriers: kOwnPublished (one pass: the block's own increment, just stored
-// by the state warpgroup, may be read) and kScanHandedOver (strip 1 stashed), each met by both warpgroups
-// from their own code, so both read the condition from the same TILES (DK / 64: asserted in
-// state_warpgroup). Measured (session 24, calls 4-6): the forward 2.4 % faster at 4k and 0.5 % at 16k,
-// forward+backward unchanged; in the dual step it cost forward+backward 1-1.4 % (4k, 16k, 128k), in the
-// windowed kernels (96 in place) 1-1.5 %, so only the plain output steps of the kernel's own widths take it.
+// writes chunk 1's into it; the strip's fp32 is as large). The sums are the same operations on the same
+// values, so the outputs are bit for bit those of one warpgroup's scan. Barriers: kOwnPublished (one pass:
+// the block's own increment, just stored by the state warpgroup, may be read) and kScanHandedOver (strip 1
+// stashed), each met by both warpgroups from their own code, so both read the condition from the same TILES
+// (DK / 64: asserted in state_warpgroup). Why, and what it does: session 24's probe had a block's scan at
+// 2.35 k cycles a strip and increment (14 k for the fourth segment of four at 4k, 15 % of its forward),
+// taken for a chain of round trips that two warpgroups would halve; measured (calls 4-6) the forward is
+// 2.4 % faster at 4k and 0.5 % at 16k, forward+backward unchanged, but the probe of this form (call 7) has
+// the scan no shorter (the two warpgroups' loads share the SM's load path: each warp's load touches 8 rows
+// of 32 bytes, so the loads' throughput bounds it), and the dQ pass's transposed scan 2 k cycles longer.
+// Where the forward's 2.4 % comes from is not established (the kernel's registers moved with the change: no
+// spill, 4 bytes before). In the dual step it cost forward+backward 1-1.4 %, in the windowed kernels (96 in
+// place) 1-1.5 %, so only the plain output steps of the kernel's own widths take it.
 template <int TILES, bool WIN, bool DUAL>
 constexpr bool kScanStripsApart = TILES == 2 && !WIN && !DUAL;
 constexpr int kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
