@@ -171,13 +171,17 @@ struct StateRegs {
   }
   // Strips FIRST .. END - 1 to shared memory and back, in this thread's own order (the float4s of
   // consecutive threads side by side, so no bank conflicts), at `base` for `threads` threads (`tid`).
+  template <int FIRST>
+  __device__ __forceinline__ static int stash_offset(int mt, int i, int tid, int threads) {
+    return 4 * ((((mt - FIRST) * kFloats + i) / 4) * threads + tid);
+  }
   template <int FIRST, int END>
   __device__ __forceinline__ void stash(float* base, int tid, int threads) const {
 #pragma unroll
     for (int mt = FIRST; mt < END; ++mt)
 #pragma unroll
       for (int i = 0; i < kFloats; i += 4)
-        *reinterpret_cast<float4*>(base + 4 * ((((mt - FIRST) * kFloats + i) / 4) * threads + tid)) =
+        *reinterpret_cast<float4*>(base + stash_offset<FIRST>(mt, i, tid, threads)) =
             make_float4(x[mt][i], x[mt][i + 1], x[mt][i + 2], x[mt][i + 3]);
   }
   template <int FIRST, int END>
@@ -186,7 +190,7 @@ struct StateRegs {
     for (int mt = FIRST; mt < END; ++mt)
 #pragma unroll
       for (int i = 0; i < kFloats; i += 4) {
-        const float4 v = *reinterpret_cast<const float4*>(base + 4 * ((((mt - FIRST) * kFloats + i) / 4) * threads + tid));
+        const float4 v = *reinterpret_cast<const float4*>(base + stash_offset<FIRST>(mt, i, tid, threads));
         x[mt][i] = v.x, x[mt][i + 1] = v.y, x[mt][i + 2] = v.z, x[mt][i + 3] = v.w;
       }
   }

@@ -508,7 +508,9 @@ __device__ __forceinline__ ScanInputs scan_inputs(const B& b, const OutputStepAr
 // place) 1-1.5 %, so only the plain output steps of the kernel's own widths take it.
 template <int TILES, bool WIN, bool DUAL>
 constexpr bool kScanStripsApart = TILES == 2 && !WIN && !DUAL;
-constexpr int kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
+// Named barriers: 1 the meeting (RoleBarrier of the block), kStateGroupBarrier and kOutputGroupBarrier
+// within one warpgroup, the other two between them.
+constexpr int kStateGroupBarrier = 2, kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
 template <class B>
 __device__ __forceinline__ float* scan_stash(const B& b) {
   return reinterpret_cast<float*>(b.state_sm + B::STile::kBytes);
@@ -658,7 +660,7 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
   st.store(a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
   if (b.seg + 1 < b.segs) {  // a later block of this grid waits for it (a later kernel sees it anyway)
     __threadfence();
-    dev::barrier_sync(2, 128);
+    dev::barrier_sync(kStateGroupBarrier, 128);
     if (threadIdx.x == 128) dev::store_release(a.one_pass.flags + b.bh * b.segs + inc.seg, a.one_pass.flag_value);
   }
 }
@@ -683,7 +685,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     auto wait_for = [&](int f) {
       if (one_pass && f != inc.seg) {  // published by the block of segment f + 1
         if (threadIdx.x == 128) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
-        dev::barrier_sync(2, 128);
+        dev::barrier_sync(kStateGroupBarrier, 128);
       }
     };
     if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
