@@ -45,12 +45,15 @@ struct ChunkWalk {
 
 // A d x e state in global memory: (bh, seg)'s at p + bh * bh_stride + seg * seg_stride, row-major
 // ([d][e]) or, `transposed`, column-major ([e][d]: a transposed user state, or another pass's state
-// that is this one's transpose). The layouts are compile-time strides in the kernels: runtime strides
-// made ptxas keep every element's 64-bit offset live across the scan (255 registers against 186).
+// that is this one's transpose). `blocked` (the segment data, never a user's state): the stored matrix
+// as 8 x 8 blocks (la2_state_layout.h: the scan's loads read 2 cache lines a warp instead of 8). The layouts are
+// compile-time strides in the kernels: runtime strides made ptxas keep every element's 64-bit offset
+// live across the scan (255 registers against 186).
 struct StateView {
   const float* p = nullptr;
   int64_t bh_stride = 0, seg_stride = 0;
   int transposed = 0;
+  int blocked = 0;
 };
 
 // The start state of each segment: `state`, or zero where null. shift = 1 says the start state of
@@ -66,7 +69,7 @@ struct StartState {
 // summed nearest increment first (dS_f at increments[f], f the fine segment); null increments.p: the
 // start state already holds each segment's own. 
 struct SegmentScan {
-  StateView increments;  // seg_stride unused: f steps by f_stride
+  StateView increments;  // the segment data, always blocked; seg_stride unused: f steps by f_stride
   int64_t f_stride = 0, rows = 0;
   int per_seg = 0;
 };
@@ -74,8 +77,8 @@ struct SegmentScan {
 // One kernel for the whole pass (Hopper output kernel only; needs the scan above with per_seg == 1 and
 // the whole grid resident at once): before its outputs, the block of segment s >= 1 computes dS_(s-1)
 // from that segment's keys and values, the first term its own scan adds (segment 0's block starts its
-// outputs at once); it writes it at `publish` (the scan's increments, as [dk][dv], with the scan's
-// strides) and, unless it is the last segment's block, sets flags[bh * segments + s - 1] to flag_value,
+// outputs at once); it writes it at `publish` (the scan's increments, as [dk][dv] in StateView's blocks,
+// with the scan's strides) and, unless it is the last segment's block, sets flags[bh * segments + s - 1] to flag_value,
 // which no earlier launch used on these flags. A segment waits for flag f before it adds dS_f. Null
 // publish: the increments come from an earlier kernel.
 struct OnePass {
@@ -85,7 +88,8 @@ struct OnePass {
   int inc_last_first = 0;  // blocks 2 .. segments-1 sum their increment from its last chunk to its first
 };
 
-// The end state of each segment, times lambda^power, as [dk][dv] at p + bh * bh_stride + seg * seg_stride;
+// The end state of each segment, times lambda^power, at p + bh * bh_stride + seg * seg_stride: the
+// states-only step's in the segment data (StateView's blocks), the output step's a user's ([dk][dv]);
 // last_seg_only: only the last segment's (the pass's end state, when the scan is in the blocks).
 struct EndState {
   float* p = nullptr;

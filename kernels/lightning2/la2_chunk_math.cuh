@@ -14,6 +14,7 @@
 
 #include "kernels/common/block_flags.cuh"
 #include "kernels/lightning2/la2_chunk_args.h"
+#include "kernels/lightning2/la2_state_layout.h"
 
 namespace lasuite::la2 {
 
@@ -127,44 +128,69 @@ struct StateRegs {
 #pragma unroll
       for (int i = 0; i < kFloats; ++i) x[mt][i] *= d;
   }
-  // Strip mt of a state in memory (StateView's layouts) into y, every load issued before use; row-major
-  // pairs as float2 (state offsets are even).
-  __device__ __forceinline__ void load_strip(const float* p, bool transposed, int mt, float (&y)[kFloats]) const {
+  // Where float i of strip mt lies in a state in memory of layout L (la2_state_layout.h): the thread's
+  // part of the offset plus a compile-time constant. The blocked layouts rest on row0 and col0 being
+  // multiples of 8 (every kernel's are: 16 warp, or DK / 4 and OCOLS multiples).
+  static constexpr int kRowMajor = state_layout::kRowMajor, kTransposed = state_layout::kTransposed,
+                       kBlocked = state_layout::kBlocked, kBlockedTransposed = state_layout::kBlockedTransposed;
+  static_assert(DK % 8 == 0 && DV % 8 == 0 && STEP % 8 == 0, "whole 8 x 8 blocks");
+  template <int L>
+  __device__ __forceinline__ int base() const { return state_layout::thread_part<L, DK, DV>(row0, col0, g, t); }
+  template <int L>
+  __device__ __forceinline__ static constexpr int offset(int mt, int i) {
+    return state_layout::fixed_part<L, DK, DV>(mt * STEP + 8 * ((i >> 1) & 1), 8 * (i >> 2) + (i & 1));
+  }
+  // Strip mt of a state in memory into y, every load issued before use; pairs as float2 where they are
+  // side by side (row-major and blocked: state offsets are even).
+  template <int L>
+  __device__ __forceinline__ void load_strip_as(const float* p, int mt, float (&y)[kFloats]) const {
+    p += base<L>();
 #pragma unroll
     for (int i = 0; i < kFloats; i += 2) {
-      const int r = row(mt, i), c = col(i);
-      if (!transposed) {
-        const float2 v = *reinterpret_cast<const float2*>(p + r * DV + c);
+      if constexpr (L == kRowMajor || L == kBlocked) {
+        const float2 v = *reinterpret_cast<const float2*>(p + offset<L>(mt, i));
         y[i] = v.x, y[i + 1] = v.y;
       } else {
-        y[i] = p[r + c * DK];
-        y[i + 1] = p[r + (c + 1) * DK];
+        y[i] = p[offset<L>(mt, i)];
+        y[i + 1] = p[offset<L>(mt, i + 1)];
       }
     }
   }
-  // S = mul * (the state at p), or 0 where p is null; a strip at a time (the whole state's loads would not
-  // fit the registers beside S). Strips FIRST .. END - 1 only (the others are left as they are).
-  template <int FIRST = 0, int END = MT>
-  __device__ __forceinline__ void load(const float* p, bool transposed, float mul) {
+  // S = mul * (the state at p, layout L), or 0 where p is null; a strip at a time (the whole state's loads
+  // would not fit the registers beside S). Strips FIRST .. END - 1 only (the others are left as they are).
+  template <int L, int FIRST, int END>
+  __device__ __forceinline__ void load_as(const float* p, float mul) {
 #pragma unroll
     for (int mt = FIRST; mt < END; ++mt) {
-      if (p) {
-        load_strip(p, transposed, mt, x[mt]);
+      load_strip_as<L>(p, mt, x[mt]);
 #pragma unroll
-        for (int i = 0; i < kFloats; ++i) x[mt][i] *= mul;
-      } else {
-#pragma unroll
-        for (int i = 0; i < kFloats; ++i) x[mt][i] = 0.f;
-      }
+      for (int i = 0; i < kFloats; ++i) x[mt][i] *= mul;
     }
   }
-  // S += d * (the state at p), strips FIRST .. END - 1.
   template <int FIRST = 0, int END = MT>
-  __device__ __forceinline__ void add_scaled(const float* p, bool transposed, float d) {
+  __device__ __forceinline__ void load(const float* p, int layout, float mul) {
+    if (!p) {
+#pragma unroll
+      for (int mt = FIRST; mt < END; ++mt)
+#pragma unroll
+        for (int i = 0; i < kFloats; ++i) x[mt][i] = 0.f;
+      return;
+    }
+    switch (layout) {
+      case kRowMajor: load_as<kRowMajor, FIRST, END>(p, mul); break;
+      case kTransposed: load_as<kTransposed, FIRST, END>(p, mul); break;
+      case kBlocked: load_as<kBlocked, FIRST, END>(p, mul); break;
+      default: load_as<kBlockedTransposed, FIRST, END>(p, mul); break;
+    }
+  }
+  // S += d * (the segment data's state at p: blocked, transposed or not), strips FIRST .. END - 1.
+  template <int FIRST = 0, int END = MT>
+  __device__ __forceinline__ void add_scaled_blocked(const float* p, bool transposed, float d) {
 #pragma unroll
     for (int mt = FIRST; mt < END; ++mt) {
       float y[kFloats];
-      load_strip(p, transposed, mt, y);
+      if (transposed) load_strip_as<kBlockedTransposed>(p, mt, y);
+      else load_strip_as<kBlocked>(p, mt, y);
 #pragma unroll
       for (int i = 0; i < kFloats; ++i) x[mt][i] = fmaf(d, y[i], x[mt][i]);
     }
@@ -194,23 +220,30 @@ struct StateRegs {
         x[mt][i] = v.x, x[mt][i + 1] = v.y, x[mt][i + 2] = v.z, x[mt][i + 3] = v.w;
       }
   }
-  // mul * S to a row-major state in memory.
+  // mul * S to a state in memory: row-major, or (BLOCKED) in StateView's blocks.
+  template <bool BLOCKED>
   __device__ __forceinline__ void store(float* dst, float mul) const {
+    constexpr int L = BLOCKED ? kBlocked : kRowMajor;
+    dst += base<L>();
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
       for (int i = 0; i < kFloats; i += 2)
-        *reinterpret_cast<float2*>(dst + row(mt, i) * DV + col(i)) = make_float2(x[mt][i] * mul, x[mt][i + 1] * mul);
+        *reinterpret_cast<float2*>(dst + offset<L>(mt, i)) = make_float2(x[mt][i] * mul, x[mt][i + 1] * mul);
   }
-  // Adds mul times this state into dst (sm_90's vector float atomics, one per pair).
-  __device__ __forceinline__ void add_to(float* dst, float mul) const {
+  // Adds mul times this state into dst, the segment data's blocks (sm_90's vector float atomics, one per pair).
+  __device__ __forceinline__ void add_to_blocked(float* dst, float mul) const {
+    dst += base<kBlocked>();
 #pragma unroll
     for (int mt = 0; mt < MT; ++mt)
 #pragma unroll
       for (int i = 0; i < kFloats; i += 2)
-        atomicAdd(reinterpret_cast<float2*>(dst + row(mt, i) * DV + col(i)), make_float2(x[mt][i] * mul, x[mt][i + 1] * mul));
+        atomicAdd(reinterpret_cast<float2*>(dst + offset<kBlocked>(mt, i)), make_float2(x[mt][i] * mul, x[mt][i + 1] * mul));
   }
 };
+
+// A StateView's layout as StateRegs numbers them.
+__device__ __forceinline__ int layout_of(const StateView& v) { return (v.transposed ? 1 : 0) | (v.blocked ? 2 : 0); }
 
 // A segment's start state, S = lambda^(incs rows - shift) S_0 + sum_(k < incs) lambda^(k rows) dS_(incs-1-k)
 // (SegmentScan), summed nearest increment first, each power formed at once; incs = 0: S_0 itself.
@@ -219,17 +252,17 @@ struct StateRegs {
 // share the strips (la2_wgmma_kernel.cuh, kScanStripsApart).
 template <int FIRST = 0, int END = -1, class State, class WaitFor>
 __device__ __forceinline__ void scan_start_state(State& st, const float* init,
-                                                 bool init_transposed, int shift, const SegmentScan& scan,
+                                                 int init_layout, int shift, const SegmentScan& scan,
                                                  const float* increments, int incs, float slope, WaitFor&& wait_for) {
   constexpr int kEnd = END < 0 ? State::kStrips : END;
   // Scaling init in a loop of its own after the loads made ptxas spill 144 bytes (wgmma kernel).
   const float init_mul = incs > 0 ? expf(-slope * static_cast<float>(scan.rows * incs - shift)) : 1.f;
-  st.template load<FIRST, kEnd>(init, init_transposed, init_mul);
+  st.template load<FIRST, kEnd>(init, init_layout, init_mul);
   for (int k = 0; k < incs; ++k) {  // k: the increment's distance from this segment, minus one
     const int f = incs - 1 - k;
     wait_for(f);
-    st.template add_scaled<FIRST, kEnd>(increments + f * scan.f_stride, scan.increments.transposed,
-                                        expf(-slope * static_cast<float>(scan.rows * k)));
+    st.template add_scaled_blocked<FIRST, kEnd>(increments + f * scan.f_stride, scan.increments.transposed,
+                                                expf(-slope * static_cast<float>(scan.rows * k)));
   }
 }
 

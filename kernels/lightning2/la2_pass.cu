@@ -26,6 +26,7 @@
 #include "kernels/lightning2/la2_chunk_args.h"
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_state_layout.h"
 
 namespace lasuite::la2 {
 namespace {
@@ -33,7 +34,7 @@ namespace {
 constexpr int kBlockThreads = 256;
 
 struct ScanArgs {
-  float* buf;  // [bh][segments][dk*dv]: dS_s in, S_start[s] out where s is a multiple of `every`
+  float* buf;  // [bh][segments][dk*dv] in StateView's blocks: dS_s in, S_start[s] out where s is a multiple of `every`
   int segments;
   int every;   // output segments start at every `every`-th segment: only those starts are written
   int64_t seg_rows, n;
@@ -61,7 +62,8 @@ __global__ void segment_scan_kernel(const ScanArgs a) {
   const int elem = blockIdx.x * blockDim.x + threadIdx.x;
   if (elem >= a.elems) return;
   const int64_t bh = blockIdx.y;
-  const int r = elem / a.dv, c = elem % a.dv;
+  // The segment data is blocked: its element elem is the state's (r, c).
+  const int r = state_layout::blocked_row(elem, a.dv), c = state_layout::blocked_col(elem, a.dv);
   const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
   float run = a.init ? a.init[bh * a.elems + r * a.init_rs + c * a.init_cs] : 0.f;
   float* p = a.buf + bh * a.segments * int64_t(a.elems) + elem;
@@ -82,7 +84,7 @@ __global__ void segment_scan_kernel(const ScanArgs a) {
       run = expf(-slope * steps) * run + inc[j];
     }
   }
-  if (a.fin) a.fin[bh * a.elems + elem] = run * expf(-slope * static_cast<float>(a.fin_power));
+  if (a.fin) a.fin[bh * a.elems + r * a.dv + c] = run * expf(-slope * static_cast<float>(a.fin_power));
 }
 
 // The Hopper output kernel runs where the device is sm_90 and the image loaded for it is the sm_90a one
@@ -482,6 +484,9 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   if (p.ragged && plan.segments != 1) throw std::logic_error("la2: a ragged grid runs one segment a sequence");
   const ChunkKernel k = pass_kernels(p);
   const int64_t state_elems = int64_t(p.dk) * p.dv;
+  if (p.dk % 8 != 0 || p.dv % 8 != 0)  // the segment data is 8 x 8 blocks (StateView::blocked)
+    throw std::logic_error("la2: a pass's state must be whole 8 x 8 blocks (" + std::to_string(p.dk) + " x " +
+                           std::to_string(p.dv) + ")");
   // Before any launch: encoding the tile maps (PassPlan::tma) may throw, and then nothing is queued.
   const OutputStepArgs out = output_args(p, plan);
   if (plan.segments == 1) {
@@ -556,6 +561,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   segment_data.p = data;
   segment_data.bh_stride = bh_stride;
   segment_data.transposed = p.prior_transposed ? 1 : 0;
+  segment_data.blocked = 1;
   if (plan.scan_in_kernel) {
     a.start = pass_start(p);
     a.scan.increments = segment_data;

@@ -540,7 +540,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     WgmmaState<DK, DV, DK / 64> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
     const ScanInputs in = scan_inputs(b, a);
     if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
-    scan_start_state<1, 2>(part, in.init, a.start.state.transposed, a.start.shift, a.scan, in.increments, in.incs, slope,
+    scan_start_state<1, 2>(part, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope,
                            [&](int f) {
                              if (one_pass && f != inc.seg) {  // published by the block of segment f + 1
                                if (threadIdx.x == 0) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
@@ -657,7 +657,7 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
   }
   b.meeting.meet();  // the output warpgroup may refill the stages
   const SegmentScan& s = a.scan;
-  st.store(a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
+  st.template store</*BLOCKED=*/true>(a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
   if (b.seg + 1 < b.segs) {  // a later block of this grid waits for it (a later kernel sees it anyway)
     __threadfence();
     dev::barrier_sync(kStateGroupBarrier, 128);
@@ -690,11 +690,11 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     };
     if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
       if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
-      scan_start_state<0, 1>(st, in.init, a.start.state.transposed, a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
+      scan_start_state<0, 1>(st, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
       dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
       st.template unstash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
     } else {
-      scan_start_state(st, in.init, a.start.state.transposed, a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
+      scan_start_state(st, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
     }
     write_state_operand(b, st, b.state_sm);
   } else {
@@ -717,13 +717,14 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   if constexpr (!OUT) {
     if (a.halves) {  // every half is whole: only the last segment may be short, and it has no states block
       const int rows_after = (b.seg & 1) ? 0 : a.walk.seg_chunks * kChunk;
-      st.add_to(a.end.p + b.bh * a.end.bh_stride + (b.seg >> 1) * a.end.seg_stride,
+      st.add_to_blocked(a.end.p + b.bh * a.end.bh_stride + (b.seg >> 1) * a.end.seg_stride,
                 expf(-slope * static_cast<float>(a.end.power + rows_after)));
       return;
     }
   }
   if (want_fin)  // no barrier ahead when a segment is empty
-    st.store(a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride, expf(-slope * static_cast<float>(a.end.power)));
+    st.template store<!OUT>(a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride,
+                            expf(-slope * static_cast<float>(a.end.power)));
   if (one_pass) dev::grid_dependency_wait();
 }
 
