@@ -375,9 +375,8 @@ bool halves_pay(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& p
 }
 
 // PassPlan::states_halves, for a plan of two kernels: asked (on) wherever the plan allows it, else where
-// it pays.
-bool choose_halves(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int states_per_sm,
-                   const PassPlan& plan) {
+// it pays (`pays`: halves_pay's answer).
+bool choose_halves(const PassArgs& p, const PlanOptions& o, const PassPlan& plan, bool pays) {
   const bool allowed = plan.wgmma_states && plan.segments > 1 && plan.fine == 1 && plan.scan_in_kernel &&
                        !p.prior && (!windowed(p) || narrow_in_place(p)) && plan.seg_chunks >= 2;
   switch (o.states_halves) {
@@ -385,7 +384,7 @@ bool choose_halves(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp
     case PlanOptions::Halves::on: return allowed;
     case PlanOptions::Halves::automatic: break;
   }
-  return allowed && halves_pay(p, o, prop, states_per_sm, plan);
+  return allowed && pays;
 }
 
 bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
@@ -458,10 +457,10 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     plan.scan_in_kernel = scan_in_blocks(options, plan);
   }
   // Where halves pay, the forward leaves its one kernel for them, unless one_pass=all fixes it.
-  const bool halves = !like && choose_halves(p, options, prop, states_per_sm, plan);
+  const bool pays = halves_pay(p, options, prop, states_per_sm, plan);
+  const bool halves = !like && choose_halves(p, options, plan, pays);
   plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots) &&
-                  !(halves && options.one_pass == PlanOptions::OnePass::automatic &&
-                    halves_pay(p, options, prop, states_per_sm, plan));
+                  !(halves && options.one_pass == PlanOptions::OnePass::automatic && pays);
   // Halves of whole chunks: an odd segment grows by one chunk (kept only while that leaves two segments).
   const int64_t even_chunks = plan.seg_chunks + (plan.seg_chunks & 1);
   if (halves && !plan.one_pass && even_chunks < nchunks) {

@@ -516,6 +516,24 @@ __device__ __forceinline__ float* scan_stash(const B& b) {
   return reinterpret_cast<float*>(b.state_sm + B::STile::kBytes);
 }
 
+// The scan's wait before it adds dS_f (scan_start_state's wait_for), for the warpgroup of thread LEADER
+// and its own barrier BARRIER: in one pass, where dS_f is not the block's own increment, the leader waits
+// for the flag of the block that publishes it (segment f + 1's) and the warpgroup for the leader. Other
+// blocks of this grid wrote those increments: plain loads still see them, as they come after the acquire
+// of their flags (__ldcg there made ptxas spill the states-only step).
+template <int LEADER, int BARRIER, class B>
+struct IncrementWait {
+  const B& b;
+  const OutputStepArgs& a;
+  int own_seg;
+  __device__ __forceinline__ void operator()(int f) const {
+    if (is_one_pass<true>(a) && f != own_seg) {
+      if (threadIdx.x == LEADER) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
+      dev::barrier_sync(BARRIER, 128);
+    }
+  }
+};
+
 // Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass; the
 // outputs' chunks unless the state warpgroup refills them, kStateRefills), sums its strip of the scan
 // where the strips are apart, and computes the outputs of the segment's chunks.
@@ -536,17 +554,11 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.prefetch(b.c_begin, b.c_end, true);
   }
   if constexpr (kScanStripsApart<DK / 64, WIN, DUAL>) {
-    const bool one_pass = is_one_pass<true>(a);
     WgmmaState<DK, DV, DK / 64> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
     const ScanInputs in = scan_inputs(b, a);
     if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
     scan_start_state<1, 2>(part, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope,
-                           [&](int f) {
-                             if (one_pass && f != inc.seg) {  // published by the block of segment f + 1
-                               if (threadIdx.x == 0) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
-                               dev::barrier_sync(kOutputGroupBarrier, 128);
-                             }
-                           });
+                           IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});
     part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
     dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
   }
@@ -679,15 +691,8 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     // The scan over the segments ahead (few of them), nearest increment first. In one pass the nearest
     // increment is this block's own, just stored (no flag to wait for), and the farther ones follow as
     // their flags rise; the two-pass plan sums in the same order, so the two plans agree bit for bit.
-    // Other blocks of this grid wrote those increments: plain loads still see them, as they come after
-    // the acquire of their flags (and __ldcg here made ptxas spill the states-only step).
     const ScanInputs in = scan_inputs(b, a);
-    auto wait_for = [&](int f) {
-      if (one_pass && f != inc.seg) {  // published by the block of segment f + 1
-        if (threadIdx.x == 128) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
-        dev::barrier_sync(kStateGroupBarrier, 128);
-      }
-    };
+    const IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>> wait_for{b, a, inc.seg};
     if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
       if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
       scan_start_state<0, 1>(st, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
