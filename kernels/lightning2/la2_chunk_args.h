@@ -44,8 +44,8 @@ struct ChunkWalk {
 };
 
 // A d x e state in global memory: (bh, seg)'s at p + bh * bh_stride + seg * seg_stride, row-major
-// ([d][e]) or, `transposed`, column-major ([e][d]: a transposed user state, or another pass's state
-// that is this one's transpose). `blocked` (the segment data, never a user's state): the stored matrix
+// ([d][e]) or, `transposed`, column-major ([e][d]: a transposed user state, or another pass's segment
+// data, which is this one's transpose and blocked). `blocked` (the segment data, never a user's state): the stored matrix
 // as 8 x 8 blocks (la2_state_layout.h: the scan's loads read 2 cache lines a warp instead of 8). The layouts are
 // compile-time strides in the kernels: runtime strides made ptxas keep every element's 64-bit offset
 // live across the scan (255 registers against 186).
@@ -69,7 +69,7 @@ struct StartState {
 // summed nearest increment first (dS_f at increments[f], f the fine segment); null increments.p: the
 // start state already holds each segment's own. 
 struct SegmentScan {
-  StateView increments;  // the segment data, always blocked; seg_stride unused: f steps by f_stride
+  StateView increments;  // the segment data: the kernels read it blocked whatever `blocked` says; seg_stride unused: f steps by f_stride
   int64_t f_stride = 0, rows = 0;
   int per_seg = 0;
 };

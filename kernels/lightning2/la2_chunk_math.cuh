@@ -156,8 +156,8 @@ struct StateRegs {
       }
     }
   }
-  // S = mul * (the state at p, layout L), or 0 where p is null; a strip at a time (the whole state's loads
-  // would not fit the registers beside S). Strips FIRST .. END - 1 only (the others are left as they are).
+  // S = mul * (the state at p, layout L), a strip at a time (the whole state's loads would not fit the
+  // registers beside S). Strips FIRST .. END - 1 only (the others are left as they are).
   template <int L, int FIRST, int END>
   __device__ __forceinline__ void load_as(const float* p, float mul) {
 #pragma unroll
@@ -167,6 +167,7 @@ struct StateRegs {
       for (int i = 0; i < kFloats; ++i) x[mt][i] *= mul;
     }
   }
+  // load_as in the layout StateView's flags name (layout_of), or S = 0 where p is null.
   template <int FIRST = 0, int END = MT>
   __device__ __forceinline__ void load(const float* p, int layout, float mul) {
     if (!p) {
@@ -243,7 +244,9 @@ struct StateRegs {
 };
 
 // A StateView's layout as StateRegs numbers them.
-__device__ __forceinline__ int layout_of(const StateView& v) { return (v.transposed ? 1 : 0) | (v.blocked ? 2 : 0); }
+__device__ __forceinline__ int layout_of(const StateView& v) {
+  return (v.transposed ? state_layout::kTransposed : 0) | (v.blocked ? state_layout::kBlocked : 0);
+}
 
 // A segment's start state, S = lambda^(incs rows - shift) S_0 + sum_(k < incs) lambda^(k rows) dS_(incs-1-k)
 // (SegmentScan), summed nearest increment first, each power formed at once; incs = 0: S_0 itself.

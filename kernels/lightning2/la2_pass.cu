@@ -240,8 +240,8 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   return a;
 }
 
-// The chunk kernels read a state row-major ([dk][dv]) or transposed ([dv][dk]), strides fixed at
-// compile time; PassArgs' strides must be one of the two.
+// The chunk kernels read an initial state row-major ([dk][dv]) or transposed ([dv][dk]), strides fixed
+// at compile time; PassArgs' strides must be one of the two.
 bool init_transposed(const PassArgs& p) {
   if (!p.init || (p.init_rs == p.dv && p.init_cs == 1)) return false;
   if (p.init_rs == 1 && p.init_cs == p.dk) return true;

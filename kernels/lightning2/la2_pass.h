@@ -33,8 +33,9 @@ struct PassArgs {
   int cols_qk = 0, cols_v = 0, cols_o = 0;
   // Value tiles (Hopper kernels only): V' and O' are cols_v (= cols_o) wide, computed as value_tiles
   // windows of dv columns by blocks of one launch, each window a pass of its own with a state of
-  // dk x dv: every state (init, final_state, the segment data) is then [value_tiles][bh][dk][dv], tile
-  // z's state being the columns [z dv, (z + 1) dv) of the whole one.
+  // dk x dv: every state (init, final_state) is then [value_tiles][bh][dk][dv] and the segment data
+  // [value_tiles][bh][segment] of dk x dv states in 8 x 8 blocks (StateView::blocked), tile z's state
+  // being the columns [z dv, (z + 1) dv) of the whole one.
   int value_tiles = 1;
   bool reverse = false;
   const float* slopes = nullptr;  // [heads] on the device; null: no decay

@@ -82,17 +82,27 @@ void expect_split() {
 }
 
 TEST(La2StateLayout, ThreadAndFixedPartsAddUpToTheIndex) {
-  // The wgmma kernels' states (strips 64 rows apart, all of DV), and the mma.sync kernels' (16 apart,
-  // column windows).
+  // The kernels' state shapes (StateRegs<DK, DV, MT, COLS, STEP>), every row0 and col0 a multiple of 8
+  // that fits (the kernels' own among them). wgmma: all of DV, strips 64 rows apart, DK / 64 of them in
+  // the output steps, and the states-only step's halves of S at d = 128 and 256 (row0 up to 176).
   expect_split<sl::kRowMajor, 128, 128, 64, 2, 128>();
   expect_split<sl::kTransposed, 128, 128, 64, 2, 128>();
   expect_split<sl::kBlocked, 128, 128, 64, 2, 128>();
   expect_split<sl::kBlockedTransposed, 128, 128, 64, 2, 128>();
+  expect_split<sl::kBlocked, 64, 64, 64, 1, 64>();
+  expect_split<sl::kBlockedTransposed, 64, 128, 64, 1, 128>();
+  expect_split<sl::kBlocked, 128, 64, 64, 2, 64>();
+  expect_split<sl::kBlocked, 192, 64, 64, 3, 64>();
   expect_split<sl::kBlocked, 256, 64, 64, 4, 64>();
   expect_split<sl::kBlockedTransposed, 256, 64, 64, 4, 64>();
-  expect_split<sl::kBlocked, 64, 128, 16, 2, 32>();
-  expect_split<sl::kBlockedTransposed, 64, 128, 16, 2, 32>();
-  expect_split<sl::kTransposed, 64, 64, 16, 1, 16>();
+  expect_split<sl::kBlocked, 256, 64, 64, 2, 64>();
+  expect_split<sl::kBlocked, 128, 128, 64, 1, 128>();
+  // mma.sync: DK / 64 strips 16 rows apart, DV / 2 columns a warp.
+  expect_split<sl::kRowMajor, 64, 64, 16, 1, 32>();
+  expect_split<sl::kTransposed, 64, 64, 16, 1, 32>();
+  expect_split<sl::kBlocked, 64, 128, 16, 1, 64>();
+  expect_split<sl::kBlockedTransposed, 128, 64, 16, 2, 32>();
+  expect_split<sl::kBlocked, 128, 128, 16, 2, 64>();
 }
 
 }  // namespace
