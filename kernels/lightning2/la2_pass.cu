@@ -483,9 +483,6 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   if (p.ragged && plan.segments != 1) throw std::logic_error("la2: a ragged grid runs one segment a sequence");
   const ChunkKernel k = pass_kernels(p);
   const int64_t state_elems = int64_t(p.dk) * p.dv;
-  if (p.dk % 8 != 0 || p.dv % 8 != 0)  // the segment data is 8 x 8 blocks (StateView::blocked)
-    throw std::logic_error("la2: a pass's state must be whole 8 x 8 blocks (" + std::to_string(p.dk) + " x " +
-                           std::to_string(p.dv) + ")");
   // Before any launch: encoding the tile maps (PassPlan::tma) may throw, and then nothing is queued.
   const OutputStepArgs out = output_args(p, plan);
   if (plan.segments == 1) {

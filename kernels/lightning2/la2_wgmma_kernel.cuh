@@ -489,6 +489,13 @@ __device__ __forceinline__ ScanInputs scan_inputs(const B& b, const OutputStepAr
   in.increments = in.incs > 0 ? a.scan.increments.p + b.bh * a.scan.increments.bh_stride : nullptr;
   return in;
 }
+// scan_start_state over those, strips FIRST .. END - 1 of st, `wait` run before each increment.
+template <int FIRST = 0, int END = -1, class State, class Wait>
+__device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const OutputStepArgs& a, float slope,
+                                          const Wait& wait) {
+  scan_start_state<FIRST, END>(st, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs,
+                               slope, wait);
+}
 
 // Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, and
 // the output warpgroup, which once its first tiles are issued has nothing to do until its first chunk's
@@ -559,8 +566,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     WgmmaState<DK, DV, DK / 64> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
     const ScanInputs in = scan_inputs(b, a);
     if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
-    scan_start_state<1, 2>(part, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope,
-                           IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});
+    scan_from<1, 2>(part, in, a, slope, IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});
     part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
     dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
   }
@@ -697,11 +703,11 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     const IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>> wait_for{b, a, inc.seg};
     if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
       if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
-      scan_start_state<0, 1>(st, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
+      scan_from<0, 1>(st, in, a, slope, wait_for);
       dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
       st.template unstash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
     } else {
-      scan_start_state(st, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope, wait_for);
+      scan_from(st, in, a, slope, wait_for);
     }
     write_state_operand(b, st, b.state_sm);
   } else {
