@@ -48,12 +48,9 @@ ChunkKernel chunk_kernel_entry() {
             reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false, false, false, kTmaDenseReversed>);
       }
       if constexpr (TMA && WIN) {
-        constexpr bool kPaired = kPairedStep<DK, DV, true, true, false, kTmaDense>;
         k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDense>);
-        k.tma_smem = WgmmaSmem<T, DK, DV, true, false, kPaired>::bytes();
-        if constexpr (!kPaired)  // the paired step runs in row order only
-          k.tma_rev_func =
-              reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDenseReversed>);
+        k.tma_rev_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDenseReversed>);
+        k.tma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
       }
       if constexpr (DUAL && TMA && !WIN) {
         k.dual_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, true, kTmaDense>);
@@ -72,14 +69,13 @@ ChunkKernel chunk_kernel_entry() {
 // windowed and Hopper only: the kernels of contractions of 136..192 and 200..256 columns (value tiles
 // of 64; 192 rather than 256 for the shorter ones saves a quarter of their products and holds three
 // chunks in flight instead of two). The windowed TMA steps where value tiles run: 128 x 128 (a
-// contraction of up to 128 beside values past 128), 192 x 64 and 256 x 64, each in both directions,
-// and 128 x 64 in row order (the paired step of `value_windows=narrow`); not 64 x 128, whose value
+// contraction of up to 128 beside values past 128), 192 x 64 and 256 x 64; not 64 x 128, whose value
 // tiles serve only contractions of at most 64 beside values past 128.
 template <class T>
 ChunkKernel chunk_kernel_for(int dk, int dv, bool windowed) {
   if (dk == 64 && dv == 64) return windowed ? ChunkKernel{} : chunk_kernel_entry<T, 64, 64, false, true, true, true>();
   if (dk == 64 && dv == 128) return chunk_kernel_entry<T, 64, 128, true>();
-  if (dk == 128 && dv == 64) return chunk_kernel_entry<T, 128, 64, true, true, false, true>();
+  if (dk == 128 && dv == 64) return chunk_kernel_entry<T, 128, 64, true>();
   if (dk == 128 && dv == 128)
     return windowed ? chunk_kernel_entry<T, 128, 128, true, true, false, true>()
                     : chunk_kernel_entry<T, 128, 128, false, true, true, true>();

@@ -161,11 +161,9 @@ class La2Cuda : public Implementation {
   // Head dims past 128 run as passes in value tiles (la2_value_tiles_host.h), no copies of the tensors,
   // where the dims allow and the Hopper kernels run (16-bit types); a packed batch, f32, other GPUs and
   // more (batch, head) windows than the scan kernel's grid holds take the head-dim tiles.
-  // `value_windows=narrow` takes d = e = 128 there too, in windows of 64.
   bool value_tiled(const Problem& p) const {
-    const bool narrow = options_.narrow_value_windows && p.dim_qk == 128 && p.dim_v == 128;
-    return options_.value_tiles && !p.packed() && (la2::value_tiled_dims(p.dim_qk, p.dim_v) || narrow) &&
-           p.batch * p.heads * la2::max_value_tiles(p.dim_qk, p.dim_v, narrow) <= la2::kMaxValueTiledRows &&
+    return options_.value_tiles && !p.packed() && la2::value_tiled_dims(p.dim_qk, p.dim_v) &&
+           p.batch * p.heads * la2::max_value_tiles(p.dim_qk, p.dim_v) <= la2::kMaxValueTiledRows &&
            la2::wide_kernels_usable(p.dtype, options_);
   }
   std::unique_ptr<Saved> forward_value_tiled(const Problem& p, const ForwardIO& io, Workspace& ws) {

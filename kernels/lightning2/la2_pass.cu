@@ -180,9 +180,6 @@ ChunkKernel pass_kernels(const PassArgs& p) {
     k.tma_func = k.ragged_tma_func, k.dual_tma_func = k.ragged_dual_tma_func, k.tma_rev_func = nullptr;
     k.states_tma_func = k.states_tma_rev_func = nullptr;
   }
-  // The 128 x 64 TMA step is the paired one (two blocks an SM), for value windows of 64 only
-  // (`value_windows=narrow`); a pass of one window keeps the step it had (not measured against it).
-  if (p.dk == 128 && p.dv == 64 && p.value_tiles == 1) k.tma_func = nullptr;
   return k;
 }
 

@@ -106,7 +106,6 @@ struct PlanOptions {
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
-  bool narrow_value_windows = false;  // d = e = 128 as value-tiled passes in windows of 64 (value_tiling)
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each

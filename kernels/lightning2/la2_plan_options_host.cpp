@@ -82,11 +82,6 @@ std::vector<ImplOption> plan_option_list() {
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
-      {"value_windows", "wide or narrow", "wide",
-       "value windows beside a contraction of 65..128 (bf16/f16 on Hopper, a dense batch): wide = of 128 (d = e = "
-       "128: one a head, the native passes); narrow = of 64, blocks of one launch, so d = e = 128 runs as "
-       "value-tiled passes too, those in row order (forward, dQ) on a 128 x 64 step two blocks share an SM (Q K^T "
-       "computed in each window); the backward then takes three passes, each with its own segment data"},
   };
 }
 
@@ -122,8 +117,6 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.value_tiles = parse_either(key, value, "value_tiles", "tiles");
   } else if (key == "loads") {
     o.tma_loads = parse_either(key, value, "tma", "cp_async");
-  } else if (key == "value_windows") {
-    o.narrow_value_windows = parse_either(key, value, "narrow", "wide");
   } else if (key == "backward") {
     o.fused_backward = parse_either(key, value, "fused", "three_passes");
   } else {

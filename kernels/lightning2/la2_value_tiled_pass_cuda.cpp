@@ -26,7 +26,7 @@ ValueTiledPass::ValueTiledPass(const PassArgs& a, const PlanOptions& options, Wo
   if (a.prior) throw std::logic_error("la2: value-tiled passes compute their own segment data");
   contraction_ = a.dk;
   value_ = a.dv;
-  tiling_ = value_tiling(contraction_, value_, options.narrow_value_windows);
+  tiling_ = value_tiling(contraction_, value_);
   args_.dk = tiling_.dk;
   args_.dv = tiling_.dv;
   args_.value_tiles = tiling_.tiles;

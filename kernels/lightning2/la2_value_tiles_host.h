@@ -12,11 +12,11 @@
 namespace lasuite::la2 {
 
 // The kernel (dk x dv) and the number of value windows a pass over `contraction` x `value` columns runs
-// on. `narrow`: windows of 64 beside a contraction of 65..128 too (PlanOptions::narrow_value_windows).
+// on.
 struct ValueTiling {
   int dk = 0, dv = 0, tiles = 0;
 };
-ValueTiling value_tiling(int64_t contraction, int64_t value, bool narrow = false);
+ValueTiling value_tiling(int64_t contraction, int64_t value);
 
 // Whether head dims d x e run as value-tiled passes: one past 128, both at most 256 and multiples of 8
 // (rows read as 16-byte pieces). The device and dtype are for the caller to check (wide_kernels_usable).
@@ -24,7 +24,7 @@ bool value_tiled_dims(int64_t d, int64_t e);
 
 // The most value windows any of the four passes at d x e runs: bh times this is the passes' grid rows
 // and states, of which the scan kernel takes at most kMaxValueTiledRows (its grid's y dimension).
-int max_value_tiles(int64_t d, int64_t e, bool narrow = false);
+int max_value_tiles(int64_t d, int64_t e);
 constexpr int64_t kMaxValueTiledRows = 65535;
 
 }  // namespace lasuite::la2

@@ -38,34 +38,10 @@
 
 namespace lasuite::la2 {
 
-// How the output step's tiles and outputs move (WgmmaBlock's TMA): every thread's cp.async and 16-byte
-// stores, or bulk tensor copies over a dense batch's maps or a ragged grid's (la2_pass.cu, pass_kernels).
-// kTmaDenseReversed: a dense batch's maps walked in reverse (the plain output step of a reverse pass; the
-// dual step always walks in reverse). The states-only step's tiles move so too over a dense batch at its
-// own widths (kTmaDense, kTmaDenseReversed): its copies by cp.async were a third of the copying
-// warpgroup's instructions a chunk, on the chain both warpgroups meet at (ncu: the step issued on 45 %
-// of cycles, its warps waiting at the meeting 39 % of the time, DRAM at 48 % of its peak).
-constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2, kTmaDenseReversed = 3;
-
-// The paired step: the output step of value windows of 64 beside a contraction of 128 over a dense
-// batch, in row order (the 128 x 64 windowed TMA kernel; `value_windows=narrow` runs d = e = 128 on it, two
-// windows a head): two blocks share an SM, so one block's latencies hide behind the other's work, at
-// 128 registers a thread and one operand copy of S (two stages and two copies would not fit two blocks'
-// shared memory). The state warpgroup then writes the next chunk's copy only once the output
-// warpgroup's Q S has read this one (kOperandRead).
-template <int DK, int DV, bool OUT, bool WIN, bool DUAL, int TMA>
-constexpr bool kPairedStep = OUT && WIN && !DUAL && TMA == kTmaDense && DK == 128 && DV == 64;
-
-// Named barriers: 1 the meeting (RoleBarrier of the block), kStateGroupBarrier and kOutputGroupBarrier
-// within one warpgroup, the others between them.
-constexpr int kStateGroupBarrier = 2, kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5,
-              kOperandRead = 6;
-
 // OUT: the output step; otherwise the states-only step (no Q tile, no operand copy of S, no outputs:
 // each segment's own state increment), which is bound by reading K and V, so it keeps more chunks in flight.
 // DUAL: the output step with a second output (SecondOutput), whose X tile ([row][e]) follows V in a stage.
-// PAIRED: kPairedStep's layout.
-template <class T, int DK, int DV, bool OUT, bool DUAL = false, bool PAIRED = false>
+template <class T, int DK, int DV, bool OUT, bool DUAL = false>
 struct WgmmaSmem {
   static_assert(!DUAL || OUT, "a second output belongs to the output step");
   using QTile = dev::Sw128Tile<kChunk, DK>;  // Q and K; the second output's staging
@@ -74,8 +50,7 @@ struct WgmmaSmem {
   static constexpr int kQBytes = OUT ? QTile::kBytes : 0;
   static constexpr int kXBytes = DUAL ? VTile::kBytes : 0;
   static constexpr int kStageBytes = kQBytes + QTile::kBytes + VTile::kBytes + kXBytes;
-  static constexpr int kStateCopies = !OUT ? 0 : PAIRED ? 1 : 2;
-  static constexpr int kStateBytes = kStateCopies * STile::kBytes;
+  static constexpr int kStateBytes = OUT ? 2 * STile::kBytes : 0;
   // Outputs on their way to global memory (each output in turn: a warp stages only its own rows).
   static constexpr int kOStageBytes = !OUT ? 0 : DUAL && QTile::kBytes > VTile::kBytes ? QTile::kBytes : VTile::kBytes;
   // After the stages: the operand copies of S, the output staging tile, the decay table, then 64 bytes
@@ -84,9 +59,9 @@ struct WgmmaSmem {
   static constexpr int kBarrierOffset = (kTableOffset + kDecayTableFloats * 4 + 7) / 8 * 8;
   static constexpr int kFixedBytes = kBarrierOffset + 64 + 1024;  // 1024: alignment slack
   // Two blocks share an SM (registers capped at 128), so one block's loads and barriers hide behind
-  // the other's products: the output step at d = e = 64 (97 KiB each), the paired step (106 KiB), and
-  // the states-only step at d = 128, whose S is split over both warpgroups (97 KiB).
-  static constexpr int kBlocksPerSm = (OUT && DK == 64 && DV == 64) || PAIRED || (!OUT && DK == 128) ? 2 : 1;
+  // the other's products: the output step at d = e = 64 (97 KiB each), and the states-only step at
+  // d = 128, whose S is split over both warpgroups (97 KiB).
+  static constexpr int kBlocksPerSm = (OUT && DK == 64 && DV == 64) || (!OUT && DK == 128) ? 2 : 1;
   static constexpr int kSmemPerBlock = 227 * 1024 / kBlocksPerSm;
   // As many chunks in flight as fit: 3 for the output step (225 KiB at d = e = 128 and at 192 x 64; 2 at
   // 256 x 64 and in the dual step), up to 6 for the states-only step (3 at d = 128, two blocks per SM; 5
@@ -98,6 +73,15 @@ struct WgmmaSmem {
   static_assert(kStages <= 6, "a barrier a stage and a MapPlace in 64 bytes");
   static constexpr size_t bytes() { return size_t(kStages) * kStageBytes + kFixedBytes; }
 };
+
+// How the output step's tiles and outputs move (WgmmaBlock's TMA): every thread's cp.async and 16-byte
+// stores, or bulk tensor copies over a dense batch's maps or a ragged grid's (la2_pass.cu, pass_kernels).
+// kTmaDenseReversed: a dense batch's maps walked in reverse (the plain output step of a reverse pass; the
+// dual step always walks in reverse). The states-only step's tiles move so too over a dense batch at its
+// own widths (kTmaDense, kTmaDenseReversed): its copies by cp.async were a third of the copying
+// warpgroup's instructions a chunk, on the chain both warpgroups meet at (ncu: the step issued on 45 %
+// of cycles, its warps waiting at the meeting 39 % of the time, DRAM at 48 % of its peak).
+constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2, kTmaDenseReversed = 3;
 
 // What every role of a block shares: the shared-memory layout, the walk's tensors, the block's segment
 // and this thread's place in it.
@@ -124,8 +108,7 @@ struct WgmmaBlock {
   static_assert(TMA == kCpAsync || OUT || (!WIN && (TMA == kTmaDense || TMA == kTmaDenseReversed)),
                 "TMA: the output step, or the states-only step over a dense batch at its own widths");
   static_assert(!WIN || (TMA != kTmaRagged && !DUAL), "windows: a dense batch, one output");
-  static constexpr bool kPaired = kPairedStep<DK, DV, OUT, WIN, DUAL, TMA>;
-  using SM = WgmmaSmem<T, DK, DV, OUT, DUAL, kPaired>;
+  using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   using Elem = T;
   using QTile = typename SM::QTile;
   using VTile = typename SM::VTile;
@@ -145,7 +128,7 @@ struct WgmmaBlock {
   static constexpr bool kMapPlaceShared = kRagged || (kTma && WIN);
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
-  unsigned char* state_sm;  // the operand copies of S (output step), then the output staging tile
+  unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
   float* pw;                // pw[k] = lambda^k (0 for k < 0: fill_decay_powers)
   const T* qg;
   const T* kg;
@@ -453,7 +436,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   constexpr int SD = DV / 2;  // accumulator floats per thread of one 64 x DV product
   const int local = c - b.c_begin;
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
-  const uint32_t s_addr = dev::smem_addr(b.state_sm + (B::SM::kStateCopies == 2 ? local & 1 : 0) * STile::kBytes);
+  const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
   float sc[32], o[SD];
   issue_a_bt<T, 64, DK, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
 #pragma unroll
@@ -465,8 +448,6 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   else b.refill(c, local, b.c_end, true);        // while the tensor cores work
   uint32_t p[4][4];  // the A fragments of (scores (x) D) for the k-steps over keys
   mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
-  if constexpr (B::kPaired)  // Q S has read the one operand copy: the next chunk's may be written
-    if (c + 1 < b.c_end) dev::RoleBarrier{kOperandRead, kThreads}.arrive();
 #pragma unroll
   for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
   dev::wgmma_commit();
@@ -536,9 +517,11 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 // place) 1-1.5 %, so only the plain output steps of the kernel's own widths take it.
 template <int TILES, bool WIN, bool DUAL>
 constexpr bool kScanStripsApart = TILES == 2 && !WIN && !DUAL;
+// Named barriers: 1 the meeting (RoleBarrier of the block), kStateGroupBarrier and kOutputGroupBarrier
+// within one warpgroup, the other two between them.
+constexpr int kStateGroupBarrier = 2, kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
 template <class B>
 __device__ __forceinline__ float* scan_stash(const B& b) {
-  static_assert(B::SM::kStateCopies == 2, "the stash is the second operand copy");
   return reinterpret_cast<float*>(b.state_sm + B::STile::kBytes);
 }
 
@@ -741,11 +724,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
     update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
     if constexpr (OUT)
-      if (c + 1 < b.c_end) {
-        using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
-        if constexpr (B::kPaired) dev::RoleBarrier{kOperandRead, kThreads}.meet();  // this chunk's Q S is read
-        write_state_operand(b, st, b.state_sm + (B::SM::kStateCopies == 2 ? (local + 1) & 1 : 0) * B::STile::kBytes);
-      }
+      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::STile::kBytes);
   }
 
   if constexpr (!OUT) {
@@ -763,13 +742,12 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
 }
 
 template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync>
-__global__ void __launch_bounds__(kThreads,
-                                  WgmmaSmem<T, DK, DV, OUT, DUAL, kPairedStep<DK, DV, OUT, WIN, DUAL, TMA>>::kBlocksPerSm)
+__global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBlocksPerSm)
     la2_wgmma_kernel(const __grid_constant__ StepArgs<OUT> a) {
 #if LASUITE_WGMMA
   static_assert(kThreads == 256, "two warpgroups");
   static_assert(!DUAL || !WIN, "the second output is at the kernel's own widths");
-  using SM = WgmmaSmem<T, DK, DV, OUT, DUAL, kPairedStep<DK, DV, OUT, WIN, DUAL, TMA>>;
+  using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   constexpr int kStages = SM::kStages;
   const ChunkWalk& w = a.walk;
 

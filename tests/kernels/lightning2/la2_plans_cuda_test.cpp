@@ -581,56 +581,6 @@ TEST(La2CudaPlans, TmaMovesValueTiles) {
     }
 }
 
-// value_windows=narrow: d = e = 128 as value-tiled passes in two windows of 64, the forward and dQ
-// passes on the paired 128 x 64 step. Its plan takes that step (TMA) at two blocks an SM; forward and
-// backward pass against the reference (states, decay, partial last chunks, one pass, two passes, one
-// segment); and at the same split the forward's O and S_out are the wide plan's bit for bit (each
-// column the same products in the same order; the windows' states are exact copies).
-TEST(La2CudaPlans, NarrowValueWindows) {
-  LASUITE_REQUIRE_GPU(gpu);
-  if (!is_hopper(*gpu)) GTEST_SKIP() << "value windows run on Hopper only";
-  const Options narrow = {{"value_windows", "narrow"}};
-  la2::PassArgs wide;
-  wide.dtype = DType::bf16, wide.dk = wide.dv = 128, wide.bh = wide.heads = 32, wide.n = 4096;
-  la2::PassArgs a = wide;
-  const la2::ValueTiling vt = la2::value_tiling(128, 128, /*narrow=*/true);
-  a.dv = vt.dv, a.value_tiles = vt.tiles, a.cols_qk = 128, a.cols_v = a.cols_o = 128;
-  const la2::PassPlan plan = la2::plan_pass(a, plan_options(narrow));
-  EXPECT_TRUE(plan.tma) << "the paired step";
-  EXPECT_EQ(plan.slots, 2 * la2::plan_pass(wide, {}).slots) << "two blocks an SM";
-  a.reverse = true;
-  EXPECT_FALSE(la2::plan_pass(a, plan_options(narrow)).tma) << "the paired step runs in row order only";
-  a.reverse = false, a.value_tiles = 1, a.cols_v = a.cols_o = 64;
-  EXPECT_FALSE(la2::plan_pass(a, plan_options(narrow)).tma) << "one window of 64 keeps its step";
-
-  const std::vector<VerifyCase> cases = {long_case(999, 1, 32, 128, 128, DType::bf16, true, true, 4),
-                                         long_case(2053, 2, 3, 128, 128, DType::f16, false, true, 0)};
-  for (const Options& extra : {Options{}, Options{{"one_pass", "off"}}, Options{{"segments", "1"}}}) {
-    Options options = narrow;
-    options.insert(options.end(), extra.begin(), extra.end());
-    for (const VerifyCase& c : cases) {
-      auto impl = la2_with(options);
-      CaseResult r = verify_case(*impl, c, kSeed);
-      EXPECT_EQ(r.status, CaseStatus::pass) << describe(options) << ": " << test_support::describe(r);
-      EXPECT_GE(r.checks.size(), 6u) << describe(options);
-    }
-  }
-
-  Problem p;
-  p.batch = 1, p.heads = 32, p.seqlen = 2999, p.dim_qk = p.dim_v = 128;
-  p.dtype = DType::bf16;
-  p.slopes = alibi_slopes(p.heads);
-  p.state_in = p.state_out = true;
-  auto impl_narrow = la2_with({{"value_windows", "narrow"}, {"segments", "4"}});
-  auto impl_wide = la2_with({{"segments", "4"}});
-  auto x = run_once(*gpu, *impl_narrow, p), y = run_once(*gpu, *impl_wide, p);
-  for (const char* name : {"O", "S_out"}) {
-    ASSERT_EQ(x[name].size(), y[name].size()) << name;
-    const size_t differ = test_support::bytes_differing(x[name], y[name]);
-    EXPECT_EQ(differ, 0u) << name << ": " << differ << " bytes differ";
-  }
-}
-
 // The fused pass's first output is the dV pass's, from the same walk, state and products: with one
 // segment (so the three-pass dV computes its own states rather than reading the dK pass's) dV, dS_in
 // and everything but dK agree bit for bit with three passes. dK does not: the dK pass rounds the

@@ -28,19 +28,6 @@ TEST(La2ValueTiling, KernelFollowsTheContraction) {
   expect_tiling(256, 8, 256, 64, 1);
 }
 
-TEST(La2ValueTiling, NarrowWindowsBesideAContractionOf128) {
-  const ValueTiling t = value_tiling(128, 128, /*narrow=*/true);
-  EXPECT_EQ(t.dk, 128);
-  EXPECT_EQ(t.dv, 64);
-  EXPECT_EQ(t.tiles, 2);
-  EXPECT_EQ(value_tiling(96, 200, true).dv, 64);   // read in place at 128
-  EXPECT_EQ(value_tiling(96, 200, true).tiles, 4);
-  EXPECT_EQ(value_tiling(64, 128, true).dv, 128);  // the 64-wide contraction keeps its windows
-  EXPECT_EQ(value_tiling(192, 64, true).dv, 64);
-  EXPECT_EQ(max_value_tiles(128, 128, true), 2);
-  EXPECT_EQ(max_value_tiles(128, 128), 1);
-}
-
 TEST(La2ValueTiling, RefusesWidthsOutside1To256) {
   EXPECT_THROW(value_tiling(0, 64), std::invalid_argument);
   EXPECT_THROW(value_tiling(257, 64), std::invalid_argument);
