@@ -378,19 +378,30 @@ std::pair<test_support::OutputBytes, test_support::OutputBytes> run_tma_and_cp_a
 // output blocks when the increments go first chunk to last (la2_wgmma_kernel.cuh): the results must
 // agree bit for bit, forward and backward (one_pass=all: the fused dK/dV pass too), states included,
 // under either loads: with TMA the fused pass's output step and its states step both read their tiles
-// upside down. Where the plans are not the ones named (not Hopper) the comparison would prove nothing,
-// so it is skipped.
+// upside down. One pass starts each block's scan from its own increment held in registers (d = 128: strip
+// 1 handed to the output warpgroup through shared memory), two passes read it back: the same sums. At
+// d = 128 with and without a start state (S_0 added to the held increment, or nothing), and at d = 64
+// (one warpgroup's scan). Where the plans are not the ones named (not Hopper) the comparison would prove
+// nothing, so it is skipped.
 TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "one pass runs on Hopper only";
-  for (DType t : {DType::bf16, DType::f16}) {
+  struct Shape {
+    int d;
+    DType t;
+    bool state_in;
+  };
+  for (const Shape& shape : {Shape{128, DType::bf16, true}, Shape{128, DType::f16, true}, Shape{128, DType::bf16, false},
+                             Shape{64, DType::f16, true}}) {
+    const DType t = shape.t;
     Problem p;
-    p.batch = 1, p.heads = 32, p.seqlen = 999, p.dim_qk = 128, p.dim_v = 128;
+    p.batch = 1, p.heads = 32, p.seqlen = 999, p.dim_qk = p.dim_v = shape.d;
     p.dtype = t;
     p.slopes = alibi_slopes(p.heads);
-    p.state_in = p.state_out = true;
+    p.state_in = shape.state_in;
+    p.state_out = true;
     la2::PassArgs a;
-    a.dtype = t, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = p.seqlen;
+    a.dtype = t, a.dk = a.dv = shape.d, a.bh = a.heads = 32, a.n = p.seqlen;
     for (const char* loads : {"cp_async", "tma"}) {
       const Options one = {{"inc_order", "first_last"}, {"one_pass", "all"}, {"loads", loads}},
                     two = {{"one_pass", "off"}, {"loads", loads}};
@@ -404,7 +415,8 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
       for (const auto& [name, bytes] : x) {
         ASSERT_EQ(bytes.size(), y[name].size()) << name;
         const size_t differ = test_support::bytes_differing(bytes, y[name]);
-        EXPECT_EQ(differ, 0u) << dtype_name(t) << " loads=" << loads << " " << name << ": " << differ << " bytes differ";
+        EXPECT_EQ(differ, 0u) << dtype_name(t) << " d=" << shape.d << (shape.state_in ? " S_0" : "") << " loads=" << loads
+                              << " " << name << ": " << differ << " bytes differ";
       }
     }
   }
