@@ -143,7 +143,7 @@ __global__ void __launch_bounds__(kThreads, OUT || ChunkSmem<T, DK, DV, OUT>::kS
     const float* ip = init.p ? init.p + bh * init.bh_stride + seg * init.seg_stride : nullptr;
     const int incs = a.scan.increments.p ? seg * a.scan.per_seg : 0;
     const float* incp = incs > 0 ? a.scan.increments.p + bh * a.scan.increments.bh_stride : nullptr;
-    scan_start_state(st, ip, layout_of(init), a.start.shift, a.scan, incp, incs, slope, [](int) {}, false);
+    scan_start_state(st, ip, layout_of(init), a.start.shift, a.scan, incp, incs, slope, [](int) {});
   } else {
     st.fill(0.f);  // the states-only step: each segment's own increment
   }

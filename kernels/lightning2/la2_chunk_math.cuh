@@ -184,35 +184,6 @@ struct StateRegs {
       default: load_as<kBlockedTransposed, FIRST, END>(p, mul); break;
     }
   }
-  // S += mul * (the state at p, layout L), the product rounded before the add (no fused multiply-add):
-  // what load_as and then an add of S's old value give, in either order (scan_start_state's held
-  // nearest increment). Where p is null S += +0, as an add onto load's zeros would (-0 becomes +0).
-  template <int L, int FIRST, int END>
-  __device__ __forceinline__ void add_loaded_as(const float* p, float mul) {
-#pragma unroll
-    for (int mt = FIRST; mt < END; ++mt) {
-      float y[kFloats];
-      load_strip_as<L>(p, mt, y);
-#pragma unroll
-      for (int i = 0; i < kFloats; ++i) x[mt][i] = __fadd_rn(x[mt][i], __fmul_rn(y[i], mul));
-    }
-  }
-  template <int FIRST = 0, int END = MT>
-  __device__ __forceinline__ void add_loaded(const float* p, int layout, float mul) {
-    if (!p) {
-#pragma unroll
-      for (int mt = FIRST; mt < END; ++mt)
-#pragma unroll
-        for (int i = 0; i < kFloats; ++i) x[mt][i] = __fadd_rn(x[mt][i], 0.f);
-      return;
-    }
-    switch (layout) {
-      case kRowMajor: add_loaded_as<kRowMajor, FIRST, END>(p, mul); break;
-      case kTransposed: add_loaded_as<kTransposed, FIRST, END>(p, mul); break;
-      case kBlocked: add_loaded_as<kBlocked, FIRST, END>(p, mul); break;
-      default: add_loaded_as<kBlockedTransposed, FIRST, END>(p, mul); break;
-    }
-  }
   // S += d * (the segment data's state at p: blocked, transposed or not), strips FIRST .. END - 1.
   template <int FIRST = 0, int END = MT>
   __device__ __forceinline__ void add_scaled_blocked(const float* p, bool transposed, float d) {
@@ -281,26 +252,16 @@ __device__ __forceinline__ int layout_of(const StateView& v) {
 // (SegmentScan), summed nearest increment first, each power formed at once; incs = 0: S_0 itself.
 // wait_for(f) runs before dS_f is read (one pass: the flag of the block that publishes it). Strips FIRST ..
 // END - 1 of S only: each element's sum is the same whichever thread forms it, so two warpgroups may
-// share the strips (la2_wgmma_kernel.cuh, kScanStripsApart). nearest_held: st already holds the nearest
-// increment dS_(incs-1) (one pass: the block's own, just computed), which is then not read back; the
-// sum of it and the scaled S_0 is rounded as when it is read (add_loaded), so the start state is the
-// same bit for bit.
+// share the strips (la2_wgmma_kernel.cuh, kScanStripsApart).
 template <int FIRST = 0, int END = -1, class State, class WaitFor>
 __device__ __forceinline__ void scan_start_state(State& st, const float* init,
                                                  int init_layout, int shift, const SegmentScan& scan,
-                                                 const float* increments, int incs, float slope, WaitFor&& wait_for,
-                                                 bool nearest_held) {
+                                                 const float* increments, int incs, float slope, WaitFor&& wait_for) {
   constexpr int kEnd = END < 0 ? State::kStrips : END;
   // Scaling init in a loop of its own after the loads made ptxas spill 144 bytes (wgmma kernel).
   const float init_mul = incs > 0 ? expf(-slope * static_cast<float>(scan.rows * incs - shift)) : 1.f;
-  int k0 = 0;
-  if (nearest_held && incs > 0) {
-    st.template add_loaded<FIRST, kEnd>(init, init_layout, init_mul);
-    k0 = 1;
-  } else {
-    st.template load<FIRST, kEnd>(init, init_layout, init_mul);
-  }
-  for (int k = k0; k < incs; ++k) {  // k: the increment's distance from this segment, minus one
+  st.template load<FIRST, kEnd>(init, init_layout, init_mul);
+  for (int k = 0; k < incs; ++k) {  // k: the increment's distance from this segment, minus one
     const int f = incs - 1 - k;
     wait_for(f);
     st.template add_scaled_blocked<FIRST, kEnd>(increments + f * scan.f_stride, scan.increments.transposed,

@@ -489,13 +489,12 @@ __device__ __forceinline__ ScanInputs scan_inputs(const B& b, const OutputStepAr
   in.increments = in.incs > 0 ? a.scan.increments.p + b.bh * a.scan.increments.bh_stride : nullptr;
   return in;
 }
-// scan_start_state over those, strips FIRST .. END - 1 of st, `wait` run before each increment;
-// own_held: st holds the block's own increment (one pass), the nearest.
+// scan_start_state over those, strips FIRST .. END - 1 of st, `wait` run before each increment.
 template <int FIRST = 0, int END = -1, class State, class Wait>
 __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const OutputStepArgs& a, float slope,
-                                          const Wait& wait, bool own_held) {
+                                          const Wait& wait) {
   scan_start_state<FIRST, END>(st, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs,
-                               slope, wait, own_held);
+                               slope, wait);
 }
 
 // Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, and
@@ -503,7 +502,7 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 // meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
 // writes chunk 1's into it; the strip's fp32 is as large). The sums are the same operations on the same
 // values, so the outputs are bit for bit those of one warpgroup's scan. Barriers: kOwnPublished (one pass:
-// strip 1 of the block's own increment, stashed by the state warpgroup, may be read) and kScanHandedOver (strip 1
+// the block's own increment, just stored by the state warpgroup, may be read) and kScanHandedOver (strip 1
 // stashed), each met by both warpgroups from their own code, so both read the condition from the same TILES
 // (DK / 64: asserted in state_warpgroup). Why, and what it does: session 24's probe had a block's scan at
 // 2.35 k cycles a strip and increment (14 k for the fourth segment of four at 4k, 15 % of its forward),
@@ -524,18 +523,6 @@ constexpr int kStateGroupBarrier = 2, kOutputGroupBarrier = 3, kOwnPublished = 4
 template <class B>
 __device__ __forceinline__ float* scan_stash(const B& b) {
   return reinterpret_cast<float*>(b.state_sm + B::STile::kBytes);
-}
-// In one pass the scan's nearest increment is the block's own, in the state warpgroup's registers: the
-// scan starts from it instead of reading it back (a round trip to L2 off the last segment's chain), in
-// the kernels of the tensors' own widths (a dense batch; a ragged grid has no increments). Elsewhere
-// the path cost registers and spills (the windowed 256 x 64 step 8 / 20 bytes, ptxas).
-template <bool WIN, int TMA>
-constexpr bool kHoldsOwnIncrement = !WIN && TMA != kTmaRagged;
-// Where the strips are summed apart, strip 1 of it goes to the output warpgroup through the first
-// operand copy of S (written only after the scan).
-template <class B>
-__device__ __forceinline__ float* own_increment_stash(const B& b) {
-  return reinterpret_cast<float*>(b.state_sm);
 }
 
 // The scan's wait before it adds dS_f (scan_start_state's wait_for), for the warpgroup of thread LEADER
@@ -578,12 +565,8 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
   if constexpr (kScanStripsApart<DK / 64, WIN, DUAL>) {
     WgmmaState<DK, DV, DK / 64> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
     const ScanInputs in = scan_inputs(b, a);
-    if (inc.any()) {
-      dev::RoleBarrier{kOwnPublished, kThreads}.meet();
-      if constexpr (kHoldsOwnIncrement<WIN, TMA>) part.template unstash<1, 2>(own_increment_stash(b), threadIdx.x & 127, 128);
-    }
-    scan_from<1, 2>(part, in, a, slope, IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg},
-                    kHoldsOwnIncrement<WIN, TMA> && inc.any());
+    if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
+    scan_from<1, 2>(part, in, a, slope, IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});
     part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
     dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
   }
@@ -719,15 +702,12 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     const ScanInputs in = scan_inputs(b, a);
     const IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>> wait_for{b, a, inc.seg};
     if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
-      if (inc.any()) {
-        if constexpr (kHoldsOwnIncrement<WIN, TMA>) st.template stash<1, 2>(own_increment_stash(b), threadIdx.x & 127, 128);
-        dev::RoleBarrier{kOwnPublished, kThreads}.meet();
-      }
-      scan_from<0, 1>(st, in, a, slope, wait_for, kHoldsOwnIncrement<WIN, TMA> && inc.any());
+      if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
+      scan_from<0, 1>(st, in, a, slope, wait_for);
       dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
       st.template unstash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
     } else {
-      scan_from(st, in, a, slope, wait_for, kHoldsOwnIncrement<WIN, TMA> && inc.any());
+      scan_from(st, in, a, slope, wait_for);
     }
     write_state_operand(b, st, b.state_sm);
   } else {

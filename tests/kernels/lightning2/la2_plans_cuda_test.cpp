@@ -378,11 +378,9 @@ std::pair<test_support::OutputBytes, test_support::OutputBytes> run_tma_and_cp_a
 // output blocks when the increments go first chunk to last (la2_wgmma_kernel.cuh): the results must
 // agree bit for bit, forward and backward (one_pass=all: the fused dK/dV pass too), states included,
 // under either loads: with TMA the fused pass's output step and its states step both read their tiles
-// upside down. One pass starts each block's scan from its own increment held in registers (d = 128: strip
-// 1 handed to the output warpgroup through shared memory), two passes read it back: the same sums. At
-// d = 128 with and without a start state (S_0 added to the held increment, or nothing), and at d = 64
-// (one warpgroup's scan). Where the plans are not the ones named (not Hopper) the comparison would prove
-// nothing, so it is skipped.
+// upside down. At d = 128 (the scan's strips summed by both warpgroups) with and without a start state,
+// and at d = 64 (one warpgroup's scan). Where the plans are not the ones named (not Hopper) the comparison
+// would prove nothing, so it is skipped.
 TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "one pass runs on Hopper only";
