@@ -19,6 +19,11 @@ struct RoleBarrier {
   __device__ __forceinline__ void meet() const {
     asm volatile("barrier.sync %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
   }
+  // This thread's part of the meeting without waiting for it: what it wrote or read before is ordered
+  // before the waiting threads' meet() (a producer's side of a one-way hand-over).
+  __device__ __forceinline__ void arrive() const {
+    asm volatile("barrier.arrive %0, %1;\n" ::"r"(id), "r"(threads) : "memory");
+  }
 };
 
 }  // namespace lasuite::dev

@@ -3,6 +3,7 @@
 #pragma once
 #include "kernels/lightning2/la2_chunk_kernel.cuh"
 #include "kernels/lightning2/la2_chunk_launch.h"
+#include "kernels/lightning2/la2_pingpong_kernel.cuh"
 #include "kernels/lightning2/la2_wgmma_kernel.cuh"
 
 #include <type_traits>
@@ -46,6 +47,7 @@ ChunkKernel chunk_kernel_entry() {
         k.states_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false, false, false, kTmaDense>);
         k.states_tma_rev_func =
             reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false, false, false, kTmaDenseReversed>);
+        if constexpr (DK == 128 && DV == 128) k.pingpong_func = reinterpret_cast<const void*>(&la2_pingpong_kernel<T>);
       }
       if constexpr (TMA && WIN) {
         k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDense>);

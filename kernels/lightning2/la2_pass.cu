@@ -32,6 +32,7 @@ namespace lasuite::la2 {
 namespace {
 
 constexpr int kBlockThreads = 256;
+constexpr int kPingpongBlockThreads = 384;  // la2_pingpong_kernel.cuh's three warpgroups
 
 struct ScanArgs {
   float* buf;  // [bh][segments][dk*dv] in StateView's blocks: dS_s in, S_start[s] out where s is a multiple of `every`
@@ -106,17 +107,17 @@ bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
 // come from any kernel); the later ones of the pass may start early and wait in the kernel.
 template <class Args>
 void launch_chunk(const void* func, size_t smem, const Args& args, int segments, int64_t bh, bool early_start,
-                  cudaStream_t stream, bool cooperative = false) {
+                  cudaStream_t stream, bool cooperative = false, int threads = kBlockThreads) {
   Args copy = args;
   void* params[] = {&copy};
-  dev::launch_kernel(func, dim3(static_cast<unsigned>(bh), static_cast<unsigned>(segments)), dim3(kBlockThreads), smem,
+  dev::launch_kernel(func, dim3(static_cast<unsigned>(bh), static_cast<unsigned>(segments)), dim3(threads), smem,
                      params, early_start, cooperative, stream);
 }
 
 // Raises the kernel's shared-memory limit and asks how many blocks fit an SM, once per (kernel, size):
 // every pass plans on the host, between the timer's start and the first launch, so repeated driver
 // queries there would be time the GPU waits.
-int blocks_per_sm(const void* func, size_t smem) {
+int blocks_per_sm(const void* func, size_t smem, int threads = kBlockThreads) {
   dev::allow_dynamic_smem(func, static_cast<int>(smem));
   static std::mutex mutex;
   static std::map<std::pair<const void*, size_t>, int> known;
@@ -124,12 +125,13 @@ int blocks_per_sm(const void* func, size_t smem) {
   auto it = known.find({func, smem});
   if (it != known.end()) return it->second;
   int per_sm = 0;
-  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, func, kBlockThreads, smem));
+  CUDA_CHECK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, func, threads, smem));
   return known[{func, smem}] = std::max(per_sm, 1);
 }
 
 const void* output_kernel(const ChunkKernel& k, const PassPlan& plan, bool reverse) {
   if (plan.dual) return plan.tma ? k.dual_tma_func : k.dual_func;
+  if (plan.pingpong) return k.pingpong_func;
   if (plan.tma) return reverse ? k.tma_rev_func : k.tma_func;
   return plan.wgmma ? k.wgmma_func : k.func;
 }
@@ -423,6 +425,8 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.dual = p.x != nullptr || p.o2 != nullptr;
   plan.tma = tma_usable(p, k, options, plan);
+  plan.pingpong = options.two_output_warpgroups && plan.tma && !plan.dual && !p.reverse && !p.ragged && !windowed(p) &&
+                  k.pingpong_func != nullptr;
   // The states step reads K and V through the output step's maps (of the same tensors).
   plan.states_tma = plan.tma && plan.wgmma_states && (p.reverse ? k.states_tma_rev_func : k.states_tma_func) != nullptr;
   // Narrower widths only by TMA (the dual step has no windowed variant).
@@ -436,7 +440,8 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
-  const int out_per_sm = blocks_per_sm(output_kernel(k, plan, p.reverse), plan.smem_bytes);
+  const int out_per_sm = blocks_per_sm(output_kernel(k, plan, p.reverse), plan.smem_bytes,
+                                       plan.pingpong ? kPingpongBlockThreads : kBlockThreads);
   const int states_per_sm = blocks_per_sm(states_kernel(k, plan, p.reverse), plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
   plan.slots = slots;
@@ -459,7 +464,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   // Where halves pay, the forward leaves its one kernel for them, unless one_pass=all fixes it.
   const bool pays = halves_pay(p, options, prop, states_per_sm, plan);
   const bool halves = !like && choose_halves(p, options, plan, pays);
-  plan.one_pass = one_pass_usable(p, options, plan, like != nullptr, slots) &&
+  plan.one_pass = !plan.pingpong && one_pass_usable(p, options, plan, like != nullptr, slots) &&
                   !(halves && options.one_pass == PlanOptions::OnePass::automatic && pays);
   // Halves of whole chunks: an odd segment grows by one chunk (kept only while that leaves two segments).
   const int64_t even_chunks = plan.seg_chunks + (plan.seg_chunks & 1);
@@ -489,7 +494,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     OutputStepArgs a = out;
     a.start = pass_start(p);
     a.end = pass_end(p);
-    launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, 1, grid_bh(p), false, stream);
+    launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, 1, grid_bh(p), false, stream, false,
+                 plan.pingpong ? kPingpongBlockThreads : kBlockThreads);
     return;
   }
   const float* data = p.prior ? p.prior : segbuf;
@@ -579,7 +585,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   }
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
-               one_pass && plan.cooperative);
+               one_pass && plan.cooperative, plan.pingpong ? kPingpongBlockThreads : kBlockThreads);
 }
 
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {

@@ -106,6 +106,7 @@ struct PlanOptions {
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
+  bool two_output_warpgroups = false;  // PassPlan::pingpong where it can
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -158,6 +159,10 @@ struct PassPlan {
   // the same sum in either order, so the result does not depend on which block lands first. Only with
   // fine == 1, the scan in the output blocks and two kernels (no scan kernel, no one pass).
   bool states_halves = false;
+  // The output step with two output warpgroups taking alternate chunks beside the state warpgroup
+  // (la2_pingpong_kernel.cuh; PlanOptions::two_output_warpgroups): the TMA step at d = e = 128 over a
+  // dense batch, in row order, with no second output; two kernels (never one pass). An experiment.
+  bool pingpong = false;
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)
   size_t smem_bytes = 0;  // of the output step's kernel

@@ -82,6 +82,10 @@ std::vector<ImplOption> plan_option_list() {
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
+      {"output_warpgroups", "1 or 2", "1",
+       "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
+       "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; an experiment: two "
+       "kernels a pass, never one pass)"},
   };
 }
 
@@ -117,6 +121,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.value_tiles = parse_either(key, value, "value_tiles", "tiles");
   } else if (key == "loads") {
     o.tma_loads = parse_either(key, value, "tma", "cp_async");
+  } else if (key == "output_warpgroups") {
+    o.two_output_warpgroups = parse_either(key, value, "2", "1");
   } else if (key == "backward") {
     o.fused_backward = parse_either(key, value, "fused", "three_passes");
   } else {

@@ -591,6 +591,57 @@ TEST(La2CudaPlans, TmaMovesValueTiles) {
     }
 }
 
+// output_warpgroups=2: the row-order TMA output step at d = e = 128 with two output warpgroups taking
+// alternate chunks (la2_pingpong_kernel.cuh). Its plan takes it for the forward (and dQ) pass only, never
+// in one pass; each chunk's products are the one-warpgroup step's in the same order and the state the
+// same walk, so against `one_pass=off` every output is the same bit for bit (the backward's reverse
+// passes are the same kernels), with and without a start state, one segment and several, bf16 and f16,
+// rows not a multiple of 64; and forward and backward pass against the reference.
+TEST(La2CudaPlans, TwoOutputWarpgroupsMatchOne) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the step runs on Hopper only";
+  const Options two = {{"output_warpgroups", "2"}};
+  la2::PassArgs a;
+  a.dtype = DType::bf16, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = 4096;
+  const la2::PassPlan plan = la2::plan_pass(a, plan_options(two));
+  EXPECT_TRUE(plan.pingpong);
+  EXPECT_FALSE(plan.one_pass);
+  EXPECT_EQ(plan.slots, la2::plan_pass(a, {}).slots) << "one block an SM";
+  EXPECT_FALSE(la2::plan_pass(a, {}).pingpong);
+  EXPECT_FALSE(la2::plan_pass(fused_pass_to_plan(a), plan_options(two)).pingpong) << "not the dual step";
+  a.reverse = true;
+  EXPECT_FALSE(la2::plan_pass(a, plan_options(two)).pingpong) << "row order only";
+
+  for (const Options& extra : {Options{}, Options{{"segments", "1"}}, Options{{"segments", "8"}, {"scan", "kernel"}}})
+    for (DType t : {DType::bf16, DType::f16})
+      for (bool state_in : {true, false}) {
+        Problem p;
+        p.batch = 2, p.heads = 5, p.seqlen = 2999, p.dim_qk = p.dim_v = 128;
+        p.dtype = t;
+        p.slopes = alibi_slopes(p.heads);
+        p.state_in = state_in;
+        p.state_out = true;
+        Options one = {{"one_pass", "off"}}, both = two;
+        one.insert(one.end(), extra.begin(), extra.end());
+        both.insert(both.end(), one.begin(), one.end());
+        auto impl_one = la2_with(one), impl_two = la2_with(both);
+        auto x = run_once(*gpu, *impl_two, p), y = run_once(*gpu, *impl_one, p);
+        for (const auto& [name, bytes] : x) {
+          ASSERT_EQ(bytes.size(), y[name].size()) << name;
+          const size_t differ = test_support::bytes_differing(bytes, y[name]);
+          EXPECT_EQ(differ, 0u) << describe(both) << " " << dtype_name(t) << (state_in ? " S_0 " : " ") << name << ": "
+                                << differ << " bytes differ";
+        }
+      }
+  for (const VerifyCase& c : {long_case(999, 1, 32, 128, 128, DType::bf16, true, true, 4),
+                              long_case(4096, 1, 8, 128, 128, DType::f16, false, true, 0)}) {
+    auto impl = la2_with(two);
+    CaseResult r = verify_case(*impl, c, kSeed);
+    EXPECT_EQ(r.status, CaseStatus::pass) << test_support::describe(r);
+    EXPECT_GE(r.checks.size(), 4u);
+  }
+}
+
 // The fused pass's first output is the dV pass's, from the same walk, state and products: with one
 // segment (so the three-pass dV computes its own states rather than reading the dK pass's) dV, dS_in
 // and everything but dK agree bit for bit with three passes. dK does not: the dK pass rounds the

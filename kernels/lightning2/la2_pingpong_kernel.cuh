@@ -1,0 +1,180 @@
+// The output step at d = e = 128 with two output warpgroups taking alternate chunks (`output_warpgroups=2`,
+// an experiment): the wgmma output step (la2_wgmma_kernel.cuh) has one output and one state warpgroup,
+// two long dependent chains that meet once a chunk, and its warps wait mostly for each other and for
+// fixed latencies (ncu, session 26: 6 cycles an issued instruction at 4k, 1.4 of them at the barrier, the
+// issue slots a third busy). Here three warpgroups share a block:
+//   warpgroup 0 (state): S through every chunk, as the wgmma step's state warpgroup, writing S_c's operand
+//     copy into the copy of chunk c's output warpgroup (c's parity), and issuing the tiles' boxes;
+//   warpgroups 1 and 2 (outputs): chunks of even and odd local index, each as the wgmma step's output
+//     warpgroup, the output staged in the chunk's own Q tile (read by then) and stored by boxes.
+// So two chunks' outputs run at once and the state warpgroup sets the pace. Registers: 384 threads, so
+// setmaxnreg moves them to the state warpgroup (S is 128 a thread) from the output ones. Shared memory is
+// the wgmma step's layout at d = e = 128 (three stages, two operand copies; its staging tile unused).
+// Hand-overs, each a named barrier met once a phase in one direction (a side two phases ahead would
+// complete a barrier's count without the other): kCopyReady + X (state -> output warpgroup X: S_c is in
+// X's copy) and kChunkDone + X (X -> state: X has read its copy and stage and its boxes have left the
+// stage; the state warpgroup then refills that stage and writes X's next copy). Only the row-order TMA
+// step over a dense batch, two passes (its plan has no one-pass variant).
+#pragma once
+#include <cstdint>
+
+#include "kernels/lightning2/la2_wgmma_kernel.cuh"
+
+namespace lasuite::la2 {
+
+constexpr int kPingpongThreads = 384;
+
+__device__ __forceinline__ void setmaxnreg_inc_232() { asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory"); }
+__device__ __forceinline__ void setmaxnreg_dec_136() { asm volatile("setmaxnreg.dec.sync.aligned.u32 136;\n" ::: "memory"); }
+
+template <class T>
+using PingpongBlock = WgmmaBlock<T, 128, 128, true, false, false, kTmaDense>;
+
+// Named barriers: 1 + X and 3 + X for output warpgroup X (0 or 1).
+constexpr int kCopyReady = 1, kChunkDone = 3;
+
+// Stage `local`'s landing: every consumer waits on its mbarrier, the parity its landings' count.
+template <class B>
+__device__ __forceinline__ void wait_landed(const B& b, int local) {
+  dev::mbarrier_wait(b.landed + local % B::kStages, static_cast<uint32_t>(local / B::kStages) & 1u);
+}
+
+// Output warpgroup X: its chunks' outputs, O_c = c_inter diag(lambda^(i+1)) Q_c S_c + ((Q_c K_c^T) (x) D) V_c.
+template <class T>
+__device__ __forceinline__ void pingpong_outputs(const PingpongBlock<T>& b, const OutputStepArgs& a, int x, int shift0) {
+  using B = PingpongBlock<T>;
+  using QTile = typename B::QTile;
+  using STile = typename B::STile;
+  using El = dev::Element<T>;
+  const int count = b.c_end - b.c_begin;
+  const uint32_t s_addr = dev::smem_addr(b.state_sm + x * STile::kBytes);
+  for (int local = x; local < count; local += 2) {
+    const int c = b.c_begin + local;
+    wait_landed(b, local);
+    dev::RoleBarrier{kCopyReady + x, kPingpongThreads - 128}.meet();  // S_c in this warpgroup's copy
+    unsigned char* q_stage = b.stage(local);
+    const uint32_t q_addr = dev::smem_addr(q_stage), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
+    float sc[32], o[64];
+    issue_a_bt<T, 64, 128, QTile, QTile>(sc, q_addr, k_addr);
+#pragma unroll
+    for (int kk = 0; kk < 128 / 16; ++kk)
+      dev::Wgmma<T, 128, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
+                                dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
+    dev::wgmma_commit();
+    uint32_t p[4][4];
+    mask_scores_decay_rows<T>(b, a, sc, o, p, local == 0 ? shift0 : 0);
+#pragma unroll
+    for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, 128, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
+    dev::wgmma_commit();
+    dev::wgmma_wait<0>();
+    dev::wgmma_fence_regs(o);
+    // This warp's 16 rows into the chunk's Q tile (read by both products above, which have completed),
+    // then out as 16 x 64 boxes; a dense map clips rows past n.
+#pragma unroll
+    for (int j = 0; j < 128 / 8; j += 2) {
+      const int m = b.lane >> 3, row = 16 * b.warp + 8 * (m & 1) + (b.lane & 7), col = 8 * (j + (m >> 1));
+      dev::stmatrix_x4(q_stage + QTile::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
+                       El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
+                       El::pack(o[4 * j + 6], o[4 * j + 7]));
+    }
+    dev::fence_proxy_async();
+    __syncwarp();
+    if (b.lane == 0) {
+      const int2 at = b.map_coords(int64_t(c) * kChunk + 16 * b.warp);
+#pragma unroll
+      for (int h = 0; h < 2; ++h)
+        dev::tma_store_box(&a.maps.o, 64 * h, at.x, at.y, q_stage + QTile::offset(16 * b.warp, 64 * h));
+      dev::bulk_commit_group();
+      dev::bulk_wait_group_read<0>();  // the stage may be refilled once the boxes have read it
+    }
+    __syncwarp();
+    if (local + 2 < count) dev::RoleBarrier{kChunkDone + x, kPingpongThreads - 128}.arrive();
+  }
+  if (b.lane == 0) dev::bulk_wait_all();
+}
+
+// The state warpgroup: the start state, then S through every chunk, each S_c's operand copy for chunk
+// c's output warpgroup, the stages' boxes (its first thread), the end state where asked.
+template <class T>
+__device__ __forceinline__ void pingpong_state(const PingpongBlock<T>& b, const OutputStepArgs& a, int shift0, float slope) {
+  using B = PingpongBlock<T>;
+  WgmmaState<128, 128, 2> st{{}, 16 * b.warp, 0, b.g, b.t};
+  const ScanInputs in = scan_inputs(b, a);
+  scan_start_state(st, in.init, layout_of(a.start.state), a.start.shift, a.scan, in.increments, in.incs, slope,
+                   [](int) {});
+  const int count = b.c_end - b.c_begin;
+  const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
+  for (int local = 0; local < count; ++local) {
+    const int x = local & 1, c = b.c_begin + local;
+    if (local >= 2) {  // chunk local - 2's output warpgroup is done with its copy and its stage
+      dev::RoleBarrier{kChunkDone + x, kPingpongThreads - 128}.meet();
+      if (local + 1 < count) b.load_chunk(c + 1, (local + 1) % B::kStages, true);
+    }
+    write_state_operand(b, st, b.state_sm + x * B::STile::kBytes);
+    dev::RoleBarrier{kCopyReady + x, kPingpongThreads - 128}.arrive();
+    if (!want_fin && local + 1 == count) break;  // the state after the segment's last chunk is not needed
+    wait_landed(b, local);
+    update_state(b, st, c, local, local == 0 ? shift0 : 0, false, 1.f, a.walk.c_update, 0);
+  }
+  if (want_fin)
+    st.template store<false>(a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride,
+                             expf(-slope * static_cast<float>(a.end.power)));
+}
+
+template <class T>
+__global__ void __launch_bounds__(kPingpongThreads, 1) la2_pingpong_kernel(const __grid_constant__ OutputStepArgs a) {
+#if LASUITE_WGMMA
+  using B = PingpongBlock<T>;
+  using SM = typename B::SM;
+  const ChunkWalk& w = a.walk;
+  extern __shared__ unsigned char smem_raw[];
+  unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
+  B b;
+  b.smem = smem;
+  b.state_sm = smem + B::kStages * SM::kStageBytes;
+  b.pw = reinterpret_cast<float*>(b.state_sm + SM::kTableOffset) + kPowZeros;
+  b.landed = reinterpret_cast<uint64_t*>(b.state_sm + SM::kBarrierOffset);
+  b.phases = 0;
+  b.seg = blockIdx.y;
+  b.segs = static_cast<int>(gridDim.y);
+  b.z = 0;
+  const BlockPlace place = place_block(w, blockIdx.x);
+  b.bh = place.state_bh;
+  b.row0 = place.row0;
+  b.wg = threadIdx.x >> 7, b.warp = (threadIdx.x >> 5) & 3, b.lane = threadIdx.x & 31, b.g = b.lane >> 2,
+  b.t = b.lane & 3;
+  b.n = place.n;
+  b.reverse = w.reverse;
+  const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
+  b.c_begin = b.seg * w.seg_chunks;
+  b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
+  b.cols_qk = 128, b.ld_v = 128, b.cols_v = 128;
+  b.qg = b.kg = b.vg = b.xg = nullptr;  // the tiles move by TMA
+  b.maps = &a.maps;
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < B::kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
+    dev::fence_mbarrier_init();
+  }
+  __syncthreads();  // the barriers set before any copy or wait
+  if (b.wg == 0) b.prefetch(b.c_begin, b.c_end, true);  // its first thread: stages 0 .. kStages - 2
+  if (b.wg == 0 && b.c_begin + B::kStages - 1 < b.c_end)  // and the last stage (the state warpgroup refills from there)
+    b.load_chunk(b.c_begin + B::kStages - 1, B::kStages - 1, true);
+  const float slope = w.slopes ? w.slopes[place.head] : 0.f;
+  fill_decay_powers(b.pw, slope);
+  __syncthreads();
+  if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();
+  dev::allow_dependent_launch();
+  const int shift0 = b.seg == 0 ? a.start.shift : 0;
+  if (b.wg == 0) {
+    setmaxnreg_inc_232();
+    pingpong_state(b, a, shift0, slope);
+  } else {
+    setmaxnreg_dec_136();
+    pingpong_outputs(b, a, b.wg - 1, shift0);
+  }
+#else
+  __trap();  // launched only where the sm_90a image was loaded (la2_pass.cu)
+#endif
+}
+
+}  // namespace lasuite::la2
