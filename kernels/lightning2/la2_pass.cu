@@ -511,6 +511,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   const bool scan_kernel = !plan.scan_in_kernel;
   const bool one_pass = plan.one_pass && !p.prior;
   if (one_pass && !flags) throw std::runtime_error("la2: run_pass needs the flags of its one-pass plan");
+  // The two-output-warpgroup step has no one-pass variant: it would read the start states as zeros.
+  if (plan.one_pass && plan.pingpong) throw std::logic_error("la2: a one-pass plan cannot take two output warpgroups");
   if (!one_pass && !p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
     StatesStepArgs a;
     a.walk = walk_of(p, plan);

@@ -161,7 +161,7 @@ struct PassPlan {
   bool states_halves = false;
   // The output step with two output warpgroups taking alternate chunks beside the state warpgroup
   // (la2_pingpong_kernel.cuh; PlanOptions::two_output_warpgroups): the TMA step at d = e = 128 over a
-  // dense batch, in row order, with no second output; two kernels (never one pass). An experiment.
+  // dense batch, in row order, with no second output; never one pass. An experiment.
   bool pingpong = false;
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)

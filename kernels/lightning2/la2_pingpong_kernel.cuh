@@ -1,20 +1,26 @@
 // The output step at d = e = 128 with two output warpgroups taking alternate chunks (`output_warpgroups=2`,
 // an experiment): the wgmma output step (la2_wgmma_kernel.cuh) has one output and one state warpgroup,
 // two long dependent chains that meet once a chunk, and its warps wait mostly for each other and for
-// fixed latencies (ncu, session 26: 6 cycles an issued instruction at 4k, 1.4 of them at the barrier, the
-// issue slots a third busy). Here three warpgroups share a block:
+// fixed latencies (ncu, session 26: 6 cycles an issued instruction at 4k, 1.4 of them at the barrier; the
+// issue slots a third busy at 16k). Here three warpgroups share a block:
 //   warpgroup 0 (state): S through every chunk, as the wgmma step's state warpgroup, writing S_c's operand
-//     copy into the copy of chunk c's output warpgroup (c's parity), and issuing the tiles' boxes;
-//   warpgroups 1 and 2 (outputs): chunks of even and odd local index, each as the wgmma step's output
-//     warpgroup, the output staged in the chunk's own Q tile (read by then) and stored by boxes.
-// So two chunks' outputs run at once and the state warpgroup sets the pace. Registers: 384 threads, so
-// setmaxnreg moves them to the state warpgroup (S is 128 a thread) from the output ones. Shared memory is
-// the wgmma step's layout at d = e = 128 (three stages, two operand copies; its staging tile unused).
-// Hand-overs, each a named barrier met once a phase in one direction (a side two phases ahead would
-// complete a barrier's count without the other): kCopyReady + X (state -> output warpgroup X: S_c is in
-// X's copy) and kChunkDone + X (X -> state: X has read its copy and stage and its boxes have left the
-// stage; the state warpgroup then refills that stage and writes X's next copy). Only the row-order TMA
-// step over a dense batch, two passes (its plan has no one-pass variant).
+//     copy into the copy of chunk c's output warpgroup (the parity of c's index in the segment), and
+//     issuing the tiles' boxes;
+//   warpgroups 1 and 2 (outputs): chunks of even and odd index in the segment, each as the wgmma step's
+//     output warpgroup, the output staged in the chunk's own Q tile (read by then) and stored by boxes.
+// So two chunks' outputs run at once (the intent: the state warpgroup setting the pace; measured in
+// session 26 the forward was no faster, NOTES). Registers: 384 threads start at 168 each (the launch
+// bound), and setmaxnreg moves them to the state warpgroup (232: S is 128 a thread) from the output ones
+// (136): 64,512 in all either way, so the increase waits for nothing as long as the kernel starts at 168.
+// Shared memory is the wgmma step's layout at d = e = 128 (three stages, two operand copies; its staging
+// tile allocated and unused). Hand-overs, each a named barrier met once a phase in one direction (one
+// arrival ahead of the other side's meet would complete a barrier's count without it, so each side meets
+// the other's barrier before it arrives at its own again: the state meets kChunkDone + X before its next
+// arrival at kCopyReady + X, and X meets kCopyReady + X before its next arrival at kChunkDone + X):
+// kCopyReady + X (state -> output warpgroup X: S_c is in X's copy) and kChunkDone + X (X -> state: X has
+// read its copy and stage and its boxes have left the stage; the state warpgroup then refills that stage
+// and writes X's next copy). Only the row-order TMA step over a dense batch, never in one pass (it reads
+// start states or increments as the two-kernel plans give them; run_pass refuses a one-pass plan for it).
 #pragma once
 #include <cstdint>
 
@@ -157,7 +163,7 @@ __global__ void __launch_bounds__(kPingpongThreads, 1) la2_pingpong_kernel(const
   }
   __syncthreads();  // the barriers set before any copy or wait
   if (b.wg == 0) b.prefetch(b.c_begin, b.c_end, true);  // its first thread: stages 0 .. kStages - 2
-  if (b.wg == 0 && b.c_begin + B::kStages - 1 < b.c_end)  // and the last stage (the state warpgroup refills from there)
+  if (b.wg == 0 && b.c_begin + B::kStages - 1 < b.c_end)  // and stage kStages - 1 (the refills start at chunk 3, stage 0)
     b.load_chunk(b.c_begin + B::kStages - 1, B::kStages - 1, true);
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);

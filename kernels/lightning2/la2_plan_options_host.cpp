@@ -84,8 +84,8 @@ std::vector<ImplOption> plan_option_list() {
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
       {"output_warpgroups", "1 or 2", "1",
        "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
-       "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; an experiment: two "
-       "kernels a pass, never one pass)"},
+       "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; an experiment: "
+       "never one pass)"},
   };
 }
 
