@@ -301,8 +301,9 @@ void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp&
   // Where a one-wave split would be one pass, several waves cost kMultiWaveFactor more again. Not for
   // the fused dK/dV pass, which runs as two kernels at any split (one_pass_usable): there several waves
   // measured faster (b1 h16 d128 1M forward+backward 19.0 ms at 33 segments against 19.3 at 8).
-  const bool one_pass_at_one_wave = plan.wgmma_states && (o.one_pass == PlanOptions::OnePass::all ||
-                                                          (o.one_pass == PlanOptions::OnePass::automatic && !plan.dual));
+  const bool one_pass_at_one_wave = plan.wgmma_states && !plan.pingpong &&
+                                    (o.one_pass == PlanOptions::OnePass::all ||
+                                     (o.one_pass == PlanOptions::OnePass::automatic && !plan.dual));
   double best = 1e300;
   for (int64_t s = 1; s <= std::min<int64_t>(nchunks, 256); ++s) {
     const int64_t seg = (nchunks + s - 1) / s;
