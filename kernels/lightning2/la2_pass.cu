@@ -135,6 +135,8 @@ const void* output_kernel(const ChunkKernel& k, const PassPlan& plan, bool rever
   if (plan.tma) return reverse ? k.tma_rev_func : k.tma_func;
   return plan.wgmma ? k.wgmma_func : k.func;
 }
+// The output kernel's block: two warpgroups, or three for the two-output-warpgroup step.
+int output_threads(const PassPlan& plan) { return plan.pingpong ? kPingpongBlockThreads : kBlockThreads; }
 const void* states_kernel(const ChunkKernel& k, const PassPlan& plan, bool reverse) {
   if (plan.states_tma) return reverse ? k.states_tma_rev_func : k.states_tma_func;
   return plan.wgmma_states ? k.wgmma_states_func : k.states_func;
@@ -441,8 +443,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
-  const int out_per_sm = blocks_per_sm(output_kernel(k, plan, p.reverse), plan.smem_bytes,
-                                       plan.pingpong ? kPingpongBlockThreads : kBlockThreads);
+  const int out_per_sm = blocks_per_sm(output_kernel(k, plan, p.reverse), plan.smem_bytes, output_threads(plan));
   const int states_per_sm = blocks_per_sm(states_kernel(k, plan, p.reverse), plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
   plan.slots = slots;
@@ -496,7 +497,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.start = pass_start(p);
     a.end = pass_end(p);
     launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, 1, grid_bh(p), false, stream, false,
-                 plan.pingpong ? kPingpongBlockThreads : kBlockThreads);
+                 output_threads(plan));
     return;
   }
   const float* data = p.prior ? p.prior : segbuf;
@@ -588,7 +589,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   }
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
-               one_pass && plan.cooperative, plan.pingpong ? kPingpongBlockThreads : kBlockThreads);
+               one_pass && plan.cooperative, output_threads(plan));
 }
 
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {
