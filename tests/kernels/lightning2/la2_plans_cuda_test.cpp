@@ -363,6 +363,18 @@ std::map<std::string, size_t> expect_forward_equal_reverse_close(const test_supp
   return differ;
 }
 
+// Every output of two runs the same bit for bit, and of the same size; `what` names the case.
+void expect_outputs_bit_identical(const test_support::OutputBytes& x, const test_support::OutputBytes& y,
+                                  const std::string& what) {
+  for (const auto& [name, bytes] : x) {
+    const auto other = y.find(name);
+    ASSERT_NE(other, y.end()) << what << " " << name << ": not in the other run";
+    ASSERT_EQ(bytes.size(), other->second.size()) << what << " " << name;
+    const size_t differ = test_support::bytes_differing(bytes, other->second);
+    EXPECT_EQ(differ, 0u) << what << " " << name << ": " << differ << " bytes differ";
+  }
+}
+
 // Every output of one forward and backward under loads=tma and under loads=cp_async, the plan's other
 // options the same in both.
 std::pair<test_support::OutputBytes, test_support::OutputBytes> run_tma_and_cp_async(Backend& gpu, const Options& plan,
@@ -410,12 +422,9 @@ TEST(La2CudaPlans, OnePassBitIdenticalToTwoPasses) {
       auto x = run_once(*gpu, *impl_one, p), y = run_once(*gpu, *impl_two, p);
       // The fused pass's plan: its states step by TMA (upside down) or cp.async.
       ASSERT_EQ(la2::plan_pass(fused_pass_to_plan(a), plan_options(two)).states_tma, std::string(loads) == "tma");
-      for (const auto& [name, bytes] : x) {
-        ASSERT_EQ(bytes.size(), y[name].size()) << name;
-        const size_t differ = test_support::bytes_differing(bytes, y[name]);
-        EXPECT_EQ(differ, 0u) << dtype_name(t) << " d=" << shape.d << (shape.state_in ? " S_0" : "") << " loads=" << loads
-                              << " " << name << ": " << differ << " bytes differ";
-      }
+      ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(
+          x, y, std::string(dtype_name(t)) + " d=" + std::to_string(shape.d) + (shape.state_in ? " S_0" : "") +
+                    " loads=" + loads));
     }
   }
 }
@@ -626,12 +635,8 @@ TEST(La2CudaPlans, TwoOutputWarpgroupsMatchOne) {
         both.insert(both.end(), one.begin(), one.end());
         auto impl_one = la2_with(one), impl_two = la2_with(both);
         auto x = run_once(*gpu, *impl_two, p), y = run_once(*gpu, *impl_one, p);
-        for (const auto& [name, bytes] : x) {
-          ASSERT_EQ(bytes.size(), y[name].size()) << name;
-          const size_t differ = test_support::bytes_differing(bytes, y[name]);
-          EXPECT_EQ(differ, 0u) << describe(both) << " " << dtype_name(t) << (state_in ? " S_0 " : " ") << name << ": "
-                                << differ << " bytes differ";
-        }
+        ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(
+            x, y, describe(both) + " " + dtype_name(t) + (state_in ? " S_0" : "")));
       }
   for (const VerifyCase& c : {long_case(999, 1, 32, 128, 128, DType::bf16, true, true, 4),
                               long_case(4096, 1, 8, 128, 128, DType::f16, false, true, 0)}) {
