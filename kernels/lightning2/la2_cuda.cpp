@@ -373,7 +373,7 @@ class La2Cuda : public Implementation {
     // Without the forward's segment data (a backward called on its own) the dQ pass makes its own.
     const bool reuse = fwd && fwd->plan.segments > 1 && fwd->segbuf.data();
     if (reuse) dq.prior = fwd->segbuf.as<float>(), dq.prior_transposed = true;
-    la2::PassPlan plan_q = la2::plan_pass(dq, options_, reuse ? &fwd->plan : nullptr);
+    la2::PassPlan plan_q = la2::plan_pass(dq, la2::dq_pass_options(options_), reuse ? &fwd->plan : nullptr);
     // dK from the dV pass as its second output where the dual output step runs (no dK pass then);
     // otherwise from a pass of its own, whose state is the dV pass's transposed (same reverse walk,
     // slopes and multipliers): the dV pass then reads the dK pass's segment data, unless that holds start

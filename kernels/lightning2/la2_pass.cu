@@ -404,6 +404,12 @@ bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
 
 }  // namespace
 
+PlanOptions dq_pass_options(PlanOptions options) {
+  if (options.output_warpgroups == PlanOptions::OutputWarpgroups::dq)
+    options.output_warpgroups = PlanOptions::OutputWarpgroups::two;
+  return options;
+}
+
 PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like) {
   const ChunkKernel k = pass_kernels(p);
   const std::string shape =
@@ -428,7 +434,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.dual = p.x != nullptr || p.o2 != nullptr;
   plan.tma = tma_usable(p, k, options, plan);
-  plan.pingpong = options.two_output_warpgroups && plan.tma && !plan.dual && !p.reverse && !p.ragged && !windowed(p) &&
+  plan.pingpong = options.output_warpgroups == PlanOptions::OutputWarpgroups::two && plan.tma && !plan.dual && !p.reverse && !p.ragged && !windowed(p) &&
                   k.pingpong_func != nullptr;
   // The states step reads K and V through the output step's maps (of the same tensors).
   plan.states_tma = plan.tma && plan.wgmma_states && (p.reverse ? k.states_tma_rev_func : k.states_tma_func) != nullptr;

@@ -106,7 +106,10 @@ struct PlanOptions {
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
-  bool two_output_warpgroups = false;  // PassPlan::pingpong where it can
+  // PassPlan::pingpong where it can: two = in every pass that has the step (the forward's and dQ's);
+  // dq = in the backward's dQ pass only (dq_pass_options), one = nowhere.
+  enum class OutputWarpgroups { one, two, dq };
+  OutputWarpgroups output_warpgroups = OutputWarpgroups::one;
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -160,7 +163,7 @@ struct PassPlan {
   // fine == 1, the scan in the output blocks and two kernels (no scan kernel, no one pass).
   bool states_halves = false;
   // The output step with two output warpgroups taking alternate chunks beside the state warpgroup
-  // (la2_pingpong_kernel.cuh; PlanOptions::two_output_warpgroups): the TMA step at d = e = 128 over a
+  // (la2_pingpong_kernel.cuh; PlanOptions::output_warpgroups): the TMA step at d = e = 128 over a
   // dense batch, in row order, with no second output; never one pass. An experiment.
   bool pingpong = false;
   int state_bufs = 2;
@@ -175,6 +178,8 @@ struct PassPlan {
 // without a kernel or one that does not fit the device's shared memory); with `like`, the split and
 // scan of that plan (to read another pass's segment data), with this pass's own kernel resources.
 PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like = nullptr);
+// The options the backward's dQ pass is planned within: `options`, output_warpgroups=dq read as two.
+PlanOptions dq_pass_options(PlanOptions options);
 // Enqueues the pass on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed flags, or null
 // when the plan has none.
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream);

@@ -82,10 +82,10 @@ std::vector<ImplOption> plan_option_list() {
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
-      {"output_warpgroups", "1 or 2", "1",
+      {"output_warpgroups", "1, 2 or dq", "1",
        "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
        "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; an experiment: "
-       "never one pass)"},
+       "never one pass); dq = two in the backward's dQ pass only, the forward as 1"},
   };
 }
 
@@ -122,7 +122,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
   } else if (key == "loads") {
     o.tma_loads = parse_either(key, value, "tma", "cp_async");
   } else if (key == "output_warpgroups") {
-    o.two_output_warpgroups = parse_either(key, value, "2", "1");
+    using W = PlanOptions::OutputWarpgroups;
+    o.output_warpgroups = parse_one_of<W>(key, value, {{"1", W::one}, {"2", W::two}, {"dq", W::dq}});
   } else if (key == "backward") {
     o.fused_backward = parse_either(key, value, "fused", "three_passes");
   } else {

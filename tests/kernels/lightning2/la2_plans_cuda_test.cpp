@@ -647,6 +647,34 @@ TEST(La2CudaPlans, TwoOutputWarpgroupsMatchOne) {
   }
 }
 
+// output_warpgroups=dq: the forward as the default plans it (one pass where it can), the dQ pass on the
+// two-output-warpgroup step. The dQ pass is never one pass, so its products and walk are the default's
+// dQ step's in the same order: every output bit for bit the default's.
+TEST(La2CudaPlans, TwoOutputWarpgroupsInDqPassOnly) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the step runs on Hopper only";
+  const Options dq = {{"output_warpgroups", "dq"}};
+  la2::PassArgs a;
+  a.dtype = DType::bf16, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = 4096;
+  EXPECT_FALSE(la2::plan_pass(a, plan_options(dq)).pingpong) << "not the forward";
+  EXPECT_EQ(la2::plan_pass(a, plan_options(dq)).one_pass, la2::plan_pass(a, {}).one_pass);
+  EXPECT_TRUE(la2::plan_pass(a, la2::dq_pass_options(plan_options(dq))).pingpong);
+  EXPECT_FALSE(la2::plan_pass(a, la2::dq_pass_options({})).pingpong);
+  for (DType t : {DType::bf16, DType::f16})
+    for (bool state_in : {true, false}) {
+      Problem p;
+      p.batch = 2, p.heads = 5, p.seqlen = 2999, p.dim_qk = p.dim_v = 128;
+      p.dtype = t;
+      p.slopes = alibi_slopes(p.heads);
+      p.state_in = state_in;
+      p.state_out = true;
+      auto impl_dq = la2_with(dq), impl_default = la2_with({});
+      auto x = run_once(*gpu, *impl_dq, p), y = run_once(*gpu, *impl_default, p);
+      ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(
+          x, y, describe(dq) + " " + dtype_name(t) + (state_in ? " S_0" : "")));
+    }
+}
+
 // The fused pass's first output is the dV pass's, from the same walk, state and products: with one
 // segment (so the three-pass dV computes its own states rather than reading the dK pass's) dV, dS_in
 // and everything but dK agree bit for bit with three passes. dK does not: the dK pass rounds the
