@@ -4,16 +4,22 @@
 // fixed latencies (ncu, session 26: 6 cycles an issued instruction at 4k, 1.4 of them at the barrier; the
 // issue slots a third busy at 16k). Here three warpgroups share a block:
 //   warpgroup 0 (state): S through every chunk, as the wgmma step's state warpgroup, writing S_c's operand
-//     copy (one, shared) once chunk c - 1's Q S has read it; it waits for no output warpgroup's end;
+//     copy into the copy of chunk c's output warpgroup (the parity of c's index in the segment), and
+//     issuing the tiles' boxes;
 //   warpgroups 1 and 2 (outputs): chunks of even and odd index in the segment, each as the wgmma step's
-//     output warpgroup, the output staged in the chunk's own Q tile (read by then) and stored by boxes;
-//     each refills its previous chunk's stage with the chunk two ahead of its current one.
-// So two chunks' outputs run at once. Registers: 384 threads start at 168 each (the launch bound), and
-// setmaxnreg moves them to the state warpgroup (232: S is 128 a thread) from the output ones (136):
-// 64,512 in all either way, so the increase waits for nothing as long as the kernel starts at 168.
-// Shared memory: four stages and one operand copy (PingpongSmem), the wgmma step's 230,992 bytes.
-// Hand-overs are named barriers, each met once a phase in one direction (pingpong_state says why no side
-// gets two phases ahead). Only the row-order TMA step over a dense batch, never in one pass (it reads
+//     output warpgroup, the output staged in the chunk's own Q tile (read by then) and stored by boxes.
+// So two chunks' outputs run at once (the intent: the state warpgroup setting the pace; measured in
+// session 26 the forward was no faster, NOTES). Registers: 384 threads start at 168 each (the launch
+// bound), and setmaxnreg moves them to the state warpgroup (232: S is 128 a thread) from the output ones
+// (136): 64,512 in all either way, so the increase waits for nothing as long as the kernel starts at 168.
+// Shared memory is the wgmma step's layout at d = e = 128 (three stages, two operand copies; its staging
+// tile allocated and unused). Hand-overs, each a named barrier met once a phase in one direction (one
+// arrival ahead of the other side's meet would complete a barrier's count without it, so each side meets
+// the other's barrier before it arrives at its own again: the state meets kChunkDone + X before its next
+// arrival at kCopyReady + X, and X meets kCopyReady + X before its next arrival at kChunkDone + X):
+// kCopyReady + X (state -> output warpgroup X: S_c is in X's copy) and kChunkDone + X (X -> state: X has
+// read its copy and stage and its boxes have left the stage; the state warpgroup then refills that stage
+// and writes X's next copy). Only the row-order TMA step over a dense batch, never in one pass (it reads
 // start states or increments as the two-kernel plans give them; run_pass refuses a one-pass plan for it).
 #pragma once
 #include <cstdint>
@@ -27,34 +33,11 @@ constexpr int kPingpongThreads = 384;
 __device__ __forceinline__ void setmaxnreg_inc_232() { asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory"); }
 __device__ __forceinline__ void setmaxnreg_dec_136() { asm volatile("setmaxnreg.dec.sync.aligned.u32 136;\n" ::: "memory"); }
 
-// Four stages and one operand copy of S (the variant after session 26's first, whose loads were one chunk
-// ahead of the state warpgroup): the same 230,992 bytes as the wgmma step's three stages, two copies and
-// staging tile. Outputs are staged in their chunk's Q tile.
 template <class T>
-struct PingpongSmem {
-  using QTile = dev::Sw128Tile<kChunk, 128>;
-  using VTile = QTile;
-  using STile = dev::Sw128Tile<128, 128>;
-  static constexpr int kQBytes = QTile::kBytes, kXBytes = 0;
-  static constexpr int kStageBytes = 3 * QTile::kBytes;
-  static constexpr int kStages = 4;
-  static constexpr int kStateCopies = 1;
-  static constexpr int kStateBytes = STile::kBytes;
-  static constexpr int kOStageBytes = 0;
-  static constexpr int kTableOffset = kStateBytes;
-  static constexpr int kBarrierOffset = (kTableOffset + kDecayTableFloats * 4 + 7) / 8 * 8;
-  static constexpr int kFixedBytes = kBarrierOffset + 64 + 1024;
-  static constexpr size_t bytes() { return size_t(kStages) * kStageBytes + kFixedBytes; }
-};
-static_assert(PingpongSmem<__nv_bfloat16>::bytes() == WgmmaSmem<__nv_bfloat16, 128, 128, true>::bytes(),
-              "the plan's tma_smem serves both layouts");
+using PingpongBlock = WgmmaBlock<T, 128, 128, true, false, false, kTmaDense>;
 
-template <class T>
-using PingpongBlock = WgmmaBlock<T, 128, 128, true, false, false, kTmaDense, PingpongSmem<T>>;
-
-// Named barriers: kCopyReady + X (state -> X: S_c in the copy), kCopyRead (the output warpgroup of chunk
-// c -> state: its Q S has read the copy; the two output warpgroups arrive in turn).
-constexpr int kCopyReady = 1, kCopyRead = 3;
+// Named barriers: 1 + X and 3 + X for output warpgroup X (0 or 1).
+constexpr int kCopyReady = 1, kChunkDone = 3;
 
 // Stage `local`'s landing: every consumer waits on its mbarrier, the parity its landings' count.
 template <class B>
@@ -70,14 +53,11 @@ __device__ __forceinline__ void pingpong_outputs(const PingpongBlock<T>& b, cons
   using STile = typename B::STile;
   using El = dev::Element<T>;
   const int count = b.c_end - b.c_begin;
-  const uint32_t s_addr = dev::smem_addr(b.state_sm);
+  const uint32_t s_addr = dev::smem_addr(b.state_sm + x * STile::kBytes);
   for (int local = x; local < count; local += 2) {
     const int c = b.c_begin + local;
     wait_landed(b, local);
-    dev::RoleBarrier{kCopyReady + x, kPingpongThreads - 128}.meet();  // S_c in the copy
-    // Stage local - 2 is free: this warpgroup's boxes have read it (each warp's lane waited before this
-    // meet) and the state warpgroup's update of chunk local - 2 ended before it wrote S_c (its first thread).
-    if (local >= 2 && local + 2 < count) b.load_chunk(c + 2, (local + 2) % B::kStages, true);
+    dev::RoleBarrier{kCopyReady + x, kPingpongThreads - 128}.meet();  // S_c in this warpgroup's copy
     unsigned char* q_stage = b.stage(local);
     const uint32_t q_addr = dev::smem_addr(q_stage), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
     float sc[32], o[64];
@@ -88,8 +68,7 @@ __device__ __forceinline__ void pingpong_outputs(const PingpongBlock<T>& b, cons
                                 dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
     dev::wgmma_commit();
     uint32_t p[4][4];
-    mask_scores_decay_rows<T>(b, a, sc, o, p, local == 0 ? shift0 : 0);  // waits for Q S too
-    if (local + 1 < count) dev::RoleBarrier{kCopyRead, kPingpongThreads - 128}.arrive();
+    mask_scores_decay_rows<T>(b, a, sc, o, p, local == 0 ? shift0 : 0);
 #pragma unroll
     for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, 128, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
     dev::wgmma_commit();
@@ -115,17 +94,13 @@ __device__ __forceinline__ void pingpong_outputs(const PingpongBlock<T>& b, cons
       dev::bulk_wait_group_read<0>();  // the stage may be refilled once the boxes have read it
     }
     __syncwarp();
+    if (local + 2 < count) dev::RoleBarrier{kChunkDone + x, kPingpongThreads - 128}.arrive();
   }
   if (b.lane == 0) dev::bulk_wait_all();
 }
 
-// The state warpgroup: the start state, then S through every chunk, each S_c's operand copy written once
-// chunk c - 1's Q S has read the last, the end state where asked. No side can arrive twice at a barrier
-// before the other has met it: X arrives at kCopyRead (chunk c) only after meeting kCopyReady + X (chunk
-// c), and the state arrives at kCopyReady + X again (chunk c + 2) only after meeting kCopyRead for chunk
-// c + 1, whose warpgroup met kCopyReady for it, which the state arrived at after meeting kCopyRead for
-// chunk c; so the two output warpgroups' arrivals at kCopyRead alternate, each after the state met the
-// other's.
+// The state warpgroup: the start state, then S through every chunk, each S_c's operand copy for chunk
+// c's output warpgroup, the stages' boxes (its first thread), the end state where asked.
 template <class T>
 __device__ __forceinline__ void pingpong_state(const PingpongBlock<T>& b, const OutputStepArgs& a, int shift0, float slope) {
   using B = PingpongBlock<T>;
@@ -137,8 +112,11 @@ __device__ __forceinline__ void pingpong_state(const PingpongBlock<T>& b, const 
   const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
   for (int local = 0; local < count; ++local) {
     const int x = local & 1, c = b.c_begin + local;
-    if (local >= 1) dev::RoleBarrier{kCopyRead, kPingpongThreads - 128}.meet();  // chunk local - 1's Q S has read the copy
-    write_state_operand(b, st, b.state_sm);
+    if (local >= 2) {  // chunk local - 2's output warpgroup is done with its copy and its stage
+      dev::RoleBarrier{kChunkDone + x, kPingpongThreads - 128}.meet();
+      if (local + 1 < count) b.load_chunk(c + 1, (local + 1) % B::kStages, true);
+    }
+    write_state_operand(b, st, b.state_sm + x * B::STile::kBytes);
     dev::RoleBarrier{kCopyReady + x, kPingpongThreads - 128}.arrive();
     if (!want_fin && local + 1 == count) break;  // the state after the segment's last chunk is not needed
     wait_landed(b, local);
@@ -185,7 +163,7 @@ __global__ void __launch_bounds__(kPingpongThreads, 1) la2_pingpong_kernel(const
   }
   __syncthreads();  // the barriers set before any copy or wait
   if (b.wg == 0) b.prefetch(b.c_begin, b.c_end, true);  // its first thread: stages 0 .. kStages - 2
-  if (b.wg == 0 && b.c_begin + B::kStages - 1 < b.c_end)  // and stage kStages - 1 (the refills start at chunk 4, stage 0)
+  if (b.wg == 0 && b.c_begin + B::kStages - 1 < b.c_end)  // and stage kStages - 1 (the refills start at chunk 3, stage 0)
     b.load_chunk(b.c_begin + B::kStages - 1, B::kStages - 1, true);
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;
   fill_decay_powers(b.pw, slope);

@@ -103,13 +103,12 @@ constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2, kTmaDenseReversed = 3
 // Windowed (WIN), the maps are the whole tensors' and a block's value tile is the box column DV z of V and
 // O; its map head, the (batch, head) without the tile, sits in shared memory (MapPlace) as a ragged
 // grid's does.
-// SMX: another shared-memory layout with WgmmaSmem's names (la2_pingpong_kernel.cuh); void: WgmmaSmem's.
-template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync, class SMX = void>
+template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync>
 struct WgmmaBlock {
   static_assert(TMA == kCpAsync || OUT || (!WIN && (TMA == kTmaDense || TMA == kTmaDenseReversed)),
                 "TMA: the output step, or the states-only step over a dense batch at its own widths");
   static_assert(!WIN || (TMA != kTmaRagged && !DUAL), "windows: a dense batch, one output");
-  using SM = std::conditional_t<std::is_void_v<SMX>, WgmmaSmem<T, DK, DV, OUT, DUAL>, SMX>;
+  using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   using Elem = T;
   using QTile = typename SM::QTile;
   using VTile = typename SM::VTile;
@@ -587,11 +586,11 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
 // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
 // for those products (C7517).
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA, class SMX>
-__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA, SMX>& b, WgmmaState<DK, DV, TILES>& st,
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
+__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, WgmmaState<DK, DV, TILES>& st,
                                              int c, int local, int shift, bool summed, float key_mul, float c_update,
                                              int tile0) {
-  using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA, SMX>;
+  using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using El = dev::Element<T>;
   const uint32_t k_addr = b.stage_addr(local) + B::SM::kQBytes, v_addr = k_addr + QTile::kBytes;
@@ -643,10 +642,10 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
 }
 
 // The operand copy of S (the element type, swizzled) that the output warpgroup's Q S reads.
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, class SMX>
-__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA, SMX>& b,
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA>
+__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b,
                                                     const WgmmaState<DK, DV, TILES>& st, unsigned char* dst) {
-  using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA, SMX>::STile;
+  using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>::STile;
   using El = dev::Element<T>;
   const int lane = b.lane;
 #pragma unroll
