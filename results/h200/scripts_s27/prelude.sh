@@ -2,7 +2,7 @@
 # Session 27's device calls share this: sourced by runN.sh after it sets CALL (its name) and TARGETS
 # (what ninja builds). Makes $R (its files, tarred into $OUT on exit), el (elapsed-time log lines), the
 # build in $B with LASUITE_GIT_COMMIT=$COMMIT; base_build DIR: a second tree (another commit's sources,
-# carried under .dev) built in /tmp/bld_base, its binary $B/lasuite_base; check_la2 NAME BINARY: la2's
+# carried under .dev) built in /tmp/bld_base, its binary $B/lasuite_base; check_la2 NAME BINARY [OPTIONS]: la2's
 # verify (bf16 with the long cases, f16 and f32); sanitize_la2 NAME BINARY: the four sanitizers on small
 # cases of the states step in halves (the fused pass's at d = 128 and d = 120 read in place, the forward's
 # and the fused pass's at d = 64 f16).
@@ -22,10 +22,10 @@ base_build() {
     { echo "base build failed"; tail -5 $R/ninja_base.log; }
 }
 source scripts/sanitizer_run.sh
-check_la2() {  # name, binary
-  local x=$1 bin=$2
-  timeout 150 $bin verify --device cuda --impl la2 --dtype bf16 --long 16k,128k --json $R/verify_la2_bf16_long_$x.json > $R/verify_la2_bf16_long_$x.log 2>&1; el "verify bf16 $x rc=$?"; tail -n 1 $R/verify_la2_bf16_long_$x.log
-  timeout 100 $bin verify --device cuda --impl la2 --dtype f16,f32 --json $R/verify_la2_f16_f32_$x.json > $R/verify_la2_f16_f32_$x.log 2>&1; el "verify f16 f32 $x rc=$?"; tail -n 1 $R/verify_la2_f16_f32_$x.log
+check_la2() {  # name, binary, options for verify
+  local x=$1 bin=$2; local extra=("${@:3}")
+  timeout 150 $bin verify --device cuda --impl la2 --dtype bf16 --long 16k,128k "${extra[@]}" --json $R/verify_la2_bf16_long_$x.json > $R/verify_la2_bf16_long_$x.log 2>&1; el "verify bf16 $x rc=$?"; tail -n 1 $R/verify_la2_bf16_long_$x.log
+  timeout 100 $bin verify --device cuda --impl la2 --dtype f16,f32 "${extra[@]}" --json $R/verify_la2_f16_f32_$x.json > $R/verify_la2_f16_f32_$x.log 2>&1; el "verify f16 f32 $x rc=$?"; tail -n 1 $R/verify_la2_f16_f32_$x.log
 }
 sanitize_la2() {  # name, binary: the states step in halves (asked at small n) beside the fused pass's and the forward's states steps
   local x=$1 bin=$2
