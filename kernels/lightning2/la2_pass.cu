@@ -33,6 +33,11 @@ namespace {
 
 constexpr int kBlockThreads = 256;
 constexpr int kPingpongBlockThreads = 384;  // la2_pingpong_kernel.cuh's three warpgroups
+// The longest segment walk (chunks) on which the dQ pass takes the two-output-warpgroup step by default
+// (output_warpgroups=auto). Measured against one output warpgroup, b1 h32 d128 bf16 forward+backward
+// (session 27, call 2, two rounds): 4k (segments of 16 chunks) 1.3 % faster, 8k (32) 0.6 % and 16k (64)
+// 0.3 % slower, 32k to 128k the same. Short walks are where the one-warpgroup step's two chains show.
+constexpr int kPingpongMaxSegmentChunks = 16;
 
 struct ScanArgs {
   float* buf;  // [bh][segments][dk*dv] in StateView's blocks: dS_s in, S_start[s] out where s is a multiple of `every`
@@ -405,8 +410,9 @@ bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
 }  // namespace
 
 PlanOptions dq_pass_options(PlanOptions options) {
-  if (options.output_warpgroups == PlanOptions::OutputWarpgroups::dq)
-    options.output_warpgroups = PlanOptions::OutputWarpgroups::two;
+  using Warpgroups = PlanOptions::OutputWarpgroups;
+  if (options.output_warpgroups == Warpgroups::dq) options.output_warpgroups = Warpgroups::two;
+  if (options.output_warpgroups == Warpgroups::automatic) options.output_warpgroups = Warpgroups::two_where_short;
   return options;
 }
 
@@ -434,8 +440,9 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.dual = p.x != nullptr || p.o2 != nullptr;
   plan.tma = tma_usable(p, k, options, plan);
-  plan.pingpong = options.output_warpgroups == PlanOptions::OutputWarpgroups::two && plan.tma && !plan.dual && !p.reverse && !p.ragged && !windowed(p) &&
-                  k.pingpong_func != nullptr;
+  using Warpgroups = PlanOptions::OutputWarpgroups;
+  const bool pingpong_runs = plan.tma && !plan.dual && !p.reverse && !p.ragged && !windowed(p) && k.pingpong_func != nullptr;
+  plan.pingpong = options.output_warpgroups == Warpgroups::two && pingpong_runs;
   // The states step reads K and V through the output step's maps (of the same tensors).
   plan.states_tma = plan.tma && plan.wgmma_states && (p.reverse ? k.states_tma_rev_func : k.states_tma_func) != nullptr;
   // Narrower widths only by TMA (the dual step has no windowed variant).
@@ -481,6 +488,10 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     plan.seg_chunks = static_cast<int>(even_chunks);
     plan.segments = static_cast<int>((nchunks + even_chunks - 1) / even_chunks);
   }
+  // Both output steps fit one block an SM (the same shared memory), so the split above holds for either.
+  if (options.output_warpgroups == Warpgroups::two_where_short && pingpong_runs && !plan.one_pass &&
+      plan.seg_chunks <= kPingpongMaxSegmentChunks)
+    plan.pingpong = true;
   plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(grid_bh(p)) * fine_segments(plan, nchunks) * size_t(p.dk) *
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;

@@ -107,9 +107,11 @@ struct PlanOptions {
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
   // PassPlan::pingpong where it can: two = in every pass that has the step (the forward's and dQ's);
-  // dq = in the backward's dQ pass only (dq_pass_options), one = nowhere.
-  enum class OutputWarpgroups { one, two, dq };
-  OutputWarpgroups output_warpgroups = OutputWarpgroups::one;
+  // dq = in the backward's dQ pass only; automatic = in the dQ pass where its segments are short
+  // (kPingpongMaxSegmentChunks); one = nowhere. dq_pass_options turns dq into two and automatic into
+  // two_where_short, which no option names.
+  enum class OutputWarpgroups { automatic, one, two, dq, two_where_short };
+  OutputWarpgroups output_warpgroups = OutputWarpgroups::automatic;
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -178,7 +180,8 @@ struct PassPlan {
 // without a kernel or one that does not fit the device's shared memory); with `like`, the split and
 // scan of that plan (to read another pass's segment data), with this pass's own kernel resources.
 PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like = nullptr);
-// The options the backward's dQ pass is planned within: `options`, output_warpgroups=dq read as two.
+// The options the backward's dQ pass is planned within: `options`, output_warpgroups dq read as two and
+// automatic as two_where_short.
 PlanOptions dq_pass_options(PlanOptions options);
 // Enqueues the pass on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed flags, or null
 // when the plan has none.

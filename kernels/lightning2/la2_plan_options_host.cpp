@@ -1,5 +1,7 @@
 #include "kernels/lightning2/la2_plan_options_host.h"
 
+#include <cstddef>
+#include <string>
 #include <utility>
 
 #include "harness/errors.h"
@@ -27,13 +29,16 @@ bool parse_either(const std::string& key, const std::string& value, const char* 
   throw UsageError("la2 option " + key + " takes " + yes + " or " + no + ", not '" + value + "'");
 }
 
-// One of three named values (an enum option).
-template <class E>
-E parse_one_of(const std::string& key, const std::string& value, const std::pair<const char*, E> (&choices)[3]) {
-  for (const auto& [name, e] : choices)
-    if (value == name) return e;
-  throw UsageError("la2 option " + key + " takes " + choices[0].first + ", " + choices[1].first + " or " +
-                   choices[2].first + ", not '" + value + "'");
+// One of N named values (an enum option).
+template <class E, size_t N>
+E parse_one_of(const std::string& key, const std::string& value, const std::pair<const char*, E> (&choices)[N]) {
+  static_assert(N >= 2);
+  std::string names;
+  for (size_t i = 0; i < N; ++i) {
+    if (value == choices[i].first) return choices[i].second;
+    names += (i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(choices[i].first);
+  }
+  throw UsageError("la2 option " + key + " takes " + names + ", not '" + value + "'");
 }
 
 }  // namespace
@@ -82,10 +87,11 @@ std::vector<ImplOption> plan_option_list() {
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
-      {"output_warpgroups", "1, 2 or dq", "1",
+      {"output_warpgroups", "auto, 1, 2 or dq", "auto",
        "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
-       "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; an experiment: "
-       "never one pass); dq = two in the backward's dQ pass only, the forward as 1"},
+       "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; never one pass); "
+       "dq = two in the backward's dQ pass only; auto = two in the dQ pass where its segments walk at most 16 "
+       "chunks (4k at b1 h32), else 1"},
   };
 }
 
@@ -123,7 +129,7 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.tma_loads = parse_either(key, value, "tma", "cp_async");
   } else if (key == "output_warpgroups") {
     using W = PlanOptions::OutputWarpgroups;
-    o.output_warpgroups = parse_one_of<W>(key, value, {{"1", W::one}, {"2", W::two}, {"dq", W::dq}});
+    o.output_warpgroups = parse_one_of<W>(key, value, {{"auto", W::automatic}, {"1", W::one}, {"2", W::two}, {"dq", W::dq}});
   } else if (key == "backward") {
     o.fused_backward = parse_either(key, value, "fused", "three_passes");
   } else {

@@ -630,9 +630,10 @@ TEST(La2CudaPlans, TwoOutputWarpgroupsMatchOne) {
         p.slopes = alibi_slopes(p.heads);
         p.state_in = state_in;
         p.state_out = true;
-        Options one = {{"one_pass", "off"}}, both = two;
+        // Both sides' dQ passes fixed to their own step (auto would give both the two-warpgroup one).
+        Options one = {{"one_pass", "off"}, {"output_warpgroups", "1"}}, both = {{"one_pass", "off"}, two.front()};
         one.insert(one.end(), extra.begin(), extra.end());
-        both.insert(both.end(), one.begin(), one.end());
+        both.insert(both.end(), extra.begin(), extra.end());
         auto impl_one = la2_with(one), impl_two = la2_with(both);
         auto x = run_once(*gpu, *impl_two, p), y = run_once(*gpu, *impl_one, p);
         ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(
@@ -647,32 +648,45 @@ TEST(La2CudaPlans, TwoOutputWarpgroupsMatchOne) {
   }
 }
 
-// output_warpgroups=dq: the forward as the default plans it (one pass where it can), the dQ pass on the
-// two-output-warpgroup step. The dQ pass is never one pass, so its products and walk are the default's
-// dQ step's in the same order: every output bit for bit the default's.
+// output_warpgroups=dq and auto (the default): the forward as the default plans it (one pass where it
+// can), the dQ pass on the two-output-warpgroup step (dq: always; auto: where its segments walk at most
+// 16 chunks, as the forward's at 4k b1 h32 do, and not at 16k). The dQ pass is never one pass, so its
+// products and walk are the one-warpgroup step's in the same order: every output bit for bit that of
+// output_warpgroups=1.
 TEST(La2CudaPlans, TwoOutputWarpgroupsInDqPassOnly) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "the step runs on Hopper only";
-  const Options dq = {{"output_warpgroups", "dq"}};
+  const Options dq = {{"output_warpgroups", "dq"}}, one = {{"output_warpgroups", "1"}};
   la2::PassArgs a;
   a.dtype = DType::bf16, a.dk = a.dv = 128, a.bh = a.heads = 32, a.n = 4096;
-  EXPECT_FALSE(la2::plan_pass(a, plan_options(dq)).pingpong) << "not the forward";
-  EXPECT_EQ(la2::plan_pass(a, plan_options(dq)).one_pass, la2::plan_pass(a, {}).one_pass);
-  EXPECT_TRUE(la2::plan_pass(a, la2::dq_pass_options(plan_options(dq))).pingpong);
-  EXPECT_FALSE(la2::plan_pass(a, la2::dq_pass_options({})).pingpong);
-  for (DType t : {DType::bf16, DType::f16})
-    for (bool state_in : {true, false}) {
-      Problem p;
-      p.batch = 2, p.heads = 5, p.seqlen = 2999, p.dim_qk = p.dim_v = 128;
-      p.dtype = t;
-      p.slopes = alibi_slopes(p.heads);
-      p.state_in = state_in;
-      p.state_out = true;
-      auto impl_dq = la2_with(dq), impl_default = la2_with({});
-      auto x = run_once(*gpu, *impl_dq, p), y = run_once(*gpu, *impl_default, p);
-      ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(
-          x, y, describe(dq) + " " + dtype_name(t) + (state_in ? " S_0" : "")));
-    }
+  for (const Options& o : {dq, Options{}}) {
+    const la2::PassPlan fwd = la2::plan_pass(a, plan_options(o));
+    EXPECT_FALSE(fwd.pingpong) << describe(o) << ": not the forward";
+    EXPECT_EQ(fwd.one_pass, la2::plan_pass(a, plan_options(one)).one_pass) << describe(o);
+    ASSERT_LE(fwd.seg_chunks, 16) << "the forward's segments at 4k";
+    EXPECT_TRUE(la2::plan_pass(a, la2::dq_pass_options(plan_options(o)), &fwd).pingpong) << describe(o);
+  }
+  EXPECT_FALSE(la2::plan_pass(a, la2::dq_pass_options(plan_options(one)), nullptr).pingpong);
+  a.n = 16384;
+  const la2::PassPlan fwd16k = la2::plan_pass(a, {});
+  ASSERT_GT(fwd16k.seg_chunks, 16) << "the forward's segments at 16k";
+  EXPECT_FALSE(la2::plan_pass(a, la2::dq_pass_options({}), &fwd16k).pingpong) << "auto: long segments";
+  EXPECT_TRUE(la2::plan_pass(a, la2::dq_pass_options(plan_options(dq)), &fwd16k).pingpong);
+
+  for (const Options& o : {dq, Options{}})
+    for (DType t : {DType::bf16, DType::f16})
+      for (bool state_in : {true, false}) {
+        Problem p;
+        p.batch = 2, p.heads = 5, p.seqlen = 2999, p.dim_qk = p.dim_v = 128;
+        p.dtype = t;
+        p.slopes = alibi_slopes(p.heads);
+        p.state_in = state_in;
+        p.state_out = true;
+        auto impl_two = la2_with(o), impl_one = la2_with(one);
+        auto x = run_once(*gpu, *impl_two, p), y = run_once(*gpu, *impl_one, p);
+        ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(
+            x, y, describe(o) + " " + dtype_name(t) + (state_in ? " S_0" : "")));
+      }
 }
 
 // The fused pass's first output is the dV pass's, from the same walk, state and products: with one
