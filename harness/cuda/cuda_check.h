@@ -8,7 +8,10 @@
 
 namespace lasuite {
 
+// A refused call leaves its error as the thread's last error, where the next launch check anywhere
+// (cudaGetLastError) would report it as its own: cleared here, with the error in the exception.
 [[noreturn]] inline void throw_cuda_error(cudaError_t err, const char* what, const char* file, int line) {
+  (void)cudaGetLastError();
   throw std::runtime_error(std::string(file) + ":" + std::to_string(line) + ": " + what + " failed: " +
                            cudaGetErrorName(err) + " (" + cudaGetErrorString(err) + ")");
 }

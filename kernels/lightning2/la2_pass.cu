@@ -488,10 +488,15 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     plan.seg_chunks = static_cast<int>(even_chunks);
     plan.segments = static_cast<int>((nchunks + even_chunks - 1) / even_chunks);
   }
-  // Both output steps fit one block an SM (the same shared memory), so the split above holds for either.
+  // Short segments in the dQ pass (output_warpgroups=auto) take the two-output-warpgroup step where it
+  // fits the device as the step the split was made for does. blocks_per_sm also raises the step's
+  // dynamic shared-memory limit, without which its launch is refused.
   if (options.output_warpgroups == Warpgroups::two_where_short && pingpong_runs && !plan.one_pass &&
-      plan.seg_chunks <= kPingpongMaxSegmentChunks)
-    plan.pingpong = true;
+      plan.seg_chunks <= kPingpongMaxSegmentChunks) {
+    PassPlan two = plan;
+    two.pingpong = true;
+    plan.pingpong = blocks_per_sm(output_kernel(k, two, p.reverse), plan.smem_bytes, output_threads(two)) == out_per_sm;
+  }
   plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(grid_bh(p)) * fine_segments(plan, nchunks) * size_t(p.dk) *
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;
