@@ -131,36 +131,10 @@ template <class T>
 __global__ void __launch_bounds__(kPingpongThreads, 1) la2_pingpong_kernel(const __grid_constant__ OutputStepArgs a) {
 #if LASUITE_WGMMA
   using B = PingpongBlock<T>;
-  using SM = typename B::SM;
   const ChunkWalk& w = a.walk;
   extern __shared__ unsigned char smem_raw[];
-  unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
   B b;
-  b.smem = smem;
-  b.state_sm = smem + B::kStages * SM::kStageBytes;
-  b.pw = reinterpret_cast<float*>(b.state_sm + SM::kTableOffset) + kPowZeros;
-  b.landed = reinterpret_cast<uint64_t*>(b.state_sm + SM::kBarrierOffset);
-  b.phases = 0;
-  b.seg = blockIdx.y;
-  b.segs = static_cast<int>(gridDim.y);
-  b.z = 0;
-  const BlockPlace place = place_block(w, blockIdx.x);
-  b.bh = place.state_bh;
-  b.row0 = place.row0;
-  b.wg = threadIdx.x >> 7, b.warp = (threadIdx.x >> 5) & 3, b.lane = threadIdx.x & 31, b.g = b.lane >> 2,
-  b.t = b.lane & 3;
-  b.n = place.n;
-  b.reverse = w.reverse;
-  const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
-  b.c_begin = b.seg * w.seg_chunks;
-  b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
-  b.cols_qk = 128, b.ld_v = 128, b.cols_v = 128;
-  b.qg = b.kg = b.vg = b.xg = nullptr;  // the tiles move by TMA
-  b.maps = &a.maps;
-  if (threadIdx.x == 0) {
-    for (int s = 0; s < B::kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
-    dev::fence_mbarrier_init();
-  }
+  const BlockPlace place = b.set_up(smem_raw, w, &a.maps);
   __syncthreads();  // the barriers set before any copy or wait
   if (b.wg == 0) b.prefetch(b.c_begin, b.c_end, true);  // its first thread: stages 0 .. kStages - 2
   if (b.wg == 0 && b.c_begin + B::kStages - 1 < b.c_end)  // and stage kStages - 1 (the refills start at chunk 3, stage 0)

@@ -155,6 +155,50 @@ struct WgmmaBlock {
     int head, row0;
   };
   __device__ __forceinline__ MapPlace* map_place() const { return reinterpret_cast<MapPlace*>(landed + kStages); }
+
+  // What every kernel on this block sets the same way (la2_wgmma_kernel, la2_pingpong_kernel): its shared
+  // memory (aligned to 1024 bytes for the swizzled tiles), its place in the walk, segment, value tile and
+  // chunks, its warpgroup, warp and lane, its rows' pointers (xg: the caller's, DUAL), and under TMA the
+  // maps, its MapPlace and the stages' barriers (thread 0; the caller syncs the block before any copy or
+  // wait). Returns the block's place (its head gives the slope).
+  __device__ __forceinline__ BlockPlace set_up(unsigned char* smem_raw, const ChunkWalk& w, const TileMaps* tile_maps) {
+    smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
+    state_sm = smem + kStages * SM::kStageBytes;
+    pw = reinterpret_cast<float*>(state_sm + SM::kTableOffset) + kPowZeros;
+    landed = reinterpret_cast<uint64_t*>(state_sm + SM::kBarrierOffset);
+    phases = 0;
+    // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
+    seg = blockIdx.y;
+    segs = static_cast<int>(gridDim.y);
+    const int tiles = WIN ? w.value_tiles : 1;
+    z = WIN ? static_cast<int>(blockIdx.x % tiles) : 0;
+    const BlockPlace place = place_block(w, blockIdx.x / tiles);
+    bh = place.state_bh + int64_t(z) * (gridDim.x / tiles);
+    row0 = place.row0;
+    wg = threadIdx.x >> 7, warp = (threadIdx.x >> 5) & 3, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    n = place.n;
+    reverse = w.reverse;
+    const int nchunks = static_cast<int>((n + kChunk - 1) / kChunk);
+    c_begin = seg * w.seg_chunks;
+    c_end = min(nchunks, c_begin + w.seg_chunks);
+    cols_qk = WIN ? w.cols_qk : DK;
+    ld_v = WIN ? w.cols_v : DV;
+    cols_v = WIN ? w.cols_v - DV * z : DV;
+    qg = OUT ? static_cast<const T*>(w.q) + row0 * cols_qk : nullptr;
+    kg = static_cast<const T*>(w.k) + row0 * cols_qk;
+    vg = static_cast<const T*>(w.v) + row0 * ld_v + DV * z;
+    xg = nullptr;
+    if constexpr (kTma) {
+      maps = tile_maps;
+      if (threadIdx.x == 0) {  // before this thread's first copy
+        if constexpr (kRagged) *map_place() = {place.head, static_cast<int>(place.seq_row0)};
+        else if constexpr (WIN) *map_place() = {static_cast<int>(place.state_bh), 0};
+        for (int s = 0; s < kStages; ++s) dev::mbarrier_init(landed + s, 1);
+        dev::fence_mbarrier_init();
+      }
+    }
+    return place;
+  }
   // The map coordinates (row, head) of the block's row `row`.
   __device__ __forceinline__ int2 map_coords(int64_t row) const {
     if constexpr (kMapPlaceShared) return make_int2(map_place()->row0 + static_cast<int>(row), map_place()->head);
@@ -752,46 +796,11 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   const ChunkWalk& w = a.walk;
 
   extern __shared__ unsigned char smem_raw[];
-  unsigned char* smem = smem_raw + ((1024u - (dev::smem_addr(smem_raw) & 1023u)) & 1023u);
   WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA> b;
-  b.smem = smem;
-  b.state_sm = smem + kStages * SM::kStageBytes;
-  b.pw = reinterpret_cast<float*>(b.state_sm + SM::kTableOffset) + kPowZeros;
-  b.landed = reinterpret_cast<uint64_t*>(b.state_sm + SM::kBarrierOffset);
-  b.phases = 0;
+  const BlockPlace place = b.set_up(smem_raw, w, &a.maps);
   b.meeting = dev::RoleBarrier{1, kThreads};
-  // Segment-major grid: the blocks of segment 0 are dispatched first (they may run beside the states step).
-  b.seg = blockIdx.y;
-  b.segs = static_cast<int>(gridDim.y);
-  const int tiles = WIN ? w.value_tiles : 1;
-  b.z = WIN ? static_cast<int>(blockIdx.x % tiles) : 0;
-  const BlockPlace place = place_block(w, blockIdx.x / tiles);
-  b.bh = place.state_bh + int64_t(b.z) * (gridDim.x / tiles);
-  b.row0 = place.row0;
-  b.wg = threadIdx.x >> 7, b.warp = (threadIdx.x >> 5) & 3, b.lane = threadIdx.x & 31, b.g = b.lane >> 2,
-  b.t = b.lane & 3;
-  b.n = place.n;
-  b.reverse = w.reverse;
-  const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
-  b.c_begin = b.seg * w.seg_chunks;
-  b.c_end = min(nchunks, b.c_begin + w.seg_chunks);
-  b.cols_qk = WIN ? w.cols_qk : DK;
-  b.ld_v = WIN ? w.cols_v : DV;
-  b.cols_v = WIN ? w.cols_v - DV * b.z : DV;
-  b.qg = OUT ? static_cast<const T*>(w.q) + b.row0 * b.cols_qk : nullptr;
-  b.kg = static_cast<const T*>(w.k) + b.row0 * b.cols_qk;
-  b.vg = static_cast<const T*>(w.v) + b.row0 * b.ld_v + DV * b.z;
   if constexpr (DUAL) b.xg = static_cast<const T*>(a.second.x) + b.row0 * DV;
-  else b.xg = nullptr;
-  if constexpr (TMA != kCpAsync) {
-    b.maps = &a.maps;
-    if (threadIdx.x == 0) {  // before this thread's first copy
-      if (TMA == kTmaRagged) *b.map_place() = {place.head, static_cast<int>(place.seq_row0)};
-      else if (WIN) *b.map_place() = {static_cast<int>(place.state_bh), 0};
-      for (int s = 0; s < kStages; ++s) dev::mbarrier_init(b.landed + s, 1);
-      dev::fence_mbarrier_init();
-    }
-  }
+  const int nchunks = static_cast<int>((b.n + kChunk - 1) / kChunk);
 
   OwnIncrement inc;
   if constexpr (OUT)
