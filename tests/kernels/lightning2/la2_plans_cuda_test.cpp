@@ -600,6 +600,18 @@ TEST(La2CudaPlans, TmaMovesValueTiles) {
     }
 }
 
+// The two-output-warpgroup tests' problem: b2 h5 d = e = 128, 2999 rows (a partial last chunk), ALiBi,
+// the final state and, where asked, a start state.
+Problem two_output_problem(DType t, bool state_in) {
+  Problem p;
+  p.batch = 2, p.heads = 5, p.seqlen = 2999, p.dim_qk = p.dim_v = 128;
+  p.dtype = t;
+  p.slopes = alibi_slopes(p.heads);
+  p.state_in = state_in;
+  p.state_out = true;
+  return p;
+}
+
 // output_warpgroups=2: the row-order TMA output step at d = e = 128 with two output warpgroups taking
 // alternate chunks (la2_pingpong_kernel.cuh). Its plan takes it for the forward (and dQ) pass only, never
 // in one pass; each chunk's products are the one-warpgroup step's in the same order and the state the
@@ -624,12 +636,7 @@ TEST(La2CudaPlans, TwoOutputWarpgroupsMatchOne) {
   for (const Options& extra : {Options{}, Options{{"segments", "1"}}, Options{{"segments", "8"}, {"scan", "kernel"}}})
     for (DType t : {DType::bf16, DType::f16})
       for (bool state_in : {true, false}) {
-        Problem p;
-        p.batch = 2, p.heads = 5, p.seqlen = 2999, p.dim_qk = p.dim_v = 128;
-        p.dtype = t;
-        p.slopes = alibi_slopes(p.heads);
-        p.state_in = state_in;
-        p.state_out = true;
+        const Problem p = two_output_problem(t, state_in);
         // Both sides' dQ passes fixed to their own step (auto would give both the two-warpgroup one).
         Options one = {{"one_pass", "off"}, {"output_warpgroups", "1"}}, both = {{"one_pass", "off"}, two.front()};
         one.insert(one.end(), extra.begin(), extra.end());
@@ -676,12 +683,7 @@ TEST(La2CudaPlans, TwoOutputWarpgroupsInDqPassOnly) {
   for (const Options& o : {dq, Options{}})
     for (DType t : {DType::bf16, DType::f16})
       for (bool state_in : {true, false}) {
-        Problem p;
-        p.batch = 2, p.heads = 5, p.seqlen = 2999, p.dim_qk = p.dim_v = 128;
-        p.dtype = t;
-        p.slopes = alibi_slopes(p.heads);
-        p.state_in = state_in;
-        p.state_out = true;
+        const Problem p = two_output_problem(t, state_in);
         auto impl_two = la2_with(o), impl_one = la2_with(one);
         auto x = run_once(*gpu, *impl_two, p), y = run_once(*gpu, *impl_one, p);
         ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(
