@@ -35,8 +35,9 @@ constexpr int kBlockThreads = 256;
 constexpr int kPingpongBlockThreads = 384;  // la2_pingpong_kernel.cuh's three warpgroups
 // The longest segment walk (chunks) on which the dQ pass takes the two-output-warpgroup step by default
 // (output_warpgroups=auto). Measured against one output warpgroup, b1 h32 d128 bf16 forward+backward
-// (session 27, call 2, two rounds): 4k (segments of 16 chunks) 1.3 % faster, 8k (32) 0.6 % and 16k (64)
-// 0.3 % slower, 32k to 128k the same. Short walks are where the one-warpgroup step's two chains show.
+// (session 27, call 2, two rounds): 4k (4 segments of 16 chunks, one wave) 1.3 % faster, 8k (32) 0.6 %
+// and 16k (64) 0.3 % slower, 32k to 128k the same. Short walks are where the one-warpgroup step's two
+// chains show. Not measured, so not taken: one segment a head (at most 1024 rows), several waves.
 constexpr int kPingpongMaxSegmentChunks = 16;
 
 struct ScanArgs {
@@ -488,11 +489,13 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
     plan.seg_chunks = static_cast<int>(even_chunks);
     plan.segments = static_cast<int>((nchunks + even_chunks - 1) / even_chunks);
   }
-  // Short segments in the dQ pass (output_warpgroups=auto) take the two-output-warpgroup step where it
-  // fits the device as the step the split was made for does. blocks_per_sm also raises the step's
-  // dynamic shared-memory limit, without which its launch is refused.
+  // Short segments in the dQ pass (output_warpgroups=auto) take the two-output-warpgroup step in the case
+  // measured (kPingpongMaxSegmentChunks): several segments a head, all blocks in one wave. Only where the
+  // step's occupancy query gives the blocks an SM the split assumed (one each at d = 128; the query
+  // reports at least one); it also raises the step's dynamic shared-memory limit, without which its
+  // launch is refused.
   if (options.output_warpgroups == Warpgroups::two_where_short && pingpong_runs && !plan.one_pass &&
-      plan.seg_chunks <= kPingpongMaxSegmentChunks) {
+      plan.segments > 1 && plan.seg_chunks <= kPingpongMaxSegmentChunks && grid_bh(p) * plan.segments <= slots) {
     PassPlan two = plan;
     two.pingpong = true;
     plan.pingpong = blocks_per_sm(output_kernel(k, two, p.reverse), plan.smem_bytes, output_threads(two)) == out_per_sm;

@@ -107,8 +107,8 @@ struct PlanOptions {
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
   // PassPlan::pingpong where it can: two = in every pass that has the step (the forward's and dQ's);
-  // dq = in the backward's dQ pass only; automatic = in the dQ pass where its segments are short
-  // (kPingpongMaxSegmentChunks); one = nowhere. dq_pass_options turns dq into two and automatic into
+  // dq = in the backward's dQ pass only; automatic = in the dQ pass where its segments are short and
+  // its blocks one wave (kPingpongMaxSegmentChunks in la2_pass.cu); one = nowhere. dq_pass_options turns dq into two and automatic into
   // two_where_short, which no option names.
   enum class OutputWarpgroups { automatic, one, two, dq, two_where_short };
   OutputWarpgroups output_warpgroups = OutputWarpgroups::automatic;
@@ -166,7 +166,8 @@ struct PassPlan {
   bool states_halves = false;
   // The output step with two output warpgroups taking alternate chunks beside the state warpgroup
   // (la2_pingpong_kernel.cuh; PlanOptions::output_warpgroups): the TMA step at d = e = 128 over a
-  // dense batch, in row order, with no second output; never one pass. An experiment.
+  // dense batch, in row order, with no second output; never one pass. The dQ pass's by default where its
+  // segments are short (output_warpgroups=auto), the forward's too under output_warpgroups=2.
   bool pingpong = false;
   int state_bufs = 2;
   int64_t slots = 0;      // output-step blocks the device holds at once (its SMs times the blocks that fit one)

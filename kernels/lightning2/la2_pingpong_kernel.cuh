@@ -1,5 +1,6 @@
-// The output step at d = e = 128 with two output warpgroups taking alternate chunks (`output_warpgroups=2`,
-// an experiment): the wgmma output step (la2_wgmma_kernel.cuh) has one output and one state warpgroup,
+// The output step at d = e = 128 with two output warpgroups taking alternate chunks (the dQ pass's where its
+// segments are short, `output_warpgroups=auto`; the forward's too under `output_warpgroups=2`, where it
+// measured no faster): the wgmma output step (la2_wgmma_kernel.cuh) has one output and one state warpgroup,
 // two long dependent chains that meet once a chunk, and its warps wait mostly for each other and for
 // fixed latencies (ncu, session 26: 6 cycles an issued instruction at 4k, 1.4 of them at the barrier; the
 // issue slots a third busy at 16k). Here three warpgroups share a block:

@@ -90,8 +90,8 @@ std::vector<ImplOption> plan_option_list() {
       {"output_warpgroups", "auto, 1, 2 or dq", "auto",
        "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
        "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; never one pass); "
-       "dq = two in the backward's dQ pass only; auto = two in the dQ pass where its segments walk at most 16 "
-       "chunks (4k at b1 h32), else 1"},
+       "dq = two in the backward's dQ pass only; auto = two in the dQ pass where its blocks are one wave of "
+       "several segments a head, each of at most 16 chunks (4k at b1 h32), else 1"},
   };
 }
 

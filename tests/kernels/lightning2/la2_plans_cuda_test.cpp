@@ -615,7 +615,7 @@ Problem two_output_problem(DType t, bool state_in) {
 // output_warpgroups=2: the row-order TMA output step at d = e = 128 with two output warpgroups taking
 // alternate chunks (la2_pingpong_kernel.cuh). Its plan takes it for the forward (and dQ) pass only, never
 // in one pass; each chunk's products are the one-warpgroup step's in the same order and the state the
-// same walk, so against `one_pass=off` every output is the same bit for bit (the backward's reverse
+// same walk, so against `one_pass=off output_warpgroups=1` every output is the same bit for bit (the backward's reverse
 // passes are the same kernels), with and without a start state, one segment and several, bf16 and f16,
 // rows not a multiple of 64; and forward and backward pass against the reference.
 TEST(La2CudaPlans, TwoOutputWarpgroupsMatchOne) {
@@ -680,6 +680,12 @@ TEST(La2CudaPlans, TwoOutputWarpgroupsInDqPassOnly) {
   EXPECT_FALSE(la2::plan_pass(a, la2::dq_pass_options({}), &fwd16k).pingpong) << "auto: long segments";
   EXPECT_TRUE(la2::plan_pass(a, la2::dq_pass_options(plan_options(dq)), &fwd16k).pingpong);
 
+  // The problem below: its dQ pass takes the step under auto too (else the loop would compare a path with itself).
+  la2::PassArgs small;
+  small.dtype = DType::bf16, small.dk = small.dv = 128, small.bh = 10, small.heads = 5, small.n = 2999;
+  const la2::PassPlan small_fwd = la2::plan_pass(small, {});
+  ASSERT_GT(small_fwd.segments, 1) << "the dQ pass reads the forward's segment data";
+  ASSERT_TRUE(la2::plan_pass(small, la2::dq_pass_options({}), &small_fwd).pingpong) << "auto at b2 h5 n2999";
   for (const Options& o : {dq, Options{}})
     for (DType t : {DType::bf16, DType::f16})
       for (bool state_in : {true, false}) {
@@ -762,7 +768,8 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   for (const auto& [key, value] : Options{{"segments", "0"}, {"segments", "257"}, {"segments", "-1"}, {"segments", "1e2"}, {"segments", "x"},
                                           {"kernel", "wgmma2"}, {"scan", "both"}, {"inc_order", "up"},
                                           {"early_start", "1"}, {"states_split", "9"}, {"one_pass_launch", "coop"},
-                                          {"backward", "fused2"}, {"backward", ""},
+                                          {"backward", "fused2"}, {"backward", ""}, {"output_warpgroups", "3"},
+                                          {"output_warpgroups", "two"},
                                           {"colour", "red"}}) {
     try {
       impl->set_option(key, value);
