@@ -25,6 +25,7 @@
 #include "harness/memory.h"
 #include "harness/registry.h"
 #include "harness/verify.h"
+#include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
 #include "kernels/lightning2/la2_value_tiles_host.h"
@@ -598,6 +599,23 @@ TEST(La2CudaPlans, TmaMovesValueTiles) {
         EXPECT_GT(differ.at(name), 0u) << shape << " " << name << ": the reverse TMA step did not run";
       }
     }
+}
+
+// The two-output-warpgroup step's setmaxnreg moves registers between its warpgroups within the launch's
+// allotment: 168 a thread at 384 threads (la2_pingpong_kernel.cuh's launch bound), the state warpgroup's
+// 128 threads up to 232 and the two output warpgroups' 256 down to 136. A build that allotted another
+// number would hang at the increase (too few) or leave registers idle, so the allotment is checked here.
+TEST(La2CudaPlans, TwoOutputWarpgroupStepAllotsWhatSetmaxnregMoves) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the step runs on Hopper only";
+  static_assert(128 * 232 + 256 * 136 == 384 * 168, "the moves balance at 168 a thread");
+  for (DType t : {DType::bf16, DType::f16}) {
+    const la2::ChunkKernel k = la2::chunk_kernel(t, 128, 128, false);
+    ASSERT_NE(k.pingpong_func, nullptr) << dtype_name(t);
+    cudaFuncAttributes attr{};
+    ASSERT_EQ(cudaFuncGetAttributes(&attr, k.pingpong_func), cudaSuccess) << dtype_name(t);
+    EXPECT_EQ(attr.numRegs, 168) << dtype_name(t);
+  }
 }
 
 // The two-output-warpgroup tests' problem: b2 h5 d = e = 128, 2999 rows (a partial last chunk), ALiBi,
