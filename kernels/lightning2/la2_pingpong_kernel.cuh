@@ -9,10 +9,12 @@
 //     issuing the tiles' boxes;
 //   warpgroups 1 and 2 (outputs): chunks of even and odd index in the segment, each as the wgmma step's
 //     output warpgroup, the output staged in the chunk's own Q tile (read by then) and stored by boxes.
-// So two chunks' outputs run at once (the intent: the state warpgroup setting the pace; measured in
-// session 26 the forward was no faster, NOTES). Registers: 384 threads start at 168 each (the launch
-// bound), and setmaxnreg moves them to the state warpgroup (232: S is 128 a thread) from the output ones
-// (136): 64,512 in all either way, so the increase waits for nothing as long as the kernel starts at 168.
+// So two chunks' outputs run at once (the intent: the state warpgroup setting the pace; measured, the
+// forward was no faster, the dQ pass at 4k 1.3 % faster forward+backward, and a variant with four stages
+// and one operand copy 11-14 % slower: NOTES, sessions 26-27). Registers: 384 threads start at 168 each
+// (the launch bound), and setmaxnreg moves them to the state warpgroup (232: S is 128 a thread) from the
+// output ones (136): 64,512 in all either way, so the increase waits for nothing as long as the kernel
+// starts at 168 (a GPU test checks the allotment).
 // Shared memory is the wgmma step's layout at d = e = 128 (three stages, two operand copies; its staging
 // tile allocated and unused). Hand-overs, each a named barrier met once a phase in one direction (one
 // arrival ahead of the other side's meet would complete a barrier's count without it, so each side meets
