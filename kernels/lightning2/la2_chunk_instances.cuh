@@ -47,7 +47,10 @@ ChunkKernel chunk_kernel_entry() {
         k.states_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false, false, false, kTmaDense>);
         k.states_tma_rev_func =
             reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, false, false, false, kTmaDenseReversed>);
-        if constexpr (DK == 128 && DV == 128) k.pingpong_func = reinterpret_cast<const void*>(&la2_pingpong_kernel<T>);
+        if constexpr (DK == 128 && DV == 128) {
+          k.pingpong_func = reinterpret_cast<const void*>(&la2_pingpong_kernel<T>);
+          k.pingpong_threads = kPingpongThreads;
+        }
       }
       if constexpr (TMA && WIN) {
         k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDense>);

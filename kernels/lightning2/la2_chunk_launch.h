@@ -32,9 +32,10 @@ struct ChunkKernel {
   // The two TMA steps over a ragged grid's maps (la2_wgmma_kernel.cuh's kTmaRagged); null: none.
   const void* ragged_tma_func = nullptr;
   const void* ragged_dual_tma_func = nullptr;
-  // The TMA output step with two output warpgroups (384 threads; la2_pingpong_kernel.cuh, tma_smem);
-  // null: none.
+  // The TMA output step with two output warpgroups (la2_pingpong_kernel.cuh, tma_smem) and its block's
+  // threads (three warpgroups); null and 0: none.
   const void* pingpong_func = nullptr;
+  int pingpong_threads = 0;
 };
 
 // Defined by la2_chunk_{bf16,f16,f32}.cu: (dk, dv) in {64, 128}^2, and (192, 64) and (256, 64) for the

@@ -32,7 +32,6 @@ namespace lasuite::la2 {
 namespace {
 
 constexpr int kBlockThreads = 256;
-constexpr int kPingpongBlockThreads = 384;  // la2_pingpong_kernel.cuh's three warpgroups
 // The longest segment walk (chunks) on which the dQ pass takes the two-output-warpgroup step by default
 // (output_warpgroups=auto). Measured against one output warpgroup, b1 h32 d128 bf16 forward+backward
 // (session 27, call 2, two rounds): 4k (4 segments of 16 chunks, one wave) 1.3 % faster, 8k (32) 0.6 %
@@ -141,8 +140,8 @@ const void* output_kernel(const ChunkKernel& k, const PassPlan& plan, bool rever
   if (plan.tma) return reverse ? k.tma_rev_func : k.tma_func;
   return plan.wgmma ? k.wgmma_func : k.func;
 }
-// The output kernel's block: two warpgroups, or three for the two-output-warpgroup step.
-int output_threads(const PassPlan& plan) { return plan.pingpong ? kPingpongBlockThreads : kBlockThreads; }
+// The output kernel's block: two warpgroups, or the two-output-warpgroup step's three.
+int output_threads(const ChunkKernel& k, const PassPlan& plan) { return plan.pingpong ? k.pingpong_threads : kBlockThreads; }
 const void* states_kernel(const ChunkKernel& k, const PassPlan& plan, bool reverse) {
   if (plan.states_tma) return reverse ? k.states_tma_rev_func : k.states_tma_func;
   return plan.wgmma_states ? k.wgmma_states_func : k.states_func;
@@ -457,7 +456,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   if (plan.smem_bytes > optin)
     throw UnsupportedError("la2: needs " + std::to_string(plan.smem_bytes) + " bytes of shared memory per block, " +
                            prop.name + " allows " + std::to_string(optin));
-  const int out_per_sm = blocks_per_sm(output_kernel(k, plan, p.reverse), plan.smem_bytes, output_threads(plan));
+  const int out_per_sm = blocks_per_sm(output_kernel(k, plan, p.reverse), plan.smem_bytes, output_threads(k, plan));
   const int states_per_sm = blocks_per_sm(states_kernel(k, plan, p.reverse), plan.states_smem_bytes);
   const int64_t slots = int64_t(prop.multiProcessorCount) * out_per_sm;
   plan.slots = slots;
@@ -495,11 +494,8 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   // reports at least one); it also raises the step's dynamic shared-memory limit, without which its
   // launch is refused.
   if (options.output_warpgroups == Warpgroups::two_where_short && pingpong_runs && !plan.one_pass &&
-      plan.segments > 1 && plan.seg_chunks <= kPingpongMaxSegmentChunks && grid_bh(p) * plan.segments <= slots) {
-    PassPlan two = plan;
-    two.pingpong = true;
-    plan.pingpong = blocks_per_sm(output_kernel(k, two, p.reverse), plan.smem_bytes, output_threads(two)) == out_per_sm;
-  }
+      plan.segments > 1 && plan.seg_chunks <= kPingpongMaxSegmentChunks && grid_bh(p) * plan.segments <= slots)
+    plan.pingpong = blocks_per_sm(k.pingpong_func, plan.smem_bytes, k.pingpong_threads) == out_per_sm;
   plan.segbuf_bytes = plan.segments > 1 && !p.prior ? size_t(grid_bh(p)) * fine_segments(plan, nchunks) * size_t(p.dk) *
                                                           size_t(p.dv) * sizeof(float)
                                                     : 0;
@@ -522,7 +518,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.start = pass_start(p);
     a.end = pass_end(p);
     launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, 1, grid_bh(p), false, stream, false,
-                 output_threads(plan));
+                 output_threads(k, plan));
     return;
   }
   const float* data = p.prior ? p.prior : segbuf;
@@ -614,7 +610,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   }
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
-               one_pass && plan.cooperative, output_threads(plan));
+               one_pass && plan.cooperative, output_threads(k, plan));
 }
 
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {
