@@ -674,8 +674,8 @@ TEST(La2CudaPlans, TwoOutputWarpgroupsMatchOne) {
 }
 
 // output_warpgroups=dq and auto (the default): the forward as the default plans it (one pass where it
-// can), the dQ pass on the two-output-warpgroup step (dq: always; auto: where its segments walk at most
-// 16 chunks, as the forward's at 4k b1 h32 do, and not at 16k). The dQ pass is never one pass, so its
+// can), the dQ pass on the two-output-warpgroup step (dq: always; auto: where its blocks are one wave of
+// several segments a head of at most 16 chunks, as the forward's at 4k b1 h32 are, and not at 16k). The dQ pass is never one pass, so its
 // products and walk are the one-warpgroup step's in the same order: every output bit for bit that of
 // output_warpgroups=1.
 TEST(La2CudaPlans, TwoOutputWarpgroupsInDqPassOnly) {
