@@ -109,10 +109,13 @@ bool wgmma_usable(const ChunkKernel& k, const cudaDeviceProp& prop) {
 }
 
 // The first kernel of a pass starts only after everything ahead of it in the stream (its inputs may
-// come from any kernel); the later ones of the pass may start early and wait in the kernel.
+// come from any kernel); the later ones of the pass may start early and wait in the kernel. The kernel's
+// shared-memory limit is raised here too (once per kernel and size, then a lookup), so that a launch does
+// not depend on its plan having asked blocks_per_sm about that very kernel.
 template <class Args>
 void launch_chunk(const void* func, size_t smem, const Args& args, int segments, int64_t bh, bool early_start,
                   cudaStream_t stream, bool cooperative = false, int threads = kBlockThreads) {
+  dev::allow_dynamic_smem(func, static_cast<int>(smem));
   Args copy = args;
   void* params[] = {&copy};
   dev::launch_kernel(func, dim3(static_cast<unsigned>(bh), static_cast<unsigned>(segments)), dim3(threads), smem,
@@ -491,8 +494,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   // Short segments in the dQ pass (output_warpgroups=auto) take the two-output-warpgroup step in the case
   // measured (kPingpongMaxSegmentChunks): several segments a head, all blocks in one wave. Only where the
   // step's occupancy query gives the blocks an SM the split assumed (one each at d = 128; the query
-  // reports at least one); it also raises the step's dynamic shared-memory limit, without which its
-  // launch is refused.
+  // reports at least one).
   if (options.output_warpgroups == Warpgroups::two_where_short && pingpong_runs && !plan.one_pass &&
       plan.segments > 1 && plan.seg_chunks <= kPingpongMaxSegmentChunks && grid_bh(p) * plan.segments <= slots)
     plan.pingpong = blocks_per_sm(k.pingpong_func, plan.smem_bytes, k.pingpong_threads) == out_per_sm;
