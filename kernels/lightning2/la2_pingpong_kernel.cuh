@@ -54,7 +54,6 @@ __device__ __forceinline__ void pingpong_outputs(const PingpongBlock<T>& b, cons
   using B = PingpongBlock<T>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
-  using El = dev::Element<T>;
   const int count = b.c_end - b.c_begin;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + x * STile::kBytes);
   for (int local = x; local < count; local += 2) {
@@ -63,39 +62,15 @@ __device__ __forceinline__ void pingpong_outputs(const PingpongBlock<T>& b, cons
     dev::RoleBarrier{kCopyReady + x, kPingpongThreads - 128}.meet();  // S_c in this warpgroup's copy
     unsigned char* q_stage = b.stage(local);
     const uint32_t q_addr = dev::smem_addr(q_stage), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
-    float sc[32], o[64];
-    issue_a_bt<T, 64, 128, QTile, QTile>(sc, q_addr, k_addr);
-#pragma unroll
-    for (int kk = 0; kk < 128 / 16; ++kk)
-      dev::Wgmma<T, 128, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
-                                dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
-    dev::wgmma_commit();
-    uint32_t p[4][4];
-    mask_scores_decay_rows<T>(b, a, sc, o, p, local == 0 ? shift0 : 0);
-#pragma unroll
-    for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, 128, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
-    dev::wgmma_commit();
+    float o[64];
+    output_products<T, 128, 128>(b, a, o, q_addr, k_addr, v_addr, s_addr, local == 0 ? shift0 : 0, [] {});
     dev::wgmma_wait<0>();
     dev::wgmma_fence_regs(o);
     // This warp's 16 rows into the chunk's Q tile (read by both products above, which have completed),
-    // then out as 16 x 64 boxes; a dense map clips rows past n.
-#pragma unroll
-    for (int j = 0; j < 128 / 8; j += 2) {
-      const int m = b.lane >> 3, row = 16 * b.warp + 8 * (m & 1) + (b.lane & 7), col = 8 * (j + (m >> 1));
-      dev::stmatrix_x4(q_stage + QTile::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
-                       El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
-                       El::pack(o[4 * j + 6], o[4 * j + 7]));
-    }
-    dev::fence_proxy_async();
-    __syncwarp();
-    if (b.lane == 0) {
-      const int2 at = b.map_coords(int64_t(c) * kChunk + 16 * b.warp);
-#pragma unroll
-      for (int h = 0; h < 2; ++h)
-        dev::tma_store_box(&a.maps.o, 64 * h, at.x, at.y, q_stage + QTile::offset(16 * b.warp, 64 * h));
-      dev::bulk_commit_group();
-      dev::bulk_wait_group_read<0>();  // the stage may be refilled once the boxes have read it
-    }
+    // then out as boxes; a dense map clips rows past n.
+    stage_output_rows<128, T>(o, q_stage, b.warp, b.lane);
+    store_staged_boxes<128>(b, &a.maps.o, 0, int64_t(c) * kChunk + 16 * b.warp, q_stage);
+    if (b.lane == 0) dev::bulk_wait_group_read<0>();  // the stage may be refilled once the boxes have read it
     __syncwarp();
     if (local + 2 < count) dev::RoleBarrier{kChunkDone + x, kPingpongThreads - 128}.arrive();
   }

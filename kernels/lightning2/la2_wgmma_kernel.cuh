@@ -379,10 +379,41 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // may not start before row 0 (the store is an illegal instruction there, measured), and past a ragged
 // grid's sequence lie another's rows; so where n is not a multiple of 64 the last chunk's boxes that
 // cross the sequence's bounds leave by 16-byte stores from the same staged rows.
+// A warp's 16 rows of a 64 x W output (a thread's share in `o`) into the staging tile at `stage`
+// ([64][W], swizzled), as 16-bit elements.
+template <int W, class Elem>
+__device__ __forceinline__ void stage_output_rows(const float (&o)[W / 2], unsigned char* stage, int warp, int lane) {
+  using El = dev::Element<Elem>;
+  using TILE = dev::Sw128Tile<kChunk, W>;
+#pragma unroll
+  for (int j = 0; j < W / 8; j += 2) {
+    const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
+    dev::stmatrix_x4(stage + TILE::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
+                     El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
+                     El::pack(o[4 * j + 6], o[4 * j + 7]));
+  }
+}
+
+// A warp's 16 staged rows (stage_output_rows) out as boxes of `map`, one a 64 columns, to stored rows
+// box_row .. + 15 from column col0, issued by its first lane as one bulk group (not waited for).
+template <int W, class B>
+__device__ __forceinline__ void store_staged_boxes(const B& b, const dev::TensorMap* map, int col0, int64_t box_row,
+                                                   unsigned char* stage) {
+  using TILE = dev::Sw128Tile<kChunk, W>;
+  dev::fence_proxy_async();  // the staged rows visible to the copy engine
+  __syncwarp();
+  if (b.lane == 0) {
+    const int2 at = b.map_coords(box_row);
+#pragma unroll
+    for (int h = 0; h < W / 64; ++h)
+      dev::tma_store_box(map, col0 + 64 * h, at.x, at.y, stage + TILE::offset(16 * b.warp, 64 * h));
+    dev::bulk_commit_group();
+  }
+}
+
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c, const dev::TensorMap* map) {
-  using El = dev::Element<typename B::Elem>;
   using TILE = dev::Sw128Tile<kChunk, W>;
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
   typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
@@ -391,27 +422,13 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
     if (lane == 0) dev::bulk_wait_group_read<0>();
     __syncwarp();
   }
-#pragma unroll
-  for (int j = 0; j < W / 8; j += 2) {
-    const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
-    dev::stmatrix_x4(o_stage + TILE::offset(row, col), El::pack(o[4 * j], o[4 * j + 1]),
-                     El::pack(o[4 * j + 2], o[4 * j + 3]), El::pack(o[4 * j + 4], o[4 * j + 5]),
-                     El::pack(o[4 * j + 6], o[4 * j + 7]));
-  }
+  stage_output_rows<W, typename B::Elem>(o, o_stage, warp, lane);
   static_assert(kOutputBoxRows == 16, "an output box is a warp's 16 rows");
   const int64_t first = B::kRevBoxes ? b.n - int64_t(c + 1) * kChunk : int64_t(c) * kChunk;
   if constexpr (B::kTma) {
     const int64_t box_row = first + 16 * warp;
     if (box_row >= 0 && (!B::kRagged || box_row + 16 <= b.n)) {  // the same for the whole warp; a dense map clips rows past n
-      dev::fence_proxy_async();  // the staged rows visible to the copy engine
-      __syncwarp();
-      if (lane == 0) {
-        const int2 at = b.map_coords(box_row);
-#pragma unroll
-        for (int h = 0; h < W / 64; ++h)
-          dev::tma_store_box(map, col0 + 64 * h, at.x, at.y, o_stage + TILE::offset(16 * warp, 64 * h));
-        dev::bulk_commit_group();
-      }
+      store_staged_boxes<W>(b, map, col0, box_row, o_stage);
       return;
     }
   }
@@ -467,6 +484,32 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   store_output_rows<DK>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
 }
 
+// A chunk's first output, O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c, into `o` from
+// its stage's tiles at q_addr, k_addr and v_addr and the operand copy of S at s_addr: the scores Q K^T and the inter term
+// Q S as one group (S stored [d][e] is the MN-major B), `between()` while the tensor cores work, the
+// scores masked into A fragments and the inter rows decayed, then the intra product onto `o`, committed
+// and not waited for.
+template <class T, int DK, int DV, class B, class Between>
+__device__ __forceinline__ void output_products(const B& b, const OutputStepArgs& a, float (&o)[DV / 2],
+                                                uint32_t q_addr, uint32_t k_addr, uint32_t v_addr, uint32_t s_addr,
+                                                int shift, Between&& between) {
+  using QTile = dev::Sw128Tile<kChunk, DK>;
+  using STile = dev::Sw128Tile<DK, DV>;
+  float sc[32];
+  issue_a_bt<T, 64, DK, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
+#pragma unroll
+  for (int kk = 0; kk < DK / 16; ++kk)
+    dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
+                             dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
+  dev::wgmma_commit();
+  between();
+  uint32_t p[4][4];  // the A fragments of (scores (x) D) for the k-steps over keys
+  mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
+#pragma unroll
+  for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
+  dev::wgmma_commit();
+}
+
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
 // scores going back in as a register operand (then, DUAL, the second output's). Refills the oldest
@@ -481,20 +524,11 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const int local = c - b.c_begin;
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
-  float sc[32], o[SD];
-  issue_a_bt<T, 64, DK, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
-#pragma unroll
-  for (int kk = 0; kk < DK / 16; ++kk)  // O = Q S: B = S stored [d][e] (MN-major)
-    dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
-                             dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
-  dev::wgmma_commit();
-  if (B::kStateRefills) B::commit_copies();     // an empty group: begin_chunk's wait counts one a chunk
-  else b.refill(c, local, b.c_end, true);        // while the tensor cores work
-  uint32_t p[4][4];  // the A fragments of (scores (x) D) for the k-steps over keys
-  mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
-#pragma unroll
-  for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
-  dev::wgmma_commit();
+  float o[SD];
+  output_products<T, DK, DV>(b, a, o, q_addr, k_addr, v_addr, s_addr, shift, [&] {
+    if (B::kStateRefills) B::commit_copies();  // an empty group: begin_chunk's wait counts one a chunk
+    else b.refill(c, local, b.c_end, true);     // while the tensor cores work
+  });
   float sc2[DUAL ? 32 : 1];  // the second output's scores (DUAL)
   if constexpr (DUAL) {
     issue_second_scores<T, DV>(sc2, v_addr);
