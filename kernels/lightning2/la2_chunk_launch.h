@@ -29,7 +29,7 @@ struct ChunkKernel {
   // The windowed kernels' TMA output step in reverse (a dense batch's reverse passes); null: none.
   const void* tma_rev_func = nullptr;
   const void* dual_tma_func = nullptr;  // and its dual output step storing by TMA (dual_smem); null: none
-  // The two TMA steps over a ragged grid's maps (la2_wgmma_kernel.cuh's kTmaRagged); null: none.
+  // The two TMA steps over a ragged grid's maps (la2_wgmma_block.cuh's kTmaRagged); null: none.
   const void* ragged_tma_func = nullptr;
   const void* ragged_dual_tma_func = nullptr;
   // The TMA output step with two output warpgroups (la2_pingpong_kernel.cuh, tma_smem) and its block's

@@ -66,7 +66,7 @@ __device__ __forceinline__ void fill_decay_powers(float* pw, float slope) {
 }
 
 // Rows upside down (REV): the tile's row r holds the chunk's row 63 - r (the reverse walk's tiles as
-// boxes of stored rows: la2_wgmma_kernel.cuh), so the chunk's row i - j is the tile's j - i, row i + 1
+// boxes of stored rows: la2_wgmma_block.cuh), so the chunk's row i - j is the tile's j - i, row i + 1
 // is 64 - r, and key j's L - 1 - j is L - 64 + r.
 
 // Scores of a warp's 16 rows (i0 .. i0 + 15 of the chunk) against the chunk's 64 keys, times the decay
@@ -252,7 +252,7 @@ __device__ __forceinline__ int layout_of(const StateView& v) {
 // (SegmentScan), summed nearest increment first, each power formed at once; incs = 0: S_0 itself.
 // wait_for(f) runs before dS_f is read (one pass: the flag of the block that publishes it). Strips FIRST ..
 // END - 1 of S only: each element's sum is the same whichever thread forms it, so two warpgroups may
-// share the strips (la2_wgmma_kernel.cuh, kScanStripsApart).
+// share the strips (la2_wgmma_scan.cuh, kScanStripsApart).
 template <int FIRST = 0, int END = -1, class State, class WaitFor>
 __device__ __forceinline__ void scan_start_state(State& st, const float* init,
                                                  int init_layout, int shift, const SegmentScan& scan,

@@ -388,7 +388,7 @@ std::pair<test_support::OutputBytes, test_support::OutputBytes> run_tma_and_cp_a
 }
 
 // The one-pass plan sums the same terms in the same order as the two-pass plan with the scan in the
-// output blocks when the increments go first chunk to last (la2_wgmma_kernel.cuh): the results must
+// output blocks when the increments go first chunk to last (la2_wgmma_block.cuh, OwnIncrement): the results must
 // agree bit for bit, forward and backward (one_pass=all: the fused dK/dV pass too), states included,
 // under either loads: with TMA the fused pass's output step and its states step both read their tiles
 // upside down. At d = 128 (the scan's strips summed by both warpgroups) with and without a start state,
@@ -467,7 +467,7 @@ TEST(La2CudaPlans, StatesHalvesMatchWholeSegments) {
 // past n (here the next head's first rows): every output of the forward and the dQ pass (O, S_out, dQ)
 // must agree bit for bit between loads=tma and loads=cp_async (with one_pass=off, the forward's states
 // step by TMA too). The fused dK/dV pass's TMA tiles (its states step's too) hold
-// each chunk's rows upside down (la2_wgmma_kernel.cuh), so its sums over keys run in the other order:
+// each chunk's rows upside down (la2_wgmma_block.cuh), so its sums over keys run in the other order:
 // dK, dV and dS_in must agree to rounding, every element written, also over each head's first 64
 // stored rows alone (the reverse walk's last chunk, partial here: 2999 = 46 x 64 + 55, whose rows
 // before 0 the boxes zero-fill), and must differ in some bits (else the TMA pass did not run). At

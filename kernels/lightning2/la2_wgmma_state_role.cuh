@@ -1,0 +1,175 @@
+// The state warpgroup of a wgmma step (warpgroup 1; both warpgroups in the states-only step at d = 128
+// and 256): S through every chunk (update_state), the operand copy of S for the output warpgroup
+// (write_state_operand), in one pass its own increment (publish_own_increment), and its walk
+// (state_warpgroup).
+#pragma once
+#include <cstdint>
+
+#include "kernels/lightning2/la2_wgmma_block.cuh"
+#include "kernels/lightning2/la2_wgmma_scan.cuh"
+
+namespace lasuite::la2 {
+
+// S <- lambda^(L - shift) S + c_update sum_j lambda^(L-1-j) k_j^T v_j for chunk c (in stage `local`),
+// or, `summed`, S <- S + key_mul c_update sum_j lambda^(L-1-j) k_j^T v_j (chunks taken last first):
+// A = (f K)^T from registers (ldmatrix.trans of the K tile, scaled per key row), B = V.
+// Each 64-row tile of S is its own group of products, so the next tile's A fragments are made while
+// the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
+// decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
+// for those products (C7517).
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
+__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, WgmmaState<DK, DV, TILES>& st,
+                                             int c, int local, int shift, bool summed, float key_mul, float c_update,
+                                             int tile0) {
+  using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
+  using QTile = typename B::QTile;
+  using El = dev::Element<T>;
+  const uint32_t k_addr = b.stage_addr(local) + B::SM::kQBytes, v_addr = k_addr + QTile::kBytes;
+  const unsigned char* sk = b.stage(local) + B::SM::kQBytes;
+  const int L = dev::rows_left(b.n, int64_t(c) * kChunk, kChunk);
+  const float dec = summed ? 1.f : b.pw[L - shift];
+  const float cu = c_update * key_mul;
+  const int lane = b.lane;
+#pragma unroll
+  for (int mt = 0; mt < TILES; ++mt) {
+#pragma unroll
+    for (int i = 0; i < DV / 2; ++i) st.x[mt][i] *= dec;
+    dev::wgmma_fence_regs(st.x[mt]);  // keeps the compiler from sinking the multiplies past the first issue
+  }
+  // The key decays are the same for every tile of S: formed once up to two tiles (the products' fences
+  // would have them reloaded for each tile), for each tile past that (formed once, they spilled 12 bytes
+  // at 256 x 64).
+  float f[4][4];
+  auto form_key_decays = [&] {
+#pragma unroll
+    for (int kk = 0; kk < 4; ++kk) key_decays<B::kRevBoxes>(f[kk], kk, b.t, L, cu, b.pw);
+  };
+  if constexpr (TILES <= 2) form_key_decays();
+  uint32_t ka[TILES][4][4];
+#pragma unroll
+  for (int mt = 0; mt < TILES; ++mt) {
+    if constexpr (TILES > 2) form_key_decays();
+#pragma unroll
+    for (int kk = 0; kk < 4; ++kk) {
+      const int row = 16 * kk + (lane & 7) + 8 * (lane >> 4), col = 64 * (tile0 + mt) + 16 * b.warp + 8 * ((lane >> 3) & 1);
+      dev::ldmatrix_x4_trans(ka[mt][kk], sk + QTile::offset(row, col));
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const float2 x = El::unpack(ka[mt][kk][i]);
+        ka[mt][kk][i] = El::pack(x.x * f[kk][2 * (i >> 1)], x.y * f[kk][2 * (i >> 1) + 1]);
+      }
+    }
+    dev::wgmma_fence();
+#pragma unroll
+    for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(st.x[mt], ka[mt][kk], B::v_desc(v_addr, kk), 1);
+    dev::wgmma_commit();
+  }
+  dev::wgmma_wait<0>();
+#pragma unroll
+  for (int mt = 0; mt < TILES; ++mt) {
+    dev::wgmma_fence_regs(st.x[mt]);
+    dev::wgmma_keep_regs(ka[mt]);
+  }
+}
+
+// The operand copy of S (the element type, swizzled) that the output warpgroup's Q S reads.
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA>
+__device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b,
+                                                    const WgmmaState<DK, DV, TILES>& st, unsigned char* dst) {
+  using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>::STile;
+  using El = dev::Element<T>;
+  const int lane = b.lane;
+#pragma unroll
+  for (int mt = 0; mt < TILES; ++mt)
+#pragma unroll
+    for (int j = 0; j < DV / 8; j += 2) {  // matrices (rows +0, cols j), (+8, j), (+0, j+1), (+8, j+1)
+      const int m = lane >> 3, row = 64 * mt + 16 * b.warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
+      dev::stmatrix_x4(dst + STile::offset(row, col), El::pack(st.x[mt][4 * j], st.x[mt][4 * j + 1]),
+                       El::pack(st.x[mt][4 * j + 2], st.x[mt][4 * j + 3]),
+                       El::pack(st.x[mt][4 * j + 4], st.x[mt][4 * j + 5]),
+                       El::pack(st.x[mt][4 * j + 6], st.x[mt][4 * j + 7]));
+    }
+  dev::fence_proxy_async();  // the output warpgroup's wgmma reads it after the next barrier
+}
+
+// One pass: the increment of the segment before this block's, the same products in the same order as
+// the states-only step's (or last chunk first), published for the segments after it and for the passes
+// that read this pass's segment data (the backward's).
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA>
+__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
+                                                      const OwnIncrement& inc, WgmmaState<DK, DV, TILES>& st) {
+  st.fill(0.f);
+  float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
+  for (int i = 0; i < inc.count(); ++i) {
+    const int c = inc.chunk(i);
+    b.begin_chunk(i);
+    update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, 0);
+    if (inc.last_first) key_mul *= b.pw[dev::rows_left(b.n, int64_t(c) * kChunk, kChunk)];
+  }
+  b.meeting.meet();  // the output warpgroup may refill the stages
+  const SegmentScan& s = a.scan;
+  st.template store</*BLOCKED=*/true>(a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
+  if (b.seg + 1 < b.segs) {  // a later block of this grid waits for it (a later kernel sees it anyway)
+    __threadfence();
+    dev::barrier_sync(kStateGroupBarrier, 128);
+    if (threadIdx.x == 128) dev::store_release(a.one_pass.flags + b.bh * b.segs + inc.seg, a.one_pass.flag_value);
+  }
+}
+
+// The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
+// the segment's start state, then S through every chunk, each new S's operand copy for the next chunk's
+// outputs (output step), the end state where asked.
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
+__device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, const StepArgs<OUT>& a,
+                                                const OwnIncrement& inc, int shift0, float slope, int tile0) {
+  static_assert(!OUT || TILES == DK / 64, "the output step's state warpgroup holds all of S (kScanStripsApart)");
+  WgmmaState<DK, DV, TILES> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
+  const bool one_pass = is_one_pass<OUT>(a);
+  if constexpr (OUT) {
+    if (inc.any()) publish_own_increment(b, a, inc, st);
+    // The scan over the segments ahead (few of them), nearest increment first. In one pass the nearest
+    // increment is this block's own, just stored (no flag to wait for), and the farther ones follow as
+    // their flags rise; the two-pass plan sums in the same order, so the two plans agree bit for bit.
+    const ScanInputs in = scan_inputs(b, a);
+    const IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>> wait_for{b, a, inc.seg};
+    if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
+      if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
+      scan_from<0, 1>(st, in, a, slope, wait_for);
+      dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
+      st.template unstash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
+    } else {
+      scan_from(st, in, a, slope, wait_for);
+    }
+    write_state_operand(b, st, b.state_sm);
+  } else {
+    st.fill(0.f);  // the states-only step: the segment's own increment
+  }
+
+  const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
+  constexpr bool kSplitState = !OUT && DK % 128 == 0;
+  for (int c = b.c_begin; c < b.c_end; ++c) {
+    const int local = c - b.c_begin;
+    b.begin_chunk(local);
+    if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
+    if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::kStateRefills) b.refill(c, local, b.c_end, true);
+    if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
+    update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
+    if constexpr (OUT)
+      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::STile::kBytes);
+  }
+
+  if constexpr (!OUT) {
+    if (a.halves) {  // every half is whole: only the last segment may be short, and it has no states block
+      const int rows_after = (b.seg & 1) ? 0 : a.walk.seg_chunks * kChunk;
+      st.add_to_blocked(a.end.p + b.bh * a.end.bh_stride + (b.seg >> 1) * a.end.seg_stride,
+                expf(-slope * static_cast<float>(a.end.power + rows_after)));
+      return;
+    }
+  }
+  if (want_fin)  // no barrier ahead when a segment is empty
+    st.template store<!OUT>(a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride,
+                            expf(-slope * static_cast<float>(a.end.power)));
+  if (one_pass) dev::grid_dependency_wait();
+}
+
+}  // namespace lasuite::la2
