@@ -391,11 +391,17 @@ class La2Cuda : public Implementation {
     Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
     const PassFlags flags = zeroed_flags(ws, {plan_q.flag_bytes, plan_k.flag_bytes, plan_v.flag_bytes});
     if (dv_reuses) dv.prior = segbuf.as<float>(), dv.prior_transposed = true;
+    // backward_order=states_first: the fused pass's states part ahead of the dQ pass, whose first kernel
+    // never starts early (it reads prior data or is a states step), so the fused pass's outputs, waiting
+    // for the dQ pass, find the states step ended too.
+    const bool states_first = fused && options_.fused_states_first;
+    if (states_first) la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream(), la2::PassPart::states);
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
     // pass's segment data only after waiting for it.
     if (!fused) la2::run_pass(dk, plan_k, segbuf.as<float>(), flags.at[1], ws.stream());
-    la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream());
+    la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream(),
+                  states_first ? la2::PassPart::outputs : la2::PassPart::all);
   }
   // Whether the dV pass `dv`, its second output set (X = V, O2 = dK), gives dK too: X as wide as dO, O2
   // as K, narrower than the kernel only where the pass's tiles move by TMA (la2::dual_pass_usable).

@@ -506,7 +506,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   return plan;
 }
 
-void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream_ptr) {
+void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream_ptr, PassPart part) {
   cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
   // The kernels index segment data and flags by the state index, which in a ragged grid is the
   // sequence's, not the block row's: only a one-segment plan (plan_pass's for ragged) has none.
@@ -515,7 +515,9 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   const int64_t state_elems = int64_t(p.dk) * p.dv;
   // Before any launch: encoding the tile maps (PassPlan::tma) may throw, and then nothing is queued.
   const OutputStepArgs out = output_args(p, plan);
+  const bool states_part = part != PassPart::outputs, outputs_part = part != PassPart::states;
   if (plan.segments == 1) {
+    if (!outputs_part) return;  // no states part
     OutputStepArgs a = out;
     a.start = pass_start(p);
     a.end = pass_end(p);
@@ -538,7 +540,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   if (one_pass && !flags) throw std::runtime_error("la2: run_pass needs the flags of its one-pass plan");
   // The two-output-warpgroup step has no one-pass variant: it would read the start states as zeros.
   if (plan.one_pass && plan.pingpong) throw std::logic_error("la2: a one-pass plan cannot take two output warpgroups");
-  if (!one_pass && !p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
+  if (states_part && !one_pass && !p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
     StatesStepArgs a;
     a.walk = walk_of(p, plan);
     a.walk.q = nullptr;
@@ -560,7 +562,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     launch_chunk(states_kernel(k, plan, p.reverse), plan.states_smem_bytes, a, static_cast<int>(blocks), grid_bh(p), false,
                  stream);
   }
-  if (scan_kernel && !p.prior) {  // (2) start states of every fine segment
+  if (states_part && scan_kernel && !p.prior) {  // (2) start states of every fine segment
     ScanArgs s{};
     s.buf = segbuf;
     s.segments = static_cast<int>(fines);
@@ -582,6 +584,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
                        dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(grid_bh(p))), dim3(256), 0,
                        params, plan.early_start, /*cooperative=*/false, stream);
   }
+  if (!outputs_part) return;
   // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
   // data must not start early (it reads inputs written by anything ahead of it).
   OutputStepArgs a = out;

@@ -112,6 +112,10 @@ struct PlanOptions {
   // two_where_short, which no option names.
   enum class OutputWarpgroups { automatic, one, two, dq, two_where_short };
   OutputWarpgroups output_warpgroups = OutputWarpgroups::automatic;
+  // The fused dK/dV pass's states step before the dQ pass instead of after it (PassPart): each kernel
+  // of the backward then starts where the one before ended its walk (reverse, forward, reverse), so its
+  // first chunks may still be in L2.
+  bool fused_states_first = false;
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each
@@ -184,9 +188,16 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
 // The options the backward's dQ pass is planned within: `options`, output_warpgroups dq read as two and
 // automatic as two_where_short.
 PlanOptions dq_pass_options(PlanOptions options);
-// Enqueues the pass on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed flags, or null
-// when the plan has none.
-void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream);
+// Which kernels of a pass run_pass enqueues: all of them, or its states part (the states-only step and
+// the scan kernel, where the plan has them: whatever reads only the pass's inputs and writes only its
+// segment data) or the rest (the output step), so that another pass may run between the two parts. The
+// outputs part must follow its states part in the same stream with only kernels that start after the
+// one ahead has ended in between (its early start waits only for the kernel just ahead).
+enum class PassPart { all, states, outputs };
+// Enqueues the pass (or `part` of it) on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed
+// flags, or null when the plan has none.
+void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream,
+              PassPart part = PassPart::all);
 
 // PassPlan::slots of the output kernel a plan would choose for this (dtype, dk, dv) under `options`:
 // what a ragged grid is balanced over.

@@ -87,6 +87,7 @@ std::vector<PlanCase> plan_cases() {
       {{{"states_halves", "on"}, {"one_pass", "off"}}, true, false, true, 0},  // the forward's states step in halves
       {{{"early_start", "off"}}, true, true, true, 0},
       {{{"backward", "three_passes"}}, true, true, true, 0},  // the forward's plan as the default's
+      {{{"backward_order", "states_first"}}, true, true, true, 0},  // likewise (the backward's order)
       {{{"one_pass_launch", "plain"}}, true, true, true, 0},
       {{{"loads", "cp_async"}}, true, true, true, 0},
       {{{"kernel", "mma"}, {"segments", "4"}, {"scan", "blocks"}}, false, false, true, 4},
@@ -747,6 +748,33 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
   }
 }
 
+// backward_order=states_first runs the same kernels on the same inputs in another order (the fused
+// pass's states step ahead of the dQ pass), so every output is the same bit for bit as under dq_first;
+// with the scan in the fused pass's output blocks and with the scan kernel (also in the states part),
+// a start state, d = 128 and 64. The fused pass must have a states step (several segments, not one pass),
+// else the two orders would be one.
+TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the fused backward runs on Hopper only";
+  for (int d : {64, 128})
+    for (const Options& extra : {Options{}, Options{{"segments", "8"}, {"scan", "kernel"}}}) {
+      Problem p = two_output_problem(DType::bf16, /*state_in=*/true);
+      p.dim_qk = p.dim_v = d;
+      la2::PassArgs a;
+      a.dtype = p.dtype, a.dk = a.dv = d, a.bh = p.batch * p.heads, a.heads = p.heads, a.n = p.seqlen;
+      const la2::PassPlan fused = la2::plan_pass(fused_pass_to_plan(a), plan_options(extra));
+      ASSERT_TRUE(fused.dual) << "d=" << d;
+      ASSERT_GT(fused.segments, 1) << "d=" << d << " " << describe(extra);
+      ASSERT_FALSE(fused.one_pass) << "d=" << d << " " << describe(extra);
+      Options first = extra, after = extra;
+      first.push_back({"backward_order", "states_first"});
+      after.push_back({"backward_order", "dq_first"});
+      auto impl_first = la2_with(first), impl_after = la2_with(after);
+      auto x = run_once(*gpu, *impl_first, p), y = run_once(*gpu, *impl_after, p);
+      ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(x, y, "d=" + std::to_string(d) + " " + describe(first)));
+    }
+}
+
 // A one-pass kernel's blocks wait for each other: it must finish, and right, while another stream's
 // kernel holds half of the multiprocessors (so the whole grid cannot be resident when it is launched),
 // launched cooperatively (the driver waits for room) and plainly (blocks wait only for blocks of lower
@@ -787,7 +815,7 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
                                           {"kernel", "wgmma2"}, {"scan", "both"}, {"inc_order", "up"},
                                           {"early_start", "1"}, {"states_split", "9"}, {"one_pass_launch", "coop"},
                                           {"backward", "fused2"}, {"backward", ""}, {"output_warpgroups", "3"},
-                                          {"output_warpgroups", "two"},
+                                          {"output_warpgroups", "two"}, {"backward_order", "states"},
                                           {"colour", "red"}}) {
     try {
       impl->set_option(key, value);
