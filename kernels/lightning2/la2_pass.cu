@@ -618,6 +618,13 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
                one_pass && plan.cooperative, output_threads(k, plan));
 }
 
+bool fused_states_first(const PlanOptions& options, const PassPlan& fused) {
+  if (!fused.dual || fused.segments <= 1 || fused.one_pass) return false;
+  using O = PlanOptions::BackwardOrder;
+  return options.backward_order == O::states_first ||
+         (options.backward_order == O::automatic && fused.seg_chunks <= kStatesFirstMaxSegmentChunks);
+}
+
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {
   if (!options.fused_backward || !options.allow_wgmma) return false;
   const ChunkKernel k = chunk_kernel(dtype, dk, dv, /*windowed=*/false);

@@ -87,10 +87,11 @@ std::vector<ImplOption> plan_option_list() {
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
-      {"backward_order", "dq_first or states_first", "dq_first",
+      {"backward_order", "auto, dq_first or states_first", "auto",
        "the fused dK/dV pass (backward=fused): dq_first = the dQ pass, then the fused pass's states step and its "
        "outputs; states_first = its states step, the dQ pass, then its outputs (each kernel starting where the one "
-       "before ended its walk, so that its first chunks may still be in L2)"},
+       "before ended its walk, so that its first chunks may still be in L2); auto = states_first where the fused "
+       "pass's segments walk at most 64 chunks (up to 16k at b1 h32 d128)"},
       {"output_warpgroups", "auto, 1, 2 or dq", "auto",
        "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
        "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; never one pass); "
@@ -135,7 +136,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     using W = PlanOptions::OutputWarpgroups;
     o.output_warpgroups = parse_one_of<W>(key, value, {{"auto", W::automatic}, {"1", W::one}, {"2", W::two}, {"dq", W::dq}});
   } else if (key == "backward_order") {
-    o.fused_states_first = parse_either(key, value, "states_first", "dq_first");
+    using B = PlanOptions::BackwardOrder;
+    o.backward_order = parse_one_of<B>(key, value, {{"auto", B::automatic}, {"dq_first", B::dq_first}, {"states_first", B::states_first}});
   } else if (key == "backward") {
     o.fused_backward = parse_either(key, value, "fused", "three_passes");
   } else {

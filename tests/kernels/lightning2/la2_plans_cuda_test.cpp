@@ -756,6 +756,13 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
 TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "the fused backward runs on Hopper only";
+  // Where auto takes it at b1 h32 d128 (the fused pass's segments at most 64 chunks: up to 16k).
+  la2::PassArgs b1;
+  b1.dtype = DType::bf16, b1.dk = b1.dv = 128, b1.bh = b1.heads = 32;
+  for (int64_t n : {4096, 16384, 65536}) {
+    b1.n = n;
+    EXPECT_EQ(la2::fused_states_first({}, la2::plan_pass(fused_pass_to_plan(b1), {})), n <= 16384) << n;
+  }
   for (int d : {64, 128})
     for (const Options& extra : {Options{}, Options{{"segments", "8"}, {"scan", "kernel"}}}) {
       Problem p = two_output_problem(DType::bf16, /*state_in=*/true);
@@ -831,6 +838,30 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   EXPECT_TRUE(o.fused_backward);
   la2::set_plan_option(o, "backward", "three_passes");
   EXPECT_FALSE(o.fused_backward);
+}
+
+// backward_order: where the fused pass's states step runs ahead of the dQ pass. No GPU needed: the rule
+// reads the fused pass's plan only.
+TEST(La2Options, BackwardOrderRule) {
+  la2::PassPlan fused;
+  fused.dual = true, fused.segments = 4, fused.seg_chunks = la2::kStatesFirstMaxSegmentChunks;
+  la2::PlanOptions automatic, dq_first, states_first;
+  la2::set_plan_option(dq_first, "backward_order", "dq_first");
+  la2::set_plan_option(states_first, "backward_order", "states_first");
+  EXPECT_TRUE(la2::fused_states_first(automatic, fused)) << "short segments (16k at b1 h32)";
+  EXPECT_FALSE(la2::fused_states_first(dq_first, fused));
+  EXPECT_TRUE(la2::fused_states_first(states_first, fused));
+  fused.seg_chunks += 1;
+  EXPECT_FALSE(la2::fused_states_first(automatic, fused)) << "long segments";
+  EXPECT_TRUE(la2::fused_states_first(states_first, fused));
+  // Nothing to move: one segment, one pass, or no second output (three passes).
+  fused.seg_chunks = 16;
+  la2::PassPlan one_segment = fused, one_pass = fused, not_fused = fused;
+  one_segment.segments = 1, one_pass.one_pass = true, not_fused.dual = false;
+  for (const la2::PassPlan& p : {one_segment, one_pass, not_fused}) {
+    EXPECT_FALSE(la2::fused_states_first(states_first, p));
+    EXPECT_FALSE(la2::fused_states_first(automatic, p));
+  }
 }
 
 }  // namespace
