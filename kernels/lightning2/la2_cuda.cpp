@@ -391,17 +391,11 @@ class La2Cuda : public Implementation {
     Buffer segbuf_q = ws.allocate(plan_q.segbuf_bytes);
     const PassFlags flags = zeroed_flags(ws, {plan_q.flag_bytes, plan_k.flag_bytes, plan_v.flag_bytes});
     if (dv_reuses) dv.prior = segbuf.as<float>(), dv.prior_transposed = true;
-    // The fused pass's states part ahead of the dQ pass (la2::fused_states_first). The states step starts
-    // after whatever is ahead of the backward has ended, so the dQ pass's inputs and the forward's segment
-    // data are complete beside it: the dQ pass's output kernel may start early there (its first segment's
-    // blocks then work beside the states step). Its other blocks wait for the states step, so the fused
-    // pass's outputs, waiting for the dQ pass, find the states step ended too; a dQ pass with its own
-    // states step starts that step only after the fused one has ended.
+    // The fused pass's states part ahead of the dQ pass (la2::fused_states_first): the dQ pass's first
+    // kernel never starts early (it reads prior data or is a states step), so the fused pass's outputs,
+    // waiting for the dQ pass, find the states step ended too.
     const bool states_first = fused && la2::fused_states_first(options_, plan_v);
-    if (states_first) {
-      la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream(), la2::PassPart::states);
-      dq.inputs_ready_early = true;
-    }
+    if (states_first) la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream(), la2::PassPart::states);
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
     // pass's segment data only after waiting for it.

@@ -60,8 +60,8 @@ struct PassArgs {
   // pointers at its row 0; states indexed by the sequences' own indices. n: the longest. One segment
   // (the plan is forced to it): a sequence too long for that runs as a pass of its own.
   const RaggedSequence* ragged = nullptr;
-  // Every input of the pass (q, k, v, init, prior) was complete before the kernel ahead of the pass
-  // started (the backward's second and third passes; its dQ pass behind the fused pass's states step): then a one-pass kernel, or the output kernel of a pass on
+  // Every input of the pass (q, k, v, init) was complete before the kernel ahead of the pass started
+  // (the backward's second and third passes): then a one-pass kernel, or the output kernel of a pass on
   // prior data, may start early beside the kernel ahead (programmatic dependent launch); what that
   // kernel writes (the prior segment data) is read only after waiting for it.
   bool inputs_ready_early = false;
