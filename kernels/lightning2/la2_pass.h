@@ -194,11 +194,12 @@ PlanOptions dq_pass_options(PlanOptions options);
 // outputs part must follow its states part in the same stream with only kernels that start after the
 // one ahead has ended in between (its early start waits only for the kernel just ahead).
 enum class PassPart { all, states, outputs };
-// Whether the backward runs the fused dK/dV pass `fused`'s states part ahead of the dQ pass: then each
-// backward kernel starts where the one before ended its walk (the states step reverse, the dQ pass
-// forward, the dual step reverse), so its first chunks may still be in L2; but the dual step then starts
-// early beside the dQ pass instead of beside the shorter states step. Measured (session 28, b1 h32 d128
-// bf16): forward+backward 3.3 % faster at 8k, 1.1 % at 16k, 0.4 % at 4k, 0-1 % slower at 64k and 128k.
+// Whether the backward runs the fused dK/dV pass `fused`'s states part ahead of the dQ pass. Measured
+// (session 28, b1 h32 d128 bf16): forward+backward 3.3 % faster at 8k, 1.1-1.3 % at 16k, 0.4 % at 4k,
+// 0-1 % slower at 64k and 128k. ncu has each kernel's DRAM bytes and duration the same in either order
+// (no reuse through L2, which was the prediction), so the difference is at the kernel boundaries: the
+// states step never starts early, and in dQ-first order it waits for the dQ pass's last blocks, whereas
+// states-first puts the dQ pass's tail beside the dual step's early start (inferred, no timeline taken).
 // So automatic takes it where the fused pass's segments walk at most kStatesFirstMaxSegmentChunks chunks;
 // only a plan with a states part (several segments, not one pass) has anything to move.
 constexpr int kStatesFirstMaxSegmentChunks = 64;

@@ -89,9 +89,9 @@ std::vector<ImplOption> plan_option_list() {
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
       {"backward_order", "auto, dq_first or states_first", "auto",
        "the fused dK/dV pass (backward=fused): dq_first = the dQ pass, then the fused pass's states step and its "
-       "outputs; states_first = its states step, the dQ pass, then its outputs (each kernel starting where the one "
-       "before ended its walk, so that its first chunks may still be in L2); auto = states_first where the fused "
-       "pass's segments walk at most 64 chunks (up to 16k at b1 h32 d128)"},
+       "outputs; states_first = its states step, the dQ pass, then its outputs (which start early beside the dQ "
+       "pass's last blocks); auto = states_first where the fused pass's segments walk at most 64 chunks (up to 16k "
+       "at b1 h32 d128)"},
       {"output_warpgroups", "auto, 1, 2 or dq", "auto",
        "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
        "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; never one pass); "
