@@ -131,7 +131,7 @@ __global__ void __launch_bounds__(kPingpongThreads, 1) la2_pingpong_kernel(const
     pingpong_outputs(b, a, b.wg - 1, shift0);
   }
 #else
-  __trap();  // launched only where the sm_90a image was loaded (la2_pass.cu)
+  __trap();  // launched only where the sm_90a image was loaded (la2_pass_cuda.cpp)
 #endif
 }
 

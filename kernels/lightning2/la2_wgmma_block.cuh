@@ -58,7 +58,7 @@ struct WgmmaSmem {
 };
 
 // How the output step's tiles and outputs move (WgmmaBlock's TMA): every thread's cp.async and 16-byte
-// stores, or bulk tensor copies over a dense batch's maps or a ragged grid's (la2_pass.cu, pass_kernels).
+// stores, or bulk tensor copies over a dense batch's maps or a ragged grid's (la2_pass_cuda.cpp, pass_kernels).
 // kTmaDenseReversed: a dense batch's maps walked in reverse (the plain output step of a reverse pass; the
 // dual step always walks in reverse). The states-only step's tiles move so too over a dense batch at its
 // own widths (kTmaDense, kTmaDenseReversed): its copies by cp.async were a third of the copying

@@ -99,7 +99,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
     state_warpgroup<T, DK, DV, OUT, WIN, DK / 64>(b, a, inc, 0, slope, 0);
   }
 #else
-  __trap();  // launched only where the sm_90a image was loaded (la2_pass.cu)
+  __trap();  // launched only where the sm_90a image was loaded (la2_pass_cuda.cpp)
 #endif
 }
 

@@ -1,6 +1,6 @@
 // A pass of the chunk algorithm, parallel over the sequence (see la2_pass.h):
 //   segments == 1: one kernel per (batch, head) walks the whole sequence;
-//   otherwise: (1) each segment's own state increment dS_s, (2) a scan over segments,
+//   otherwise: (1) each segment's own state increment dS_s, (2) a scan over segments (la2_segment_scan.cu),
 //   S_start[s+1] = lambda^(L_s) S_start[s] + dS_s, (3) the outputs, each segment from its S_start.
 //   With few segments step (2) is done by each output block for itself (no third launch: at 4k the
 //   scan kernel and its launch were about a sixth of the forward), and (1)-(2) are skipped when
@@ -20,13 +20,12 @@
 #include "harness/cuda/cuda_device.h"
 #include "harness/errors.h"
 #include "kernels/common/dynamic_smem.cuh"
-#include "kernels/common/grid_dependency.cuh"
 #include "kernels/common/kernel_launch.cuh"
 #include "kernels/common/tensor_map.h"
 #include "kernels/lightning2/la2_chunk_args.h"
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
-#include "kernels/lightning2/la2_state_layout.h"
+#include "kernels/lightning2/la2_segment_scan.h"
 
 namespace lasuite::la2 {
 namespace {
@@ -38,60 +37,6 @@ constexpr int kBlockThreads = 256;
 // and 16k (64) 0.3 % slower, 32k to 128k the same. Short walks are where the one-warpgroup step's two
 // chains show. Not measured, so not taken: one segment a head (at most 1024 rows), several waves.
 constexpr int kPingpongMaxSegmentChunks = 16;
-
-struct ScanArgs {
-  float* buf;  // [bh][segments][dk*dv] in StateView's blocks: dS_s in, S_start[s] out where s is a multiple of `every`
-  int segments;
-  int every;   // output segments start at every `every`-th segment: only those starts are written
-  int64_t seg_rows, n;
-  int elems;  // dk * dv
-  int heads;
-  const float* slopes;
-  const float* init;
-  int64_t init_rs, init_cs;
-  int dv;
-  int init_shift;
-  float* fin;
-  int fin_power;
-};
-
-// One thread per state element and head; sequential over the segments. Launched to start early
-// (programmatic dependent launch): it lets the output kernel get ready at once, and waits for the
-// states-only kernel's increments before reading them. The increments are loaded kScanGroup segments at
-// a time, before the stores that replace them with start states: one at a time, each load waited behind
-// the store before it (the compiler cannot tell the slots apart), and the kernel ran 120 us at 7 % of
-// DRAM at b1 h16 d128 n1M (33 segments; session 22, ncu), the output step's blocks all waiting for it.
-constexpr int kScanGroup = 8;
-__global__ void segment_scan_kernel(const ScanArgs a) {
-  dev::allow_dependent_launch();
-  dev::grid_dependency_wait();
-  const int elem = blockIdx.x * blockDim.x + threadIdx.x;
-  if (elem >= a.elems) return;
-  const int64_t bh = blockIdx.y;
-  // The segment data is blocked: its element elem is the state's (r, c).
-  const int r = state_layout::blocked_row(elem, a.dv), c = state_layout::blocked_col(elem, a.dv);
-  const float slope = a.slopes ? a.slopes[bh % a.heads] : 0.f;
-  float run = a.init ? a.init[bh * a.elems + r * a.init_rs + c * a.init_cs] : 0.f;
-  float* p = a.buf + bh * a.segments * int64_t(a.elems) + elem;
-  for (int s0 = 0; s0 < a.segments; s0 += kScanGroup) {
-    float inc[kScanGroup];
-#pragma unroll
-    for (int j = 0; j < kScanGroup; ++j) {
-      const int s = s0 + j;
-      inc[j] = s < a.segments && (s + 1 < a.segments || a.fin) ? p[int64_t(s) * a.elems] : 0.f;
-    }
-#pragma unroll
-    for (int j = 0; j < kScanGroup; ++j) {
-      const int s = s0 + j;
-      if (s >= a.segments) break;
-      const int64_t rows = s + 1 < a.segments ? a.seg_rows : a.n - a.seg_rows * (a.segments - 1);
-      if (s % a.every == 0) p[int64_t(s) * a.elems] = run;
-      const float steps = static_cast<float>(rows - (s == 0 && a.init ? a.init_shift : 0));
-      run = expf(-slope * steps) * run + inc[j];
-    }
-  }
-  if (a.fin) a.fin[bh * a.elems + r * a.dv + c] = run * expf(-slope * static_cast<float>(a.fin_power));
-}
 
 // The Hopper output kernel runs where the device is sm_90 and the image loaded for it is the sm_90a one
 // (a build without that target would load its sm_80 image, in which the kernel body is empty).
@@ -579,10 +524,7 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     s.init_shift = p.init_shift ? 1 : 0;
     s.fin = p.final_state;
     s.fin_power = p.final_power;
-    void* params[] = {&s};
-    dev::launch_kernel(reinterpret_cast<const void*>(&segment_scan_kernel),
-                       dim3(static_cast<unsigned>((state_elems + 255) / 256), static_cast<unsigned>(grid_bh(p))), dim3(256), 0,
-                       params, plan.early_start, /*cooperative=*/false, stream);
+    launch_segment_scan(s, grid_bh(p), plan.early_start, stream);
   }
   if (!outputs_part) return;
   // (3) outputs, segment s starting from fine segment s * fine. The first kernel of a pass on prior
