@@ -172,11 +172,11 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   store_output_rows<DK>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
 }
 
-// A chunk's first output, O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c, into `o` from
-// its stage's tiles at q_addr, k_addr and v_addr and the operand copy of S at s_addr: the scores Q K^T and the inter term
-// Q S as one group (S stored [d][e] is the MN-major B), `between()` while the tensor cores work, the
-// scores masked into A fragments and the inter rows decayed, then the intra product onto `o`, committed
-// and not waited for.
+// A chunk's first output, O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c, into `o`, from
+// its stage's tiles (q_addr, k_addr, v_addr) and the operand copy of S (s_addr): the scores Q K^T and the
+// inter term Q S as one group (S stored [d][e] is the MN-major B), `between()` while the tensor cores
+// work, the scores masked into A fragments and the inter rows decayed, then the intra product onto `o`,
+// committed and not waited for.
 template <class T, int DK, int DV, class B, class Between>
 __device__ __forceinline__ void output_products(const B& b, const OutputStepArgs& a, float (&o)[DV / 2],
                                                 uint32_t q_addr, uint32_t k_addr, uint32_t v_addr, uint32_t s_addr,
