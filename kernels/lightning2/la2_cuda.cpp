@@ -394,7 +394,7 @@ class La2Cuda : public Implementation {
     // The fused pass's states part ahead of the dQ pass (la2::fused_states_first): the dQ pass's first
     // kernel never starts early (it reads prior data or is a states step), so the fused pass's outputs,
     // waiting for the dQ pass, find the states step ended too.
-    const bool states_first = fused && la2::fused_states_first(options_, plan_v);
+    const bool states_first = la2::fused_states_first(options_, plan_v);  // false unless plan_v is the fused pass
     if (states_first) la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream(), la2::PassPart::states);
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
