@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Sourced by a device call's script (results/<device>/scripts_sNN/runN.sh) after it sets SESSION (sNN),
+# CALL (its name) and TARGETS (what ninja builds), so that each session's calls need no copy of their own.
+# Makes $R (its files, tarred into $OUT/${SESSION}_$CALL.tgz on exit), el (elapsed-time log lines), the
+# build in $B with LASUITE_GIT_COMMIT=$COMMIT; base_build DIR: a second tree (another commit's sources,
+# carried under .dev) built in /tmp/bld_base, its binary $B/lasuite_base; check_la2 NAME BINARY [OPTIONS]: la2's
+# verify (bf16 with the long cases, f16 and f32); sanitize_la2 NAME BINARY: the four sanitizers on small
+# cases of the states step in halves (the fused pass's at d = 128 and d = 120 read in place, the forward's
+# and the fused pass's at d = 64 f16). Sessions 23-28 each ran a copy of this (scripts_sNN/prelude.sh).
+: "${SESSION:?set SESSION (e.g. s29) before sourcing}"
+set -uo pipefail
+R=/tmp/res_$CALL; rm -rf $R; mkdir -p $R/san
+finish() { tar czf $OUT/${SESSION}_$CALL.tgz -C /tmp res_$CALL; }
+trap finish EXIT
+trap 'exit 143' TERM  # a call past its limit still tars what it has (the EXIT trap)
+T0=$(date +%s); el() { echo "[$(( $(date +%s) - T0 )) s] $*"; }
+export LASUITE_GIT_COMMIT=${COMMIT}
+ROOT=$PWD B=/tmp/bld
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv > $R/gpu.txt
+cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release > $R/cmake.log 2>&1 || { tail -20 $R/cmake.log; exit 1; }
+base_build() {
+  (cmake -S $1 -B /tmp/bld_base -G Ninja -DCMAKE_BUILD_TYPE=Release > $R/cmake_base.log 2>&1 &&
+   ninja -C /tmp/bld_base lasuite > $R/ninja_base.log 2>&1 && cp /tmp/bld_base/lasuite $B/lasuite_base) ||
+    { echo "base build failed"; tail -5 $R/ninja_base.log; }
+}
+source scripts/sanitizer_run.sh
+check_la2() {  # name, binary, options for verify
+  local x=$1 bin=$2; local extra=("${@:3}")
+  timeout 150 $bin verify --device cuda --impl la2 --dtype bf16 --long 16k,128k "${extra[@]}" --json $R/verify_la2_bf16_long_$x.json > $R/verify_la2_bf16_long_$x.log 2>&1; el "verify bf16 $x rc=$?"; tail -n 1 $R/verify_la2_bf16_long_$x.log
+  timeout 100 $bin verify --device cuda --impl la2 --dtype f16,f32 "${extra[@]}" --json $R/verify_la2_f16_f32_$x.json > $R/verify_la2_f16_f32_$x.log 2>&1; el "verify f16 f32 $x rc=$?"; tail -n 1 $R/verify_la2_f16_f32_$x.log
+}
+sanitize_la2() {  # name, binary: the states step in halves (asked at small n) beside the fused pass's and the forward's states steps
+  local x=$1 bin=$2
+  local V="verify --device cuda --skip-defaults --impl la2 --long-heads 2"
+  LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=60 SAN_INITCHECK_FLAGS="--check-bulk-copy yes"
+  for tool in memcheck racecheck synccheck initcheck; do
+    (( $(date +%s) - T0 < ${SAN_DEADLINE:-480} )) || { el "sanitizer $tool of $x skipped: past ${SAN_DEADLINE:-480} s"; break; }
+    sanitizer_run $tool ${x}_d128_halves $bin $V --state --dtype bf16 --long 300 --dim 128 --impl-option segments=3 --impl-option states_halves=on
+    sanitizer_run $tool ${x}_d64_f16_two_passes_halves $bin $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=3 --impl-option one_pass=off --impl-option states_halves=on
+    sanitizer_run $tool ${x}_d120_halves $bin $V --state --dtype bf16 --long 190 --dim 120 --impl-option segments=2 --impl-option states_halves=on
+  done > /dev/null; el "sanitizers $x"
+}
