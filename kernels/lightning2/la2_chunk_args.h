@@ -113,11 +113,15 @@ struct TileMaps {
 // With `halves` (PassPlan::states_halves) the walk's segments are halves: block seg adds lambda^(rows of
 // the half after it, if it is the first) times its increment into slot seg / 2 (zeroed before the step),
 // so the slot holds the whole segment's increment.
+// ends_after_kernel_ahead: the step was launched to start early beside the kernel ahead (PassArgs::
+// states_start_early), so each block waits for that kernel before it ends: the step, and whatever waits
+// for it, then ends after that kernel, as with an ordinary launch.
 struct StatesStepArgs {
   ChunkWalk walk;
   EndState end;
   TileMaps maps;
   int halves = 0;
+  int ends_after_kernel_ahead = 0;
 };
 
 // A second output of the same walk and state (the dual output step, Hopper, the kernel's own widths):

@@ -295,6 +295,8 @@ __global__ void __launch_bounds__(kThreads, OUT || ChunkSmem<T, DK, DV, OUT>::kS
   }
 
   if (want_fin) st.template store<!OUT>(a.end.p + bh * a.end.bh_stride + seg * a.end.seg_stride, pw[a.end.power]);
+  if constexpr (!OUT)
+    if (a.ends_after_kernel_ahead) dev::grid_dependency_wait();
 }
 
 }  // namespace lasuite::la2

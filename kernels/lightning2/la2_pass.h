@@ -65,6 +65,13 @@ struct PassArgs {
   // prior data, may start early beside the kernel ahead (programmatic dependent launch); what that
   // kernel writes (the prior segment data) is read only after waiting for it.
   bool inputs_ready_early = false;
+  // The pass's states step (PassPart::states) may start early beside the kernel ahead, each of its blocks
+  // ending only after that kernel: set by a caller who knows that every input of the step was complete
+  // before that kernel started and that the kernel touches none of this pass's segment data (the fused
+  // dK/dV pass after the dQ pass, whose segment data is a buffer of its own). A states step in halves
+  // adds into zeroed slots, and a memset between it and the kernel ahead would hold it back: the caller
+  // zeroes them before the kernel ahead (zero_halves_slots), and run_pass does not.
+  bool states_start_early = false;
   // The dual pass (dual_pass_usable says where it runs): a second output of the same walk and state,
   //   O2 = c_intra ((X V'^T) (x) M) K' + c_inter diag(lambda^(t+1)) X S^T,  X [bh][n][dv], O2 [bh][n][dk],
   // X as wide as V' (cols_v), O2 as K' (cols_qk). With the dV pass as the walk and X = V, O2 is dK
@@ -194,6 +201,9 @@ PlanOptions dq_pass_options(PlanOptions options);
 // outputs part must follow its states part in the same stream with only kernels that start after the
 // one ahead has ended in between (its early start waits only for the kernel just ahead).
 enum class PassPart { all, states, outputs };
+// Zeroes the slots a states step in halves (plan.states_halves) adds into, on `stream`: what the caller
+// of a pass with states_start_early does before the kernel ahead of it. Nothing for another plan.
+void zero_halves_slots(const PassPlan& plan, float* segbuf, void* stream);
 // Whether the backward runs the fused dK/dV pass `fused`'s states part ahead of the dQ pass. Measured
 // (session 28, b1 h32 d128 bf16): forward+backward 3.3 % faster at 8k, 1.1-1.3 % at 16k, 0.4 % at 4k,
 // 0-1 % slower at 64k and 128k. ncu has each kernel's DRAM bytes and duration the same in either order

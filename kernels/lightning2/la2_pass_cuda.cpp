@@ -495,16 +495,17 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
     a.end.seg_stride = state_elems;
     if (plan.states_tma) a.maps = out.maps;  // k and v are read
     int64_t blocks = scan_kernel && p.final_state ? fines : fines - 1;
+    const bool early = plan.early_start && p.states_start_early;
+    a.ends_after_kernel_ahead = early ? 1 : 0;
     if (plan.states_halves) {  // two blocks a segment ahead of the last (the scan is in the output blocks)
       a.walk.seg_chunks = plan.seg_chunks / 2;
       a.halves = 1;
       blocks = 2 * (fines - 1);
       // They add into their slots: zeroed here, in stream order, so no caller's buffer (another pass's
-      // data before, in a shared one) can leave sums in them. The states step never starts early, so the
-      // memset holds nothing back.
-      CUDA_CHECK(cudaMemsetAsync(segbuf, 0, plan.segbuf_bytes, stream));
+      // data before, in a shared one) can leave sums in them; by the caller where the step starts early.
+      if (!early) zero_halves_slots(plan, segbuf, stream);
     }
-    launch_chunk(states_kernel(k, plan, p.reverse), plan.states_smem_bytes, a, static_cast<int>(blocks), grid_bh(p), false,
+    launch_chunk(states_kernel(k, plan, p.reverse), plan.states_smem_bytes, a, static_cast<int>(blocks), grid_bh(p), early,
                  stream);
   }
   if (states_part && scan_kernel && !p.prior) {  // (2) start states of every fine segment
@@ -558,6 +559,10 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   const bool early = plan.early_start && (one_pass ? p.inputs_ready_early : !p.prior || p.inputs_ready_early);
   launch_chunk(output_kernel(k, plan, p.reverse), plan.smem_bytes, a, plan.segments, grid_bh(p), early, stream,
                one_pass && plan.cooperative, output_threads(k, plan));
+}
+
+void zero_halves_slots(const PassPlan& plan, float* segbuf, void* stream) {
+  if (plan.states_halves) CUDA_CHECK(cudaMemsetAsync(segbuf, 0, plan.segbuf_bytes, static_cast<cudaStream_t>(stream)));
 }
 
 bool fused_states_first(const PlanOptions& options, const PassPlan& fused) {

@@ -88,6 +88,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
     // each: half the products per chunk on each side, so the step keeps up with its loads); warpgroup 0
     // also copies (under TMA, its first thread issues the boxes).
     state_warpgroup<T, DK, DV, OUT, WIN, DK / 128>(b, a, inc, 0, slope, b.wg * (DK / 128));
+    if (a.ends_after_kernel_ahead) dev::grid_dependency_wait();
   } else {
     if (b.wg == 0) {  // the states-only step at d = 64 and 192: this warpgroup only copies (or, by TMA, waits)
       for (int c = b.c_begin; c < b.c_end; ++c) {
@@ -97,6 +98,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
       return;
     }
     state_warpgroup<T, DK, DV, OUT, WIN, DK / 64>(b, a, inc, 0, slope, 0);
+    if (a.ends_after_kernel_ahead) dev::grid_dependency_wait();  // one warpgroup holds the block open
   }
 #else
   __trap();  // launched only where the sm_90a image was loaded (la2_pass_cuda.cpp)

@@ -748,8 +748,10 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
 }
 
 // backward_order=states_first runs the same kernels on the same inputs in another order (the fused
-// pass's states step ahead of the dQ pass), so every output is the same bit for bit as under dq_first;
-// with the scan in the fused pass's output blocks and with the scan kernel (also in the states part),
+// pass's states step ahead of the dQ pass; under dq_first it starts early beside the dQ pass's last
+// blocks), so every output is the same bit for bit as under dq_first; with the scan in the fused pass's
+// output blocks, with the scan kernel (also in the states part) and with the states step in halves (whose
+// slots dq_first's caller zeroes ahead of the dQ pass, states_first's run_pass just ahead of the step),
 // a start state, d = 128 and 64. The fused pass must have a states step (several segments, not one pass),
 // else the two orders would be one.
 TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
@@ -763,7 +765,8 @@ TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
     EXPECT_EQ(la2::fused_states_first({}, la2::plan_pass(fused_pass_to_plan(b1), {})), n <= 16384) << n;
   }
   for (int d : {64, 128})
-    for (const Options& extra : {Options{}, Options{{"segments", "8"}, {"scan", "kernel"}}}) {
+    for (const Options& extra : {Options{}, Options{{"segments", "8"}, {"scan", "kernel"}},
+                                 Options{{"segments", "4"}, {"states_halves", "on"}}}) {
       Problem p = two_output_problem(DType::bf16, /*state_in=*/true);
       p.dim_qk = p.dim_v = d;
       la2::PassArgs a;
@@ -772,6 +775,7 @@ TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
       ASSERT_TRUE(fused.dual) << "d=" << d;
       ASSERT_GT(fused.segments, 1) << "d=" << d << " " << describe(extra);
       ASSERT_FALSE(fused.one_pass) << "d=" << d << " " << describe(extra);
+      ASSERT_EQ(fused.states_halves, has(extra, "states_halves", "on")) << "d=" << d << " " << describe(extra);
       Options first = extra, after = extra;
       first.push_back({"backward_order", "states_first"});
       after.push_back({"backward_order", "dq_first"});
