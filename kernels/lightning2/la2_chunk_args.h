@@ -146,6 +146,7 @@ struct OutputStepArgs {
   SecondOutput second;
   TileMaps maps;
   int state_bufs = 2;  // mma.sync kernel: 2 double-buffers the operand copy of the state (one barrier per chunk)
+  int dependents_chunks_left = 0;  // PassArgs::dependents_chunks_left
 };
 
 template <bool OUT>

@@ -52,6 +52,13 @@ __device__ __forceinline__ bool waits_for_kernel_ahead(const OutputStepArgs& a, 
   return a.one_pass.publish == nullptr && !(seg == 0 && a.scan.increments.p != nullptr);
 }
 
+// Whether chunk c of a block walking [c_begin, c_end) is where the wgmma output step lets the kernel after
+// it launch, where that is later than the block's start (OutputStepArgs::dependents_chunks_left): each
+// warpgroup says so there (a block whose segment is empty says so by ending).
+__device__ __forceinline__ bool launches_dependents_at(const OutputStepArgs& a, int c, int c_begin, int c_end) {
+  return a.dependents_chunks_left > 0 && c == max(c_begin, c_end - a.dependents_chunks_left);
+}
+
 template <class T, int DK, int DV, bool OUT>
 __global__ void __launch_bounds__(kThreads, OUT || ChunkSmem<T, DK, DV, OUT>::kSplit ? 1 : 2)
     la2_chunk_kernel(const StepArgs<OUT> a) {

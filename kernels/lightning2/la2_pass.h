@@ -72,6 +72,12 @@ struct PassArgs {
   // adds into zeroed slots, and a memset between it and the kernel ahead would hold it back: the caller
   // zeroes them before the kernel ahead (zero_halves_slots), and run_pass does not.
   bool states_start_early = false;
+  // The output step lets the kernel after it launch (programmatic dependent launch) once each of its
+  // blocks has this many chunks left; 0: as each block starts. Later where that kernel's blocks, taking
+  // the SMs no block of this pass holds, would otherwise run beside the whole pass rather than its tail
+  // (the states step above). Only the wgmma output step of one output warpgroup and one output reads it
+  // (the dQ pass's); the others launch theirs at the start.
+  int dependents_chunks_left = 0;
   // The dual pass (dual_pass_usable says where it runs): a second output of the same walk and state,
   //   O2 = c_intra ((X V'^T) (x) M) K' + c_inter diag(lambda^(t+1)) X S^T,  X [bh][n][dv], O2 [bh][n][dk],
   // X as wide as V' (cols_v), O2 as K' (cols_qk). With the dV pass as the walk and X = V, O2 is dK
@@ -123,6 +129,10 @@ struct PlanOptions {
   // fused_states_first says where automatic does).
   enum class BackwardOrder { automatic, dq_first, states_first };
   BackwardOrder backward_order = BackwardOrder::automatic;
+  // In dQ-first order, the fused pass's states step starts early beside the dQ pass (PassArgs::
+  // states_start_early), which lets it launch once each of its output blocks has this many chunks left
+  // (PassArgs::dependents_chunks_left); 0: the states step starts after the dQ pass, as an ordinary launch.
+  int states_beside_dq = 8;
 };
 
 // How a pass splits each sequence: `segments` thread blocks per (batch, head) write the outputs, each

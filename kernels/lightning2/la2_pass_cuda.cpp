@@ -180,6 +180,7 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
   a.second.x = p.x;
   a.second.o = p.o2;
   a.state_bufs = plan.state_bufs;
+  a.dependents_chunks_left = p.dependents_chunks_left;
   if (plan.tma) {
     // A dense batch's (batch, head)s of n rows; a ragged grid's heads of the packed batch's rows, in
     // which a block finds its sequence (la2_wgmma_kernel.cuh). Each tensor at its own width: X is as

@@ -75,8 +75,12 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
     if (waits_for_kernel_ahead(a, b.seg)) dev::grid_dependency_wait();
   // The kernel after this one may get ready once every block here has started (so none of these waits
   // for a block without room): it reads what this one writes only after its own wait (the output step
-  // after the states-only step: its first segment needs nothing from it).
-  dev::allow_dependent_launch();
+  // after the states-only step: its first segment needs nothing from it). Or later: launches_dependents_at.
+  if constexpr (OUT && !DUAL) {
+    if (a.dependents_chunks_left == 0) dev::allow_dependent_launch();
+  } else {
+    dev::allow_dependent_launch();
+  }
 
   int shift0 = 0;
   if constexpr (OUT) shift0 = b.seg == 0 ? a.start.shift : 0;

@@ -149,6 +149,8 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   constexpr bool kSplitState = !OUT && DK % 128 == 0;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
+    if constexpr (OUT && !DUAL)
+      if (launches_dependents_at(a, c, b.c_begin, b.c_end)) dev::allow_dependent_launch();
     b.begin_chunk(local);
     if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
     if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::kStateRefills) b.refill(c, local, b.c_end, true);

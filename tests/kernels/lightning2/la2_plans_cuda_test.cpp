@@ -747,13 +747,13 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
   }
 }
 
-// backward_order=states_first runs the same kernels on the same inputs in another order (the fused
-// pass's states step ahead of the dQ pass; under dq_first it starts early beside the dQ pass's last
-// blocks), so every output is the same bit for bit as under dq_first; with the scan in the fused pass's
-// output blocks, with the scan kernel (also in the states part) and with the states step in halves (whose
-// slots dq_first's caller zeroes ahead of the dQ pass, states_first's run_pass just ahead of the step),
-// a start state, d = 128 and 64. The fused pass must have a states step (several segments, not one pass),
-// else the two orders would be one.
+// backward_order=states_first runs the same kernels on the same inputs in another order (the fused pass's
+// states step ahead of the dQ pass; under dq_first it starts early beside the dQ pass's tail, or after it
+// with states_beside_dq=off), so every output is the same bit for bit as under dq_first; with the scan in the
+// fused pass's output blocks, with the scan kernel (also in the states part) and with the states step in
+// halves (whose slots dq_first's caller zeroes ahead of the dQ pass, states_first's run_pass just ahead of
+// the step), a start state, d = 128 and 64. The fused pass must have a states step (several segments, not one
+// pass), else the two orders would be one.
 TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "the fused backward runs on Hopper only";
@@ -779,9 +779,14 @@ TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
       Options first = extra, after = extra;
       first.push_back({"backward_order", "states_first"});
       after.push_back({"backward_order", "dq_first"});
-      auto impl_first = la2_with(first), impl_after = la2_with(after);
+      Options after_plain = after;
+      after_plain.push_back({"states_beside_dq", "off"});
+      auto impl_first = la2_with(first), impl_after = la2_with(after), impl_after_plain = la2_with(after_plain);
       auto x = run_once(*gpu, *impl_first, p), y = run_once(*gpu, *impl_after, p);
+      auto z = run_once(*gpu, *impl_after_plain, p);
       ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(x, y, "d=" + std::to_string(d) + " " + describe(first)));
+      ASSERT_NO_FATAL_FAILURE(
+          expect_outputs_bit_identical(x, z, "d=" + std::to_string(d) + " " + describe(after_plain)));
     }
 }
 
@@ -826,6 +831,8 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
                                           {"early_start", "1"}, {"states_split", "9"}, {"one_pass_launch", "coop"},
                                           {"backward", "fused2"}, {"backward", ""}, {"output_warpgroups", "3"},
                                           {"output_warpgroups", "two"}, {"backward_order", "states"},
+                                          {"states_beside_dq", "0"}, {"states_beside_dq", "on"},
+                                          {"states_beside_dq", "257"},
                                           {"colour", "red"}}) {
     try {
       impl->set_option(key, value);
@@ -841,6 +848,11 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   EXPECT_TRUE(o.fused_backward);
   la2::set_plan_option(o, "backward", "three_passes");
   EXPECT_FALSE(o.fused_backward);
+  EXPECT_EQ(o.states_beside_dq, 8);
+  la2::set_plan_option(o, "states_beside_dq", "off");
+  EXPECT_EQ(o.states_beside_dq, 0);
+  la2::set_plan_option(o, "states_beside_dq", "32");
+  EXPECT_EQ(o.states_beside_dq, 32);
 }
 
 // backward_order: where the fused pass's states step runs ahead of the dQ pass. No GPU needed: the rule
