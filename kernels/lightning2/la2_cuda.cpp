@@ -398,9 +398,9 @@ class La2Cuda : public Implementation {
     if (states_first) la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream(), la2::PassPart::states);
     // After the dQ pass, the fused pass's states step starts beside its tail: it reads Q and dO, complete
     // before the dQ pass started, and writes its own buffer, which the dQ pass does not touch.
-    if (fused && !states_first && options_.states_beside_dq > 0) {
+    if (fused && !states_first && la2::states_beside_dq_chunks(options_, dq) > 0) {
       dv.states_start_early = true;
-      dq.dependents_chunks_left = options_.states_beside_dq;
+      dq.dependents_chunks_left = la2::states_beside_dq_chunks(options_, dq);
       la2::zero_halves_slots(plan_v, segbuf.as<float>(), ws.stream());
     }
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());

@@ -573,6 +573,11 @@ bool fused_states_first(const PlanOptions& options, const PassPlan& fused) {
          (options.backward_order == O::automatic && fused.seg_chunks <= kStatesFirstMaxSegmentChunks);
 }
 
+int states_beside_dq_chunks(const PlanOptions& options, const PassArgs& dq) {
+  if (options.states_beside_dq >= 0) return options.states_beside_dq;
+  return dq.dk == 64 && dq.dv == 64 ? kStatesBesideDqChunksD64 : 0;
+}
+
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {
   if (!options.fused_backward || !options.allow_wgmma) return false;
   const ChunkKernel k = chunk_kernel(dtype, dk, dv, /*windowed=*/false);

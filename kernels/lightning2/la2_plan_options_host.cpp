@@ -92,10 +92,10 @@ std::vector<ImplOption> plan_option_list() {
        "outputs; states_first = its states step, the dQ pass, then its outputs (which start early beside the dQ "
        "pass's last blocks); auto = states_first where the fused pass's segments walk at most 64 chunks (up to 16k "
        "at b1 h32 d128)"},
-      {"states_beside_dq", "off or 1..256", "8",
+      {"states_beside_dq", "auto, off or 1..256", "auto",
        "dq_first order: the fused pass's states step starts early beside the dQ pass's tail, launched once each dQ "
        "block has this many chunks left (each states block waits for the dQ pass at its end); off = after the dQ "
-       "pass"},
+       "pass; auto = 32 at d = e = 64, off elsewhere"},
       {"output_warpgroups", "auto, 1, 2 or dq", "auto",
        "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
        "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; never one pass); "
@@ -140,7 +140,7 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     using W = PlanOptions::OutputWarpgroups;
     o.output_warpgroups = parse_one_of<W>(key, value, {{"auto", W::automatic}, {"1", W::one}, {"2", W::two}, {"dq", W::dq}});
   } else if (key == "states_beside_dq") {
-    o.states_beside_dq = value == "off" ? 0 : parse_count(key, value, 256);
+    o.states_beside_dq = value == "auto" ? -1 : value == "off" ? 0 : parse_count(key, value, 256);
   } else if (key == "backward_order") {
     using B = PlanOptions::BackwardOrder;
     o.backward_order = parse_one_of<B>(key, value, {{"auto", B::automatic}, {"dq_first", B::dq_first}, {"states_first", B::states_first}});

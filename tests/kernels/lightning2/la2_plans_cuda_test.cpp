@@ -748,12 +748,12 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
 }
 
 // backward_order=states_first runs the same kernels on the same inputs in another order (the fused pass's
-// states step ahead of the dQ pass; under dq_first it starts early beside the dQ pass's tail, or after it
-// with states_beside_dq=off), so every output is the same bit for bit as under dq_first; with the scan in the
-// fused pass's output blocks, with the scan kernel (also in the states part) and with the states step in
-// halves (whose slots dq_first's caller zeroes ahead of the dQ pass, states_first's run_pass just ahead of
-// the step), a start state, d = 128 and 64. The fused pass must have a states step (several segments, not one
-// pass), else the two orders would be one.
+// states step ahead of the dQ pass; under dq_first it starts early beside the dQ pass's tail with
+// states_beside_dq=2, after it with off), so every output is the same bit for bit as under dq_first; with the
+// scan in the fused pass's output blocks, with the scan kernel (also in the states part) and with the states
+// step in halves (whose slots dq_first's caller zeroes ahead of the dQ pass, states_first's run_pass just
+// ahead of the step), a start state, d = 128 and 64. The fused pass must have a states step (several
+// segments, not one pass), else the two orders would be one.
 TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "the fused backward runs on Hopper only";
@@ -780,6 +780,7 @@ TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
       first.push_back({"backward_order", "states_first"});
       after.push_back({"backward_order", "dq_first"});
       Options after_plain = after;
+      after.push_back({"states_beside_dq", "2"});
       after_plain.push_back({"states_beside_dq", "off"});
       auto impl_first = la2_with(first), impl_after = la2_with(after), impl_after_plain = la2_with(after_plain);
       auto x = run_once(*gpu, *impl_first, p), y = run_once(*gpu, *impl_after, p);
@@ -848,11 +849,22 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   EXPECT_TRUE(o.fused_backward);
   la2::set_plan_option(o, "backward", "three_passes");
   EXPECT_FALSE(o.fused_backward);
-  EXPECT_EQ(o.states_beside_dq, 8);
+}
+
+// states_beside_dq: how late the dQ pass lets the fused pass's states step launch beside it (dQ-first
+// order). No GPU needed: the rule reads the options and the dQ pass's widths.
+TEST(La2Options, StatesBesideDqRule) {
+  la2::PassArgs d64, d128;
+  d64.dk = d64.dv = 64, d128.dk = d128.dv = 128;
+  la2::PlanOptions o;
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, d64), la2::kStatesBesideDqChunksD64);
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, d128), 0);
   la2::set_plan_option(o, "states_beside_dq", "off");
-  EXPECT_EQ(o.states_beside_dq, 0);
-  la2::set_plan_option(o, "states_beside_dq", "32");
-  EXPECT_EQ(o.states_beside_dq, 32);
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, d64), 0);
+  la2::set_plan_option(o, "states_beside_dq", "5");
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, d128), 5);
+  la2::set_plan_option(o, "states_beside_dq", "auto");
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, d128), 0);
 }
 
 // backward_order: where the fused pass's states step runs ahead of the dQ pass. No GPU needed: the rule
