@@ -73,10 +73,11 @@ struct PassArgs {
   // zeroes them before the kernel ahead (zero_halves_slots), and run_pass does not.
   bool states_start_early = false;
   // The output step lets the kernel after it launch (programmatic dependent launch) once each of its
-  // blocks has this many chunks left; 0: as each block starts. Later where that kernel's blocks, taking
-  // the SMs no block of this pass holds, would otherwise run beside the whole pass rather than its tail
-  // (the states step above). Only the wgmma output step of one output warpgroup and one output reads it
-  // (the dQ pass's); the others launch theirs at the start.
+  // blocks has this many chunks left; 0: as each block starts. Later for the states step above, whose
+  // blocks, launched as the dQ blocks started, took the SMs the dQ pass leaves free and ran beside the whole
+  // pass (the likely reason it measured slower so; session 29). Only the wgmma output step of one output
+  // warpgroup and one output reads it; the two-output-warpgroup step launches its dependents as it starts,
+  // the mma.sync step as it ends.
   int dependents_chunks_left = 0;
   // The dual pass (dual_pass_usable says where it runs): a second output of the same walk and state,
   //   O2 = c_intra ((X V'^T) (x) M) K' + c_inter diag(lambda^(t+1)) X S^T,  X [bh][n][dv], O2 [bh][n][dk],
@@ -225,8 +226,9 @@ void zero_halves_slots(const PassPlan& plan, float* segbuf, void* stream);
 // only a plan with a states part (several segments, not one pass) has anything to move.
 constexpr int kStatesFirstMaxSegmentChunks = 64;
 bool fused_states_first(const PlanOptions& options, const PassPlan& fused);
-// In dQ-first order, how many chunks before its end each block of the dQ pass `dq` lets the fused pass's
-// states step launch beside it (PlanOptions::states_beside_dq; 0: after the dQ pass). Measured (session 29,
+// In dQ-first order, how many chunks before its end each block of the dQ pass `dq` lets the fused pass
+// `fused`'s states step launch beside it (PlanOptions::states_beside_dq; 0: after the dQ pass, and always
+// where `fused` has no states step or no early start). Measured (session 29,
 // b1 h32 bf16 ALiBi forward+backward, M tokens/s, one binary, two rounds): at d = 64 n64k 55.7 after the dQ
 // pass, 55.8-55.9 at 2 chunks, 56.0-56.1 at 8, 56.2-56.3 at 32; at d = 128 32k / 64k / 128k 27.5-27.6 /
 // 28.0-28.1 / 28.8 after, 27.6-27.8 / 28.0 / 28.7 at 2, 27.1-27.4 / 27.8-27.9 / 28.4-28.5 at 8, 27.1-27.2 /
@@ -234,7 +236,7 @@ bool fused_states_first(const PlanOptions& options, const PassPlan& fused);
 // takes kStatesBesideDqChunksD64 at d = e = 64 (the dQ pass two blocks an SM) and none elsewhere. Why the
 // two widths differ was not measured.
 constexpr int kStatesBesideDqChunksD64 = 32;
-int states_beside_dq_chunks(const PlanOptions& options, const PassArgs& dq);
+int states_beside_dq_chunks(const PlanOptions& options, const PassPlan& fused, const PassArgs& dq);
 // Enqueues the pass (or `part` of it) on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed
 // flags, or null when the plan has none.
 void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags, void* stream,

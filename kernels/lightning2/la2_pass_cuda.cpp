@@ -573,7 +573,8 @@ bool fused_states_first(const PlanOptions& options, const PassPlan& fused) {
          (options.backward_order == O::automatic && fused.seg_chunks <= kStatesFirstMaxSegmentChunks);
 }
 
-int states_beside_dq_chunks(const PlanOptions& options, const PassArgs& dq) {
+int states_beside_dq_chunks(const PlanOptions& options, const PassPlan& fused, const PassArgs& dq) {
+  if (!fused.dual || fused.segments <= 1 || fused.one_pass || !fused.early_start) return 0;
   if (options.states_beside_dq >= 0) return options.states_beside_dq;
   return dq.dk == 64 && dq.dv == 64 ? kStatesBesideDqChunksD64 : 0;
 }

@@ -94,8 +94,9 @@ std::vector<ImplOption> plan_option_list() {
        "at b1 h32 d128)"},
       {"states_beside_dq", "auto, off or 1..256", "auto",
        "dq_first order: the fused pass's states step starts early beside the dQ pass's tail, launched once each dQ "
-       "block has this many chunks left (each states block waits for the dQ pass at its end); off = after the dQ "
-       "pass; auto = 32 at d = e = 64, off elsewhere"},
+       "block has this many chunks left (the dQ pass on the one-output-warpgroup step; its other steps launch it "
+       "as they start, or end); each states block waits for the dQ pass at its end; off = after the dQ pass; "
+       "auto = 32 at d = e = 64, off elsewhere"},
       {"output_warpgroups", "auto, 1, 2 or dq", "auto",
        "the row-order TMA output step at d = e = 128 (the forward's and dQ's, a dense batch): 1 = one output "
        "warpgroup beside the state warpgroup; 2 = two taking alternate chunks (384 threads; never one pass); "

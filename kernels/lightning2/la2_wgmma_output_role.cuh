@@ -263,7 +263,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
   }
   for (int c = b.c_begin; c < b.c_end; ++c) {
-    if constexpr (!DUAL)  // only the dQ pass launches its dependents late (no register to spare at d = 64 dual)
+    if constexpr (!DUAL)  // only a one-output pass (the dQ pass) is asked to launch its dependents late
       if (launches_dependents_at(a, c, b.c_begin, b.c_end)) dev::allow_dependent_launch();
     b.begin_chunk(c - b.c_begin);
     chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);

@@ -332,6 +332,15 @@ double relative_difference(const std::vector<uint8_t>& x, const std::vector<uint
 }
 
 // Every output of one forward and backward, as bytes.
+// `bytes` of 0xFF (NaN in every float type) allocated, written and freed in stream order: with freed memory
+// kept (KeptFreedMemory), the next allocations likely land on it, so a buffer read before it is written or
+// zeroed shows.
+void leave_nan_in_pool(Backend& gpu, size_t bytes) {
+  void* p = gpu.raw_allocate(bytes);
+  gpu.fill_bytes(p, 0xFF, bytes);
+  gpu.raw_free(p);
+}
+
 test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, const Problem& p) {
   MemoryTracker tracker;
   Workspace ws(gpu, tracker);
@@ -752,8 +761,9 @@ TEST(La2CudaPlans, FusedBackwardShareOfThreePassesBitIdentical) {
 // states_beside_dq=2, after it with off), so every output is the same bit for bit as under dq_first; with the
 // scan in the fused pass's output blocks, with the scan kernel (also in the states part) and with the states
 // step in halves (whose slots dq_first's caller zeroes ahead of the dQ pass, states_first's run_pass just
-// ahead of the step), a start state, d = 128 and 64. The fused pass must have a states step (several
-// segments, not one pass), else the two orders would be one.
+// ahead of the step; the dq_first runs find NaN left in the allocator's pool) and on mma.sync (its own end-
+// wait), a start state, d = 128 and 64. The fused pass must have a states step (several segments, not one
+// pass), else the two orders would be one.
 TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "the fused backward runs on Hopper only";
@@ -766,7 +776,8 @@ TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
   }
   for (int d : {64, 128})
     for (const Options& extra : {Options{}, Options{{"segments", "8"}, {"scan", "kernel"}},
-                                 Options{{"segments", "4"}, {"states_halves", "on"}}}) {
+                                 Options{{"segments", "4"}, {"states_halves", "on"}},
+                                 Options{{"segments", "4"}, {"states_kernel", "mma"}}}) {
       Problem p = two_output_problem(DType::bf16, /*state_in=*/true);
       p.dim_qk = p.dim_v = d;
       la2::PassArgs a;
@@ -782,8 +793,15 @@ TEST(La2CudaPlans, FusedStatesStepBeforeDqPassBitIdentical) {
       Options after_plain = after;
       after.push_back({"states_beside_dq", "2"});
       after_plain.push_back({"states_beside_dq", "off"});
+      ASSERT_EQ(la2::states_beside_dq_chunks(plan_options(after), fused, a), 2)  // the dQ pass is d x d too
+          << "d=" << d << " " << describe(after);
       auto impl_first = la2_with(first), impl_after = la2_with(after), impl_after_plain = la2_with(after_plain);
-      auto x = run_once(*gpu, *impl_first, p), y = run_once(*gpu, *impl_after, p);
+      auto x = run_once(*gpu, *impl_first, p);
+      // The early states step's halves add into slots its caller zeroed: memory left full of NaN in the
+      // allocator's pool, which the run's buffers likely reuse, shows a slot that was not.
+      KeptFreedMemory kept(*gpu, true);
+      leave_nan_in_pool(*gpu, 64 << 20);
+      auto y = run_once(*gpu, *impl_after, p);
       auto z = run_once(*gpu, *impl_after_plain, p);
       ASSERT_NO_FATAL_FAILURE(expect_outputs_bit_identical(x, y, "d=" + std::to_string(d) + " " + describe(first)));
       ASSERT_NO_FATAL_FAILURE(
@@ -856,15 +874,23 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
 TEST(La2Options, StatesBesideDqRule) {
   la2::PassArgs d64, d128;
   d64.dk = d64.dv = 64, d128.dk = d128.dv = 128;
+  la2::PassPlan fused;
+  fused.dual = true, fused.segments = 4, fused.early_start = true;
   la2::PlanOptions o;
-  EXPECT_EQ(la2::states_beside_dq_chunks(o, d64), la2::kStatesBesideDqChunksD64);
-  EXPECT_EQ(la2::states_beside_dq_chunks(o, d128), 0);
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d64), la2::kStatesBesideDqChunksD64);
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d128), 0);
   la2::set_plan_option(o, "states_beside_dq", "off");
-  EXPECT_EQ(la2::states_beside_dq_chunks(o, d64), 0);
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d64), 0);
   la2::set_plan_option(o, "states_beside_dq", "5");
-  EXPECT_EQ(la2::states_beside_dq_chunks(o, d128), 5);
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d128), 5);
+  // No states step to start early (one segment, one pass, three passes) or no early start at all.
+  la2::PassPlan one_segment = fused, one_pass = fused, not_fused = fused, not_early = fused;
+  one_segment.segments = 1, one_pass.one_pass = true, not_fused.dual = false, not_early.early_start = false;
+  for (const la2::PassPlan& p : {one_segment, one_pass, not_fused, not_early})
+    EXPECT_EQ(la2::states_beside_dq_chunks(o, p, d128), 0);
   la2::set_plan_option(o, "states_beside_dq", "auto");
-  EXPECT_EQ(la2::states_beside_dq_chunks(o, d128), 0);
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d64), la2::kStatesBesideDqChunksD64);
+  EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d128), 0);
 }
 
 // backward_order: where the fused pass's states step runs ahead of the dQ pass. No GPU needed: the rule
