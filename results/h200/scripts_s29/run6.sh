@@ -12,9 +12,9 @@ ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"
 for shape in "128 256 16" "192 192 21"; do
   set -- $shape
   timeout 200 ncu --clock-control none --cache-control none --kernel-name-base demangled --kernel-name regex:"la2_|tile" \
-    --launch-skip 0 --launch-count 60 \
+    --launch-skip 0 --launch-count 80 \
     --metrics gpu__time_duration.sum,dram__bytes_read.sum,dram__bytes_write.sum,lts__t_sector_hit_rate.pct \
     $B/lasuite bench --impl la2 --dtype bf16 --decay alibi --no-ceilings --heads $3 --dim $1 --dim-v $2 --seqlen 16k \
-    --mode fwdbwd --warmup 0 --repeats 1 --min-time 0 > $R/ncu_d$1_e$2.txt 2>&1; el "ncu d$1 e$2 rc=$?"
+    --mode fwdbwd --warmup 1 --repeats 1 --min-time 0 > $R/ncu_d$1_e$2.txt 2>&1; el "ncu d$1 e$2 rc=$?"
   grep -E "^  void|^  la2|duration|bytes_read|bytes_write|hit_rate" $R/ncu_d$1_e$2.txt | sed -E 's/\(conditional.*//; s/\(std::conditional.*//; s/<__nv_bfloat16, //' | cut -c1-100 | head -80
 done
