@@ -396,11 +396,11 @@ class La2Cuda : public Implementation {
     // waiting for the dQ pass, find the states step ended too.
     const bool states_first = la2::fused_states_first(options_, plan_v);  // false unless plan_v is the fused pass
     if (states_first) la2::run_pass(dv, plan_v, segbuf.as<float>(), flags.at[2], ws.stream(), la2::PassPart::states);
-    // Where states_beside_dq asks, in dQ-first order, the fused pass's states step starts early beside the
+    // Where states_beside_dq asks (dQ-first order only), the fused pass's states step starts early beside the
     // dQ pass's tail: it reads Q and dO, complete before the dQ pass started, and writes its own buffer,
     // which the dQ pass does not touch; each of its blocks waits for the dQ pass at its end. Its halves'
     // slots are zeroed here, as a memset between the two kernels would hold the early start back.
-    const int beside = states_first ? 0 : la2::states_beside_dq_chunks(options_, plan_v, dq);
+    const int beside = la2::states_beside_dq_chunks(options_, plan_v, dq);
     if (beside > 0) {
       dv.states_start_early = true;
       dq.dependents_chunks_left = beside;

@@ -228,13 +228,13 @@ constexpr int kStatesFirstMaxSegmentChunks = 64;
 bool fused_states_first(const PlanOptions& options, const PassPlan& fused);
 // In dQ-first order, how many chunks before its end each block of the dQ pass `dq` lets the fused pass
 // `fused`'s states step launch beside it (PlanOptions::states_beside_dq; 0: after the dQ pass, and always
-// where `fused` has no states step or no early start). Measured (session 29,
-// b1 h32 bf16 ALiBi forward+backward, M tokens/s, one binary, two rounds): at d = 64 n64k 55.7 after the dQ
-// pass, 55.8-55.9 at 2 chunks, 56.0-56.1 at 8, 56.2-56.3 at 32; at d = 128 32k / 64k / 128k 27.5-27.6 /
-// 28.0-28.1 / 28.8 after, 27.6-27.8 / 28.0 / 28.7 at 2, 27.1-27.4 / 27.8-27.9 / 28.4-28.5 at 8, 27.1-27.2 /
-// 27.8-27.9 / 28.4 at 32 (launched as each dQ block started: 1.6-2 % slower at 32k and 128k). So automatic
-// takes kStatesBesideDqChunksD64 at d = e = 64 (the dQ pass two blocks an SM) and none elsewhere. Why the
-// two widths differ was not measured.
+// where `fused` has no states step or no early start, or its states step runs first: fused_states_first).
+// Measured (session 29, b1 h32 bf16 ALiBi forward+backward, M tokens/s, one binary, two rounds): at d = 64
+// n64k 55.7 after the dQ pass, 55.8-55.9 at 2 chunks, 56.0-56.1 at 8, 56.2-56.3 at 32; at d = 128 32k / 64k /
+// 128k 27.5-27.6 / 28.0-28.1 / 28.8 after, 27.6-27.8 / 28.0 / 28.7 at 2, 27.1-27.4 / 27.8-27.9 / 28.4-28.5 at
+// 8, 27.1-27.2 / 27.8-27.9 / 28.4 at 32 (launched as each dQ block started: 1.6-2 % slower at 32k and 128k).
+// So automatic takes kStatesBesideDqChunksD64 at d = e = 64 (the dQ pass two blocks an SM) and none
+// elsewhere. Why the two widths differ was not measured.
 constexpr int kStatesBesideDqChunksD64 = 32;
 int states_beside_dq_chunks(const PlanOptions& options, const PassPlan& fused, const PassArgs& dq);
 // Enqueues the pass (or `part` of it) on `stream` (a cudaStream_t); `flags`: plan.flag_bytes of zeroed

@@ -331,7 +331,6 @@ double relative_difference(const std::vector<uint8_t>& x, const std::vector<uint
   return std::sqrt(err2 / std::max(ref2, 1e-300));
 }
 
-// Every output of one forward and backward, as bytes.
 // `bytes` of 0xFF (NaN in every float type) allocated, written and freed in stream order: with freed memory
 // kept (KeptFreedMemory), the next allocations likely land on it, so a buffer read before it is written or
 // zeroed shows.
@@ -341,6 +340,7 @@ void leave_nan_in_pool(Backend& gpu, size_t bytes) {
   gpu.raw_free(p);
 }
 
+// Every output of one forward and backward, as bytes.
 test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, const Problem& p) {
   MemoryTracker tracker;
   Workspace ws(gpu, tracker);
@@ -869,13 +869,22 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   EXPECT_FALSE(o.fused_backward);
 }
 
+// The fused pass's plan varied where it has no states part to move (one segment, one pass, or no second
+// output: three passes), for the backward-order rules below.
+std::vector<la2::PassPlan> without_states_part(const la2::PassPlan& fused) {
+  la2::PassPlan one_segment = fused, one_pass = fused, not_fused = fused;
+  one_segment.segments = 1, one_pass.one_pass = true, not_fused.dual = false;
+  return {one_segment, one_pass, not_fused};
+}
+
 // states_beside_dq: how late the dQ pass lets the fused pass's states step launch beside it (dQ-first
-// order). No GPU needed: the rule reads the options and the dQ pass's widths.
+// order). No GPU needed: the rule reads the options, the fused pass's plan and the dQ pass's widths.
 TEST(La2Options, StatesBesideDqRule) {
   la2::PassArgs d64, d128;
   d64.dk = d64.dv = 64, d128.dk = d128.dv = 128;
-  la2::PassPlan fused;
+  la2::PassPlan fused;  // segments long enough for dQ-first order under auto (fused_states_first)
   fused.dual = true, fused.segments = 4, fused.early_start = true;
+  fused.seg_chunks = la2::kStatesFirstMaxSegmentChunks + 1;
   la2::PlanOptions o;
   EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d64), la2::kStatesBesideDqChunksD64);
   EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d128), 0);
@@ -883,11 +892,13 @@ TEST(La2Options, StatesBesideDqRule) {
   EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d64), 0);
   la2::set_plan_option(o, "states_beside_dq", "5");
   EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d128), 5);
-  // No states step to start early (one segment, one pass, three passes) or no early start at all.
-  la2::PassPlan one_segment = fused, one_pass = fused, not_fused = fused, not_early = fused;
-  one_segment.segments = 1, one_pass.one_pass = true, not_fused.dual = false, not_early.early_start = false;
-  for (const la2::PassPlan& p : {one_segment, one_pass, not_fused, not_early})
-    EXPECT_EQ(la2::states_beside_dq_chunks(o, p, d128), 0);
+  // No states step to start early, no early start at all, or the states step first.
+  std::vector<la2::PassPlan> none = without_states_part(fused);
+  none.push_back(fused), none.back().early_start = false;
+  for (const la2::PassPlan& p : none) EXPECT_EQ(la2::states_beside_dq_chunks(o, p, d128), 0);
+  la2::PlanOptions states_first = o;
+  la2::set_plan_option(states_first, "backward_order", "states_first");
+  EXPECT_EQ(la2::states_beside_dq_chunks(states_first, fused, d128), 0);
   la2::set_plan_option(o, "states_beside_dq", "auto");
   EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d64), la2::kStatesBesideDqChunksD64);
   EXPECT_EQ(la2::states_beside_dq_chunks(o, fused, d128), 0);
@@ -909,9 +920,7 @@ TEST(La2Options, BackwardOrderRule) {
   EXPECT_TRUE(la2::fused_states_first(states_first, fused));
   // Nothing to move: one segment, one pass, or no second output (three passes).
   fused.seg_chunks = 16;
-  la2::PassPlan one_segment = fused, one_pass = fused, not_fused = fused;
-  one_segment.segments = 1, one_pass.one_pass = true, not_fused.dual = false;
-  for (const la2::PassPlan& p : {one_segment, one_pass, not_fused}) {
+  for (const la2::PassPlan& p : without_states_part(fused)) {
     EXPECT_FALSE(la2::fused_states_first(states_first, p));
     EXPECT_FALSE(la2::fused_states_first(automatic, p));
   }
