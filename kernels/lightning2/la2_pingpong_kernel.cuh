@@ -63,7 +63,7 @@ __device__ __forceinline__ void pingpong_outputs(const PingpongBlock<T>& b, cons
     unsigned char* q_stage = b.stage(local);
     const uint32_t q_addr = dev::smem_addr(q_stage), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
     float o[64];
-    output_products<T, 128, 128>(b, a, o, q_addr, k_addr, v_addr, s_addr, local == 0 ? shift0 : 0, 128 / 16, [] {});
+    output_products<T, 128, 128>(b, a, o, q_addr, k_addr, v_addr, s_addr, local == 0 ? shift0 : 0, [] {});
     dev::wgmma_wait<0>();
     dev::wgmma_fence_regs(o);
     // This warp's 16 rows into the chunk's Q tile (read by both products above, which have completed),

@@ -9,25 +9,16 @@
 
 namespace lasuite::la2 {
 
-// The k-steps of 16 that a contraction over a tensor `cols` wide needs in a kernel K wide: a narrower
-// width read in place (72..120 at 128) leaves its last columns zero in every tile, and a product over
-// them adds nothing, so its k-steps are skipped (at 96, 6 of 8: a quarter of Q K^T and Q S).
-template <int K>
-__device__ __forceinline__ int contraction_steps(int cols) {
-  return cols > 0 && cols < K ? (cols + 15) / 16 : K / 16;
-}
-
-// acc (64 x N) = A B^T over the first `steps` k-steps of K, one committed group: A [64][K] (tile AT) and
-// B [N][K] (tile BT) both read as K-major operands from shared memory. The scores Q K^T and X V^T, and the
-// second output's inter term X S^T (S stored [d][e] is S^T's [n][k]).
+// acc (64 x N) = A B^T over K, one committed group: A [64][K] (tile AT) and B [N][K] (tile BT) both read
+// as K-major operands from shared memory. The scores Q K^T and X V^T, and the second output's inter term
+// X S^T (S stored [d][e] is S^T's [n][k]).
 template <class T, int N, int K, class AT, class BT>
-__device__ __forceinline__ void issue_a_bt(float (&acc)[N / 2], uint32_t a_addr, uint32_t b_addr, int steps) {
+__device__ __forceinline__ void issue_a_bt(float (&acc)[N / 2], uint32_t a_addr, uint32_t b_addr) {
   dev::wgmma_fence();
 #pragma unroll
   for (int kk = 0; kk < K / 16; ++kk)
-    if (kk < steps)
-      dev::Wgmma<T, N, 0>::ss(acc, dev::sw128_desc(a_addr + AT::k_major_step(kk), 16, 1024),
-                              dev::sw128_desc(b_addr + BT::k_major_step(kk), 16, 1024), kk > 0);
+    dev::Wgmma<T, N, 0>::ss(acc, dev::sw128_desc(a_addr + AT::k_major_step(kk), 16, 1024),
+                            dev::sw128_desc(b_addr + BT::k_major_step(kk), 16, 1024), kk > 0);
   dev::wgmma_commit();
 }
 
@@ -156,12 +147,12 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
 template <class T, int DV>
 __device__ __forceinline__ void issue_second_scores(float (&sc)[32], uint32_t v_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
-  issue_a_bt<T, 64, DV, VTile, VTile>(sc, v_addr + VTile::kBytes, v_addr, DV / 16);  // X V^T, X after V in the stage
+  issue_a_bt<T, 64, DV, VTile, VTile>(sc, v_addr + VTile::kBytes, v_addr);  // X V^T, X after V in the stage
 }
 template <class T, int DK, int DV>
 __device__ __forceinline__ void issue_second_inter(float (&o)[DK / 2], uint32_t v_addr, uint32_t s_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
-  issue_a_bt<T, DK, DV, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr, DV / 16);  // X S^T
+  issue_a_bt<T, DK, DV, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
 }
 
 template <class T, int DK, int DV, int TMA>
@@ -185,20 +176,19 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
 // its stage's tiles (q_addr, k_addr, v_addr) and the operand copy of S (s_addr): the scores Q K^T and the
 // inter term Q S as one group (S stored [d][e] is the MN-major B), `between()` while the tensor cores
 // work, the scores masked into A fragments and the inter rows decayed, then the intra product onto `o`,
-// committed and not waited for. `steps`: the k-steps of both contractions over d (contraction_steps).
+// committed and not waited for.
 template <class T, int DK, int DV, class B, class Between>
 __device__ __forceinline__ void output_products(const B& b, const OutputStepArgs& a, float (&o)[DV / 2],
                                                 uint32_t q_addr, uint32_t k_addr, uint32_t v_addr, uint32_t s_addr,
-                                                int shift, int steps, Between&& between) {
+                                                int shift, Between&& between) {
   using QTile = dev::Sw128Tile<kChunk, DK>;
   using STile = dev::Sw128Tile<DK, DV>;
   float sc[32];
-  issue_a_bt<T, 64, DK, QTile, QTile>(sc, q_addr, k_addr, steps);  // scores = Q K^T, K stored [key][d]
+  issue_a_bt<T, 64, DK, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
 #pragma unroll
   for (int kk = 0; kk < DK / 16; ++kk)
-    if (kk < steps)
-      dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
-                               dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
+    dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
+                             dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
   dev::wgmma_commit();
   between();
   uint32_t p[4][4];  // the A fragments of (scores (x) D) for the k-steps over keys
@@ -223,9 +213,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
   float o[SD];
-  // The dual step keeps all k-steps: at its 255 registers a runtime count spilled 24-644 bytes (ptxas).
-  const int steps = DUAL ? DK / 16 : contraction_steps<DK>(a.walk.cols_qk);
-  output_products<T, DK, DV>(b, a, o, q_addr, k_addr, v_addr, s_addr, shift, steps, [&] {
+  output_products<T, DK, DV>(b, a, o, q_addr, k_addr, v_addr, s_addr, shift, [&] {
     if (B::kStateRefills) B::commit_copies();  // an empty group: begin_chunk's wait counts one a chunk
     else b.refill(c, local, b.c_end, true);     // while the tensor cores work
   });
