@@ -10,7 +10,7 @@ source scripts/device_call_prelude.sh
 rm -rf /tmp/bld_base; base_build .dev/s30/probe > $R/base_build.txt 2>&1 &
 ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"
 wait; el "probe built"; cat $R/base_build.txt
-echo "serialised wgmma notes (C7515/C7520): main $(grep -c 'C752\?[05])' $R/ninja.log) probe $(grep -c 'C752\?[05])' $R/ninja_base.log)"
+echo "serialised wgmma notes (C7515/C7520): main $(grep -cE 'C75(15|20)' $R/ninja.log) probe $(grep -cE 'C75(15|20)' $R/ninja_base.log)"
 timeout 120 $B/lasuite_base verify --device cuda --skip-defaults --impl la2 --dtype bf16 --dim 96 --long 300,4k --state \
   > $R/verify_probe_d96.log 2>&1; el "probe verify d96 rc=$?"; tail -n 1 $R/verify_probe_d96.log
 BN="bench --impl la2 --dtype bf16 --decay alibi --no-ceilings --mode fwd,fwdbwd --seqlen 4k,16k --heads 42 --dim 96"
