@@ -50,6 +50,11 @@ ChunkKernel chunk_kernel_entry() {
         if constexpr (DK == 128 && DV == 128) {
           k.pingpong_func = reinterpret_cast<const void*>(&la2_pingpong_kernel<T>);
           k.pingpong_threads = kPingpongThreads;
+          k.tma_narrow_func =
+              reinterpret_cast<const void*>(&la2_wgmma_kernel<T, 128, 128, true, false, false, kTmaDense, kNarrowReadCols>);
+          if constexpr (DUAL)
+            k.dual_tma_narrow_func =
+                reinterpret_cast<const void*>(&la2_wgmma_kernel<T, 128, 128, true, false, true, kTmaDense, kNarrowReadCols>);
         }
       }
       if constexpr (TMA && WIN) {
@@ -75,7 +80,9 @@ ChunkKernel chunk_kernel_entry() {
 // of 64; 192 rather than 256 for the shorter ones saves a quarter of their products and holds three
 // chunks in flight instead of two). The windowed TMA steps where value tiles run: 128 x 128 (a
 // contraction of up to 128 beside values past 128), 192 x 64 and 256 x 64; not 64 x 128, whose value
-// tiles serve only contractions of at most 64 beside values past 128.
+// tiles serve only contractions of at most 64 beside values past 128. At 128 x 128 the dense TMA output
+// steps (plain and dual) also as variants reading only kNarrowReadCols columns (tensors of 72..96 read in
+// place: 2 of 8 k-steps fewer at 96).
 template <class T>
 ChunkKernel chunk_kernel_for(int dk, int dv, bool windowed) {
   if (dk == 64 && dv == 64) return windowed ? ChunkKernel{} : chunk_kernel_entry<T, 64, 64, false, true, true, true>();

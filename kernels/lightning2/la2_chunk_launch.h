@@ -6,6 +6,11 @@
 
 namespace lasuite::la2 {
 
+// Tensors at most this wide, read in place by the 128 x 128 TMA output steps, take the variants whose
+// products read only these columns (ChunkKernel::tma_narrow_func): 96 is a common head dim, and the
+// variant skips 2 of 8 k-steps of the products over it.
+constexpr int kNarrowReadCols = 96;
+
 struct ChunkKernel {
   const void* func = nullptr;  // with outputs; for cudaLaunchKernel / occupancy queries; null: none
   size_t smem_one_state_buf = 0;
@@ -29,6 +34,10 @@ struct ChunkKernel {
   // The windowed kernels' TMA output step in reverse (a dense batch's reverse passes); null: none.
   const void* tma_rev_func = nullptr;
   const void* dual_tma_func = nullptr;  // and its dual output step storing by TMA (dual_smem); null: none
+  // The same two TMA steps (dense batch; tma_smem, dual_smem) with products over only the first
+  // kNarrowReadCols columns of d (the dual step: of d and of e); null: none (only at 128 x 128).
+  const void* tma_narrow_func = nullptr;
+  const void* dual_tma_narrow_func = nullptr;
   // The two TMA steps over a ragged grid's maps (la2_wgmma_block.cuh's kTmaRagged); null: none.
   const void* ragged_tma_func = nullptr;
   const void* ragged_dual_tma_func = nullptr;

@@ -120,6 +120,7 @@ struct PlanOptions {
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
+  bool narrow_products = true;       // PassPlan::narrow_products where it can; false: products over every column of the kernel's
   // PassPlan::pingpong where it can: two = in every pass that has the step (the forward's and dQ's);
   // dq = in the backward's dQ pass only; automatic = in the dQ pass where its segments are short and
   // its blocks one wave (kPingpongMaxSegmentChunks in la2_pass_cuda.cpp); one = nowhere. dq_pass_options turns dq into two and automatic into
@@ -179,6 +180,10 @@ struct PassPlan {
   // And the states-only step moves K and V so too (the Hopper kernel of its own widths, a dense batch,
   // either order: the fused dK/dV pass's states step walks in reverse).
   bool states_tma = false;
+  // And its products read only the first kNarrowReadCols columns of d (the dual step: of d and of e), the
+  // tensors being that narrow, read in place by the 128 x 128 kernels (ChunkKernel::tma_narrow_func): a
+  // dense batch, the plain step in row order or the dual one.
+  bool narrow_products = false;
   // The states-only step runs each segment ahead of the last as two blocks of half its chunks (the
   // wgmma states step, two blocks an SM, so twice the blocks in flight on the same memory), each adding
   // lambda^(rows after its half) times its half's increment into the segment's slot: segbuf_bytes as

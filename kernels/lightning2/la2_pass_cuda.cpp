@@ -83,9 +83,9 @@ int blocks_per_sm(const void* func, size_t smem, int threads = kBlockThreads) {
 }
 
 const void* output_kernel(const ChunkKernel& k, const PassPlan& plan, bool reverse) {
-  if (plan.dual) return plan.tma ? k.dual_tma_func : k.dual_func;
+  if (plan.dual) return !plan.tma ? k.dual_func : plan.narrow_products ? k.dual_tma_narrow_func : k.dual_tma_func;
   if (plan.pingpong) return k.pingpong_func;
-  if (plan.tma) return reverse ? k.tma_rev_func : k.tma_func;
+  if (plan.tma) return reverse ? k.tma_rev_func : plan.narrow_products ? k.tma_narrow_func : k.tma_func;
   return plan.wgmma ? k.wgmma_func : k.func;
 }
 // The output kernel's block: two warpgroups, or the two-output-warpgroup step's three.
@@ -129,12 +129,14 @@ ChunkKernel pass_kernels(const PassArgs& p) {
     const ChunkKernel own = chunk_kernel(p.dtype, p.dk, p.dv, /*windowed=*/false);
     k.tma_func = own.tma_func, k.tma_smem = own.tma_smem;
     k.dual_tma_func = own.dual_tma_func, k.dual_smem = own.dual_smem;
+    k.tma_narrow_func = own.tma_narrow_func, k.dual_tma_narrow_func = own.dual_tma_narrow_func;
     k.ragged_tma_func = own.ragged_tma_func, k.ragged_dual_tma_func = own.ragged_dual_tma_func;
     k.states_tma_func = own.states_tma_func, k.states_tma_rev_func = own.states_tma_rev_func;
     k.tma_rev_func = nullptr;
   }
   if (p.ragged) {
     k.tma_func = k.ragged_tma_func, k.dual_tma_func = k.ragged_dual_tma_func, k.tma_rev_func = nullptr;
+    k.tma_narrow_func = k.dual_tma_narrow_func = nullptr;
     k.states_tma_func = k.states_tma_rev_func = nullptr;
   }
   return k;
@@ -394,6 +396,11 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.pingpong = options.output_warpgroups == Warpgroups::two && pingpong_runs;
   // The states step reads K and V through the output step's maps (of the same tensors).
   plan.states_tma = plan.tma && plan.wgmma_states && (p.reverse ? k.states_tma_rev_func : k.states_tma_func) != nullptr;
+  // Products over the narrow columns where each contraction is that narrow: d, and in the dual step e too
+  // (the two-output-warpgroup step runs only at the kernel's own widths, so never beside this).
+  const auto narrow = [](int cols) { return cols > 0 && cols <= kNarrowReadCols; };
+  plan.narrow_products = options.narrow_products && plan.tma && narrow(p.cols_qk) &&
+                         (plan.dual ? narrow(p.cols_v) && k.dual_tma_narrow_func : !p.reverse && k.tma_narrow_func);
   // Narrower widths only by TMA (the dual step has no windowed variant).
   if (plan.dual && !(p.x && p.o2 && plan.wgmma && (plan.tma ? k.dual_tma_func : !windowed(p) ? k.dual_func : nullptr)))
     throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_usable first)");

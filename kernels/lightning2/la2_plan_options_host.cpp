@@ -84,6 +84,10 @@ std::vector<ImplOption> plan_option_list() {
        "tiles in by one thread, a warp's 16 x 64 output rows out by one lane (the fused pass's reverse walk reads "
        "its boxes upside down); "
        "cp_async = 16 bytes a thread per copy in, 16-byte stores out (every other pass takes these)"},
+      {"narrow_products", "auto or off", "auto",
+       "the 128 x 128 TMA output steps on tensors of at most 96 columns read in place (d, and in the fused dK/dV "
+       "pass e too): auto = variants whose products read only those 96 columns; off = products over all 128, "
+       "the last 32 zeros"},
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
@@ -135,6 +139,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     o.packed_ragged = parse_either(key, value, "ragged", "spans");
   } else if (key == "wide_dims") {
     o.value_tiles = parse_either(key, value, "value_tiles", "tiles");
+  } else if (key == "narrow_products") {
+    o.narrow_products = parse_either(key, value, "auto", "off");
   } else if (key == "loads") {
     o.tma_loads = parse_either(key, value, "tma", "cp_async");
   } else if (key == "output_warpgroups") {

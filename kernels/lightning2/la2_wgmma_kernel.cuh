@@ -19,6 +19,12 @@
 // value dims wider than it as value tiles, blocks of the same launch (ChunkWalk::value_tiles). Otherwise
 // they are the kernel's own dk and dv at compile time: runtime strides cost the d = e = 128 pass 1.5-2.5 %
 // (11 more registers and the address arithmetic), so only the shapes that need them pay for them.
+//
+// READ (below DK only in the output step of the kernel's own widths by TMA over a dense batch): its
+// products read only the first READ columns of d (Q K^T, Q S) and, with DUAL, of e (X V^T, X S^T), for
+// tensors that narrow read in place, whose other columns land as zeros and would add nothing. A
+// compile-time count: skipped at run time, the k-steps serialised every wgmma of the step (ptxas C7515,
+// 16 % slower, session 30).
 #pragma once
 #include <cstdint>
 
@@ -28,12 +34,14 @@
 
 namespace lasuite::la2 {
 
-template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync>
+template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync, int READ = DK>
 __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBlocksPerSm)
     la2_wgmma_kernel(const __grid_constant__ StepArgs<OUT> a) {
 #if LASUITE_WGMMA
   static_assert(kThreads == 256, "two warpgroups");
   static_assert(!DUAL || !WIN, "the second output is at the kernel's own widths");
+  static_assert(READ == DK || (OUT && !WIN && TMA == kTmaDense && READ % 16 == 0 && READ < DK && (!DUAL || READ <= DV)),
+                "fewer columns read only by the dense TMA output step of the kernel's own widths");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   constexpr int kStages = SM::kStages;
   const ChunkWalk& w = a.walk;
@@ -85,7 +93,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   int shift0 = 0;
   if constexpr (OUT) shift0 = b.seg == 0 ? a.start.shift : 0;
   if constexpr (OUT) {
-    if (b.wg == 0) return output_warpgroup(b, a, inc, shift0, slope);
+    if (b.wg == 0) return output_warpgroup<READ>(b, a, inc, shift0, slope);
     state_warpgroup<T, DK, DV, OUT, WIN, DK / 64, DUAL>(b, a, inc, shift0, slope, 0);
   } else if constexpr (DK % 128 == 0) {
     // The states-only step at d = 128 and 256 splits S between the warpgroups (half its 64-row tiles

@@ -9,9 +9,9 @@
 
 namespace lasuite::la2 {
 
-// acc (64 x N) = A B^T over K, one committed group: A [64][K] (tile AT) and B [N][K] (tile BT) both read
-// as K-major operands from shared memory. The scores Q K^T and X V^T, and the second output's inter term
-// X S^T (S stored [d][e] is S^T's [n][k]).
+// acc (64 x N) = A B^T over the first K columns of the tiles, one committed group: A [64][K] (tile AT)
+// and B [N][K] (tile BT) both read as K-major operands from shared memory. The scores Q K^T and X V^T,
+// and the second output's inter term X S^T (S stored [d][e] is S^T's [n][k]).
 template <class T, int N, int K, class AT, class BT>
 __device__ __forceinline__ void issue_a_bt(float (&acc)[N / 2], uint32_t a_addr, uint32_t b_addr) {
   dev::wgmma_fence();
@@ -144,15 +144,16 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
 // first output's stores), then X S^T (issue_second_inter); finish_second_output waits for both and does
 // the rest. Issuing X S^T before the stores too spilled 56 bytes at d = 128 and serialised the products
 // at d = 64 (128 registers a thread there).
-template <class T, int DV>
+// Both contract over the first READ columns of e (READ: the kernel's, la2_wgmma_kernel).
+template <class T, int DV, int READ>
 __device__ __forceinline__ void issue_second_scores(float (&sc)[32], uint32_t v_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
-  issue_a_bt<T, 64, DV, VTile, VTile>(sc, v_addr + VTile::kBytes, v_addr);  // X V^T, X after V in the stage
+  issue_a_bt<T, 64, READ, VTile, VTile>(sc, v_addr + VTile::kBytes, v_addr);  // X V^T, X after V in the stage
 }
-template <class T, int DK, int DV>
+template <class T, int DK, int DV, int READ>
 __device__ __forceinline__ void issue_second_inter(float (&o)[DK / 2], uint32_t v_addr, uint32_t s_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
-  issue_a_bt<T, DK, DV, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
+  issue_a_bt<T, DK, READ, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
 }
 
 template <class T, int DK, int DV, int TMA>
@@ -176,17 +177,17 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
 // its stage's tiles (q_addr, k_addr, v_addr) and the operand copy of S (s_addr): the scores Q K^T and the
 // inter term Q S as one group (S stored [d][e] is the MN-major B), `between()` while the tensor cores
 // work, the scores masked into A fragments and the inter rows decayed, then the intra product onto `o`,
-// committed and not waited for.
-template <class T, int DK, int DV, class B, class Between>
+// committed and not waited for. Both first products contract over the first READ columns of d.
+template <class T, int DK, int DV, int READ = DK, class B, class Between>
 __device__ __forceinline__ void output_products(const B& b, const OutputStepArgs& a, float (&o)[DV / 2],
                                                 uint32_t q_addr, uint32_t k_addr, uint32_t v_addr, uint32_t s_addr,
                                                 int shift, Between&& between) {
   using QTile = dev::Sw128Tile<kChunk, DK>;
   using STile = dev::Sw128Tile<DK, DV>;
   float sc[32];
-  issue_a_bt<T, 64, DK, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
+  issue_a_bt<T, 64, READ, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
 #pragma unroll
-  for (int kk = 0; kk < DK / 16; ++kk)
+  for (int kk = 0; kk < READ / 16; ++kk)
     dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
                              dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
   dev::wgmma_commit();
@@ -201,8 +202,8 @@ __device__ __forceinline__ void output_products(const B& b, const OutputStepArgs
 // The output warpgroup's chunk: O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c for all
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
 // scores going back in as a register operand (then, DUAL, the second output's). Refills the oldest
-// stage while the products run, unless the state warpgroup does (kStateRefills).
-template <class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
+// stage while the products run, unless the state warpgroup does (kStateRefills). READ: la2_wgmma_kernel's.
+template <int READ, class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
 __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                               int c, int shift) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
@@ -213,13 +214,13 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
   float o[SD];
-  output_products<T, DK, DV>(b, a, o, q_addr, k_addr, v_addr, s_addr, shift, [&] {
+  output_products<T, DK, DV, READ>(b, a, o, q_addr, k_addr, v_addr, s_addr, shift, [&] {
     if (B::kStateRefills) B::commit_copies();  // an empty group: begin_chunk's wait counts one a chunk
     else b.refill(c, local, b.c_end, true);     // while the tensor cores work
   });
   float sc2[DUAL ? 32 : 1];  // the second output's scores (DUAL)
   if constexpr (DUAL) {
-    issue_second_scores<T, DV>(sc2, v_addr);
+    issue_second_scores<T, DV, READ>(sc2, v_addr);
     dev::wgmma_wait<1>();  // this output's last product; the second's scores run on
   } else {
     dev::wgmma_wait<0>();
@@ -230,7 +231,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
   if constexpr (DUAL) {
     float o2[DK / 2];
-    issue_second_inter<T, DK, DV>(o2, v_addr, s_addr);
+    issue_second_inter<T, DK, DV, READ>(o2, v_addr, s_addr);
     finish_second_output(b, a, c, shift, sc2, o2, k_addr);
   }
 }
@@ -238,7 +239,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
 // Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass; the
 // outputs' chunks unless the state warpgroup refills them, kStateRefills), sums its strip of the scan
 // where the strips are apart, and computes the outputs of the segment's chunks.
-template <class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
+template <int READ, class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
 __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0, float slope) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
@@ -266,7 +267,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     if constexpr (!DUAL)  // only a one-output pass (the dQ pass) is asked to launch its dependents late
       if (launches_dependents_at(a, c, b.c_begin, b.c_end)) dev::allow_dependent_launch();
     b.begin_chunk(c - b.c_begin);
-    chunk_outputs(b, a, c, c == b.c_begin ? shift0 : 0);
+    chunk_outputs<READ>(b, a, c, c == b.c_begin ? shift0 : 0);
   }
   if constexpr (B::kTma)  // the block's shared memory stays until the last boxes have left it
     if (b.lane == 0) dev::bulk_wait_all();

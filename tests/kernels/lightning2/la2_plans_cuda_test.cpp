@@ -530,7 +530,10 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
 // Head dims of 72..120 (multiples of 8) run the 128-wide kernels on the tensors in place. Under TMA the
 // output steps are the 128 x 128 ones, their maps of the tensors' own widths (columns past them land as
 // zeros and are not stored), and the backward fuses dK and dV; under cp.async they are the windowed
-// kernels and three passes. The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
+// kernels and three passes. Where a step's contractions are at most kNarrowReadCols wide (the forward's
+// d at both shapes, the dual step's d and e at 96 x 96) its products skip the k-steps past them, which
+// would add only zeros, so every output agrees bit for bit with products over all 128 columns
+// (narrow_products=off). The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
 // same order, so they agree bit for bit (their segment scans too, which the 128 x 128 steps sum in two
 // warpgroups, a strip of S each, and the windowed ones in one); dK, dV and dS_in come from other passes, so they agree to
 // rounding (dS_in to the 16-bit operands' rounding too: the three passes' dV pass starts from the dK
@@ -558,14 +561,20 @@ TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
       a.cols_qk = d, a.cols_v = a.cols_o = e;
       EXPECT_TRUE(la2::plan_pass(a, {}).tma) << shape;
       EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
+      const bool narrow_d = d <= la2::kNarrowReadCols, narrow_e = e <= la2::kNarrowReadCols;
+      EXPECT_EQ(la2::plan_pass(a, {}).narrow_products, narrow_d) << shape;
       const la2::PassArgs dual = fused_pass_to_plan(a);
       EXPECT_TRUE(la2::dual_pass_usable(dual, {})) << shape;
       EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << shape;
+      EXPECT_EQ(la2::plan_pass(dual, {}).narrow_products, narrow_d && narrow_e) << shape;
       EXPECT_FALSE(la2::dual_pass_usable(dual, plan_options({{"loads", "cp_async"}}))) << shape << ": no windowed dual step";
       auto [x, y] = run_tma_and_cp_async(*gpu, plan, p);
       ASSERT_FALSE(x.empty());
       const auto differ = expect_forward_equal_reverse_close(x, y, p.dtype, 1e-2, shape);
       EXPECT_GT(differ.at("dK"), 0u) << shape << ": the fused pass did not run";
+      Options full = plan;
+      full.push_back({"narrow_products", "off"});
+      expect_outputs_bit_identical(x, run_once(*gpu, *la2_with(full), p), shape + " against products over 128 columns");
     }
 }
 
