@@ -120,7 +120,7 @@ struct PlanOptions {
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
   bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
-  bool narrow_products = true;       // PassPlan::narrow_products where it can; false: products over every column of the kernel's
+  bool narrow_products = true;       // PassPlan::narrow_products where it can; false: products over all of the kernel's columns
   // PassPlan::pingpong where it can: two = in every pass that has the step (the forward's and dQ's);
   // dq = in the backward's dQ pass only; automatic = in the dQ pass where its segments are short and
   // its blocks one wave (kPingpongMaxSegmentChunks in la2_pass_cuda.cpp); one = nowhere. dq_pass_options turns dq into two and automatic into
@@ -257,6 +257,10 @@ bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options);
 // Whether this dual pass runs (plan_pass refuses it otherwise): dual_pass_runs, and its tensors as wide
 // as the kernel, or narrower (read in place) where its tiles move by TMA.
 bool dual_pass_usable(const PassArgs& p, const PlanOptions& options);
+
+// The output step's kernel that run_pass launches for this pass and plan (tests ask which variant runs:
+// results alone cannot tell, e.g. the narrow products are bit for bit the full ones).
+const void* output_step_kernel(const PassArgs& p, const PassPlan& plan);
 
 // Whether this device, under `options`, runs the windowed Hopper kernels that value tiles need
 // (la2_value_tiles_host.h) for `dtype`.

@@ -360,6 +360,10 @@ bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
 
 }  // namespace
 
+const void* output_step_kernel(const PassArgs& p, const PassPlan& plan) {
+  return output_kernel(pass_kernels(p), plan, p.reverse);
+}
+
 PlanOptions dq_pass_options(PlanOptions options) {
   using Warpgroups = PlanOptions::OutputWarpgroups;
   if (options.output_warpgroups == Warpgroups::dq) options.output_warpgroups = Warpgroups::two;
