@@ -93,15 +93,19 @@ __device__ __forceinline__ void wgmma_keep_regs(uint32_t (&r)[M][N]) {
     for (int j = 0; j < N; ++j) asm volatile("" : "+r"(r[i][j])::"memory");
 }
 
-// d[64 x N] (+)= A B with fp32 accumulators, for 16-bit A and B. "ss": A from shared memory (K-major,
+// d[64 x N] (+)= A B with fp32 accumulators, for 16-bit A and B (N = 64, 96 or 128; an MN-major B of 96
+// columns is one and a half 64-column blocks of the 128-byte swizzle, which the hardware reads as meant:
+// measured, session 30). "ss": A from shared memory (K-major,
 // stored [m][k]); "rs": A from registers. TB = 1: B is MN-major (stored [k][n]), 0: K-major ([n][k]).
 // scale_d = 0 ignores d's old value. The operand lists are written out because inline asm needs them.
 #define LASUITE_ACC8(d, i) \
   "+f"(d[i]), "+f"(d[i + 1]), "+f"(d[i + 2]), "+f"(d[i + 3]), "+f"(d[i + 4]), "+f"(d[i + 5]), "+f"(d[i + 6]), "+f"(d[i + 7])
 #define LASUITE_ACC32(d) LASUITE_ACC8(d, 0), LASUITE_ACC8(d, 8), LASUITE_ACC8(d, 16), LASUITE_ACC8(d, 24)
+#define LASUITE_ACC48(d) LASUITE_ACC32(d), LASUITE_ACC8(d, 32), LASUITE_ACC8(d, 40)
 #define LASUITE_ACC64(d) LASUITE_ACC32(d), LASUITE_ACC8(d, 32), LASUITE_ACC8(d, 40), LASUITE_ACC8(d, 48), LASUITE_ACC8(d, 56)
 
 #define LASUITE_WGMMA_D32 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}"
+#define LASUITE_WGMMA_D48 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47}"
 #define LASUITE_WGMMA_D64 "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}"
 
 template <class T, int N, int TB>
@@ -137,10 +141,13 @@ struct Wgmma;
 // Operand numbers after the accumulators: "ss" A B scale TB, "rs" A0..A3 B scale TB.
 #define LASUITE_WGMMA_SS_TAIL_64 "%32, %33, p, 1, 1, 0, %35"
 #define LASUITE_WGMMA_RS_TAIL_64 "{%32, %33, %34, %35}, %36, p, 1, 1, %38"
+#define LASUITE_WGMMA_SS_TAIL_96 "%48, %49, p, 1, 1, 0, %51"
+#define LASUITE_WGMMA_RS_TAIL_96 "{%48, %49, %50, %51}, %52, p, 1, 1, %54"
 #define LASUITE_WGMMA_SS_TAIL_128 "%64, %65, p, 1, 1, 0, %67"
 #define LASUITE_WGMMA_RS_TAIL_128 "{%64, %65, %66, %67}, %68, p, 1, 1, %70"
 #define LASUITE_DEFINE_WGMMA_TYPE(CTYPE, TY)                                                                   \
   LASUITE_DEFINE_WGMMA(CTYPE, TY, 64, LASUITE_WGMMA_D32, LASUITE_ACC32, "%34", "%37")                          \
+  LASUITE_DEFINE_WGMMA(CTYPE, TY, 96, LASUITE_WGMMA_D48, LASUITE_ACC48, "%50", "%53")                          \
   LASUITE_DEFINE_WGMMA(CTYPE, TY, 128, LASUITE_WGMMA_D64, LASUITE_ACC64, "%66", "%69")
 LASUITE_DEFINE_WGMMA_TYPE(__nv_bfloat16, "bf16")
 LASUITE_DEFINE_WGMMA_TYPE(__half, "f16")

@@ -7,8 +7,8 @@
 namespace lasuite::la2 {
 
 // Tensors at most this wide, read in place by the 128 x 128 TMA output steps, take the variants whose
-// products read only these columns (ChunkKernel::tma_narrow_func): 96 is a common head dim, and the
-// variant skips 2 of 8 k-steps of the products over it.
+// products read only these columns of d and e (ChunkKernel::tma_narrow_func): 96 is a common head dim,
+// and the variant skips 2 of 8 k-steps of the products over d and a quarter of each output's columns.
 constexpr int kNarrowReadCols = 96;
 
 struct ChunkKernel {
@@ -35,7 +35,7 @@ struct ChunkKernel {
   const void* tma_rev_func = nullptr;
   const void* dual_tma_func = nullptr;  // and its dual output step storing by TMA (dual_smem); null: none
   // The same two TMA steps (dense batch; tma_smem, dual_smem) with products over only the first
-  // kNarrowReadCols columns of d (the dual step: of d and of e); null: none (only at 128 x 128).
+  // kNarrowReadCols columns of d and e (la2_wgmma_kernel's READ); null: none (only at 128 x 128).
   const void* tma_narrow_func = nullptr;
   const void* dual_tma_narrow_func = nullptr;
   // The two TMA steps over a ragged grid's maps (la2_wgmma_block.cuh's kTmaRagged); null: none.

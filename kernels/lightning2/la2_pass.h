@@ -180,9 +180,9 @@ struct PassPlan {
   // And the states-only step moves K and V so too (the Hopper kernel of its own widths, a dense batch,
   // either order: the fused dK/dV pass's states step walks in reverse).
   bool states_tma = false;
-  // And its products read only the first kNarrowReadCols columns of d (the dual step: of d and of e), the
-  // tensors being that narrow, read in place by the 128 x 128 kernels (ChunkKernel::tma_narrow_func): a
-  // dense batch, the plain step in row order or the dual one.
+  // And its products read only the first kNarrowReadCols columns of d and of e, the tensors being that
+  // narrow, read in place by the 128 x 128 kernels (ChunkKernel::tma_narrow_func): a dense batch, the
+  // plain step in row order (its contraction and its output that narrow) or the dual one.
   bool narrow_products = false;
   // The states-only step runs each segment ahead of the last as two blocks of half its chunks (the
   // wgmma states step, two blocks an SM, so twice the blocks in flight on the same memory), each adding

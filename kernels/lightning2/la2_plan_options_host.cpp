@@ -85,9 +85,9 @@ std::vector<ImplOption> plan_option_list() {
        "its boxes upside down); "
        "cp_async = 16 bytes a thread per copy in, 16-byte stores out (every other pass takes these)"},
       {"narrow_products", "auto or off", "auto",
-       "the 128 x 128 TMA output steps where each contraction is at most 96 columns wide, read in place (the "
-       "forward's d, the dQ pass's e, the fused dK/dV pass's d and e): auto = variants whose products read only "
-       "those 96 columns; off = products over all 128, the last 32 zeros"},
+       "the 128 x 128 TMA output steps where d and e are both at most 96, read in place: auto = variants whose "
+       "products read only those 96 columns (the forward's and dQ's contractions and outputs, the fused dK/dV "
+       "pass's contractions); off = products over all 128, the last 32 zeros"},
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},

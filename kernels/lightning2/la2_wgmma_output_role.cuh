@@ -67,12 +67,17 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // may not start before row 0 (the store is an illegal instruction there, measured), and past a ragged
 // grid's sequence lie another's rows; so where n is not a multiple of 64 the last chunk's boxes that
 // cross the sequence's bounds leave by 16-byte stores from the same staged rows.
+// The staging tile of a W-wide output: whole 64-column blocks (W = 96 stages into a 128-wide tile, and its
+// second box leaves clipped by the map at the output's width).
+template <int W>
+using StagingTile = dev::Sw128Tile<kChunk, (W + 63) / 64 * 64>;
+
 // A warp's 16 rows of a 64 x W output (a thread's share in `o`) into the staging tile at `stage`
-// ([64][W], swizzled), as 16-bit elements.
+// (StagingTile<W>, swizzled), as 16-bit elements.
 template <int W, class Elem>
 __device__ __forceinline__ void stage_output_rows(const float (&o)[W / 2], unsigned char* stage, int warp, int lane) {
   using El = dev::Element<Elem>;
-  using TILE = dev::Sw128Tile<kChunk, W>;
+  using TILE = StagingTile<W>;
 #pragma unroll
   for (int j = 0; j < W / 8; j += 2) {
     const int m = lane >> 3, row = 16 * warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
@@ -87,13 +92,13 @@ __device__ __forceinline__ void stage_output_rows(const float (&o)[W / 2], unsig
 template <int W, class B>
 __device__ __forceinline__ void store_staged_boxes(const B& b, const dev::TensorMap* map, int col0, int64_t box_row,
                                                    unsigned char* stage) {
-  using TILE = dev::Sw128Tile<kChunk, W>;
+  using TILE = StagingTile<W>;
   dev::fence_proxy_async();  // the staged rows visible to the copy engine
   __syncwarp();
   if (b.lane == 0) {
     const int2 at = b.map_coords(box_row);
 #pragma unroll
-    for (int h = 0; h < W / 64; ++h)
+    for (int h = 0; h < (W + 63) / 64; ++h)
       dev::tma_store_box(map, col0 + 64 * h, at.x, at.y, stage + TILE::offset(16 * b.warp, 64 * h));
     dev::bulk_commit_group();
   }
@@ -102,7 +107,7 @@ __device__ __forceinline__ void store_staged_boxes(const B& b, const dev::Tensor
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
                                                   int cols, int c, const dev::TensorMap* map) {
-  using TILE = dev::Sw128Tile<kChunk, W>;
+  using TILE = StagingTile<W>;
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
   typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
   const int lane = b.lane, warp = b.warp;
@@ -177,9 +182,10 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
 // its stage's tiles (q_addr, k_addr, v_addr) and the operand copy of S (s_addr): the scores Q K^T and the
 // inter term Q S as one group (S stored [d][e] is the MN-major B), `between()` while the tensor cores
 // work, the scores masked into A fragments and the inter rows decayed, then the intra product onto `o`,
-// committed and not waited for. Both first products contract over the first READ columns of d.
-template <class T, int DK, int DV, int READ = DK, class B, class Between>
-__device__ __forceinline__ void output_products(const B& b, const OutputStepArgs& a, float (&o)[DV / 2],
+// committed and not waited for. Both first products contract over the first READ columns of d; the
+// output has the first NO columns of e (the rest would be zeros).
+template <class T, int DK, int DV, int READ = DK, int NO = DV, class B, class Between>
+__device__ __forceinline__ void output_products(const B& b, const OutputStepArgs& a, float (&o)[NO / 2],
                                                 uint32_t q_addr, uint32_t k_addr, uint32_t v_addr, uint32_t s_addr,
                                                 int shift, Between&& between) {
   using QTile = dev::Sw128Tile<kChunk, DK>;
@@ -188,14 +194,14 @@ __device__ __forceinline__ void output_products(const B& b, const OutputStepArgs
   issue_a_bt<T, 64, READ, QTile, QTile>(sc, q_addr, k_addr);  // scores = Q K^T, K stored [key][d]
 #pragma unroll
   for (int kk = 0; kk < READ / 16; ++kk)
-    dev::Wgmma<T, DV, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
+    dev::Wgmma<T, NO, 1>::ss(o, dev::sw128_desc(q_addr + QTile::k_major_step(kk), 16, 1024),
                              dev::sw128_desc(s_addr + STile::mn_major_step(kk), STile::kBlockBytes, 1024), kk > 0);
   dev::wgmma_commit();
   between();
   uint32_t p[4][4];  // the A fragments of (scores (x) D) for the k-steps over keys
   mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
 #pragma unroll
-  for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
+  for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, NO, 1>::rs(o, p[kk], B::v_desc(v_addr, kk), 1);
   dev::wgmma_commit();
 }
 
@@ -209,12 +215,15 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
-  constexpr int SD = DV / 2;  // accumulator floats per thread of one 64 x DV product
+  // The plain step reading fewer columns (only where d = e) has an output of READ columns; the dual step's
+  // outputs stay whole.
+  constexpr int NO = DUAL || READ == DK ? DV : READ;
+  constexpr int SD = NO / 2;  // accumulator floats per thread of one 64 x NO product
   const int local = c - b.c_begin;
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
   float o[SD];
-  output_products<T, DK, DV, READ>(b, a, o, q_addr, k_addr, v_addr, s_addr, shift, [&] {
+  output_products<T, DK, DV, READ, NO>(b, a, o, q_addr, k_addr, v_addr, s_addr, shift, [&] {
     if (B::kStateRefills) B::commit_copies();  // an empty group: begin_chunk's wait counts one a chunk
     else b.refill(c, local, b.c_end, true);     // while the tensor cores work
   });
@@ -228,7 +237,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   dev::wgmma_fence_regs(o);
   const int ld_o = WIN || B::kTma ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
   const int cols_o = WIN ? ld_o - DV * b.z : ld_o;  // this tile's columns of o; those past it are not written
-  store_output_rows<DV>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
+  store_output_rows<NO>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
   if constexpr (DUAL) {
     float o2[DK / 2];
     issue_second_inter<T, DK, DV, READ>(o2, v_addr, s_addr);

@@ -530,24 +530,23 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
 // Head dims of 72..120 (multiples of 8) run the 128-wide kernels on the tensors in place. Under TMA the
 // output steps are the 128 x 128 ones, their maps of the tensors' own widths (columns past them land as
 // zeros and are not stored), and the backward fuses dK and dV; under cp.async they are the windowed
-// kernels and three passes. Where a step's contractions are at most kNarrowReadCols wide (the forward's
-// d at both shapes, the dQ pass's e and the dual step's d and e at 96 x 96) it runs the variant whose
-// products skip the k-steps past them, which would add only zeros, so every output agrees bit for bit
-// with products over all 128 columns (narrow_products=off); which kernel the plan launches is asserted
-// apart, as equal results cannot show it. The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
+// kernels and three passes. Where d and e are both at most kNarrowReadCols (96 x 96, 72 x 88) each step runs
+// the variant whose products skip the columns past them (k-steps over d; the plain steps' output columns),
+// which would add or hold only zeros, so every output agrees bit for bit with products over all 128 columns
+// (narrow_products=off); which kernel the plan launches is asserted apart, as equal results cannot show it. The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
 // same order, so they agree bit for bit (their segment scans too, which the 128 x 128 steps sum in two
 // warpgroups, a strip of S each, and the windowed ones in one); dK, dV and dS_in come from other passes, so they agree to
 // rounding (dS_in to the 16-bit operands' rounding too: the three passes' dV pass starts from the dK
 // pass's increments, which round the decayed dO, where the fused pass rounds the decayed Q; measured
 // 1.2e-3) and dK must differ in some bits (else the fused pass did not run); every element written (the
 // outputs' bytes compared whole: a column stored past a width lands in the next row). At the bar's
-// 96 x 96 and at 72 x 120 (2999 rows: the last chunk's boxes, each direction, take 16-byte stores),
+// 96 x 96, at 72 x 120 and 72 x 88 (2999 rows: the last chunk's boxes, each direction, take 16-byte stores),
 // with the default plan, with every pass in one kernel, and with the forward in two (its states step
 // then by TMA through the maps of the tensors' widths, against the windowed cp.async one).
 TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "TMA loads run on Hopper only";
-  for (const auto& [d, e] : std::vector<std::pair<int, int>>{{96, 96}, {72, 120}})
+  for (const auto& [d, e] : std::vector<std::pair<int, int>>{{96, 96}, {72, 120}, {72, 88}})
     for (const Options& plan : {Options{}, Options{{"one_pass", "all"}}, Options{{"one_pass", "off"}}}) {
       const std::string shape = std::to_string(d) + " x " + std::to_string(e) + " " + describe(plan);
       Problem p;
@@ -562,7 +561,7 @@ TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
       a.cols_qk = d, a.cols_v = a.cols_o = e;
       EXPECT_TRUE(la2::plan_pass(a, {}).tma) << shape;
       EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
-      const bool narrow_d = d <= la2::kNarrowReadCols, narrow_e = e <= la2::kNarrowReadCols;
+      const bool narrow = d <= la2::kNarrowReadCols && e <= la2::kNarrowReadCols;
       const la2::ChunkKernel own = la2::chunk_kernel(p.dtype, 128, 128, /*windowed=*/false);
       const auto expect_kernel = [&](const la2::PassArgs& pass, bool narrow, const void* narrow_kernel,
                                      const void* full_kernel, const std::string& which) {
@@ -572,14 +571,14 @@ TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
         const la2::PassPlan full = la2::plan_pass(pass, plan_options({{"narrow_products", "off"}}));
         EXPECT_EQ(la2::output_step_kernel(pass, full), full_kernel) << shape << " " << which << ", narrow_products=off";
       };
-      expect_kernel(a, narrow_d, own.tma_narrow_func, own.tma_func, "forward");
+      expect_kernel(a, narrow, own.tma_narrow_func, own.tma_func, "forward");
       la2::PassArgs dq = a;  // contracts over e
       dq.cols_qk = e, dq.cols_v = dq.cols_o = d;
-      expect_kernel(dq, narrow_e, own.tma_narrow_func, own.tma_func, "dQ");
+      expect_kernel(dq, narrow, own.tma_narrow_func, own.tma_func, "dQ");
       const la2::PassArgs dual = fused_pass_to_plan(a);
       EXPECT_TRUE(la2::dual_pass_usable(dual, {})) << shape;
       EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << shape;
-      expect_kernel(dual, narrow_d && narrow_e, own.dual_tma_narrow_func, own.dual_tma_func, "fused dK/dV");
+      expect_kernel(dual, narrow, own.dual_tma_narrow_func, own.dual_tma_func, "fused dK/dV");
       EXPECT_FALSE(la2::dual_pass_usable(dual, plan_options({{"loads", "cp_async"}}))) << shape << ": no windowed dual step";
       auto [x, y] = run_tma_and_cp_async(*gpu, plan, p);
       ASSERT_FALSE(x.empty());
