@@ -182,7 +182,7 @@ struct PassPlan {
   bool states_tma = false;
   // And its products read only the first kNarrowReadCols columns of d and of e, the tensors being that
   // narrow, read in place by the 128 x 128 kernels (ChunkKernel::tma_narrow_func): a dense batch, the
-  // plain step in row order (its contraction and its output that narrow) or the dual one.
+  // plain step in row order or the dual one.
   bool narrow_products = false;
   // The states-only step runs each segment ahead of the last as two blocks of half its chunks (the
   // wgmma states step, two blocks an SM, so twice the blocks in flight on the same memory), each adding

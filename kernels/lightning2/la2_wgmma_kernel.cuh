@@ -22,10 +22,10 @@
 //
 // READ (below DK only in the output step of the kernel's own widths by TMA over a dense batch, d = e): its
 // products read only the first READ columns of d and of e, for tensors that narrow read in place, whose
-// other columns land as zeros and would add nothing: Q K^T and Q S contract over READ columns of d, and
-// without DUAL, Q S and P V make READ columns of e (wgmma's N); with DUAL, X V^T and X S^T contract over
-// READ columns of e (its outputs stay whole). A compile-time count: skipped at run time, the k-steps
-// serialised every wgmma of the step (ptxas C7515, 16 % slower, session 30).
+// other columns land as zeros and would add nothing: Q K^T and Q S contract over READ columns of d, Q S
+// and P V make READ columns of e (wgmma's N); with DUAL, X V^T and X S^T contract over READ columns of e
+// and X S^T and the intra product onto it make READ columns of d. A compile-time count: skipped at run
+// time, the k-steps serialised every wgmma of the step (ptxas C7515, 16 % slower, session 30).
 #pragma once
 #include <cstdint>
 

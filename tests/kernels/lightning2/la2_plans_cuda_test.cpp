@@ -531,7 +531,7 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
 // output steps are the 128 x 128 ones, their maps of the tensors' own widths (columns past them land as
 // zeros and are not stored), and the backward fuses dK and dV; under cp.async they are the windowed
 // kernels and three passes. Where d and e are both at most kNarrowReadCols (96 x 96, 72 x 88) each step runs
-// the variant whose products skip the columns past them (k-steps over d; the plain steps' output columns),
+// the variant whose products skip the columns past them (k-steps of the contractions; outputs' columns),
 // which would add or hold only zeros, so every output agrees bit for bit with products over all 128 columns
 // (narrow_products=off); which kernel the plan launches is asserted apart, as equal results cannot show it. The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
 // same order, so they agree bit for bit (their segment scans too, which the 128 x 128 steps sum in two
