@@ -19,7 +19,7 @@ for x in default two; do
     --mode fwdbwd --warmup 1 --repeats 1 --min-time 0 "${opt[@]}" > $R/ncu_d96_4k_$x.txt 2>&1; el "ncu $x rc=$?"
   grep -E "^  void|^  la2|duration|bytes_read|bytes_write" $R/ncu_d96_4k_$x.txt | sed -E 's/\(conditional.*//; s/\(std::conditional.*//; s/<__nv_bfloat16, //' | cut -c1-100 | head -40
 done
-# The same comparison as timed by the bench, alternated, with the backward alone where the bench has it.
+# The same comparison as timed by the bench, alternated twice.
 for round in 1 2; do for x in default two; do
   opt=(); [[ $x == two ]] && opt=(--impl-option one_pass=off)
   timeout 60 $B/lasuite bench --impl la2 --dtype bf16 --decay alibi --no-ceilings --heads 42 --dim 96 --seqlen 4k \
