@@ -400,11 +400,12 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.pingpong = options.output_warpgroups == Warpgroups::two && pingpong_runs;
   // The states step reads K and V through the output step's maps (of the same tensors).
   plan.states_tma = plan.tma && plan.wgmma_states && (p.reverse ? k.states_tma_rev_func : k.states_tma_func) != nullptr;
-  // Products over the narrow columns where both widths are that narrow (the plain step's contraction and
-  // output, the dual step's two contractions; the two-output-warpgroup step runs only at the kernel's own
-  // widths, so never beside this).
+  // Products over the narrow columns where every width is that narrow (the contractions and the outputs,
+  // whose staged rows past the narrow columns are not written, so o may be no wider; the two-output-
+  // warpgroup step runs only at the kernel's own widths, so never beside this).
   const auto narrow = [](int cols) { return cols > 0 && cols <= kNarrowReadCols; };
   plan.narrow_products = options.narrow_products && plan.tma && narrow(p.cols_qk) && narrow(p.cols_v) &&
+                         narrow(p.cols_o) &&
                          (plan.dual ? k.dual_tma_narrow_func != nullptr : !p.reverse && k.tma_narrow_func);
   // Narrower widths only by TMA (the dual step has no windowed variant).
   if (plan.dual && !(p.x && p.o2 && plan.wgmma && (plan.tma ? k.dual_tma_func : !windowed(p) ? k.dual_func : nullptr)))

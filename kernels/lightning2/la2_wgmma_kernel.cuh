@@ -20,7 +20,7 @@
 // they are the kernel's own dk and dv at compile time: runtime strides cost the d = e = 128 pass 1.5-2.5 %
 // (11 more registers and the address arithmetic), so only the shapes that need them pay for them.
 //
-// READ (below DK only in the output step of the kernel's own widths by TMA over a dense batch, d = e): its
+// READ (below DK only in the output step of the kernel's own widths by TMA over a dense batch, DK = DV): its
 // products read only the first READ columns of d and of e, for tensors that narrow read in place, whose
 // other columns land as zeros and would add nothing: Q K^T and Q S contract over READ columns of d, Q S
 // and P V make READ columns of e (wgmma's N); with DUAL, X V^T and X S^T contract over READ columns of e
@@ -41,7 +41,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
 #if LASUITE_WGMMA
   static_assert(kThreads == 256, "two warpgroups");
   static_assert(!DUAL || !WIN, "the second output is at the kernel's own widths");
-  static_assert(READ == DK || (OUT && !WIN && TMA == kTmaDense && READ % 32 == 0 && READ < DK && DK == DV),
+  static_assert(READ == DK || (OUT && !WIN && TMA == kTmaDense && (READ == 64 || READ == 96) && READ < DK && DK == DV),
                 "fewer columns read only by the dense TMA output step of the kernel's own widths");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   constexpr int kStages = SM::kStages;

@@ -53,8 +53,13 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
   dev::wgmma_fence();
 }
 
+// The staging tile of a W-wide output: whole 64-column blocks (W = 96 stages into a 128-wide tile, and its
+// second box leaves clipped by the map at the output's width, at most 96: plan_pass's narrow gate).
+template <int W>
+using StagingTile = dev::Sw128Tile<kChunk, (W + 63) / 64 * 64>;
+
 // One output's chunk (W columns, a thread's share in `o`) to global memory through this warp's 16 rows of
-// the staging tile ([64][W]): 16-byte stores of whole rows instead of 4-byte pieces (fewer
+// the staging tile (StagingTile<W>): 16-byte stores of whole rows instead of 4-byte pieces (fewer
 // requests in the load/store queue). `out`: the output, `ld` its row stride, `col0` the tile's first
 // column; columns at or past `cols` are not written. The row pointer is formed here, after the staging
 // address: formed by the caller, it gave the native 128 x 128 output step 8 bytes of spill (ptxas).
@@ -67,11 +72,6 @@ __device__ __forceinline__ void mask_scores_decay_rows(const B& b, const OutputS
 // may not start before row 0 (the store is an illegal instruction there, measured), and past a ragged
 // grid's sequence lie another's rows; so where n is not a multiple of 64 the last chunk's boxes that
 // cross the sequence's bounds leave by 16-byte stores from the same staged rows.
-// The staging tile of a W-wide output: whole 64-column blocks (W = 96 stages into a 128-wide tile, and its
-// second box leaves clipped by the map at the output's width).
-template <int W>
-using StagingTile = dev::Sw128Tile<kChunk, (W + 63) / 64 * 64>;
-
 // A warp's 16 rows of a 64 x W output (a thread's share in `o`) into the staging tile at `stage`
 // (StagingTile<W>, swizzled), as 16-bit elements.
 template <int W, class Elem>
@@ -149,8 +149,8 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
 // first output's stores), then X S^T (issue_second_inter); finish_second_output waits for both and does
 // the rest. Issuing X S^T before the stores too spilled 56 bytes at d = 128 and serialised the products
 // at d = 64 (128 registers a thread there).
-// Both contract over the first READ columns of e (READ: the kernel's, la2_wgmma_kernel); X S^T makes the
-// first N2 columns of d.
+// Both contract over the first READ columns of e (READ: the kernel's, la2_wgmma_kernel); X S^T, and the
+// intra product onto it (finish_second_output), make the first N2 columns of d.
 template <class T, int DV, int READ>
 __device__ __forceinline__ void issue_second_scores(float (&sc)[32], uint32_t v_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
@@ -216,8 +216,8 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
-  // A step reading fewer columns (only where d = e) has outputs of READ columns (the dual step's second
-  // one too).
+  // A step reading fewer columns (only in a kernel with DK = DV) has outputs of READ columns (the dual
+  // step's second one too).
   constexpr int NO = READ == DK ? DV : READ, N2 = READ == DK ? DK : READ;
   constexpr int SD = NO / 2;  // accumulator floats per thread of one 64 x NO product
   const int local = c - b.c_begin;
