@@ -149,34 +149,35 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
 // first output's stores), then X S^T (issue_second_inter); finish_second_output waits for both and does
 // the rest. Issuing X S^T before the stores too spilled 56 bytes at d = 128 and serialised the products
 // at d = 64 (128 registers a thread there).
-// Both contract over the first READ columns of e (READ: the kernel's, la2_wgmma_kernel); X S^T, and the
-// intra product onto it (finish_second_output), make the first N2 columns of d.
+// Both contract over the first READ columns of e (READ: the kernel's, la2_wgmma_kernel, below DK only
+// where DK = DV); X S^T, and the intra product onto it (finish_second_output), make the first READ
+// columns of d.
 template <class T, int DV, int READ>
 __device__ __forceinline__ void issue_second_scores(float (&sc)[32], uint32_t v_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
   issue_a_bt<T, 64, READ, VTile, VTile>(sc, v_addr + VTile::kBytes, v_addr);  // X V^T, X after V in the stage
 }
-template <class T, int DK, int DV, int READ, int N2>
-__device__ __forceinline__ void issue_second_inter(float (&o)[N2 / 2], uint32_t v_addr, uint32_t s_addr) {
+template <class T, int DK, int DV, int READ>
+__device__ __forceinline__ void issue_second_inter(float (&o)[READ / 2], uint32_t v_addr, uint32_t s_addr) {
   using VTile = dev::Sw128Tile<kChunk, DV>;
-  issue_a_bt<T, N2, READ, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
+  issue_a_bt<T, READ, READ, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
 }
 
-template <class T, int DK, int DV, int TMA, int N2>
+template <int READ, class T, int DK, int DV, int TMA>
 __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV, true, false, true, TMA>& b,
                                                      const OutputStepArgs& a, int c, int shift, float (&sc)[32],
-                                                     float (&o)[N2 / 2], uint32_t k_addr) {
+                                                     float (&o)[READ / 2], uint32_t k_addr) {
   using QTile = typename WgmmaBlock<T, DK, DV, true, false, true, TMA>::QTile;
   uint32_t p[4][4];
   mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
 #pragma unroll
   for (int kk = 0; kk < 4; ++kk)
-    dev::Wgmma<T, N2, 1>::rs(o, p[kk], dev::sw128_desc(k_addr + QTile::mn_major_step(kk), QTile::kBlockBytes, 1024), 1);
+    dev::Wgmma<T, READ, 1>::rs(o, p[kk], dev::sw128_desc(k_addr + QTile::mn_major_step(kk), QTile::kBlockBytes, 1024), 1);
   dev::wgmma_commit();
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
   const int ld = b.kTma ? a.walk.cols_qk : DK;  // O2 as wide as K' (narrower where read in place)
-  store_output_rows<N2>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
+  store_output_rows<READ>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
 }
 
 // A chunk's first output, O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c, into `o`, from
@@ -216,9 +217,9 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
-  // A step reading fewer columns (only in a kernel with DK = DV) has outputs of READ columns (the dual
-  // step's second one too).
-  constexpr int NO = READ == DK ? DV : READ, N2 = READ == DK ? DK : READ;
+  // A step reading fewer columns (only in a kernel with DK = DV) has outputs of READ columns; the dual
+  // step's second output, as wide as d, has READ columns in every kernel.
+  constexpr int NO = READ == DK ? DV : READ;
   constexpr int SD = NO / 2;  // accumulator floats per thread of one 64 x NO product
   const int local = c - b.c_begin;
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
@@ -240,9 +241,9 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const int cols_o = WIN ? ld_o - DV * b.z : ld_o;  // this tile's columns of o; those past it are not written
   store_output_rows<NO>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
   if constexpr (DUAL) {
-    float o2[N2 / 2];
-    issue_second_inter<T, DK, DV, READ, N2>(o2, v_addr, s_addr);
-    finish_second_output<T, DK, DV, TMA, N2>(b, a, c, shift, sc2, o2, k_addr);
+    float o2[READ / 2];
+    issue_second_inter<T, DK, DV, READ>(o2, v_addr, s_addr);
+    finish_second_output<READ>(b, a, c, shift, sc2, o2, k_addr);
   }
 }
 

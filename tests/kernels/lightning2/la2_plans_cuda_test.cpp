@@ -530,10 +530,11 @@ TEST(La2CudaPlans, TmaCopiesMatchCpAsync) {
 // Head dims of 72..120 (multiples of 8) run the 128-wide kernels on the tensors in place. Under TMA the
 // output steps are the 128 x 128 ones, their maps of the tensors' own widths (columns past them land as
 // zeros and are not stored), and the backward fuses dK and dV; under cp.async they are the windowed
-// kernels and three passes. Where d and e are both at most kNarrowReadCols (96 x 96, 72 x 88) each step runs
-// the variant whose products skip the columns past them (k-steps of the contractions; outputs' columns),
-// which would add or hold only zeros, so every output agrees bit for bit with products over all 128 columns
-// (narrow_products=off); which kernel the plan launches is asserted apart, as equal results cannot show it. The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
+// kernels and three passes. Where d and e are both at most kNarrowReadCols (96 x 96, 72 x 88) each step
+// runs the variant whose products skip the columns past them (k-steps of the contractions; outputs'
+// columns), which would add or hold only zeros, so every output agrees bit for bit with products over all
+// 128 columns (narrow_products=off); which kernel the plan launches is asserted apart, as equal results
+// cannot show it. The forward's and dQ's outputs (O, S_out, dQ) are the same products in the
 // same order, so they agree bit for bit (their segment scans too, which the 128 x 128 steps sum in two
 // warpgroups, a strip of S each, and the windowed ones in one); dK, dV and dS_in come from other passes, so they agree to
 // rounding (dS_in to the 16-bit operands' rounding too: the three passes' dV pass starts from the dK
@@ -563,22 +564,23 @@ TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
       EXPECT_FALSE(la2::plan_pass(a, plan_options({{"loads", "cp_async"}})).tma) << shape;
       const bool narrow = d <= la2::kNarrowReadCols && e <= la2::kNarrowReadCols;
       const la2::ChunkKernel own = la2::chunk_kernel(p.dtype, 128, 128, /*windowed=*/false);
-      const auto expect_kernel = [&](const la2::PassArgs& pass, bool narrow, const void* narrow_kernel,
-                                     const void* full_kernel, const std::string& which) {
+      // Each pass's plan takes the narrow variant exactly where both widths are narrow, and never when asked off.
+      const auto expect_kernel = [&](const la2::PassArgs& pass, const void* narrow_kernel, const void* full_kernel,
+                                     const std::string& which) {
         const la2::PassPlan plan_of = la2::plan_pass(pass, {});
         EXPECT_EQ(plan_of.narrow_products, narrow) << shape << " " << which;
         EXPECT_EQ(la2::output_step_kernel(pass, plan_of), narrow ? narrow_kernel : full_kernel) << shape << " " << which;
         const la2::PassPlan full = la2::plan_pass(pass, plan_options({{"narrow_products", "off"}}));
         EXPECT_EQ(la2::output_step_kernel(pass, full), full_kernel) << shape << " " << which << ", narrow_products=off";
       };
-      expect_kernel(a, narrow, own.tma_narrow_func, own.tma_func, "forward");
+      expect_kernel(a, own.tma_narrow_func, own.tma_func, "forward");
       la2::PassArgs dq = a;  // contracts over e
       dq.cols_qk = e, dq.cols_v = dq.cols_o = d;
-      expect_kernel(dq, narrow, own.tma_narrow_func, own.tma_func, "dQ");
+      expect_kernel(dq, own.tma_narrow_func, own.tma_func, "dQ");
       const la2::PassArgs dual = fused_pass_to_plan(a);
       EXPECT_TRUE(la2::dual_pass_usable(dual, {})) << shape;
       EXPECT_TRUE(la2::plan_pass(dual, {}).tma) << shape;
-      expect_kernel(dual, narrow, own.dual_tma_narrow_func, own.dual_tma_func, "fused dK/dV");
+      expect_kernel(dual, own.dual_tma_narrow_func, own.dual_tma_func, "fused dK/dV");
       EXPECT_FALSE(la2::dual_pass_usable(dual, plan_options({{"loads", "cp_async"}}))) << shape << ": no windowed dual step";
       auto [x, y] = run_tma_and_cp_async(*gpu, plan, p);
       ASSERT_FALSE(x.empty());
