@@ -24,8 +24,9 @@
 // products read only the first READ columns of d and of e, for tensors that narrow read in place, whose
 // other columns land as zeros and would add nothing: Q K^T and Q S contract over READ columns of d, Q S
 // and P V make READ columns of e (wgmma's N); with DUAL, X V^T and X S^T contract over READ columns of e
-// and X S^T and the intra product onto it make READ columns of d. A compile-time count: skipped at run
-// time, the k-steps serialised every wgmma of the step (ptxas C7515, 16 % slower, session 30).
+// and X S^T and the intra product onto it make READ columns of d. The state warpgroup then holds and updates
+// only READ columns of S (kStateCols: the others are zero and unread), stored whole. A compile-time count:
+// skipped at run time, the k-steps serialised every wgmma of the step (ptxas C7515, 16 % slower, session 30).
 #pragma once
 #include <cstdint>
 
@@ -95,12 +96,12 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
   if constexpr (OUT) shift0 = b.seg == 0 ? a.start.shift : 0;
   if constexpr (OUT) {
     if (b.wg == 0) return output_warpgroup<READ>(b, a, inc, shift0, slope);
-    state_warpgroup<T, DK, DV, OUT, WIN, DK / 64, DUAL>(b, a, inc, shift0, slope, 0);
+    state_warpgroup<kStateCols<READ, DK, DV>, T, DK, DV, OUT, WIN, DK / 64, DUAL>(b, a, inc, shift0, slope, 0);
   } else if constexpr (DK % 128 == 0) {
     // The states-only step at d = 128 and 256 splits S between the warpgroups (half its 64-row tiles
     // each: half the products per chunk on each side, so the step keeps up with its loads); warpgroup 0
     // also copies (under TMA, its first thread issues the boxes).
-    state_warpgroup<T, DK, DV, OUT, WIN, DK / 128>(b, a, inc, 0, slope, b.wg * (DK / 128));
+    state_warpgroup<DV, T, DK, DV, OUT, WIN, DK / 128>(b, a, inc, 0, slope, b.wg * (DK / 128));
     if (a.ends_after_kernel_ahead) dev::grid_dependency_wait();
   } else {
     if (b.wg == 0) {  // the states-only step at d = 64 and 192: this warpgroup only copies (or, by TMA, waits)
@@ -110,7 +111,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
       }
       return;
     }
-    state_warpgroup<T, DK, DV, OUT, WIN, DK / 64>(b, a, inc, 0, slope, 0);
+    state_warpgroup<DV, T, DK, DV, OUT, WIN, DK / 64>(b, a, inc, 0, slope, 0);
     if (a.ends_after_kernel_ahead) dev::grid_dependency_wait();  // one warpgroup holds the block open
   }
 #else

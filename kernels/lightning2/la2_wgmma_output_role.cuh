@@ -267,7 +267,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     b.prefetch(b.c_begin, b.c_end, true);
   }
   if constexpr (kScanStripsApart<DK / 64, WIN, DUAL>) {
-    WgmmaState<DK, DV, DK / 64> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
+    WgmmaState<DK, DV, DK / 64, kStateCols<READ, DK, DV>> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
     const ScanInputs in = scan_inputs(b, a);
     if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
     scan_from<1, 2>(part, in, a, slope, IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});

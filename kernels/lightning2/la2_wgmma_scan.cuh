@@ -9,9 +9,31 @@
 
 namespace lasuite::la2 {
 
-// The state warpgroup's S: strip mt of S's rows 64 (tile0 + mt) .. + 63, this warp's 16 of them.
-template <int DK, int DV, int TILES>
-using WgmmaState = StateRegs<DK, DV, TILES, DV, 64>;
+// The state warpgroup's S: strip mt of S's rows 64 (tile0 + mt) .. + 63, this warp's 16 of them, and
+// its first COLS columns.
+template <int DK, int DV, int TILES, int COLS = DV>
+using WgmmaState = StateRegs<DK, DV, TILES, COLS, 64>;
+
+// The columns of S an output step's state warpgroup holds: where its products read only READ columns of
+// d and e (la2_wgmma_kernel.cuh, DK = DV), the columns of S past READ are zero (V's land as zeros, and every
+// start state's are: the padded copies of the caller's, and the segment data and end states, which the
+// steps store whole, store_state) and no product reads them, so neither the update nor the scan touches them.
+template <int READ, int DK, int DV>
+constexpr int kStateCols = READ < DK ? READ : DV;
+
+// mul * S to a state in memory of DV columns (BLOCKED: in StateView's blocks), the columns S does not hold
+// written as the zeros they are, so that every reader of the state finds it whole: the steps that read all
+// DV columns (the states-only step's consumers, a dQ pass reading the forward's segment data transposed,
+// whose held columns are the forward's rows) and the caller's end state.
+template <bool BLOCKED, int DK, int DV, int TILES, int COLS>
+__device__ __forceinline__ void store_state(const WgmmaState<DK, DV, TILES, COLS>& st, float* dst, float mul) {
+  st.template store<BLOCKED>(dst, mul);
+  if constexpr (COLS < DV) {
+    WgmmaState<DK, DV, TILES, DV - COLS> zeros{{}, st.row0, COLS, st.g, st.t};
+    zeros.fill(0.f);
+    zeros.template store<BLOCKED>(dst, 1.f);
+  }
+}
 
 // The states a block's scan sums (scan_start_state): S_0 (the start state, or none) and the segment
 // data's increments of the segments ahead.

@@ -17,8 +17,8 @@ namespace lasuite::la2 {
 // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
 // for those products (C7517).
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
-__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, WgmmaState<DK, DV, TILES>& st,
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
+__device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, WgmmaState<DK, DV, TILES, COLS>& st,
                                              int c, int local, int shift, bool summed, float key_mul, float c_update,
                                              int tile0) {
   using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
@@ -33,7 +33,7 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
 #pragma unroll
   for (int mt = 0; mt < TILES; ++mt) {
 #pragma unroll
-    for (int i = 0; i < DV / 2; ++i) st.x[mt][i] *= dec;
+    for (int i = 0; i < COLS / 2; ++i) st.x[mt][i] *= dec;
     dev::wgmma_fence_regs(st.x[mt]);  // keeps the compiler from sinking the multiplies past the first issue
   }
   // The key decays are the same for every tile of S: formed once up to two tiles (the products' fences
@@ -61,7 +61,7 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
     }
     dev::wgmma_fence();
 #pragma unroll
-    for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, DV, 1>::rs(st.x[mt], ka[mt][kk], B::v_desc(v_addr, kk), 1);
+    for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, COLS, 1>::rs(st.x[mt], ka[mt][kk], B::v_desc(v_addr, kk), 1);
     dev::wgmma_commit();
   }
   dev::wgmma_wait<0>();
@@ -72,17 +72,18 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
   }
 }
 
-// The operand copy of S (the element type, swizzled) that the output warpgroup's Q S reads.
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA>
+// The operand copy of S (the element type, swizzled) that the output warpgroup's Q S reads: the columns S
+// holds (the products read no others).
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
 __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b,
-                                                    const WgmmaState<DK, DV, TILES>& st, unsigned char* dst) {
+                                                    const WgmmaState<DK, DV, TILES, COLS>& st, unsigned char* dst) {
   using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>::STile;
   using El = dev::Element<T>;
   const int lane = b.lane;
 #pragma unroll
   for (int mt = 0; mt < TILES; ++mt)
 #pragma unroll
-    for (int j = 0; j < DV / 8; j += 2) {  // matrices (rows +0, cols j), (+8, j), (+0, j+1), (+8, j+1)
+    for (int j = 0; j < COLS / 8; j += 2) {  // matrices (rows +0, cols j), (+8, j), (+0, j+1), (+8, j+1)
       const int m = lane >> 3, row = 64 * mt + 16 * b.warp + 8 * (m & 1) + (lane & 7), col = 8 * (j + (m >> 1));
       dev::stmatrix_x4(dst + STile::offset(row, col), El::pack(st.x[mt][4 * j], st.x[mt][4 * j + 1]),
                        El::pack(st.x[mt][4 * j + 2], st.x[mt][4 * j + 3]),
@@ -95,9 +96,9 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
 // One pass: the increment of the segment before this block's, the same products in the same order as
 // the states-only step's (or last chunk first), published for the segments after it and for the passes
 // that read this pass's segment data (the backward's).
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA>
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
 __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
-                                                      const OwnIncrement& inc, WgmmaState<DK, DV, TILES>& st) {
+                                                      const OwnIncrement& inc, WgmmaState<DK, DV, TILES, COLS>& st) {
   st.fill(0.f);
   float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
   for (int i = 0; i < inc.count(); ++i) {
@@ -108,7 +109,7 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
   }
   b.meeting.meet();  // the output warpgroup may refill the stages
   const SegmentScan& s = a.scan;
-  st.template store</*BLOCKED=*/true>(a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
+  store_state</*BLOCKED=*/true>(st, a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
   if (b.seg + 1 < b.segs) {  // a later block of this grid waits for it (a later kernel sees it anyway)
     __threadfence();
     dev::barrier_sync(kStateGroupBarrier, 128);
@@ -118,12 +119,13 @@ __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV
 
 // The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
 // the segment's start state, then S through every chunk, each new S's operand copy for the next chunk's
-// outputs (output step), the end state where asked.
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
+// outputs (output step), the end state where asked. COLS: the columns of S it holds (kStateCols).
+template <int COLS, class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA>
 __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, const StepArgs<OUT>& a,
                                                 const OwnIncrement& inc, int shift0, float slope, int tile0) {
-  static_assert(!OUT || TILES == DK / 64, "the output step's state warpgroup holds all of S (kScanStripsApart)");
-  WgmmaState<DK, DV, TILES> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
+  static_assert(!OUT || TILES == DK / 64, "the output step's state warpgroup holds all of S's rows (kScanStripsApart)");
+  static_assert(OUT || COLS == DV, "the states-only step adds whole states into its slots");
+  WgmmaState<DK, DV, TILES, COLS> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
   const bool one_pass = is_one_pass<OUT>(a);
   if constexpr (OUT) {
     if (inc.any()) publish_own_increment(b, a, inc, st);
@@ -169,8 +171,8 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     }
   }
   if (want_fin)  // no barrier ahead when a segment is empty
-    st.template store<!OUT>(a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride,
-                            expf(-slope * static_cast<float>(a.end.power)));
+    store_state<!OUT>(st, a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride,
+                      expf(-slope * static_cast<float>(a.end.power)));
   if (one_pass) dev::grid_dependency_wait();
 }
 
