@@ -87,8 +87,8 @@ std::vector<ImplOption> plan_option_list() {
       {"narrow_products", "auto or off", "auto",
        "the 128 x 128 TMA output steps where d and e are both at most 96, read in place: auto = variants whose "
        "output products read and make only those 96 columns (the contractions over d or e and the outputs of the "
-       "forward, dQ and fused dK/dV passes; the state's update stays 128 wide); off = products over all 128, the "
-       "last 32 zeros"},
+       "forward, dQ and fused dK/dV passes), and whose state holds and updates only 96 of its columns (stored "
+       "whole, the rest zeros); off = products over all 128, the last 32 zeros"},
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
        "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
