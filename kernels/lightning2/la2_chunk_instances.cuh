@@ -82,7 +82,7 @@ ChunkKernel chunk_kernel_entry() {
 // contraction of up to 128 beside values past 128), 192 x 64 and 256 x 64; not 64 x 128, whose value
 // tiles serve only contractions of at most 64 beside values past 128. At 128 x 128 the dense TMA output
 // steps (plain and dual) also as variants reading and making only kNarrowReadCols columns (tensors of
-// 72..96 read in place: 2 of 8 k-steps fewer at 96, and a quarter of each output's columns).
+// 72..96 read in place: 2 of 8 k-steps fewer at 96, and a quarter of each output's and the state's columns).
 template <class T>
 ChunkKernel chunk_kernel_for(int dk, int dv, bool windowed) {
   if (dk == 64 && dv == 64) return windowed ? ChunkKernel{} : chunk_kernel_entry<T, 64, 64, false, true, true, true>();

@@ -8,7 +8,8 @@ namespace lasuite::la2 {
 
 // Tensors at most this wide, read in place by the 128 x 128 TMA output steps, take the variants whose
 // products read only these columns of d and e (ChunkKernel::tma_narrow_func): 96 is a common head dim,
-// and the variant skips 2 of 8 k-steps of each contraction over them and a quarter of each output's columns.
+// and the variant skips 2 of 8 k-steps of each contraction over them, a quarter of each output's columns,
+// and a quarter of the state's (its update, its scan and its operand copy).
 constexpr int kNarrowReadCols = 96;
 
 struct ChunkKernel {

@@ -108,6 +108,7 @@ __device__ __forceinline__ void key_decays(float (&f)[4], int kk, int t, int L, 
 // strip mt starting at row row0 + mt * STEP and every strip at column col0.
 template <int DK, int DV, int MT, int COLS, int STEP>
 struct StateRegs {
+  static_assert(COLS > 0 && COLS % 8 == 0 && COLS <= DV, "whole 8-column blocks of the state's columns");
   static constexpr int kFloats = COLS / 2;
   static constexpr int kStrips = MT;
   float x[MT][kFloats];
@@ -130,7 +131,8 @@ struct StateRegs {
   }
   // Where float i of strip mt lies in a state in memory of layout L (la2_state_layout.h): the thread's
   // part of the offset plus a compile-time constant. The blocked layouts rest on row0 and col0 being
-  // multiples of 8 (every kernel's are: 16 warp, or DK / 4 and OCOLS multiples).
+  // multiples of 8 (every kernel's are: 16 warp, or DK / 4 and OCOLS multiples, and the zero columns
+  // store_state writes start at the held ones' count).
   static constexpr int kRowMajor = state_layout::kRowMajor, kTransposed = state_layout::kTransposed,
                        kBlocked = state_layout::kBlocked, kBlockedTransposed = state_layout::kBlockedTransposed;
   static_assert(DK % 8 == 0 && DV % 8 == 0 && STEP % 8 == 0, "whole 8 x 8 blocks");

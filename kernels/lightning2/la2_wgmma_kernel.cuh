@@ -4,8 +4,8 @@
 //   warpgroup 0 (output): scores = Q K^T, O = c_inter diag(lambda^(i+1)) Q S + (scores (x) D) V, for
 //     all 64 rows of the chunk; Q, K, V and the operand copy of S are read by the tensor cores straight
 //     from shared memory, the masked scores go back in as a register operand;
-//   warpgroup 1 (state): S <- lambda^L S + c_update (diag(lambda^(L-1-j)) K)^T V with S (d x e, fp32)
-//     in its registers, then the next chunk's operand copy of S (double-buffered); up to a contraction
+//   warpgroup 1 (state): S <- lambda^L S + c_update (diag(lambda^(L-1-j)) K)^T V with S (d x e, fp32;
+//     its first READ columns where fewer are read, below) in its registers, then the next chunk's operand copy of S (double-buffered); up to a contraction
 //     of 128 it also issues the copies of the outputs' later chunks (kStateRefills).
 // Why: the mma.sync kernel spends most of its time in ldmatrix/mma issue (about 0.5 ldmatrix per mma,
 // every warp re-reading the state copy and the tiles); wgmma reads the shared operands once per

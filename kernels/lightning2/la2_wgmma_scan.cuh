@@ -20,6 +20,8 @@ using WgmmaState = StateRegs<DK, DV, TILES, COLS, 64>;
 // steps store whole, store_state) and no product reads them, so neither the update nor the scan touches them.
 template <int READ, int DK, int DV>
 constexpr int kStateCols = READ < DK ? READ : DV;
+static_assert(kStateCols<96, 128, 128> == 96 && kStateCols<128, 128, 128> == 128 && kStateCols<128, 128, 64> == 64,
+              "READ below DK only where DK = DV (la2_wgmma_kernel.cuh)");
 
 // mul * S to a state in memory of DV columns (BLOCKED: in StateView's blocks), the columns S does not hold
 // written as the zeros they are, so that every reader of the state finds it whole: the steps that read all
@@ -28,8 +30,8 @@ constexpr int kStateCols = READ < DK ? READ : DV;
 template <bool BLOCKED, int DK, int DV, int TILES, int COLS>
 __device__ __forceinline__ void store_state(const WgmmaState<DK, DV, TILES, COLS>& st, float* dst, float mul) {
   st.template store<BLOCKED>(dst, mul);
-  if constexpr (COLS < DV) {
-    WgmmaState<DK, DV, TILES, DV - COLS> zeros{{}, st.row0, COLS, st.g, st.t};
+  if constexpr (COLS < DV) {  // the output step's S, whose columns start at 0
+    WgmmaState<DK, DV, TILES, DV - COLS> zeros{{}, st.row0, st.col0 + COLS, st.g, st.t};
     zeros.fill(0.f);
     zeros.template store<BLOCKED>(dst, 1.f);
   }
@@ -62,7 +64,7 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 // Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, and
 // the output warpgroup, which once its first tiles are issued has nothing to do until its first chunk's
 // meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
-// writes chunk 1's into it; the strip's fp32 is as large). The sums are the same operations on the same
+// writes chunk 1's into it; the strip's fp32 is as large, or smaller where S holds fewer columns). The sums are the same operations on the same
 // values, so the outputs are bit for bit those of one warpgroup's scan. Barriers: kOwnPublished (one pass:
 // the block's own increment, just stored by the state warpgroup, may be read) and kScanHandedOver (strip 1
 // stashed), each met by both warpgroups from their own code, so both read the condition from the same TILES

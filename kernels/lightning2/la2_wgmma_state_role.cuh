@@ -79,6 +79,7 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
                                                     const WgmmaState<DK, DV, TILES, COLS>& st, unsigned char* dst) {
   using STile = typename WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>::STile;
   using El = dev::Element<T>;
+  static_assert(COLS % 16 == 0, "stmatrix_x4 writes 16 columns at a time");
   const int lane = b.lane;
 #pragma unroll
   for (int mt = 0; mt < TILES; ++mt)
