@@ -6,6 +6,7 @@
 
 #include "kernels/lightning2/la2_wgmma_block.cuh"
 #include "kernels/lightning2/la2_wgmma_scan.cuh"
+#include "kernels/lightning2/la2_wgmma_state_role.cuh"  // the own increment's strip 1, where strips are apart
 
 namespace lasuite::la2 {
 
@@ -254,22 +255,33 @@ template <int READ, class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
 __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0, float slope) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
-  if (inc.any()) {  // the keys and values for the state warpgroup's increment, then the outputs' first chunks
+  constexpr bool kApart = kScanStripsApart<DK / 64, WIN, DUAL>;
+  constexpr int kCols = kStateCols<READ, DK, DV>;
+  if (inc.any()) {  // the keys and values for the increment (and its strip 1 where apart), then the outputs' first chunks
     // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
     // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
-    for (int i = 0; i < inc.count(); ++i) {
-      b.begin_chunk(i);
+    const auto refill = [&](int i) {
       if (i + B::kStages - 1 < inc.count())
         b.load_chunk(inc.chunk(i + B::kStages - 1), (i + B::kStages - 1) % B::kStages, false);
       B::commit_copies();
+    };
+    if constexpr (kApart) {
+      WgmmaState<DK, DV, 1, kCols> strip{{}, 64 + 16 * b.warp, 0, b.g, b.t};
+      sum_own_increment(b, a, inc, strip, 1, refill);
+      b.prefetch(b.c_begin, b.c_end, true);
+      publish_own_increment<kThreads>(b, a, inc, strip);
+    } else {
+      for (int i = 0; i < inc.count(); ++i) {
+        b.begin_chunk(i);
+        refill(i);
+      }
+      b.meeting.meet();  // the state warpgroup is done with the stages
+      b.prefetch(b.c_begin, b.c_end, true);
     }
-    b.meeting.meet();  // the state warpgroup is done with the stages
-    b.prefetch(b.c_begin, b.c_end, true);
   }
-  if constexpr (kScanStripsApart<DK / 64, WIN, DUAL>) {
-    WgmmaState<DK, DV, DK / 64, kStateCols<READ, DK, DV>> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
+  if constexpr (kApart) {
+    WgmmaState<DK, DV, DK / 64, kCols> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
     const ScanInputs in = scan_inputs(b, a);
-    if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
     scan_from<1, 2>(part, in, a, slope, IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});
     part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
     dev::RoleBarrier{kScanHandedOver, kThreads}.meet();

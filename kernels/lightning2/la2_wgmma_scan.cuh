@@ -64,11 +64,15 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 // Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, and
 // the output warpgroup, which once its first tiles are issued has nothing to do until its first chunk's
 // meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
-// writes chunk 1's into it; the strip's fp32 is as large, or smaller where S holds fewer columns). The sums are the same operations on the same
-// values, so the outputs are bit for bit those of one warpgroup's scan. Barriers: kOwnPublished (one pass:
-// the block's own increment, just stored by the state warpgroup, may be read) and kScanHandedOver (strip 1
-// stashed), each met by both warpgroups from their own code, so both read the condition from the same TILES
-// (DK / 64: asserted in state_warpgroup). Why, and what it does: session 24's probe had a block's scan at
+// writes chunk 1's into it; the strip's fp32 is as large, or smaller where S holds fewer columns). The sums
+// are the same operations on the same values, so the outputs are bit for bit those of one warpgroup's scan.
+// In one pass the block's own increment is summed apart the same way (each warpgroup its strip, the output
+// warpgroup between its copies' issues; each 64-row tile of S is its own group of products, so the strips
+// are those of one warpgroup's sum), and each strip is stored and read back by the same threads. Barriers:
+// kOwnPublished (one pass, where later blocks wait: both strips stored, so the flag may rise) and
+// kScanHandedOver (strip 1 stashed), each met by both warpgroups from their own code, so both read the
+// condition from the same TILES (DK / 64: asserted in state_warpgroup). Why, and what it does: session 24's
+// probe had a block's scan at
 // 2.35 k cycles a strip and increment (14 k for the fourth segment of four at 4k, 15 % of its forward),
 // taken for a chain of round trips that two warpgroups would halve; measured (calls 4-6) the forward is
 // 2.4 % faster at 4k and 0.5 % at 16k, forward+backward unchanged, but the probe of this form (call 7) has

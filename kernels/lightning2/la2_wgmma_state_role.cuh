@@ -94,26 +94,40 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
   dev::fence_proxy_async();  // the output warpgroup's wgmma reads it after the next barrier
 }
 
-// One pass: the increment of the segment before this block's, the same products in the same order as
-// the states-only step's (or last chunk first), published for the segments after it and for the passes
-// that read this pass's segment data (the backward's).
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
-__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
-                                                      const OwnIncrement& inc, WgmmaState<DK, DV, TILES, COLS>& st) {
+// One pass: strips tile0 .. tile0 + TILES - 1 of the increment of the segment before this block's, the same
+// products in the same order as the states-only step's (or last chunk first); `each_chunk(i)` runs once the
+// i-th chunk has landed (the output warpgroup's refills). Ends at the meeting after which the stages may be
+// refilled.
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS, class EachChunk>
+__device__ __forceinline__ void sum_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
+                                                  const OwnIncrement& inc, WgmmaState<DK, DV, TILES, COLS>& st, int tile0,
+                                                  EachChunk&& each_chunk) {
   st.fill(0.f);
   float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
   for (int i = 0; i < inc.count(); ++i) {
     const int c = inc.chunk(i);
     b.begin_chunk(i);
-    update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, 0);
+    each_chunk(i);
+    update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, tile0);
     if (inc.last_first) key_mul *= b.pw[dev::rows_left(b.n, int64_t(c) * kChunk, kChunk)];
   }
-  b.meeting.meet();  // the output warpgroup may refill the stages
+  b.meeting.meet();
+}
+
+// One pass: the block's strips of its own increment published for the segments after it and for the passes
+// that read this pass's segment data (the backward's). THREADS: the threads that stored strips, 128 (the
+// state warpgroup, all of S) or the block's 256 (a strip each, kScanStripsApart); once all have stored,
+// thread 128 raises the flag the later blocks of this grid wait for (a later kernel sees the data anyway).
+template <int THREADS, class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
+__device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
+                                                      const OwnIncrement& inc, const WgmmaState<DK, DV, TILES, COLS>& st) {
+  static_assert(THREADS == 128 || THREADS == kThreads, "the state warpgroup, or the block");
   const SegmentScan& s = a.scan;
   store_state</*BLOCKED=*/true>(st, a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
-  if (b.seg + 1 < b.segs) {  // a later block of this grid waits for it (a later kernel sees it anyway)
+  if (b.seg + 1 < b.segs) {  // the same in every thread of the block
     __threadfence();
-    dev::barrier_sync(kStateGroupBarrier, 128);
+    if constexpr (THREADS == 128) dev::barrier_sync(kStateGroupBarrier, 128);
+    else dev::RoleBarrier{kOwnPublished, kThreads}.meet();
     if (threadIdx.x == 128) dev::store_release(a.one_pass.flags + b.bh * b.segs + inc.seg, a.one_pass.flag_value);
   }
 }
@@ -129,14 +143,25 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   WgmmaState<DK, DV, TILES, COLS> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
   const bool one_pass = is_one_pass<OUT>(a);
   if constexpr (OUT) {
-    if (inc.any()) publish_own_increment(b, a, inc, st);
+    // One pass: the block's own increment, where the strips are apart strip 0 only (the output warpgroup
+    // sums strip 1 beside it: output_warpgroup).
+    if (inc.any()) {
+      if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
+        WgmmaState<DK, DV, 1, COLS> strip{{}, 16 * b.warp, 0, b.g, b.t};
+        sum_own_increment(b, a, inc, strip, 0, [](int) {});
+        publish_own_increment<kThreads>(b, a, inc, strip);
+      } else {
+        sum_own_increment(b, a, inc, st, 0, [](int) {});
+        publish_own_increment<128>(b, a, inc, st);
+      }
+    }
     // The scan over the segments ahead (few of them), nearest increment first. In one pass the nearest
-    // increment is this block's own, just stored (no flag to wait for), and the farther ones follow as
-    // their flags rise; the two-pass plan sums in the same order, so the two plans agree bit for bit.
+    // increment is this block's own, just stored (no flag to wait for; each strip read back by the threads
+    // that stored it), and the farther ones follow as their flags rise; the two-pass plan sums in the same
+    // order, so the two plans agree bit for bit.
     const ScanInputs in = scan_inputs(b, a);
     const IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>> wait_for{b, a, inc.seg};
     if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
-      if (inc.any()) dev::RoleBarrier{kOwnPublished, kThreads}.meet();
       scan_from<0, 1>(st, in, a, slope, wait_for);
       dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
       st.template unstash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
