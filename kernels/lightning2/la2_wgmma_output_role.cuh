@@ -257,8 +257,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   constexpr bool kApart = kScanStripsApart<DK / 64, WIN, DUAL>;
   constexpr int kCols = kStateCols<READ, DK, DV>;
-  constexpr int kIncTiles = kOutputIncrementTiles<DK / 64, DUAL>, kIncTile0 = DK / 64 - kIncTiles;
-  if (inc.any()) {  // the keys and values for the increment (and its last kIncTiles tiles), then the outputs' first chunks
+  if (inc.any()) {  // the keys and values for the increment (and its strip 1 where apart), then the outputs' first chunks
     // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
     // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
     const auto refill = [&](int i) {
@@ -266,11 +265,11 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
         b.load_chunk(inc.chunk(i + B::kStages - 1), (i + B::kStages - 1) % B::kStages, false);
       B::commit_copies();
     };
-    if constexpr (kIncTiles > 0) {
-      WgmmaState<DK, DV, kIncTiles, kCols> strips{{}, 64 * kIncTile0 + 16 * b.warp, 0, b.g, b.t};
-      sum_own_increment(b, a, inc, strips, kIncTile0, refill);
+    if constexpr (kApart) {
+      WgmmaState<DK, DV, 1, kCols> strip{{}, 64 + 16 * b.warp, 0, b.g, b.t};
+      sum_own_increment(b, a, inc, strip, 1, refill);
       b.prefetch(b.c_begin, b.c_end, true);
-      publish_own_increment<kThreads>(b, a, inc, strips);
+      publish_own_increment<kThreads>(b, a, inc, strip);
     } else {
       for (int i = 0; i < inc.count(); ++i) {
         b.begin_chunk(i);

@@ -66,12 +66,14 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 // meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
 // writes chunk 1's into it; the strip's fp32 is as large, or smaller where S holds fewer columns). The sums
 // are the same operations on the same values, so the outputs are bit for bit those of one warpgroup's scan.
-// In one pass the block's own increment is summed apart too (kOutputIncrementTiles: each warpgroup its strip,
-// the output warpgroup between its copies' issues), so each strip is stored and read back by the same
-// threads. Barriers: kOwnPublished (one pass: the increment's strips stored by both warpgroups, so the flag
-// may rise) and kScanHandedOver (strip 1 stashed), each met by both warpgroups from their own code, so both
-// read the condition from the same TILES (DK / 64: asserted in state_warpgroup). Why, and what it does:
-// session 24's probe had a block's scan at 2.35 k cycles a strip and increment (14 k for the fourth segment of four at 4k, 15 % of its forward),
+// In one pass the block's own increment is summed apart the same way (each warpgroup its strip, the output
+// warpgroup between its copies' issues; each 64-row tile of S is its own group of products, so the strips
+// are those of one warpgroup's sum), and each strip is stored and read back by the same threads. Barriers:
+// kOwnPublished (one pass, where later blocks wait: both strips stored, so the flag may rise) and
+// kScanHandedOver (strip 1 stashed), each met by both warpgroups from their own code, so both read the
+// condition from the same TILES (DK / 64: asserted in state_warpgroup). Why, and what it does: session 24's
+// probe had a block's scan at
+// 2.35 k cycles a strip and increment (14 k for the fourth segment of four at 4k, 15 % of its forward),
 // taken for a chain of round trips that two warpgroups would halve; measured (calls 4-6) the forward is
 // 2.4 % faster at 4k and 0.5 % at 16k, forward+backward unchanged, but the probe of this form (call 7) has
 // the scan no shorter (the two warpgroups' loads share the SM's load path: each warp's load of the then
@@ -83,12 +85,6 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 // place) 1-1.5 %, so only the plain output steps of the kernel's own widths take it.
 template <int TILES, bool WIN, bool DUAL>
 constexpr bool kScanStripsApart = TILES == 2 && !WIN && !DUAL;
-// One pass: how many of the block's own increment's 64-row tiles (the last ones) the output warpgroup sums
-// beside the state warpgroup, which sums the others (each tile is its own group of products, so the sum is
-// the same whoever forms it): half, rounded down (1 of 2, 1 of 3 at 192 x 64, 2 of 4 at 256 x 64); none at
-// d = 64 (one tile) and in the dual step (its one-pass form, asked only, is not worth a kernel's registers).
-template <int TILES, bool DUAL>
-constexpr int kOutputIncrementTiles = DUAL ? 0 : TILES / 2;
 // Named barriers: 1 the meeting (RoleBarrier of the block), kStateGroupBarrier and kOutputGroupBarrier
 // within one warpgroup, the other two between them.
 constexpr int kStateGroupBarrier = 2, kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;

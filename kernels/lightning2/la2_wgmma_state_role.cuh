@@ -116,24 +116,20 @@ __device__ __forceinline__ void sum_own_increment(const WgmmaBlock<T, DK, DV, tr
 
 // One pass: the block's strips of its own increment published for the segments after it and for the passes
 // that read this pass's segment data (the backward's). THREADS: the threads that stored strips, 128 (the
-// state warpgroup, all of S) or the block's 256 (kOutputIncrementTiles: both warpgroups, which then meet at
-// kOwnPublished, so that the state warpgroup's scan may read the output warpgroup's strips where it sums them
-// all); once all have stored, thread 128 raises the flag the later blocks of this grid wait for (a later
-// kernel sees the data anyway).
+// state warpgroup, all of S) or the block's 256 (a strip each, kScanStripsApart); once all have stored,
+// thread 128 raises the flag the later blocks of this grid wait for (a later kernel sees the data anyway).
 template <int THREADS, class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
 __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                       const OwnIncrement& inc, const WgmmaState<DK, DV, TILES, COLS>& st) {
   static_assert(THREADS == 128 || THREADS == kThreads, "the state warpgroup, or the block");
   const SegmentScan& s = a.scan;
   store_state</*BLOCKED=*/true>(st, a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
-  const bool waited_for = b.seg + 1 < b.segs;  // the same in every thread of the block
-  if (waited_for) __threadfence();
-  if constexpr (THREADS == 128) {
-    if (waited_for) dev::barrier_sync(kStateGroupBarrier, 128);
-  } else {
-    dev::RoleBarrier{kOwnPublished, kThreads}.meet();
+  if (b.seg + 1 < b.segs) {  // the same in every thread of the block
+    __threadfence();
+    if constexpr (THREADS == 128) dev::barrier_sync(kStateGroupBarrier, 128);
+    else dev::RoleBarrier{kOwnPublished, kThreads}.meet();
+    if (threadIdx.x == 128) dev::store_release(a.one_pass.flags + b.bh * b.segs + inc.seg, a.one_pass.flag_value);
   }
-  if (waited_for && threadIdx.x == 128) dev::store_release(a.one_pass.flags + b.bh * b.segs + inc.seg, a.one_pass.flag_value);
 }
 
 // The state warpgroup (and, in the states-only step at d = 128 and 256, both warpgroups, each with half of S):
@@ -147,14 +143,13 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   WgmmaState<DK, DV, TILES, COLS> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
   const bool one_pass = is_one_pass<OUT>(a);
   if constexpr (OUT) {
-    // One pass: the block's own increment, its first tiles only where the output warpgroup sums the last
-    // ones beside it (kOutputIncrementTiles, output_warpgroup).
+    // One pass: the block's own increment, where the strips are apart strip 0 only (the output warpgroup
+    // sums strip 1 beside it: output_warpgroup).
     if (inc.any()) {
-      constexpr int kOwnTiles = TILES - kOutputIncrementTiles<TILES, DUAL>;
-      if constexpr (kOwnTiles < TILES) {
-        WgmmaState<DK, DV, kOwnTiles, COLS> strips{{}, 16 * b.warp, 0, b.g, b.t};
-        sum_own_increment(b, a, inc, strips, 0, [](int) {});
-        publish_own_increment<kThreads>(b, a, inc, strips);
+      if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
+        WgmmaState<DK, DV, 1, COLS> strip{{}, 16 * b.warp, 0, b.g, b.t};
+        sum_own_increment(b, a, inc, strip, 0, [](int) {});
+        publish_own_increment<kThreads>(b, a, inc, strip);
       } else {
         sum_own_increment(b, a, inc, st, 0, [](int) {});
         publish_own_increment<128>(b, a, inc, st);
