@@ -3,7 +3,8 @@
 // the work split between two warpgroups that run side by side on every chunk:
 //   warpgroup 0 (output): scores = Q K^T, O = c_inter diag(lambda^(i+1)) Q S + (scores (x) D) V, for
 //     all 64 rows of the chunk; Q, K, V and the operand copy of S are read by the tensor cores straight
-//     from shared memory, the masked scores go back in as a register operand;
+//     from shared memory, the masked scores go back in as a register operand (in one pass, at d = 128,
+//     it also sums rows 64..127 of the block's own increment first: la2_wgmma_scan.cuh);
 //   warpgroup 1 (state): S <- lambda^L S + c_update (diag(lambda^(L-1-j)) K)^T V with S (d x e, fp32;
 //     its first READ columns where fewer are read, below) in its registers, then the next chunk's operand copy of S (double-buffered); up to a contraction
 //     of 128 it also issues the copies of the outputs' later chunks (kStateRefills).

@@ -1,6 +1,6 @@
 // The output warpgroup of a wgmma output step (warpgroup 0): a chunk's products (output_products), its
 // outputs staged and stored (store_output_rows), the dual step's second output, and the warpgroup's walk
-// (output_warpgroup): its part of the scan, then its chunks.
+// (output_warpgroup): in one pass its part of the block's own increment, its part of the scan, then its chunks.
 #pragma once
 #include <cstdint>
 
@@ -249,8 +249,8 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
 }
 
 // Warpgroup 0 of the output step: copies the tiles (those of its own increment, in one pass; the
-// outputs' chunks unless the state warpgroup refills them, kStateRefills), sums its strip of the scan
-// where the strips are apart, and computes the outputs of the segment's chunks.
+// outputs' chunks unless the state warpgroup refills them, kStateRefills), sums its strip of the own
+// increment and of the scan where the strips are apart, and computes the outputs of the segment's chunks.
 template <int READ, class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
 __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                  const OwnIncrement& inc, int shift0, float slope) {

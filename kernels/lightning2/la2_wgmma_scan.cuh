@@ -62,8 +62,8 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 }
 
 // Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, and
-// the output warpgroup, which once its first tiles are issued has nothing to do until its first chunk's
-// meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
+// the output warpgroup, which once its first tiles are issued (and, in one pass, its strip of the own
+// increment published) has nothing to do until its first chunk's meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
 // writes chunk 1's into it; the strip's fp32 is as large, or smaller where S holds fewer columns). The sums
 // are the same operations on the same values, so the outputs are bit for bit those of one warpgroup's scan.
 // In one pass the block's own increment is summed apart the same way (each warpgroup its strip, the output
