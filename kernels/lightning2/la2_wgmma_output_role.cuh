@@ -218,9 +218,9 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
-  // A step reading fewer columns (only in a kernel with DK = DV) has outputs of READ columns; the dual
-  // step's second output, as wide as d, has READ columns in every kernel.
-  constexpr int NO = READ == DK ? DV : READ;
+  // Q S makes as many columns as S holds (READ where fewer are read, only in a kernel with DK = DV); the
+  // dual step's second output, as wide as d, has READ columns in every kernel.
+  constexpr int NO = kStateCols<READ, DK, DV>;
   constexpr int SD = NO / 2;  // accumulator floats per thread of one 64 x NO product
   const int local = c - b.c_begin;
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
@@ -269,7 +269,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
       WgmmaState<DK, DV, 1, kCols> strip{{}, 64 + 16 * b.warp, 0, b.g, b.t};
       sum_own_increment(b, a, inc, strip, 1, refill);
       b.prefetch(b.c_begin, b.c_end, true);
-      publish_own_increment<kThreads>(b, a, inc, strip);
+      publish_own_increment(b, a, inc, strip);
     } else {
       for (int i = 0; i < inc.count(); ++i) {
         b.begin_chunk(i);

@@ -95,19 +95,19 @@ __device__ __forceinline__ void write_state_operand(const WgmmaBlock<T, DK, DV, 
 }
 
 // One pass: strips tile0 .. tile0 + TILES - 1 of the increment of the segment before this block's, the same
-// products in the same order as the states-only step's (or last chunk first); `each_chunk(i)` runs once the
-// i-th chunk has landed (the output warpgroup's refills). Ends at the meeting after which the stages may be
-// refilled.
-template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS, class EachChunk>
+// products in the same order as the states-only step's (or last chunk first); `refill(i)` runs once the i-th
+// chunk has landed, ahead of its products (the output warpgroup's copies). Ends at the meeting after which
+// the stages may be refilled.
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS, class Refill>
 __device__ __forceinline__ void sum_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                   const OwnIncrement& inc, WgmmaState<DK, DV, TILES, COLS>& st, int tile0,
-                                                  EachChunk&& each_chunk) {
+                                                  Refill&& refill) {
   st.fill(0.f);
   float key_mul = 1.f;  // lambda^(rows after the chunk, within the increment)
   for (int i = 0; i < inc.count(); ++i) {
     const int c = inc.chunk(i);
     b.begin_chunk(i);
-    each_chunk(i);
+    refill(i);
     update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, tile0);
     if (inc.last_first) key_mul *= b.pw[dev::rows_left(b.n, int64_t(c) * kChunk, kChunk)];
   }
@@ -115,18 +115,18 @@ __device__ __forceinline__ void sum_own_increment(const WgmmaBlock<T, DK, DV, tr
 }
 
 // One pass: the block's strips of its own increment published for the segments after it and for the passes
-// that read this pass's segment data (the backward's). THREADS: the threads that stored strips, 128 (the
-// state warpgroup, all of S) or the block's 256 (a strip each, kScanStripsApart); once all have stored,
-// thread 128 raises the flag the later blocks of this grid wait for (a later kernel sees the data anyway).
-template <int THREADS, class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
+// that read this pass's segment data (the backward's). Where `st` holds all of S's rows the state warpgroup
+// alone stored it; where a strip of them (kScanStripsApart), both warpgroups stored theirs and meet at
+// kOwnPublished. Once all have stored, thread 128 raises the flag the later blocks of this grid wait for (a
+// later kernel sees the data anyway).
+template <class T, int DK, int DV, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
 __device__ __forceinline__ void publish_own_increment(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
                                                       const OwnIncrement& inc, const WgmmaState<DK, DV, TILES, COLS>& st) {
-  static_assert(THREADS == 128 || THREADS == kThreads, "the state warpgroup, or the block");
   const SegmentScan& s = a.scan;
   store_state</*BLOCKED=*/true>(st, a.one_pass.publish + b.bh * s.increments.bh_stride + inc.seg * s.f_stride, 1.f);
   if (b.seg + 1 < b.segs) {  // the same in every thread of the block
     __threadfence();
-    if constexpr (THREADS == 128) dev::barrier_sync(kStateGroupBarrier, 128);
+    if constexpr (TILES == DK / 64) dev::barrier_sync(kStateGroupBarrier, 128);
     else dev::RoleBarrier{kOwnPublished, kThreads}.meet();
     if (threadIdx.x == 128) dev::store_release(a.one_pass.flags + b.bh * b.segs + inc.seg, a.one_pass.flag_value);
   }
@@ -149,10 +149,10 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
       if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
         WgmmaState<DK, DV, 1, COLS> strip{{}, 16 * b.warp, 0, b.g, b.t};
         sum_own_increment(b, a, inc, strip, 0, [](int) {});
-        publish_own_increment<kThreads>(b, a, inc, strip);
+        publish_own_increment(b, a, inc, strip);
       } else {
         sum_own_increment(b, a, inc, st, 0, [](int) {});
-        publish_own_increment<128>(b, a, inc, st);
+        publish_own_increment(b, a, inc, st);
       }
     }
     // The scan over the segments ahead (few of them), nearest increment first. In one pass the nearest
