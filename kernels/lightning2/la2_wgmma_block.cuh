@@ -20,6 +20,10 @@
 
 namespace lasuite::la2 {
 
+// A hook that does nothing: the default of the roles' optional hooks (output_products, update_state).
+struct NoHook {
+  __device__ __forceinline__ void operator()() const {}
+};
 
 // OUT: the output step; otherwise the states-only step (no Q tile, no operand copy of S, no outputs:
 // each segment's own state increment), which is bound by reading K and V, so it keeps more chunks in flight.
@@ -105,6 +109,7 @@ struct WgmmaBlock {
   // (call 6; ptxas spilled 4 more bytes in each). Each warpgroup waits for its own copies (cp.async groups
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
+  static constexpr bool kDual = DUAL;
   static constexpr bool kTma = TMA != kCpAsync;
   static constexpr bool kRagged = TMA == kTmaRagged;
   static constexpr bool kRevBoxes = kTma && (DUAL || TMA == kTmaDenseReversed);

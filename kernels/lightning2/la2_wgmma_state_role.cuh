@@ -17,10 +17,11 @@ namespace lasuite::la2 {
 // the tensor cores work on this one (its fragments stay untouched until the wait). All tiles are
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
 // for those products (C7517).
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA, int COLS>
+// `while_products` runs once every product is issued, before the wait for them.
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA, int COLS, class WhileProducts = NoHook>
 __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, WgmmaState<DK, DV, TILES, COLS>& st,
                                              int c, int local, int shift, bool summed, float key_mul, float c_update,
-                                             int tile0) {
+                                             int tile0, WhileProducts&& while_products = {}) {
   using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using El = dev::Element<T>;
@@ -64,6 +65,7 @@ __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WI
     for (int kk = 0; kk < 4; ++kk) dev::Wgmma<T, COLS, 1>::rs(st.x[mt], ka[mt][kk], B::v_desc(v_addr, kk), 1);
     dev::wgmma_commit();
   }
+  while_products();
   dev::wgmma_wait<0>();
 #pragma unroll
   for (int mt = 0; mt < TILES; ++mt) {
@@ -175,15 +177,22 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
 
   const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
   constexpr bool kSplitState = !OUT && DK % 128 == 0;
+  using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
+  // Under TMA one thread issues the refill's boxes (about 0.65 k cycles, session 24's probe), which held
+  // its warp, and so the update's products, back; issued while the products run, they take the wait's time.
+  constexpr bool kRefillWhileProducts = B::kStateRefills && B::kTma;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
     if constexpr (OUT && !DUAL)
       if (launches_dependents_at(a, c, b.c_begin, b.c_end)) dev::allow_dependent_launch();
     b.begin_chunk(local);
     if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
-    if (WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::kStateRefills) b.refill(c, local, b.c_end, true);
-    if (!want_fin && c + 1 == b.c_end) continue;  // the state after the segment's last chunk is not needed
-    update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0);
+    const bool updates = want_fin || c + 1 < b.c_end;  // the state after the segment's last chunk is not needed
+    if (B::kStateRefills && !(kRefillWhileProducts && updates)) b.refill(c, local, b.c_end, true);
+    if (!updates) continue;
+    update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0, [&] {
+      if constexpr (kRefillWhileProducts) b.refill(c, local, b.c_end, true);
+    });
     if constexpr (OUT)
       if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::STile::kBytes);
   }
