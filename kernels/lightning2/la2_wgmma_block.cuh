@@ -20,7 +20,7 @@
 
 namespace lasuite::la2 {
 
-// A hook that does nothing: the default of the roles' optional hooks (output_products, update_state).
+// A hook that does nothing: the default of update_state's.
 struct NoHook {
   __device__ __forceinline__ void operator()() const {}
 };
@@ -109,7 +109,6 @@ struct WgmmaBlock {
   // (call 6; ptxas spilled 4 more bytes in each). Each warpgroup waits for its own copies (cp.async groups
   // are a thread's own), so both commit one group a chunk, empty or not.
   static constexpr bool kStateRefills = OUT && DK <= 128;
-  static constexpr bool kDual = DUAL;
   static constexpr bool kTma = TMA != kCpAsync;
   static constexpr bool kRagged = TMA == kTmaRagged;
   static constexpr bool kRevBoxes = kTma && (DUAL || TMA == kTmaDenseReversed);

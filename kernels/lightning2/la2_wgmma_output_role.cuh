@@ -105,20 +105,9 @@ __device__ __forceinline__ void store_staged_boxes(const B& b, const dev::Tensor
   }
 }
 
-// A warp's staged rows whose boxes have not been issued yet (store_output_rows with `defer`): their first
-// stored row, or -1 for none. The same for every lane of the warp.
-struct DeferredBoxes {
-  int64_t row = -1;
-};
-// Where chunk_outputs defers its boxes: a step of one output by TMA (the dual step's two outputs share the
-// staging tile).
-template <class B>
-constexpr bool kDeferBoxes = B::kTma && !B::kDual;
-
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
-                                                  int cols, int c, const dev::TensorMap* map,
-                                                  DeferredBoxes* defer = nullptr) {
+                                                  int cols, int c, const dev::TensorMap* map) {
   using TILE = StagingTile<W>;
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
   typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
@@ -133,8 +122,7 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
   if constexpr (B::kTma) {
     const int64_t box_row = first + 16 * warp;
     if (box_row >= 0 && (!B::kRagged || box_row + 16 <= b.n)) {  // the same for the whole warp; a dense map clips rows past n
-      if (defer) defer->row = box_row;
-      else store_staged_boxes<W>(b, map, col0, box_row, o_stage);
+      store_staged_boxes<W>(b, map, col0, box_row, o_stage);
       return;
     }
   }
@@ -152,14 +140,6 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
     }
   }
   __syncwarp();  // the next stmatrix overwrites these rows
-}
-
-// The boxes of rows left staged by store_output_rows(..., defer), if any.
-template <int W, class B>
-__device__ __forceinline__ void store_deferred_boxes(const B& b, const dev::TensorMap* map, int col0, DeferredBoxes& d) {
-  if (d.row < 0) return;
-  store_staged_boxes<W>(b, map, col0, d.row, b.state_sm + B::SM::kStateBytes);
-  d.row = -1;
 }
 
 // The second output's chunk (DUAL; SecondOutput): O2_c = c_intra ((X_c V_c^T) (x) D) K_c
@@ -232,12 +212,9 @@ __device__ __forceinline__ void output_products(const B& b, const OutputStepArgs
 // 64 rows, Q, K, V and the operand copy of S read by the tensor cores from shared memory, the masked
 // scores going back in as a register operand (then, DUAL, the second output's). Refills the oldest
 // stage while the products run, unless the state warpgroup does (kStateRefills). READ: la2_wgmma_kernel's.
-// kDeferBoxes (a one-output step whose outputs leave by TMA): the chunk's staged rows leave as boxes only
-// once the next chunk's P V is issued (`pending`), so that the proxy fence and the boxes' issue run while
-// the tensor cores work instead of between this chunk's last product and the next chunk's meeting.
 template <int READ, class T, int DK, int DV, bool WIN, bool DUAL, int TMA>
 __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>& b, const OutputStepArgs& a,
-                                              int c, int shift, DeferredBoxes& pending) {
+                                              int c, int shift) {
   using B = WgmmaBlock<T, DK, DV, true, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using STile = typename B::STile;
@@ -249,7 +226,6 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const uint32_t q_addr = b.stage_addr(local), k_addr = q_addr + QTile::kBytes, v_addr = k_addr + QTile::kBytes;
   const uint32_t s_addr = dev::smem_addr(b.state_sm + (local & 1) * STile::kBytes);
   float o[SD];
-  constexpr bool kDefer = kDeferBoxes<B>;
   output_products<T, DK, DV, READ, NO>(b, a, o, q_addr, k_addr, v_addr, s_addr, shift, [&] {
     if (B::kStateRefills) B::commit_copies();  // an empty group: begin_chunk's wait counts one a chunk
     else b.refill(c, local, b.c_end, true);     // while the tensor cores work
@@ -259,13 +235,12 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     issue_second_scores<T, DV, READ>(sc2, v_addr);
     dev::wgmma_wait<1>();  // this output's last product; the second's scores run on
   } else {
-    if constexpr (kDefer) store_deferred_boxes<NO>(b, &a.maps.o, DV * b.z, pending);  // while P V runs
     dev::wgmma_wait<0>();
   }
   dev::wgmma_fence_regs(o);
   const int ld_o = WIN || B::kTma ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
   const int cols_o = WIN ? ld_o - DV * b.z : ld_o;  // this tile's columns of o; those past it are not written
-  store_output_rows<NO>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o, kDefer ? &pending : nullptr);
+  store_output_rows<NO>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
   if constexpr (DUAL) {
     float o2[READ / 2];
     issue_second_inter<T, DK, DV, READ>(o2, v_addr, s_addr);
@@ -311,14 +286,12 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
     dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
   }
-  DeferredBoxes pending;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     if constexpr (!DUAL)  // only a one-output pass (the dQ pass) is asked to launch its dependents late
       if (launches_dependents_at(a, c, b.c_begin, b.c_end)) dev::allow_dependent_launch();
     b.begin_chunk(c - b.c_begin);
-    chunk_outputs<READ>(b, a, c, c == b.c_begin ? shift0 : 0, pending);
+    chunk_outputs<READ>(b, a, c, c == b.c_begin ? shift0 : 0);
   }
-  if constexpr (kDeferBoxes<B>) store_deferred_boxes<kStateCols<READ, DK, DV>>(b, &a.maps.o, DV * b.z, pending);
   if constexpr (B::kTma)  // the block's shared memory stays until the last boxes have left it
     if (b.lane == 0) dev::bulk_wait_all();
   if (is_one_pass<true>(a)) dev::grid_dependency_wait();  // a one-pass kernel ends after the kernel ahead, as others do

@@ -178,23 +178,28 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
   constexpr bool kSplitState = !OUT && DK % 128 == 0;
   using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
-  // Under TMA one thread issues the refill's boxes (about 0.65 k cycles, session 24's probe), which held
-  // its warp, and so the update's products, back; issued while the products run, they take the wait's time.
-  constexpr bool kRefillWhileProducts = B::kStateRefills && B::kTma;
+  // Under TMA one thread issues the refill's boxes (about 0.65 k cycles, session 24's probe), holding its
+  // warp, and so the update's products, back. Where two blocks share an SM (d = e = 64) they are issued
+  // while the products run instead (forward+backward 1.5 % faster at d64 n64k); with one block an SM the
+  // later loads cost more than the warp's wait (2.5-4 % slower at d = 128: session 32, call 2).
+  constexpr bool kRefillWhileProducts = B::kStateRefills && B::kTma && B::SM::kBlocksPerSm == 2;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
     if constexpr (OUT && !DUAL)
       if (launches_dependents_at(a, c, b.c_begin, b.c_end)) dev::allow_dependent_launch();
     b.begin_chunk(local);
     if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
-    const bool updates = want_fin || c + 1 < b.c_end;  // the state after the segment's last chunk is not needed
-    if (B::kStateRefills && !(kRefillWhileProducts && updates)) b.refill(c, local, b.c_end, true);
-    if (!updates) continue;
-    update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0, [&] {
+    if (B::kStateRefills && !kRefillWhileProducts) b.refill(c, local, b.c_end, true);
+    const auto refill_while_products = [&] {
       if constexpr (kRefillWhileProducts) b.refill(c, local, b.c_end, true);
-    });
+    };
+    if (!want_fin && c + 1 == b.c_end) {  // the state after the segment's last chunk is not needed
+      refill_while_products();
+      continue;
+    }
+    update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0, refill_while_products);
     if constexpr (OUT)
-      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>::STile::kBytes);
+      if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * B::STile::kBytes);
   }
 
   if constexpr (!OUT) {
