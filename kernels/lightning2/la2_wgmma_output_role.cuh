@@ -236,6 +236,8 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     dev::wgmma_wait<1>();  // this output's last product; the second's scores run on
   } else {
     dev::wgmma_wait<0>();
+    if constexpr (B::kEarlyRefill)  // done with the stage: the state warpgroup refills it (the same condition)
+      if (c + B::kStages < b.c_end) dev::RoleBarrier{kStageFree, kThreads}.arrive();
   }
   dev::wgmma_fence_regs(o);
   const int ld_o = WIN || B::kTma ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
