@@ -2,9 +2,7 @@
 # Session 32 call 3: the change (HEAD: e632093's refill while the update's products run at 64 x 64, and the early
 # refill of the one-output TMA steps at one block an SM) against .dev/s32/base (29aee95, d03e14c's kernels):
 # la2's GPU tests, the A/B (b1 h32 d128 4k / 16k / 128k, d64 4k and n64k, 96 x 96 h42 4k / 16k, 128 x 256 h16
-# 4k / 16k, forward and forward+backward, alternated twice), verify of la2, the four sanitizers on small cases of
-# every changed path (forward and dQ steps at d = 128 in one and two passes, the reverse plain step of three
-# passes, a packed batch, 96 read in place, 128 x 256 windows, d = 64 bf16 and f16).
+# 4k / 16k, forward and forward+backward, alternated twice), verify of la2 (the sanitizers: run4.sh).
 # Run as `SESSION=s32 COMMIT=<commit> bash results/h200/scripts_s32/run3.sh`.
 CALL=call3 TARGETS="lasuite lasuite_tests"
 source scripts/device_call_prelude.sh
@@ -24,16 +22,3 @@ for round in 1 2; do for bin in base new; do
   echo "== $bin round $round"; grep -hE "^\| la2" $R/d128_${bin}_r$round.log $R/d64_${bin}_r$round.log $R/d96_${bin}_r$round.log $R/d128_e256_${bin}_r$round.log | cut -c1-100
 done; done; el "A/B done"
 check_la2 default $B/lasuite
-V="verify --device cuda --skip-defaults --impl la2 --long-heads 2"
-LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=45 SAN_INITCHECK_FLAGS="--check-bulk-copy yes"
-for tool in memcheck racecheck synccheck initcheck; do
-  (( $(date +%s) - T0 < 500 )) || { el "sanitizer $tool skipped: past 500 s"; break; }
-  sanitizer_run $tool d128_one_pass $B/lasuite $V --state --dtype bf16 --long 700 --dim 128 --impl-option segments=2
-  sanitizer_run $tool d128_two_passes_dq_one_wg $B/lasuite $V --state --dtype bf16 --long 700 --dim 128 --impl-option segments=2 --impl-option one_pass=off --impl-option output_warpgroups=1
-  sanitizer_run $tool d128_three_passes $B/lasuite $V --state --dtype f16 --long 500 --dim 128 --impl-option backward=three_passes
-  sanitizer_run $tool packed_d128 $B/lasuite verify --device cuda --skip-defaults --impl la2 --long-heads 2 --dtype bf16 --dim 128 --packed 300,1,15,0,270
-  sanitizer_run $tool d96_in_place $B/lasuite $V --state --dtype bf16 --long 400 --dim 96
-  sanitizer_run $tool d128_e256 $B/lasuite $V --state --dtype bf16 --long 400 --dim 128 --dim-v 256
-  sanitizer_run $tool d64_bf16 $B/lasuite $V --state --dtype bf16 --long 700 --dim 64 --impl-option segments=3
-  sanitizer_run $tool packed_d64_f16 $B/lasuite verify --device cuda --skip-defaults --impl la2 --long-heads 2 --dtype f16 --dim 64 --packed 300,1,15,0,270
-done > /dev/null; el "sanitizers"; cut -c1-200 $R/sanitize.log
