@@ -270,9 +270,11 @@ struct WgmmaBlock {
     if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
     commit_copies();
   }
-  __device__ __forceinline__ void prefetch(int begin, int end, bool with_q) const {
+  // The first chunks of a walk: kStages - 1 of them, or under kEarlyRefill all kStages (`all`: the one-output
+  // step's own walk; the two-output-warpgroup step keeps its own protocol).
+  __device__ __forceinline__ void prefetch(int begin, int end, bool with_q, bool all = false) const {
 #pragma unroll
-    for (int s = 0; s < (kEarlyRefill ? kStages : kStages - 1); ++s) {
+    for (int s = 0; s < (kEarlyRefill && all ? kStages : kStages - 1); ++s) {
       if (begin + s < end) load_chunk(begin + s, s, with_q);
       commit_copies();
     }

@@ -270,7 +270,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     if constexpr (kApart) {
       WgmmaState<DK, DV, 1, kCols> strip{{}, 64 + 16 * b.warp, 0, b.g, b.t};
       sum_own_increment(b, a, inc, strip, 1, refill);
-      b.prefetch(b.c_begin, b.c_end, true);
+      b.prefetch(b.c_begin, b.c_end, true, true);
       publish_own_increment(b, a, inc, strip);
     } else {
       for (int i = 0; i < inc.count(); ++i) {
@@ -278,7 +278,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
         refill(i);
       }
       b.meeting.meet();  // the state warpgroup is done with the stages
-      b.prefetch(b.c_begin, b.c_end, true);
+      b.prefetch(b.c_begin, b.c_end, true, true);
     }
   }
   if constexpr (kApart) {
