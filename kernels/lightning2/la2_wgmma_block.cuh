@@ -20,10 +20,6 @@
 
 namespace lasuite::la2 {
 
-// Named barrier 6: the output warpgroup is done with a chunk's stage (kEarlyRefill); the others are in
-// la2_wgmma_scan.cuh.
-constexpr int kStageFree = 6;
-
 // A hook that does nothing: the default of update_state's.
 struct NoHook {
   __device__ __forceinline__ void operator()() const {}
@@ -117,13 +113,6 @@ struct WgmmaBlock {
   static constexpr bool kRagged = TMA == kTmaRagged;
   static constexpr bool kRevBoxes = kTma && (DUAL || TMA == kTmaDenseReversed);
   static constexpr bool kMapPlaceShared = kRagged || (kTma && WIN);
-  // kEarlyRefill (a one-output step by TMA at one block an SM, where the state warpgroup refills): a stage
-  // is refilled as soon as both warpgroups are done with its chunk (the output warpgroup's P V, the state
-  // warpgroup's update: kStageFree), with the chunk kStages ahead, instead of after the next meeting with
-  // the chunk kStages - 1 ahead; the state warpgroup's four warps issue the boxes between them. All stages
-  // are prefetched. Issued later (while the update's products ran) the loads made these steps 2.5-4 %
-  // slower (session 32, call 2).
-  static constexpr bool kEarlyRefill = kStateRefills && kTma && !DUAL && SM::kBlocksPerSm == 1;
 
   unsigned char* smem;      // kStages stages of [Q], K, V tiles
   unsigned char* state_sm;  // two operand copies of S (output step), then the output staging tile
@@ -239,30 +228,6 @@ struct WgmmaBlock {
     dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes, vg, n, row0, reverse, tid, cols_v, ld_v);
     if (DUAL && with_q) dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes + VTile::kBytes, xg, n, row0, reverse, tid, DV, DV);
   }
-  // kEarlyRefill: an outputs' chunk's boxes into `stage`, box i issued by lane 0 of warp i % 4 of the
-  // calling warpgroup (its warp 0 announces the bytes; a box landing first only lowers the count ahead).
-  __device__ __forceinline__ void load_chunk_by_warps(int chunk, int stage) const {
-    static_assert(kEarlyRefill, "the early refill's copies");
-    if (lane != 0) return;
-    unsigned char* sq = smem + stage * SM::kStageBytes;
-    unsigned char* sk = sq + SM::kQBytes;
-    uint64_t* bar = landed + stage;
-    if (warp == 0) dev::mbarrier_arrive_expect(bar, 2 * QTile::kBytes + VTile::kBytes);
-    const int2 at = map_coords(kRevBoxes ? n - int64_t(chunk + 1) * kChunk : int64_t(chunk) * kChunk);
-    const int row = at.x, head = at.y;
-    const int v_col = WIN ? DV * z : 0;
-#pragma unroll
-    for (int i = 0; i < 2 * (DK / 64) + DV / 64; ++i) {
-      if (i % 4 != warp) continue;
-      if (i < DK / 64) dev::tma_load_box(sq + i * QTile::kBlockBytes, &maps->q, 64 * i, row, head, bar);
-      else if (i < 2 * (DK / 64))
-        dev::tma_load_box(sk + (i - DK / 64) * QTile::kBlockBytes, &maps->k, 64 * (i - DK / 64), row, head, bar);
-      else {
-        const int h = i - 2 * (DK / 64);
-        dev::tma_load_box(sk + QTile::kBytes + h * VTile::kBlockBytes, &maps->v, v_col + 64 * h, row, head, bar);
-      }
-    }
-  }
   // The copying warpgroup refills the oldest stage (chunks up to `end`): the output warpgroup once its
   // products of the chunk are issued, the state warpgroup right after the meeting (and in one pass's own
   // increment the output warpgroup right after the meeting, before its strip's products where it sums one).
@@ -270,11 +235,9 @@ struct WgmmaBlock {
     if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
     commit_copies();
   }
-  // The first chunks of a walk: kStages - 1 of them, or under kEarlyRefill all kStages (`all`: the one-output
-  // step's own walk; the two-output-warpgroup step keeps its own protocol).
-  __device__ __forceinline__ void prefetch(int begin, int end, bool with_q, bool all = false) const {
+  __device__ __forceinline__ void prefetch(int begin, int end, bool with_q) const {
 #pragma unroll
-    for (int s = 0; s < (kEarlyRefill && all ? kStages : kStages - 1); ++s) {
+    for (int s = 0; s < kStages - 1; ++s) {
       if (begin + s < end) load_chunk(begin + s, s, with_q);
       commit_copies();
     }

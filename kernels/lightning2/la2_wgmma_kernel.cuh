@@ -76,7 +76,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
         b.commit_copies();
       }
     } else {
-      b.prefetch(b.c_begin, b.c_end, true, true);
+      b.prefetch(b.c_begin, b.c_end, true);
     }
   }
   const float slope = w.slopes ? w.slopes[place.head] : 0.f;

@@ -236,8 +236,6 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
     dev::wgmma_wait<1>();  // this output's last product; the second's scores run on
   } else {
     dev::wgmma_wait<0>();
-    if constexpr (B::kEarlyRefill)  // done with the stage: the state warpgroup refills it (the same condition)
-      if (c + B::kStages < b.c_end) dev::RoleBarrier{kStageFree, kThreads}.arrive();
   }
   dev::wgmma_fence_regs(o);
   const int ld_o = WIN || B::kTma ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
@@ -270,7 +268,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     if constexpr (kApart) {
       WgmmaState<DK, DV, 1, kCols> strip{{}, 64 + 16 * b.warp, 0, b.g, b.t};
       sum_own_increment(b, a, inc, strip, 1, refill);
-      b.prefetch(b.c_begin, b.c_end, true, true);
+      b.prefetch(b.c_begin, b.c_end, true);
       publish_own_increment(b, a, inc, strip);
     } else {
       for (int i = 0; i < inc.count(); ++i) {
@@ -278,7 +276,7 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
         refill(i);
       }
       b.meeting.meet();  // the state warpgroup is done with the stages
-      b.prefetch(b.c_begin, b.c_end, true, true);
+      b.prefetch(b.c_begin, b.c_end, true);
     }
   }
   if constexpr (kApart) {

@@ -86,9 +86,8 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 template <int TILES, bool WIN, bool DUAL>
 constexpr bool kScanStripsApart = TILES == 2 && !WIN && !DUAL;
 // Named barriers: 1 the meeting (RoleBarrier of the block), kStateGroupBarrier and kOutputGroupBarrier
-// within one warpgroup, the others between them (kStageFree: la2_wgmma_block.cuh).
+// within one warpgroup, the other two between them.
 constexpr int kStateGroupBarrier = 2, kOutputGroupBarrier = 3, kOwnPublished = 4, kScanHandedOver = 5;
-static_assert(kStageFree == 6, "a named barrier of its own");
 template <class B>
 __device__ __forceinline__ float* scan_stash(const B& b) {
   return reinterpret_cast<float*>(b.state_sm + B::STile::kBytes);

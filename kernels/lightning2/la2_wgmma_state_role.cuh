@@ -189,7 +189,7 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
       if (launches_dependents_at(a, c, b.c_begin, b.c_end)) dev::allow_dependent_launch();
     b.begin_chunk(local);
     if (kSplitState && b.wg == 0) b.refill(c, local, b.c_end, false);
-    if (B::kStateRefills && !kRefillWhileProducts && !B::kEarlyRefill) b.refill(c, local, b.c_end, true);
+    if (B::kStateRefills && !kRefillWhileProducts) b.refill(c, local, b.c_end, true);
     const auto refill_while_products = [&] {
       if constexpr (kRefillWhileProducts) b.refill(c, local, b.c_end, true);
     };
@@ -200,11 +200,6 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     update_state(b, st, c, local, c == b.c_begin ? shift0 : 0, false, 1.f, a.walk.c_update, tile0, refill_while_products);
     if constexpr (OUT)
       if (c + 1 < b.c_end) write_state_operand(b, st, b.state_sm + ((local + 1) & 1) * B::STile::kBytes);
-    if constexpr (B::kEarlyRefill)
-      if (c + B::kStages < b.c_end) {  // this chunk's stage, once the output warpgroup's P V has read it
-        dev::RoleBarrier{kStageFree, kThreads}.meet();
-        b.load_chunk_by_warps(c + B::kStages, local % B::kStages);
-      }
   }
 
   if constexpr (!OUT) {
