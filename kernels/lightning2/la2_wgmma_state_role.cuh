@@ -180,8 +180,9 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
   // Under TMA one thread issues the refill's boxes (about 0.65 k cycles, session 24's probe), holding its
   // warp, and so the update's products, back. Where two blocks share an SM (d = e = 64) they are issued
-  // while the products run instead (forward+backward 1.5 % faster at d64 n64k); with one block an SM the
-  // later loads cost more than the warp's wait (2.5-4 % slower at d = 128: session 32, call 2).
+  // while the products run instead (d64 n64k forward+backward 1.2 % faster, session 32 call 3); with one
+  // block an SM the later loads cost more than the warp's wait (d = 128 2.5-4 % slower, call 2), and loads
+  // issued earlier, as soon as both warpgroups were done with a stage, cost more again (7-9 %, call 5).
   constexpr bool kRefillWhileProducts = B::kStateRefills && B::kTma && B::SM::kBlocksPerSm == 2;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
