@@ -229,8 +229,9 @@ struct WgmmaBlock {
     if (DUAL && with_q) dev::load_rows_sw128<kChunk, DV, 128>(sk + QTile::kBytes + VTile::kBytes, xg, n, row0, reverse, tid, DV, DV);
   }
   // The copying warpgroup refills the oldest stage (chunks up to `end`): the output warpgroup once its
-  // products of the chunk are issued, the state warpgroup right after the meeting (and in one pass's own
-  // increment the output warpgroup right after the meeting, before its strip's products where it sums one).
+  // products of the chunk are issued, the state warpgroup right after the meeting, or at 64 x 64 by TMA once
+  // its update's products are issued (state_warpgroup's kRefillWhileProducts); and in one pass's own
+  // increment the output warpgroup right after the meeting, before its strip's products where it sums one.
   __device__ __forceinline__ void refill(int c, int local, int end, bool with_q) const {
     if (c + kStages - 1 < end) load_chunk(c + kStages - 1, (local + kStages - 1) % kStages, with_q);
     commit_copies();

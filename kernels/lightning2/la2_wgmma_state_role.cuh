@@ -178,11 +178,13 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   const bool want_fin = a.end.p != nullptr && (!a.end.last_seg_only || b.seg == b.segs - 1);
   constexpr bool kSplitState = !OUT && DK % 128 == 0;
   using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
-  // Under TMA one thread issues the refill's boxes (about 0.65 k cycles, session 24's probe), holding its
-  // warp, and so the update's products, back. Where two blocks share an SM (d = e = 64) they are issued
-  // while the products run instead (d64 n64k forward+backward 1.2 % faster, session 32 call 3); with one
-  // block an SM the later loads cost more than the warp's wait (d = 128 2.5-4 % slower, call 2), and loads
-  // issued earlier, as soon as both warpgroups were done with a stage, cost more again (7-9 %, call 5).
+  // Under TMA one thread issues the refill's boxes (about 0.65 k cycles for d128's six, session 24's probe),
+  // holding its warp, and so the update's products, back. Where two blocks share an SM (d = e = 64) they
+  // are issued while the products run instead (session 32 call 3: d64 n64k forward+backward 1.2 % faster,
+  // 4k 0.8 % slower, the forward the same). At one block an SM this, with the output boxes deferred beside
+  // it, made d128 2.0-4.2 % slower (call 2; the deferred boxes alone measured even there), and refilling a
+  // stage as soon as both warpgroups were done with it, through a second named barrier a chunk, 7-9 %
+  // slower forward (call 5; kernels/lightning2/NOTES.md, "Session 32").
   constexpr bool kRefillWhileProducts = B::kStateRefills && B::kTma && B::SM::kBlocksPerSm == 2;
   for (int c = b.c_begin; c < b.c_end; ++c) {
     const int local = c - b.c_begin;
