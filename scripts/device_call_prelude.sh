@@ -5,10 +5,10 @@
 # build in $B with LASUITE_GIT_COMMIT=$COMMIT; base_build DIR: a second tree (another commit's sources,
 # carried under .dev) built in /tmp/bld_base, its binary $B/lasuite_base; check_la2 NAME BINARY [OPTIONS]: la2's
 # verify (bf16 with the long cases, f16 and f32); build_and_check [BASE_TREE]: the opening every kernel
-# change's call repeated (the build, BASE_TREE's beside it, ptxas's serialised-wgmma notes counted, la2's GPU
-# tests and CudaCheck, check_la2 on the build); sanitize_la2 NAME BINARY: the four sanitizers on small
-# cases of the states step in halves (the fused pass's at d = 128 and d = 120 read in place, the forward's
-# and the fused pass's at d = 64 f16). Sessions 23-28 each ran a copy of this (scripts_sNN/prelude.sh).
+# change's call repeated (the build, BASE_TREE's beside it, ptxas's serialised-wgmma notes counted, an
+# injected warpgroup.arrive, C7519, among them, la2's GPU tests and CudaCheck, check_la2 on the build);
+# sanitize_la2 NAME BINARY: the four sanitizers on small cases of the states step in halves (the fused
+# pass's at d = 128 and d = 120 read in place, the forward's and the fused pass's at d = 64 f16). Sessions 23-28 each ran a copy of this (scripts_sNN/prelude.sh).
 : "${SESSION:?set SESSION (e.g. s29) before sourcing}"
 set -uo pipefail
 R=/tmp/res_$CALL; rm -rf $R; mkdir -p $R/san
@@ -47,7 +47,7 @@ build_and_check() {  # [base tree]
   if [[ -n $base ]]; then rm -rf /tmp/bld_base; base_build "$base" > $R/base_build.txt 2>&1 & fi
   ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILED" $R/ninja.log | head
   if [[ -n $base ]]; then wait; el "base built"; cat $R/base_build.txt; fi
-  echo "serialised wgmma notes (C7515/C7520): $(grep -cE 'C75(15|20)' $R/ninja.log)"
+  echo "serialised wgmma notes (C7515/C7519/C7520): $(grep -cE 'C75(15|19|20)' $R/ninja.log)"
   timeout 150 $B/tests/lasuite_tests --gtest_filter='La2*:CudaCheck*' > $R/tests.txt 2>&1; el "la2 tests rc=$?"
   grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure" $R/tests.txt | head -10
   check_la2 default $B/lasuite
