@@ -98,7 +98,7 @@ __device__ __forceinline__ void pingpong_state(const PingpongBlock<T>& b, const 
     dev::RoleBarrier{kCopyReady + x, kPingpongThreads - 128}.arrive();
     if (!want_fin && local + 1 == count) break;  // the state after the segment's last chunk is not needed
     wait_landed(b, local);
-    update_state(b, st, c, local, local == 0 ? shift0 : 0, false, 1.f, a.walk.c_update, 0);
+    update_state(b, st, c, local, local == 0 ? shift0 : 0, false, 1.f, a.walk.c_update, 0, [] {});
   }
   if (want_fin)
     st.template store<false>(a.end.p + b.bh * a.end.bh_stride + b.seg * a.end.seg_stride,

@@ -20,10 +20,6 @@
 
 namespace lasuite::la2 {
 
-// A hook that does nothing: the default of update_state's.
-struct NoHook {
-  __device__ __forceinline__ void operator()() const {}
-};
 
 // OUT: the output step; otherwise the states-only step (no Q tile, no operand copy of S, no outputs:
 // each segment's own state increment), which is bound by reading K and V, so it keeps more chunks in flight.

@@ -18,10 +18,10 @@ namespace lasuite::la2 {
 // decayed first: touching a tile's accumulators while another tile's products ran made ptxas wait
 // for those products (C7517).
 // `while_products` runs once every product is issued, before the wait for them.
-template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA, int COLS, class WhileProducts = NoHook>
+template <class T, int DK, int DV, bool OUT, bool WIN, int TILES, bool DUAL, int TMA, int COLS, class WhileProducts>
 __device__ __forceinline__ void update_state(const WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>& b, WgmmaState<DK, DV, TILES, COLS>& st,
                                              int c, int local, int shift, bool summed, float key_mul, float c_update,
-                                             int tile0, WhileProducts&& while_products = {}) {
+                                             int tile0, WhileProducts&& while_products) {
   using B = WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>;
   using QTile = typename B::QTile;
   using El = dev::Element<T>;
@@ -110,7 +110,7 @@ __device__ __forceinline__ void sum_own_increment(const WgmmaBlock<T, DK, DV, tr
     const int c = inc.chunk(i);
     b.begin_chunk(i);
     refill(i);
-    update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, tile0);
+    update_state(b, st, c, i, 0, inc.last_first, key_mul, a.walk.c_update, tile0, [] {});
     if (inc.last_first) key_mul *= b.pw[dev::rows_left(b.n, int64_t(c) * kChunk, kChunk)];
   }
   b.meeting.meet();
