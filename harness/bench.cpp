@@ -265,8 +265,20 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   std::unique_ptr<Replay> replay;
   if (graph_steps > 0) {
     // Each recorded run drops what it saved at once, so the graph frees what it allocates.
+    const auto recorded_run = [&] {
+      switch (mode) {
+        case BenchMode::fwd:
+        case BenchMode::decode: impl.forward(p, fio, ws); break;
+        case BenchMode::fwdbwd: {
+          std::unique_ptr<Saved> saved = impl.forward(p, fio, ws);
+          impl.backward(p, bio, saved.get(), ws);
+          break;
+        }
+        case BenchMode::bwd: impl.backward(p, bio, bwd_saved.get(), ws); break;
+      }
+    };
     try {
-      replay = backend.record([&] { impl.forward(p, fio, ws); }, graph_steps);
+      replay = backend.record(recorded_run, graph_steps);
     } catch (const std::runtime_error& e) {
       set_status(row, RowStatus::unsupported, e.what());
       return;
@@ -407,14 +419,12 @@ void time_equal_lengths(Implementation& impl, const Problem& p, LazyInputs& inpu
 }
 
 // Each mode with each way it is timed: a decode step once per BenchConfig::decode_graph_steps, the
-// other modes as plain launches.
+// other modes once per BenchConfig::pass_graph_steps.
 std::vector<std::pair<BenchMode, int>> timed_variants(const BenchConfig& config) {
   std::vector<std::pair<BenchMode, int>> out;
-  for (BenchMode mode : config.modes) {
-    if (mode != BenchMode::decode) out.emplace_back(mode, 0);
-    else
-      for (int steps : config.decode_graph_steps) out.emplace_back(mode, steps);
-  }
+  for (BenchMode mode : config.modes)
+    for (int steps : mode == BenchMode::decode ? config.decode_graph_steps : config.pass_graph_steps)
+      out.emplace_back(mode, steps);
   return out;
 }
 

@@ -54,6 +54,10 @@ struct BenchConfig {
   // K > 0 = a CUDA graph of K steps replayed as one launch, a sample's time over K (the method a
   // serving loop uses, which the peers' decode figures were taken with).
   std::vector<int> decode_graph_steps = {0, 10};
+  // fwd, bwd, fwdbwd (--timer): the same choice for a training pass, plain launches by default. A graph
+  // takes the host's planning and launching out of the time, so the two rows of a point say how much of
+  // a short pass is the GPU waiting for the host.
+  std::vector<int> pass_graph_steps = {0};
   // --mode decode: KV cache lengths (tokens ahead of the step's) of softmax attention's rows, a row
   // each; empty: no cache. Linear attention's rows carry their state instead, whatever it stands for.
   std::vector<int64_t> decode_contexts;
@@ -66,7 +70,7 @@ struct BenchRow {
   std::string impl, device, function;
   int64_t batch = 0, heads = 0, seqlen = 0, dim_qk = 0, dim_v = 0;
   std::string dtype, decay, mode;
-  std::string timer = "launches";  // or "graph of K steps" (BenchConfig::decode_graph_steps)
+  std::string timer = "launches";  // or "graph of K steps" (BenchConfig::{decode,pass}_graph_steps)
   int64_t context = 0;             // a softmax decode step's KV cache length (Problem::context)
   RowStatus status = RowStatus::ok;
   std::string reason;

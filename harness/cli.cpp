@@ -138,7 +138,12 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                                 "--mode decode: KV cache lengths of softmax attention's rows (a row each); "
                                 "linear attention's rows carry their state instead")
                      ->capture_default_str());
-  cmd.add_option("--graph-steps", a.graph_steps, "--mode decode: steps in the timed graph")
+  text.push_back(cmd.add_option("--timer", a.timer,
+                                "fwd, bwd, fwdbwd: launches (a run between CUDA events a sample), graph "
+                                "(--graph-steps runs recorded as one CUDA graph, a sample over its runs: the GPU "
+                                "without the host's planning and launching), or both comma-separated; a row each")
+                     ->capture_default_str());
+  cmd.add_option("--graph-steps", a.graph_steps, "Steps (decode) or runs (other modes) in a timed graph")
       ->check(CLI::Range(int64_t{1}, int64_t{1000}))
       ->capture_default_str();
   text.push_back(

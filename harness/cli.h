@@ -53,7 +53,8 @@ struct BenchArgs {
   std::string decode_batch = "1,8,64,256";  // --mode decode: the batch sizes swept
   int64_t decode_tokens = 1;                // --mode decode: tokens per sequence per step
   std::string decode_timer = "launches,graph";  // --mode decode: how each point is timed, a row each
-  int64_t graph_steps = 10;                 // --mode decode: steps recorded in the timed graph
+  std::string timer = "launches";           // fwd, bwd, fwdbwd: how each point is timed, a row each
+  int64_t graph_steps = 10;                 // steps recorded in a timed graph
   std::string context = "1k..1m";           // --mode decode: softmax attention's KV cache lengths
   std::string json, csv;
   int gpus = 0;                      // --gpus N: la2 over N GPUs, one process each (mpirun)

@@ -52,6 +52,17 @@ DeviceKind main_device(const BenchArgs& a, const std::vector<std::string>& named
   return DeviceKind::cpu;
 }
 
+// A timer list (launches, graph or both) as the rows' graph steps: 0 for plain launches.
+std::vector<int> parse_timers(const std::string& list, const char* flag, int64_t graph_steps) {
+  std::vector<int> out;
+  for (const std::string& t : split_list(list, flag)) {
+    if (t == "launches") out.push_back(0);
+    else if (t == "graph") out.push_back(static_cast<int>(graph_steps));
+    else throw UsageError(std::string(flag) + " takes launches, graph or both, not '" + t + "'");
+  }
+  return out;
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (auto& x : v) s += (s.empty() ? "" : ",") + x;
@@ -115,19 +126,18 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     } catch (const UsageError& e) {
       throw UsageError(std::string("--context: ") + e.what());
     }
-    c.decode_graph_steps.clear();
-    for (const std::string& t : split_list(a.decode_timer, "--decode-timer")) {
-      if (t == "launches") c.decode_graph_steps.push_back(0);
-      else if (t == "graph") c.decode_graph_steps.push_back(static_cast<int>(a.graph_steps));
-      else throw UsageError("--decode-timer takes launches, graph or both, not '" + t + "'");
-    }
-  } else if (!a.packed.empty()) {
-    if (!a.seqlens.empty()) throw UsageError("--packed gives the lengths; --seqlen cannot be given with it");
-    if (a.batch > 1) throw UsageError("--packed puts its sequences in one batch entry; --batch must be 1");
-    c.packed = parse_packed_lengths(a.packed);
-    c.seqlens = {c.packed->total()};
+    if (a.timer != BenchArgs{}.timer) throw UsageError("--mode decode is timed as --decode-timer says; not --timer");
+    c.decode_graph_steps = parse_timers(a.decode_timer, "--decode-timer", a.graph_steps);
   } else {
-    c.seqlens = parse_seqlens(a.seqlens.empty() ? def.seqlens : a.seqlens);
+    c.pass_graph_steps = parse_timers(a.timer, "--timer", a.graph_steps);
+    if (!a.packed.empty()) {
+      if (!a.seqlens.empty()) throw UsageError("--packed gives the lengths; --seqlen cannot be given with it");
+      if (a.batch > 1) throw UsageError("--packed puts its sequences in one batch entry; --batch must be 1");
+      c.packed = parse_packed_lengths(a.packed);
+      c.seqlens = {c.packed->total()};
+    } else {
+      c.seqlens = parse_seqlens(a.seqlens.empty() ? def.seqlens : a.seqlens);
+    }
   }
   c.dtypes = a.dtypes.empty() ? std::vector<DType>{def.dtype} : parse_dtypes(a.dtypes);
   c.decay = parse_decay(a.decay);

@@ -267,5 +267,26 @@ TEST(BenchDecode, ARowPerBatchAndTimerWithTheStateInTheBytes) {
   }
 }
 
+// --timer for the training passes: a row per mode and timer, the graph's rows saying the CPU cannot
+// record one (the GPU's replay is CudaBackend.RecordedTrainingPassReplaysAsLaunched).
+TEST(Bench, TrainingPassesARowPerTimer) {
+  BenchConfig c = small_config(testing::kFake, {32});
+  c.pass_graph_steps = {0, 4};
+  const BenchResult r = run_bench(c);
+  ASSERT_EQ(r.rows.size(), 6u) << "3 modes x 2 timers";
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    const BenchRow& row = r.rows[i];
+    EXPECT_EQ(row.mode, std::string(mode_name(c.modes[i / 2])));
+    if (i % 2 == 0) {
+      EXPECT_EQ(row.timer, "launches");
+      EXPECT_EQ(row.status, RowStatus::ok) << row.reason;
+    } else {
+      EXPECT_EQ(row.timer, "graph of 4 steps");
+      EXPECT_EQ(row.status, RowStatus::unsupported);
+      EXPECT_NE(row.reason.find("no graphs to record on cpu"), std::string::npos) << row.reason;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace lasuite

@@ -356,6 +356,8 @@ TEST(Cli, BadInputsTable) {
       {{"--impl", " "}, "--impl is empty", true},
       {{"--json", same, "--csv", same}, "name the same file"},
       {{"--json", "/dev/null"}, "not a regular file"},
+      {{"--timer", "wall"}, "--timer takes launches, graph or both, not 'wall'"},
+      {{"bench", "--impl", fake, "--mode", "decode", "--timer", "graph"}, "not --timer", true},
       {{"--json", std::string("/tmp/caf\xe9.json")}, "not valid UTF-8"},
       {{"bench", "--device", "cuda", "--impl", fake, "--seqlen", "32"}, "runs on cpu, not on cuda", true},
       {{"verify", "--device", "cuda", "--impl", fake}, "runs on cpu, not on cuda", true},
