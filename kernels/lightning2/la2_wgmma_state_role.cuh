@@ -153,8 +153,9 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
     // their flags are up.
     constexpr bool kApart = kScanStripsApart<TILES, WIN, DUAL>;
     constexpr int kScanStrips = kApart ? 1 : TILES;  // strips 0 .. kScanStrips - 1 summed here
-    const ScanInputs in = scan_inputs(b, a);
-    const IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>> wait_for{b, a, inc.seg};
+    using Wait = IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>>;
+    // (the scan's inputs formed where they are used: formed ahead of the increment's loop, they stayed live
+    // through it and the 256 x 64 windowed kernels spilled)
     if (inc.any()) {
       if constexpr (kApart) {
         WgmmaState<DK, DV, 1, COLS> strip{{}, 16 * b.warp, 0, b.g, b.t};
@@ -165,11 +166,9 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
         sum_own_increment(b, a, inc, st, 0, [](int) {});
         publish_own_increment(b, a, inc, st);
       }
-      if constexpr (WIN) scan_from<0, kScanStrips>(st, in, a, slope, wait_for);
-      else scan_with_own<0, kScanStrips>(st, in, a, slope, wait_for);
-    } else {
-      scan_from<0, kScanStrips>(st, in, a, slope, wait_for);
+      if constexpr (!WIN) scan_with_own<0, kScanStrips>(st, scan_inputs(b, a), a, slope, Wait{b, a, inc.seg});
     }
+    if (WIN || !inc.any()) scan_from<0, kScanStrips>(st, scan_inputs(b, a), a, slope, Wait{b, a, inc.seg});
     if constexpr (kApart) {
       dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
       st.template unstash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
