@@ -34,28 +34,4 @@ __device__ __forceinline__ void wait_for_flag(const int* flag, int value) {
   }
 }
 
-// Spins until flags[0 .. count - 1] all equal value, then acquires (a fence after the relaxed loads that
-// saw them): the flags' loads are issued four at a time, so flags already raised cost one round trip in
-// all rather than one each, as wait_for_flag's in turn would (each acquire holds the next load back).
-// The same 10 s trap as wait_for_flag.
-__device__ __forceinline__ void wait_for_flags(const int* flags, int count, int value) {
-  const uint64_t start = global_ns();
-  for (int f0 = 0; f0 < count;) {
-    int v[4];
-#pragma unroll
-    for (int j = 0; j < 4; ++j)
-      if (f0 + j < count) asm volatile("ld.relaxed.gpu.global.b32 %0, [%1];" : "=r"(v[j]) : "l"(flags + f0 + j) : "memory");
-    int raised = 0;  // how many of them, in order, are up
-#pragma unroll
-    for (int j = 0; j < 4; ++j)
-      if (f0 + j < count && raised == j && v[j] == value) ++raised;
-    f0 += raised;
-    if (raised < 4 && f0 < count) {
-      __nanosleep(64);
-      if (global_ns() - start > 10'000'000'000ull) __trap();
-    }
-  }
-  asm volatile("fence.acq_rel.gpu;" ::: "memory");
-}
-
 }  // namespace lasuite::dev

@@ -186,39 +186,6 @@ struct StateRegs {
       default: load_as<kBlockedTransposed, FIRST, END>(p, mul); break;
     }
   }
-  // S = fmaf(d, S, mul * (the state at p, layout as load's, or zeros where p is null)), strips FIRST .. END - 1:
-  // the scan's first term, an increment S already holds, added onto the start state with the operations the
-  // scan would use had it loaded that increment (load, then add_scaled_blocked), so the sum is bit for bit
-  // theirs.
-  template <int FIRST, int END>
-  __device__ __forceinline__ void fold_onto(const float* p, int layout, float mul, float d) {
-#pragma unroll
-    for (int mt = FIRST; mt < END; ++mt) {
-      float y[kFloats];
-      if (!p) {
-#pragma unroll
-        for (int i = 0; i < kFloats; ++i) y[i] = 0.f;
-      } else {
-        switch (layout) {
-          case kRowMajor: load_strip_as<kRowMajor>(p, mt, y); break;
-          case kTransposed: load_strip_as<kTransposed>(p, mt, y); break;
-          case kBlocked: load_strip_as<kBlocked>(p, mt, y); break;
-          default: load_strip_as<kBlockedTransposed>(p, mt, y); break;
-        }
-#pragma unroll
-        for (int i = 0; i < kFloats; ++i) y[i] *= mul;
-      }
-#pragma unroll
-      for (int i = 0; i < kFloats; ++i) x[mt][i] = fmaf(d, x[mt][i], y[i]);
-    }
-  }
-  // Strip STRIP of S = the one strip of `from` (a state of one strip in the same threads' layout).
-  template <int STRIP, class From>
-  __device__ __forceinline__ void copy_strip(const From& from) {
-    static_assert(From::kStrips == 1 && From::kFloats == kFloats, "one strip of as many columns");
-#pragma unroll
-    for (int i = 0; i < kFloats; ++i) x[STRIP][i] = from.x[0][i];
-  }
   // S += d * (the segment data's state at p: blocked, transposed or not), strips FIRST .. END - 1.
   template <int FIRST = 0, int END = MT>
   __device__ __forceinline__ void add_scaled_blocked(const float* p, bool transposed, float d) {

@@ -270,12 +270,6 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
       sum_own_increment(b, a, inc, strip, 1, refill);
       b.prefetch(b.c_begin, b.c_end, true);
       publish_own_increment(b, a, inc, strip);
-      // strip 1 of the scan (below), its first term this increment (scan_with_own)
-      WgmmaState<DK, DV, DK / 64, kCols> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
-      part.template copy_strip<1>(strip);
-      scan_with_own<1, 2>(part, scan_inputs(b, a), a, slope, IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});
-      part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
-      dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
     } else {
       for (int i = 0; i < inc.count(); ++i) {
         b.begin_chunk(i);
@@ -286,12 +280,11 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
     }
   }
   if constexpr (kApart) {
-    if (!inc.any()) {  // strip 1 of the scan: where there is an own increment, summed with it above
-      WgmmaState<DK, DV, DK / 64, kCols> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
-      scan_from<1, 2>(part, scan_inputs(b, a), a, slope, IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});
-      part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
-      dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
-    }
+    WgmmaState<DK, DV, DK / 64, kCols> part{{}, 16 * b.warp, 0, b.g, b.t};  // the state warpgroup's thread's layout
+    const ScanInputs in = scan_inputs(b, a);
+    scan_from<1, 2>(part, in, a, slope, IncrementWait<0, kOutputGroupBarrier, B>{b, a, inc.seg});
+    part.template stash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
+    dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
   }
   for (int c = b.c_begin; c < b.c_end; ++c) {
     if constexpr (!DUAL)  // only a one-output pass (the dQ pass) is asked to launch its dependents late

@@ -61,28 +61,6 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
                                slope, wait);
 }
 
-// One pass, a block after the first: scan_from's sum with its first term, the block's own increment (the nearest
-// segment's: k = 0), taken from the registers that summed and stored it, strips FIRST .. END - 1 of st holding it,
-// rather than read back; and the farther increments' flags waited for all at once (IncrementWait::all) before
-// any is read, rather than each before its own. The same operations in the same order as scan_from's, so the
-// sums are bit for bit its (and the two-pass plan's). Why: a chain of round trips to L2 (the read-back, then a
-// flag and an increment a segment ahead) sits between the increment phase and the first outputs of the
-// pass's last block, which ends the kernel; at 4k it walks 16 output chunks, so each round trip shows.
-template <int FIRST, int END, class State, class Wait>
-__device__ __forceinline__ void scan_with_own(State& st, const ScanInputs& in, const OutputStepArgs& a, float slope,
-                                              const Wait& wait) {
-  const SegmentScan& scan = a.scan;
-  const float init_mul = expf(-slope * static_cast<float>(scan.rows * in.incs - a.start.shift));
-  st.template fold_onto<FIRST, END>(in.init, layout_of(a.start.state), init_mul,
-                                    expf(-slope * static_cast<float>(scan.rows * 0)));
-  wait.all(in.incs - 1);
-  for (int k = 1; k < in.incs; ++k) {
-    const int f = in.incs - 1 - k;
-    st.template add_scaled_blocked<FIRST, END>(in.increments + f * scan.f_stride, scan.increments.transposed,
-                                               expf(-slope * static_cast<float>(scan.rows * k)));
-  }
-}
-
 // Where S is two strips of 64 rows (d = 128), the scan sums them apart: the state warpgroup strip 0, and
 // the output warpgroup, which once its first tiles are issued (and, in one pass, its strip of the own
 // increment published) has nothing to do until its first chunk's meeting, strip 1, handed over through the second operand copy of S (unused until the state warpgroup
@@ -130,12 +108,6 @@ struct IncrementWait {
       if (threadIdx.x == LEADER) dev::wait_for_flag(a.one_pass.flags + b.bh * b.segs + f, a.one_pass.flag_value);
       dev::barrier_sync(BARRIER, 128);
     }
-  }
-  // One pass: the flags of segments 0 .. count - 1 (scan_with_own's farther increments), together.
-  __device__ __forceinline__ void all(int count) const {
-    if (count <= 0) return;
-    if (threadIdx.x == LEADER) dev::wait_for_flags(a.one_pass.flags + b.bh * b.segs, count, a.one_pass.flag_value);
-    dev::barrier_sync(BARRIER, 128);
   }
 };
 

@@ -145,33 +145,30 @@ __device__ __forceinline__ void state_warpgroup(const WgmmaBlock<T, DK, DV, OUT,
   WgmmaState<DK, DV, TILES, COLS> st{{}, 64 * tile0 + 16 * b.warp, 0, b.g, b.t};
   const bool one_pass = is_one_pass<OUT>(a);
   if constexpr (OUT) {
-    // The scan over the segments ahead (few of them), nearest increment first; the two-pass plan sums in the
-    // same order, so the two plans agree bit for bit. In one pass the nearest increment is this block's own,
-    // summed here (where the strips are apart strip 0 only: the output warpgroup sums strip 1 beside it,
-    // output_warpgroup), stored for the others and the backward, and added from the registers that hold it
-    // (scan_with_own; not in the windowed steps, whose 256 x 64 kernels it made spill); the farther ones once
-    // their flags are up.
-    constexpr bool kApart = kScanStripsApart<TILES, WIN, DUAL>;
-    constexpr int kScanStrips = kApart ? 1 : TILES;  // strips 0 .. kScanStrips - 1 summed here
-    using Wait = IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>>;
-    // (the scan's inputs formed where they are used: formed ahead of the increment's loop, they stayed live
-    // through it and the 256 x 64 windowed kernels spilled)
+    // One pass: the block's own increment, where the strips are apart strip 0 only (the output warpgroup
+    // sums strip 1 beside it: output_warpgroup).
     if (inc.any()) {
-      if constexpr (kApart) {
+      if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
         WgmmaState<DK, DV, 1, COLS> strip{{}, 16 * b.warp, 0, b.g, b.t};
         sum_own_increment(b, a, inc, strip, 0, [](int) {});
         publish_own_increment(b, a, inc, strip);
-        st.template copy_strip<0>(strip);
       } else {
         sum_own_increment(b, a, inc, st, 0, [](int) {});
         publish_own_increment(b, a, inc, st);
       }
-      if constexpr (!WIN) scan_with_own<0, kScanStrips>(st, scan_inputs(b, a), a, slope, Wait{b, a, inc.seg});
     }
-    if (WIN || !inc.any()) scan_from<0, kScanStrips>(st, scan_inputs(b, a), a, slope, Wait{b, a, inc.seg});
-    if constexpr (kApart) {
+    // The scan over the segments ahead (few of them), nearest increment first. In one pass the nearest
+    // increment is this block's own, just stored (no flag to wait for; each strip read back by the threads
+    // that stored it), and the farther ones follow as their flags rise; the two-pass plan sums in the same
+    // order, so the two plans agree bit for bit.
+    const ScanInputs in = scan_inputs(b, a);
+    const IncrementWait<128, kStateGroupBarrier, WgmmaBlock<T, DK, DV, OUT, WIN, DUAL, TMA>> wait_for{b, a, inc.seg};
+    if constexpr (kScanStripsApart<TILES, WIN, DUAL>) {
+      scan_from<0, 1>(st, in, a, slope, wait_for);
       dev::RoleBarrier{kScanHandedOver, kThreads}.meet();
       st.template unstash<1, 2>(scan_stash(b), threadIdx.x & 127, 128);
+    } else {
+      scan_from(st, in, a, slope, wait_for);
     }
     write_state_operand(b, st, b.state_sm);
   } else {
