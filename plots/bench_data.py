@@ -107,9 +107,15 @@ def shape_tag(key):
     return f"b{b}_h{h}_d{d}" + ("" if d == e else f"_e{e}") + f"_{dtype}"
 
 
+def timer_of(row):
+    """How the row was timed (`lasuite bench --timer`): "launches" (the default, and every file before the
+    field) or "graph of K steps"."""
+    return row.get("timer") or "launches"
+
+
 class Dataset:
     """Every row of the files given, later files overriding earlier ones for the same
-    (implementation, decay, shape, mode, n); with what each file's meta says."""
+    (implementation, decay, timer, shape, mode, n); with what each file's meta says."""
 
     def __init__(self, paths, impl_filter=None):
         self.metas = []
@@ -121,7 +127,7 @@ class Dataset:
             for row in rows:
                 if impl_filter and row["impl"] not in impl_filter:
                     continue
-                key = (row["impl"], row.get("decay", ""), shape_key(row), row["mode"], row["seqlen"])
+                key = (row["impl"], row.get("decay", ""), timer_of(row), shape_key(row), row["mode"], row["seqlen"])
                 if key in by_key and by_key[key]["_file"] != file_index:
                     self.warnings.append(f"{path}: {row['impl']} {row['mode']} n={row['seqlen']} replaces the "
                                          f"row from {paths[by_key[key]['_file']]}")
@@ -136,10 +142,14 @@ class Dataset:
         return {impl: len(ds) > 1 for impl, ds in decays.items()}
 
     def label(self, row):
-        """The line's name: the implementation, plus its decay where one implementation ran with several."""
+        """The line's name: the implementation, plus its decay where one implementation ran with several,
+        plus how it was timed where that is not plain launches (a graph's rows are a line of their own)."""
+        name = row["impl"]
         if self._labels.get(row["impl"]):
-            return f"{row['impl']} [{row.get('decay', '')}]"
-        return row["impl"]
+            name += f" [{row.get('decay', '')}]"
+        if timer_of(row) != "launches":
+            name += f" ({timer_of(row)})"
+        return name
 
     def impls(self):
         return sorted({r["impl"] for r in self.rows})

@@ -2,9 +2,11 @@
 """plots/plot_bench.py --table: the README's tokens/s and memory table and the crossover lengths, from
 the synthetic result file and from small hand-made series. Needs no matplotlib."""
 
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -70,6 +72,26 @@ class Table(unittest.TestCase):
         r = table("--table-seqlen", "4k..5k")
         self.assertEqual(r.returncode, 2)
         self.assertIn("power of two", r.stderr)
+
+    def test_graph_timed_rows_are_a_line_of_their_own(self):
+        # `lasuite bench --timer launches,graph` writes each point twice in one file: neither may replace the
+        # other, and the graph's line says how it was timed.
+        with open(DATA, encoding="utf-8") as f:
+            data = json.load(f)
+        graph = [dict(r, timer="graph of 1 steps", tokens_per_s=2 * r["tokens_per_s"])
+                 for r in data["rows"] if r["impl"] == "la2" and r["mode"] == "fwd"]
+        self.assertTrue(graph)
+        data["rows"] += graph
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "timers.json")
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(data, f)
+            r = subprocess.run([sys.executable, SCRIPT, path, "--table", "--no-figures"], capture_output=True,
+                               text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("| la2 | fwd | 40.0 | 40.0 | 40.0 |", r.stdout)
+        self.assertIn("| la2 (graph of 1 steps) | fwd | 80.0 | 80.0 | 80.0 |", r.stdout)
+        self.assertNotIn("replaces", r.stderr)
 
 
 class Crossover(unittest.TestCase):
