@@ -395,8 +395,8 @@ Problem equal_length_problem(const Problem& packed) {
 }
 
 // Beside a packed row: the equal-length problem (inputs made once for all modes of the point) in the
-// same mode. Its outcome only adds to the row (the rate, or why there is none).
-void time_equal_lengths(Implementation& impl, const Problem& p, LazyInputs& inputs, BenchMode mode,
+// same mode and timer. Its outcome only adds to the row (the rate, or why there is none).
+void time_equal_lengths(Implementation& impl, const Problem& p, LazyInputs& inputs, BenchMode mode, int graph_steps,
                         const BenchConfig& config, const std::optional<Ceilings>& ceilings, BenchRow& row) {
   BenchRow equal = row;
   std::string why;
@@ -408,7 +408,8 @@ void time_equal_lengths(Implementation& impl, const Problem& p, LazyInputs& inpu
     why = inputs.failure();
   } else {
     try {
-      run_row(impl, p, mode, *in, *backend_for(impl.info().device), inputs.tracker(), config.timing, ceilings, equal);
+      run_row(impl, p, mode, *in, *backend_for(impl.info().device), inputs.tracker(), config.timing, ceilings, equal,
+              graph_steps);
       if (equal.status != RowStatus::ok) why = equal.reason;
     } catch (const std::exception& e) {
       why = e.what();
@@ -482,7 +483,9 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
       if (d.kind == info.device) ceilings = d.ceilings;
 
     for (DType dtype : config.dtypes) {
-      std::map<BenchMode, std::string> stopped;  // mode -> why larger n are not run
+      // (mode, graph steps) -> why larger n are not run: each timer's sweep stops on its own (a graph's replay
+      // holds graph_steps runs, so it reaches the row limit at shorter n than a launched run).
+      std::map<std::pair<BenchMode, int>, std::string> stopped;
       for (const auto& [batch, n, context] : points_for(info)) {
         const Problem p = make_problem(config, info, dtype, n, batch, context);
         std::optional<LazyInputs> inputs;
@@ -497,7 +500,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
 
         for (const auto& [mode, graph_steps] : timed_variants(config)) {
           BenchRow row = base_row(info, p, mode, config.decay);
-          if (graph_steps > 0) row.timer = "graph of " + std::to_string(graph_steps) + " steps";
+          if (graph_steps > 0) row.timer = "graph of " + std::to_string(graph_steps) + (graph_steps == 1 ? " step" : " steps");
           std::optional<std::string> why_not;
           if (!why_unavailable.empty()) {
             set_status(row, RowStatus::unsupported, why_unavailable);
@@ -505,8 +508,8 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
             set_status(row, RowStatus::unsupported, *why_not);
           } else if (runs_backward(mode) && !info.support.backward) {
             set_status(row, RowStatus::unsupported, "no backward pass");
-          } else if (stopped.count(mode)) {
-            set_status(row, RowStatus::timeout, stopped[mode]);
+          } else if (stopped.count({mode, graph_steps})) {
+            set_status(row, RowStatus::timeout, stopped[{mode, graph_steps}]);
           } else if (const std::optional<double> floor_s = floor_seconds(mode_work(impl, p, mode), ceilings);
                      floor_s && *floor_s > 2 * config.timing.row_time_limit_s) {
             // Hopeless whatever the implementation does: the work model's floor on this device is over
@@ -516,7 +519,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
                        "predicted: the work model's floor on this device is " + seconds_text(*floor_s * 1e3) +
                            " a run, over twice the row time limit of " +
                            seconds_text(config.timing.row_time_limit_s * 1e3));
-            stopped[mode] = "not run: n=" + std::to_string(n) + " is already predicted over the row time limit (" +
+            stopped[{mode, graph_steps}] = "not run: n=" + std::to_string(n) + " is already predicted over the row time limit (" +
                             row.reason + ")";
           } else if (const std::string no_room = room_for_row(*inputs, p, mode, with_dout, info, note);
                      !no_room.empty()) {
@@ -528,7 +531,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
               run_row(impl, p, mode, *in, *backend_for(info.device), inputs->tracker(), config.timing, ceilings, row,
                       graph_steps);
               if (p.packed() && row.status == RowStatus::ok)
-                time_equal_lengths(impl, equal, *equal_inputs, mode, config, ceilings, row);
+                time_equal_lengths(impl, equal, *equal_inputs, mode, graph_steps, config, ceilings, row);
             } catch (const UnsupportedError& e) {
               set_status(row, RowStatus::unsupported, e.what());
             } catch (const OutOfMemoryError& e) {
@@ -537,7 +540,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
               set_status(row, RowStatus::error, e.what());
             }
             if (row.status == RowStatus::timeout)
-              stopped[mode] = "not run: n=" + std::to_string(n) + " already passed the row time limit (" +
+              stopped[{mode, graph_steps}] = "not run: n=" + std::to_string(n) + " already passed the row time limit (" +
                               row.reason + "); larger n only take longer";
           }
           emit(std::move(row));

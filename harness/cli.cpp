@@ -143,9 +143,9 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                                 "(--graph-steps runs recorded as one CUDA graph, a sample over its runs: the GPU "
                                 "without the host's planning and launching), or both comma-separated; a row each")
                      ->capture_default_str());
-  cmd.add_option("--graph-steps", a.graph_steps, "Steps (decode) or runs (other modes) in a timed graph")
-      ->check(CLI::Range(int64_t{1}, int64_t{1000}))
-      ->capture_default_str();
+  cmd.add_option("--graph-steps", a.graph_steps,
+                 "Steps (decode, default 10) or runs (other modes, default 1: each from the flushed L2) in a timed graph")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}));
   text.push_back(
       cmd.add_option("--decay", a.decay, "alibi, none, or one slope >= 0 for every head")->capture_default_str());
   cmd.add_option("--warmup", a.warmup, "Warm-up runs before timing, >= 1 (default: 3 on a GPU, 1 on the CPU)")

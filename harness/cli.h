@@ -54,7 +54,7 @@ struct BenchArgs {
   int64_t decode_tokens = 1;                // --mode decode: tokens per sequence per step
   std::string decode_timer = "launches,graph";  // --mode decode: how each point is timed, a row each
   std::string timer = "launches";           // fwd, bwd, fwdbwd: how each point is timed, a row each
-  int64_t graph_steps = 10;                 // steps recorded in a timed graph
+  int64_t graph_steps = 0;                  // steps recorded in a timed graph; 0: 10 decode steps, 1 training run
   std::string context = "1k..1m";           // --mode decode: softmax attention's KV cache lengths
   std::string json, csv;
   int gpus = 0;                      // --gpus N: la2 over N GPUs, one process each (mpirun)

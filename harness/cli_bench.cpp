@@ -63,6 +63,12 @@ std::vector<int> parse_timers(const std::string& list, const char* flag, int64_t
   return out;
 }
 
+// --graph-steps given where no row is timed as a graph says nothing: refused rather than ignored.
+void check_graph_steps_used(const BenchArgs& a, const std::vector<int>& steps, const char* timer_flag) {
+  if (a.graph_steps > 0 && std::count(steps.begin(), steps.end(), 0) == static_cast<long>(steps.size()))
+    throw UsageError(std::string("--graph-steps applies to a graph timer; ") + timer_flag + " has none");
+}
+
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (auto& x : v) s += (s.empty() ? "" : ",") + x;
@@ -82,7 +88,8 @@ std::string plot_script() {
 
 std::string progress_line(const BenchRow& r, size_t index, size_t total) {
   std::string s = "[" + std::to_string(index) + "/" + std::to_string(total) + "] " + r.impl + " " + r.dtype +
-                  " n=" + std::to_string(r.seqlen) + " " + r.mode + " ... ";
+                  " n=" + std::to_string(r.seqlen) + " " + r.mode + (r.timer == "launches" ? "" : " (" + r.timer + ")") +
+                  " ... ";
   if (r.status == RowStatus::ok)
     return s + format_ms(r.median_ms) + " (" + format_number(r.tokens_per_s / 1e6) + " M tokens/s, " +
            std::to_string(r.repeats) + " runs)";
@@ -93,6 +100,8 @@ std::string progress_line(const BenchRow& r, size_t index, size_t total) {
 
 int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   if (a.gpus > 0) {
+    if (a.timer != BenchArgs{}.timer || a.graph_steps > 0)
+      throw UsageError("--gpus times launched runs across the GPUs; --timer and --graph-steps do not apply");
     GpusBench run = gpus_bench();
     if (!run) throw UsageError("--gpus: this build has no multi-GPU bench (it needs CUDA)");
     return run(a, ctx);
@@ -127,9 +136,15 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
       throw UsageError(std::string("--context: ") + e.what());
     }
     if (a.timer != BenchArgs{}.timer) throw UsageError("--mode decode is timed as --decode-timer says; not --timer");
-    c.decode_graph_steps = parse_timers(a.decode_timer, "--decode-timer", a.graph_steps);
+    c.decode_graph_steps = parse_timers(a.decode_timer, "--decode-timer", a.graph_steps > 0 ? a.graph_steps : 10);
+    check_graph_steps_used(a, c.decode_graph_steps, "--decode-timer");
   } else {
-    c.pass_graph_steps = parse_timers(a.timer, "--timer", a.graph_steps);
+    if (a.decode_timer != BenchArgs{}.decode_timer)
+      throw UsageError("--decode-timer times --mode decode; the other modes take --timer");
+    // One run a replay by default, so that each starts from the flushed L2 as a launched run does: with more,
+    // the later runs find part of the one before in the L2, which is not the host's cost.
+    c.pass_graph_steps = parse_timers(a.timer, "--timer", a.graph_steps > 0 ? a.graph_steps : 1);
+    check_graph_steps_used(a, c.pass_graph_steps, "--timer");
     if (!a.packed.empty()) {
       if (!a.seqlens.empty()) throw UsageError("--packed gives the lengths; --seqlen cannot be given with it");
       if (a.batch > 1) throw UsageError("--packed puts its sequences in one batch entry; --batch must be 1");
@@ -181,9 +196,12 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     for (size_t i = 0; i < c.decode_batches.size(); ++i) lengths += (i ? "," : "") + std::to_string(c.decode_batches[i]);
     lengths += ", softmax's KV cache " + a.context;
   }
+  std::string timers;
+  for (int steps : c.decode_batches.empty() ? c.pass_graph_steps : c.decode_graph_steps)
+    timers += (timers.empty() ? "" : ", ") + (steps > 0 ? "graph of " + std::to_string(steps) : std::string("launches"));
   ctx.err << "bench: " << join(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
           << c.dim_v << " " << dtypes << " decay " << c.decay.name() << " | n = " << lengths << " | " << modes
-          << " | warm-up " << c.timing.warmup << ", >= " << c.timing.min_repeats << " runs and >= "
+          << " timed as " << timers << " | warm-up " << c.timing.warmup << ", >= " << c.timing.min_repeats << " runs and >= "
           << c.timing.min_time_s << " s, row time limit " << c.timing.row_time_limit_s << " s, "
           << cache_flush_name(c.timing.flush) << " L2 flush"
           << " (unset options: defaults for " << device_name(device) << ")" << std::endl;

@@ -1,7 +1,7 @@
 """The README's tables from result files: tokens/s and memory at chosen lengths, and the crossover
 lengths of one implementation (LA-2) against every other. Pure Python."""
 
-from bench_data import GIB, MODE_LABELS, STATUS_LABELS, memory_bytes, shape_text, size_text, tokens_per_s
+from bench_data import GIB, MODE_LABELS, STATUS_LABELS, memory_bytes, shape_text, size_text, timer_of, tokens_per_s
 
 
 def _figure(m):
@@ -89,7 +89,7 @@ def markdown(dataset, seqlens, ref="la2"):
                    "inputs not counted.")
         out.append("")
         out.append(f"Crossover: the smallest length from which {ref} is faster (tokens/s) than each other "
-                   "implementation at every longer length both ran.")
+                   "implementation at every longer length both ran, each timed as {ref} was.")
         out.append("")
         out.append(f"| mode | {ref} vs | from n | detail |")
         out.append("|---|---|---:|---|")
@@ -99,8 +99,10 @@ def markdown(dataset, seqlens, ref="la2"):
             if ref not in series:
                 continue
             any_ref = True
+            ref_timer = timer_of(series[ref][0])
             for label, rows in series.items():
-                if label == ref:
+                # A line timed otherwise (a graph's, `lasuite bench --timer`) is not raced against the reference.
+                if label == ref or timer_of(rows[0]) != ref_timer:
                     continue
                 n, text = crossover(series[ref], rows, ref, label)
                 out.append(f"| {MODE_LABELS[mode]} | {label} | {size_text(n) if n else '–'} | {text} |")

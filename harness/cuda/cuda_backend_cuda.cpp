@@ -48,7 +48,16 @@ class CudaTimer : public Timer {
 class CudaReplay : public Replay {
  public:
   CudaReplay(cudaGraphExec_t exec, cudaStream_t stream) : exec_(exec), stream_(stream) {}
-  ~CudaReplay() override { cudaGraphExecDestroy(exec_); }
+  // What the graph allocated lives in the device's graph memory pool, apart from the stream-ordered one the
+  // bench trims after each row: handed back here too (once the replays have ended), so the rows after a graph's
+  // find the device as free as before it.
+  ~CudaReplay() override {
+    cudaStreamSynchronize(stream_);
+    cudaGraphExecDestroy(exec_);
+    int device = 0;
+    if (cudaGetDevice(&device) == cudaSuccess) cudaDeviceGraphMemTrim(device);
+    cudaGetLastError();  // a destructor reports nothing; a failure here would surface at the next call
+  }
   void launch() override { CUDA_CHECK(cudaGraphLaunch(exec_, stream_)); }
 
  private:

@@ -214,6 +214,25 @@ TEST(Cli, BenchWritesJsonAndCsvAndSaysHowToPlot) {
   std::remove(csv_path.c_str());
 }
 
+// --timer launches,graph: a row per point and timer, each saying how it was timed (the CPU cannot record a
+// graph, so that row says why), the header and the progress lines naming the timers.
+TEST(Cli, BenchTimerGivesARowPerTimer) {
+  const std::string json_path = temp_path("bench_timers.json");
+  CliRun r = lasuite(quick_bench({"--mode", "fwd", "--timer", "launches,graph", "--json", json_path}));
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "timed as launches, graph of 1 |")) << r.err;
+  EXPECT_TRUE(contains(r.err, "n=32 fwd (graph of 1 step) ... unsupported")) << r.err;
+  std::ifstream f(json_path);
+  ASSERT_TRUE(f.good());
+  nlohmann::json j = nlohmann::json::parse(f);
+  ASSERT_EQ(j["rows"].size(), 4u) << "2 lengths x 2 timers";
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(j["rows"][i]["timer"], i % 2 ? "graph of 1 step" : "launches");
+    EXPECT_EQ(j["rows"][i]["status"], i % 2 ? "unsupported" : "ok");
+  }
+  std::remove(json_path.c_str());
+}
+
 TEST(Cli, BenchScratchPoolIsRecordedAndChecked) {
   const std::string json_path = temp_path("bench_release.json");
   CliRun r = lasuite(quick_bench({"--scratch-pool", "release", "--json", json_path}));
@@ -357,6 +376,9 @@ TEST(Cli, BadInputsTable) {
       {{"--json", same, "--csv", same}, "name the same file"},
       {{"--json", "/dev/null"}, "not a regular file"},
       {{"--timer", "wall"}, "--timer takes launches, graph or both, not 'wall'"},
+      {{"--graph-steps", "3"}, "--graph-steps applies to a graph timer; --timer has none"},
+      {{"--decode-timer", "graph"}, "--decode-timer times --mode decode; the other modes take --timer"},
+      {{"--gpus", "2", "--timer", "graph"}, "--timer and --graph-steps do not apply"},
       {{"bench", "--impl", fake, "--mode", "decode", "--timer", "graph"}, "not --timer", true},
       {{"--json", std::string("/tmp/caf\xe9.json")}, "not valid UTF-8"},
       {{"bench", "--device", "cuda", "--impl", fake, "--seqlen", "32"}, "runs on cpu, not on cuda", true},

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/backend.h"
+#include "harness/bench.h"
 #include "harness/errors.h"
 #include "harness/memory.h"
 #include "harness/registry.h"
@@ -169,8 +170,8 @@ TEST(CudaBackend, RecordedWorkReplaysAsLaunched) {
 
 // la2's forward and backward recorded as one graph (what `lasuite bench --timer graph` replays) give the
 // launched run's outputs and gradients bit for bit: its passes' scratch, the one-pass flags and the early
-// launches are the graph's own. 4k rows at d = 128 take the one-pass TMA forward, the dQ pass on two output
-// warpgroups and the fused dK/dV pass.
+// launches are the graph's own. 4k rows at d = 128: several segments a head, so the passes' flags, segment
+// data and (on Hopper) the fused dK/dV pass are in the recorded work.
 TEST(CudaBackend, RecordedTrainingPassReplaysAsLaunched) {
   LASUITE_REQUIRE_GPU(gpu);
   auto la2 = Registry::instance().create("la2");
@@ -211,6 +212,30 @@ TEST(CudaBackend, RecordedTrainingPassReplaysAsLaunched) {
   for (size_t i = 0; i < outputs.size(); ++i) {
     EXPECT_EQ(launched[i], replayed[i]) << "output " << i << " (o, dq, dk, dv)";
     EXPECT_NE(launched[i], std::vector<uint8_t>(launched[i].size(), 0)) << "output " << i << " is all zeros";
+  }
+}
+
+// The bench's own recording (`lasuite bench --timer graph`, run_row's recorded_run) in every training mode:
+// each point a launched row and a graph row, both ok, the graph's named as such; and a graph of two runs
+// (the bench records --graph-steps runs, each dropping what it saved) replays too.
+TEST(CudaBackend, BenchRecordsEveryTrainingMode) {
+  LASUITE_REQUIRE_GPU(gpu);
+  BenchConfig c;
+  c.impls = {"la2"};
+  c.dtypes = {DType::bf16};
+  c.seqlens = {1000};
+  c.modes = {BenchMode::fwd, BenchMode::bwd, BenchMode::fwdbwd};
+  c.batch = 1, c.heads = 4, c.dim_qk = c.dim_v = 64;
+  c.timing.warmup = 1, c.timing.min_repeats = 2, c.timing.min_time_s = 0, c.timing.row_time_limit_s = 60;
+  c.measure_ceilings = false;
+  c.pass_graph_steps = {0, 1, 2};
+  const BenchResult r = run_bench(c);
+  ASSERT_EQ(r.rows.size(), 9u) << "3 modes x 3 timers";
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    const BenchRow& row = r.rows[i];
+    EXPECT_EQ(row.timer, i % 3 == 0 ? "launches" : i % 3 == 1 ? "graph of 1 step" : "graph of 2 steps") << i;
+    EXPECT_EQ(row.status, RowStatus::ok) << row.mode << " " << row.timer << ": " << row.reason;
+    EXPECT_GT(row.tokens_per_s, 0) << row.mode << " " << row.timer;
   }
 }
 

@@ -30,6 +30,7 @@ ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILE
 echo "serialised wgmma notes (C7515/C7519/C7520): $(grep -cE 'C75(15|19|20)' $R/ninja.log)"
 grep -h "spill" $R/ninja.log | grep -v " 0 bytes spill" | cut -c1-160 | head
 wait; el "base and p1 built"; cat $R/base_build.txt $R/p1_build.txt
+for x in base p1; do [[ -x $B/lasuite_$x ]] || { echo "no lasuite_$x (was .dev/$SESSION/base carried?): the A/B cannot run"; exit 1; }; done
 timeout 150 $B/tests/lasuite_tests --gtest_filter='La2*:CudaCheck*:CudaBackend*' > $R/tests.txt 2>&1; el "tests rc=$?"
 grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure|what" $R/tests.txt | head -10
 BENCH="bench --impl la2 --dtype bf16 --decay alibi --no-ceilings"

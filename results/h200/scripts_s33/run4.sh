@@ -17,6 +17,7 @@ source scripts/device_call_prelude.sh
 rm -rf /tmp/bld_base; base_build /tmp/tl_base > $R/base_build.txt 2>&1 &
 ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILED" $R/ninja.log | head
 wait; el "base built"; cat $R/base_build.txt
+[[ -x $B/lasuite_base ]] || { echo "no lasuite_base: the timelines cannot be compared"; exit 1; }
 for round in 1 2; do for bin in base new; do
   exe=$B/lasuite; [[ $bin == base ]] && exe=$B/lasuite_base
   for n in 4k 16k; do
