@@ -249,6 +249,7 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   region.run();
   timer->stop();
   const double first_ms = timer->elapsed_ms();
+  row.plan = impl.plan_text();
   probe.sync_point();
   row.peak_extra_bytes = static_cast<int64_t>(tracker.peak(MemoryCategory::extra) - extra_before);
   row.outputs_bytes = static_cast<int64_t>(tracker.peak(MemoryCategory::outputs) - outputs_before);

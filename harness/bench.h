@@ -71,6 +71,7 @@ struct BenchRow {
   int64_t batch = 0, heads = 0, seqlen = 0, dim_qk = 0, dim_v = 0;
   std::string dtype, decay, mode;
   std::string timer = "launches";  // or "graph of K steps" (BenchConfig::{decode,pass}_graph_steps)
+  std::string plan;  // what the implementation says its runs ran (Implementation::plan_text), or ""
   int64_t context = 0;             // a softmax decode step's KV cache length (Problem::context)
   RowStatus status = RowStatus::ok;
   std::string reason;

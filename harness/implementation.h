@@ -102,6 +102,10 @@ class Implementation {
   // Both must be asynchronous on the device where they can be: the harness synchronises and times.
   virtual std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) = 0;
   virtual void backward(const Problem& p, const BackwardIO& io, Saved* saved, Workspace& ws) = 0;
+
+  // What the most recent forward and backward ran, in words, or "" where the implementation does not say:
+  // `lasuite bench` records it in each row (`plan`), so a result file says which plan a figure measured.
+  virtual std::string plan_text() const { return {}; }
 };
 
 }  // namespace lasuite

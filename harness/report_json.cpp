@@ -132,7 +132,8 @@ json bench_row_json(const BenchRow& r) {
               {"outputs_bytes", integer(r.outputs_bytes)},
               {"driver_delta_bytes", integer(r.driver_delta_bytes)},
               {"packed", r.packed},
-              {"equal_length_tokens_per_s", ok ? optional_number(r.equal_length_tokens_per_s) : json(nullptr)}};
+              {"equal_length_tokens_per_s", ok ? optional_number(r.equal_length_tokens_per_s) : json(nullptr)},
+              {"plan", r.plan}};
 }
 
 json bench_json(const Metadata& meta, const std::vector<BenchRow>& rows) {

@@ -42,6 +42,7 @@
 #include "kernels/lightning2/la2_decode.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
+#include "kernels/lightning2/la2_plan_text_host.h"
 #include "kernels/lightning2/la2_ragged_host.h"
 #include "kernels/lightning2/la2_value_tiled_pass.h"
 #include "kernels/lightning2/la2_value_tiles_host.h"
@@ -120,14 +121,18 @@ class La2Cuda : public Implementation {
     refuse(problem_refusal(p));
     host::check_forward_io(p, io, DeviceKind::cuda, kAlignment);
     refuse(gpu_refusal());
+    forward_plans_.clear();
+    backward_plans_.clear();  // an earlier call's backward is not this forward's
     // The decode kernel takes any head dims itself; the chunk kernels 64 and 128, dims past 128 in value
     // tiles where they can, others in tiles.
     if (!decode_step(p) && value_tiled(p)) return forward_value_tiled(p, io, ws);
-    if (!decode_step(p) && !tiles::native_dims(p.dim_qk, p.dim_v))
+    if (!decode_step(p) && !tiles::native_dims(p.dim_qk, p.dim_v)) {
+      note(forward_plans_, "in head-dim tiles (each pair a native run)");
       return tiles::forward_in_tiles(
           p, io, ws, tiles::Split::linear,
           [&](const Problem& t, const ForwardIO& x, Workspace& w) { return forward_native(t, x, w); },
           reads_in_place(p));
+    }
     return forward_native(p, io, ws);
   }
 
@@ -135,8 +140,10 @@ class La2Cuda : public Implementation {
     refuse(problem_refusal(p));
     host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
     refuse(gpu_refusal());
+    backward_plans_.clear();
     if (value_tiled(p)) return backward_value_tiled(p, io, ws);
     if (!tiles::native_dims(p.dim_qk, p.dim_v)) {
+      note(backward_plans_, "in head-dim tiles (each pair a native run)");
       // One pair of tiles (dims up to 128) hands on the forward's segment data; more recompute their own.
       tiles::backward_in_tiles(p, io, saved, ws, tiles::Split::linear, /*needs_o=*/false,
                                [&](const Problem& t, const BackwardIO& x, Saved* s, Workspace& w) {
@@ -148,7 +155,24 @@ class La2Cuda : public Implementation {
     backward_native(p, io, saved, ws);
   }
 
+  std::string plan_text() const override {
+    const auto join = [](const char* what, const std::vector<std::string>& plans) {
+      std::string s;
+      for (const std::string& x : plans) s += (s.empty() ? std::string(what) + ": " : "; ") + x;
+      return s;
+    };
+    const std::string f = join("forward", forward_plans_), b = join("backward", backward_plans_);
+    return f + (f.empty() || b.empty() ? "" : " | ") + b;
+  }
+
  private:
+  // What the last forward ran, and the backward after it if one has (plan_text), each distinct description once,
+  // in the order first run.
+  std::vector<std::string> forward_plans_, backward_plans_;
+  static void note(std::vector<std::string>& plans, const std::string& what) {
+    if (std::find(plans.begin(), plans.end(), what) == plans.end()) plans.push_back(what);
+  }
+
   // The chunk kernels read q, k, v and write o in place at a padded width (ChunkWalk::cols_qk, cols_v,
   // OutputStepArgs::cols_o) where rows stay 16-byte pieces and the kernel is 128 wide (in_place_width):
   // widths 72..120 that are multiples of 8, in a dense batch (a packed one's short sequences may run the decode kernel, which reads the padded copies'
@@ -169,6 +193,7 @@ class La2Cuda : public Implementation {
   std::unique_ptr<Saved> forward_value_tiled(const Problem& p, const ForwardIO& io, Workspace& ws) {
     // The pass moves the initial state first, so the final may overwrite it.
     la2::ValueTiledPass pass(forward_pass(p, io, dense_span(p)), options_, ws);
+    note(forward_plans_, value_tiled_text(pass));
     const PassFlags flags = zeroed_flags(ws, {pass.flag_bytes()});
     pass.run(flags.at[0]);
     return std::make_unique<La2Saved>();  // no segment data: the backward's passes compute their own
@@ -178,10 +203,19 @@ class La2Cuda : public Implementation {
   void backward_value_tiled(const Problem& p, const BackwardIO& io, Workspace& ws) {
     const BackwardPasses b = backward_passes(p, io, dense_span(p));
     la2::ValueTiledPass pass_q(b.dq, options_, ws), pass_k(b.dk, options_, ws), pass_v(b.dv, options_, ws);
+    note(backward_plans_, "dQ " + value_tiled_text(pass_q));
+    note(backward_plans_, "dK " + value_tiled_text(pass_k));
+    note(backward_plans_, "dV " + value_tiled_text(pass_v));
     const PassFlags flags = zeroed_flags(ws, {pass_q.flag_bytes(), pass_k.flag_bytes(), pass_v.flag_bytes()});
     pass_q.run(flags.at[0]);
     pass_k.run(flags.at[1]);
     pass_v.run(flags.at[2]);
+  }
+
+  static std::string value_tiled_text(const la2::ValueTiledPass& pass) {
+    const la2::ValueTiling& t = pass.tiling();
+    return "in " + std::to_string(t.tiles) + " value windows on the " + std::to_string(t.dk) + " x " +
+           std::to_string(t.dv) + " kernel: " + la2::plan_text(pass.plan());
   }
 
   // A span of n rows a sequence runs on the decode kernel (any head dims) rather than the chunk passes.
@@ -349,6 +383,7 @@ class La2Cuda : public Implementation {
   std::unique_ptr<La2Saved> forward_span(const Problem& p, const ForwardIO& io, Workspace& ws, const Span& sp) {
     auto saved = std::make_unique<La2Saved>();
     if (decode_kernel_runs(sp.n, sp.ragged != nullptr)) {
+      note(forward_plans_, "the decode kernel");
       la2::run_decode(decode_args(p, io, sp), options_.early_start, ws.stream());
       return saved;  // no segment data: a backward computes its own
     }
@@ -360,6 +395,7 @@ class La2Cuda : public Implementation {
       a.init = init_copy.as<float>();
     }
     saved->plan = la2::plan_pass(a, options_);
+    note(forward_plans_, (sp.ragged ? "a ragged grid of " : "") + la2::plan_text(saved->plan));
     saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
     const PassFlags flags = zeroed_flags(ws, {saved->plan.flag_bytes});
     la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), flags.at[0], ws.stream());
@@ -406,6 +442,14 @@ class La2Cuda : public Implementation {
       dq.dependents_chunks_left = beside;
       la2::zero_halves_slots(plan_v, segbuf.as<float>(), ws.stream());
     }
+    const std::string grid = sp.ragged ? "a ragged grid of " : "";
+    note(backward_plans_, "dQ " + grid + la2::plan_text(plan_q) + (reuse ? ", from the forward's segment data" : ""));
+    if (fused)
+      note(backward_plans_, "dK and dV fused, " + grid + la2::plan_text(plan_v) +
+                                (states_first ? ", its states step before the dQ pass" : "") +
+                                (beside > 0 ? ", its states step beside the dQ pass's tail" : ""));
+    else
+      note(backward_plans_, "dK " + grid + la2::plan_text(plan_k) + "; dV " + la2::plan_text(plan_v));
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
     // pass's segment data only after waiting for it.

@@ -19,6 +19,8 @@ class ValueTiledPass {
  public:
   ValueTiledPass(const PassArgs& a, const PlanOptions& options, Workspace& ws);
   size_t flag_bytes() const { return plan_.flag_bytes; }
+  const PassPlan& plan() const { return plan_; }
+  const ValueTiling& tiling() const { return tiling_; }
   // `flags`: flag_bytes() of zeroed flags, or null where there are none.
   void run(int* flags);
 

@@ -288,6 +288,7 @@ TEST(Cli, BenchImplOptionReachesTheRunAndIsRecorded) {
   for (auto& row : j["rows"]) {
     const int64_t n = row["seqlen"].get<int64_t>();
     EXPECT_EQ(row["peak_extra_bytes"].get<int64_t>(), 4 * n * 4) << "4n floats";
+    EXPECT_EQ(row["plan"], "forward scratch 2n") << "the implementation's word on what ran, recorded in the row";
   }
   std::ifstream c(csv_path);
   std::stringstream all;
@@ -303,6 +304,7 @@ TEST(Cli, BenchImplOptionReachesTheRunAndIsRecorded) {
   nlohmann::json k = nlohmann::json::parse(g);
   EXPECT_EQ(k["meta"]["impl_options"][testing::kFake]["scratch"], "1");
   EXPECT_EQ(k["rows"][0]["peak_extra_bytes"].get<int64_t>(), 3 * 32 * 4);
+  EXPECT_EQ(k["rows"][0]["plan"], "forward scratch 1n");
   std::remove(json_path.c_str());
 }
 

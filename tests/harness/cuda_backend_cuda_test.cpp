@@ -217,7 +217,8 @@ TEST(CudaBackend, RecordedTrainingPassReplaysAsLaunched) {
 
 // The bench's own recording (`lasuite bench --timer graph`, run_row's recorded_run) in every training mode:
 // each point a launched row and a graph row, both ok, the graph's named as such; and a graph of two runs
-// (the bench records --graph-steps runs, each dropping what it saved) replays too.
+// (the bench records --graph-steps runs, each dropping what it saved) replays too. Each row carries la2's
+// word on the plans it ran (the backward's rows, its dQ pass's too).
 TEST(CudaBackend, BenchRecordsEveryTrainingMode) {
   LASUITE_REQUIRE_GPU(gpu);
   BenchConfig c;
@@ -236,6 +237,8 @@ TEST(CudaBackend, BenchRecordsEveryTrainingMode) {
     EXPECT_EQ(row.timer, i % 3 == 0 ? "launches" : i % 3 == 1 ? "graph of 1 step" : "graph of 2 steps") << i;
     EXPECT_EQ(row.status, RowStatus::ok) << row.mode << " " << row.timer << ": " << row.reason;
     EXPECT_GT(row.tokens_per_s, 0) << row.mode << " " << row.timer;
+    EXPECT_EQ(row.plan.rfind("forward: ", 0), 0u) << row.mode << ": " << row.plan;
+    if (row.mode != "fwd") EXPECT_NE(row.plan.find(" | backward: dQ "), std::string::npos) << row.mode << ": " << row.plan;
   }
 }
 

@@ -39,6 +39,9 @@ class FakeLinearAttention : public Implementation {
     scratch_ = value == "2" ? 2 : 1;
   }
 
+  // The bench records this in each row: it follows the option, as a plan would.
+  std::string plan_text() const override { return "forward scratch " + std::to_string(scratch_) + "n"; }
+
   struct Keep : Saved {
     Buffer buffer;
   };
