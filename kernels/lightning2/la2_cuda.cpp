@@ -443,13 +443,13 @@ class La2Cuda : public Implementation {
       la2::zero_halves_slots(plan_v, segbuf.as<float>(), ws.stream());
     }
     const std::string grid = sp.ragged ? "a ragged grid of " : "";
-    note(backward_plans_, "dQ " + grid + la2::plan_text(plan_q) + (reuse ? ", from the forward's segment data" : ""));
+    note(backward_plans_, "dQ " + grid + la2::plan_text(plan_q, reuse));
     if (fused)
       note(backward_plans_, "dK and dV fused, " + grid + la2::plan_text(plan_v) +
                                 (states_first ? ", its states step before the dQ pass" : "") +
                                 (beside > 0 ? ", its states step beside the dQ pass's tail" : ""));
     else
-      note(backward_plans_, "dK " + grid + la2::plan_text(plan_k) + "; dV " + la2::plan_text(plan_v));
+      note(backward_plans_, "dK " + grid + la2::plan_text(plan_k) + "; dV " + la2::plan_text(plan_v, dv_reuses));
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
     // pass's segment data only after waiting for it.

@@ -4,12 +4,14 @@
 
 namespace lasuite::la2 {
 
-std::string plan_text(const PassPlan& p) {
+std::string plan_text(const PassPlan& p, bool reads_prior) {
   std::ostringstream s;
   s << p.segments << (p.segments == 1 ? " segment" : " segments") << " of " << p.seg_chunks
     << (p.seg_chunks == 1 ? " chunk" : " chunks");
   if (p.segments > 1) {
-    if (p.one_pass) {
+    if (reads_prior) {
+      s << ", outputs on an earlier pass's segment data";
+    } else if (p.one_pass) {
       s << ", one pass" << (p.cooperative ? " (cooperative launch)" : "");
     } else {
       s << ", states step";

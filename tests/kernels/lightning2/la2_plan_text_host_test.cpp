@@ -23,6 +23,8 @@ TEST(La2PlanText, SaysTheSplitTheKernelsAndTheMoves) {
   PassPlan dq = one;
   dq.one_pass = false, dq.pingpong = true, dq.narrow_products = true;
   EXPECT_EQ(plan_text(dq), "4 segments of 16 chunks, states step then outputs, wgmma, TMA, two output warpgroups, narrow products");
+  // A pass on an earlier pass's segment data runs its outputs alone, one_pass or not.
+  EXPECT_EQ(plan_text(one, /*reads_prior=*/true), "4 segments of 16 chunks, outputs on an earlier pass's segment data, wgmma, TMA");
 
   PassPlan single;
   single.seg_chunks = 1;
