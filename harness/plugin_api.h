@@ -24,8 +24,9 @@
 // Raised whenever a header of the interface changes in a way a built plugin would not survive.
 // 2: Problem::cu_seqlens, Support::packed; 3: Support::state_in_place; 4: Problem::context, Support::kv_cache,
 // Backend::record and Backend::copy_on_device (virtual functions a plugin's Workspace calls through);
-// 5: Support::max_dim, Backend::keep_freed_memory.
-#define LASUITE_PLUGIN_ABI_VERSION 5
+// 5: Support::max_dim, Backend::keep_freed_memory; 6: Implementation::plan_text (a virtual function the bench
+// calls on every implementation, a plugin's too).
+#define LASUITE_PLUGIN_ABI_VERSION 6
 
 namespace lasuite {
 

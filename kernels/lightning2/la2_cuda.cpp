@@ -447,9 +447,9 @@ class La2Cuda : public Implementation {
     if (fused)
       note(backward_plans_, "dK and dV fused, " + grid + la2::plan_text(plan_v) +
                                 (states_first ? ", its states step before the dQ pass" : "") +
-                                (beside > 0 ? ", its states step beside the dQ pass's tail" : ""));
+                                (beside > 0 ? ", its states step started early beside the dQ pass" : ""));
     else
-      note(backward_plans_, "dK " + grid + la2::plan_text(plan_k) + "; dV " + la2::plan_text(plan_v, dv_reuses));
+      note(backward_plans_, "dK " + grid + la2::plan_text(plan_k) + "; dV " + grid + la2::plan_text(plan_v, dv_reuses));
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
     // pass's segment data only after waiting for it.

@@ -224,14 +224,14 @@ TEST(CudaBackend, BenchRecordsEveryTrainingMode) {
   BenchConfig c;
   c.impls = {"la2"};
   c.dtypes = {DType::bf16};
-  c.seqlens = {1000};
+  c.seqlens = {1000, 2000};  // the second point's fwd row follows the first's fwdbwd: its plan names no backward
   c.modes = {BenchMode::fwd, BenchMode::bwd, BenchMode::fwdbwd};
   c.batch = 1, c.heads = 4, c.dim_qk = c.dim_v = 64;
   c.timing.warmup = 1, c.timing.min_repeats = 2, c.timing.min_time_s = 0, c.timing.row_time_limit_s = 60;
   c.measure_ceilings = false;
   c.pass_graph_steps = {0, 1, 2};
   const BenchResult r = run_bench(c);
-  ASSERT_EQ(r.rows.size(), 9u) << "3 modes x 3 timers";
+  ASSERT_EQ(r.rows.size(), 18u) << "2 lengths x 3 modes x 3 timers";
   for (size_t i = 0; i < r.rows.size(); ++i) {
     const BenchRow& row = r.rows[i];
     EXPECT_EQ(row.timer, i % 3 == 0 ? "launches" : i % 3 == 1 ? "graph of 1 step" : "graph of 2 steps") << i;
@@ -239,6 +239,7 @@ TEST(CudaBackend, BenchRecordsEveryTrainingMode) {
     EXPECT_GT(row.tokens_per_s, 0) << row.mode << " " << row.timer;
     EXPECT_EQ(row.plan.rfind("forward: ", 0), 0u) << row.mode << ": " << row.plan;
     if (row.mode != "fwd") EXPECT_NE(row.plan.find(" | backward: dQ "), std::string::npos) << row.mode << ": " << row.plan;
+    else EXPECT_EQ(row.plan.find("backward"), std::string::npos) << "a forward's plan: " << row.plan;
   }
 }
 

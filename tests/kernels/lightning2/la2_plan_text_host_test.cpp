@@ -21,8 +21,11 @@ TEST(La2PlanText, SaysTheSplitTheKernelsAndTheMoves) {
   EXPECT_EQ(plan_text(scan), "33 segments of 496 chunks, states step in 2 parts a segment, scan kernel, outputs, mma.sync, cp.async");
 
   PassPlan dq = one;
-  dq.one_pass = false, dq.pingpong = true, dq.narrow_products = true;
-  EXPECT_EQ(plan_text(dq), "4 segments of 16 chunks, states step then outputs, wgmma, TMA, two output warpgroups, narrow products");
+  dq.one_pass = false, dq.pingpong = true;
+  EXPECT_EQ(plan_text(dq), "4 segments of 16 chunks, states step then outputs, wgmma, TMA, two output warpgroups");
+  PassPlan narrow = one;
+  narrow.narrow_products = true;
+  EXPECT_EQ(plan_text(narrow), "4 segments of 16 chunks, one pass, wgmma, TMA, narrow products");
   // A pass on an earlier pass's segment data runs its outputs alone, one_pass or not.
   EXPECT_EQ(plan_text(one, /*reads_prior=*/true), "4 segments of 16 chunks, outputs on an earlier pass's segment data, wgmma, TMA");
 
