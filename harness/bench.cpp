@@ -229,18 +229,22 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
     probe.restart_low_mark();
   }
 
-  Region region;
-  region.run = [&] {
+  // One run of the mode on `w`: what the forward saved, for the caller to keep or drop.
+  const auto run_mode = [&](Workspace& w) -> std::unique_ptr<Saved> {
     switch (mode) {
       case BenchMode::fwd:
-      case BenchMode::decode: run_saved = impl.forward(p, fio, *run_ws); break;
-      case BenchMode::fwdbwd:
-        run_saved = impl.forward(p, fio, *run_ws);
-        impl.backward(p, bio, run_saved.get(), *run_ws);
-        break;
-      case BenchMode::bwd: impl.backward(p, bio, bwd_saved.get(), *run_ws); break;
+      case BenchMode::decode: return impl.forward(p, fio, w);
+      case BenchMode::fwdbwd: {
+        std::unique_ptr<Saved> saved = impl.forward(p, fio, w);
+        impl.backward(p, bio, saved.get(), w);
+        return saved;
+      }
+      case BenchMode::bwd: impl.backward(p, bio, bwd_saved.get(), w); break;
     }
+    return nullptr;
   };
+  Region region;
+  region.run = [&] { run_saved = run_mode(*run_ws); };
   region.cleanup = [&] { run_saved.reset(); };
 
   // First warm-up: module load and first touch, and the memory figures of one whole run.
@@ -266,20 +270,8 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   std::unique_ptr<Replay> replay;
   if (graph_steps > 0) {
     // Each recorded run drops what it saved at once, so the graph frees what it allocates.
-    const auto recorded_run = [&] {
-      switch (mode) {
-        case BenchMode::fwd:
-        case BenchMode::decode: impl.forward(p, fio, ws); break;
-        case BenchMode::fwdbwd: {
-          std::unique_ptr<Saved> saved = impl.forward(p, fio, ws);
-          impl.backward(p, bio, saved.get(), ws);
-          break;
-        }
-        case BenchMode::bwd: impl.backward(p, bio, bwd_saved.get(), ws); break;
-      }
-    };
     try {
-      replay = backend.record(recorded_run, graph_steps);
+      replay = backend.record([&] { run_mode(ws); }, graph_steps);
     } catch (const std::runtime_error& e) {
       set_status(row, RowStatus::unsupported, e.what());
       return;
@@ -432,6 +424,11 @@ std::vector<std::pair<BenchMode, int>> timed_variants(const BenchConfig& config)
 
 }  // namespace
 
+std::string timer_name(int graph_steps) {
+  if (graph_steps <= 0) return "launches";
+  return "graph of " + std::to_string(graph_steps) + (graph_steps == 1 ? " step" : " steps");
+}
+
 BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) {
   auto note = [&](const std::string& s) {
     if (observer.note) observer.note(s);
@@ -501,7 +498,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
 
         for (const auto& [mode, graph_steps] : timed_variants(config)) {
           BenchRow row = base_row(info, p, mode, config.decay);
-          if (graph_steps > 0) row.timer = "graph of " + std::to_string(graph_steps) + (graph_steps == 1 ? " step" : " steps");
+          row.timer = timer_name(graph_steps);
           std::optional<std::string> why_not;
           if (!why_unavailable.empty()) {
             set_status(row, RowStatus::unsupported, why_unavailable);

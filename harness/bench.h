@@ -101,4 +101,7 @@ struct BenchObserver {
 // Runs the sweep. Throws UsageError for unknown implementation names; everything else is a row.
 BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer = {});
 
+// A row's `timer`: "launches" for 0 graph steps, else "graph of K step(s)".
+std::string timer_name(int graph_steps);
+
 }  // namespace lasuite

@@ -198,7 +198,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   }
   std::string timers;
   for (int steps : c.decode_batches.empty() ? c.pass_graph_steps : c.decode_graph_steps)
-    timers += (timers.empty() ? "" : ", ") + (steps > 0 ? "graph of " + std::to_string(steps) : std::string("launches"));
+    timers += (timers.empty() ? "" : ", ") + timer_name(steps);
   ctx.err << "bench: " << join(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
           << c.dim_v << " " << dtypes << " decay " << c.decay.name() << " | n = " << lengths << " | " << modes
           << " timed as " << timers << " | warm-up " << c.timing.warmup << ", >= " << c.timing.min_repeats << " runs and >= "

@@ -220,7 +220,7 @@ TEST(Cli, BenchTimerGivesARowPerTimer) {
   const std::string json_path = temp_path("bench_timers.json");
   CliRun r = lasuite(quick_bench({"--mode", "fwd", "--timer", "launches,graph", "--json", json_path}));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_TRUE(contains(r.err, "timed as launches, graph of 1 |")) << r.err;
+  EXPECT_TRUE(contains(r.err, "timed as launches, graph of 1 step |")) << r.err;
   EXPECT_TRUE(contains(r.err, "n=32 fwd (graph of 1 step) ... unsupported")) << r.err;
   std::ifstream f(json_path);
   ASSERT_TRUE(f.good());
