@@ -127,7 +127,7 @@ class La2Cuda : public Implementation {
     // tiles where they can, others in tiles.
     if (!decode_step(p) && value_tiled(p)) return forward_value_tiled(p, io, ws);
     if (!decode_step(p) && !tiles::native_dims(p.dim_qk, p.dim_v)) {
-      note(forward_plans_, "in head-dim tiles (each pair a native run)");
+      forward_plans_.push_back(text_note("in head-dim tiles (each pair a native run)"));
       return tiles::forward_in_tiles(
           p, io, ws, tiles::Split::linear,
           [&](const Problem& t, const ForwardIO& x, Workspace& w) { return forward_native(t, x, w); },
@@ -143,7 +143,7 @@ class La2Cuda : public Implementation {
     backward_plans_.clear();
     if (value_tiled(p)) return backward_value_tiled(p, io, ws);
     if (!tiles::native_dims(p.dim_qk, p.dim_v)) {
-      note(backward_plans_, "in head-dim tiles (each pair a native run)");
+      backward_plans_.push_back(text_note("in head-dim tiles (each pair a native run)"));
       // One pair of tiles (dims up to 128) hands on the forward's segment data; more recompute their own.
       tiles::backward_in_tiles(p, io, saved, ws, tiles::Split::linear, /*needs_o=*/false,
                                [&](const Problem& t, const BackwardIO& x, Saved* s, Workspace& w) {
@@ -156,9 +156,14 @@ class La2Cuda : public Implementation {
   }
 
   std::string plan_text() const override {
-    const auto join = [](const char* what, const std::vector<std::string>& plans) {
+    const auto join = [](const char* what, const std::vector<PlanNote>& notes) {
+      std::vector<std::string> texts;  // each distinct description once, in the order first run
+      for (const PlanNote& n : notes) {
+        std::string t = n.text();
+        if (std::find(texts.begin(), texts.end(), t) == texts.end()) texts.push_back(std::move(t));
+      }
       std::string s;
-      for (const std::string& x : plans) s += (s.empty() ? std::string(what) + ": " : "; ") + x;
+      for (const std::string& t : texts) s += (s.empty() ? std::string(what) + ": " : "; ") + t;
       return s;
     };
     const std::string f = join("forward", forward_plans_), b = join("backward", backward_plans_);
@@ -166,11 +171,44 @@ class La2Cuda : public Implementation {
   }
 
  private:
-  // What the last forward ran, and the backward after it if one has (plan_text), each distinct description once,
-  // in the order first run.
-  std::vector<std::string> forward_plans_, backward_plans_;
-  static void note(std::vector<std::string>& plans, const std::string& what) {
-    if (std::find(plans.begin(), plans.end(), what) == plans.end()) plans.push_back(what);
+  // One pass a call ran, for plan_text. Kept as the plan itself and put in words only when asked: the calls are
+  // inside the bench's timed region, where formatting text for every pass would be host time the GPU waits for.
+  struct PlanNote {
+    const char* what = "";   // "dQ ", "the decode kernel", ...
+    bool ragged = false;     // the pass ran a packed batch's ragged grid
+    bool has_plan = false;   // a chunk pass: `plan` (and `reads_prior`) say how it ran
+    la2::PassPlan plan;
+    bool reads_prior = false;
+    la2::ValueTiling tiling;  // tiles > 0: the pass ran in value windows
+    const char* after = "";   // what the order of the passes adds
+    std::string text() const {
+      std::string s = what;
+      if (tiling.tiles > 0)
+        s += "in " + std::to_string(tiling.tiles) + " value windows on the " + std::to_string(tiling.dk) + " x " +
+             std::to_string(tiling.dv) + " kernel: ";
+      if (ragged) s += "a ragged grid of ";
+      if (has_plan) s += la2::plan_text(plan, reads_prior);
+      return s + after;
+    }
+  };
+  // What the last forward ran, and the backward after it if one has (plan_text). Cleared, not freed, by each
+  // call, so noting costs no allocation after the first.
+  std::vector<PlanNote> forward_plans_, backward_plans_;
+  static PlanNote pass_note(const char* what, const la2::PassPlan& plan, bool reads_prior = false, bool ragged = false,
+                            const char* after = "") {
+    PlanNote n;
+    n.what = what, n.ragged = ragged, n.has_plan = true, n.plan = plan, n.reads_prior = reads_prior, n.after = after;
+    return n;
+  }
+  static PlanNote text_note(const char* what) {
+    PlanNote n;
+    n.what = what;
+    return n;
+  }
+  static PlanNote value_tiled_note(const char* what, const la2::ValueTiledPass& pass) {
+    PlanNote n = pass_note(what, pass.plan());
+    n.tiling = pass.tiling();
+    return n;
   }
 
   // The chunk kernels read q, k, v and write o in place at a padded width (ChunkWalk::cols_qk, cols_v,
@@ -193,7 +231,7 @@ class La2Cuda : public Implementation {
   std::unique_ptr<Saved> forward_value_tiled(const Problem& p, const ForwardIO& io, Workspace& ws) {
     // The pass moves the initial state first, so the final may overwrite it.
     la2::ValueTiledPass pass(forward_pass(p, io, dense_span(p)), options_, ws);
-    note(forward_plans_, value_tiled_text(pass));
+    forward_plans_.push_back(value_tiled_note("", pass));
     const PassFlags flags = zeroed_flags(ws, {pass.flag_bytes()});
     pass.run(flags.at[0]);
     return std::make_unique<La2Saved>();  // no segment data: the backward's passes compute their own
@@ -203,19 +241,13 @@ class La2Cuda : public Implementation {
   void backward_value_tiled(const Problem& p, const BackwardIO& io, Workspace& ws) {
     const BackwardPasses b = backward_passes(p, io, dense_span(p));
     la2::ValueTiledPass pass_q(b.dq, options_, ws), pass_k(b.dk, options_, ws), pass_v(b.dv, options_, ws);
-    note(backward_plans_, "dQ " + value_tiled_text(pass_q));
-    note(backward_plans_, "dK " + value_tiled_text(pass_k));
-    note(backward_plans_, "dV " + value_tiled_text(pass_v));
+    backward_plans_.push_back(value_tiled_note("dQ ", pass_q));
+    backward_plans_.push_back(value_tiled_note("dK ", pass_k));
+    backward_plans_.push_back(value_tiled_note("dV ", pass_v));
     const PassFlags flags = zeroed_flags(ws, {pass_q.flag_bytes(), pass_k.flag_bytes(), pass_v.flag_bytes()});
     pass_q.run(flags.at[0]);
     pass_k.run(flags.at[1]);
     pass_v.run(flags.at[2]);
-  }
-
-  static std::string value_tiled_text(const la2::ValueTiledPass& pass) {
-    const la2::ValueTiling& t = pass.tiling();
-    return "in " + std::to_string(t.tiles) + " value windows on the " + std::to_string(t.dk) + " x " +
-           std::to_string(t.dv) + " kernel: " + la2::plan_text(pass.plan());
   }
 
   // A span of n rows a sequence runs on the decode kernel (any head dims) rather than the chunk passes.
@@ -383,7 +415,7 @@ class La2Cuda : public Implementation {
   std::unique_ptr<La2Saved> forward_span(const Problem& p, const ForwardIO& io, Workspace& ws, const Span& sp) {
     auto saved = std::make_unique<La2Saved>();
     if (decode_kernel_runs(sp.n, sp.ragged != nullptr)) {
-      note(forward_plans_, "the decode kernel");
+      forward_plans_.push_back(text_note("the decode kernel"));
       la2::run_decode(decode_args(p, io, sp), options_.early_start, ws.stream());
       return saved;  // no segment data: a backward computes its own
     }
@@ -395,7 +427,7 @@ class La2Cuda : public Implementation {
       a.init = init_copy.as<float>();
     }
     saved->plan = la2::plan_pass(a, options_);
-    note(forward_plans_, (sp.ragged ? "a ragged grid of " : "") + la2::plan_text(saved->plan));
+    forward_plans_.push_back(pass_note("", saved->plan, false, sp.ragged != nullptr));
     saved->segbuf = ws.allocate(saved->plan.segbuf_bytes);
     const PassFlags flags = zeroed_flags(ws, {saved->plan.flag_bytes});
     la2::run_pass(a, saved->plan, saved->segbuf.as<float>(), flags.at[0], ws.stream());
@@ -442,14 +474,18 @@ class La2Cuda : public Implementation {
       dq.dependents_chunks_left = beside;
       la2::zero_halves_slots(plan_v, segbuf.as<float>(), ws.stream());
     }
-    const std::string grid = sp.ragged ? "a ragged grid of " : "";
-    note(backward_plans_, "dQ " + grid + la2::plan_text(plan_q, reuse));
-    if (fused)
-      note(backward_plans_, "dK and dV fused, " + grid + la2::plan_text(plan_v) +
-                                (states_first ? ", its states step before the dQ pass" : "") +
-                                (beside > 0 ? ", its states step started early beside the dQ pass" : ""));
-    else
-      note(backward_plans_, "dK " + grid + la2::plan_text(plan_k) + "; dV " + grid + la2::plan_text(plan_v, dv_reuses));
+    const bool ragged = sp.ragged != nullptr;
+    backward_plans_.push_back(pass_note("dQ ", plan_q, reuse, ragged));
+    if (fused) {
+      // states_beside_dq runs in dQ-first order only, so at most one of the two is said.
+      backward_plans_.push_back(pass_note("dK and dV fused, ", plan_v, false, ragged,
+                                          states_first ? ", its states step before the dQ pass"
+                                          : beside > 0 ? ", its states step started early beside the dQ pass"
+                                                       : ""));
+    } else {
+      backward_plans_.push_back(pass_note("dK ", plan_k, false, ragged));
+      backward_plans_.push_back(pass_note("dV ", plan_v, dv_reuses, ragged));
+    }
     la2::run_pass(dq, plan_q, segbuf_q.as<float>(), flags.at[0], ws.stream());
     // The dK and dV kernels may start beside the one ahead (backward_passes); the dV pass reads the dK
     // pass's segment data only after waiting for it.
