@@ -4,7 +4,8 @@
 # the patched build and main's beside it (for d = 128's kernels, whose code the patch leaves alone), the new
 # GPU tests and the value-tile ones, verify of la2 at the window shapes (bf16 and f16, long cases with and
 # without states), then the bench: 128 x 256 h16 forward+backward at 4k..128k, windows against three passes in
-# one binary (backward=fused / three_passes), alternated twice; d = 128 h32 at 4k and 128k, patched against main.
+# one binary (backward=fused / three_passes / the windows' adds by atomics, window_adds=atomics), alternated twice;
+# d = 128 h32 at 4k and 128k, patched against main.
 # Run as `SESSION=sNN COMMIT=<commit> bash results/h200/scripts_s34/run1.sh`, with .dev/$SESSION/base made by
 # `git archive HEAD CMakeLists.txt LICENSE README.md baselines cmake examples harness kernels plots reference
 # scripts tests | tar -x -C .dev/$SESSION/base` (main, before the patch) and carried.
@@ -24,9 +25,10 @@ done
 wait; el "base built"; cat $R/base_build.txt
 BENCH="bench --impl la2 --mode fwdbwd"
 for round in 1 2; do
-  for bw in fused three_passes; do
-    timeout 60 $B/lasuite $BENCH --dim 128 --dim-v 256 --heads 16 --seqlen 4k,16k,64k,128k --impl-option backward=$bw --json $R/ab_128x256_${bw}_r$round.json > $R/ab_128x256_${bw}_r$round.log 2>&1; el "128x256 $bw r$round rc=$?"
-    grep -E "^\| la2" $R/ab_128x256_${bw}_r$round.log | cut -c1-120
+  for opt in backward=fused backward=three_passes window_adds=atomics; do
+    x=${opt#*=}
+    timeout 60 $B/lasuite $BENCH --dim 128 --dim-v 256 --heads 16 --seqlen 4k,16k,64k,128k --impl-option $opt --json $R/ab_128x256_${x}_r$round.json > $R/ab_128x256_${x}_r$round.log 2>&1; el "128x256 $opt r$round rc=$?"
+    grep -E "^\| la2" $R/ab_128x256_${x}_r$round.log | cut -c1-120
   done
 done
 for round in 1 2; do
