@@ -23,7 +23,7 @@ for dims in "128 256" "96 200"; do
   timeout 90 $B/lasuite verify --device cuda --impl la2 --dtype bf16,f16 --long 4k,16k --long-heads 4 --dim $1 --dim-v $2 --json $R/verify_la2_${1}x${2}.json > $R/verify_la2_${1}x${2}.log 2>&1; el "verify ${1}x${2} rc=$?"; tail -n 2 $R/verify_la2_${1}x${2}.log
 done
 wait; el "base built"; cat $R/base_build.txt
-BENCH="bench --impl la2 --mode fwdbwd"
+BENCH="bench --impl la2 --dtype bf16 --decay alibi --mode fwdbwd"
 for round in 1 2; do
   [[ $round == 2 ]] && BENCH="$BENCH --no-ceilings"  # the floor column from round 1's rows
   for opt in backward=fused backward=three_passes window_adds=atomics; do
@@ -34,10 +34,10 @@ for round in 1 2; do
 done
 for round in 1 2; do
   for bin in lasuite lasuite_base; do
-    timeout 60 $B/$bin bench --impl la2 --mode fwd,fwdbwd --no-ceilings --seqlen 4k,128k --json $R/ab_d128_${bin}_r$round.json > $R/ab_d128_${bin}_r$round.log 2>&1; el "d128 $bin r$round rc=$?"
+    timeout 60 $B/$bin bench --impl la2 --dtype bf16 --decay alibi --mode fwd,fwdbwd --no-ceilings --seqlen 4k,128k --json $R/ab_d128_${bin}_r$round.json > $R/ab_d128_${bin}_r$round.log 2>&1; el "d128 $bin r$round rc=$?"
     grep -E "^\| la2" $R/ab_d128_${bin}_r$round.log | cut -c1-120
     # the value tiles' forward, whose windowed steps now read their window columns from the maps' fields
-    timeout 60 $B/$bin bench --impl la2 --mode fwd --no-ceilings --seqlen 4k,128k --dim 128 --dim-v 256 --heads 16 --json $R/ab_fwd_128x256_${bin}_r$round.json > $R/ab_fwd_128x256_${bin}_r$round.log 2>&1; el "128x256 fwd $bin r$round rc=$?"
+    timeout 60 $B/$bin bench --impl la2 --dtype bf16 --decay alibi --mode fwd --no-ceilings --seqlen 4k,128k --dim 128 --dim-v 256 --heads 16 --json $R/ab_fwd_128x256_${bin}_r$round.json > $R/ab_fwd_128x256_${bin}_r$round.log 2>&1; el "128x256 fwd $bin r$round rc=$?"
     grep -E "^\| la2" $R/ab_fwd_128x256_${bin}_r$round.log | cut -c1-120
   done
 done
