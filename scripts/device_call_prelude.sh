@@ -7,8 +7,9 @@
 # verify (bf16 with the long cases, f16 and f32); build_and_check [BASE_TREE]: the opening every kernel
 # change's call repeated (the build, BASE_TREE's beside it, ptxas's serialised-wgmma notes counted, an
 # injected warpgroup.arrive, C7519, among them, la2's GPU tests and CudaCheck, check_la2 on the build);
-# sanitize_la2 NAME BINARY: the four sanitizers on small cases of the states step in halves (the fused
-# pass's at d = 128 and d = 120 read in place, the forward's and the fused pass's at d = 64 f16). Sessions 23-28 each ran a copy of this (scripts_sNN/prelude.sh).
+# sanitize_four CASES_FN: the four sanitizers over a caller's cases, against a deadline; sanitize_la2 NAME BINARY:
+# those on small cases of the states step in halves (the fused pass's at d = 128 and d = 120 read in place, the
+# forward's and the fused pass's at d = 64 f16); build_beside [BASE_TREE]: build_and_check's opening alone. Sessions 23-28 each ran a copy of this (scripts_sNN/prelude.sh).
 : "${SESSION:?set SESSION (e.g. s29) before sourcing}"
 set -uo pipefail
 R=/tmp/res_$CALL; rm -rf $R; mkdir -p $R/san
@@ -31,23 +32,36 @@ check_la2() {  # name, binary, options for verify
   timeout 150 $bin verify --device cuda --impl la2 --dtype bf16 --long 16k,128k "${extra[@]}" --json $R/verify_la2_bf16_long_$x.json > $R/verify_la2_bf16_long_$x.log 2>&1; el "verify bf16 $x rc=$?"; tail -n 1 $R/verify_la2_bf16_long_$x.log
   timeout 100 $bin verify --device cuda --impl la2 --dtype f16,f32 "${extra[@]}" --json $R/verify_la2_f16_f32_$x.json > $R/verify_la2_f16_f32_$x.log 2>&1; el "verify f16 f32 $x rc=$?"; tail -n 1 $R/verify_la2_f16_f32_$x.log
 }
-sanitize_la2() {  # name, binary: the states step in halves (asked at small n) beside the fused pass's and the forward's states steps
-  local x=$1 bin=$2
-  local V="verify --device cuda --skip-defaults --impl la2 --long-heads 2"
-  LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=60 SAN_INITCHECK_FLAGS="--check-bulk-copy yes"
+# The four sanitizers, each over the cases `$1 TOOL` runs (a function of sanitizer_run lines), in $R/sanitize.log;
+# past SAN_DEADLINE seconds of the call (default 480) the tools left are logged as skipped.
+sanitize_four() {
+  LOGS=$R/san SUMMARY=$R/sanitize.log SAN_INITCHECK_FLAGS="--check-bulk-copy yes"
   for tool in memcheck racecheck synccheck initcheck; do
-    (( $(date +%s) - T0 < ${SAN_DEADLINE:-480} )) || { el "sanitizer $tool of $x skipped: past ${SAN_DEADLINE:-480} s"; break; }
-    sanitizer_run $tool ${x}_d128_halves $bin $V --state --dtype bf16 --long 300 --dim 128 --impl-option segments=3 --impl-option states_halves=on
-    sanitizer_run $tool ${x}_d64_f16_two_passes_halves $bin $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=3 --impl-option one_pass=off --impl-option states_halves=on
-    sanitizer_run $tool ${x}_d120_halves $bin $V --state --dtype bf16 --long 190 --dim 120 --impl-option segments=2 --impl-option states_halves=on
-  done > /dev/null; el "sanitizers $x"
+    (( $(date +%s) - T0 < ${SAN_DEADLINE:-480} )) || { el "sanitizer $tool skipped: past ${SAN_DEADLINE:-480} s"; break; }
+    "$1" $tool
+  done > /dev/null; el "sanitizers ($1)"
 }
-build_and_check() {  # [base tree]
+# verify of la2's long cases alone, at two heads: what the sanitizers' cases run.
+SAN_VERIFY="verify --device cuda --skip-defaults --impl la2 --long-heads 2"
+sanitize_la2() {  # name, binary: the states step in halves (asked at small n) beside the fused pass's and the forward's states steps
+  HALVES_NAME=$1 HALVES_BIN=$2 SAN_TIMEOUT=60
+  halves_cases() {
+    local V=$SAN_VERIFY x=$HALVES_NAME bin=$HALVES_BIN
+    sanitizer_run $1 ${x}_d128_halves $bin $V --state --dtype bf16 --long 300 --dim 128 --impl-option segments=3 --impl-option states_halves=on
+    sanitizer_run $1 ${x}_d64_f16_two_passes_halves $bin $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=3 --impl-option one_pass=off --impl-option states_halves=on
+    sanitizer_run $1 ${x}_d120_halves $bin $V --state --dtype bf16 --long 190 --dim 120 --impl-option segments=2 --impl-option states_halves=on
+  }
+  sanitize_four halves_cases
+}
+build_beside() {  # [base tree]: the build, BASE_TREE's beside it ($B/lasuite_base), ptxas's serialised-wgmma notes
   local base=${1:-}
   if [[ -n $base ]]; then rm -rf /tmp/bld_base; base_build "$base" > $R/base_build.txt 2>&1 & fi
   ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILED" $R/ninja.log | head
   if [[ -n $base ]]; then wait; el "base built"; cat $R/base_build.txt; fi
   echo "serialised wgmma notes (C7515/C7519/C7520): $(grep -cE 'C75(15|19|20)' $R/ninja.log)"
+}
+build_and_check() {  # [base tree]
+  build_beside "${1:-}"
   timeout 150 $B/tests/lasuite_tests --gtest_filter='La2*:CudaCheck*' > $R/tests.txt 2>&1; el "la2 tests rc=$?"
   grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure" $R/tests.txt | head -10
   check_la2 default $B/lasuite

@@ -13,16 +13,13 @@ S34=results/h200/scripts_s34
 patch -s -p1 < $S34/value_window_backward.patch || { echo "value_window_backward.patch does not apply"; exit 1; }
 CALL=call1 TARGETS="lasuite lasuite_tests"
 source scripts/device_call_prelude.sh
-rm -rf /tmp/bld_base; base_build .dev/$SESSION/base > $R/base_build.txt 2>&1 &
-ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILED" $R/ninja.log | head
-echo "serialised wgmma notes (C7515/C7519/C7520): $(grep -cE 'C75(15|19|20)' $R/ninja.log)"
+build_beside .dev/$SESSION/base
 timeout 150 $B/tests/lasuite_tests --gtest_filter='La2CudaPlans.BackwardInWindows*:La2CudaPlans.ContractionWindows*:La2CudaPlans.TmaMovesValueTiles:La2CudaPlans.FusedBackward*:CudaCheck*' > $R/tests.txt 2>&1; el "tests rc=$?"
 grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure|Expected|Which is|what" $R/tests.txt | head -20
 for dims in "128 256" "96 200"; do
   set -- $dims
   timeout 90 $B/lasuite verify --device cuda --impl la2 --dtype bf16,f16 --long 4k,16k --long-heads 4 --dim $1 --dim-v $2 --json $R/verify_la2_${1}x${2}.json > $R/verify_la2_${1}x${2}.log 2>&1; el "verify ${1}x${2} rc=$?"; tail -n 2 $R/verify_la2_${1}x${2}.log
 done
-wait; el "base built"; cat $R/base_build.txt
 BENCH="bench --impl la2 --dtype bf16 --decay alibi --mode fwdbwd"
 for round in 1 2; do
   [[ $round == 2 ]] && BENCH="$BENCH --no-ceilings"  # the floor column from round 1's rows

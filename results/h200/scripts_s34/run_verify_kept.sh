@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Session 34, not run: one call that verifies every patch a session keeps, together, on the tree they will land as,
-# in place of scripts_s34/run2.sh and scripts_s33/run3.sh apart (a call each: with run1.sh and scripts_s33/run2.sh
+# in place of scripts_s33/run3.sh and a call of this session's own (a call each: with run1.sh and scripts_s33/run2.sh
 # the four would not fit one session's 30 minutes). PATCHES: the kept patches' paths, in the order they apply
 # (e.g. "results/h200/scripts_s34/value_window_backward.patch results/h200/scripts_s33/scan_round_trips.patch";
 # checked here: session 33's three apply over session 34's in their order). Builds, runs every la2 GPU test and
@@ -11,15 +11,12 @@
 for p in ${PATCHES:?set PATCHES}; do patch -s -p1 < $p || { echo "$p does not apply"; exit 1; }; done
 CALL=${CALL:-call_verify} TARGETS="lasuite lasuite_tests"
 source scripts/device_call_prelude.sh
-ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILED" $R/ninja.log | head
-echo "serialised wgmma notes (C7515/C7519/C7520): $(grep -cE 'C75(15|19|20)' $R/ninja.log)"
+build_beside
 timeout 180 $B/tests/lasuite_tests --gtest_filter='La2*:CudaCheck*' > $R/tests.txt 2>&1; el "la2 tests rc=$?"
 grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure" $R/tests.txt | head -10
 check_la2 kept $B/lasuite
-V="verify --device cuda --skip-defaults --impl la2 --long-heads 2"
-LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=45 SAN_INITCHECK_FLAGS="--check-bulk-copy yes"
-cases() {  # tool: the kept patches' cases
-  local tool=$1
+kept_cases() {  # tool: the kept patches' cases
+  local tool=$1 V=$SAN_VERIFY
   if [[ $PATCHES == *value_window_backward* ]]; then
     sanitizer_run $tool w128x256_bf16 $B/lasuite $V --state --dtype bf16 --long 700 --dim 128 --dim-v 256 --impl-option segments=3
     sanitizer_run $tool w96x200_f16_one_pass $B/lasuite $V --state --dtype f16 --long 700 --dim 96 --dim-v 200 --impl-option segments=3 --impl-option one_pass=all
@@ -31,7 +28,4 @@ cases() {  # tool: the kept patches' cases
     sanitizer_run $tool d96_one_pass_bf16 $B/lasuite $V --state --dtype bf16 --long 700 --dim 96 --impl-option segments=3 --impl-option one_pass=all
   fi
 }
-for tool in memcheck racecheck synccheck initcheck; do
-  (( $(date +%s) - T0 < 540 )) || { el "sanitizer $tool skipped: past 540 s"; continue; }
-  cases $tool
-done > /dev/null; el "sanitizers"; cut -c1-200 $R/sanitize.log
+SAN_TIMEOUT=45 SAN_DEADLINE=540 sanitize_four kept_cases; cut -c1-200 $R/sanitize.log
