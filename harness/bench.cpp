@@ -340,6 +340,9 @@ class LazyInputs {
       } catch (const std::exception& e) {
         status_ = RowStatus::error;
         failure_ = std::string("inputs: ") + e.what();
+      } catch (...) {
+        status_ = RowStatus::error;
+        failure_ = std::string("inputs: ") + kUnknownException;
       }
     }
     return inputs_ ? &*inputs_ : nullptr;
@@ -406,6 +409,8 @@ void time_equal_lengths(Implementation& impl, const Problem& p, LazyInputs& inpu
       if (equal.status != RowStatus::ok) why = equal.reason;
     } catch (const std::exception& e) {
       why = e.what();
+    } catch (...) {
+      why = kUnknownException;
     }
   }
   if (why.empty()) row.equal_length_tokens_per_s = equal.tokens_per_s;
@@ -536,6 +541,8 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
               set_status(row, RowStatus::oom, e.what());
             } catch (const std::exception& e) {
               set_status(row, RowStatus::error, e.what());
+            } catch (...) {
+              set_status(row, RowStatus::error, kUnknownException);
             }
             if (row.status == RowStatus::timeout)
               stopped[{mode, graph_steps}] = "not run: n=" + std::to_string(n) + " already passed the row time limit (" +

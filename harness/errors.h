@@ -21,4 +21,7 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// What a row or case says when an implementation threw something that is not a std::exception.
+inline constexpr const char* kUnknownException = "an exception of unknown type";
+
 }  // namespace lasuite

@@ -127,6 +127,24 @@ void load_plugin(const std::string& given) {
     throw UsageError(failure);
   }
   if (registrar.added().empty()) refuse("registers no implementation");
+  // Each name's factory once, now: one that fails or returns nothing is refused here rather than at its
+  // first use, and an implementation must call itself by its registered name, which the result files
+  // record (info().name): another's name, a built-in's among them, would make its rows pass for that one's.
+  for (const std::string& name : registrar.added()) {
+    std::string why;
+    try {
+      const std::string called = Registry::instance().create(name)->info().name;
+      if (called != name)
+        why = "registers '" + name + "', whose info().name is '" + called +
+              "' (the result files label rows by info().name: make the two the same)";
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    if (!why.empty()) {
+      registrar.take_back();
+      refuse(why);
+    }
+  }
   records().push_back({where, sha, registrar.added()});
 }
 

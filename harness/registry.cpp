@@ -55,8 +55,21 @@ bool Registry::contains(const std::string& name) const {
 }
 
 std::unique_ptr<Implementation> Registry::create(const std::string& name) const {
-  for (auto& e : entries_)
-    if (e.name == name) return e.factory();
+  for (auto& e : entries_) {
+    if (e.name != name) continue;
+    // A factory is the implementation's code (a plugin's too): whatever it throws, or a null object, is
+    // reported as that implementation's failure rather than ending the run without its name.
+    std::unique_ptr<Implementation> impl;
+    try {
+      impl = e.factory();
+    } catch (const std::exception& x) {
+      throw std::runtime_error("implementation '" + name + "' could not be created: " + x.what());
+    } catch (...) {
+      throw std::runtime_error("implementation '" + name + "' could not be created: " + kUnknownException);
+    }
+    if (!impl) throw std::runtime_error("implementation '" + name + "': its factory returned no object");
+    return impl;
+  }
   std::string known;
   for (auto& n : names()) known += (known.empty() ? "" : ", ") + n;
   throw UsageError("unknown implementation '" + name + "' (known: " + known + ")");

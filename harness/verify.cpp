@@ -375,7 +375,7 @@ std::pair<CaseStatus, std::string> thrown_case_outcome() {
   } catch (const std::exception& e) {
     return {CaseStatus::error, e.what()};
   } catch (...) {
-    return {CaseStatus::error, "an exception of unknown type"};
+    return {CaseStatus::error, kUnknownException};
   }
 }
 

@@ -30,17 +30,30 @@ sed 's|^LASUITE_PLUGIN(register_example)||' "$tmp/plugins/good.cpp" >"$tmp/plugi
 sed 's|  r.add("recurrent_linear".*|  (void)r;\n  throw std::runtime_error("licence server unreachable");|; s|#include <cmath>|#include <cmath>\n#include <stdexcept>|' \
   "$tmp/plugins/good.cpp" >"$tmp/plugins/throws.cpp"
 sed 's|  r.add("recurrent_linear"|  r.add("la2_cpu"|' "$tmp/plugins/good.cpp" >"$tmp/plugins/clash_builtin.cpp"
+# Factories that fail only when called, and an implementation that calls itself by another's name.
+sed 's|  r.add("recurrent_linear", .*|  r.add("recurrent_linear", [] { return std::unique_ptr<RecurrentLinear>(); });|' \
+  "$tmp/plugins/good.cpp" >"$tmp/plugins/null_factory.cpp"
+sed 's|  r.add("recurrent_linear", .*|  r.add("recurrent_linear", []() -> std::unique_ptr<RecurrentLinear> { throw std::runtime_error("no licence"); });|; s|#include <cmath>|#include <cmath>\n#include <stdexcept>|' \
+  "$tmp/plugins/good.cpp" >"$tmp/plugins/factory_throws.cpp"
+sed 's|  r.add("recurrent_linear"|  r.add("misnamed"|' "$tmp/plugins/good.cpp" >"$tmp/plugins/misnamed.cpp"
+# A forward that throws what is not a std::exception: the run reports it as that row's error.
+sed 's|    if (p.dtype == DType::f64) run_forward<double>(p, io);|    if (p.seqlen > 0) throw 42;\n    if (p.dtype == DType::f64) run_forward<double>(p, io);|' \
+  "$tmp/plugins/good.cpp" >"$tmp/plugins/throws_int.cpp"
 # A library that registers from a static initializer, as lasuite's own files do (only possible by
 # getting around the compile-time guard lasuite::plugin sets).
 { echo '#undef LASUITE_BUILDING_PLUGIN'
   sed 's|^LASUITE_PLUGIN(register_example)|LASUITE_REGISTER(recurrent_linear, [] { return std::make_unique<RecurrentLinear>(); });|' \
     "$tmp/plugins/good.cpp"; } >"$tmp/plugins/static_register.cpp"
 grep -q "carry = 1.0" "$tmp/plugins/wrong_decay.cpp" || fail "the decay formula to break was not found"
+for p in null_factory factory_throws misnamed throws_int; do
+  cmp -s "$tmp/plugins/good.cpp" "$tmp/plugins/$p.cpp" && fail "$p.cpp is the example unchanged (its sed found nothing)"
+done
 cat >"$tmp/plugins/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.24)
 project(plugin_test LANGUAGES CXX)
 find_package(lasuite REQUIRED)
-foreach(p good wrong_decay other_abi not_a_plugin throws clash_builtin static_register)
+foreach(p good wrong_decay other_abi not_a_plugin throws clash_builtin static_register null_factory factory_throws misnamed
+          throws_int)
   lasuite_add_plugin(${p} ${p}.cpp)
   set_target_properties(${p} PROPERTIES PREFIX "")
 endforeach()
@@ -77,4 +90,14 @@ expect 2 "not a lasuite plugin" --plugin "$(lib not_a_plugin)" list
 expect 2 "licence server unreachable" --plugin "$(lib throws)" list
 expect 2 "from a static initializer (LASUITE_REGISTER)" --plugin "$(lib static_register)" list
 expect 2 "no such file" --plugin "$tmp/none.so" list
+expect 2 "its factory returned no object" --plugin "$(lib null_factory)" list
+expect 2 "implementation 'recurrent_linear' could not be created: no licence" --plugin "$(lib factory_throws)" list
+expect 2 "registers 'misnamed', whose info().name is 'recurrent_linear'" --plugin "$(lib misnamed)" list
+expect 1 "an exception of unknown type" --plugin "$(lib throws_int)" bench --device cpu --impl recurrent_linear --dtype f32 \
+  --heads 1 --dim 16 --seqlen 64 --mode fwd --min-time 0 --json "$tmp/bench.json"
+[[ -f "$tmp/bench.json" ]] || fail "bench wrote no result file when one row failed"
+cp "$(lib good)" "$tmp/keep.so"
+expect 2 "which the results would overwrite" --plugin "$tmp/keep.so" verify --device cpu --impl recurrent_linear --json "$tmp/keep.so"
+cmp -s "$(lib good)" "$tmp/keep.so" || fail "the plugin named as the result file was changed"
+grep -q '"error"' "$tmp/bench.json" || fail "the bench result file does not record the failed row"
 echo "PASS"

@@ -26,5 +26,27 @@ TEST(Registry, KeepsOriginsRefusesTakenNamesAndRemoves) {
   EXPECT_EQ(r.origin("registry_test_impl"), "");
 }
 
+// The result files label rows by info().name and verify labels by the registered name: the two are one name
+// for every implementation (plugins are held to it when they load).
+TEST(Registry, EveryImplementationCallsItselfByItsRegisteredName) {
+  for (const std::string& name : Registry::instance().names()) EXPECT_EQ(Registry::instance().create(name)->info().name, name);
+}
+
+// A factory that throws or returns nothing is reported as that implementation's failure, by name.
+TEST(Registry, AFailingFactoryIsNamedInTheError) {
+  Registry& r = Registry::instance();
+  r.add("registry_test_null", [] { return std::unique_ptr<Implementation>(); }, "/x.so sha256:00");
+  r.add("registry_test_throws", []() -> std::unique_ptr<Implementation> { throw 42; }, "/x.so sha256:00");
+  for (const char* name : {"registry_test_null", "registry_test_throws"}) {
+    try {
+      r.create(name);
+      ADD_FAILURE() << name << " created";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("implementation '") + name + "'"), std::string::npos) << e.what();
+    }
+    r.remove(name);
+  }
+}
+
 }  // namespace
 }  // namespace lasuite
