@@ -1,3 +1,4 @@
+#include <csignal>
 #include <iostream>
 #include <string>
 
@@ -10,8 +11,23 @@ int main(int argc, char** argv) {
   // others' progress and errors still go to stderr).
   lasuite::bind_process_to_gpu();
   std::ostream muted(nullptr);
-  const bool secondary = lasuite::launch_place().rank > 0;
-  const int rc = lasuite::run_cli(argc, argv, secondary ? muted : std::cout, std::cerr);
+  const lasuite::LaunchPlace place = lasuite::launch_place();
+  const bool secondary = place.rank > 0;
+  // Said, not silent: the same variables inherited by a process that is no rank of a launch (a program
+  // started from inside one) would otherwise end with exit 0 and no results anywhere.
+  if (secondary)
+    std::cerr << "lasuite: rank " << place.rank << " of " << place.world
+              << " by the launcher's environment (OMPI_COMM_WORLD_RANK / PMI_RANK): rank 0 prints the results and"
+                 " writes the result files, this process neither\n";
+  // A reader that closes the pipe early (`| head`) must not end the run before its result files are written:
+  // the failed writes are seen below instead of killing the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  int rc = lasuite::run_cli(argc, argv, secondary ? muted : std::cout, std::cerr);
+  if (!secondary && !(std::cout << std::flush)) {
+    std::cerr << "lasuite: the standard output could not be written (a closed pipe or a full device): what was "
+                 "printed there is incomplete; the result files (--json, --csv) do not depend on it\n";
+    if (rc == 0) rc = lasuite::kExitFailed;
+  }
   // A rank that ends with an error while MPI runs with others could leave them in a collective, and
   // MPI_Finalize at exit waits for every rank: end the whole launch instead (exit codes become 1).
   if (rc != 0 && lasuite::mpi::with_others()) lasuite::mpi::abort("exit code " + std::to_string(rc));

@@ -123,8 +123,11 @@ GitState source_git_state() {
     const std::string git = "git -C " + shell_quote(dir) + " ";
     if (auto head = capture(git + "rev-parse HEAD 2>/dev/null"); head && !trim(*head).empty()) {
       g.commit = trim(*head);
-      // Tracked files only: result files written into the tree do not make the source dirty.
-      if (auto status = capture(git + "status --porcelain --untracked-files=no 2>/dev/null"))
+      // Tracked files only: result files written into the tree do not make the source dirty. Without optional
+      // locks, so that a run beside a git command in the same tree does not take the index lock from it. A
+      // status that fails leaves the state unknown (never "clean").
+      if (auto status = capture("git --no-optional-locks -C " + shell_quote(dir) +
+                                " status --porcelain --untracked-files=no 2>/dev/null"))
         g.dirty = !trim(*status).empty();
       return g;
     }

@@ -42,7 +42,7 @@ struct Metadata {
   std::string schema;       // "lasuite.bench/1", "lasuite.verify/1"
   std::string command;      // argv joined, as typed
   std::string git_commit;   // "unknown" where neither git nor the configure-time value has it
-  bool git_dirty = false;   // tracked files differ from the commit
+  std::optional<bool> git_dirty;  // tracked files differ from the commit; unset where git could not say
   std::string date;         // UTC, ISO 8601
   std::string host;
   std::string lasuite_version;
@@ -72,7 +72,7 @@ std::string source_dir();
 
 struct GitState {
   std::string commit = "unknown";
-  bool dirty = false;
+  std::optional<bool> dirty;  // unset: not known (git not asked or failing, or the commit given from outside)
 };
 // Asks git about the source tree this binary was built from, at run time; falls back to the
 // commit seen when CMake configured the build.

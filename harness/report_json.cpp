@@ -47,7 +47,7 @@ json optional_number(const std::optional<double>& v) { return v ? json(*v) : jso
 }  // namespace
 
 json metadata_json(const Metadata& m) {
-  json j{{"command", m.command},      {"git_commit", m.git_commit}, {"git_dirty", m.git_dirty},
+  json j{{"command", m.command},      {"git_commit", m.git_commit}, {"git_dirty", m.git_dirty ? json(*m.git_dirty) : json(nullptr)},
          {"date", m.date},            {"host", m.host},             {"lasuite_version", m.lasuite_version},
          {"schema_version", m.schema}};
   // "device" and "ceilings" describe the main device (the GPU when one was used); "devices" lists all.

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "harness/errors.h"
+#include "harness/plugins.h"
 #include "harness/process_group.h"
 
 namespace lasuite {
@@ -83,6 +84,15 @@ void check_output_path(const std::string& path, const std::string& option) {
     // read-only is one they meant to keep.
     if ((st.st_mode & 0222) == 0 || access(path.c_str(), W_OK) != 0)
       throw UsageError(option + " " + path + " exists and is read-only");
+    // A file this run is made of (a plugin it loaded, the executable itself) is no place for its results.
+    std::vector<std::string> inputs = {"/proc/self/exe"};
+    for (const PluginRecord& p : loaded_plugins()) inputs.push_back(p.path);
+    for (const std::string& in : inputs) {
+      struct stat si {};
+      if (stat(in.c_str(), &si) == 0 && si.st_dev == st.st_dev && si.st_ino == st.st_ino)
+        throw UsageError(option + " " + path + " is " + (in == inputs.front() ? "the lasuite executable" : "plugin " + in) +
+                         ", which the results would overwrite");
+    }
   }
   // Proven, not guessed: a file made and removed where the result will be renamed from.
   const std::string probe = temp_name(path, 0);
@@ -118,8 +128,8 @@ void check_distinct_outputs(const std::vector<std::pair<std::string, std::string
     }
 }
 
-void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
-  if (launch_place().rank > 0) return;  // under mpirun rank 0 writes what every rank would
+bool write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  if (launch_place().rank > 0) return false;
   std::vector<std::string> temps;
   try {
     for (const auto& [path, text] : files) {
@@ -137,6 +147,7 @@ void write_files_atomically(const std::vector<std::pair<std::string, std::string
       throw std::runtime_error("cannot put " + files[i].first + " in place: " + std::strerror(err));
     }
   }
+  return true;
 }
 
 }  // namespace lasuite

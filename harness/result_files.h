@@ -23,7 +23,8 @@ void check_distinct_outputs(const std::vector<std::pair<std::string, std::string
 // written), and throws std::runtime_error naming the path and the reason. A rename that fails after
 // others succeeded (rare: same folder, already proven writable) leaves the earlier targets replaced.
 // The new files are regular files of mode 0644: a symbolic link at the target is replaced, not
-// followed.
-void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
+// followed. Returns false, writing nothing, in a secondary rank of an MPI launch (launch_place: rank 0
+// writes what every rank would); true when every file was written.
+bool write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace lasuite

@@ -187,7 +187,8 @@ def git_info(override):
         status = subprocess.run(["git", "-C", REPO_ROOT, "status", "--porcelain", "--untracked-files=no"],
                                 capture_output=True, text=True, timeout=10)
         if commit:
-            return commit, bool(status.stdout.strip())
+            # A status that failed says nothing of the tree: unknown, not clean.
+            return commit, bool(status.stdout.strip()) if status.returncode == 0 else None
     except (OSError, subprocess.SubprocessError):
         pass
     return "unknown", None

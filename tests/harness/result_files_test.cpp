@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <dirent.h>
 #include <fstream>
 #include <sstream>
@@ -47,12 +48,32 @@ void expect_refused(const std::string& path, const std::string& message) {
 TEST(ResultFiles, ReplacesTheTargetWhole) {
   const std::string a = temp_path("a.json"), b = temp_path("b.csv");
   write_plain(a, "old a");
-  write_files_atomically({{a, "new a"}, {b, "new b"}});
+  EXPECT_TRUE(write_files_atomically({{a, "new a"}, {b, "new b"}}));
   EXPECT_EQ(read_file(a), "new a");
   EXPECT_EQ(read_file(b), "new b");
   EXPECT_EQ(leftovers(), 0);
   std::remove(a.c_str());
   std::remove(b.c_str());
+}
+
+// A secondary rank of a launch (by its environment) writes nothing, and says so by its result, so that the
+// caller does not claim the files; rank 0 of the same launch writes them.
+TEST(ResultFiles, ASecondaryRankWritesNothingAndSaysSo) {
+  const std::string a = temp_path("rank.json");
+  std::remove(a.c_str());
+  setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+  setenv("OMPI_COMM_WORLD_RANK", "1", 1);
+  const bool secondary_wrote = write_files_atomically({{a, "rank 1"}});
+  const bool secondary_file = std::ifstream(a).good();
+  setenv("OMPI_COMM_WORLD_RANK", "0", 1);
+  const bool primary_wrote = write_files_atomically({{a, "rank 0"}});
+  unsetenv("OMPI_COMM_WORLD_SIZE");
+  unsetenv("OMPI_COMM_WORLD_RANK");
+  EXPECT_FALSE(secondary_wrote);
+  EXPECT_FALSE(secondary_file);
+  EXPECT_TRUE(primary_wrote);
+  EXPECT_EQ(read_file(a), "rank 0");
+  std::remove(a.c_str());
 }
 
 // The second file cannot be written: the first is not touched either, and no temporary stays.
