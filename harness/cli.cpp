@@ -151,7 +151,7 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
   cmd.add_option("--warmup", a.warmup, "Warm-up runs before timing, >= 1 (default: 3 on a GPU, 1 on the CPU)")
       ->transform(kCount)
       ->check(kPositive);
-  cmd.add_option("--repeats", a.repeats, "At least this many timed runs (default: 10 on a GPU, 5 on the CPU)")
+  cmd.add_option("--repeats", a.repeats, "At least this many timed runs, at most 1000 (default: 10 on a GPU, 5 on the CPU)")
       ->transform(kCount)
       ->check(kPositive);
   cmd.add_option("--min-time", a.min_time, "At least this many seconds of timed runs (default: 0.2)")
@@ -214,12 +214,43 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   CLI::App* bench = app.add_subcommand("bench", "Time implementations over a sweep of sequence lengths");
   add_bench_options(*bench, bench_args, text_options);
 
+  // A misspelt subcommand, or --plugin after the subcommand, said plainly (the parser would say only that a
+  // subcommand is required, or that the arguments were not expected).
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--plugin") {
+      ++i;
+      continue;
+    }
+    if (arg.empty() || arg[0] == '-') continue;
+    if (arg != "list" && arg != "verify" && arg != "bench") {
+      err << "lasuite: error: unknown subcommand '" << arg << "' (list, verify or bench; see lasuite --help)" << std::endl;
+      return kExitUsage;
+    }
+    for (int j = i + 1; j < argc; ++j)
+      if (std::string(argv[j]) == "--plugin" || std::string(argv[j]).rfind("--plugin=", 0) == 0) {
+        err << "lasuite: error: --plugin goes before the subcommand: lasuite --plugin PATH " << arg << " ..." << std::endl;
+        return kExitUsage;
+      }
+    break;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e, out, err);  // prints help, the version, or the error with a hint
     return code == 0 ? kExitOk : kExitUsage;
   }
+  // Options with defaults of their own that apply to one kind of run: noted where the command line set them,
+  // so that one given where it does not apply is refused rather than ignored.
+  auto given = [](const CLI::App& cmd, std::initializer_list<const char*> names) {
+    std::vector<std::string> set;
+    for (const char* n : names)
+      if (cmd.get_option(n)->count() > 0) set.push_back(n);
+    return set;
+  };
+  verify_args.shape_options_given =
+      given(*verify, {"--long-batch", "--long-heads", "--dim", "--dim-v", "--sample-heads", "--state", "--no-state"});
+  bench_args.decode_options_given = given(*bench, {"--decode-batch", "--decode-tokens", "--context"});
 
   CliContext ctx{out, err, join_command_line(argc, argv)};
   try {
@@ -238,6 +269,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     return kExitFailed;
   } catch (const std::exception& e) {
     err << "lasuite: failed: " << e.what() << std::endl;
+    return kExitFailed;
+  } catch (...) {
+    err << "lasuite: failed: " << kUnknownException << std::endl;
     return kExitFailed;
   }
   return kExitUsage;

@@ -35,6 +35,7 @@ struct VerifyArgs {
   std::vector<std::string> impl_options;  // [impl:]key=value, as given
   std::string packed;  // --packed: the lengths of a packed case (packed_lengths.h), at --long-heads, --dim
   std::string json;
+  std::vector<std::string> shape_options_given;  // which of the long and packed cases' options the command line set
 };
 
 struct BenchArgs {
@@ -59,6 +60,7 @@ struct BenchArgs {
   std::string json, csv;
   int gpus = 0;                      // --gpus N: la2 over N GPUs, one process each (mpirun)
   std::string scaling = "strong";    // --gpus: --seqlen is the whole sequence (strong) or each GPU's (weak)
+  std::vector<std::string> decode_options_given;  // which of --mode decode's options the command line set
 };
 
 int run_list(const CliContext& ctx);

@@ -125,13 +125,13 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
       throw UsageError("--mode decode times T = --decode-tokens tokens per step; --seqlen and --packed do not apply");
     if (a.batch > 0) throw UsageError("--mode decode sweeps --decode-batch; --batch does not apply");
     try {
-      c.decode_batches = parse_seqlens(a.decode_batch);
+      c.decode_batches = parse_seqlens(a.decode_batch, "batch sizes");
     } catch (const UsageError& e) {
       throw UsageError(std::string("--decode-batch: ") + e.what());
     }
     c.seqlens = {a.decode_tokens};
     try {
-      c.decode_contexts = parse_seqlens(a.context);
+      c.decode_contexts = parse_seqlens(a.context, "cache lengths");
     } catch (const UsageError& e) {
       throw UsageError(std::string("--context: ") + e.what());
     }
@@ -141,6 +141,8 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   } else {
     if (a.decode_timer != BenchArgs{}.decode_timer)
       throw UsageError("--decode-timer times --mode decode; the other modes take --timer");
+    if (!a.decode_options_given.empty())
+      throw UsageError(a.decode_options_given.front() + " applies to --mode decode only");
     // One run a replay by default, so that each starts from the flushed L2 as a launched run does: with more,
     // the later runs find part of the one before in the L2, which is not the host's cost.
     c.pass_graph_steps = parse_timers(a.timer, "--timer", a.graph_steps > 0 ? a.graph_steps : 1);
@@ -162,6 +164,9 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   c.dim_v = a.dim_v > 0 ? a.dim_v : c.dim_qk;
   c.timing.warmup = a.warmup > 0 ? a.warmup : def.warmup;
   c.timing.min_repeats = a.repeats > 0 ? a.repeats : def.repeats;
+  if (c.timing.min_repeats > c.timing.max_repeats)
+    throw UsageError("--repeats " + std::to_string(a.repeats) + ": a row takes at most " +
+                     std::to_string(c.timing.max_repeats) + " timed runs");
   c.timing.min_time_s = a.min_time >= 0 ? a.min_time : def.min_time_s;
   c.timing.row_time_limit_s = a.row_time_limit > 0 ? a.row_time_limit : def.row_time_limit_s;
   c.timing.flush = parse_cache_flush(a.l2_flush);
@@ -237,9 +242,10 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   std::vector<std::pair<std::string, std::string>> files;
   if (!a.csv.empty()) files.emplace_back(a.csv, bench_csv(meta, result.rows));
   if (!a.json.empty()) files.emplace_back(a.json, json_text(bench_json(meta, result.rows)));
-  write_files_atomically(files);
-  if (!a.csv.empty()) ctx.out << "\nwrote " << a.csv << "\n";
-  if (!a.json.empty()) ctx.out << "\nwrote " << a.json << "\nplot with: python3 " << plot_script() << " " << a.json << "\n";
+  if (write_files_atomically(files)) {
+    if (!a.csv.empty()) ctx.out << "\nwrote " << a.csv << "\n";
+    if (!a.json.empty()) ctx.out << "\nwrote " << a.json << "\nplot with: python3 " << plot_script() << " " << a.json << "\n";
+  }
   ctx.out.flush();
 
   size_t errors = 0, measured = 0;
@@ -253,6 +259,19 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   }
   if (measured == 0) {
     ctx.err << "lasuite bench: nothing was measured: every row is unsupported, oom or timeout (see the note column)"
+            << std::endl;
+    return kExitNothingRan;
+  }
+  // An implementation named on the command line that timed no row was asked for and not measured: not a
+  // success, though the others' rows stand (the default list, every one registered, may hold some that cannot
+  // run here).
+  std::vector<std::string> unmeasured;
+  for (const std::string& name : named)
+    if (std::none_of(result.rows.begin(), result.rows.end(),
+                     [&](const BenchRow& r) { return r.impl == name && r.status == RowStatus::ok; }))
+      unmeasured.push_back(name);
+  if (!unmeasured.empty()) {
+    ctx.err << "lasuite bench: " << join(unmeasured) << " named by --impl but not measured in any row (see the note column)"
             << std::endl;
     return kExitNothingRan;
   }

@@ -124,6 +124,12 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       a.packed.empty() ? std::nullopt : std::optional<PackedLengths>(parse_packed_lengths(a.packed));
   if (a.skip_defaults && long_lengths.empty() && !packed)
     throw UsageError("--skip-defaults needs --long or --packed (nothing left to run)");
+  if (long_lengths.empty() && !packed && !a.shape_options_given.empty()) {
+    std::string set;
+    for (const std::string& o : a.shape_options_given) set += (set.empty() ? "" : ", ") + o;
+    throw UsageError(set + " shape the --long and --packed cases; without either, verify runs only its default cases, "
+                           "whose shapes are fixed (add --long N or --packed LENGTHS)");
+  }
   if (device_named && *device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
@@ -221,14 +227,35 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     meta.devices = devices_used;
     meta.seed = a.seed;
     meta.impl_options = options_used;
-    write_files_atomically({{a.json, json_text(verify_json(meta, results))}});
-    ctx.err << "wrote " << a.json << "\n";
+    if (write_files_atomically({{a.json, json_text(verify_json(meta, results))}})) ctx.err << "wrote " << a.json << "\n";
   }
   ctx.out << "verify: " << tally.passed << " passed, " << tally.failed << " failed, " << tally.skipped << " skipped"
           << std::endl;
   if (tally.failed > 0) return kExitFailed;
   if (tally.passed == 0) {
-    ctx.err << "lasuite verify: nothing was verified (every case was skipped; see the reasons above)" << std::endl;
+    if (tally.skipped == 0)
+      ctx.err << "lasuite verify: nothing was verified: no case was run (the implementations take none of the dtypes "
+                 "asked; see `lasuite list`)"
+              << std::endl;
+    else
+      ctx.err << "lasuite verify: nothing was verified (every case was skipped; see the reasons above)" << std::endl;
+    return kExitNothingRan;
+  }
+  // An implementation named by --impl of which no case passed was asked for and not verified (declined: its
+  // device absent, its dtypes or options not taken): not a success, though the others' cases stand.
+  std::vector<std::string> unverified;
+  if (impls_named)
+    for (const std::string& name : names) {
+      if (device_named && Registry::instance().create(name)->info().device != *device) continue;
+      if (std::none_of(results.begin(), results.end(),
+                       [&](const CaseResult& r) { return r.impl == name && r.status == CaseStatus::pass; }))
+        unverified.push_back(name);
+    }
+  if (!unverified.empty()) {
+    std::string list;
+    for (const std::string& n : unverified) list += (list.empty() ? "" : ", ") + n;
+    ctx.err << "lasuite verify: " << list << " named by --impl but no case of it was verified (every one was skipped; "
+            << "see the reasons above)" << std::endl;
     return kExitNothingRan;
   }
   if (!long_lengths.empty() && long_passed == 0) {

@@ -74,13 +74,18 @@ void check_impl_options(const std::vector<OptionSetting>& settings, const std::v
 
 std::map<std::string, std::string> apply_impl_options(Implementation& impl, const std::vector<OptionSetting>& settings) {
   const ImplInfo& info = impl.info();
-  std::map<std::string, std::string> in_force;
+  std::map<std::string, std::string> in_force, set_by;
   for (const ImplOption& o : info.options) in_force[o.key] = o.default_value;
   for (const OptionSetting& s : settings) {
     if (!meant_for(s, info)) continue;
     if (!declares(info, s.key))
       throw UsageError("--impl-option '" + s.text + "': " + info.name + " has no option '" + s.key + "' (" +
                        declared_keys(info) + "; see `lasuite list`)");
+    // One setting a key: a second (repeated, or a generic key=value beside an impl:key=value) would leave
+    // which one holds to the order on the command line, and the result file would show only the last.
+    if (auto [it, first] = set_by.emplace(s.key, s.text); !first)
+      throw UsageError("--impl-option '" + it->second + "' and '" + s.text + "' both set " + info.name + "'s " + s.key +
+                       " (give it once)");
     try {
       impl.set_option(s.key, s.value);
     } catch (const UsageError& e) {

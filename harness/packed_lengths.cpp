@@ -42,6 +42,7 @@ uint64_t next(uint64_t& s) {
 PackedLengths draw_loguniform(std::string_view text, std::string_view args) {
   int64_t lo = -1, hi = -1, total = -1;
   uint64_t seed = 1;
+  bool seed_given = false;
   size_t start = 0;
   bool first = true;
   while (start <= args.size()) {
@@ -54,9 +55,12 @@ PackedLengths draw_loguniform(std::string_view text, std::string_view args) {
       hi = parse_count(text, item.substr(dots + 2));
       first = false;
     } else if (item.substr(0, 6) == "total=") {
+      if (total >= 0) fail(text, "total= given twice");
       total = parse_count(text, item.substr(6));
     } else if (item.substr(0, 5) == "seed=") {
+      if (seed_given) fail(text, "seed= given twice");
       seed = static_cast<uint64_t>(parse_count(text, item.substr(5)));
+      seed_given = true;
     } else {
       fail(text, "unknown part '" + std::string(item) + "'");
     }
@@ -69,6 +73,11 @@ PackedLengths draw_loguniform(std::string_view text, std::string_view args) {
   int64_t sum = 0;
   uint64_t state = seed;
   while (sum < total) {
+    // Bounded before the draws fill memory: short lengths against a huge total would otherwise allocate
+    // until the host runs out.
+    if (p.lengths.size() >= kMaxPackedSequences)
+      fail(text, "draws more than " + std::to_string(kMaxPackedSequences) + " sequences before reaching total=" +
+                     std::to_string(total) + " (raise MIN or lower the total)");
     const double u = static_cast<double>(next(state) >> 11) * 0x1.0p-53;
     int64_t n = static_cast<int64_t>(std::llround(std::exp(std::log(double(lo)) + u * (std::log(double(hi)) - std::log(double(lo))))));
     n = std::min(std::max(n, lo), hi);

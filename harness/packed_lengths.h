@@ -17,6 +17,9 @@ struct PackedLengths {
   std::vector<int64_t> cu_seqlens() const;  // 0, then the running sums
 };
 
+// The most sequences a packed batch holds (a drawn one stops there with an error rather than filling memory).
+constexpr size_t kMaxPackedSequences = size_t(1) << 24;
+
 // Throws UsageError saying what is wrong and what is expected.
 PackedLengths parse_packed_lengths(std::string_view text);
 

@@ -148,16 +148,22 @@ std::string table(const std::vector<GpusRow>& rows, int world, int64_t batch) {
 }
 
 int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
-  std::string why;
-  Communicator* comm = process_group(&why);
-  if (!comm) throw UnsupportedError("--gpus: no NCCL group: " + why);
-  if (comm->world() != a.gpus)
-    throw UsageError("--gpus " + std::to_string(a.gpus) + " needs that many processes, one a GPU: launch as mpirun -np " +
-                     std::to_string(a.gpus) + " lasuite bench --gpus " + std::to_string(a.gpus) +
-                     " ... (this launch has " + std::to_string(comm->world()) + ")");
+  // Every argument is checked before the process group forms: a bad one is a usage error on any machine, not
+  // hidden behind NCCL's absence, and nothing starts for a command that cannot run.
   if (!a.impls.empty() && a.impls != "la2_sp") throw UsageError("--gpus runs la2_sp (la2 over the GPUs); --impl may only name it");
   if (a.scaling != "strong" && a.scaling != "weak") throw UsageError("--scaling takes strong or weak, not '" + a.scaling + "'");
   if (!a.packed.empty()) throw UsageError("--gpus splits one dense sequence; --packed does not apply");
+  if (!a.csv.empty()) throw UsageError("--gpus writes its rows as --json only; --csv does not apply");
+  const BenchArgs defaults;
+  for (const auto& [given, name] : {std::pair{a.min_time != defaults.min_time, "--min-time"},
+                                    std::pair{a.row_time_limit != defaults.row_time_limit, "--row-time-limit"},
+                                    std::pair{a.l2_flush != defaults.l2_flush, "--l2-flush"},
+                                    std::pair{a.no_ceilings != defaults.no_ceilings, "--no-ceilings"},
+                                    std::pair{a.scratch_pool != defaults.scratch_pool, "--scratch-pool"}})
+    if (given)
+      throw UsageError(std::string("--gpus times each row as --warmup and --repeats say, with no flush, ceilings or "
+                                   "time limit; ") + name + " does not apply");
+  if (!a.decode_options_given.empty()) throw UsageError(a.decode_options_given.front() + " applies to --mode decode only");
   bool ring = false;
   for (const OptionSetting& s : parse_impl_options(a.impl_options)) {
     if ((!s.impl.empty() && s.impl != "la2_sp") || s.key != "exchange")
@@ -179,10 +185,20 @@ int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
   base.dtype = dtypes.front();
   base.slopes = decay.slopes(base.heads);
   const int warmup = a.warmup >= 0 ? a.warmup : 2, repeats = a.repeats > 0 ? a.repeats : 5;
-  const int world = comm->world();
-  check_shape_fits(base.batch, base.heads, {seqlens.back() * (a.scaling == "weak" ? world : 1)}, base.dim_qk, base.dim_v,
-                   "--batch, --heads, --seqlen, --dim, --dim-v");
+  check_shape_fits(base.batch, base.heads, {seqlens.back()}, base.dim_qk, base.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
   if (!a.json.empty()) check_output_path(a.json, "--json");
+
+  std::string why;
+  Communicator* comm = process_group(&why);
+  if (!comm) throw UnsupportedError("--gpus: no NCCL group: " + why);
+  if (comm->world() != a.gpus)
+    throw UsageError("--gpus " + std::to_string(a.gpus) + " needs that many processes, one a GPU: launch as mpirun -np " +
+                     std::to_string(a.gpus) + " lasuite bench --gpus " + std::to_string(a.gpus) +
+                     " ... (this launch has " + std::to_string(comm->world()) + ")");
+  const int world = comm->world();
+  if (a.scaling == "weak")
+    check_shape_fits(base.batch, base.heads, {seqlens.back() * world}, base.dim_qk, base.dim_v,
+                     "--batch, --heads, --seqlen (weak scaling: each GPU's), --dim, --dim-v");
   Backend& gpu = *backend_for(DeviceKind::cuda);
   const GroupFacts facts = process_group_facts();
   if (comm->rank() == 0)
@@ -244,8 +260,7 @@ int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
       out.push_back(j);
     }
     doc["rows"] = out;
-    write_files_atomically({{a.json, json_text(doc)}});
-    ctx.out << "\nwrote " << a.json << "\n";
+    if (write_files_atomically({{a.json, json_text(doc)}})) ctx.out << "\nwrote " << a.json << "\n";
   }
   ctx.out.flush();
   return std::any_of(rows.begin(), rows.end(), [](const GpusRow& r) { return r.status == "ok"; }) ? kExitOk : kExitNothingRan;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/bench_gpus.h"
 #include "harness/registry.h"
 #include "tests/harness/fake_implementation.h"
 #include "tests/support/temp_files.h"
@@ -338,6 +339,8 @@ TEST(Cli, BadImplOptionsAreUsageErrors) {
            {{"--impl-option", "la2:segments=4"}, "la2 is not among the implementations run"},
            {{"--impl-option", "scratch=3"}, "scratch takes 1 or 2, not '3'"},
            {{"--impl-option", "scratch=2", "scratch=1"}, "not expected"},
+           {{"--impl-option", "scratch=2", "--impl-option", "scratch=1"}, "both set " + fake + "'s scratch"},
+           {{"--impl-option", "scratch=2", "--impl-option", fake + ":scratch=2"}, "both set " + fake + "'s scratch"},
        }) {
     for (const char* command : {"bench", "verify"}) {
       std::vector<std::string> args = std::string(command) == "bench"
@@ -387,6 +390,12 @@ TEST(Cli, BadInputsTable) {
       {{"verify", "--device", "cuda", "--impl", fake}, "runs on cpu, not on cuda", true},
       {{"verify", "--impl", fake, "--seed", "007x"}, "'007x' is not a whole number in decimal", true},
       {{"verify", "--impl", fake, "--long", "64", "--sample-heads", "0"}, "is not a finite number > 0", true},
+      {{"verify", "--impl", fake, "--dim", "7"}, "--dim shape the --long and --packed cases", true},
+      {{"verify", "--impl", fake, "--state", "--long-heads", "3"}, "--long-heads, --state shape the --long", true},
+      {{"--decode-batch", "4"}, "--decode-batch applies to --mode decode only"},
+      {{"bench", "--impl", fake, "--mode", "decode", "--decode-batch", "0"}, "bad batch sizes '0'", true},
+      {{"bench", "--impl", fake, "--seqlen", "32", "--repeats", "1001"}, "a row takes at most 1000 timed runs", true},
+      {{"--context", "1k"}, "--context applies to --mode decode only"},
   };
   for (const Bad& b : table) {
     std::vector<std::string> args = b.full ? b.args : quick_bench(b.args);
@@ -401,6 +410,43 @@ TEST(Cli, BadInputsTable) {
     EXPECT_TRUE(contains(r.err, b.message) || no_cuda) << line << "\n" << r.err;
     EXPECT_FALSE(contains(r.err, "[1/")) << "a row ran: " << line;
     EXPECT_FALSE(contains(r.out, "PASS")) << "a case ran: " << line;
+  }
+}
+
+// A misspelt subcommand and --plugin after the subcommand are named as such.
+TEST(Cli, SubcommandMistakesAreNamed) {
+  CliRun r = lasuite({"verfy", "--impl", testing::kFake});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "unknown subcommand 'verfy'")) << r.err;
+  r = lasuite({"list", "--plugin", "x.so"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "--plugin goes before the subcommand")) << r.err;
+  r = lasuite({"--plugin", "/nonexistent/x.so", "list"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "no such file")) << "--plugin's value is no subcommand: " << r.err;
+}
+
+// --gpus checks its arguments before any process group forms, so a bad one is a usage error here too (no GPU,
+// no NCCL group), and the bench options it does not honour are refused rather than ignored.
+TEST(Cli, GpusBenchRefusesBadArgumentsBeforeItsGroup) {
+  if (!gpus_bench()) GTEST_SKIP() << "this build has no multi-GPU bench";
+  const std::string json = temp_path("gpus.json");
+  for (const auto& [extra, message] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--impl", "nosuch"}, "--impl may only name it"},
+           {{"--csv", temp_path("gpus.csv")}, "--csv does not apply"},
+           {{"--min-time", "1"}, "--min-time does not apply"},
+           {{"--l2-flush", "clean"}, "--l2-flush does not apply"},
+           {{"--no-ceilings"}, "--no-ceilings does not apply"},
+           {{"--decode-batch", "4"}, "--decode-batch applies to --mode decode only"},
+           {{"--dtype", "f99"}, "f99"},
+           {{"--mode", "bwd"}, "--gpus times fwd and fwdbwd"},
+       }) {
+    std::vector<std::string> args = {"bench", "--gpus", "2", "--seqlen", "1k", "--json", json};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CliRun r = lasuite(args);
+    EXPECT_EQ(r.code, 2) << extra.front() << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, message)) << extra.front() << ": " << r.err;
+    EXPECT_FALSE(contains(r.err, "NCCL")) << "the group was formed first: " << r.err;
   }
 }
 
@@ -419,6 +465,22 @@ TEST(Cli, BenchWithEveryRowOomExitsThree) {
   EXPECT_EQ(r.code, 3) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "| oom")) << r.out;
   EXPECT_TRUE(contains(r.err, "nothing was measured")) << r.err;
+}
+
+// An implementation named by --impl that ran nothing is not success, though another one's rows or cases
+// stand: the failing double is out of memory from n = 128 while the plain one is timed, and the plain double
+// (f32 only) verifies no case at f64 while cumsum_cpu does.
+TEST(Cli, ANamedImplementationThatRanNothingExitsThree) {
+  const std::string fake = testing::kFake, failing = testing::kFakeFailing;
+  CliRun b = lasuite({"bench", "--impl", fake + "," + failing, "--seqlen", "128", "--dim", "8", "--mode", "fwd",
+                      "--repeats", "1", "--min-time", "0", "--no-ceilings"});
+  EXPECT_EQ(b.code, 3) << b.out << b.err;
+  EXPECT_TRUE(contains(b.err, "lasuite bench: " + failing + " named by --impl but not measured in any row")) << b.err;
+  CliRun v = lasuite({"verify", "--impl", fake + ",cumsum_cpu", "--dtype", "f64", "--long", "64", "--long-heads", "1",
+                      "--dim", "8", "--skip-defaults"});
+  EXPECT_EQ(v.code, 3) << v.out << v.err;
+  EXPECT_TRUE(contains(v.out, "PASS")) << "cumsum_cpu's cases ran: " << v.out;
+  EXPECT_TRUE(contains(v.err, "lasuite verify: " + fake + " named by --impl but no case of it was verified")) << v.err;
 }
 
 // --long cases asked for and every one skipped is not success, even when the default cases passed:

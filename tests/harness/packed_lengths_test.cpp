@@ -34,7 +34,9 @@ TEST(PackedLengths, LogUniformIsSeededBoundedAndSumsToTheTotal) {
 
 TEST(PackedLengths, RefusesWhatItCannotRead) {
   for (const char* bad : {"", "1,,2", "-5", "1.5", "0,0", "loguniform:5..1,total=10", "loguniform:1..9",
-                          "loguniform:1..9,total=0", "loguniform:1..9,total=10,colour=red", "99999999999999k"}) {
+                          "loguniform:1..9,total=0", "loguniform:1..9,total=10,colour=red", "99999999999999k",
+                          "loguniform:1..9,total=10,seed=7,seed=8", "loguniform:1..9,total=10,total=20",
+                          "loguniform:1..1,total=999999999999"}) {
     try {
       parse_packed_lengths(bad);
       ADD_FAILURE() << "'" << bad << "' was taken";
