@@ -222,7 +222,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
       ++i;
       continue;
     }
-    if (arg.empty() || arg[0] == '-') continue;
+    if (arg.rfind("--plugin=", 0) == 0 || arg == "--version" || arg == "-h" || arg == "--help") continue;
+    if (arg.empty() || arg[0] == '-') break;  // an option the parser will name
     if (arg != "list" && arg != "verify" && arg != "bench") {
       err << "lasuite: error: unknown subcommand '" << arg << "' (list, verify or bench; see lasuite --help)" << std::endl;
       return kExitUsage;
@@ -251,6 +252,9 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   verify_args.shape_options_given =
       given(*verify, {"--long-batch", "--long-heads", "--dim", "--dim-v", "--sample-heads", "--state", "--no-state"});
   bench_args.decode_options_given = given(*bench, {"--decode-batch", "--decode-tokens", "--context"});
+  bench_args.single_gpu_options_given =
+      given(*bench, {"--device", "--csv", "--min-time", "--row-time-limit", "--l2-flush", "--no-ceilings", "--scratch-pool",
+                     "--decode-timer"});
 
   CliContext ctx{out, err, join_command_line(argc, argv)};
   try {

@@ -61,6 +61,7 @@ struct BenchArgs {
   int gpus = 0;                      // --gpus N: la2 over N GPUs, one process each (mpirun)
   std::string scaling = "strong";    // --gpus: --seqlen is the whole sequence (strong) or each GPU's (weak)
   std::vector<std::string> decode_options_given;  // which of --mode decode's options the command line set
+  std::vector<std::string> single_gpu_options_given;  // which of the options --gpus does not honour it set
 };
 
 int run_list(const CliContext& ctx);

@@ -124,6 +124,10 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       a.packed.empty() ? std::nullopt : std::optional<PackedLengths>(parse_packed_lengths(a.packed));
   if (a.skip_defaults && long_lengths.empty() && !packed)
     throw UsageError("--skip-defaults needs --long or --packed (nothing left to run)");
+  if (long_lengths.empty() && packed)
+    for (const char* long_only : {"--long-batch", "--sample-heads"})
+      if (std::count(a.shape_options_given.begin(), a.shape_options_given.end(), long_only))
+        throw UsageError(std::string(long_only) + " shapes the --long cases; a --packed case is one batch entry, every head compared");
   if (long_lengths.empty() && !packed && !a.shape_options_given.empty()) {
     std::string set;
     for (const std::string& o : a.shape_options_given) set += (set.empty() ? "" : ", ") + o;
@@ -234,8 +238,8 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   if (tally.failed > 0) return kExitFailed;
   if (tally.passed == 0) {
     if (tally.skipped == 0)
-      ctx.err << "lasuite verify: nothing was verified: no case was run (the implementations take none of the dtypes "
-                 "asked; see `lasuite list`)"
+      ctx.err << "lasuite verify: nothing was verified: no case was run (no implementation's device is present here; "
+                 "see the notes above)"
               << std::endl;
     else
       ctx.err << "lasuite verify: nothing was verified (every case was skipped; see the reasons above)" << std::endl;
@@ -245,8 +249,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   // device absent, its dtypes or options not taken): not a success, though the others' cases stand.
   std::vector<std::string> unverified;
   if (impls_named)
-    for (const std::string& name : names) {
-      if (device_named && Registry::instance().create(name)->info().device != *device) continue;
+    for (const std::string& name : names) {  // check_runs_on refused a named one on another --device
       if (std::none_of(results.begin(), results.end(),
                        [&](const CaseResult& r) { return r.impl == name && r.status == CaseStatus::pass; }))
         unverified.push_back(name);

@@ -1,3 +1,6 @@
+#include <poll.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -20,12 +23,19 @@ int main(int argc, char** argv) {
               << " by the launcher's environment (OMPI_COMM_WORLD_RANK / PMI_RANK): rank 0 prints the results and"
                  " writes the result files, this process neither\n";
   // A reader that closes the pipe early (`| head`) must not end the run before its result files are written:
-  // the failed writes are seen below instead of killing the process.
+  // the failed writes are seen below instead of killing the process mid-run.
   std::signal(SIGPIPE, SIG_IGN);
   int rc = lasuite::run_cli(argc, argv, secondary ? muted : std::cout, std::cerr);
   if (!secondary && !(std::cout << std::flush)) {
-    std::cerr << "lasuite: the standard output could not be written (a closed pipe or a full device): what was "
-                 "printed there is incomplete; the result files (--json, --csv) do not depend on it\n";
+    // A reader gone is the shell's ordinary case (`lasuite list | head -1`): end as a closed pipe ends any
+    // program, now that the files are written. Any other failure (a full device) is an error.
+    pollfd out{STDOUT_FILENO, POLLOUT, 0};
+    if (poll(&out, 1, 0) == 1 && (out.revents & POLLERR)) {
+      std::signal(SIGPIPE, SIG_DFL);
+      std::raise(SIGPIPE);
+    }
+    std::cerr << "lasuite: the standard output could not be written (a full device?): what was printed there is "
+                 "incomplete; the result files (--json, --csv) do not depend on it\n";
     if (rc == 0) rc = lasuite::kExitFailed;
   }
   // A rank that ends with an error while MPI runs with others could leave them in a collective, and

@@ -139,6 +139,8 @@ void load_plugin(const std::string& given) {
               "' (the result files label rows by info().name: make the two the same)";
     } catch (const std::exception& e) {
       why = e.what();
+    } catch (...) {
+      why = "implementation '" + name + "': " + kUnknownException;
     }
     if (!why.empty()) {
       registrar.take_back();

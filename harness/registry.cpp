@@ -60,12 +60,17 @@ std::unique_ptr<Implementation> Registry::create(const std::string& name) const 
     // A factory is the implementation's code (a plugin's too): whatever it throws, or a null object, is
     // reported as that implementation's failure rather than ending the run without its name.
     std::unique_ptr<Implementation> impl;
+    const std::string prefix = "implementation '" + name + "' could not be created: ";
     try {
       impl = e.factory();
+    } catch (const UsageError& x) {  // its kind kept: a usage error still exits 2
+      throw UsageError(prefix + x.what());
+    } catch (const UnsupportedError& x) {
+      throw UnsupportedError(prefix + x.what());
     } catch (const std::exception& x) {
-      throw std::runtime_error("implementation '" + name + "' could not be created: " + x.what());
+      throw std::runtime_error(prefix + x.what());
     } catch (...) {
-      throw std::runtime_error("implementation '" + name + "' could not be created: " + kUnknownException);
+      throw std::runtime_error(prefix + kUnknownException);
     }
     if (!impl) throw std::runtime_error("implementation '" + name + "': its factory returned no object");
     return impl;

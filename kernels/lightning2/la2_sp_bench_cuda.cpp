@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,19 +154,15 @@ int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
   if (!a.impls.empty() && a.impls != "la2_sp") throw UsageError("--gpus runs la2_sp (la2 over the GPUs); --impl may only name it");
   if (a.scaling != "strong" && a.scaling != "weak") throw UsageError("--scaling takes strong or weak, not '" + a.scaling + "'");
   if (!a.packed.empty()) throw UsageError("--gpus splits one dense sequence; --packed does not apply");
-  if (!a.csv.empty()) throw UsageError("--gpus writes its rows as --json only; --csv does not apply");
-  const BenchArgs defaults;
-  for (const auto& [given, name] : {std::pair{a.min_time != defaults.min_time, "--min-time"},
-                                    std::pair{a.row_time_limit != defaults.row_time_limit, "--row-time-limit"},
-                                    std::pair{a.l2_flush != defaults.l2_flush, "--l2-flush"},
-                                    std::pair{a.no_ceilings != defaults.no_ceilings, "--no-ceilings"},
-                                    std::pair{a.scratch_pool != defaults.scratch_pool, "--scratch-pool"}})
-    if (given)
-      throw UsageError(std::string("--gpus times each row as --warmup and --repeats say, with no flush, ceilings or "
-                                   "time limit; ") + name + " does not apply");
+  if (!a.single_gpu_options_given.empty())
+    throw UsageError("--gpus runs on the GPUs of its launch, writes --json only and times each row as --warmup and "
+                     "--repeats say, with no flush, ceilings or time limit; " + a.single_gpu_options_given.front() +
+                     " does not apply");
   if (!a.decode_options_given.empty()) throw UsageError(a.decode_options_given.front() + " applies to --mode decode only");
   bool ring = false;
-  for (const OptionSetting& s : parse_impl_options(a.impl_options)) {
+  const std::vector<OptionSetting> settings = parse_impl_options(a.impl_options);
+  if (settings.size() > 1) throw UsageError("--gpus takes its one implementation option, exchange, once");
+  for (const OptionSetting& s : settings) {
     if ((!s.impl.empty() && s.impl != "la2_sp") || s.key != "exchange")
       throw UsageError("--gpus takes one implementation option, exchange=allgather|ring, not '" + s.text + "'");
     ring = la2::sp::parse_ring("la2_sp", s.value);
@@ -185,8 +182,8 @@ int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
   base.dtype = dtypes.front();
   base.slopes = decay.slopes(base.heads);
   const int warmup = a.warmup >= 0 ? a.warmup : 2, repeats = a.repeats > 0 ? a.repeats : 5;
-  check_shape_fits(base.batch, base.heads, {seqlens.back()}, base.dim_qk, base.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
-  if (!a.json.empty()) check_output_path(a.json, "--json");
+  const int64_t longest = *std::max_element(seqlens.begin(), seqlens.end());
+  check_shape_fits(base.batch, base.heads, {longest}, base.dim_qk, base.dim_v, "--batch, --heads, --seqlen, --dim, --dim-v");
 
   std::string why;
   Communicator* comm = process_group(&why);
@@ -196,9 +193,15 @@ int run_gpus_bench(const BenchArgs& a, const CliContext& ctx) {
                      std::to_string(a.gpus) + " lasuite bench --gpus " + std::to_string(a.gpus) +
                      " ... (this launch has " + std::to_string(comm->world()) + ")");
   const int world = comm->world();
-  if (a.scaling == "weak")
-    check_shape_fits(base.batch, base.heads, {seqlens.back() * world}, base.dim_qk, base.dim_v,
+  if (a.scaling == "weak") {
+    if (longest > std::numeric_limits<int64_t>::max() / world)
+      throw UsageError("--seqlen " + std::to_string(longest) + " on each of " + std::to_string(world) + " GPUs overflows");
+    check_shape_fits(base.batch, base.heads, {longest * world}, base.dim_qk, base.dim_v,
                      "--batch, --heads, --seqlen (weak scaling: each GPU's), --dim, --dim-v");
+  }
+  // After the group forms, so that a rank refusing its path (its own file system) ends the whole launch
+  // through main's abort rather than leaving the others waiting to start.
+  if (!a.json.empty()) check_output_path(a.json, "--json");
   Backend& gpu = *backend_for(DeviceKind::cuda);
   const GroupFacts facts = process_group_facts();
   if (comm->rank() == 0)

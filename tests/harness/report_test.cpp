@@ -135,6 +135,14 @@ TEST(Report, MetadataNamesCommitDateHostAndVersion) {
   const char* given = std::getenv("LASUITE_GIT_COMMIT");
   if ((given && *given) || !std::regex_match(m.git_commit, std::regex("[0-9a-f]{40}")))
     EXPECT_FALSE(m.git_dirty.has_value()) << m.git_commit;
+  if (!given) {  // a commit given from outside, as the GPU machine's copy is told it
+    setenv("LASUITE_GIT_COMMIT", "0123abc", 1);
+    const Metadata told = collect_metadata(kVerifySchema, "x");
+    unsetenv("LASUITE_GIT_COMMIT");
+    EXPECT_EQ(told.git_commit, "0123abc");
+    EXPECT_FALSE(told.git_dirty.has_value()) << "a given commit says nothing of the tree";
+    EXPECT_TRUE(metadata_json(told)["git_dirty"].is_null());
+  }
   EXPECT_TRUE(std::regex_match(m.date, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << m.date;
   EXPECT_FALSE(m.host.empty());
   EXPECT_FALSE(m.lasuite_version.empty());

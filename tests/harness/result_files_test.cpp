@@ -61,14 +61,20 @@ TEST(ResultFiles, ReplacesTheTargetWhole) {
 TEST(ResultFiles, ASecondaryRankWritesNothingAndSaysSo) {
   const std::string a = temp_path("rank.json");
   std::remove(a.c_str());
+  // The launcher's variables as this process had them (set where the tests themselves run under mpirun).
+  const char* had_size = std::getenv("OMPI_COMM_WORLD_SIZE");
+  const char* had_rank = std::getenv("OMPI_COMM_WORLD_RANK");
+  const std::string size_before = had_size ? had_size : "", rank_before = had_rank ? had_rank : "";
   setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
   setenv("OMPI_COMM_WORLD_RANK", "1", 1);
   const bool secondary_wrote = write_files_atomically({{a, "rank 1"}});
   const bool secondary_file = std::ifstream(a).good();
   setenv("OMPI_COMM_WORLD_RANK", "0", 1);
   const bool primary_wrote = write_files_atomically({{a, "rank 0"}});
-  unsetenv("OMPI_COMM_WORLD_SIZE");
-  unsetenv("OMPI_COMM_WORLD_RANK");
+  if (had_size) setenv("OMPI_COMM_WORLD_SIZE", size_before.c_str(), 1);
+  else unsetenv("OMPI_COMM_WORLD_SIZE");
+  if (had_rank) setenv("OMPI_COMM_WORLD_RANK", rank_before.c_str(), 1);
+  else unsetenv("OMPI_COMM_WORLD_RANK");
   EXPECT_FALSE(secondary_wrote);
   EXPECT_FALSE(secondary_file);
   EXPECT_TRUE(primary_wrote);
