@@ -196,6 +196,11 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       const std::vector<VerifyCase> cases = cases_for(a, dtype, long_lengths, packed, first_long);
       for (size_t index = 0; index < cases.size(); ++index) {
         const VerifyCase& c = cases[index];
+        // The long and packed cases run for seconds to minutes each (the float64 reference among them): each says
+        // on stderr that it starts, so a long run shows where it is.
+        if (index >= first_long)
+          ctx.err << "[" << index - first_long + 1 << "/" << cases.size() - first_long << " of --long/--packed] " << name
+                  << " " << c.label << " " << dname << std::endl;
         CaseResult r;
         auto t0 = std::chrono::steady_clock::now();
         try {
