@@ -171,6 +171,7 @@ std::vector<VerifyCase> default_cases(DType dtype) {
       {300, 192, 192, 1, 2, Decay::alibi},             // without a state: flash_softmax runs it too
       {64, 256, 256, 1, 1, Decay::none},               // the largest
       {65, 128, 256, 1, 2, Decay::alibi},              // d = 128, e = 256
+      {300, 96, 200, 1, 2, Decay::mixed, true},        // d <= 128 < e with a state: la2's backward in windows of e
       {1000, 96, 96, 1, 1, Decay::alibi, true},        // many blocks at e = 96
       {1000, 192, 96, 1, 1, Decay::mixed},             // many blocks, d = 2e
   };

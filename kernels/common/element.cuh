@@ -27,6 +27,12 @@ struct Element<__nv_bfloat16> {
   __device__ __forceinline__ static float2 unpack(uint32_t r) {
     return __bfloat1622float2(*reinterpret_cast<__nv_bfloat162*>(&r));
   }
+  // Eight elements (16 bytes, 16-byte aligned) added into global memory, each pair's add atomic.
+  __device__ __forceinline__ static void add_to(void* dst, uint4 v) {
+    asm volatile("red.global.add.noftz.v4.bf16x2 [%0], {%1, %2, %3, %4};\n" ::"l"(dst), "r"(v.x), "r"(v.y), "r"(v.z),
+                 "r"(v.w)
+                 : "memory");
+  }
 };
 
 template <>
@@ -39,6 +45,11 @@ struct Element<__half> {
     return *reinterpret_cast<uint32_t*>(&v);
   }
   __device__ __forceinline__ static float2 unpack(uint32_t r) { return __half22float2(*reinterpret_cast<__half2*>(&r)); }
+  __device__ __forceinline__ static void add_to(void* dst, uint4 v) {
+    asm volatile("red.global.add.noftz.v4.f16x2 [%0], {%1, %2, %3, %4};\n" ::"l"(dst), "r"(v.x), "r"(v.y), "r"(v.z),
+                 "r"(v.w)
+                 : "memory");
+  }
 };
 
 template <>

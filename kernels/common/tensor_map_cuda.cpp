@@ -48,7 +48,7 @@ bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows) {
 }
 
 TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows,
-                        int box_rows) {
+                        int box_rows, MapElements elements) {
   static_assert(sizeof(CUtensorMap) == sizeof(TensorMap) && alignof(CUtensorMap) == alignof(TensorMap),
                 "TensorMap holds a CUtensorMap");
   if (!row_tiles_encodable(base, cols, head_rows))
@@ -56,8 +56,11 @@ TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t he
   const cuuint64_t dims[3] = {cuuint64_t(cols), cuuint64_t(rows), cuuint64_t(heads)};
   const cuuint64_t strides[2] = {cuuint64_t(cols) * 2, cuuint64_t(head_rows) * cuuint64_t(cols) * 2};
   const cuuint32_t box[3] = {64, cuuint32_t(box_rows), 1}, unit[3] = {1, 1, 1};
+  const CUtensorMapDataType type = elements == MapElements::bf16  ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16
+                                   : elements == MapElements::f16 ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16
+                                                                  : CU_TENSOR_MAP_DATA_TYPE_UINT16;
   CUtensorMap map;
-  const CUresult r = encode_tiled()(&map, CU_TENSOR_MAP_DATA_TYPE_UINT16, 3, const_cast<void*>(base), dims, strides,
+  const CUresult r = encode_tiled()(&map, type, 3, const_cast<void*>(base), dims, strides,
                                     box, unit, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B,
                                     CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
   if (r != CUDA_SUCCESS)

@@ -72,6 +72,17 @@ __device__ __forceinline__ void tma_store_box(const TensorMap* map, int col, int
                : "memory");
 #endif
 }
+// The same box added into global memory element by element (each add atomic, in the float type the map
+// names: MapElements::bf16 or f16; a bits16 map would add integers): where blocks each hold a partial sum
+// of an output. Two adds into zero give the same sum in either order, so two partial sums land bit for
+// bit alike whichever comes first.
+__device__ __forceinline__ void tma_add_box(const TensorMap* map, int col, int row, int head, const void* src) {
+#if LASUITE_TMA
+  asm volatile("cp.reduce.async.bulk.tensor.3d.global.shared::cta.add.tile.bulk_group [%0, {%1, %2, %3}], [%4];\n" ::"l"(map),
+               "r"(col), "r"(row), "r"(head), "r"(smem_addr(src))
+               : "memory");
+#endif
+}
 __device__ __forceinline__ void bulk_commit_group() {
 #if LASUITE_TMA
   asm volatile("cp.async.bulk.commit_group;\n" ::: "memory");

@@ -38,8 +38,9 @@ struct ChunkWalk {
   int cols_qk = 0, cols_v = 0;
   // Windowed kernels only: blockIdx.x = (batch, head) * value_tiles + z, block z computing the value
   // columns [z dv, (z + 1) dv) of o (a state that is that column window of the whole one) from those of
-  // v; its states' index is z * (gridDim.x / value_tiles) + the (batch, head). The tiles of one head are
-  // neighbours in the grid, so they run together and share q and k through L2.
+  // v, or, under TMA, whatever window TileMaps' window columns say (a window of the contraction); its
+  // states' index is z * (gridDim.x / value_tiles) + the (batch, head). The tiles of one head are
+  // neighbours in the grid, so they run together and share what they read alike through L2.
   int value_tiles = 1;
 };
 
@@ -105,8 +106,19 @@ struct EndState {
 // pass's whole width, windows of it as box columns), in boxes of 64 rows x 64 columns, o's and o2's of
 // 16 rows (a warp's) x 64 (dev::rows_of_heads). Unset in every other step.
 constexpr int kOutputBoxRows = 16;
+constexpr int kStoreRows = 0, kAddBoxes = 1, kAddPieces = 2;  // how an output's staged rows leave (TileMaps::adds)
 struct TileMaps {
   dev::TensorMap q, k, v, x, o, o2;
+  // A windowed step (ChunkWalk::value_tiles) by TMA whose windows cut the contraction (PassArgs::
+  // contraction_windows): block z reads the boxes of Q' and K' from column z dk and all of V' and O, instead of
+  // V', X and O from column z dv (value tiles). 0 in every other step.
+  int contraction_windows = 0;
+  // How a windowed block's partial sum of an output leaves, added into the output (zeroed before the pass):
+  // as boxes the copy engine adds (kAddBoxes; the map of MapElements bf16 or f16), or as every lane's 16-byte
+  // atomic adds (kAddPieces; PlanOptions::window_adds_tma off). The partial sums are O's in windows of the
+  // contraction and the dual step's O2 over value tiles (its X V'^T and X S^T contract over e); other outputs
+  // are stored (kStoreRows).
+  int adds = kAddBoxes;
 };
 
 // The states-only step: each segment's own state increment (from zero), written as its end state.

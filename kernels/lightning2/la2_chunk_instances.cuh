@@ -16,7 +16,8 @@ namespace lasuite::la2 {
 // steps that move their tiles and outputs by bulk tensor copies: at the kernel's own widths the plain one
 // in row order and the dual one in reverse, over a dense batch and over a ragged grid, and the states-only
 // step over a dense batch in either order; windowed, the plain one in either direction over a dense batch
-// (the value tiles' passes).
+// (the value tiles' passes), and at 128 x 128 the dual one in reverse over value tiles (the backward in
+// windows of e).
 template <class T, int DK, int DV, bool WIN, bool MMA_SYNC = true, bool DUAL = false, bool TMA = false>
 ChunkKernel chunk_kernel_entry() {
   ChunkKernel k;
@@ -61,6 +62,10 @@ ChunkKernel chunk_kernel_entry() {
         k.tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDense>);
         k.tma_rev_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, false, kTmaDenseReversed>);
         k.tma_smem = WgmmaSmem<T, DK, DV, true>::bytes();
+        if constexpr (DUAL) {
+          k.dual_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, true, true, kTmaDense>);
+          k.dual_smem = WgmmaSmem<T, DK, DV, true, true>::bytes();
+        }
       }
       if constexpr (DUAL && TMA && !WIN) {
         k.dual_tma_func = reinterpret_cast<const void*>(&la2_wgmma_kernel<T, DK, DV, true, false, true, kTmaDense>);
@@ -82,14 +87,15 @@ ChunkKernel chunk_kernel_entry() {
 // contraction of up to 128 beside values past 128), 192 x 64 and 256 x 64; not 64 x 128, whose value
 // tiles serve only contractions of at most 64 beside values past 128. At 128 x 128 the dense TMA output
 // steps (plain and dual) also as variants reading and making only kNarrowReadCols columns (tensors of
-// 72..96 read in place: 2 of 8 k-steps fewer at 96, and a quarter of each output's and the state's columns).
+// 72..96 read in place: 2 of 8 k-steps fewer at 96, and a quarter of each output's and the state's columns),
+// and the windowed dual step (the fused dK/dV pass in value windows of e, beside d of 72..128).
 template <class T>
 ChunkKernel chunk_kernel_for(int dk, int dv, bool windowed) {
   if (dk == 64 && dv == 64) return windowed ? ChunkKernel{} : chunk_kernel_entry<T, 64, 64, false, true, true, true>();
   if (dk == 64 && dv == 128) return chunk_kernel_entry<T, 64, 128, true>();
   if (dk == 128 && dv == 64) return chunk_kernel_entry<T, 128, 64, true>();
   if (dk == 128 && dv == 128)
-    return windowed ? chunk_kernel_entry<T, 128, 128, true, true, false, true>()
+    return windowed ? chunk_kernel_entry<T, 128, 128, true, true, !std::is_same_v<T, float>, true>()
                     : chunk_kernel_entry<T, 128, 128, false, true, true, true>();
   if constexpr (!std::is_same_v<T, float>)
     if (dv == 64 && windowed) {

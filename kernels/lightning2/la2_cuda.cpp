@@ -37,6 +37,7 @@
 #include "harness/implementation.h"
 #include "harness/registry.h"
 #include "kernels/common/head_dim_tiles_host.h"
+#include "kernels/common/tensor_map.h"
 #include "kernels/common/tensor_checks_host.h"
 #include "kernels/common/tiled_head_dims.h"
 #include "kernels/lightning2/la2_decode.h"
@@ -141,7 +142,11 @@ class La2Cuda : public Implementation {
     host::check_backward_io(p, io, DeviceKind::cuda, kAlignment, /*needs_o=*/false);
     refuse(gpu_refusal());
     backward_plans_.clear();
-    if (value_tiled(p)) return backward_value_tiled(p, io, ws);
+    if (value_tiled(p)) {
+      if (options_.fused_backward && backward_in_windows_runs(p, io))
+        return backward_in_windows(p, io, dynamic_cast<La2Saved*>(saved), ws);
+      return backward_value_tiled(p, io, ws);
+    }
     if (!tiles::native_dims(p.dim_qk, p.dim_v)) {
       backward_plans_.push_back(text_note("in head-dim tiles (each pair a native run)"));
       // One pair of tiles (dims up to 128) hands on the forward's segment data; more recompute their own.
@@ -180,12 +185,16 @@ class La2Cuda : public Implementation {
     la2::PassPlan plan;
     bool reads_prior = false;
     la2::ValueTiling tiling;  // tiles > 0: the pass ran in value windows
+    bool of_contraction = false;  // and they were windows of its contraction
+    bool adds = false;            // each window added a partial sum of an output (plan.adds_by_tma says how)
     const char* after = "";   // what the order of the passes adds
     std::string text() const {
       std::string s = what;
       if (tiling.tiles > 0)
-        s += "in " + std::to_string(tiling.tiles) + " value windows on the " + std::to_string(tiling.dk) + " x " +
-             std::to_string(tiling.dv) + " kernel: ";
+        s += "in " + std::to_string(tiling.tiles) + (of_contraction ? " windows of the contraction" : " value windows") +
+             " on the " + std::to_string(tiling.dk) + " x " + std::to_string(tiling.dv) + " kernel" +
+             (!adds ? "" : plan.adds_by_tma ? ", partial sums added by the copy engine" : ", partial sums added by 16-byte atomics") +
+             ": ";
       if (ragged) s += "a ragged grid of ";
       if (has_plan) s += la2::plan_text(plan, reads_prior);
       return s + after;
@@ -205,9 +214,13 @@ class La2Cuda : public Implementation {
     n.what = what;
     return n;
   }
-  static PlanNote value_tiled_note(const char* what, const la2::ValueTiledPass& pass) {
-    PlanNote n = pass_note(what, pass.plan());
+  // `adds_second`: the windows add partial sums of their second output (dK beside dV in windows of e).
+  static PlanNote value_tiled_note(const char* what, const la2::ValueTiledPass& pass, bool reads_prior = false,
+                                   const char* after = "", bool adds_second = false) {
+    PlanNote n = pass_note(what, pass.plan(), reads_prior, false, after);
     n.tiling = pass.tiling();
+    n.of_contraction = pass.contraction_windows();
+    n.adds = n.of_contraction || adds_second;
     return n;
   }
 
@@ -234,7 +247,64 @@ class La2Cuda : public Implementation {
     forward_plans_.push_back(value_tiled_note("", pass));
     const PassFlags flags = zeroed_flags(ws, {pass.flag_bytes()});
     pass.run(flags.at[0]);
-    return std::make_unique<La2Saved>();  // no segment data: the backward's passes compute their own
+    auto saved = std::make_unique<La2Saved>();
+    // A backward in windows of e reads the segment data of these windows (its dQ pass's are the same,
+    // transposed); the three-pass backward's windows are others, and compute their own.
+    if (window_backward_dims(p) && window_kernels_run(p) && pass.plan().segments > 1) {
+      saved->plan = pass.plan();
+      saved->segbuf = pass.take_segment_data();
+    }
+    return saved;
+  }
+  static bool window_backward_dims(const Problem& p) { return la2::window_backward_dims(p.dim_qk, p.dim_v); }
+  // The fused backward asked for, and the windowed dual step on this device under the options.
+  bool window_kernels_run(const Problem& p) const {
+    return options_.fused_backward && la2::dual_pass_runs(p.dtype, 128, 128, options_, /*windowed=*/true);
+  }
+  // Whether the backward runs in windows of e (backward_in_windows): its shape, its kernels, and every tensor
+  // placed for the copy engine (its windows move by TMA only).
+  bool backward_in_windows_runs(const Problem& p, const BackwardIO& io) const {
+    if (!window_backward_dims(p) || !window_kernels_run(p)) return false;
+    const int64_t rows = p.seqlen;
+    for (const TensorView* t : {&io.q, &io.k, &io.v, &io.dout, &io.dq, &io.dk, &io.dv})
+      if (!dev::row_tiles_encodable(t->data, t->dims[3], rows)) return false;
+    return true;
+  }
+  // The backward in windows of e (la2::window_backward_dims): dQ as its pass in two windows of its
+  // contraction, each adding its partial sum into dQ, on the forward's segment data where it kept them; dK and
+  // dV from the dV pass in two value windows with dK as its second output, each window adding its partial sum
+  // into dK. Each partial sum is rounded to the element type before the adds, so dQ and dK are rounded three
+  // times where a pass over all of e rounds once (two adds into zero land alike in either order, so runs
+  // repeat bit for bit). dQ and dK are zeroed first, before the first kernel (a memset between kernels would
+  // hold back their early starts). A dQ pass without the forward's data that would need a states step (its
+  // blocks not one wave: la2::needs_states_step) runs in value windows on the wide kernel instead, as the
+  // three-pass backward's does, writing dQ whole. The order as backward_span's: the fused pass's states part
+  // ahead of the dQ pass where fused_states_first says so.
+  void backward_in_windows(const Problem& p, const BackwardIO& io, const La2Saved* fwd, Workspace& ws) {
+    const Span sp = dense_span(p);
+    BackwardPasses b = backward_passes(p, io, sp);
+    la2::PassArgs& dv = b.dv;
+    la2::PassArgs dq = b.dq;  // a copy: b.dq stays the value-windowed form the fallback below takes
+    dq.contraction_windows = true;
+    const bool reuse = fwd && fwd->plan.segments > 1 && fwd->segbuf.data();
+    if (reuse) dq.prior = fwd->segbuf.as<float>(), dq.prior_transposed = true;
+    // (dq_pass_options would change nothing here: its two output warpgroups never run windowed.) Planned here only
+    // without the forward's data, the uncommon case; the pass plans again as it is built.
+    const bool dq_in_windows = reuse || !la2::needs_states_step(dq, la2::ValueTiledPass::plan_for(dq, options_));
+    if (!dq_in_windows) dq = b.dq;
+    dv.x = rows_at(io.v, p, sp), dv.o2 = rows_at(io.dk, p, sp);
+    if (dq_in_windows) ws.backend().fill_bytes(io.dq.data, 0, io.dq.bytes());
+    ws.backend().fill_bytes(io.dk.data, 0, io.dk.bytes());
+    la2::ValueTiledPass pass_q(dq, options_, ws, reuse ? &fwd->plan : nullptr);
+    la2::ValueTiledPass pass_v(dv, options_, ws);
+    const bool states_first = la2::fused_states_first(options_, pass_v.plan());
+    backward_plans_.push_back(value_tiled_note("dQ ", pass_q, reuse));
+    backward_plans_.push_back(value_tiled_note("dK and dV fused, ", pass_v, false,
+                                               states_first ? ", its states step before the dQ pass" : "", /*adds_second=*/true));
+    const PassFlags flags = zeroed_flags(ws, {pass_q.flag_bytes(), pass_v.flag_bytes()});
+    if (states_first) pass_v.run(flags.at[1], la2::PassPart::states);
+    pass_q.run(flags.at[0]);
+    pass_v.run(flags.at[1], states_first ? la2::PassPart::outputs : la2::PassPart::all);
   }
   // The backward's three passes (backward_passes), each computing its own segment data (one value
   // window's state is not another pass's transposed).

@@ -37,6 +37,14 @@ struct PassArgs {
   // [value_tiles][bh][segment] of dk x dv states in 8 x 8 blocks (StateView::blocked), tile z's state
   // being the columns [z dv, (z + 1) dv) of the whole one.
   int value_tiles = 1;
+  // The value_tiles windows cut the contraction instead (windows of the contraction: the dQ pass of a
+  // backward in windows of e, la2_value_tiled_pass.h): window z reads the columns [z dk, (z + 1) dk) of Q'
+  // and K' (cols_qk wide: the whole contraction) and all of V' (cols_v, at most dv), its state is the rows
+  // [z dk, (z + 1) dk) of the whole one, and its O (cols_o = cols_v) is that window's partial sum, added into
+  // o, which the caller zeroes before the pass. Only by TMA on the windowed 128 x 128 step, in row order,
+  // with no second output, and never with a states step (needs_states_step: its cp.async loads know only
+  // windows of the value), so on prior data, in one pass, or in one segment.
+  bool contraction_windows = false;
   bool reverse = false;
   const float* slopes = nullptr;  // [heads] on the device; null: no decay
   float c_intra = 1, c_inter = 1, c_update = 1;
@@ -82,7 +90,9 @@ struct PassArgs {
   // The dual pass (dual_pass_usable says where it runs): a second output of the same walk and state,
   //   O2 = c_intra ((X V'^T) (x) M) K' + c_inter diag(lambda^(t+1)) X S^T,  X [bh][n][dv], O2 [bh][n][dk],
   // X as wide as V' (cols_v), O2 as K' (cols_qk). With the dV pass as the walk and X = V, O2 is dK
-  // (la2_cuda.cpp). Null: none.
+  // (la2_cuda.cpp). Over value tiles (the windowed 128 x 128 step, by TMA) X's window is V''s, and each
+  // window's O2 is its partial sum (X V'^T and X S^T contract over e), added into o2, which the caller
+  // zeroes before the pass. Null: none.
   const void* x = nullptr;
   void* o2 = nullptr;
 };
@@ -119,6 +129,7 @@ struct PlanOptions {
   bool packed_ragged = true;         // false: a packed batch runs sequence by sequence (one pass each)
   bool value_tiles = true;           // false: head dims past 128 run in head-dim tiles on padded copies
   bool fused_backward = true;        // dK and dV from one reverse pass (dual_pass_runs) where it runs; false: a pass each
+  bool window_adds_tma = true;       // windows' partial sums added as boxes by the copy engine; false: by 16-byte atomics (TileMaps::adds)
   bool tma_loads = true;             // the Hopper output step's tiles moved by bulk tensor copies where it can (PassPlan::tma), and its states step's (PassPlan::states_tma)
   bool narrow_products = true;       // PassPlan::narrow_products where it can; false: products over all of the kernel's columns
   // PassPlan::pingpong where it can: two = in every pass that has the step (the forward's and dQ's);
@@ -170,6 +181,7 @@ struct PassPlan {
   bool cooperative = false;
   bool early_start = false;    // kernels after a pass's first may start beside the one ahead
   bool dual = false;           // the output step has a second output (PassArgs::x, o2)
+  bool adds_by_tma = true;     // windows' partial sums are added as boxes (PlanOptions::window_adds_tma)
   // The output step moves its tiles in and its outputs out by bulk tensor copies (TMA) instead of
   // cp.async and 16-byte stores: the Hopper kernel of its own widths (d, e = 64 or 128) on tensors that
   // wide or narrower (read in place), over a dense batch, one sequence of a packed one or a ragged grid,
@@ -218,6 +230,9 @@ PlanOptions dq_pass_options(PlanOptions options);
 // outputs part must follow its states part in the same stream with only kernels that start after the
 // one ahead has ended in between (its early start waits only for the kernel just ahead).
 enum class PassPart { all, states, outputs };
+// Whether run_pass would launch a states-only step for this pass and plan (which a pass in windows of the
+// contraction cannot take: run_pass refuses it).
+bool needs_states_step(const PassArgs& p, const PassPlan& plan);
 // Zeroes the slots a states step in halves (plan.states_halves) adds into, on `stream`: what the caller
 // of a pass with states_start_early does before the kernel ahead of it. Nothing for another plan.
 void zero_halves_slots(const PassPlan& plan, float* segbuf, void* stream);
@@ -252,8 +267,9 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
 int64_t output_slots(DType dtype, int dk, int dv, const PlanOptions& options);
 
 // Whether a dual pass (PassArgs::x, o2) of (dtype, dk, dv) runs on this device under `options`: the
-// Hopper output step with a second output, at d = e = 64 and 128, for 16-bit types.
-bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options);
+// Hopper output step with a second output, at d = e = 64 and 128, for 16-bit types; `windowed`: the
+// windowed 128 x 128 one over value tiles (by TMA).
+bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options, bool windowed = false);
 // Whether this dual pass runs (plan_pass refuses it otherwise): dual_pass_runs, and its tensors as wide
 // as the kernel, or narrower (read in place) where its tiles move by TMA.
 bool dual_pass_usable(const PassArgs& p, const PlanOptions& options);

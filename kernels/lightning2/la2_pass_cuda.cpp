@@ -191,10 +191,18 @@ OutputStepArgs output_args(const PassArgs& p, const PassPlan& plan) {
     a.maps.q = dev::rows_of_heads(p.q, a.walk.cols_qk, rows, heads, hr);
     a.maps.k = dev::rows_of_heads(p.k, a.walk.cols_qk, rows, heads, hr);
     a.maps.v = dev::rows_of_heads(p.v, a.walk.cols_v, rows, heads, hr);
-    a.maps.o = dev::rows_of_heads(p.o, a.cols_o, rows, heads, hr, kOutputBoxRows);
+    // Windows of the contraction, and how a window's partial sums are added (TileMaps): O's there, O2's in the
+    // dual step over value tiles; the copy engine adds only through a map of the float type.
+    a.maps.contraction_windows = p.contraction_windows ? 1 : 0;
+    a.maps.adds = plan.adds_by_tma ? kAddBoxes : kAddPieces;
+    const dev::MapElements sums = p.dtype == DType::f16 ? dev::MapElements::f16 : dev::MapElements::bf16;
+    const auto elements = [&](bool partial) {
+      return partial && a.maps.adds == kAddBoxes ? sums : dev::MapElements::bits16;
+    };
+    a.maps.o = dev::rows_of_heads(p.o, a.cols_o, rows, heads, hr, kOutputBoxRows, elements(p.contraction_windows));
     if (plan.dual) {
       a.maps.x = dev::rows_of_heads(p.x, a.walk.cols_v, rows, heads, hr);
-      a.maps.o2 = dev::rows_of_heads(p.o2, a.walk.cols_qk, rows, heads, hr, kOutputBoxRows);
+      a.maps.o2 = dev::rows_of_heads(p.o2, a.walk.cols_qk, rows, heads, hr, kOutputBoxRows, elements(p.value_tiles > 1));
     }
   }
   return a;
@@ -394,6 +402,7 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.early_start = options.early_start && prop.major >= 9;
   plan.state_bufs = plan.wgmma || (k.smem_two_state_bufs && k.smem_two_state_bufs <= optin) ? 2 : 1;
   plan.dual = p.x != nullptr || p.o2 != nullptr;
+  plan.adds_by_tma = options.window_adds_tma;
   plan.tma = tma_usable(p, k, options, plan);
   using Warpgroups = PlanOptions::OutputWarpgroups;
   const bool pingpong_runs = plan.tma && !plan.dual && !p.reverse && !p.ragged && !windowed(p) && k.pingpong_func != nullptr;
@@ -407,9 +416,13 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   plan.narrow_products = options.narrow_products && plan.tma && narrow(p.cols_qk) && narrow(p.cols_v) &&
                          narrow(p.cols_o) &&
                          (plan.dual ? k.dual_tma_narrow_func != nullptr : !p.reverse && k.tma_narrow_func);
-  // Narrower widths only by TMA (the dual step has no windowed variant).
+  // Narrower widths and value tiles only by TMA (the windowed dual step moves its tiles so).
   if (plan.dual && !(p.x && p.o2 && plan.wgmma && (plan.tma ? k.dual_tma_func : !windowed(p) ? k.dual_func : nullptr)))
     throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_usable first)");
+  // Windows of the contraction: only the windowed TMA step's loads and stores know them (PassArgs).
+  if (p.contraction_windows && !(plan.tma && windowed(p) && p.value_tiles > 1 && !p.reverse && !plan.dual && !p.ragged))
+    throw std::logic_error("la2: windows of the contraction (" + shape +
+                           ") run only by TMA on the windowed step, in row order, with one output");
   plan.smem_bytes = plan.dual    ? k.dual_smem
                     : plan.tma   ? k.tma_smem
                     : plan.wgmma ? k.wgmma_smem
@@ -497,6 +510,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
   const bool scan_kernel = !plan.scan_in_kernel;
   const bool one_pass = plan.one_pass && !p.prior;
   if (one_pass && !flags) throw std::runtime_error("la2: run_pass needs the flags of its one-pass plan");
+  if (p.contraction_windows && needs_states_step(p, plan))
+    throw std::logic_error("la2: a pass in windows of the contraction has no states step (ask needs_states_step first)");
   // The two-output-warpgroup step has no one-pass variant: it would read the start states as zeros.
   if (plan.one_pass && plan.pingpong) throw std::logic_error("la2: a one-pass plan cannot take two output warpgroups");
   if (states_part && !one_pass && !p.prior) {  // (1) each fine segment's own increment; the last one only matters for a final state
@@ -575,6 +590,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
                one_pass && plan.cooperative, output_threads(k, plan));
 }
 
+bool needs_states_step(const PassArgs& p, const PassPlan& plan) { return plan.segments > 1 && !plan.one_pass && !p.prior; }
+
 void zero_halves_slots(const PassPlan& plan, float* segbuf, void* stream) {
   if (plan.states_halves) CUDA_CHECK(cudaMemsetAsync(segbuf, 0, plan.segbuf_bytes, static_cast<cudaStream_t>(stream)));
 }
@@ -598,10 +615,11 @@ int states_beside_dq_chunks(const PlanOptions& options, const PassPlan& fused, c
   return dq.dk == 64 && dq.dv == 64 ? kStatesBesideDqChunksD64 : 0;
 }
 
-bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options) {
+bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options, bool windowed) {
   if (!options.fused_backward || !options.allow_wgmma) return false;
-  const ChunkKernel k = chunk_kernel(dtype, dk, dv, /*windowed=*/false);
-  return k.dual_func && wgmma_usable(k, cuda_device_properties()) &&
+  const ChunkKernel k = chunk_kernel(dtype, dk, dv, windowed);
+  const bool tma = options.tma_loads && dev::tensor_maps_available();
+  return (windowed ? tma && k.dual_tma_func != nullptr : k.dual_func != nullptr) && wgmma_usable(k, cuda_device_properties()) &&
          k.dual_smem <= cuda_device_properties().sharedMemPerBlockOptin;
 }
 

@@ -91,7 +91,13 @@ std::vector<ImplOption> plan_option_list() {
        "whole, the rest zeros); off = products over all 128, the last 32 zeros"},
       {"backward", "fused or three_passes", "fused",
        "fused = dQ's pass, then dK and dV from one reverse pass reading Q, K, V and dO once (bf16/f16 on Hopper, "
-       "d = e = 64 or 128; other shapes take three passes); three_passes = dQ, dK and dV a pass each"},
+       "d = e = 64 or 128; and d of 72..128 beside e of 136..256 in two windows of e, by TMA, where each window "
+       "adds its partial sum of dQ and of dK into them; other shapes take three passes); three_passes = dQ, dK and "
+       "dV a pass each"},
+      {"window_adds", "tma or atomics", "tma",
+       "the backward in windows of e (backward=fused, d of 72..128 beside e past 128): how each window adds its "
+       "partial sums of dQ and dK into them: tma = a warp's 16 x 64 boxes added by the copy engine; atomics = every "
+       "lane's 16-byte atomic adds"},
       {"backward_order", "auto, dq_first or states_first", "auto",
        "the fused dK/dV pass (backward=fused): dq_first = the dQ pass, then the fused pass's states step and its "
        "outputs; states_first = its states step, the dQ pass, then its outputs (which start early beside the dQ "
@@ -152,6 +158,8 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
   } else if (key == "backward_order") {
     using B = PlanOptions::BackwardOrder;
     o.backward_order = parse_one_of<B>(key, value, {{"auto", B::automatic}, {"dq_first", B::dq_first}, {"states_first", B::states_first}});
+  } else if (key == "window_adds") {
+    o.window_adds_tma = parse_either(key, value, "tma", "atomics");
   } else if (key == "backward") {
     o.fused_backward = parse_either(key, value, "fused", "three_passes");
   } else {

@@ -9,6 +9,8 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/common/tile_moves.h"
+
 namespace lasuite::la2 {
 
 // The kernel (dk x dv) and the number of value windows a pass over `contraction` x `value` columns runs
@@ -17,6 +19,23 @@ struct ValueTiling {
   int dk = 0, dv = 0, tiles = 0;
 };
 ValueTiling value_tiling(int64_t contraction, int64_t value);
+
+// The windows of a pass whose contraction is cut instead (PassArgs::contraction_windows; the value at most
+// 128, the contraction past 128 and at most 256): the 128 x 128 kernel, two windows of the contraction.
+ValueTiling contraction_tiling(int64_t contraction, int64_t value);
+
+// Window z's block of a pass's state in the problem's layout, [bh][contraction][value] or, `transposed`,
+// [bh][value][contraction]: the window's columns of the value (value tiles: step t.dv) or, `of_contraction`,
+// its rows of the contraction (step t.dk); the last window's block is what is left. What ValueTiledPass moves
+// into and out of the windows' padded layout.
+tiles::TileRegion state_window(int64_t bh, int64_t contraction, int64_t value, const ValueTiling& t, int z, bool transposed,
+                               bool of_contraction);
+
+// Whether a backward at d x e runs in windows of e (la2_cuda.cpp): 64 < d <= 128 < e <= 256, multiples of 8.
+// Its dQ pass then runs in windows of its contraction (e) and dK with dV as one reverse pass in value windows
+// (of e), both the windowed 128 x 128 kernel's, and dQ and dK are each the sum of two windows' partial sums,
+// where the three-pass backward's dQ and dK passes contract over the whole of e on the 256 x 64 kernel.
+bool window_backward_dims(int64_t d, int64_t e);
 
 // Whether head dims d x e run as value-tiled passes: one past 128, both at most 256 and multiples of 8
 // (rows read as 16-byte pieces). The device and dtype are for the caller to check (wide_kernels_usable).

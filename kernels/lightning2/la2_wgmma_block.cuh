@@ -83,14 +83,15 @@ constexpr int kCpAsync = 0, kTmaDense = 1, kTmaRagged = 2, kTmaDenseReversed = 3
 // would, so that nothing of one sequence reaches another (a score or a value times a zero mask entry is
 // zero only where it is finite). The two are kernels of their own (TMA = kTmaDense, kTmaRagged), so that a
 // dense batch's copies and stores take no shared load and no test for another sequence's rows.
-// Windowed (WIN), the maps are the whole tensors' and a block's value tile is the box column DV z of V and
-// O; its map head, the (batch, head) without the tile, sits in shared memory (MapPlace) as a ragged
-// grid's does.
+// Windowed (WIN), the maps are the whole tensors' and a block's window is a box column of them: of V, X
+// and O (value tiles) or of Q and K (windows of the contraction: TileMaps::contraction_windows); its map
+// head, the (batch, head) without the window, sits in shared memory (MapPlace) as a ragged grid's does.
 template <class T, int DK, int DV, bool OUT, bool WIN, bool DUAL = false, int TMA = kCpAsync>
 struct WgmmaBlock {
   static_assert(TMA == kCpAsync || OUT || (!WIN && (TMA == kTmaDense || TMA == kTmaDenseReversed)),
                 "TMA: the output step, or the states-only step over a dense batch at its own widths");
-  static_assert(!WIN || (TMA != kTmaRagged && !DUAL), "windows: a dense batch, one output");
+  static_assert(!WIN || (TMA != kTmaRagged && (!DUAL || TMA == kTmaDense)),
+                "windows: a dense batch, and a second output only by TMA");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;
   using Elem = T;
   using QTile = typename SM::QTile;
@@ -203,17 +204,19 @@ struct WgmmaBlock {
       dev::mbarrier_arrive_expect(bar, (with_q ? QTile::kBytes + SM::kXBytes : 0) + QTile::kBytes + VTile::kBytes);
       const int2 at = map_coords(kRevBoxes ? n - int64_t(chunk + 1) * kChunk : int64_t(chunk) * kChunk);
       const int row = at.x, head = at.y;
+      const bool of_contraction = WIN && maps->contraction_windows;  // the window's first columns
+      const int qk_col = of_contraction ? DK * z : 0, v_col = WIN && !of_contraction ? DV * z : 0;
 #pragma unroll
       for (int h = 0; h < DK / 64; ++h) {
-        if (with_q) dev::tma_load_box(sq + h * QTile::kBlockBytes, &maps->q, 64 * h, row, head, bar);
-        dev::tma_load_box(sk + h * QTile::kBlockBytes, &maps->k, 64 * h, row, head, bar);
+        if (with_q) dev::tma_load_box(sq + h * QTile::kBlockBytes, &maps->q, qk_col + 64 * h, row, head, bar);
+        dev::tma_load_box(sk + h * QTile::kBlockBytes, &maps->k, qk_col + 64 * h, row, head, bar);
       }
-      const int v_col = WIN ? DV * z : 0;  // the value tile's first column
 #pragma unroll
       for (int h = 0; h < DV / 64; ++h) {
         dev::tma_load_box(sk + QTile::kBytes + h * VTile::kBlockBytes, &maps->v, v_col + 64 * h, row, head, bar);
         if (DUAL && with_q)
-          dev::tma_load_box(sk + QTile::kBytes + VTile::kBytes + h * VTile::kBlockBytes, &maps->x, 64 * h, row, head, bar);
+          dev::tma_load_box(sk + QTile::kBytes + VTile::kBytes + h * VTile::kBlockBytes, &maps->x, v_col + 64 * h, row,
+                            head, bar);
       }
       return;
     }

@@ -42,7 +42,7 @@ __global__ void __launch_bounds__(kThreads, WgmmaSmem<T, DK, DV, OUT, DUAL>::kBl
     la2_wgmma_kernel(const __grid_constant__ StepArgs<OUT> a) {
 #if LASUITE_WGMMA
   static_assert(kThreads == 256, "two warpgroups");
-  static_assert(!DUAL || !WIN, "the second output is at the kernel's own widths");
+  static_assert(!DUAL || !WIN || TMA == kTmaDense, "a second output over windows only by TMA");
   static_assert(READ == DK || (OUT && !WIN && TMA == kTmaDense && (READ == 64 || READ == 96) && READ < DK && DK == DV),
                 "fewer columns read only by the dense TMA output step of the kernel's own widths");
   using SM = WgmmaSmem<T, DK, DV, OUT, DUAL>;

@@ -72,7 +72,9 @@ using StagingTile = dev::Sw128Tile<kChunk, (W + 63) / 64 * 64>;
 // second output's products later). A box is stored only where all its rows are the sequence's: a box
 // may not start before row 0 (the store is an illegal instruction there, measured), and past a ragged
 // grid's sequence lie another's rows; so where n is not a multiple of 64 the last chunk's boxes that
-// cross the sequence's bounds leave by 16-byte stores from the same staged rows.
+// cross the sequence's bounds leave by 16-byte stores from the same staged rows. `adds` (TileMaps::adds;
+// a windowed TMA step's partial sums): kAddBoxes adds the boxes and the 16-byte pieces into the output instead,
+// kAddPieces adds every row as 16-byte pieces.
 // A warp's 16 rows of a 64 x W output (a thread's share in `o`) into the staging tile at `stage`
 // (StagingTile<W>, swizzled), as 16-bit elements.
 template <int W, class Elem>
@@ -89,25 +91,28 @@ __device__ __forceinline__ void stage_output_rows(const float (&o)[W / 2], unsig
 }
 
 // A warp's 16 staged rows (stage_output_rows) out as boxes of `map`, one a 64 columns, to stored rows
-// box_row .. + 15 from column col0, issued by its first lane as one bulk group (not waited for).
+// box_row .. + 15 from column col0, issued by its first lane as one bulk group (not waited for); with
+// `adds`, added into the rows there (TileMaps::adds) instead.
 template <int W, class B>
 __device__ __forceinline__ void store_staged_boxes(const B& b, const dev::TensorMap* map, int col0, int64_t box_row,
-                                                   unsigned char* stage) {
+                                                   unsigned char* stage, bool adds = false) {
   using TILE = StagingTile<W>;
   dev::fence_proxy_async();  // the staged rows visible to the copy engine
   __syncwarp();
   if (b.lane == 0) {
     const int2 at = b.map_coords(box_row);
 #pragma unroll
-    for (int h = 0; h < (W + 63) / 64; ++h)
-      dev::tma_store_box(map, col0 + 64 * h, at.x, at.y, stage + TILE::offset(16 * b.warp, 64 * h));
+    for (int h = 0; h < (W + 63) / 64; ++h) {
+      if (adds) dev::tma_add_box(map, col0 + 64 * h, at.x, at.y, stage + TILE::offset(16 * b.warp, 64 * h));
+      else dev::tma_store_box(map, col0 + 64 * h, at.x, at.y, stage + TILE::offset(16 * b.warp, 64 * h));
+    }
     dev::bulk_commit_group();
   }
 }
 
 template <int W, class B>
 __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W / 2], void* out, int ld, int col0,
-                                                  int cols, int c, const dev::TensorMap* map) {
+                                                  int cols, int c, const dev::TensorMap* map, int adds = kStoreRows) {
   using TILE = StagingTile<W>;
   unsigned char* o_stage = b.state_sm + B::SM::kStateBytes;
   typename B::Elem* og = static_cast<typename B::Elem*>(out) + b.row0 * ld + col0;
@@ -121,8 +126,9 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
   const int64_t first = B::kRevBoxes ? b.n - int64_t(c + 1) * kChunk : int64_t(c) * kChunk;
   if constexpr (B::kTma) {
     const int64_t box_row = first + 16 * warp;
-    if (box_row >= 0 && (!B::kRagged || box_row + 16 <= b.n)) {  // the same for the whole warp; a dense map clips rows past n
-      store_staged_boxes<W>(b, map, col0, box_row, o_stage);
+    // the same for the whole warp; a dense map clips rows past n
+    if (adds != kAddPieces && box_row >= 0 && (!B::kRagged || box_row + 16 <= b.n)) {
+      store_staged_boxes<W>(b, map, col0, box_row, o_stage, adds == kAddBoxes);
       return;
     }
   }
@@ -133,10 +139,18 @@ __device__ __forceinline__ void store_output_rows(const B& b, const float (&o)[W
     const int piece = 32 * k + lane, row = 16 * warp + piece / kRowChunks, col = 8 * (piece % kRowChunks);
     const uint4 v = *reinterpret_cast<const uint4*>(o_stage + TILE::offset(row, col));
     if constexpr (B::kRevBoxes) {  // rows in stored order
-      if (first + row >= 0 && col < cols) *reinterpret_cast<uint4*>(og + (first + row) * ld + col) = v;
+      if (first + row >= 0 && col < cols) {
+        typename B::Elem* at = og + (first + row) * ld + col;
+        if (adds != kStoreRows) dev::Element<typename B::Elem>::add_to(at, v);
+        else *reinterpret_cast<uint4*>(at) = v;
+      }
     } else {
       const int64_t vt = int64_t(c) * kChunk + row;
-      if (vt < b.n && col < cols) *reinterpret_cast<uint4*>(og + (b.reverse ? b.n - 1 - vt : vt) * ld + col) = v;
+      if (vt < b.n && col < cols) {
+        typename B::Elem* at = og + (b.reverse ? b.n - 1 - vt : vt) * ld + col;
+        if (adds != kStoreRows) dev::Element<typename B::Elem>::add_to(at, v);
+        else *reinterpret_cast<uint4*>(at) = v;
+      }
     }
   }
   __syncwarp();  // the next stmatrix overwrites these rows
@@ -164,11 +178,11 @@ __device__ __forceinline__ void issue_second_inter(float (&o)[READ / 2], uint32_
   issue_a_bt<T, READ, READ, VTile, dev::Sw128Tile<DK, DV>>(o, v_addr + VTile::kBytes, s_addr);  // X S^T
 }
 
-template <int READ, class T, int DK, int DV, int TMA>
-__device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV, true, false, true, TMA>& b,
+template <int READ, class T, int DK, int DV, bool WIN, int TMA>
+__device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV, true, WIN, true, TMA>& b,
                                                      const OutputStepArgs& a, int c, int shift, float (&sc)[32],
                                                      float (&o)[READ / 2], uint32_t k_addr) {
-  using QTile = typename WgmmaBlock<T, DK, DV, true, false, true, TMA>::QTile;
+  using QTile = typename WgmmaBlock<T, DK, DV, true, WIN, true, TMA>::QTile;
   uint32_t p[4][4];
   mask_scores_decay_rows<T>(b, a, sc, o, p, shift);
 #pragma unroll
@@ -178,7 +192,8 @@ __device__ __forceinline__ void finish_second_output(const WgmmaBlock<T, DK, DV,
   dev::wgmma_wait<0>();
   dev::wgmma_fence_regs(o);
   const int ld = b.kTma ? a.walk.cols_qk : DK;  // O2 as wide as K' (narrower where read in place)
-  store_output_rows<READ>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2);
+  // Over value tiles (WIN, by TMA only) O2 is the window's partial sum.
+  store_output_rows<READ>(b, o, a.second.o, ld, 0, ld, c, &a.maps.o2, WIN ? a.maps.adds : kStoreRows);
 }
 
 // A chunk's first output, O_c = c_inter diag(lambda^(i+1)) Q_c S + ((Q_c K_c^T) (x) D) V_c, into `o`, from
@@ -239,8 +254,12 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   }
   dev::wgmma_fence_regs(o);
   const int ld_o = WIN || B::kTma ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
-  const int cols_o = WIN ? ld_o - DV * b.z : ld_o;  // this tile's columns of o; those past it are not written
-  store_output_rows<NO>(b, o, a.o, ld_o, DV * b.z, cols_o, c, &a.maps.o);
+  // This block's first column of o and how many it writes: its value tile's (WIN), or the whole row for a
+  // window of the contraction (by TMA), which adds its partial sum.
+  const bool of_contraction = WIN && B::kTma && a.maps.contraction_windows;
+  const int o_col0 = WIN && !of_contraction ? DV * b.z : 0;
+  const int cols_o = ld_o - o_col0;
+  store_output_rows<NO>(b, o, a.o, ld_o, o_col0, cols_o, c, &a.maps.o, of_contraction ? a.maps.adds : kStoreRows);
   if constexpr (DUAL) {
     float o2[READ / 2];
     issue_second_inter<T, DK, DV, READ>(o2, v_addr, s_addr);

@@ -28,6 +28,7 @@
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
+#include "kernels/lightning2/la2_value_tiled_pass.h"
 #include "kernels/lightning2/la2_value_tiles_host.h"
 #include "tests/kernels/lightning2/la2_output_bytes.h"
 #include "tests/support/gpu_busy.h"
@@ -600,12 +601,14 @@ TEST(La2CudaPlans, TmaReadsNarrowerWidthsInPlace) {
 // rounding, every element written (over each head's first 64 stored rows alone too: the reverse walk's
 // last, partial chunk), and must differ in some bits (else the reverse TMA steps did not run). The bar's
 // 192 x 192, 256 x 256 and 128 x 256, and 200 x 72 (windows past both tensors' widths: the forward's on
-// 256 x 64 over 72 columns, dQ's on 128 x 128 over 200), 2999 rows, the default plan and one pass.
+// 256 x 64 over 72 columns, dQ's on 128 x 128 over 200), 2999 rows, the default plan and one pass, each with
+// the three-pass backward (128 x 256's default backward runs in windows of e by TMA only:
+// BackwardInWindowsMatchesReference).
 TEST(La2CudaPlans, TmaMovesValueTiles) {
   LASUITE_REQUIRE_GPU(gpu);
   if (!is_hopper(*gpu)) GTEST_SKIP() << "value tiles run on Hopper only";
   for (const auto& [d, e] : std::vector<std::pair<int, int>>{{192, 192}, {256, 256}, {128, 256}, {200, 72}})
-    for (const Options& plan : {Options{}, Options{{"one_pass", "all"}}}) {
+    for (const Options& plan : {Options{{"backward", "three_passes"}}, Options{{"backward", "three_passes"}, {"one_pass", "all"}}}) {
       const std::string shape = std::to_string(d) + " x " + std::to_string(e) + " " + describe(plan);
       Problem p;
       p.batch = 2, p.heads = 3, p.seqlen = 2999, p.dim_qk = d, p.dim_v = e;
@@ -631,6 +634,150 @@ TEST(La2CudaPlans, TmaMovesValueTiles) {
         EXPECT_GT(differ.at(name), 0u) << shape << " " << name << ": the reverse TMA step did not run";
       }
     }
+}
+
+// An implementation whose backward is given no saved data, as a backward run on its own is: la2's dQ pass
+// then computes its own segment data (verify_case hands the forward's on).
+class BackwardAlone : public Implementation {
+ public:
+  explicit BackwardAlone(std::unique_ptr<Implementation> inner) : inner_(std::move(inner)) {}
+  const ImplInfo& info() const override { return inner_->info(); }
+  std::optional<std::string> unsupported(const Problem& p) const override { return inner_->unsupported(p); }
+  Work work(const Problem& p) const override { return inner_->work(p); }
+  std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
+    return inner_->forward(p, io, ws);
+  }
+  void backward(const Problem& p, const BackwardIO& io, Saved*, Workspace& ws) override {
+    inner_->backward(p, io, nullptr, ws);
+  }
+  std::string plan_text() const override { return inner_->plan_text(); }
+
+ private:
+  std::unique_ptr<Implementation> inner_;
+};
+
+// Where d is 72..128 and e past 128 (la2::window_backward_dims) the backward runs in windows of e: the dQ
+// pass in two windows of its contraction and dK with dV from one reverse pass in two value windows, dQ and
+// dK each the sum of the two windows' partial sums, added into the zeroed outputs (la2_cuda.cpp's
+// backward_in_windows). Against the reference: 128 x 256 (the bar's shape), 96 x 200 (both widths read in
+// place, the second window 72 wide) and 72 x 136, bf16 and f16, states in and out, decay on and off, a
+// ragged last chunk (its boxes that would start before row 0 added by 16-byte atomics); under the default plan
+// (the dQ pass on the forward's segment data), one pass, one segment, the scan kernel, and every add by 16-byte
+// atomics; and the default plan with its backward given no saved data (its dQ pass in windows of the contraction
+// then sums its own increments in one pass). Each plan says the windows ran.
+TEST(La2CudaPlans, BackwardInWindowsMatchesReference) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the backward in windows runs on Hopper only";
+  std::vector<VerifyCase> cases;
+  for (const auto& [d, e] : std::vector<std::pair<int, int>>{{128, 256}, {96, 200}, {72, 136}})
+    for (DType t : {DType::bf16, DType::f16}) {
+      ASSERT_TRUE(la2::window_backward_dims(d, e)) << d << " x " << e;
+      cases.push_back(long_case(999, 1, 8, d, e, t, true, true, 4));
+      cases.push_back(long_case(3001, 2, 3, d, e, t, d == 96, d != 96, 0));
+    }
+  for (const Options& options : {Options{}, Options{{"one_pass", "all"}}, Options{{"segments", "1"}},
+                                 Options{{"scan", "kernel"}, {"segments", "8"}}, Options{{"window_adds", "atomics"}}}) {
+    ASSERT_TRUE(la2::dual_pass_runs(DType::bf16, 128, 128, plan_options(options), /*windowed=*/true)) << describe(options);
+    for (const VerifyCase& c : cases) {
+      auto impl = la2_with(options);
+      CaseResult r = verify_case(*impl, c, kSeed);
+      EXPECT_EQ(r.status, CaseStatus::pass) << describe(options) << ": " << test_support::describe(r);
+      EXPECT_GE(r.checks.size(), 4u) << describe(options);
+      EXPECT_NE(impl->plan_text().find("windows of the contraction"), std::string::npos)
+          << describe(options) << ": " << impl->plan_text();
+      const bool atomics = std::any_of(options.begin(), options.end(), [](const auto& o) { return o.first == "window_adds"; });
+      const char* adds = atomics ? "partial sums added by 16-byte atomics" : "partial sums added by the copy engine";
+      EXPECT_NE(impl->plan_text().find(adds), std::string::npos) << describe(options) << ": " << impl->plan_text();
+      if (options.empty())  // the cost model splits these cases' forwards into several segments (8 and 10)
+        EXPECT_NE(impl->plan_text().find("on an earlier pass's segment data"), std::string::npos) << impl->plan_text();
+    }
+  }
+  for (const VerifyCase& c : cases) {
+    BackwardAlone alone(la2_with({}));
+    CaseResult r = verify_case(alone, c, kSeed);
+    EXPECT_EQ(r.status, CaseStatus::pass) << "backward alone: " << test_support::describe(r);
+    const std::string text = alone.plan_text();
+    EXPECT_NE(text.find("dQ in 2 windows of the contraction"), std::string::npos) << text;
+    EXPECT_EQ(text.find("earlier pass's segment data"), std::string::npos) << text;
+  }
+}
+
+// The windows' partial sums land in dQ and dK alike whichever window adds first (two adds into zero), so two
+// runs agree bit for bit. A backward without the forward's segment data (its dQ pass sums its own increments)
+// agrees with one on them, and the three-pass backward with both, to rounding; the three-pass dQ and dK differ
+// from the windows' in some bits (else the windows did not run). 2999 rows, states in and out, bf16.
+TEST(La2CudaPlans, BackwardInWindowsRepeatsBitForBit) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the backward in windows runs on Hopper only";
+  Problem p;
+  p.batch = 2, p.heads = 3, p.seqlen = 2999, p.dim_qk = 128, p.dim_v = 256, p.dtype = DType::bf16;
+  p.slopes = alibi_slopes(p.heads);
+  p.state_in = p.state_out = true;
+  auto windows = la2_with({}), three = la2_with({{"backward", "three_passes"}});
+  const test_support::OutputBytes x = run_once(*gpu, *windows, p), y = run_once(*gpu, *windows, p);
+  expect_outputs_bit_identical(x, y, "two runs in windows");
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  const ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, kSeed, true);
+  const test_support::OutputBytes own =
+      test_support::forward_backward_bytes(*gpu, *windows, p, in, ws, /*backward_reads_forward=*/false);
+  const test_support::OutputBytes z = run_once(*gpu, *three, p);
+  for (const char* name : {"dQ", "dK", "dV", "dS_in"}) {
+    const bool state = std::string(name) == "dS_in";
+    const DType t = state ? DType::f32 : p.dtype;
+    // Without the forward's data only the dQ pass differs, so the state's gradient agrees to f32 rounding; the
+    // three-pass backward forms it in other kernels, whose decayed operands are rounded to bf16 elsewhere (1.1e-3
+    // apart on an H200, each 1.7e-3 from the float64 reference): bf16's tolerance there.
+    EXPECT_LT(relative_difference(own.at(name), x.at(name), t), state ? 1e-4 : 1e-2) << name << ": without the forward's data";
+    EXPECT_LT(relative_difference(z.at(name), x.at(name), t), 1e-2) << name << ": three passes";
+  }
+  for (const char* name : {"dQ", "dK"})
+    EXPECT_GT(test_support::bytes_differing(z.at(name), x.at(name)), 0u) << name << ": the windows did not run";
+}
+
+// A pass in windows of the contraction runs only on the windowed TMA step, in row order, with one output, and
+// never with a states step: plan_pass refuses the others, and needs_states_step says where a plan would
+// need one. There the backward, without the forward's segment data, runs its dQ pass in value windows on the
+// 256 x 64 kernel (writing dQ whole) beside the fused pass in windows, and says so; its outputs agree with
+// the windowed dQ's to rounding.
+TEST(La2CudaPlans, ContractionWindowsOnlyWhereTheyRun) {
+  LASUITE_REQUIRE_GPU(gpu);
+  if (!is_hopper(*gpu)) GTEST_SKIP() << "the windows run on Hopper only";
+  la2::PassArgs a;  // the dQ pass at d = 128, e = 256: contraction 256, value 128
+  a.dtype = DType::bf16, a.dk = 256, a.dv = 128, a.bh = 2, a.heads = 2, a.n = 4096, a.contraction_windows = true;
+  const la2::PassArgs w = la2::ValueTiledPass::windowed_args(a);
+  EXPECT_EQ(w.dk, 128);
+  EXPECT_EQ(w.dv, 128);
+  EXPECT_EQ(w.value_tiles, 2);
+  EXPECT_EQ(w.cols_qk, 256);
+  EXPECT_EQ(w.cols_v, 128);
+  // 4 rows of blocks in 4 segments: one wave, one pass (the cost model's own split at 4096 rows is 32 segments,
+  // more increments than one pass scans in the kernel, so it would need the states step).
+  const la2::PassPlan one = la2::plan_pass(w, plan_options({{"segments", "4"}}));
+  EXPECT_TRUE(one.tma && one.one_pass && one.segments == 4);
+  EXPECT_FALSE(la2::needs_states_step(w, one));
+  EXPECT_TRUE(la2::needs_states_step(w, la2::plan_pass(w, plan_options({{"one_pass", "off"}, {"segments", "4"}}))));
+  la2::PassArgs reverse = w;
+  reverse.reverse = true;
+  EXPECT_THROW(la2::plan_pass(reverse, {}), std::logic_error);
+  EXPECT_THROW(la2::plan_pass(w, plan_options({{"loads", "cp_async"}})), std::logic_error);
+
+  Problem p;
+  p.batch = 1, p.heads = 2, p.seqlen = 3001, p.dim_qk = 128, p.dim_v = 256, p.dtype = DType::bf16;
+  p.slopes = alibi_slopes(p.heads);
+  p.state_in = p.state_out = true;
+  MemoryTracker tracker;
+  Workspace ws(*gpu, tracker);
+  const ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, kSeed, true);
+  auto split = la2_with({{"one_pass", "off"}, {"segments", "4"}}), windows = la2_with({});
+  const test_support::OutputBytes own =
+      test_support::forward_backward_bytes(*gpu, *split, p, in, ws, /*backward_reads_forward=*/false);
+  const std::string text = split->plan_text();
+  EXPECT_NE(text.find("dQ in 2 value windows"), std::string::npos) << text;
+  EXPECT_NE(text.find("dK and dV fused, in 2 value windows"), std::string::npos) << text;
+  const test_support::OutputBytes x = run_once(*gpu, *windows, p);
+  for (const char* name : {"dQ", "dK", "dV"})
+    EXPECT_LT(relative_difference(own.at(name), x.at(name), p.dtype), 1e-2) << name;
 }
 
 // The two-output-warpgroup step's setmaxnreg moves registers between its warpgroups within the launch's
@@ -874,7 +1021,7 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
                                           {"backward", "fused2"}, {"backward", ""}, {"output_warpgroups", "3"},
                                           {"output_warpgroups", "two"}, {"backward_order", "states"},
                                           {"states_beside_dq", "0"}, {"states_beside_dq", "on"},
-                                          {"states_beside_dq", "257"},
+                                          {"states_beside_dq", "257"}, {"window_adds", "red"},
                                           {"colour", "red"}}) {
     try {
       impl->set_option(key, value);
@@ -890,6 +1037,9 @@ TEST(La2Options, RefusesUnknownKeysAndValues) {
   EXPECT_TRUE(o.fused_backward);
   la2::set_plan_option(o, "backward", "three_passes");
   EXPECT_FALSE(o.fused_backward);
+  EXPECT_TRUE(o.window_adds_tma);
+  la2::set_plan_option(o, "window_adds", "atomics");
+  EXPECT_FALSE(o.window_adds_tma);
 }
 
 // The fused pass's plan varied where it has no states part to move (one segment, one pass, or no second
