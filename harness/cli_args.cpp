@@ -20,6 +20,12 @@ std::string trim(std::string_view s) {
 }
 }  // namespace
 
+std::string join_list(const std::vector<std::string>& items, const std::string& sep) {
+  std::string s;
+  for (const std::string& x : items) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
 std::vector<std::string> split_list(std::string_view text, const std::string& option) {
   std::vector<std::string> out;
   if (trim(text).empty()) throw UsageError(option + " is empty");

@@ -15,6 +15,8 @@ namespace lasuite {
 
 // "a,b , c" -> {"a","b","c"}; an empty item is an error naming the option.
 std::vector<std::string> split_list(std::string_view text, const std::string& option);
+// {"a","b"} -> "a" + sep + "b": lists of names in messages.
+std::string join_list(const std::vector<std::string>& items, const std::string& sep = ",");
 // Registry names, checked; empty text gives every registered implementation.
 std::vector<std::string> parse_impls(std::string_view text);
 std::vector<DType> parse_dtypes(std::string_view text);

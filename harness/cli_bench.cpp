@@ -69,12 +69,6 @@ void check_graph_steps_used(const BenchArgs& a, const std::vector<int>& steps, c
     throw UsageError(std::string("--graph-steps applies to a graph timer; ") + timer_flag + " has none");
 }
 
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (auto& x : v) s += (s.empty() ? "" : ",") + x;
-  return s;
-}
-
 // The plotting script beside the sources, relative when we run from the source tree.
 std::string plot_script() {
   std::string src = source_dir();
@@ -204,7 +198,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   std::string timers;
   for (int steps : c.decode_batches.empty() ? c.pass_graph_steps : c.decode_graph_steps)
     timers += (timers.empty() ? "" : ", ") + timer_name(steps);
-  ctx.err << "bench: " << join(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
+  ctx.err << "bench: " << join_list(c.impls) << " | b" << c.batch << " h" << c.heads << " d" << c.dim_qk << " e"
           << c.dim_v << " " << dtypes << " decay " << c.decay.name() << " | n = " << lengths << " | " << modes
           << " timed as " << timers << " | warm-up " << c.timing.warmup << ", >= " << c.timing.min_repeats << " runs and >= "
           << c.timing.min_time_s << " s, row time limit " << c.timing.row_time_limit_s << " s, "
@@ -271,7 +265,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
                      [&](const BenchRow& r) { return r.impl == name && r.status == RowStatus::ok; }))
       unmeasured.push_back(name);
   if (!unmeasured.empty()) {
-    ctx.err << "lasuite bench: " << join(unmeasured) << " named by --impl but not measured in any row (see the note column)"
+    ctx.err << "lasuite bench: " << join_list(unmeasured) << " named by --impl but not measured in any row (see the note column)"
             << std::endl;
     return kExitNothingRan;
   }

@@ -129,9 +129,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       if (std::count(a.shape_options_given.begin(), a.shape_options_given.end(), long_only))
         throw UsageError(std::string(long_only) + " shapes the --long cases; a --packed case is one batch entry, every head compared");
   if (long_lengths.empty() && !packed && !a.shape_options_given.empty()) {
-    std::string set;
-    for (const std::string& o : a.shape_options_given) set += (set.empty() ? "" : ", ") + o;
-    throw UsageError(set + " shape the --long and --packed cases; without either, verify runs only its default cases, "
+    throw UsageError(join_list(a.shape_options_given, ", ") + " shape the --long and --packed cases; without either, verify runs only its default cases, "
                            "whose shapes are fixed (add --long N or --packed LENGTHS)");
   }
   if (device_named && *device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
@@ -260,9 +258,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         unverified.push_back(name);
     }
   if (!unverified.empty()) {
-    std::string list;
-    for (const std::string& n : unverified) list += (list.empty() ? "" : ", ") + n;
-    ctx.err << "lasuite verify: " << list << " named by --impl but no case of it was verified (every one was skipped; "
+    ctx.err << "lasuite verify: " << join_list(unverified, ", ") << " named by --impl but no case of it was verified (every one was skipped; "
             << "see the reasons above)" << std::endl;
     return kExitNothingRan;
   }

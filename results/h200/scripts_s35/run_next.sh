@@ -13,16 +13,7 @@
 # tests | tar -x -C .dev/$SESSION/base) carried.
 patch -s -p1 < results/h200/scripts_s35/wide_steps_no_window_choice.patch || { echo "the patch does not apply"; exit 1; }
 CALL=call1 TARGETS="lasuite lasuite_tests"
-source scripts/device_call_prelude.sh
-build_beside .dev/$SESSION/base
-[[ -x $B/lasuite_base ]] || { echo "no base build"; exit 1; }
-for round in 1 2; do for bin in lasuite lasuite_base; do
-  for shape in "192 21" "256 16"; do
-    set -- $shape
-    timeout 90 $B/$bin bench --impl la2 --dtype bf16 --decay alibi --mode fwd,fwdbwd --no-ceilings --seqlen 4k,128k --dim $1 --heads $2 --json $R/d$1_${bin}_r$round.json > $R/d$1_${bin}_r$round.log 2>&1; el "d$1 $bin r$round rc=$?"
-    grep -E "^\| la2" $R/d$1_${bin}_r$round.log | cut -c1-100
-  done
-done; done
+source results/h200/scripts_s35/call5.sh  # the build beside main and the A/B
 timeout 150 $B/tests/lasuite_tests --gtest_filter='La2*:CudaCheck*' > $R/tests.txt 2>&1; el "la2 tests rc=$?"
 grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure" $R/tests.txt | head -10
 check_la2 wide $B/lasuite
