@@ -104,6 +104,11 @@ void add_verify_options(CLI::App& cmd, VerifyArgs& a, TextOptions& text) {
                                 "states as the long cases; every sequence of every head compared"));
   add_impl_option_flag(cmd, a.impl_options);
   text.push_back(cmd.add_option("--json", a.json, "Write the results as JSON (schema lasuite.verify/1)"));
+  cmd.add_option("--time-limit", a.time_limit_s,
+                 "Seconds for the whole run: no case starts past them (the rest are SKIP rows, not run); a case "
+                 "still running a tenth more (at least 5 s) past them is ended with the process, as an ERROR row; "
+                 "what ran is printed and written either way, exit code 4 (default: none)")
+      ->check(kPositive);
 }
 
 void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {

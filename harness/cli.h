@@ -9,8 +9,9 @@
 namespace lasuite {
 
 // Exit codes: 0 success; 1 a check failed or a row errored; 2 bad usage (unknown implementation,
-// bad dtype, malformed range, ...); 3 nothing could run (everything skipped or unsupported).
-enum ExitCode : int { kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitNothingRan = 3 };
+// bad dtype, malformed range, ...); 3 nothing could run (everything skipped or unsupported); 4 verify's
+// --time-limit passed before every case ran.
+enum ExitCode : int { kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitNothingRan = 3, kExitTimeLimit = 4 };
 
 inline constexpr uint64_t kDefaultSeed = 20240107;  // the LA-2 paper's arXiv month, fixed and printed
 
@@ -35,6 +36,7 @@ struct VerifyArgs {
   std::vector<std::string> impl_options;  // [impl:]key=value, as given
   std::string packed;  // --packed: the lengths of a packed case (packed_lengths.h), at --long-heads, --dim
   std::string json;
+  double time_limit_s = 0;  // --time-limit: no case starts past it, none runs a grace past it (run_deadline.h); 0: none
   std::vector<std::string> shape_options_given;  // which of the long and packed cases' options the command line set
 };
 

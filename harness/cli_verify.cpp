@@ -1,5 +1,6 @@
 // `lasuite verify`: every chosen implementation over the default cases (and long ones on request),
-// one printed row per tensor check, JSON on request, a summary line, exit 1 on any failure.
+// one printed row per tensor check, JSON on request, a summary line, exit 1 on any failure, 4 when
+// --time-limit stopped it.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include "harness/range.h"
 #include "harness/result_files.h"
 #include "harness/registry.h"
+#include "harness/run_deadline.h"
 #include "harness/report_json.h"
 #include "harness/report_table.h"
 #include "harness/verify.h"
@@ -109,6 +111,23 @@ std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::v
   return cases;
 }
 
+// A case recorded without running: its implementation, device or dtype cannot take it, or the time is up.
+CaseResult not_run(const std::string& impl, const VerifyCase& c, const std::string& why, uint64_t seed) {
+  CaseResult r;
+  r.impl = impl;
+  r.vcase = c;
+  r.seed = seed;
+  r.status = CaseStatus::skipped;
+  r.reason = why;
+  return r;
+}
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g s", s);
+  return buf;
+}
+
 }  // namespace
 
 int run_verify(const VerifyArgs& a, const CliContext& ctx) {
@@ -154,6 +173,38 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   std::vector<CaseResult> results;
   std::vector<DeviceRecord> devices_used;
   OptionRecord options_used;
+  auto write_json = [&](const std::vector<CaseResult>& rows) {
+    if (a.json.empty()) return;
+    Metadata meta = collect_metadata(kVerifySchema, ctx.command_line);
+    order_devices(devices_used);
+    meta.devices = devices_used;
+    meta.seed = a.seed;
+    meta.impl_options = options_used;
+    if (write_files_atomically({{a.json, json_text(verify_json(meta, rows))}})) ctx.err << "wrote " << a.json << "\n";
+  };
+  auto summary_line = [&] {
+    return "verify: " + std::to_string(tally.passed) + " passed, " + std::to_string(tally.failed) + " failed, " +
+           std::to_string(tally.skipped) + " skipped";
+  };
+  // The case running now, for the watchdog's last words: what never returned is a row of its own.
+  std::optional<CaseResult> running;
+  std::string running_dtype;
+  const std::string time_up = "not run: --time-limit of " + seconds_text(a.time_limit_s) + " passed";
+  RunDeadline deadline(a.time_limit_s, [&]() -> int {
+    std::vector<CaseResult> rows = results;
+    if (running) {
+      running->status = CaseStatus::error;
+      running->reason = "still running " + seconds_text(time_limit_grace_s(a.time_limit_s)) + " past --time-limit of " +
+                        seconds_text(a.time_limit_s) + "; the process was ended (the cases after it are not listed)";
+      print_case(ctx.out, *running, running_dtype, tally);
+      rows.push_back(*running);
+    }
+    ctx.out << summary_line() << std::endl;
+    write_json(rows);
+    ctx.err << "lasuite verify: stopped by --time-limit: a case did not return in time (its ERROR row above)" << std::endl;
+    return kExitTimeLimit;
+  });
+  bool stopped = false;  // the limit passed between cases: the rest are recorded as not run
   for (const std::string& name : names) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
@@ -178,9 +229,24 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     for (DType dtype : dtypes) {
       const std::string dname = dtype_name(dtype);
       auto record = [&](CaseResult r) {
+        std::unique_lock<std::mutex> lock = deadline.lock_results();
+        running.reset();
         print_case(ctx.out, r, dname, tally);
         ctx.out.flush();
         results.push_back(std::move(r));
+      };
+      // Before each case: past the limit it is recorded as not run; else it is the one running.
+      auto may_run = [&](const VerifyCase& c) {
+        std::unique_lock<std::mutex> lock = deadline.lock_results();
+        if (!stopped && deadline.passed()) {
+          stopped = true;
+          ctx.err << "lasuite verify: --time-limit of " << seconds_text(a.time_limit_s)
+                  << " passed; the cases left are recorded as not run (SKIP)" << std::endl;
+        }
+        if (stopped) return false;
+        running = not_run(name, c, "", a.seed);
+        running_dtype = dname;
+        return true;
       };
       if (!available) {
         record(skipped_everything(name, dtype, why_not, a.seed));
@@ -194,6 +260,10 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       const std::vector<VerifyCase> cases = cases_for(a, dtype, long_lengths, packed, first_long);
       for (size_t index = 0; index < cases.size(); ++index) {
         const VerifyCase& c = cases[index];
+        if (!may_run(c)) {
+          record(not_run(name, c, time_up, a.seed));
+          continue;
+        }
         // The long and packed cases run for seconds to minutes each (the float64 reference among them): each says
         // on stderr that it starts, so a long run shows where it is.
         if (index >= first_long)
@@ -221,6 +291,11 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       // Decoding: prefill then decode steps against one forward (implementations with a state).
       if (!a.skip_defaults)
         for (const DecodeCase& c : decode_cases(dtype)) {
+          const VerifyCase row = decode_row_case(c);
+          if (!may_run(row)) {
+            record(not_run(name, row, time_up, a.seed));
+            continue;
+          }
           CaseResult r = verify_decode_case(*impl, c, a.seed);
           r.impl = name;
           record(std::move(r));
@@ -228,17 +303,16 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     }
   }
 
-  if (!a.json.empty()) {
-    Metadata meta = collect_metadata(kVerifySchema, ctx.command_line);
-    order_devices(devices_used);
-    meta.devices = devices_used;
-    meta.seed = a.seed;
-    meta.impl_options = options_used;
-    if (write_files_atomically({{a.json, json_text(verify_json(meta, results))}})) ctx.err << "wrote " << a.json << "\n";
-  }
-  ctx.out << "verify: " << tally.passed << " passed, " << tally.failed << " failed, " << tally.skipped << " skipped"
-          << std::endl;
+  deadline.finishing();
+  write_json(results);
+  ctx.out << summary_line() << std::endl;
   if (tally.failed > 0) return kExitFailed;
+  if (stopped) {
+    ctx.err << "lasuite verify: stopped by --time-limit; what ran is above and in the result file, the rest are SKIP "
+               "rows (not run)"
+            << std::endl;
+    return kExitTimeLimit;
+  }
   if (tally.passed == 0) {
     if (tally.skipped == 0)
       ctx.err << "lasuite verify: nothing was verified: no case was run (no implementation's device is present here; "

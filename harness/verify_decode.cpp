@@ -172,6 +172,16 @@ std::vector<DecodeCase> decode_cases(DType dtype) {
   return cases;
 }
 
+VerifyCase decode_row_case(const DecodeCase& c) {
+  VerifyCase v;
+  v.label = c.label;
+  v.problem = c.problem;
+  v.problem.seqlen = c.problem.seqlen + c.steps * c.tokens_per_step;
+  v.problem.state_out = true;
+  v.backward = false;
+  return v;
+}
+
 CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();
   const ImplInfo& info = impl.info();
@@ -181,12 +191,8 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
   CaseResult r;
   r.impl = info.name;
   r.seed = seed;
-  r.vcase.label = c.label;
-  r.vcase.problem = base;
-  r.vcase.problem.seqlen = total;
-  r.vcase.problem.state_out = true;
+  r.vcase = decode_row_case(c);
   r.vcase.problem.function = info.function;
-  r.vcase.backward = false;
   auto done = [&](CaseStatus status, std::string reason) {
     r.status = status;
     r.reason = std::move(reason);

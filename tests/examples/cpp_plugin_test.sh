@@ -5,6 +5,7 @@
 #   - the example loads, is listed, and passes `lasuite verify --device cpu` (exit 0), and the result
 #     file names the plugin's path and content hash;
 #   - a copy with its decay formula broken fails verify (exit 1);
+#   - a forward that never returns is ended by `verify --time-limit` (exit 4), what passed before it kept;
 #   - a second library registering the same name, one built for another ABI version, one that is not
 #     a plugin, one that throws while registering, and a missing file are refused (exit 2, with a
 #     message naming what is wrong).
@@ -39,13 +40,16 @@ sed 's|  r.add("recurrent_linear"|  r.add("misnamed"|' "$tmp/plugins/good.cpp" >
 # A forward that throws what is not a std::exception: the run reports it as that row's error.
 sed 's|    if (p.dtype == DType::f64) run_forward<double>(p, io);|    if (p.seqlen > 0) throw 42;\n    if (p.dtype == DType::f64) run_forward<double>(p, io);|' \
   "$tmp/plugins/good.cpp" >"$tmp/plugins/throws_int.cpp"
+# A forward that never returns at n = 4096 (a hung kernel, to the host), after the shorter cases have passed.
+sed 's|    if (p.dtype == DType::f64) run_forward<double>(p, io);|    if (p.seqlen == 4096) std::this_thread::sleep_for(std::chrono::hours(1));\n    if (p.dtype == DType::f64) run_forward<double>(p, io);|; s|#include <cmath>|#include <chrono>\n#include <cmath>\n#include <thread>|' \
+  "$tmp/plugins/good.cpp" >"$tmp/plugins/hangs.cpp"
 # A library that registers from a static initializer, as lasuite's own files do (only possible by
 # getting around the compile-time guard lasuite::plugin sets).
 { echo '#undef LASUITE_BUILDING_PLUGIN'
   sed 's|^LASUITE_PLUGIN(register_example)|LASUITE_REGISTER(recurrent_linear, [] { return std::make_unique<RecurrentLinear>(); });|' \
     "$tmp/plugins/good.cpp"; } >"$tmp/plugins/static_register.cpp"
 grep -q "carry = 1.0" "$tmp/plugins/wrong_decay.cpp" || fail "the decay formula to break was not found"
-for p in null_factory factory_throws misnamed throws_int; do
+for p in null_factory factory_throws misnamed throws_int hangs; do
   cmp -s "$tmp/plugins/good.cpp" "$tmp/plugins/$p.cpp" && fail "$p.cpp is the example unchanged (its sed found nothing)"
 done
 cat >"$tmp/plugins/CMakeLists.txt" <<'CMAKE'
@@ -53,7 +57,7 @@ cmake_minimum_required(VERSION 3.24)
 project(plugin_test LANGUAGES CXX)
 find_package(lasuite REQUIRED)
 foreach(p good wrong_decay other_abi not_a_plugin throws clash_builtin static_register null_factory factory_throws misnamed
-          throws_int)
+          throws_int hangs)
   lasuite_add_plugin(${p} ${p}.cpp)
   set_target_properties(${p} PROPERTIES PREFIX "")
 endforeach()
@@ -96,6 +100,13 @@ expect 2 "registers 'misnamed', whose info().name is 'recurrent_linear'" --plugi
 expect 1 "an exception of unknown type" --plugin "$(lib throws_int)" bench --device cpu --impl recurrent_linear --dtype f32 \
   --heads 1 --dim 16 --seqlen 64 --mode fwd --min-time 0 --json "$tmp/bench.json"
 [[ -f "$tmp/bench.json" ]] || fail "bench wrote no result file when one row failed"
+# verify --time-limit: a case that does not return is ended with the process 5 s past the limit (the least
+# grace), as an ERROR row, the cases that passed before it printed and written (exit 4).
+expect 4 "still running 5 s past --time-limit of 1 s" --plugin "$(lib hangs)" verify --device cpu --impl recurrent_linear \
+  --dtype f64 --time-limit 1 --json "$tmp/hung.json"
+grep -q "verify: [1-9][0-9]* passed, 1 failed" "$tmp/out.txt" || fail "the cases before the hung one are not counted"
+grep -q '"status": "pass"' "$tmp/hung.json" && grep -q '"status": "error"' "$tmp/hung.json" ||
+  fail "the result file of a run ended by --time-limit lacks the passed cases or the hung one"
 cp "$(lib good)" "$tmp/keep.so"
 expect 2 "which the results would overwrite" --plugin "$tmp/keep.so" verify --device cpu --impl recurrent_linear --json "$tmp/keep.so"
 cmp -s "$(lib good)" "$tmp/keep.so" || fail "the plugin named as the result file was changed"

@@ -174,6 +174,31 @@ TEST(Cli, VerifyPassesWritesJsonAndEndsWithTheSummary) {
   EXPECT_EQ(j["rows"][0]["checks"].size(), 4u);
 }
 
+// --time-limit: past it no case starts; each left is a SKIP row saying so, in the output and the result
+// file, and the exit code is 4 (a hung case, ended by the watchdog, is tests/examples/cpp_plugin_test.sh's).
+TEST(Cli, VerifyPastItsTimeLimitRecordsTheRestAsNotRun) {
+  const std::string path = temp_path("time_limit.json");
+  CliRun r = lasuite({"verify", "--impl", testing::kFake, "--long", "64,96", "--long-heads", "2", "--dim", "8",
+                      "--skip-defaults", "--time-limit", "0.000001", "--json", path});
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  EXPECT_EQ(last_line(r.out), "verify: 0 passed, 0 failed, 8 skipped");
+  EXPECT_TRUE(contains(r.out, "SKIP: not run: --time-limit of 1e-06 s passed")) << r.out;
+  EXPECT_TRUE(contains(r.err, "stopped by --time-limit")) << r.err;
+  EXPECT_FALSE(contains(r.err, "[1/")) << "a case started past the limit";
+  std::ifstream f(path);
+  ASSERT_TRUE(f.good()) << path;
+  nlohmann::json j = nlohmann::json::parse(f);
+  std::remove(path.c_str());
+  ASSERT_EQ(j["rows"].size(), 8u);
+  for (const auto& row : j["rows"]) EXPECT_EQ(row["status"], "skipped");
+
+  // A limit the run keeps to changes nothing, and its watchdog does not hold the process at the end.
+  CliRun within = lasuite({"verify", "--impl", testing::kFake, "--long", "64", "--long-heads", "2", "--dim", "8",
+                           "--skip-defaults", "--no-state", "--time-limit", "100000"});
+  EXPECT_EQ(within.code, 0) << within.out << within.err;
+  EXPECT_EQ(last_line(within.out), "verify: 8 passed, 0 failed, 0 skipped");
+}
+
 TEST(Cli, VerifyFailureOrErrorExitsOne) {
   // The failing double throws at n == 96: an ERROR row, counted as failed.
   CliRun r = lasuite({"verify", "--impl", testing::kFakeFailing, "--long", "96", "--long-heads", "1", "--dim", "8",
@@ -390,6 +415,8 @@ TEST(Cli, BadInputsTable) {
       {{"verify", "--device", "cuda", "--impl", fake}, "runs on cpu, not on cuda", true},
       {{"verify", "--impl", fake, "--seed", "007x"}, "'007x' is not a whole number in decimal", true},
       {{"verify", "--impl", fake, "--long", "64", "--sample-heads", "0"}, "is not a finite number > 0", true},
+      {{"verify", "--impl", fake, "--time-limit", "0"}, "'0' is not a finite number > 0", true},
+      {{"verify", "--impl", fake, "--time-limit", "inf"}, "'inf' is not a finite number > 0", true},
       {{"verify", "--impl", fake, "--dim", "7"}, "--dim shape the --long and --packed cases", true},
       {{"verify", "--impl", fake, "--state", "--long-heads", "3"}, "--long-heads, --state shape the --long", true},
       {{"--decode-batch", "4"}, "--decode-batch applies to --mode decode only"},
