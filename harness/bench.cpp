@@ -447,6 +447,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
   }
 
   result.devices = describe_devices(impls, config.measure_ceilings, note);
+  if (observer.sweep_ready) observer.sweep_ready(result);
 
   std::vector<int64_t> seqlens = config.seqlens;
   std::sort(seqlens.begin(), seqlens.end());
@@ -505,7 +506,9 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
           BenchRow row = base_row(info, p, mode, config.decay);
           row.timer = timer_name(graph_steps);
           std::optional<std::string> why_not;
-          if (!why_unavailable.empty()) {
+          if (config.out_of_time && config.out_of_time()) {
+            set_status(row, RowStatus::timeout, config.out_of_time_reason);
+          } else if (!why_unavailable.empty()) {
             set_status(row, RowStatus::unsupported, why_unavailable);
           } else if ((why_not = impl.unsupported(p))) {
             set_status(row, RowStatus::unsupported, *why_not);

@@ -58,6 +58,9 @@ struct BenchConfig {
   // takes the host's planning and launching out of the time, so the two rows of a point say how much of
   // a short pass is the GPU waiting for the host.
   std::vector<int> pass_graph_steps = {0};
+  // --time-limit: once this says so, each row left is a timeout not run, with this reason (unset: no limit).
+  std::function<bool()> out_of_time;
+  std::string out_of_time_reason;
   // --mode decode: KV cache lengths (tokens ahead of the step's) of softmax attention's rows, a row
   // each; empty: no cache. Linear attention's rows carry their state instead, whatever it stands for.
   std::vector<int64_t> decode_contexts;
@@ -95,6 +98,8 @@ struct BenchResult {
 
 struct BenchObserver {
   std::function<void(const std::string&)> note;                      // "measuring ceilings on cuda"
+  // Before the first row: the result's devices and options, as the result files will name them.
+  std::function<void(const BenchResult&)> sweep_ready;
   std::function<void(const BenchRow&, size_t index, size_t total)> row;  // after each row, 1-based
 };
 

@@ -165,6 +165,11 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                  "Seconds one run may take; a slower row is a timeout and larger n are not run "
                  "(default: 60 on a GPU, 5 on the CPU)")
       ->check(kPositive);
+  cmd.add_option("--time-limit", a.time_limit_s,
+                 "Seconds for the whole sweep: no row starts past them (the rest are timeouts, not run); a row still "
+                 "running a tenth more (at least 5 s) past them is ended with the process; what was measured is "
+                 "printed and written either way, exit code 4 (default: none)")
+      ->check(kPositive);
   cmd.add_option("--seed", a.seed, "Seed of the random inputs")->transform(kSeed)->capture_default_str();
   text.push_back(cmd.add_option("--l2-flush", a.l2_flush,
                                 "How each timed run's cache is made cold: dirty (write twice the cache, as "
@@ -259,7 +264,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   bench_args.decode_options_given = given(*bench, {"--decode-batch", "--decode-tokens", "--context"});
   bench_args.single_gpu_options_given =
       given(*bench, {"--device", "--csv", "--min-time", "--row-time-limit", "--l2-flush", "--no-ceilings", "--scratch-pool",
-                     "--decode-timer"});
+                     "--decode-timer", "--time-limit"});
 
   CliContext ctx{out, err, join_command_line(argc, argv)};
   try {

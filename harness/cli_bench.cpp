@@ -19,6 +19,7 @@
 #include "harness/report_json.h"
 #include "harness/report_table.h"
 #include "harness/result_files.h"
+#include "harness/run_deadline.h"
 
 namespace lasuite {
 
@@ -205,42 +206,76 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
           << cache_flush_name(c.timing.flush) << " L2 flush"
           << " (unset options: defaults for " << device_name(device) << ")" << std::endl;
 
+  // The result files say how the rows were made; the watchdog's last words write them too, so both go through this.
+  auto result_files = [&](const BenchResult& result) {
+    Metadata meta = collect_metadata(kBenchSchema, ctx.command_line);
+    meta.devices = result.devices;
+    meta.impl_options = result.impl_options;
+    if (c.packed) {
+      meta.packed_spec = c.packed->spec;
+      meta.packed_cu_seqlens = c.packed->cu_seqlens();
+    }
+    order_devices(meta.devices);
+    TimingMeta timing;
+    for (const DeviceRecord& d : meta.devices)
+      timing.method += meta.devices.size() == 1 ? timer_method(d.kind)
+                                                : (timing.method.empty() ? "" : "; ") + std::string(device_name(d.kind)) +
+                                                      ": " + timer_method(d.kind);
+    timing.warmup = c.timing.warmup;
+    timing.min_repeats = c.timing.min_repeats;
+    timing.min_time_s = c.timing.min_time_s;
+    timing.l2_flush = true;
+    timing.l2_flush_mode = cache_flush_name(c.timing.flush);
+    timing.scratch_pool = c.timing.keep_freed_scratch ? "keep" : "release";
+    timing.row_time_limit_s = c.timing.row_time_limit_s;
+    meta.timing = timing;
+    std::vector<std::pair<std::string, std::string>> files;
+    if (!a.csv.empty()) files.emplace_back(a.csv, bench_csv(meta, result.rows));
+    if (!a.json.empty()) files.emplace_back(a.json, json_text(bench_json(meta, result.rows)));
+    if (write_files_atomically(files)) {
+      if (!a.csv.empty()) ctx.out << "\nwrote " << a.csv << "\n";
+      if (!a.json.empty()) ctx.out << "\nwrote " << a.json << "\nplot with: python3 " << plot_script() << " " << a.json << "\n";
+    }
+    ctx.out.flush();
+  };
+
+  BenchResult so_far;  // what the watchdog's last words write: the devices and options, the rows done
+  const std::string limit_text = format_number(a.time_limit_s) + " s";
+  RunDeadline deadline(a.time_limit_s, [&]() -> int {
+    ctx.out << "\n" << bench_table(so_far.rows);
+    result_files(so_far);
+    ctx.err << "lasuite bench: stopped by --time-limit of " << limit_text << ": the row after the last one above was still "
+            << "running " << format_number(time_limit_grace_s(a.time_limit_s)) << " s past it (the process was ended; the "
+            << "rows after it are not listed)" << std::endl;
+    return kExitTimeLimit;
+  });
+  bool stopped = false;
+  c.out_of_time = [&] {
+    if (!stopped && deadline.passed()) {
+      stopped = true;
+      ctx.err << "lasuite bench: --time-limit of " << limit_text << " passed; the rows left are not run" << std::endl;
+    }
+    return stopped;
+  };
+  c.out_of_time_reason = "not run: --time-limit of " + limit_text + " passed";
+
   BenchObserver observer;
   observer.note = [&](const std::string& s) { ctx.err << s << std::endl; };
-  observer.row = [&](const BenchRow& r, size_t i, size_t total) { ctx.err << progress_line(r, i, total) << std::endl; };
+  observer.sweep_ready = [&](const BenchResult& r) {
+    std::unique_lock<std::mutex> lock = deadline.lock_results();
+    so_far.devices = r.devices;
+    so_far.impl_options = r.impl_options;
+  };
+  observer.row = [&](const BenchRow& r, size_t i, size_t total) {
+    std::unique_lock<std::mutex> lock = deadline.lock_results();
+    ctx.err << progress_line(r, i, total) << std::endl;
+    so_far.rows.push_back(r);
+  };
   BenchResult result = run_bench(c, observer);
+  deadline.finishing();
 
   ctx.out << "\n" << bench_table(result.rows);
-
-  Metadata meta = collect_metadata(kBenchSchema, ctx.command_line);
-  meta.devices = result.devices;
-  meta.impl_options = result.impl_options;
-  if (c.packed) {
-    meta.packed_spec = c.packed->spec;
-    meta.packed_cu_seqlens = c.packed->cu_seqlens();
-  }
-  order_devices(meta.devices);
-  TimingMeta timing;
-  for (const DeviceRecord& d : meta.devices)
-    timing.method += meta.devices.size() == 1 ? timer_method(d.kind)
-                                              : (timing.method.empty() ? "" : "; ") + std::string(device_name(d.kind)) +
-                                                    ": " + timer_method(d.kind);
-  timing.warmup = c.timing.warmup;
-  timing.min_repeats = c.timing.min_repeats;
-  timing.min_time_s = c.timing.min_time_s;
-  timing.l2_flush = true;
-  timing.l2_flush_mode = cache_flush_name(c.timing.flush);
-  timing.scratch_pool = c.timing.keep_freed_scratch ? "keep" : "release";
-  timing.row_time_limit_s = c.timing.row_time_limit_s;
-  meta.timing = timing;
-  std::vector<std::pair<std::string, std::string>> files;
-  if (!a.csv.empty()) files.emplace_back(a.csv, bench_csv(meta, result.rows));
-  if (!a.json.empty()) files.emplace_back(a.json, json_text(bench_json(meta, result.rows)));
-  if (write_files_atomically(files)) {
-    if (!a.csv.empty()) ctx.out << "\nwrote " << a.csv << "\n";
-    if (!a.json.empty()) ctx.out << "\nwrote " << a.json << "\nplot with: python3 " << plot_script() << " " << a.json << "\n";
-  }
-  ctx.out.flush();
+  result_files(result);
 
   size_t errors = 0, measured = 0;
   for (const BenchRow& r : result.rows) {
@@ -250,6 +285,12 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   if (errors) {
     ctx.err << "lasuite bench: " << errors << " row(s) failed with an error (see the note column)" << std::endl;
     return kExitFailed;
+  }
+  if (stopped) {
+    ctx.err << "lasuite bench: stopped by --time-limit; the rows measured are above and in the result files, the rest "
+               "timeouts not run"
+            << std::endl;
+    return kExitTimeLimit;
   }
   if (measured == 0) {
     ctx.err << "lasuite bench: nothing was measured: every row is unsupported, oom or timeout (see the note column)"

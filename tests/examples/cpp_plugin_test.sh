@@ -5,7 +5,8 @@
 #   - the example loads, is listed, and passes `lasuite verify --device cpu` (exit 0), and the result
 #     file names the plugin's path and content hash;
 #   - a copy with its decay formula broken fails verify (exit 1);
-#   - a forward that never returns is ended by `verify --time-limit` (exit 4), what passed before it kept;
+#   - a forward that never returns is ended by `verify --time-limit` and `bench --time-limit` (exit 4), what
+#     ran before it kept;
 #   - a second library registering the same name, one built for another ABI version, one that is not
 #     a plugin, one that throws while registering, and a missing file are refused (exit 2, with a
 #     message naming what is wrong).
@@ -107,6 +108,12 @@ expect 4 "still running 5 s past --time-limit of 1 s" --plugin "$(lib hangs)" ve
 grep -q "verify: [1-9][0-9]* passed, 1 failed" "$tmp/out.txt" || fail "the cases before the hung one are not counted"
 grep -q '"status": "pass"' "$tmp/hung.json" && grep -q '"status": "error"' "$tmp/hung.json" ||
   fail "the result file of a run ended by --time-limit lacks the passed cases or the hung one"
+# bench --time-limit: the same, a row at a time.
+expect 4 "the row after the last one above was still running 5 s past it" --plugin "$(lib hangs)" bench --device cpu \
+  --impl recurrent_linear --dtype f32 --heads 1 --dim 16 --seqlen 64,4096 --mode fwd --min-time 0 --time-limit 1 \
+  --json "$tmp/bench_hung.json"
+python3 -c 'import json, sys; rows = json.load(open(sys.argv[1]))["rows"]; sys.exit(not (len(rows) == 1 and rows[0]["status"] == "ok"))' \
+  "$tmp/bench_hung.json" || fail "the bench result file of a run ended by --time-limit lacks the row measured before it"
 cp "$(lib good)" "$tmp/keep.so"
 expect 2 "which the results would overwrite" --plugin "$tmp/keep.so" verify --device cpu --impl recurrent_linear --json "$tmp/keep.so"
 cmp -s "$(lib good)" "$tmp/keep.so" || fail "the plugin named as the result file was changed"

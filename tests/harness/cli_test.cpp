@@ -199,6 +199,23 @@ TEST(Cli, VerifyPastItsTimeLimitRecordsTheRestAsNotRun) {
   EXPECT_EQ(last_line(within.out), "verify: 8 passed, 0 failed, 0 skipped");
 }
 
+TEST(Cli, BenchPastItsTimeLimitRecordsTheRestAsNotRun) {
+  const std::string path = temp_path("bench_time_limit.json");
+  CliRun r = lasuite(quick_bench({"--mode", "fwd", "--time-limit", "0.000001", "--json", path}));
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "timeout: not run: --time-limit of 1e-06 s passed")) << r.err;
+  EXPECT_TRUE(contains(r.err, "stopped by --time-limit")) << r.err;
+  std::ifstream f(path);
+  ASSERT_TRUE(f.good()) << path;
+  nlohmann::json j = nlohmann::json::parse(f);
+  std::remove(path.c_str());
+  ASSERT_EQ(j["rows"].size(), 2u);
+  for (const auto& row : j["rows"]) EXPECT_EQ(row["status"], "timeout");
+
+  CliRun within = lasuite(quick_bench({"--mode", "fwd", "--time-limit", "100000"}));
+  EXPECT_EQ(within.code, 0) << within.out << within.err;
+}
+
 TEST(Cli, VerifyFailureOrErrorExitsOne) {
   // The failing double throws at n == 96: an ERROR row, counted as failed.
   CliRun r = lasuite({"verify", "--impl", testing::kFakeFailing, "--long", "96", "--long-heads", "1", "--dim", "8",
