@@ -506,14 +506,14 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
           BenchRow row = base_row(info, p, mode, config.decay);
           row.timer = timer_name(graph_steps);
           std::optional<std::string> why_not;
-          if (config.out_of_time && config.out_of_time()) {
-            set_status(row, RowStatus::timeout, config.out_of_time_reason);
-          } else if (!why_unavailable.empty()) {
+          if (!why_unavailable.empty()) {
             set_status(row, RowStatus::unsupported, why_unavailable);
           } else if ((why_not = impl.unsupported(p))) {
             set_status(row, RowStatus::unsupported, *why_not);
           } else if (runs_backward(mode) && !info.support.backward) {
             set_status(row, RowStatus::unsupported, "no backward pass");
+          } else if (config.out_of_time && config.out_of_time()) {
+            set_status(row, RowStatus::timeout, config.out_of_time_reason);
           } else if (stopped.count({mode, graph_steps})) {
             set_status(row, RowStatus::timeout, stopped[{mode, graph_steps}]);
           } else if (const std::optional<double> floor_s = floor_seconds(mode_work(impl, p, mode), ceilings);
@@ -533,6 +533,7 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
           } else if (const ProblemInputs* in = inputs->get(); !in) {
             set_status(row, inputs->status(), inputs->failure());
           } else {
+            if (observer.row_starting) observer.row_starting(row);
             try {
               run_row(impl, p, mode, *in, *backend_for(info.device), inputs->tracker(), config.timing, ceilings, row,
                       graph_steps);

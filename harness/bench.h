@@ -100,6 +100,7 @@ struct BenchObserver {
   std::function<void(const std::string&)> note;                      // "measuring ceilings on cuda"
   // Before the first row: the result's devices and options, as the result files will name them.
   std::function<void(const BenchResult&)> sweep_ready;
+  std::function<void(const BenchRow&)> row_starting;                  // a row about to run (its shape, no times)
   std::function<void(const BenchRow&, size_t index, size_t total)> row;  // after each row, 1-based
 };
 

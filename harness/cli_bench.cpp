@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <ostream>
@@ -13,6 +14,7 @@
 #include "harness/errors.h"
 #include "harness/impl_options.h"
 #include "harness/packed_lengths.h"
+#include "harness/process_group.h"
 #include "harness/range.h"
 #include "harness/registry.h"
 #include "harness/report_csv.h"
@@ -182,6 +184,10 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   check_distinct_outputs({{"--json", a.json}, {"--csv", a.csv}});
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (!a.csv.empty()) check_output_path(a.csv, "--csv");
+  // Each rank's clock would stop it at a row of its own, leaving the others in that row's exchanges.
+  if (a.time_limit_s > 0 && launch_place().world > 1)
+    throw UsageError("--time-limit does not apply under a launch of " + std::to_string(launch_place().world) +
+                     " processes (each would stop at a row of its own, leaving the others waiting in it)");
 
   std::string dtypes;
   for (DType t : c.dtypes) dtypes += (dtypes.empty() ? "" : ",") + std::string(dtype_name(t));
@@ -240,24 +246,43 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   };
 
   BenchResult so_far;  // what the watchdog's last words write: the devices and options, the rows done
-  const std::string limit_text = format_number(a.time_limit_s) + " s";
+  std::optional<BenchRow> running;  // the row running now, and since when
+  std::chrono::steady_clock::time_point running_since;
+  const std::string limit = time_limit_text(a.time_limit_s);
   RunDeadline deadline(a.time_limit_s, [&]() -> int {
-    ctx.out << "\n" << bench_table(so_far.rows);
-    result_files(so_far);
-    ctx.err << "lasuite bench: stopped by --time-limit of " << limit_text << ": the row after the last one above was still "
-            << "running " << format_number(time_limit_grace_s(a.time_limit_s)) << " s past it (the process was ended; the "
-            << "rows after it are not listed)" << std::endl;
-    return kExitTimeLimit;
+    const bool errored_before = std::any_of(so_far.rows.begin(), so_far.rows.end(),
+                                            [](const BenchRow& r) { return r.status == RowStatus::error; });
+    BenchResult rows = so_far;
+    if (running) {
+      running->status = RowStatus::error;
+      running->reason = "still running " + time_limit_text(time_limit_grace_s(a.time_limit_s)) + " past --time-limit of " +
+                        limit + " (for " +
+                        time_limit_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - running_since).count()) +
+                        "); the process was ended (the rows after it are not listed)";
+      rows.rows.push_back(*running);
+    }
+    ctx.out << "\n" << bench_table(rows.rows);
+    result_files(rows);
+    ctx.err << "lasuite bench: stopped by --time-limit of " << limit << ": "
+            << (running ? "a row did not return in time (its error row above)"
+                        : "it was not in a row (measuring the device's ceilings or setting up an implementation took "
+                          "that long)")
+            << std::endl;
+    if (!ctx.out) {
+      ctx.err << "lasuite: the standard output could not be written (a full device?)" << std::endl;
+      return kExitFailed;
+    }
+    return errored_before ? kExitFailed : kExitTimeLimit;
   });
   bool stopped = false;
   c.out_of_time = [&] {
     if (!stopped && deadline.passed()) {
       stopped = true;
-      ctx.err << "lasuite bench: --time-limit of " << limit_text << " passed; the rows left are not run" << std::endl;
+      ctx.err << "lasuite bench: --time-limit of " << limit << " passed; the rows left are not run" << std::endl;
     }
     return stopped;
   };
-  c.out_of_time_reason = "not run: --time-limit of " + limit_text + " passed";
+  c.out_of_time_reason = "not run: --time-limit of " + limit + " passed";
 
   BenchObserver observer;
   observer.note = [&](const std::string& s) { ctx.err << s << std::endl; };
@@ -266,8 +291,14 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     so_far.devices = r.devices;
     so_far.impl_options = r.impl_options;
   };
+  observer.row_starting = [&](const BenchRow& r) {
+    std::unique_lock<std::mutex> lock = deadline.lock_results();
+    running = r;
+    running_since = std::chrono::steady_clock::now();
+  };
   observer.row = [&](const BenchRow& r, size_t i, size_t total) {
     std::unique_lock<std::mutex> lock = deadline.lock_results();
+    running.reset();
     ctx.err << progress_line(r, i, total) << std::endl;
     so_far.rows.push_back(r);
   };
@@ -282,16 +313,15 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     errors += r.status == RowStatus::error;
     measured += r.status == RowStatus::ok;
   }
+  if (stopped)
+    ctx.err << "lasuite bench: stopped by --time-limit; the rows measured are above and in the result files, the rest "
+               "timeouts not run"
+            << std::endl;
   if (errors) {
     ctx.err << "lasuite bench: " << errors << " row(s) failed with an error (see the note column)" << std::endl;
     return kExitFailed;
   }
-  if (stopped) {
-    ctx.err << "lasuite bench: stopped by --time-limit; the rows measured are above and in the result files, the rest "
-               "timeouts not run"
-            << std::endl;
-    return kExitTimeLimit;
-  }
+  if (stopped) return kExitTimeLimit;
   if (measured == 0) {
     ctx.err << "lasuite bench: nothing was measured: every row is unsupported, oom or timeout (see the note column)"
             << std::endl;

@@ -14,6 +14,7 @@
 #include "harness/errors.h"
 #include "harness/impl_options.h"
 #include "harness/packed_lengths.h"
+#include "harness/process_group.h"
 #include "harness/range.h"
 #include "harness/result_files.h"
 #include "harness/registry.h"
@@ -111,21 +112,15 @@ std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::v
   return cases;
 }
 
-// A case recorded without running: its implementation, device or dtype cannot take it, or the time is up.
-CaseResult not_run(const std::string& impl, const VerifyCase& c, const std::string& why, uint64_t seed) {
+// A case recorded without running (the time is up), named as its row would be had it run.
+CaseResult not_run(const ImplInfo& info, const VerifyCase& c, const std::string& why, uint64_t seed) {
   CaseResult r;
-  r.impl = impl;
-  r.vcase = c;
+  r.impl = info.name;
+  r.vcase = row_case(info, c);
   r.seed = seed;
   r.status = CaseStatus::skipped;
   r.reason = why;
   return r;
-}
-
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g s", s);
-  return buf;
 }
 
 }  // namespace
@@ -154,6 +149,10 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   if (device_named && *device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
+  // Each rank's clock would stop it at a case of its own, leaving the others in that case's exchanges.
+  if (a.time_limit_s > 0 && launch_place().world > 1)
+    throw UsageError("--time-limit does not apply under a launch of " + std::to_string(launch_place().world) +
+                     " processes (each would stop at a case of its own, leaving the others waiting in it)");
   if (names.empty()) throw UsageError("no implementations are registered in this build");
   if (impls_named && device_named) check_runs_on(names, *device, a.device);
   // The options are checked against the implementations that will run (those of --device).
@@ -186,23 +185,34 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     return "verify: " + std::to_string(tally.passed) + " passed, " + std::to_string(tally.failed) + " failed, " +
            std::to_string(tally.skipped) + " skipped";
   };
-  // The case running now, for the watchdog's last words: what never returned is a row of its own.
+  // The case running now and since when, for the watchdog's last words: what never returned is a row of its own.
   std::optional<CaseResult> running;
   std::string running_dtype;
-  const std::string time_up = "not run: --time-limit of " + seconds_text(a.time_limit_s) + " passed";
+  std::chrono::steady_clock::time_point running_since;
+  const std::string limit = time_limit_text(a.time_limit_s);
+  const std::string time_up = "not run: --time-limit of " + limit + " passed";
   RunDeadline deadline(a.time_limit_s, [&]() -> int {
+    const bool failed_before = tally.failed > 0;  // the cases that finished; the hung one is the stop itself
     std::vector<CaseResult> rows = results;
     if (running) {
       running->status = CaseStatus::error;
-      running->reason = "still running " + seconds_text(time_limit_grace_s(a.time_limit_s)) + " past --time-limit of " +
-                        seconds_text(a.time_limit_s) + "; the process was ended (the cases after it are not listed)";
+      running->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - running_since).count();
+      running->reason = "still running " + time_limit_text(time_limit_grace_s(a.time_limit_s)) + " past --time-limit of " +
+                        limit + "; the process was ended (the cases after it are not listed)";
       print_case(ctx.out, *running, running_dtype, tally);
       rows.push_back(*running);
     }
     ctx.out << summary_line() << std::endl;
     write_json(rows);
-    ctx.err << "lasuite verify: stopped by --time-limit: a case did not return in time (its ERROR row above)" << std::endl;
-    return kExitTimeLimit;
+    ctx.err << "lasuite verify: stopped by --time-limit of " << limit << ": "
+            << (running ? "a case did not return in time (its ERROR row above)"
+                        : "it was not in a case (setting up an implementation or its device took that long)")
+            << std::endl;
+    if (!ctx.out) {
+      ctx.err << "lasuite: the standard output could not be written (a full device?)" << std::endl;
+      return kExitFailed;
+    }
+    return failed_before ? kExitFailed : kExitTimeLimit;
   });
   bool stopped = false;  // the limit passed between cases: the rest are recorded as not run
   for (const std::string& name : names) {
@@ -216,10 +226,15 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       ctx.err << "note: not verifying " << name << " (" << device_name(info.device) << "): " << why_not << "\n";
       continue;
     }
-    if (!in_force.empty()) options_used[name] = in_force;
-    if (available && std::none_of(devices_used.begin(), devices_used.end(),
-                                  [&](const DeviceRecord& d) { return d.kind == info.device; }))
-      devices_used.push_back(DeviceRecord{info.device, backend_for(info.device)->info(), std::nullopt});
+    const bool new_device = available && std::none_of(devices_used.begin(), devices_used.end(),
+                                                      [&](const DeviceRecord& d) { return d.kind == info.device; });
+    std::optional<DeviceRecord> device_record;  // described outside the lock: a GPU's first description takes a while
+    if (new_device) device_record = DeviceRecord{info.device, backend_for(info.device)->info(), std::nullopt};
+    {
+      std::unique_lock<std::mutex> lock = deadline.lock_results();
+      if (!in_force.empty()) options_used[name] = in_force;
+      if (device_record) devices_used.push_back(*device_record);
+    }
 
     std::vector<DType> dtypes = dtypes_asked;
     if (dtypes.empty())
@@ -240,12 +255,13 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         std::unique_lock<std::mutex> lock = deadline.lock_results();
         if (!stopped && deadline.passed()) {
           stopped = true;
-          ctx.err << "lasuite verify: --time-limit of " << seconds_text(a.time_limit_s)
-                  << " passed; the cases left are recorded as not run (SKIP)" << std::endl;
+          ctx.err << "lasuite verify: --time-limit of " << limit << " passed; the cases left are recorded as not run (SKIP)"
+                  << std::endl;
         }
         if (stopped) return false;
-        running = not_run(name, c, "", a.seed);
+        running = not_run(info, c, "", a.seed);
         running_dtype = dname;
+        running_since = std::chrono::steady_clock::now();
         return true;
       };
       if (!available) {
@@ -261,7 +277,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       for (size_t index = 0; index < cases.size(); ++index) {
         const VerifyCase& c = cases[index];
         if (!may_run(c)) {
-          record(not_run(name, c, time_up, a.seed));
+          record(not_run(info, c, time_up, a.seed));
           continue;
         }
         // The long and packed cases run for seconds to minutes each (the float64 reference among them): each says
@@ -291,9 +307,9 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       // Decoding: prefill then decode steps against one forward (implementations with a state).
       if (!a.skip_defaults)
         for (const DecodeCase& c : decode_cases(dtype)) {
-          const VerifyCase row = decode_row_case(c);
+          const VerifyCase row = decode_row_case(info, c);
           if (!may_run(row)) {
-            record(not_run(name, row, time_up, a.seed));
+            record(not_run(info, row, time_up, a.seed));
             continue;
           }
           CaseResult r = verify_decode_case(*impl, c, a.seed);
@@ -306,13 +322,12 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   deadline.finishing();
   write_json(results);
   ctx.out << summary_line() << std::endl;
-  if (tally.failed > 0) return kExitFailed;
-  if (stopped) {
+  if (stopped)
     ctx.err << "lasuite verify: stopped by --time-limit; what ran is above and in the result file, the rest are SKIP "
                "rows (not run)"
             << std::endl;
-    return kExitTimeLimit;
-  }
+  if (tally.failed > 0) return kExitFailed;
+  if (stopped) return kExitTimeLimit;
   if (tally.passed == 0) {
     if (tally.skipped == 0)
       ctx.err << "lasuite verify: nothing was verified: no case was run (no implementation's device is present here; "

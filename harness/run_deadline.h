@@ -1,29 +1,39 @@
-// A whole command's time limit (`verify --time-limit`). The command asks `passed()` between cases and
-// starts nothing more once it is true; a case still running a grace period past the limit (a hung kernel,
-// which the host cannot stop) is ended by a watchdog thread: it takes the results lock, calls the command's
-// `last_words` (print and write what is finished, say why) and ends the process with the code they return.
+// A whole command's time limit (`verify --time-limit`, `bench --time-limit`). The command asks `passed()`
+// between cases and starts nothing more once it is true; a case still running a grace period past the limit (a
+// hung kernel, which the host cannot stop) is ended by a watchdog thread: it takes the results lock, calls the
+// command's `last_words` (print and write what is finished, say why) and ends the process with the code they
+// return. What the last words read must be written under `lock_results()`; they may print to the standard
+// streams beside the command's thread only because std::cout and std::cerr are synchronised (main.cpp keeps them
+// so).
 #pragma once
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace lasuite {
 
 // How long past the limit a running case is waited for: a tenth of the limit, at least 5 s.
 double time_limit_grace_s(double limit_s);
+// The limit as messages and rows name it: "600 s", "0.5 s".
+std::string time_limit_text(double seconds);
 
 class RunDeadline {
  public:
-  // limit_s <= 0: no limit (passed() is never true, no watchdog).
-  RunDeadline(double limit_s, std::function<int()> last_words);
+  // limit_s <= 0: no limit (passed() is never true, no watchdog). grace_s < 0: time_limit_grace_s(limit_s).
+  RunDeadline(double limit_s, std::function<int()> last_words, double grace_s = -1);
+  // Stands the watchdog down (as finishing()) and joins it, so an exception unwinding the command is the command's
+  // to report; only one that reaches here after the watchdog has taken the results lock past the grace is ended
+  // as a hang.
   ~RunDeadline();
   RunDeadline(const RunDeadline&) = delete;
   RunDeadline& operator=(const RunDeadline&) = delete;
 
   bool passed() const;
   double limit_s() const { return limit_s_; }
+  double grace_s() const { return grace_s_; }
   // Held while a result is recorded and printed, so the watchdog never writes a half-recorded one.
   std::unique_lock<std::mutex> lock_results() { return std::unique_lock<std::mutex>(results_mutex_); }
   // The command has run its last case and ends itself (result files, summary): the watchdog stands down.
@@ -32,7 +42,7 @@ class RunDeadline {
  private:
   void watch();
 
-  const double limit_s_;
+  const double limit_s_, grace_s_;
   const std::chrono::steady_clock::time_point start_;
   std::function<int()> last_words_;
   std::mutex results_mutex_;

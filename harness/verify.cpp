@@ -379,12 +379,21 @@ std::pair<CaseStatus, std::string> thrown_case_outcome() {
   }
 }
 
+VerifyCase row_case(const ImplInfo& info, VerifyCase c) {
+  // The function is the implementation's; softmax has no decay, so its cases drop the slopes (a case with a
+  // state is left to the implementation to refuse).
+  c.problem.function = info.function;
+  if (c.problem.function == Function::softmax) c.problem.slopes.clear();
+  c.backward = c.backward && info.support.backward;  // what the result files report: whether gradients were checked
+  return c;
+}
+
 CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();
   const ImplInfo& info = impl.info();
   CaseResult r;
   r.impl = info.name;
-  r.vcase = c;
+  r.vcase = row_case(info, c);
   r.seed = seed;
   auto done = [&](CaseStatus status, std::string reason) {
     r.status = status;
@@ -393,11 +402,7 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
     return r;
   };
 
-  // The function is the implementation's; softmax has no decay, so its cases drop the slopes (a
-  // case with a state is left to the implementation to refuse).
   Problem& p = r.vcase.problem;
-  p.function = info.function;
-  if (p.function == Function::softmax) p.slopes.clear();
 
   Plan plan;
   plan.heads = compared_heads(c, p);
@@ -407,8 +412,7 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
   Backend* be = backend_for(info.device);
 
   plan.problem = p;
-  plan.backward = c.backward && info.support.backward;
-  r.vcase.backward = plan.backward;  // what the result files report: whether gradients were checked
+  plan.backward = r.vcase.backward;
   plan.seed = seed;
   try {
     MemoryTracker tracker;

@@ -75,6 +75,10 @@ VerifyCase long_case(int64_t seqlen, int64_t batch, int64_t heads, int64_t dim_q
 // the implementation on its own device, the float64 reference on the same (rounded) inputs.
 CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed);
 
+// The case as its result row names it when `info`'s implementation runs it (or would have: a case not run):
+// the implementation's function, no slopes for softmax, gradients checked only where it has a backward.
+VerifyCase row_case(const ImplInfo& info, VerifyCase c);
+
 // A case's skip reason when its implementation's device cannot run here ("no cuda: ..."), "" when it can.
 std::string device_skip_reason(DeviceKind kind);
 

@@ -90,8 +90,6 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
   const Problem& base = c.problem;
   const int64_t n = base.seqlen, T = c.tokens_per_step, steps = c.steps, total = n + steps * T;
   const int64_t e = base.dim_v, bh_count = base.batch * base.heads;
-  r.vcase.problem.state_out = false;
-  r.vcase.problem.slopes.clear();
   if (!info.support.kv_cache) return done(CaseStatus::skipped, "no KV cache (softmax decoding) support");
   Problem step = base;
   step.function = info.function;
@@ -172,12 +170,15 @@ std::vector<DecodeCase> decode_cases(DType dtype) {
   return cases;
 }
 
-VerifyCase decode_row_case(const DecodeCase& c) {
+VerifyCase decode_row_case(const ImplInfo& info, const DecodeCase& c) {
   VerifyCase v;
   v.label = c.label;
   v.problem = c.problem;
   v.problem.seqlen = c.problem.seqlen + c.steps * c.tokens_per_step;
-  v.problem.state_out = true;
+  v.problem.function = info.function;
+  // Linear attention carries its state to the end; softmax attention decodes against a KV cache, without decay.
+  v.problem.state_out = info.function != Function::softmax;
+  if (info.function == Function::softmax) v.problem.slopes.clear();
   v.backward = false;
   return v;
 }
@@ -191,8 +192,7 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
   CaseResult r;
   r.impl = info.name;
   r.seed = seed;
-  r.vcase = decode_row_case(c);
-  r.vcase.problem.function = info.function;
+  r.vcase = decode_row_case(info, c);
   auto done = [&](CaseStatus status, std::string reason) {
     r.status = status;
     r.reason = std::move(reason);

@@ -24,8 +24,9 @@ struct DecodeCase {
 // T in {1, 2, 7, 16}, decay on and off, B in {1, 3, 64}, small heads so the CPU gate stays short.
 std::vector<DecodeCase> decode_cases(DType dtype);
 
-// The case as its result row names it: the whole sequence (the prefill and every step), forward only.
-VerifyCase decode_row_case(const DecodeCase& c);
+// The case as its result row names it when `info`'s implementation decodes it (or would have): the whole
+// sequence (the prefill and every step), forward only.
+VerifyCase decode_row_case(const ImplInfo& info, const DecodeCase& c);
 
 // Checks "O_decode" (the outputs of every decode step) and "S_out" (the state after the last step).
 // The CaseResult's problem is the whole sequence (seqlen = n + steps * T) with a final state.

@@ -102,18 +102,19 @@ expect 1 "an exception of unknown type" --plugin "$(lib throws_int)" bench --dev
   --heads 1 --dim 16 --seqlen 64 --mode fwd --min-time 0 --json "$tmp/bench.json"
 [[ -f "$tmp/bench.json" ]] || fail "bench wrote no result file when one row failed"
 # verify --time-limit: a case that does not return is ended with the process 5 s past the limit (the least
-# grace), as an ERROR row, the cases that passed before it printed and written (exit 4).
-expect 4 "still running 5 s past --time-limit of 1 s" --plugin "$(lib hangs)" verify --device cpu --impl recurrent_linear \
-  --dtype f64 --time-limit 1 --json "$tmp/hung.json"
+# grace), as an ERROR row, the cases that passed before it printed and written (exit 4; the cases before n = 4096
+# take milliseconds, so the limit passes inside the hung one).
+expect 4 "still running 5 s past --time-limit of 3 s" --plugin "$(lib hangs)" verify --device cpu --impl recurrent_linear \
+  --dtype f64 --time-limit 3 --json "$tmp/hung.json"
 grep -q "verify: [1-9][0-9]* passed, 1 failed" "$tmp/out.txt" || fail "the cases before the hung one are not counted"
 grep -q '"status": "pass"' "$tmp/hung.json" && grep -q '"status": "error"' "$tmp/hung.json" ||
   fail "the result file of a run ended by --time-limit lacks the passed cases or the hung one"
 # bench --time-limit: the same, a row at a time.
-expect 4 "the row after the last one above was still running 5 s past it" --plugin "$(lib hangs)" bench --device cpu \
-  --impl recurrent_linear --dtype f32 --heads 1 --dim 16 --seqlen 64,4096 --mode fwd --min-time 0 --time-limit 1 \
-  --json "$tmp/bench_hung.json"
-python3 -c 'import json, sys; rows = json.load(open(sys.argv[1]))["rows"]; sys.exit(not (len(rows) == 1 and rows[0]["status"] == "ok"))' \
-  "$tmp/bench_hung.json" || fail "the bench result file of a run ended by --time-limit lacks the row measured before it"
+expect 4 "a row did not return in time" --plugin "$(lib hangs)" bench --device cpu --impl recurrent_linear --dtype f32 \
+  --heads 1 --dim 16 --seqlen 64,4096 --mode fwd --min-time 0 --no-ceilings --time-limit 3 --json "$tmp/bench_hung.json"
+python3 -c 'import json, sys; rows = json.load(open(sys.argv[1]))["rows"]; sys.exit(not (len(rows) == 2 and rows[0]["status"] == "ok"
+            and rows[1]["status"] == "error" and "still running 5 s past --time-limit of 3 s" in rows[1]["reason"]))' \
+  "$tmp/bench_hung.json" || fail "the bench result file of a run ended by --time-limit lacks the row measured or the hung one"
 cp "$(lib good)" "$tmp/keep.so"
 expect 2 "which the results would overwrite" --plugin "$tmp/keep.so" verify --device cpu --impl recurrent_linear --json "$tmp/keep.so"
 cmp -s "$(lib good)" "$tmp/keep.so" || fail "the plugin named as the result file was changed"
