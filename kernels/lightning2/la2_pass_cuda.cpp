@@ -419,10 +419,12 @@ PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan
   // Narrower widths and value tiles only by TMA (the windowed dual step moves its tiles so).
   if (plan.dual && !(p.x && p.o2 && plan.wgmma && (plan.tma ? k.dual_tma_func : !windowed(p) ? k.dual_func : nullptr)))
     throw std::logic_error("la2: a dual pass of " + shape + " does not run here (ask dual_pass_usable first)");
-  // Windows of the contraction: only the windowed TMA step's loads and stores know them (PassArgs).
-  if (p.contraction_windows && !(plan.tma && windowed(p) && p.value_tiles > 1 && !p.reverse && !plan.dual && !p.ragged))
+  // Windows of the contraction: only the windowed 128 x 128 TMA step's loads and stores know them (PassArgs;
+  // WgmmaBlock::kContractionWindows).
+  if (p.contraction_windows && !(plan.tma && windowed(p) && p.dk == 128 && p.dv == 128 && p.value_tiles > 1 && !p.reverse &&
+                                 !plan.dual && !p.ragged))
     throw std::logic_error("la2: windows of the contraction (" + shape +
-                           ") run only by TMA on the windowed step, in row order, with one output");
+                           ") run only by TMA on the windowed 128 x 128 step, in row order, with one output");
   plan.smem_bytes = plan.dual    ? k.dual_smem
                     : plan.tma   ? k.tma_smem
                     : plan.wgmma ? k.wgmma_smem

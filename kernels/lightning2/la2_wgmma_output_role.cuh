@@ -256,7 +256,7 @@ __device__ __forceinline__ void chunk_outputs(const WgmmaBlock<T, DK, DV, true, 
   const int ld_o = WIN || B::kTma ? a.cols_o : DV;  // o's row stride (under TMA, for the rows stored by 16-byte stores)
   // This block's first column of o and how many it writes: its value tile's (WIN), or the whole row for a
   // window of the contraction (by TMA), which adds its partial sum.
-  const bool of_contraction = WIN && B::kTma && a.maps.contraction_windows;
+  const bool of_contraction = B::kContractionWindows && a.maps.contraction_windows;
   const int o_col0 = WIN && !of_contraction ? DV * b.z : 0;
   const int cols_o = ld_o - o_col0;
   store_output_rows<NO>(b, o, a.o, ld_o, o_col0, cols_o, c, &a.maps.o, of_contraction ? a.maps.adds : kStoreRows);
