@@ -512,8 +512,8 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
             set_status(row, RowStatus::unsupported, *why_not);
           } else if (runs_backward(mode) && !info.support.backward) {
             set_status(row, RowStatus::unsupported, "no backward pass");
-          } else if (config.out_of_time && config.out_of_time()) {
-            set_status(row, RowStatus::timeout, config.out_of_time_reason);
+          } else if (const std::string stop = config.stop_reason ? config.stop_reason() : std::string(); !stop.empty()) {
+            set_status(row, RowStatus::timeout, stop);
           } else if (stopped.count({mode, graph_steps})) {
             set_status(row, RowStatus::timeout, stopped[{mode, graph_steps}]);
           } else if (const std::optional<double> floor_s = floor_seconds(mode_work(impl, p, mode), ceilings);

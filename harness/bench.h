@@ -58,9 +58,9 @@ struct BenchConfig {
   // takes the host's planning and launching out of the time, so the two rows of a point say how much of
   // a short pass is the GPU waiting for the host.
   std::vector<int> pass_graph_steps = {0};
-  // --time-limit: once this says so, each row left is a timeout not run, with this reason (unset: no limit).
-  std::function<bool()> out_of_time;
-  std::string out_of_time_reason;
+  // Asked before each row that could run: "" to go on, else why the sweep stops (each row left is then a timeout
+  // not run, with this reason: --time-limit, a stop signal). Unset: never.
+  std::function<std::string()> stop_reason;
   // --mode decode: KV cache lengths (tokens ahead of the step's) of softmax attention's rows, a row
   // each; empty: no cache. Linear attention's rows carry their state instead, whatever it stands for.
   std::vector<int64_t> decode_contexts;

@@ -10,7 +10,8 @@ namespace lasuite {
 
 // Exit codes: 0 success; 1 a check failed or a row errored; 2 bad usage (unknown implementation,
 // bad dtype, malformed range, ...); 3 nothing could run (everything skipped or unsupported); 4 the
-// --time-limit passed before every case or row ran.
+// --time-limit passed before every case or row ran; 128 + the signal where SIGINT or SIGTERM stopped the run
+// (run_stop.h).
 enum ExitCode : int { kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitNothingRan = 3, kExitTimeLimit = 4 };
 
 inline constexpr uint64_t kDefaultSeed = 20240107;  // the LA-2 paper's arXiv month, fixed and printed
@@ -36,7 +37,7 @@ struct VerifyArgs {
   std::vector<std::string> impl_options;  // [impl:]key=value, as given
   std::string packed;  // --packed: the lengths of a packed case (packed_lengths.h), at --long-heads, --dim
   std::string json;
-  double time_limit_s = 0;  // --time-limit: no case starts past it, none runs a grace past it (run_deadline.h); 0: none
+  double time_limit_s = 0;  // --time-limit: no case starts past it, none runs a grace past it (run_stop.h); 0: none
   std::vector<std::string> shape_options_given;  // which of the long and packed cases' options the command line set
 };
 
@@ -60,7 +61,7 @@ struct BenchArgs {
   int64_t graph_steps = 0;                  // steps recorded in a timed graph; 0: 10 decode steps, 1 training run
   std::string context = "1k..1m";           // --mode decode: softmax attention's KV cache lengths
   std::string json, csv;
-  double time_limit_s = 0;  // --time-limit: no row starts past it, none runs a grace past it (run_deadline.h); 0: none
+  double time_limit_s = 0;  // --time-limit: no row starts past it, none runs a grace past it (run_stop.h); 0: none
   int gpus = 0;                      // --gpus N: la2 over N GPUs, one process each (mpirun)
   std::string scaling = "strong";    // --gpus: --seqlen is the whole sequence (strong) or each GPU's (weak)
   std::vector<std::string> decode_options_given;  // which of --mode decode's options the command line set

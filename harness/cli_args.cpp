@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "harness/backend.h"
+#include "harness/cli.h"
 #include "harness/errors.h"
 #include "harness/registry.h"
 
@@ -122,6 +123,15 @@ void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& 
   for (int64_t n : seqlens) largest = std::max(largest, heads_total * n * std::max(dim_qk, dim_v));
   if (largest * 8 > static_cast<long double>(std::numeric_limits<int64_t>::max()))
     throw UsageError(what + ": a tensor of this shape would hold more than 2^63 bytes");
+}
+
+int stop_exit_code(const StopCause& cause, bool failed) {
+  if (cause.kind == StopCause::Kind::signal) return 128 + cause.signal;
+  return failed ? kExitFailed : kExitTimeLimit;
+}
+
+std::string stop_grace_text(const StopCause& cause, const RunStop& stop) {
+  return time_limit_text(cause.kind == StopCause::Kind::signal ? kSignalGraceS : stop.grace_s());
 }
 
 }  // namespace lasuite

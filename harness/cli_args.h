@@ -9,6 +9,7 @@
 
 #include "harness/bench.h"
 #include "harness/dtype.h"
+#include "harness/run_stop.h"
 #include "harness/tensor.h"
 
 namespace lasuite {
@@ -34,5 +35,11 @@ bool device_available(DeviceKind kind, std::string* why_not);
 // overruns. `what` names the options in the message.
 void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& seqlens, int64_t dim_qk,
                       int64_t dim_v, const std::string& what);
+
+// The exit code of a run stopped early: 128 + the signal (as a shell reports a process that signal ended), else 1
+// where a case or row that finished failed, else 4 (kExitTimeLimit).
+int stop_exit_code(const StopCause& cause, bool failed);
+// How long a case still running was waited for after the stop: "5 s".
+std::string stop_grace_text(const StopCause& cause, const RunStop& stop);
 
 }  // namespace lasuite

@@ -21,7 +21,7 @@
 #include "harness/report_json.h"
 #include "harness/report_table.h"
 #include "harness/result_files.h"
-#include "harness/run_deadline.h"
+#include "harness/run_stop.h"
 
 namespace lasuite {
 
@@ -248,22 +248,20 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   BenchResult so_far;  // what the watchdog's last words write: the devices and options, the rows done
   std::optional<BenchRow> running;  // the row running now, and since when
   std::chrono::steady_clock::time_point running_since;
-  const std::string limit = time_limit_text(a.time_limit_s);
-  RunDeadline deadline(a.time_limit_s, [&]() -> int {
+  RunStop run_stop(a.time_limit_s, [&](const StopCause& cause) -> int {
     const bool errored_before = std::any_of(so_far.rows.begin(), so_far.rows.end(),
                                             [](const BenchRow& r) { return r.status == RowStatus::error; });
     BenchResult rows = so_far;
     if (running) {
       running->status = RowStatus::error;
-      running->reason = "still running " + time_limit_text(time_limit_grace_s(a.time_limit_s)) + " past --time-limit of " +
-                        limit + " (for " +
+      running->reason = "still running " + stop_grace_text(cause, run_stop) + " after " + cause.text + " (for " +
                         time_limit_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - running_since).count()) +
                         "); the process was ended (the rows after it are not listed)";
       rows.rows.push_back(*running);
     }
     ctx.out << "\n" << bench_table(rows.rows);
     result_files(rows);
-    ctx.err << "lasuite bench: stopped by --time-limit of " << limit << ": "
+    ctx.err << "lasuite bench: stopped (" << cause.text << "): "
             << (running ? "a row did not return in time (its error row above)"
                         : "it was not in a row (measuring the device's ceilings or setting up an implementation took "
                           "that long)")
@@ -272,38 +270,35 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
       ctx.err << "lasuite: the standard output could not be written (a full device?)" << std::endl;
       return kExitFailed;
     }
-    return errored_before ? kExitFailed : kExitTimeLimit;
+    return stop_exit_code(cause, errored_before);
   });
-  bool stopped = false;
-  c.out_of_time = [&] {
-    if (!stopped && deadline.passed()) {
-      stopped = true;
-      ctx.err << "lasuite bench: --time-limit of " << limit << " passed; the rows left are not run" << std::endl;
-    }
-    return stopped;
+  StopCause stopped;  // set between rows once the sweep should stop: the rows left are not run
+  c.stop_reason = [&]() -> std::string {
+    if (!stopped && (stopped = run_stop.cause()))
+      ctx.err << "lasuite bench: " << stopped.text << "; the rows left are not run" << std::endl;
+    return stopped ? "not run: " + stopped.text : std::string();
   };
-  c.out_of_time_reason = "not run: --time-limit of " + limit + " passed";
 
   BenchObserver observer;
   observer.note = [&](const std::string& s) { ctx.err << s << std::endl; };
   observer.sweep_ready = [&](const BenchResult& r) {
-    std::unique_lock<std::mutex> lock = deadline.lock_results();
+    std::unique_lock<std::mutex> lock = run_stop.lock_results();
     so_far.devices = r.devices;
     so_far.impl_options = r.impl_options;
   };
   observer.row_starting = [&](const BenchRow& r) {
-    std::unique_lock<std::mutex> lock = deadline.lock_results();
+    std::unique_lock<std::mutex> lock = run_stop.lock_results();
     running = r;
     running_since = std::chrono::steady_clock::now();
   };
   observer.row = [&](const BenchRow& r, size_t i, size_t total) {
-    std::unique_lock<std::mutex> lock = deadline.lock_results();
+    std::unique_lock<std::mutex> lock = run_stop.lock_results();
     running.reset();
     ctx.err << progress_line(r, i, total) << std::endl;
     so_far.rows.push_back(r);
   };
   BenchResult result = run_bench(c, observer);
-  deadline.finishing();
+  run_stop.finishing();
 
   ctx.out << "\n" << bench_table(result.rows);
   result_files(result);
@@ -313,15 +308,14 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     errors += r.status == RowStatus::error;
     measured += r.status == RowStatus::ok;
   }
-  if (stopped)
-    ctx.err << "lasuite bench: stopped by --time-limit; the rows measured are above and in the result files, the rest "
-               "timeouts not run"
+  if (errors) ctx.err << "lasuite bench: " << errors << " row(s) failed with an error (see the note column)" << std::endl;
+  if (stopped) {
+    ctx.err << "lasuite bench: stopped (" << stopped.text << "); the rows measured are above and in the result files, "
+               "the rest timeouts not run"
             << std::endl;
-  if (errors) {
-    ctx.err << "lasuite bench: " << errors << " row(s) failed with an error (see the note column)" << std::endl;
-    return kExitFailed;
+    return stop_exit_code(stopped, errors > 0);
   }
-  if (stopped) return kExitTimeLimit;
+  if (errors) return kExitFailed;
   if (measured == 0) {
     ctx.err << "lasuite bench: nothing was measured: every row is unsupported, oom or timeout (see the note column)"
             << std::endl;

@@ -1,6 +1,6 @@
 // `lasuite verify`: every chosen implementation over the default cases (and long ones on request),
 // one printed row per tensor check, JSON on request, a summary line, exit 1 on any failure, 4 when
-// --time-limit stopped it.
+// --time-limit stopped it, 128 + the signal when SIGINT or SIGTERM did.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,7 +18,7 @@
 #include "harness/range.h"
 #include "harness/result_files.h"
 #include "harness/registry.h"
-#include "harness/run_deadline.h"
+#include "harness/run_stop.h"
 #include "harness/report_json.h"
 #include "harness/report_table.h"
 #include "harness/verify.h"
@@ -189,22 +189,20 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   std::optional<CaseResult> running;
   std::string running_dtype;
   std::chrono::steady_clock::time_point running_since;
-  const std::string limit = time_limit_text(a.time_limit_s);
-  const std::string time_up = "not run: --time-limit of " + limit + " passed";
-  RunDeadline deadline(a.time_limit_s, [&]() -> int {
-    const bool failed_before = tally.failed > 0;  // the cases that finished; the hung one is the stop itself
+  RunStop run_stop(a.time_limit_s, [&](const StopCause& cause) -> int {
+    const bool failed_before = tally.failed > 0;  // the cases that finished; the one running is the stop itself
     std::vector<CaseResult> rows = results;
     if (running) {
       running->status = CaseStatus::error;
       running->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - running_since).count();
-      running->reason = "still running " + time_limit_text(time_limit_grace_s(a.time_limit_s)) + " past --time-limit of " +
-                        limit + "; the process was ended (the cases after it are not listed)";
+      running->reason = "still running " + stop_grace_text(cause, run_stop) + " after " + cause.text +
+                        "; the process was ended (the cases after it are not listed)";
       print_case(ctx.out, *running, running_dtype, tally);
       rows.push_back(*running);
     }
     ctx.out << summary_line() << std::endl;
     write_json(rows);
-    ctx.err << "lasuite verify: stopped by --time-limit of " << limit << ": "
+    ctx.err << "lasuite verify: stopped (" << cause.text << "): "
             << (running ? "a case did not return in time (its ERROR row above)"
                         : "it was not in a case (setting up an implementation or its device took that long)")
             << std::endl;
@@ -212,9 +210,9 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       ctx.err << "lasuite: the standard output could not be written (a full device?)" << std::endl;
       return kExitFailed;
     }
-    return failed_before ? kExitFailed : kExitTimeLimit;
+    return stop_exit_code(cause, failed_before);
   });
-  bool stopped = false;  // the limit passed between cases: the rest are recorded as not run
+  StopCause stopped;  // set between cases once the run should stop: the rest are recorded as not run
   for (const std::string& name : names) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
@@ -231,7 +229,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     std::optional<DeviceRecord> device_record;  // described outside the lock: a GPU's first description takes a while
     if (new_device) device_record = DeviceRecord{info.device, backend_for(info.device)->info(), std::nullopt};
     {
-      std::unique_lock<std::mutex> lock = deadline.lock_results();
+      std::unique_lock<std::mutex> lock = run_stop.lock_results();
       if (!in_force.empty()) options_used[name] = in_force;
       if (device_record) devices_used.push_back(*device_record);
     }
@@ -244,20 +242,17 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     for (DType dtype : dtypes) {
       const std::string dname = dtype_name(dtype);
       auto record = [&](CaseResult r) {
-        std::unique_lock<std::mutex> lock = deadline.lock_results();
+        std::unique_lock<std::mutex> lock = run_stop.lock_results();
         running.reset();
         print_case(ctx.out, r, dname, tally);
         ctx.out.flush();
         results.push_back(std::move(r));
       };
-      // Before each case: past the limit it is recorded as not run; else it is the one running.
+      // Before each case: once the run should stop it is recorded as not run; else it is the one running.
       auto may_run = [&](const VerifyCase& c) {
-        std::unique_lock<std::mutex> lock = deadline.lock_results();
-        if (!stopped && deadline.passed()) {
-          stopped = true;
-          ctx.err << "lasuite verify: --time-limit of " << limit << " passed; the cases left are recorded as not run (SKIP)"
-                  << std::endl;
-        }
+        std::unique_lock<std::mutex> lock = run_stop.lock_results();
+        if (!stopped && (stopped = run_stop.cause()))
+          ctx.err << "lasuite verify: " << stopped.text << "; the cases left are recorded as not run (SKIP)" << std::endl;
         if (stopped) return false;
         running = not_run(info, c, "", a.seed);
         running_dtype = dname;
@@ -277,7 +272,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       for (size_t index = 0; index < cases.size(); ++index) {
         const VerifyCase& c = cases[index];
         if (!may_run(c)) {
-          record(not_run(info, c, time_up, a.seed));
+          record(not_run(info, c, "not run: " + stopped.text, a.seed));
           continue;
         }
         // The long and packed cases run for seconds to minutes each (the float64 reference among them): each says
@@ -309,7 +304,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         for (const DecodeCase& c : decode_cases(dtype)) {
           const VerifyCase row = decode_row_case(info, c);
           if (!may_run(row)) {
-            record(not_run(info, row, time_up, a.seed));
+            record(not_run(info, row, "not run: " + stopped.text, a.seed));
             continue;
           }
           CaseResult r = verify_decode_case(*impl, c, a.seed);
@@ -319,15 +314,16 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     }
   }
 
-  deadline.finishing();
+  run_stop.finishing();
   write_json(results);
   ctx.out << summary_line() << std::endl;
-  if (stopped)
-    ctx.err << "lasuite verify: stopped by --time-limit; what ran is above and in the result file, the rest are SKIP "
-               "rows (not run)"
+  if (stopped) {
+    ctx.err << "lasuite verify: stopped (" << stopped.text << "); what ran is above and in the result file, the rest are "
+               "SKIP rows (not run)"
             << std::endl;
+    return stop_exit_code(stopped, tally.failed > 0);
+  }
   if (tally.failed > 0) return kExitFailed;
-  if (stopped) return kExitTimeLimit;
   if (tally.passed == 0) {
     if (tally.skipped == 0)
       ctx.err << "lasuite verify: nothing was verified: no case was run (no implementation's device is present here; "

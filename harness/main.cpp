@@ -8,6 +8,7 @@
 #include "harness/cli.h"
 #include "harness/mpi_world.h"
 #include "harness/process_group.h"
+#include "harness/stop_signals.h"
 
 int main(int argc, char** argv) {
   // Under mpirun each process takes the GPU of its local rank, and only rank 0 prints results (the
@@ -25,6 +26,9 @@ int main(int argc, char** argv) {
   // A reader that closes the pipe early (`| head`) must not end the run before its result files are written:
   // the failed writes are seen below instead of killing the process mid-run.
   std::signal(SIGPIPE, SIG_IGN);
+  // Ctrl-C or a scheduler's SIGTERM stops verify and bench after the case or row running, keeping what finished. Not
+  // under a launch of several processes: each would stop at a case of its own, leaving the others waiting in it.
+  if (place.world <= 1) lasuite::install_stop_signals();
   int rc = lasuite::run_cli(argc, argv, secondary ? muted : std::cout, std::cerr);
   if (!secondary && !(std::cout << std::flush)) {
     // A reader gone is the shell's ordinary case (`lasuite list | head -1`): end as a closed pipe ends any

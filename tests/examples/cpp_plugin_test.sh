@@ -5,8 +5,8 @@
 #   - the example loads, is listed, and passes `lasuite verify --device cpu` (exit 0), and the result
 #     file names the plugin's path and content hash;
 #   - a copy with its decay formula broken fails verify (exit 1);
-#   - a forward that never returns is ended by `verify --time-limit` and `bench --time-limit` (exit 4), what
-#     ran before it kept;
+#   - a forward that never returns is ended by `verify --time-limit` and `bench --time-limit` (exit 4) and after
+#     SIGTERM (exit 143), what ran before it kept;
 #   - a second library registering the same name, one built for another ABI version, one that is not
 #     a plugin, one that throws while registering, and a missing file are refused (exit 2, with a
 #     message naming what is wrong).
@@ -104,16 +104,29 @@ expect 1 "an exception of unknown type" --plugin "$(lib throws_int)" bench --dev
 # verify --time-limit: a case that does not return is ended with the process 5 s past the limit (the least
 # grace), as an ERROR row, the cases that passed before it printed and written (exit 4; the cases before n = 4096
 # take milliseconds, so the limit passes inside the hung one).
-expect 4 "still running 5 s past --time-limit of 3 s" --plugin "$(lib hangs)" verify --device cpu --impl recurrent_linear \
+expect 4 "still running 5 s after --time-limit of 3 s passed" --plugin "$(lib hangs)" verify --device cpu --impl recurrent_linear \
   --dtype f64 --time-limit 3 --json "$tmp/hung.json"
 grep -q "verify: [1-9][0-9]* passed, 1 failed" "$tmp/out.txt" || fail "the cases before the hung one are not counted"
 grep -q '"status": "pass"' "$tmp/hung.json" && grep -q '"status": "error"' "$tmp/hung.json" ||
   fail "the result file of a run ended by --time-limit lacks the passed cases or the hung one"
+# SIGTERM (timeout(1), a batch scheduler's end of job) while a case hangs: the case is ended 5 s later as an ERROR
+# row, what finished before it is written, exit 143 (128 + SIGTERM).
+"$lasuite" --plugin "$(lib hangs)" verify --device cpu --impl recurrent_linear --dtype f64 --json "$tmp/term.json" \
+  >"$tmp/out.txt" 2>&1 &
+pid=$!
+sleep 3  # the cases before n = 4096 take milliseconds: the hung one is running
+kill -TERM $pid
+wait $pid
+rc=$?
+[[ $rc == 143 ]] || { cat "$tmp/out.txt"; fail "SIGTERM during a hung case: exit $rc, expected 143"; }
+grep -q "still running 5 s after SIGTERM was received" "$tmp/out.txt" || { cat "$tmp/out.txt"; fail "SIGTERM: no ERROR row for the hung case"; }
+grep -q '"status": "pass"' "$tmp/term.json" || fail "SIGTERM: the result file lacks the cases that passed"
+echo "ok: SIGTERM during a hung case ends it 5 s later, keeping what finished (exit 143)"
 # bench --time-limit: the same, a row at a time.
 expect 4 "a row did not return in time" --plugin "$(lib hangs)" bench --device cpu --impl recurrent_linear --dtype f32 \
   --heads 1 --dim 16 --seqlen 64,4096 --mode fwd --min-time 0 --no-ceilings --time-limit 3 --json "$tmp/bench_hung.json"
 python3 -c 'import json, sys; rows = json.load(open(sys.argv[1]))["rows"]; sys.exit(not (len(rows) == 2 and rows[0]["status"] == "ok"
-            and rows[1]["status"] == "error" and "still running 5 s past --time-limit of 3 s" in rows[1]["reason"]))' \
+            and rows[1]["status"] == "error" and "still running 5 s after --time-limit of 3 s passed" in rows[1]["reason"]))' \
   "$tmp/bench_hung.json" || fail "the bench result file of a run ended by --time-limit lacks the row measured or the hung one"
 cp "$(lib good)" "$tmp/keep.so"
 expect 2 "which the results would overwrite" --plugin "$tmp/keep.so" verify --device cpu --impl recurrent_linear --json "$tmp/keep.so"

@@ -183,7 +183,7 @@ TEST(Cli, VerifyPastItsTimeLimitRecordsTheRestAsNotRun) {
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_EQ(last_line(r.out), "verify: 0 passed, 0 failed, 8 skipped");
   EXPECT_TRUE(contains(r.out, "SKIP: not run: --time-limit of 1e-06 s passed")) << r.out;
-  EXPECT_TRUE(contains(r.err, "stopped by --time-limit")) << r.err;
+  EXPECT_TRUE(contains(r.err, "stopped (--time-limit of 1e-06 s passed)")) << r.err;
   EXPECT_FALSE(contains(r.err, "[1/")) << "a case started past the limit";
   std::ifstream f(path);
   ASSERT_TRUE(f.good()) << path;
@@ -204,7 +204,7 @@ TEST(Cli, BenchPastItsTimeLimitRecordsTheRestAsNotRun) {
   CliRun r = lasuite(quick_bench({"--mode", "fwd", "--time-limit", "0.000001", "--json", path}));
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "timeout: not run: --time-limit of 1e-06 s passed")) << r.err;
-  EXPECT_TRUE(contains(r.err, "stopped by --time-limit")) << r.err;
+  EXPECT_TRUE(contains(r.err, "stopped (--time-limit of 1e-06 s passed)")) << r.err;
   std::ifstream f(path);
   ASSERT_TRUE(f.good()) << path;
   nlohmann::json j = nlohmann::json::parse(f);
