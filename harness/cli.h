@@ -11,7 +11,7 @@ namespace lasuite {
 // Exit codes: 0 success; 1 a check failed or a row errored; 2 bad usage (unknown implementation,
 // bad dtype, malformed range, ...); 3 nothing could run (everything skipped or unsupported); 4 the
 // --time-limit passed before every case or row ran; 128 + the signal where SIGINT or SIGTERM stopped the run
-// (run_stop.h).
+// (run_stop.h; main.cpp then ends the process by the signal itself).
 enum ExitCode : int { kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitNothingRan = 3, kExitTimeLimit = 4 };
 
 inline constexpr uint64_t kDefaultSeed = 20240107;  // the LA-2 paper's arXiv month, fixed and printed

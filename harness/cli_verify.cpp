@@ -175,8 +175,8 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   auto write_json = [&](const std::vector<CaseResult>& rows) {
     if (a.json.empty()) return;
     Metadata meta = collect_metadata(kVerifySchema, ctx.command_line);
-    order_devices(devices_used);
-    meta.devices = devices_used;
+    meta.devices = devices_used;  // a copy: the watchdog's last words may run beside the command's thread reading it
+    order_devices(meta.devices);
     meta.seed = a.seed;
     meta.impl_options = options_used;
     if (write_files_atomically({{a.json, json_text(verify_json(meta, rows))}})) ctx.err << "wrote " << a.json << "\n";
@@ -213,14 +213,24 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     return stop_exit_code(cause, failed_before);
   });
   StopCause stopped;  // set between cases once the run should stop: the rest are recorded as not run
+  auto stop_now = [&] {  // under the results lock
+    if (!stopped && (stopped = run_stop.cause()))
+      ctx.err << "lasuite verify: " << stopped.text << "; the cases left are recorded as not run (SKIP)" << std::endl;
+    return static_cast<bool>(stopped);
+  };
   for (const std::string& name : names) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
     if (device_named && info.device != *device) continue;
+    // Once stopped, an implementation's cases are recorded as not run without setting up its device.
+    const bool stopped_before = [&] {
+      std::unique_lock<std::mutex> lock = run_stop.lock_results();
+      return stop_now();
+    }();
     std::map<std::string, std::string> in_force = apply_impl_options(*impl, settings);
     std::string why_not;
-    const bool available = device_available(info.device, &why_not);
-    if (!available && !impls_named && !device_named) {
+    const bool available = !stopped_before && device_available(info.device, &why_not);
+    if (!stopped_before && !available && !impls_named && !device_named) {
       ctx.err << "note: not verifying " << name << " (" << device_name(info.device) << "): " << why_not << "\n";
       continue;
     }
@@ -251,15 +261,13 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       // Before each case: once the run should stop it is recorded as not run; else it is the one running.
       auto may_run = [&](const VerifyCase& c) {
         std::unique_lock<std::mutex> lock = run_stop.lock_results();
-        if (!stopped && (stopped = run_stop.cause()))
-          ctx.err << "lasuite verify: " << stopped.text << "; the cases left are recorded as not run (SKIP)" << std::endl;
-        if (stopped) return false;
+        if (stop_now()) return false;
         running = not_run(info, c, "", a.seed);
         running_dtype = dname;
         running_since = std::chrono::steady_clock::now();
         return true;
       };
-      if (!available) {
+      if (!available && !stopped_before) {
         record(skipped_everything(name, dtype, why_not, a.seed));
         continue;
       }

@@ -30,6 +30,13 @@ int main(int argc, char** argv) {
   // under a launch of several processes: each would stop at a case of its own, leaving the others waiting in it.
   if (place.world <= 1) lasuite::install_stop_signals();
   int rc = lasuite::run_cli(argc, argv, secondary ? muted : std::cout, std::cerr);
+  // A run that a signal stopped has written what it keeps; it ends by that signal, so that a shell running it from a
+  // script stops there too (bash goes on after a child that merely exits 130).
+  if (const int sig = lasuite::stop_signal()) {
+    std::cout.flush();
+    std::cerr.flush();
+    lasuite::end_by_signal(sig);
+  }
   if (!secondary && !(std::cout << std::flush)) {
     // A reader gone is the shell's ordinary case (`lasuite list | head -1`): end as a closed pipe ends any
     // program, now that the files are written. Any other failure (a full device) is an error.

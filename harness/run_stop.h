@@ -1,9 +1,9 @@
 // Why and how verify or bench stops before its end, keeping what finished: a --time-limit passed, or a stop signal
-// (SIGINT, SIGTERM: stop_signals.h). The command asks `cause()` between cases and rows and starts nothing more once
-// it is set; a case still running a grace after the stop (past the limit: a tenth of it, at least 5 s; after a
-// signal, 5 s: a hung kernel cannot be stopped from the host) is ended by a watchdog thread: it takes the results
-// lock, calls the command's `last_words` with the cause (print and write what finished, say why) and ends the
-// process with the code they return. What the last words read must be written under `lock_results()`; they may
+// (SIGINT, SIGTERM: stop_signals.h; a RunStop arms them while it lives). The command asks `cause()` between cases
+// and rows and starts nothing more once it is set; a case still running a grace after the stop (past the limit: a
+// tenth of it, at least 5 s; after a signal, 5 s: a hung kernel cannot be stopped from the host) is ended by a
+// watchdog thread: it takes the results lock, calls the command's `last_words` with the cause (print and write what
+// finished, say why) and ends the process with the code they return, or by the signal where one stopped it. What the last words read must be written under `lock_results()`; they may
 // print to the standard streams beside the command's thread only because std::cout and std::cerr are synchronised
 // (main.cpp keeps them so).
 #pragma once
@@ -52,6 +52,8 @@ class RunStop {
 
  private:
   void watch();
+  StopCause signal_cause() const;
+  StopCause limit_cause() const;
 
   const double limit_s_, grace_s_;
   const std::chrono::steady_clock::time_point start_;

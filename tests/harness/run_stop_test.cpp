@@ -73,10 +73,12 @@ TEST(RunStopDeathTest, StandsDownOnceTheCommandIsFinishing) {
 }
 
 // The first SIGINT is a request (the flag, a line on stderr, the cause between cases); a case that does not return
-// is ended kSignalGraceS later with the last words' code.
-TEST(RunStopDeathTest, ASignalIsAStopAndAHungCaseEndsAfterItsGrace) {
+// is ended kSignalGraceS later, after the last words, by the signal itself (as a shell expects of a program it
+// interrupted).
+TEST(RunStopDeathTest, ASignalIsAStopAndAHungCaseEndsAfterItsGraceByThatSignal) {
   EXPECT_EXIT(
       {
+        std::signal(SIGINT, SIG_DFL);  // not as ignored as a background job's may have been inherited
         install_stop_signals();
         RunStop stop(0, [](const StopCause& c) { std::fprintf(stderr, "last words: %s\n", c.text.c_str()); return 128 + c.signal; });
         if (stop.cause()) std::exit(1);
@@ -86,7 +88,20 @@ TEST(RunStopDeathTest, ASignalIsAStopAndAHungCaseEndsAfterItsGrace) {
         sleep_s(30);  // the case does not return
         std::exit(0);
       },
-      testing::ExitedWithCode(128 + SIGINT), "asked to stop.*last words: SIGINT was received");
+      testing::KilledBySignal(SIGINT), "asked to stop.*last words: SIGINT was received");
+}
+
+// With no run armed (parsing, `list`), a signal takes its default action at once.
+TEST(RunStopDeathTest, ASignalWithNoRunArmedEndsTheProcess) {
+  EXPECT_EXIT(
+      {
+        std::signal(SIGTERM, SIG_DFL);
+        install_stop_signals();
+        std::raise(SIGTERM);
+        sleep_s(30);
+        std::exit(0);
+      },
+      testing::KilledBySignal(SIGTERM), "");
 }
 
 }  // namespace
