@@ -5,10 +5,12 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <ostream>
 
 #include "harness/backend.h"
 #include "harness/cli.h"
 #include "harness/errors.h"
+#include "harness/process_group.h"
 #include "harness/registry.h"
 
 namespace lasuite {
@@ -125,13 +127,30 @@ void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& 
     throw UsageError(what + ": a tensor of this shape would hold more than 2^63 bytes");
 }
 
+void check_time_limit_applies(double time_limit_s, const std::string& unit) {
+  const int world = launch_place().world;
+  if (time_limit_s > 0 && world > 1)
+    throw UsageError("--time-limit does not apply under a launch of " + std::to_string(world) + " processes (each would stop at a " +
+                     unit + " of its own, leaving the others waiting in it)");
+}
+
 int stop_exit_code(const StopCause& cause, bool failed) {
   if (cause.kind == StopCause::Kind::signal) return 128 + cause.signal;
   return failed ? kExitFailed : kExitTimeLimit;
 }
 
-std::string stop_grace_text(const StopCause& cause, const RunStop& stop) {
-  return time_limit_text(cause.kind == StopCause::Kind::signal ? kSignalGraceS : stop.grace_s());
+std::string ended_while_running(const StopCause& cause, const RunStop& stop, const std::string& unit) {
+  const double grace_s = cause.kind == StopCause::Kind::signal ? kSignalGraceS : stop.grace_s();
+  return "still running " + time_limit_text(grace_s) + " after " + cause.text + "; the process was ended (the " + unit +
+         "s after it are not listed)";
+}
+
+int last_words_exit(std::ostream& out, std::ostream& err, const StopCause& cause, bool failed_before) {
+  if (!out) {
+    err << "lasuite: the standard output could not be written (a full device?)" << std::endl;
+    return kExitFailed;
+  }
+  return stop_exit_code(cause, failed_before);
 }
 
 }  // namespace lasuite

@@ -2,6 +2,7 @@
 // was expected (the CLI maps it to exit code 2).
 #pragma once
 #include <cstdint>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +37,17 @@ bool device_available(DeviceKind kind, std::string* why_not);
 void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& seqlens, int64_t dim_qk,
                       int64_t dim_v, const std::string& what);
 
+// --time-limit under an MPI launch of several processes is refused: each rank's clock would stop it at a `unit`
+// (case, row) of its own, leaving the others waiting in that one's exchanges.
+void check_time_limit_applies(double time_limit_s, const std::string& unit);
 // The exit code of a run stopped early: 128 + the signal (as a shell reports a process that signal ended), else 1
 // where a case or row that finished failed, else 4 (kExitTimeLimit).
 int stop_exit_code(const StopCause& cause, bool failed);
-// How long a case still running was waited for after the stop: "5 s".
-std::string stop_grace_text(const StopCause& cause, const RunStop& stop);
+// The reason of the `unit` (case, row) the watchdog ended: "still running 5 s after SIGINT was received; the process
+// was ended (the cases after it are not listed)".
+std::string ended_while_running(const StopCause& cause, const RunStop& stop, const std::string& unit);
+// The watchdog's last words' end, once what finished is printed and written: their exit code (stop_exit_code, or 1
+// where the standard output could not be written, which it then says).
+int last_words_exit(std::ostream& out, std::ostream& err, const StopCause& cause, bool failed_before);
 
 }  // namespace lasuite

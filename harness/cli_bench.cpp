@@ -14,7 +14,6 @@
 #include "harness/errors.h"
 #include "harness/impl_options.h"
 #include "harness/packed_lengths.h"
-#include "harness/process_group.h"
 #include "harness/range.h"
 #include "harness/registry.h"
 #include "harness/report_csv.h"
@@ -184,10 +183,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   check_distinct_outputs({{"--json", a.json}, {"--csv", a.csv}});
   if (!a.json.empty()) check_output_path(a.json, "--json");
   if (!a.csv.empty()) check_output_path(a.csv, "--csv");
-  // Each rank's clock would stop it at a row of its own, leaving the others in that row's exchanges.
-  if (a.time_limit_s > 0 && launch_place().world > 1)
-    throw UsageError("--time-limit does not apply under a launch of " + std::to_string(launch_place().world) +
-                     " processes (each would stop at a row of its own, leaving the others waiting in it)");
+  check_time_limit_applies(a.time_limit_s, "row");
 
   std::string dtypes;
   for (DType t : c.dtypes) dtypes += (dtypes.empty() ? "" : ",") + std::string(dtype_name(t));
@@ -254,9 +250,9 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     BenchResult rows = so_far;
     if (running) {
       running->status = RowStatus::error;
-      running->reason = "still running " + stop_grace_text(cause, run_stop) + " after " + cause.text + " (for " +
+      running->reason = ended_while_running(cause, run_stop, "row") + " (it ran " +
                         time_limit_text(std::chrono::duration<double>(std::chrono::steady_clock::now() - running_since).count()) +
-                        "); the process was ended (the rows after it are not listed)";
+                        ")";
       rows.rows.push_back(*running);
     }
     ctx.out << "\n" << bench_table(rows.rows);
@@ -266,11 +262,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
                         : "it was not in a row (measuring the device's ceilings or setting up an implementation took "
                           "that long)")
             << std::endl;
-    if (!ctx.out) {
-      ctx.err << "lasuite: the standard output could not be written (a full device?)" << std::endl;
-      return kExitFailed;
-    }
-    return stop_exit_code(cause, errored_before);
+    return last_words_exit(ctx.out, ctx.err, cause, errored_before);
   });
   StopCause stopped;  // set between rows once the sweep should stop: the rows left are not run
   c.stop_reason = [&]() -> std::string {

@@ -14,7 +14,6 @@
 #include "harness/errors.h"
 #include "harness/impl_options.h"
 #include "harness/packed_lengths.h"
-#include "harness/process_group.h"
 #include "harness/range.h"
 #include "harness/result_files.h"
 #include "harness/registry.h"
@@ -149,10 +148,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   if (device_named && *device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
-  // Each rank's clock would stop it at a case of its own, leaving the others in that case's exchanges.
-  if (a.time_limit_s > 0 && launch_place().world > 1)
-    throw UsageError("--time-limit does not apply under a launch of " + std::to_string(launch_place().world) +
-                     " processes (each would stop at a case of its own, leaving the others waiting in it)");
+  check_time_limit_applies(a.time_limit_s, "case");
   if (names.empty()) throw UsageError("no implementations are registered in this build");
   if (impls_named && device_named) check_runs_on(names, *device, a.device);
   // The options are checked against the implementations that will run (those of --device).
@@ -187,7 +183,6 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   };
   // The case running now and since when, for the watchdog's last words: what never returned is a row of its own.
   std::optional<CaseResult> running;
-  std::string running_dtype;
   std::chrono::steady_clock::time_point running_since;
   RunStop run_stop(a.time_limit_s, [&](const StopCause& cause) -> int {
     const bool failed_before = tally.failed > 0;  // the cases that finished; the one running is the stop itself
@@ -195,9 +190,8 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     if (running) {
       running->status = CaseStatus::error;
       running->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - running_since).count();
-      running->reason = "still running " + stop_grace_text(cause, run_stop) + " after " + cause.text +
-                        "; the process was ended (the cases after it are not listed)";
-      print_case(ctx.out, *running, running_dtype, tally);
+      running->reason = ended_while_running(cause, run_stop, "case");
+      print_case(ctx.out, *running, dtype_name(running->vcase.problem.dtype), tally);
       rows.push_back(*running);
     }
     ctx.out << summary_line() << std::endl;
@@ -206,11 +200,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
             << (running ? "a case did not return in time (its ERROR row above)"
                         : "it was not in a case (setting up an implementation or its device took that long)")
             << std::endl;
-    if (!ctx.out) {
-      ctx.err << "lasuite: the standard output could not be written (a full device?)" << std::endl;
-      return kExitFailed;
-    }
-    return stop_exit_code(cause, failed_before);
+    return last_words_exit(ctx.out, ctx.err, cause, failed_before);
   });
   StopCause stopped;  // set between cases once the run should stop: the rest are recorded as not run
   auto stop_now = [&] {  // under the results lock
@@ -263,7 +253,6 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         std::unique_lock<std::mutex> lock = run_stop.lock_results();
         if (stop_now()) return false;
         running = not_run(info, c, "", a.seed);
-        running_dtype = dname;
         running_since = std::chrono::steady_clock::now();
         return true;
       };

@@ -43,7 +43,6 @@ class RunStop {
 
   // A signal received, else the limit passed, else none.
   StopCause cause() const;
-  double limit_s() const { return limit_s_; }
   double grace_s() const { return grace_s_; }
   // Held while a result is recorded and printed, so the watchdog never writes a half-recorded one.
   std::unique_lock<std::mutex> lock_results() { return std::unique_lock<std::mutex>(results_mutex_); }

@@ -175,11 +175,10 @@ VerifyCase decode_row_case(const ImplInfo& info, const DecodeCase& c) {
   v.label = c.label;
   v.problem = c.problem;
   v.problem.seqlen = c.problem.seqlen + c.steps * c.tokens_per_step;
-  v.problem.function = info.function;
-  // Linear attention carries its state to the end; softmax attention decodes against a KV cache, without decay.
-  v.problem.state_out = info.function != Function::softmax;
-  if (info.function == Function::softmax) v.problem.slopes.clear();
   v.backward = false;
+  v = row_case(info, v);
+  // Linear attention carries its state to the end; softmax attention decodes against a KV cache.
+  v.problem.state_out = info.function != Function::softmax;
   return v;
 }
 

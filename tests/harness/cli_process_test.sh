@@ -3,7 +3,8 @@
 #   - a reader that closes the pipe early ends the run as a closed pipe ends any program (SIGPIPE), after the
 #     result file is written; a standard output that cannot be written otherwise (a full device) is exit 1
 #     with a line saying so;
-#   - a process that is a secondary rank by the launcher's environment says so on stderr and writes nothing;
+#   - a process that is a secondary rank by the launcher's environment says so on stderr and writes nothing, and
+#     --time-limit is refused under a launch of several processes;
 #   - an unknown option before the subcommand is named by the parser, not taken for a misspelt subcommand;
 #   - SIGINT and SIGTERM stop verify and bench after the case or row running, keeping what finished, and end the
 #     process by the signal; a second one ends it at once; one inherited as ignored stays ignored.
@@ -42,6 +43,17 @@ grep -q "rank 1 of 2 by the launcher's environment" "$tmp/err.txt" || { cat "$tm
 [[ ! -e "$tmp/rank1.json" && ! -s "$tmp/out.txt" ]] || fail "a secondary rank printed or wrote"
 grep -q "^wrote" "$tmp/err.txt" && fail "a secondary rank claims a file it did not write"
 echo "ok: a secondary rank says it leaves the results to rank 0"
+
+small_bench=(bench --device cpu --impl la2_cpu --dtype f32 --seqlen 64 --heads 1 --dim 8 --mode fwd)
+for command in small small_bench; do
+  declare -n args=$command
+  OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=0 "$lasuite" "${args[@]}" --time-limit 5 >"$tmp/out.txt" 2>&1
+  rc=$?
+  [[ $rc == 2 ]] || { cat "$tmp/out.txt"; fail "${args[0]} --time-limit under a launch of 2: exit $rc, expected 2"; }
+  grep -q "does not apply under a launch of 2 processes" "$tmp/out.txt" || { cat "$tmp/out.txt"; fail "${args[0]}: no reason given"; }
+  unset -n args
+done
+echo "ok: --time-limit is refused under a launch of several processes"
 
 "$lasuite" --foo bar verify >"$tmp/out.txt" 2>&1
 rc=$?
