@@ -49,6 +49,14 @@ std::string last_line(const std::string& s) {
 
 std::string temp_path(const std::string& name) { return test_support::temp_path("cli", name); }
 
+// A result file the command wrote, parsed; false where it cannot be opened.
+bool read_json(const std::string& path, nlohmann::json& j) {
+  std::ifstream f(path);
+  if (!f.good()) return false;
+  j = nlohmann::json::parse(f);
+  return true;
+}
+
 // Small, fast bench arguments on the test double.
 std::vector<std::string> quick_bench(std::vector<std::string> extra) {
   std::vector<std::string> a = {"bench", "--impl", testing::kFake, "--seqlen", "32,64", "--batch", "1", "--heads",
@@ -160,9 +168,8 @@ TEST(Cli, VerifyPassesWritesJsonAndEndsWithTheSummary) {
   EXPECT_FALSE(contains(r.out, "FAIL"));
   // Two long cases (decay on and off), four tensors each.
   EXPECT_EQ(last_line(r.out), "verify: 8 passed, 0 failed, 0 skipped");
-  std::ifstream f(path);
-  ASSERT_TRUE(f.good()) << path;
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(path, j)) << path;
   std::remove(path.c_str());
   EXPECT_EQ(j["schema"], "lasuite.verify/1");
   EXPECT_EQ(j["meta"]["seed"], 5);
@@ -185,9 +192,8 @@ TEST(Cli, VerifyPastItsTimeLimitRecordsTheRestAsNotRun) {
   EXPECT_TRUE(contains(r.out, "SKIP: not run: --time-limit of 1e-06 s passed")) << r.out;
   EXPECT_TRUE(contains(r.err, "stopped (--time-limit of 1e-06 s passed)")) << r.err;
   EXPECT_FALSE(contains(r.err, "[1/")) << "a case started past the limit";
-  std::ifstream f(path);
-  ASSERT_TRUE(f.good()) << path;
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(path, j)) << path;
   std::remove(path.c_str());
   ASSERT_EQ(j["rows"].size(), 8u);
   for (const auto& row : j["rows"]) EXPECT_EQ(row["status"], "skipped");
@@ -205,9 +211,8 @@ TEST(Cli, BenchPastItsTimeLimitRecordsTheRestAsNotRun) {
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "timeout: not run: --time-limit of 1e-06 s passed")) << r.err;
   EXPECT_TRUE(contains(r.err, "stopped (--time-limit of 1e-06 s passed)")) << r.err;
-  std::ifstream f(path);
-  ASSERT_TRUE(f.good()) << path;
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(path, j)) << path;
   std::remove(path.c_str());
   ASSERT_EQ(j["rows"].size(), 2u);
   for (const auto& row : j["rows"]) EXPECT_EQ(row["status"], "timeout");
@@ -234,9 +239,8 @@ TEST(Cli, BenchWritesJsonAndCsvAndSaysHowToPlot) {
   EXPECT_TRUE(contains(r.out, "| impl")) << "a markdown table on stdout";
   EXPECT_TRUE(contains(r.out, "plot with: python3 ")) << r.out;
   EXPECT_TRUE(contains(r.out, "plots/plot_bench.py " + json_path)) << r.out;
-  std::ifstream f(json_path);
-  ASSERT_TRUE(f.good());
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(json_path, j)) << json_path;
   EXPECT_EQ(j["schema"], "lasuite.bench/1");
   EXPECT_TRUE(contains(j["meta"]["command"].get<std::string>(), "--decay 0.5"));
   EXPECT_EQ(j["meta"]["timing"]["min_repeats"], 2);
@@ -265,9 +269,8 @@ TEST(Cli, BenchTimerGivesARowPerTimer) {
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "timed as launches, graph of 1 step |")) << r.err;
   EXPECT_TRUE(contains(r.err, "n=32 fwd (graph of 1 step) ... unsupported")) << r.err;
-  std::ifstream f(json_path);
-  ASSERT_TRUE(f.good());
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(json_path, j)) << json_path;
   ASSERT_EQ(j["rows"].size(), 4u) << "2 lengths x 2 timers";
   for (size_t i = 0; i < 4; ++i) {
     EXPECT_EQ(j["rows"][i]["timer"], i % 2 ? "graph of 1 step" : "launches");
@@ -280,9 +283,8 @@ TEST(Cli, BenchScratchPoolIsRecordedAndChecked) {
   const std::string json_path = temp_path("bench_release.json");
   CliRun r = lasuite(quick_bench({"--scratch-pool", "release", "--json", json_path}));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  std::ifstream f(json_path);
-  ASSERT_TRUE(f.good());
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(json_path, j)) << json_path;
   EXPECT_EQ(j["meta"]["timing"]["scratch_pool"], "release");
   std::remove(json_path.c_str());
   CliRun bad = lasuite(quick_bench({"--scratch-pool", "cache"}));
@@ -295,9 +297,8 @@ TEST(Cli, BenchCleanFlushIsRecorded) {
   CliRun r = lasuite(quick_bench({"--l2-flush", "clean", "--json", json_path, "--csv", csv_path}));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_TRUE(contains(r.err, "clean L2 flush")) << r.err;
-  std::ifstream f(json_path);
-  ASSERT_TRUE(f.good());
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(json_path, j)) << json_path;
   EXPECT_EQ(j["meta"]["timing"]["l2_flush_mode"], "clean");
   for (auto& row : j["rows"]) EXPECT_EQ(row["status"], "ok");
   std::ifstream c(csv_path);
@@ -323,9 +324,8 @@ TEST(Cli, BenchImplOptionReachesTheRunAndIsRecorded) {
   const std::string json_path = temp_path("bench_opt.json"), csv_path = temp_path("bench_opt.csv");
   CliRun r = lasuite(quick_bench({"--mode", "fwd", "--impl-option", "scratch=2", "--json", json_path, "--csv", csv_path}));
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  std::ifstream f(json_path);
-  ASSERT_TRUE(f.good());
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(json_path, j)) << json_path;
   EXPECT_EQ(j["meta"]["impl_options"][testing::kFake]["scratch"], "2") << j["meta"].dump();
   ASSERT_EQ(j["rows"].size(), 2u);
   for (auto& row : j["rows"]) {
@@ -343,8 +343,8 @@ TEST(Cli, BenchImplOptionReachesTheRunAndIsRecorded) {
   // Without it, the default is recorded (and the peak is the plain 3n floats).
   CliRun plain = lasuite(quick_bench({"--mode", "fwd", "--json", json_path}));
   EXPECT_EQ(plain.code, 0) << plain.err;
-  std::ifstream g(json_path);
-  nlohmann::json k = nlohmann::json::parse(g);
+  nlohmann::json k;
+  ASSERT_TRUE(read_json(json_path, k)) << json_path;
   EXPECT_EQ(k["meta"]["impl_options"][testing::kFake]["scratch"], "1");
   EXPECT_EQ(k["rows"][0]["peak_extra_bytes"].get<int64_t>(), 3 * 32 * 4);
   EXPECT_EQ(k["rows"][0]["plan"], "forward scratch 1n");
@@ -357,9 +357,8 @@ TEST(Cli, VerifyRecordsImplOptions) {
                       "--skip-defaults", "--no-state", "--impl-option", std::string(testing::kFake) + ":scratch=2",
                       "--json", path});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  std::ifstream f(path);
-  ASSERT_TRUE(f.good());
-  nlohmann::json j = nlohmann::json::parse(f);
+  nlohmann::json j;
+  ASSERT_TRUE(read_json(path, j)) << path;
   EXPECT_EQ(j["meta"]["impl_options"][testing::kFake]["scratch"], "2");
   std::remove(path.c_str());
 }
