@@ -22,16 +22,17 @@ CALL=${CALL:-call1} TARGETS="lasuite lasuite_tests"
 source scripts/device_call_prelude.sh
 build_beside .dev/$SESSION/base
 [[ -x $B/lasuite_base ]] || { echo "no base build"; exit 1; }
-sass_counts() {  # binary: one line per bf16 wgmma or pingpong kernel, its template arguments and the counts
+sass_counts() {  # binary: one line per bf16 wgmma or pingpong kernel of the sm_90a image, its template arguments and counts
   cuobjdump -sass "$1" | awk '
+    /code for sm_/ { arch = $3 }
     /Function :/ { fn = $3; next }
     /^[ \t]+\/\*[0-9a-f]+\*\// {
-      if (fn !~ /bfloat16/ || fn !~ /la2_wgmma_kernel|la2_pingpong/) next
+      if (arch != "sm_90a" || fn !~ /bfloat16/ || fn !~ /la2_wgmma_kernel|la2_pingpong/) next
       n[fn]++
       if ($0 ~ /BSSY/) bssy[fn]++; if ($0 ~ /BSYNC/) bsync[fn]++; if ($0 ~ /WARPSYNC/) ws[fn]++
-      if ($0 ~ / BRA /) bra[fn]++; if ($0 ~ /BAR\.SYNC/) bs[fn]++; if ($0 ~ /BAR\.ARV/) ba[fn]++
+      if ($0 ~ / BRA[ .]/) bra[fn]++; if ($0 ~ /BAR\.SYNC/) bs[fn]++; if ($0 ~ /BAR\.ARV/) ba[fn]++
     }
-    END { for (f in n) { s = f; sub(/.*bfloat16/, "", s); sub(/EEEvN.*/, "", s)
+    END { for (f in n) { s = f; if (s ~ /pingpong/) s = "pingpong"; else { sub(/.*bfloat16/, "", s); sub(/EEvN.*/, "", s) }
       printf "%-40s n=%d BSSY=%d BSYNC=%d WARPSYNC=%d BRA=%d BAR.SYNC=%d BAR.ARV=%d\n", s, n[f], bssy[f], bsync[f], ws[f], bra[f], bs[f], ba[f] } }' | sort
 }
 sass_counts $B/lasuite_base > $R/sass_base.txt; sass_counts $B/lasuite > $R/sass_patch.txt; el "SASS counts"
