@@ -3,7 +3,7 @@
 # CALL (its name) and TARGETS (what ninja builds), so that each session's calls need no copy of their own.
 # Makes $R (its files, tarred into $OUT/${SESSION}_$CALL.tgz on exit), el (elapsed-time log lines), the
 # build in $B with LASUITE_GIT_COMMIT=$COMMIT; base_build DIR: a second tree (another commit's sources,
-# carried under .dev) built in /tmp/bld_base, its binary $B/lasuite_base; check_la2 NAME BINARY [OPTIONS]: la2's
+# carried under .dev) built in $BB (/tmp/bld_base), its binary $B/lasuite_base; check_la2 NAME BINARY [OPTIONS]: la2's
 # verify (bf16 with the long cases, f16 and f32); build_and_check [BASE_TREE]: the opening every kernel
 # change's call repeated (the build, BASE_TREE's beside it, ptxas's serialised-wgmma notes counted, an
 # injected warpgroup.arrive, C7519, among them, la2's GPU tests and CudaCheck, check_la2 on the build);
@@ -18,12 +18,12 @@ trap finish EXIT
 trap 'exit 143' TERM  # a call past its limit still tars what it has (the EXIT trap)
 T0=$(date +%s); el() { echo "[$(( $(date +%s) - T0 )) s] $*"; }
 export LASUITE_GIT_COMMIT=${COMMIT}
-ROOT=$PWD B=/tmp/bld
+ROOT=$PWD B=${B:-/tmp/bld} BB=${BB:-/tmp/bld_base}  # the build and the base tree's (a test points them elsewhere)
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu --format=csv > $R/gpu.txt
 cmake -S . -B $B -G Ninja -DCMAKE_BUILD_TYPE=Release > $R/cmake.log 2>&1 || { tail -20 $R/cmake.log; exit 1; }
 base_build() {
-  (cmake -S $1 -B /tmp/bld_base -G Ninja -DCMAKE_BUILD_TYPE=Release > $R/cmake_base.log 2>&1 &&
-   ninja -C /tmp/bld_base lasuite > $R/ninja_base.log 2>&1 && cp /tmp/bld_base/lasuite $B/lasuite_base) ||
+  (cmake -S $1 -B $BB -G Ninja -DCMAKE_BUILD_TYPE=Release > $R/cmake_base.log 2>&1 &&
+   ninja -C $BB lasuite > $R/ninja_base.log 2>&1 && cp $BB/lasuite $B/lasuite_base) ||
     { echo "base build failed"; tail -5 $R/ninja_base.log; }
 }
 source scripts/sanitizer_run.sh
@@ -38,7 +38,9 @@ check_la2() {  # name, binary, options for verify
 sanitize_four() {
   LOGS=$R/san SUMMARY=$R/sanitize.log SAN_INITCHECK_FLAGS="--check-bulk-copy yes"
   for tool in memcheck racecheck synccheck initcheck; do
-    (( $(date +%s) - T0 < ${SAN_DEADLINE:-480} )) || { el "sanitizer $tool skipped: past ${SAN_DEADLINE:-480} s"; break; }
+    # The loop's output goes to /dev/null (the runs' lines are in $SUMMARY): the skip goes to both, by stderr.
+    (( $(date +%s) - T0 < ${SAN_DEADLINE:-480} )) ||
+      { el "sanitizer $tool and the tools after it skipped: past ${SAN_DEADLINE:-480} s" | tee -a "$SUMMARY" >&2; break; }
     "$1" $tool
   done > /dev/null; el "sanitizers ($1)"
 }
@@ -56,7 +58,7 @@ sanitize_la2() {  # name, binary: the states step in halves (asked at small n) b
 }
 build_beside() {  # [base tree]: the build, BASE_TREE's beside it ($B/lasuite_base), ptxas's serialised-wgmma notes
   local base=${1:-}
-  if [[ -n $base ]]; then rm -rf /tmp/bld_base; base_build "$base" > $R/base_build.txt 2>&1 & fi
+  if [[ -n $base ]]; then rm -rf $BB; base_build "$base" > $R/base_build.txt 2>&1 & fi
   ninja -C $B $TARGETS > $R/ninja.log 2>&1; el "build rc=$?"; grep -E "error|FAILED" $R/ninja.log | head
   if [[ -n $base ]]; then wait; el "base built"; cat $R/base_build.txt; fi
   echo "serialised wgmma notes (C7515/C7519/C7520): $(grep -cE 'C75(15|19|20)' $R/ninja.log)"
