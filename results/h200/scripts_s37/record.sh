@@ -25,3 +25,5 @@ rec d96_h42 --seqlen 4k,16k,128k --heads 42 --dim 96
 rec d192_h21 --seqlen 4k,16k,128k --heads 21 --dim 192
 rec d256_h16 --seqlen 4k,16k,128k --heads 16 --dim 256
 rec d128x256_h16 --seqlen 4k,16k,128k --heads 16 --dim 128 --dim-v 256
+# Issue 14's and 16's bars against these rows (the 1M row is verify_1m.sh's file; fla's rows are the external runner's).
+python3 scripts/check_bars.py $R/rec_*.json > $R/bars.md; el "bars"; cat $R/bars.md
