@@ -19,20 +19,25 @@ import sys
 DEFAULT_SOURCES = ["kernels/lightning2/la2_chunk_bf16.cu", "kernels/lightning2/la2_chunk_f16.cu"]
 
 
-def command_for(build_dir, source_name):
+def command_for(build_dir, source):
+    """The build's entry for SOURCE (a path under the source tree): its arguments, its file, its directory, and
+    the source tree it was configured from (the file's path less SOURCE)."""
     with open(os.path.join(build_dir, "compile_commands.json")) as f:
         entries = json.load(f)
     for e in entries:
-        if e["file"].endswith(source_name):
+        path = os.path.normpath(os.path.join(e["directory"], e["file"]))
+        if path.endswith(os.sep + source):
             args = e["arguments"] if "arguments" in e else shlex.split(e["command"])
-            return args, e["file"]
-    sys.exit(f"build_cubins: {source_name} is not in {build_dir}/compile_commands.json")
+            return args, e["file"], e["directory"], path[: -len(source) - 1]
+    sys.exit(f"build_cubins: {source} is not in {build_dir}/compile_commands.json")
 
 
 def cubin_command(args, build_source, build_root, tree, source, out):
-    """The build's nvcc command for one source, made to write one sm_90a cubin of TREE's copy of it."""
+    """The build's nvcc command for one source, made to write one sm_90a cubin of TREE's copy of it (the
+    include root swapped to TREE: exits where the command has none to swap)."""
     kept = []
     skip = 0
+    swapped = False
     for a in args:
         if skip:
             skip -= 1
@@ -50,7 +55,10 @@ def cubin_command(args, build_source, build_root, tree, source, out):
             continue
         if a.startswith("-I") and os.path.realpath(a[2:]) == os.path.realpath(build_root):
             a = "-I" + tree
+            swapped = True
         kept.append(a)
+    if not swapped:
+        sys.exit(f"build_cubins: the command for {source} has no -I{build_root} to point at {tree}")
     return kept + ["--resource-usage", "-cubin", "-o", out, os.path.join(tree, source)]
 
 
@@ -58,16 +66,18 @@ def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
     build_dir, tree, prefix = sys.argv[1:4]
-    sources = sys.argv[4:] or DEFAULT_SOURCES
-    tree = os.path.realpath(tree)
+    sources = [os.path.normpath(s) for s in sys.argv[4:] or DEFAULT_SOURCES]
+    tree, prefix = os.path.realpath(tree), os.path.abspath(prefix)
     jobs = []
     for source in sources:
-        args, build_source = command_for(build_dir, os.path.basename(source))
-        build_root = build_source[: -len(source)].rstrip("/") if build_source.endswith(source) else tree
+        if os.path.isabs(source) or source.startswith(".."):
+            sys.exit(f"build_cubins: {source}: give sources as paths under the tree")
+        args, build_source, directory, build_root = command_for(build_dir, source)
         stem = os.path.splitext(os.path.basename(source))[0]
         cmd = cubin_command(args, build_source, build_root, tree, source, f"{prefix}_{stem}.cubin")
         log = open(f"{prefix}_{stem}.ptxas", "w")
-        jobs.append((stem, subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), log))
+        # In the build's directory, as the build runs it: any relative path the command keeps means the same.
+        jobs.append((stem, subprocess.Popen(cmd, cwd=directory, stdout=log, stderr=subprocess.STDOUT), log))
     failed = False
     for stem, proc, log in jobs:
         rc = proc.wait()

@@ -9,9 +9,11 @@ Usage: cubin_compare.py BEFORE.cubin AFTER.cubin [--match REGEX] [--all]
   --all          list the byte-identical kernels too
 
 sm_90 instructions are 16 bytes; the low 12 bits of their first 8 hold the opcode with its operands' kinds.
-The values named in OPCODES were identified by compiling probe kernels (tests/scripts/cubin_compare_test.sh
-checks them with this machine's nvcc): a divergent branch's BSSY and BSYNC, BRA, EXIT, and the named
-barrier with immediate operands (bar.sync, barrier.sync and bar.arrive alike) or with its id in a register.
+The values counted were identified by compiling probe kernels (tests/scripts/cubin_compare_test.sh checks
+them with this machine's nvcc): a divergent branch's BSSY and BSYNC, BRA, EXIT, and the named barrier
+(low 9 bits 0x11d whatever its operands' kinds: immediate or register id and count), waiting (BAR.SYNC:
+bar.sync, barrier.sync and __syncthreads alike, which the encoding does not tell apart) or arriving
+(BAR.ARV: bar.arrive) by a bit of the second 8 bytes.
 """
 import argparse
 import collections
@@ -21,7 +23,8 @@ import signal
 import struct
 import sys
 
-OPCODES = {0x945: "BSSY", 0x941: "BSYNC", 0x947: "BRA", 0x94D: "EXIT", 0xB1D: "BAR", 0x51D: "BAR.reg"}
+OPCODES = {0x945: "BSSY", 0x941: "BSYNC", 0x947: "BRA", 0x94D: "EXIT"}
+BAR, BAR_SYNC_BIT, BAR_ARRIVE_BIT = 0x11D, 1 << 16, 1 << 13  # low 9 bits of the first word; bits of the second
 
 
 def text_sections(path):
@@ -61,7 +64,15 @@ def ptxas_usage(path):
 
 
 def opcode_counts(code):
-    return collections.Counter(struct.unpack_from("<Q", code, i)[0] & 0xFFF for i in range(0, len(code) - 15, 16))
+    """{name: count} of the opcodes counted, BAR.SYNC and BAR.ARV among them."""
+    counts = collections.Counter()
+    for i in range(0, len(code) - 15, 16):
+        lo, hi = struct.unpack_from("<QQ", code, i)
+        if lo & 0xFFF in OPCODES:
+            counts[OPCODES[lo & 0xFFF]] += 1
+        elif lo & 0x1FF == BAR:
+            counts["BAR.SYNC" if hi & BAR_SYNC_BIT else "BAR.ARV" if hi & BAR_ARRIVE_BIT else "BAR.other"] += 1
+    return counts
 
 
 def short_name(kernel):
@@ -105,7 +116,7 @@ def main():
             continue
         cb, ca = opcode_counts(before[k]), opcode_counts(after[k])
         fields = [f"instructions {arrow(len(before[k]) // 16, len(after[k]) // 16)}"]
-        fields += [f"{n} {arrow(cb[o], ca[o])}" for o, n in OPCODES.items()]
+        fields += [f"{n} {arrow(cb[n], ca[n])}" for n in [*OPCODES.values(), "BAR.SYNC", "BAR.ARV", "BAR.other"]]
         ub, ua = use_b.get(k), use_a.get(k)
         if ub and ua:
             fields.append(f"registers {arrow(ub[0], ua[0])} spills {arrow(ub[1:3], ua[1:3])} barriers {arrow(ub[3], ua[3])}")

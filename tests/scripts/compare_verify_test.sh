@@ -3,14 +3,15 @@
 # (scripts/gpu_la2.sh), on CPU runs of `lasuite verify`: two runs of the same inputs bit-identical (exit 0), two
 # seeds different (exit 1, the differing checks named), a case missing from one file named and failing, and a
 # file whose cases all declined failing rather than passing on nothing compared.
-# Usage: compare_verify_test.sh LASUITE SOURCE_DIR
+# Usage: compare_verify_test.sh LASUITE SOURCE_DIR [PYTHON]
 set -uo pipefail
 lasuite=$1
 src=$2
+python=${3:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
-compare() { python3 "$src/scripts/compare_verify.py" "$@"; }
+compare() { $python "$src/scripts/compare_verify.py" "$@"; }
 run() {  # name, extra verify arguments
   local name=$1; shift
   "$lasuite" verify --device cpu --impl la2_cpu --dtype f32 --skip-defaults --long 300 --long-heads 2 --dim 32 --state \
@@ -36,4 +37,6 @@ echo "$out" | grep -q "^  only in one: la2_cpu " || fail "the case in one file o
   --json "$tmp/none.json" >"$tmp/none.log" 2>&1
 [[ -s $tmp/none.json ]] || { cat "$tmp/none.log"; fail "no result file for the declined run"; }
 out=$(compare "$tmp/none.json" "$tmp/none.json") && fail "two files with nothing compared passed: $out"
+echo "$out" | head -1 | grep -q "^checks: 0 and 0; .*cases not run (skipped or refused, nothing compared): 1 and 1" ||
+  fail "nothing compared: $out"
 echo "PASS"

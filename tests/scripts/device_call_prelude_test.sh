@@ -90,7 +90,7 @@ grep -q "skipped: past 0 s" /tmp/res_${call}_late/sanitize.log || fail "the skip
   wait $!
 ) >"$tmp/term.log" 2>&1 &
 pid=$!
-for _ in $(seq 50); do [[ -e /tmp/res_${call}_term/partial.txt ]] && break; sleep 0.1; done
+for _ in $(seq 300); do [[ -e /tmp/res_${call}_term/partial.txt ]] && break; sleep 0.1; done
 kill -TERM $pid
 wait $pid
 rc=$?

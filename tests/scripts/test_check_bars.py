@@ -1,6 +1,7 @@
-"""scripts/check_bars.py on result files written here: which rows count for a bar (la2, bf16, ALiBi, the dirty
-flush, launches, ok), the newest file deciding, the shortfall's arithmetic, flatness from one file's four lengths,
-the fraction bars needing ceilings, the packed ratio, fla's ratios with both dates, --strict's exit code."""
+"""scripts/check_bars.py on result files written here: which rows count for a bar (la2 on an H200, bf16, ALiBi,
+the dirty flush, launches, ok, no --impl-option), the newest file deciding, the shortfall's arithmetic, flatness
+from one file's four lengths, the fraction bars needing ceilings, the memory bar, the packed ratio, fla's ratios
+(the same packed lengths) with both dates, an unreadable file reported, --strict's exit code."""
 import json
 import os
 import subprocess
@@ -28,10 +29,15 @@ class CheckBars(unittest.TestCase):
     def tearDown(self):
         self.dir.cleanup()
 
-    def write(self, name, rows, date="2026-12-05T00:00:00Z", flush="dirty"):
+    def write(self, name, rows, date="2026-12-05T00:00:00Z", flush="dirty", device="NVIDIA H200",
+              command="lasuite bench --impl la2", timer_option=None):
         path = os.path.join(self.dir.name, name)
+        timing = {"l2_flush_mode": flush}
+        if timer_option:
+            timing["timer_option"] = timer_option
+        meta = {"date": date, "timing": timing, "device": {"name": device}, "command": command}
         with open(path, "w") as f:
-            json.dump({"meta": {"date": date, "timing": {"l2_flush_mode": flush}}, "rows": rows}, f)
+            json.dump({"meta": meta, "rows": rows}, f)
         return path
 
     def run_tool(self, *paths, strict=False):
@@ -49,7 +55,7 @@ class CheckBars(unittest.TestCase):
         new = self.write("new.json", [row("fwd", 16 * K, 83.1), row("fwd", 128 * K, 88.3)])
         rc, lines, _ = self.run_tool(old, new)
         self.assertEqual(rc, 0)
-        self.assertEqual(lines[("forward", "b1 h32 d128 n16k")][3:6], ["83.1", "85.0", "missed by 2.2 %"])
+        self.assertEqual(lines[("forward", "b1 h32 d128 n16k")][3:6], ["83.10", "85.0", "missed by 2.2 %"])
         self.assertIn("2 row(s)", lines[("forward", "b1 h32 d128 n16k")][6])
         self.assertEqual(lines[("forward", "b1 h32 d128 n128k")][5], "met")
         self.assertEqual(lines[("forward", "b1 h32 d128 n64k")][5], "not measured")
@@ -59,8 +65,14 @@ class CheckBars(unittest.TestCase):
                 row("fwd", 16 * K, 99.0, timer="graph"), row("fwd", 16 * K, 99.0, status="timeout"),
                 row("fwd", 16 * K, 99.0, impl="la1")]
         clean = self.write("clean_flush.json", [row("fwd", 16 * K, 99.0)], flush="clean")
-        _, lines, _ = self.run_tool(self.write("other.json", rows), clean)
+        h100 = self.write("h100.json", [row("fwd", 16 * K, 99.0)], device="NVIDIA H100 80GB HBM3")
+        probe = self.write("probe.json", [row("fwd", 16 * K, 99.0)], command="lasuite bench --impl-option segments=8")
+        _, lines, _ = self.run_tool(self.write("other.json", rows), clean, h100, probe)
         self.assertEqual(lines[("forward", "b1 h32 d128 n16k")][5], "not measured")
+        # A newer probe does not displace the default plan's row.
+        default = self.write("default.json", [row("fwd", 16 * K, 83.1)], date="2026-12-01T00:00:00Z")
+        _, lines, _ = self.run_tool(default, probe)
+        self.assertEqual(lines[("forward", "b1 h32 d128 n16k")][3], "83.10")
 
     def test_flatness_wants_four_lengths_from_one_file(self):
         four = [row("fwdbwd", n, r) for n, r in zip((4 * K, 16 * K, 64 * K, 128 * K), (23.2, 26.5, 26.8, 28.0))]
@@ -70,7 +82,7 @@ class CheckBars(unittest.TestCase):
         self.assertEqual(lines[("forward+backward flatness 4k..128k", "b1 h32 d128")][5], "not measured")
         _, lines, _ = self.run_tool(self.write("whole.json", four))
         cells = lines[("forward+backward flatness 4k..128k", "b1 h32 d128")]
-        self.assertEqual(cells[3], str(round(28.0 / 23.2, 3)))
+        self.assertEqual(cells[3], f"{28.0 / 23.2:.3f}")
         self.assertEqual(cells[5], f"missed by {100 * (28.0 / 23.2 - 1.15) / 1.15:.1f} %")
 
     def test_fraction_bars_need_ceilings_and_show_fla(self):
@@ -79,32 +91,49 @@ class CheckBars(unittest.TestCase):
         self.assertEqual(lines[("forward", "b1 h16 d128 e256 n16k")][5], "not measured")
         la2 = self.write("la2.json", [row("fwd", 16 * K, 92.0, heads=16, e=256, fraction=0.536)])
         fla = self.write("fla.json", [row("fwd", 16 * K, 25.1, impl="ext:fla_chunk", heads=16, e=256, timer=None)],
-                         date="2026-12-03T00:00:00Z", flush=None)
-        _, lines, _ = self.run_tool(la2, fla)
-        cells = lines[("forward", "b1 h16 d128 e256 n16k")]
-        self.assertEqual(cells[3:6], ["0.536", "0.5", "met"])
-        self.assertIn("la2 / fla 3.67x (la2 2026-12-05, fla 2026-12-03)", cells[6])
+                         date="2026-12-03T00:00:00Z", timer_option="events")
+        graph = self.write("fla_graph.json", [row("fwd", 16 * K, 50.0, impl="ext:fla_chunk", heads=16, e=256, timer=None)],
+                           date="2026-12-04T00:00:00Z", timer_option="graph")
+        _, lines, _ = self.run_tool(la2, fla, graph)
+        self.assertEqual(lines[("forward", "b1 h16 d128 e256 n16k")][3:6], ["0.5360", "0.5", "met"])
+        cells = lines[("forward, la2 / fla", "b1 h16 d128 e256 n16k")]
+        self.assertEqual(cells[3:6], [f"{92.0 / 25.1:.3f}", "1.0", "met"])  # the events timer's row, not the graph's
+        self.assertEqual(cells[6], "la2 2026-12-05, fla 2026-12-03")
+
+    def test_memory_bar(self):
+        over = row("fwdbwd", 128 * K, 28.0, peak_extra_bytes=24 * (1 << 20))
+        _, lines, _ = self.run_tool(self.write("mem.json", [over]))
+        self.assertEqual(lines[("forward+backward peak extra memory (MiB, outputs apart)", "b1 h32 d128 n128k")][3:6],
+                         ["24.000", "16.0", "missed by 50.0 %"])
 
     def test_packed_ratio_and_strict(self):
         packed = row("fwd", 256 * K, 121.8, packed="31 sequences", equal_length_tokens_per_s=118.4e6)
         slow = row("fwdbwd", 256 * K, 25.0, packed="31 sequences", equal_length_tokens_per_s=32.8e6)
-        path = self.write("packed.json", [packed, slow])
-        rc, lines, out = self.run_tool(path)
+        other_total = row("fwd", 128 * K, 200.0, packed="9 sequences", equal_length_tokens_per_s=100e6)
+        path = self.write("packed.json", [packed, slow, other_total])
+        fla = self.write("fla_packed.json", [row("fwd", 256 * K, 38.0, impl="ext:fla_chunk", packed="31 sequences"),
+                                             row("fwdbwd", 256 * K, 9.0, impl="ext:fla_chunk", packed="other lengths")])
+        rc, lines, out = self.run_tool(path, fla)
         self.assertEqual(rc, 0)
-        self.assertEqual(lines[("packed forward / equal lengths", "h32 d128 packed")][3:6], ["1.029", "0.9", "met"])
-        self.assertEqual(lines[("packed forward+backward / equal lengths", "h32 d128 packed")][5],
+        shape = "h32 d128 n256k packed"
+        self.assertEqual(lines[("packed forward / equal lengths", shape)][3:6], ["1.0287", "0.9", "met"])
+        self.assertEqual(lines[("packed forward+backward / equal lengths", shape)][5],
                          f"missed by {100 * (0.9 - 25.0 / 32.8) / 0.9:.1f} %")
-        self.assertIn("47 bars: 1 met, 1 missed, 45 not measured", out)
+        self.assertEqual(lines[("packed forward, la2 / fla", shape)][3:6], [f"{121.8 / 38.0:.3f}", "2.0", "met"])
+        self.assertEqual(lines[("packed forward+backward, la2 / fla", shape)][5], "not measured")
+        self.assertRegex(out, r"\d+ bars: 2 met, 1 missed, \d+ not measured")
         rc, _, _ = self.run_tool(path, strict=True)
         self.assertEqual(rc, 1)
 
-    def test_an_unreadable_file_is_refused(self):
+    def test_an_unreadable_file_is_reported_and_the_others_read(self):
         bad = os.path.join(self.dir.name, "bad.json")
         with open(bad, "w") as f:
             f.write("{not json")
-        p = subprocess.run([sys.executable, TOOL, bad], capture_output=True, text=True)
-        self.assertNotEqual(p.returncode, 0)
+        good = self.write("good.json", [row("fwd", 16 * K, 86.0)])
+        p = subprocess.run([sys.executable, TOOL, bad, good], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
         self.assertIn("cannot read", p.stderr)
+        self.assertIn("| #14 | forward | b1 h32 d128 n16k | 86.00 | 85.0 | met |", p.stdout)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,14 @@
 #  1. the mechanism: per kernel, the SASS counts of the convergence regions (BSSY, BSYNC), WARPSYNC, branches
 #     and barriers (BAR.SYNC, BAR.ARV) of both builds (cuobjdump). Built here, where no disassembler is, the
 #     instructions' opcode fields of the d128 forward kernel went 31 -> 24 BSSY and BSYNC, 174 -> 156 BRA,
-#     13 -> 19 BAR, 17 -> 11 of the opcode taken for WARPSYNC and 9 -> 0 of one taken for the unaligned BAR,
-#     5,600 -> 5,488 instructions (NOTES, "Session 37"): cuobjdump names them;
+#     22 -> 11 BAR.SYNC and 0 -> 8 BAR.ARV, 17 -> 11 of the opcode taken for WARPSYNC, 5,600 -> 5,488 instructions
+#     (scripts/cubin_compare.py; NOTES, "Session 37"): cuobjdump names them;
 #  2. synccheck, the legality of the aligned forms: on a one-pass d128 case (both hand-overs of the strips
 #     apart) and a d64 f16 one-pass case;
-#  3. the A/B, alternated twice: b1 h32 d128 4k..128k, b1 h32 d64 n64k, b8 h32 d128 n8k, forward and
-#     forward+backward (issue 14's shapes), and 192 x 192 h21 at 4k and 128k (a value-tiled step);
-#  4. la2's GPU tests.
+#  3. la2's GPU tests;
+#  4. the A/B, alternated twice: b1 h32 d128 4k..128k, b1 h32 d64 n64k, b8 h32 d128 n8k, forward and
+#     forward+backward (issue 14's shapes), and 192 x 192 h21 at 4k and 128k (a value-tiled step); a row not
+#     started by 560 s is logged as skipped (the call's limit is 600 s).
 # Predicted: the forward at d = 128 1-3 % faster at every length (session 9's aligned bar.sync ran 2.2-4.6 % ahead
 # of the unaligned barrier.sync, with 13 against 20 BSSY; part of that is back), forward+backward 1-2 %, d64 and
 # 192 0-1 %; synccheck clean (each barrier generation's waiters at one instruction). run2.sh verifies it.
@@ -41,14 +42,15 @@ V=$SAN_VERIFY LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=60
 sanitizer_run synccheck d128_one_pass_bf16 $B/lasuite $V --state --dtype bf16 --long 999 --dim 128 --impl-option segments=4 --impl-option one_pass=all
 sanitizer_run synccheck d64_one_pass_f16 $B/lasuite $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=4 --impl-option one_pass=all
 el "synccheck"
+timeout 150 $B/tests/lasuite_tests --gtest_filter='La2*:CudaCheck*' > $R/tests.txt 2>&1; el "la2 tests rc=$?"
+grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure" $R/tests.txt | head -10
 for round in 1 2; do for bin in lasuite lasuite_base; do
   for shape in "d128 --seqlen 4k,16k,64k,128k --heads 32 --dim 128" "d64 --seqlen 64k --heads 32 --dim 64" \
                "b8 --batch 8 --seqlen 8k --heads 32 --dim 128" "d192 --seqlen 4k,128k --heads 21 --dim 192"; do
     set -- $shape; name=$1; shift
+    (( $(date +%s) - T0 < 560 )) || { el "$name $bin r$round skipped: past 560 s"; continue; }
     timeout 75 $B/$bin bench --impl la2 --dtype bf16 --decay alibi --mode fwd,fwdbwd --no-ceilings --time-limit 60 "$@" \
       --json $R/ab_${name}_${bin}_r$round.json > $R/ab_${name}_${bin}_r$round.log 2>&1; el "$name $bin r$round rc=$?"
     grep -E "^\| la2" $R/ab_${name}_${bin}_r$round.log | cut -c1-110
   done
 done; done
-timeout 150 $B/tests/lasuite_tests --gtest_filter='La2*:CudaCheck*' > $R/tests.txt 2>&1; el "la2 tests rc=$?"
-grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure" $R/tests.txt | head -10
