@@ -4,7 +4,7 @@ for fla's rows): each bar's measured value, its target, and whether it is met or
 ((target - measured) / target), or that no file measured it. A report, not a test: exit 0, or 2 where a file
 could not be read (the others still reported); --strict: 1 where a bar is missed.
 
-Usage: check_bars.py FILE.json [FILE.json ...] [--strict]
+Usage: check_bars.py FILE.json [FILE.json ...] [--strict]   (bench, external-runner and verify result files)
 
 Rows count where they are what the bars name: la2 on an H200, bf16, ALiBi slopes, the default dirty L2 flush,
 timed by launches, status ok, from a run with no --impl-option (a probe of the plan or an A/B variant is not the
@@ -13,7 +13,9 @@ others are counted. The flatness bars want the four lengths 4k, 16k, 64k and 128
 fraction-of-floor bars want runs with ceilings (`fraction_of_floor`); a run with --no-ceilings has none. fla's
 rows (ext:fla_chunk from the external runner, bf16, ALiBi, the dirty flush, its default events timer) give
 issue 16's "faster than fla" and the packed batch's 2x, with both files' dates, so that the reader can see
-whether they ran in one call as the issue asks.
+whether they ran in one call as the issue asks. `lasuite verify` files (on an H200, no --impl-option) give
+issue 14's verification bars: la2's long cases (16k, 128k, 1M) passing, from the newest file that ran each, and
+0 failed in the newest file that verified more than one implementation.
 """
 import json
 import sys
@@ -58,8 +60,9 @@ def shape_text(sel, n=None, packed=False):
 
 
 def load(paths):
-    """The eligible la2 rows and fla's rows, each with its file's date and name; the files that could not be read."""
-    la2, fla, unread = [], [], []
+    """The eligible la2 rows, fla's rows and verify's rows, each with its file's date and name; the files that
+    could not be read."""
+    la2, fla, verified, unread = [], [], [], []
     for path in paths:
         try:
             with open(path) as f:
@@ -72,6 +75,11 @@ def load(paths):
         date, timing = meta.get("date", ""), meta.get("timing") or {}
         on_h200 = "H200" in (meta.get("device") or {}).get("name", "")
         flushed = timing.get("l2_flush_mode") == "dirty"
+        if str(meta.get("schema_version", "")).startswith("lasuite.verify"):
+            if on_h200 and "--impl-option" not in meta.get("command", ""):
+                commit = meta.get("git_commit") or "?"
+                verified += [dict(r, file=path, date=date, commit=commit) for r in data.get("rows", [])]
+            continue
         for r in data.get("rows", []):
             if r.get("status") != "ok" or not on_h200 or not flushed:
                 continue
@@ -83,7 +91,7 @@ def load(paths):
             elif (r.get("impl") == "la2" and r.get("timer", "launches") == "launches"
                   and "--impl-option" not in meta.get("command", "")):
                 la2.append(row)
-    return la2, fla, unread
+    return la2, fla, verified, unread
 
 
 def matches(row, sel, mode, n, packed):
@@ -166,12 +174,44 @@ def rows_for_bars(la2, fla):
     return out
 
 
+def verify_bars(verified):
+    """Issue 14's verification bars from verify's rows: (issue, bar, shape, measured text or None, target, verdict,
+    met, note)."""
+    out = []
+    for n, text in ((16 * K, "n16k"), (128 * K, "n128k"), (1024 * K, "n1M")):
+        rows = [r for r in verified if r.get("impl") == "la2" and r.get("seqlen") == n and r.get("status") in ("pass", "fail")]
+        if not rows:
+            out.append((14, "verify: la2's long cases pass", text, None, "0 failed", "not measured", False, ""))
+            continue
+        newest_file = max(rows, key=lambda r: r["date"])["file"]
+        mine = [r for r in rows if r["file"] == newest_file]
+        failed = sum(r["status"] == "fail" for r in mine)
+        out.append((14, "verify: la2's long cases pass", text, f"{len(mine) - failed} passed, {failed} failed", "0 failed",
+                    "met" if failed == 0 else "missed", failed == 0,
+                    f"{newest_file} ({mine[0]['date'][:10]}, {mine[0]['commit']})"))
+    files = {}
+    for r in verified:
+        files.setdefault(r["file"], []).append(r)
+    wide = [rs for rs in files.values() if len({r.get("impl") for r in rs}) > 1]
+    if not wide:
+        out.append((14, "verify: every GPU implementation, 0 failed", "default cases", None, "0 failed", "not measured",
+                    False, "wants a verify file of more than one implementation"))
+    else:
+        rs = max(wide, key=lambda x: x[0]["date"])
+        failed = sum(r.get("status") == "fail" for r in rs)
+        passed = sum(r.get("status") == "pass" for r in rs)
+        out.append((14, "verify: every GPU implementation, 0 failed", "default cases", f"{passed} passed, {failed} failed",
+                    "0 failed", "met" if failed == 0 else "missed", failed == 0,
+                    f"{len({r.get('impl') for r in rs})} implementations; {rs[0]['file']} ({rs[0]['date'][:10]}, {rs[0]['commit']})"))
+    return out
+
+
 def main():
     args = [a for a in sys.argv[1:] if a != "--strict"]
     if not args:
         sys.exit(__doc__)
-    la2, fla, unread = load(args)
-    table = rows_for_bars(la2, fla)
+    la2, fla, verified, unread = load(args)
+    table = rows_for_bars(la2, fla) + verify_bars(verified)
     print("| issue | bar | shape | measured | target | verdict | note |")
     print("|---|---|---|---|---|---|---|")
     for issue, name, shape, value, target, v, met, note in table:

@@ -125,6 +125,32 @@ class CheckBars(unittest.TestCase):
         rc, _, _ = self.run_tool(path, strict=True)
         self.assertEqual(rc, 1)
 
+    def test_verify_files(self):
+        def vrow(impl, n, status):
+            return dict(impl=impl, seqlen=n, status=status, case=f"n{n}", dtype="bf16", checks=[])
+        def write_verify(name, rows, date, command="lasuite verify --device cuda"):
+            path = os.path.join(self.dir.name, name)
+            meta = {"date": date, "device": {"name": "NVIDIA H200"}, "command": command, "git_commit": "abc1234",
+                    "schema_version": "lasuite.verify/1"}
+            with open(path, "w") as f:
+                json.dump({"meta": meta, "rows": rows}, f)
+            return path
+        old = write_verify("old.json", [vrow("la2", 16 * K, "fail")], "2026-12-01T00:00:00Z")
+        new = write_verify("new.json", [vrow("la2", 16 * K, "pass"), vrow("la2", 16 * K, "pass"),
+                                        vrow("la2", 1024 * K, "fail"), vrow("la2", 1024 * K, "pass")], "2026-12-05T00:00:00Z")
+        wide = write_verify("all.json", [vrow("la2", 4 * K, "pass"), vrow("la1", 4 * K, "pass"), vrow("la1", 4 * K, "skip")],
+                            "2026-12-04T00:00:00Z")
+        probe = write_verify("probe.json", [vrow("la2", 128 * K, "pass")], "2026-12-06T00:00:00Z",
+                             command="lasuite verify --impl-option segments=8")
+        _, lines, _ = self.run_tool(old, new, wide, probe)
+        self.assertEqual(lines[("verify: la2's long cases pass", "n16k")][3:6], ["2 passed, 0 failed", "0 failed", "met"])
+        self.assertEqual(lines[("verify: la2's long cases pass", "n1M")][3:6], ["1 passed, 1 failed", "0 failed", "missed"])
+        self.assertEqual(lines[("verify: la2's long cases pass", "n128k")][5], "not measured")  # only a probe ran it
+        cells = lines[("verify: every GPU implementation, 0 failed", "default cases")]
+        self.assertEqual(cells[3:6], ["2 passed, 0 failed", "0 failed", "met"])
+        self.assertIn("2 implementations", cells[6])
+        self.assertIn("abc1234", cells[6])
+
     def test_an_unreadable_file_is_reported_and_the_others_read(self):
         bad = os.path.join(self.dir.name, "bad.json")
         with open(bad, "w") as f:
