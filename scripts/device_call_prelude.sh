@@ -7,7 +7,9 @@
 # verify (bf16 with the long cases, f16 and f32); build_and_check [BASE_TREE]: the opening every kernel
 # change's call repeated (the build, BASE_TREE's beside it, ptxas's serialised-wgmma notes counted, an
 # injected warpgroup.arrive, C7519, among them, la2's GPU tests and CudaCheck, check_la2 on the build);
-# sanitize_four CASES_FN: the four sanitizers over a caller's cases, against a deadline; sanitize_la2 NAME BINARY:
+# sanitize_four CASES_FN: the four sanitizers (or SAN_TOOLS) over a caller's cases, against a deadline; bench_row NAME
+# BINARY ARGS: one bench of la2 into $R/NAME.json; ab_rounds SHAPES: the A/B of $B/lasuite against $B/lasuite_base
+# over shapes "NAME ARGS", alternated twice; sanitize_la2 NAME BINARY:
 # those on small cases of the states step in halves (the fused pass's at d = 128 and d = 120 read in place, the
 # forward's and the fused pass's at d = 64 f16); build_beside [BASE_TREE]: build_and_check's opening alone. Sessions 23-28 each ran a copy of this (scripts_sNN/prelude.sh).
 : "${SESSION:?set SESSION (e.g. s29) before sourcing}"
@@ -33,16 +35,32 @@ check_la2() {  # name, binary, options for verify
   timeout 170 $bin verify --device cuda --impl la2 --dtype bf16 --long 16k,128k "${extra[@]}" --time-limit 140 --json $R/verify_la2_bf16_long_$x.json > $R/verify_la2_bf16_long_$x.log 2>&1; el "verify bf16 $x rc=$?"; tail -n 1 $R/verify_la2_bf16_long_$x.log
   timeout 120 $bin verify --device cuda --impl la2 --dtype f16,f32 "${extra[@]}" --time-limit 95 --json $R/verify_la2_f16_f32_$x.json > $R/verify_la2_f16_f32_$x.log 2>&1; el "verify f16 f32 $x rc=$?"; tail -n 1 $R/verify_la2_f16_f32_$x.log
 }
-# The four sanitizers, each over the cases `$1 TOOL` runs (a function of sanitizer_run lines), in $R/sanitize.log;
-# past SAN_DEADLINE seconds of the call (default 480) the tools left are logged as skipped.
+# The four sanitizers (SAN_TOOLS: some of them), each over the cases `$1 TOOL` runs (a function of sanitizer_run
+# lines), in $R/sanitize.log; a case not started by SAN_DEADLINE seconds of the call (default 480) is logged there as
+# skipped (sanitizer_run's SAN_UNTIL).
 sanitize_four() {
   LOGS=$R/san SUMMARY=$R/sanitize.log SAN_INITCHECK_FLAGS="--check-bulk-copy yes"
-  for tool in memcheck racecheck synccheck initcheck; do
-    # The loop's output goes to /dev/null (the runs' lines are in $SUMMARY): the skip goes to both, by stderr.
-    (( $(date +%s) - T0 < ${SAN_DEADLINE:-480} )) ||
-      { el "sanitizer $tool and the tools after it skipped: past ${SAN_DEADLINE:-480} s" | tee -a "$SUMMARY" >&2; break; }
-    "$1" $tool
-  done > /dev/null; el "sanitizers ($1)"
+  local tool SAN_UNTIL=$(( T0 + ${SAN_DEADLINE:-480} ))
+  for tool in ${SAN_TOOLS:-memcheck racecheck synccheck initcheck}; do "$1" $tool; done > /dev/null
+  el "sanitizers ($1): $(grep -c "skipped: past the call's deadline" "$SUMMARY" 2>/dev/null) cases in sanitize.log skipped past ${SAN_DEADLINE:-480} s"
+}
+# One `lasuite bench` of la2 (bf16, ALiBi, forward and forward+backward) by BINARY into $R/NAME.json and .log, its la2
+# rows printed; not started past BENCH_DEADLINE seconds of the call (default 540: a call's limit is 600).
+bench_row() {  # name, binary, bench arguments
+  local name=$1 bin=$2; shift 2
+  (( $(date +%s) - T0 < ${BENCH_DEADLINE:-540} )) || { el "$name skipped: past ${BENCH_DEADLINE:-540} s"; return; }
+  timeout 75 $bin bench --impl la2 --dtype bf16 --decay alibi --mode fwd,fwdbwd --time-limit 60 "$@" \
+    --json $R/$name.json > $R/$name.log 2>&1; el "$name rc=$?"
+  grep -hE "^\| la2" $R/$name.log | cut -c1-150
+}
+# The A/B of $B/lasuite (the change) against $B/lasuite_base (build_beside's), without ceilings, alternated twice
+# over shapes given as "NAME BENCH_ARGUMENTS" words: $R/ab_NAME_BINARY_rROUND.json.
+ab_rounds() {  # shapes
+  local round bin shape name args
+  for round in 1 2; do for bin in lasuite lasuite_base; do for shape in "$@"; do
+    read -r name args <<<"$shape"
+    bench_row ab_${name}_${bin}_r$round $B/$bin --no-ceilings $args
+  done; done; done
 }
 # verify of la2's long cases alone, at two heads: what the sanitizers' cases run.
 SAN_VERIFY="verify --device cuda --skip-defaults --impl la2 --long-heads 2"

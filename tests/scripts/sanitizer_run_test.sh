@@ -2,7 +2,8 @@
 # scripts/sanitizer_run.sh, which every device call's sanitizer runs go through, against a stand-in for
 # compute-sanitizer (none on a machine without a GPU): a clean run's summary line (tool, label, exit code, the
 # tool's error summary, the run's last verify line), a run with errors (its exit code and its first report lines
-# in the summary), the initcheck-only flags reaching initcheck alone, and a hung run ended by SAN_TIMEOUT.
+# in the summary), the initcheck-only flags reaching initcheck alone, a hung run ended by SAN_TIMEOUT, and a run past
+# SAN_UNTIL logged as skipped and not started.
 # Usage: sanitizer_run_test.sh SOURCE_DIR
 set -uo pipefail
 src=$1
@@ -30,6 +31,7 @@ sanitizer_run memcheck "clean case" ./lasuite verify clean >/dev/null
 sanitizer_run initcheck clean_init ./lasuite verify clean >/dev/null
 sanitizer_run racecheck racy ./lasuite verify racy >/dev/null
 SAN_TIMEOUT=1 sanitizer_run synccheck hung ./lasuite verify hang >/dev/null
+SAN_UNTIL=$(( $(date +%s) - 1 )) sanitizer_run memcheck late ./lasuite verify clean >/dev/null
 cat "$tmp/summary.log"
 
 grep -q "^memcheck | clean case | rc=0 | ========= ERROR SUMMARY: 0 errors  | verify: 12 passed, 0 failed, 0 skipped$" \
@@ -41,4 +43,7 @@ grep -q "^synccheck | hung | rc=124 | no summary" "$tmp/summary.log" || fail "th
 grep "args: --tool initcheck" "$tmp/args" | grep -q -- "--check-bulk-copy yes" || fail "initcheck without its flags"
 grep -v "args: --tool initcheck" "$tmp/args" | grep -q -- "--check-bulk-copy" && fail "another tool given initcheck's flags"
 grep "args: --tool racecheck" "$tmp/args" | grep -q -- "--error-exitcode 9" || fail "no --error-exitcode"
+grep -q "^memcheck | late | skipped: past the call's deadline$" "$tmp/summary.log" || fail "the late run's line"
+[[ ! -e $tmp/logs/san_memcheck_late.log ]] && [[ $(grep -c "args: --tool memcheck" "$tmp/args") == 1 ]] ||
+  fail "the late run was started"
 echo "PASS"

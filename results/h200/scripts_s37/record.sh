@@ -10,13 +10,7 @@ for p in ${PATCHES:-}; do patch -s -p1 < $p || { echo "$p does not apply"; exit 
 CALL=${CALL:-call_record} TARGETS="lasuite"
 source scripts/device_call_prelude.sh
 build_beside
-rec() {  # name, bench arguments
-  local name=$1; shift
-  (( $(date +%s) - T0 < 540 )) || { el "record $name skipped: past 540 s"; return; }
-  timeout 60 $B/lasuite bench --impl la2 --dtype bf16 --decay alibi --mode fwd,fwdbwd --time-limit 45 "$@" \
-    --json $R/rec_$name.json > $R/rec_$name.log 2>&1; el "record $name rc=$?"
-  grep -hE "^\| la2" $R/rec_$name.log | cut -c1-150
-}
+rec() { local name=$1; shift; bench_row rec_$name $B/lasuite "$@"; }  # with ceilings: fraction_of_floor
 rec d128_h32 --seqlen 4k,16k,64k,128k --heads 32 --dim 128
 rec b8_d128_n8k --batch 8 --seqlen 8k --heads 32 --dim 128
 rec d64_h32_n64k --seqlen 64k --heads 32 --dim 64

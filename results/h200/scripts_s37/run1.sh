@@ -38,19 +38,13 @@ sass_counts() {  # binary: one line per bf16 wgmma or pingpong kernel of the sm_
 }
 sass_counts $B/lasuite_base > $R/sass_base.txt; sass_counts $B/lasuite > $R/sass_patch.txt; el "SASS counts"
 echo "d128 forward (one output warpgroup, TMA), base then patch:"; grep -h "^Li128ELi128ELb1ELb0ELb0ELi1ELi128E " $R/sass_base.txt $R/sass_patch.txt
-V=$SAN_VERIFY LOGS=$R/san SUMMARY=$R/sanitize.log SAN_TIMEOUT=60
-sanitizer_run synccheck d128_one_pass_bf16 $B/lasuite $V --state --dtype bf16 --long 999 --dim 128 --impl-option segments=4 --impl-option one_pass=all
-sanitizer_run synccheck d64_one_pass_f16 $B/lasuite $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=4 --impl-option one_pass=all
-el "synccheck"
+one_pass_cases() {
+  local V=$SAN_VERIFY
+  sanitizer_run $1 d128_one_pass_bf16 $B/lasuite $V --state --dtype bf16 --long 999 --dim 128 --impl-option segments=4 --impl-option one_pass=all
+  sanitizer_run $1 d64_one_pass_f16 $B/lasuite $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=4 --impl-option one_pass=all
+}
+SAN_TOOLS=synccheck SAN_TIMEOUT=60 sanitize_four one_pass_cases; cat $R/sanitize.log
 timeout 150 $B/tests/lasuite_tests --gtest_filter='La2*:CudaCheck*' > $R/tests.txt 2>&1; el "la2 tests rc=$?"
 grep -E "^\[  (PASSED|FAILED) |^\[  FAILED|Failure" $R/tests.txt | head -10
-for round in 1 2; do for bin in lasuite lasuite_base; do
-  for shape in "d128 --seqlen 4k,16k,64k,128k --heads 32 --dim 128" "d64 --seqlen 64k --heads 32 --dim 64" \
-               "b8 --batch 8 --seqlen 8k --heads 32 --dim 128" "d192 --seqlen 4k,128k --heads 21 --dim 192"; do
-    set -- $shape; name=$1; shift
-    (( $(date +%s) - T0 < 560 )) || { el "$name $bin r$round skipped: past 560 s"; continue; }
-    timeout 75 $B/$bin bench --impl la2 --dtype bf16 --decay alibi --mode fwd,fwdbwd --no-ceilings --time-limit 60 "$@" \
-      --json $R/ab_${name}_${bin}_r$round.json > $R/ab_${name}_${bin}_r$round.log 2>&1; el "$name $bin r$round rc=$?"
-    grep -E "^\| la2" $R/ab_${name}_${bin}_r$round.log | cut -c1-110
-  done
-done; done
+BENCH_DEADLINE=560 ab_rounds "d128 --seqlen 4k,16k,64k,128k --heads 32 --dim 128" "d64 --seqlen 64k --heads 32 --dim 64" \
+  "b8 --batch 8 --seqlen 8k --heads 32 --dim 128" "d192 --seqlen 4k,128k --heads 21 --dim 192"

@@ -15,12 +15,6 @@ CALL=${CALL:-call1b} TARGETS="lasuite"
 source scripts/device_call_prelude.sh
 build_beside /tmp/ho_tree
 [[ -x $B/lasuite_base ]] || { echo "no base build"; exit 1; }
-for round in 1 2; do for bin in lasuite lasuite_base; do  # lasuite: the state warpgroup paces; lasuite_base: the output one
-  for shape in "d128 --seqlen 4k,16k,64k,128k --heads 32 --dim 128" "d64 --seqlen 64k --heads 32 --dim 64" \
-               "b8 --batch 8 --seqlen 8k --heads 32 --dim 128"; do
-    set -- $shape; name=$1; shift
-    timeout 75 $B/$bin bench --impl la2 --dtype bf16 --decay alibi --mode fwd,fwdbwd --no-ceilings --time-limit 60 "$@" \
-      --json $R/ab_${name}_${bin}_r$round.json > $R/ab_${name}_${bin}_r$round.log 2>&1; el "$name $bin r$round rc=$?"
-    grep -E "^\| la2" $R/ab_${name}_${bin}_r$round.log | cut -c1-110
-  done
-done; done
+# lasuite: the state warpgroup paces; lasuite_base: the output one
+ab_rounds "d128 --seqlen 4k,16k,64k,128k --heads 32 --dim 128" "d64 --seqlen 64k --heads 32 --dim 64" \
+  "b8 --batch 8 --seqlen 8k --heads 32 --dim 128"

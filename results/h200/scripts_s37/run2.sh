@@ -14,26 +14,18 @@ patch -s -p1 < results/h200/scripts_s37/aligned_handovers.patch || { echo "the p
 CALL=${CALL:-call2} TARGETS="lasuite"
 source scripts/device_call_prelude.sh
 build_beside
-DEADLINE=$([[ ${CHECK:-yes} == no ]] && echo 540 || echo 300)
-case_run() {  # sanitizer_run's arguments, unless the call is past DEADLINE (then logged as skipped)
-  (( $(date +%s) - T0 < DEADLINE )) || { echo "$1 | $2 | skipped: past $DEADLINE s" >> $SUMMARY; return; }
-  sanitizer_run "$@"
-}
-handover_cases() {  # tool [all]
+handover_cases() {  # tool: synccheck and racecheck take all seven cases, the others the first three
   local tool=$1 V=$SAN_VERIFY
-  case_run $tool d128_one_pass_bf16 $B/lasuite $V --state --dtype bf16 --long 999 --dim 128 --impl-option segments=4 --impl-option one_pass=all
-  case_run $tool d64_one_pass_f16 $B/lasuite $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=4 --impl-option one_pass=all
-  case_run $tool d128_ragged_bf16 $B/lasuite $V --state --dtype bf16 --packed 0,15,100,300 --dim 128
-  [[ ${2:-} == all ]] || return 0
-  case_run $tool d128_pingpong_fwd $B/lasuite $V --state --dtype bf16 --long 900 --dim 128 --impl-option output_warpgroups=2 --impl-option one_pass=off
-  case_run $tool d192_bf16 $B/lasuite $V --state --dtype bf16 --long 300 --dim 192 --impl-option segments=3
-  case_run $tool d128_halves_bf16 $B/lasuite $V --state --dtype bf16 --long 300 --dim 128 --impl-option segments=3 --impl-option states_halves=on
-  case_run $tool d64_two_passes_f16 $B/lasuite $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=3 --impl-option one_pass=off
+  sanitizer_run $tool d128_one_pass_bf16 $B/lasuite $V --state --dtype bf16 --long 999 --dim 128 --impl-option segments=4 --impl-option one_pass=all
+  sanitizer_run $tool d64_one_pass_f16 $B/lasuite $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=4 --impl-option one_pass=all
+  sanitizer_run $tool d128_ragged_bf16 $B/lasuite $V --state --dtype bf16 --packed 0,15,100,300 --dim 128
+  [[ $tool == synccheck || $tool == racecheck ]] || return 0
+  sanitizer_run $tool d128_pingpong_fwd $B/lasuite $V --state --dtype bf16 --long 900 --dim 128 --impl-option output_warpgroups=2 --impl-option one_pass=off
+  sanitizer_run $tool d192_bf16 $B/lasuite $V --state --dtype bf16 --long 300 --dim 192 --impl-option segments=3
+  sanitizer_run $tool d128_halves_bf16 $B/lasuite $V --state --dtype bf16 --long 300 --dim 128 --impl-option segments=3 --impl-option states_halves=on
+  sanitizer_run $tool d64_two_passes_f16 $B/lasuite $V --state --dtype f16 --long 700 --dim 64 --impl-option segments=3 --impl-option one_pass=off
 }
-LOGS=$R/san SUMMARY=$R/sanitize.log SAN_INITCHECK_FLAGS="--check-bulk-copy yes" SAN_TIMEOUT=60
-for tool in ${TOOLS:-synccheck racecheck memcheck initcheck}; do
-  if [[ $tool == synccheck || $tool == racecheck ]]; then handover_cases $tool all; else handover_cases $tool; fi > /dev/null
-  el "$tool"
-done
+SAN_TOOLS=${TOOLS:-synccheck racecheck memcheck initcheck} SAN_TIMEOUT=60 \
+  SAN_DEADLINE=$([[ ${CHECK:-yes} == no ]] && echo 540 || echo 300) sanitize_four handover_cases
 cut -c1-200 $R/sanitize.log
 if [[ ${CHECK:-yes} != no ]]; then check_la2 handovers $B/lasuite; fi

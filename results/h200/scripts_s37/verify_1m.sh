@@ -13,7 +13,5 @@ build_beside
 timeout 240 $B/lasuite verify --device cuda --impl la2 --dtype bf16 --skip-defaults --long 1M --long-heads 16 --state \
   --time-limit 220 --json $R/verify_la2_bf16_1M_state.json > $R/verify_la2_bf16_1M_state.log 2>&1
 el "verify 1M with a state rc=$?"; tail -n 3 $R/verify_la2_bf16_1M_state.log
-timeout 90 $B/lasuite bench --impl la2 --dtype bf16 --decay alibi --mode fwd,fwdbwd --seqlen 1M --heads 16 --dim 128 \
-  --time-limit 75 --json $R/rec_d128_h16_n1m.json > $R/rec_d128_h16_n1m.log 2>&1
-el "record 1M rc=$?"; grep -hE "^\| la2" $R/rec_d128_h16_n1m.log | cut -c1-150
+bench_row rec_d128_h16_n1m $B/lasuite --seqlen 1M --heads 16 --dim 128
 python3 scripts/check_bars.py $R/verify_la2_bf16_1M_state.json $R/rec_d128_h16_n1m.json | grep -E "n1M|^\| issue"
