@@ -174,19 +174,32 @@ def rows_for_bars(la2, fla):
     return out
 
 
+# A case that ran and did not pass is a failure, whether its checks failed ("fail") or it threw ("error").
+RAN = ("pass", "fail", "error")
+
+
+def verify_counts(rows):
+    """(measured text, failed count): the failed count takes the errors in, and the text names them where there are any."""
+    passed = sum(r.get("status") == "pass" for r in rows)
+    fails = sum(r.get("status") == "fail" for r in rows)
+    errors = sum(r.get("status") == "error" for r in rows)
+    text = f"{passed} passed, {fails + errors} failed" + (f" ({errors} with an error)" if errors else "")
+    return text, fails + errors
+
+
 def verify_bars(verified):
     """Issue 14's verification bars from verify's rows: (issue, bar, shape, measured text or None, target, verdict,
     met, note)."""
     out = []
     for n, text in ((16 * K, "n16k"), (128 * K, "n128k"), (1024 * K, "n1M")):
-        rows = [r for r in verified if r.get("impl") == "la2" and r.get("seqlen") == n and r.get("status") in ("pass", "fail")]
+        rows = [r for r in verified if r.get("impl") == "la2" and r.get("seqlen") == n and r.get("status") in RAN]
         if not rows:
             out.append((14, "verify: la2's long cases pass", text, None, "0 failed", "not measured", False, ""))
             continue
         newest_file = max(rows, key=lambda r: r["date"])["file"]
         mine = [r for r in rows if r["file"] == newest_file]
-        failed = sum(r["status"] == "fail" for r in mine)
-        out.append((14, "verify: la2's long cases pass", text, f"{len(mine) - failed} passed, {failed} failed", "0 failed",
+        measured, failed = verify_counts(mine)
+        out.append((14, "verify: la2's long cases pass", text, measured, "0 failed",
                     "met" if failed == 0 else "missed", failed == 0,
                     f"{newest_file} ({mine[0]['date'][:10]}, {mine[0]['commit']})"))
     files = {}
@@ -198,9 +211,8 @@ def verify_bars(verified):
                     False, "wants a verify file of more than one implementation"))
     else:
         rs = max(wide, key=lambda x: x[0]["date"])
-        failed = sum(r.get("status") == "fail" for r in rs)
-        passed = sum(r.get("status") == "pass" for r in rs)
-        out.append((14, "verify: every GPU implementation, 0 failed", "default cases", f"{passed} passed, {failed} failed",
+        measured, failed = verify_counts(rs)
+        out.append((14, "verify: every GPU implementation, 0 failed", "default cases", measured,
                     "0 failed", "met" if failed == 0 else "missed", failed == 0,
                     f"{len({r.get('impl') for r in rs})} implementations; {rs[0]['file']} ({rs[0]['date'][:10]}, {rs[0]['commit']})"))
     return out

@@ -2,7 +2,8 @@
 # scripts/compare_verify.py, which the GPU scripts use to show that two of la2's plans compute the same numbers
 # (scripts/gpu_la2.sh), on CPU runs of `lasuite verify`: two runs of the same inputs bit-identical (exit 0), two
 # seeds different (exit 1, the differing checks named), a case missing from one file named and failing, and a
-# file whose cases all declined failing rather than passing on nothing compared.
+# file whose cases all declined failing rather than passing on nothing compared, and two files with the same case
+# thrown ("error") failing with the case named.
 # Usage: compare_verify_test.sh LASUITE SOURCE_DIR [PYTHON]
 set -uo pipefail
 lasuite=$1
@@ -39,4 +40,14 @@ echo "$out" | grep -q "^  only in one: la2_cpu " || fail "the case in one file o
 out=$(compare "$tmp/none.json" "$tmp/none.json") && fail "two files with nothing compared passed: $out"
 echo "$out" | head -1 | grep -q "^checks: 0 and 0; .*cases not run (skipped or refused, nothing compared): 1 and 1" ||
   fail "nothing compared: $out"
+# A case that threw in both files: the rest agree bit for bit, and the comparison still fails, naming the case.
+$python - "$tmp/a.json" "$tmp/threw.json" <<'PY' || fail "writing the thrown case"
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["rows"][0].update(status="error", checks=[], note="threw")
+json.dump(d, open(sys.argv[2], "w"))
+PY
+out=$(compare "$tmp/threw.json" "$tmp/threw.json") && fail "a case that threw in both files passed: $out"
+echo "$out" | head -1 | grep -q "cases that threw: 1 and 1" || fail "the thrown cases not counted: $out"
+echo "$out" | grep -q "^  threw in .*threw.json: la2_cpu " || fail "the thrown case not named: $out"
 echo "PASS"

@@ -138,7 +138,7 @@ class CheckBars(unittest.TestCase):
         old = write_verify("old.json", [vrow("la2", 16 * K, "fail")], "2026-12-01T00:00:00Z")
         new = write_verify("new.json", [vrow("la2", 16 * K, "pass"), vrow("la2", 16 * K, "pass"),
                                         vrow("la2", 1024 * K, "fail"), vrow("la2", 1024 * K, "pass")], "2026-12-05T00:00:00Z")
-        wide = write_verify("all.json", [vrow("la2", 4 * K, "pass"), vrow("la1", 4 * K, "pass"), vrow("la1", 4 * K, "skip")],
+        wide = write_verify("all.json", [vrow("la2", 4 * K, "pass"), vrow("la1", 4 * K, "pass"), vrow("la1", 4 * K, "skipped")],
                             "2026-12-04T00:00:00Z")
         probe = write_verify("probe.json", [vrow("la2", 128 * K, "pass")], "2026-12-06T00:00:00Z",
                              command="lasuite verify --impl-option segments=8")
@@ -150,6 +150,22 @@ class CheckBars(unittest.TestCase):
         self.assertEqual(cells[3:6], ["2 passed, 0 failed", "0 failed", "met"])
         self.assertIn("2 implementations", cells[6])
         self.assertIn("abc1234", cells[6])
+
+    def test_a_case_that_threw_is_a_failure(self):
+        """A verify case whose run threw ("error") neither passes nor is skipped: both verify bars count it failed."""
+        path = os.path.join(self.dir.name, "errors.json")
+        rows = [dict(impl="la2", seqlen=16 * K, status="pass", case="a", dtype="bf16", checks=[]),
+                dict(impl="la2", seqlen=16 * K, status="error", case="b", dtype="bf16", checks=[]),
+                dict(impl="la1", seqlen=16 * K, status="pass", case="c", dtype="bf16", checks=[])]
+        meta = {"date": "2026-12-05T00:00:00Z", "device": {"name": "NVIDIA H200"}, "command": "lasuite verify",
+                "git_commit": "abc1234", "schema_version": "lasuite.verify/1"}
+        with open(path, "w") as f:
+            json.dump({"meta": meta, "rows": rows}, f)
+        _, lines, _ = self.run_tool(path)
+        self.assertEqual(lines[("verify: la2's long cases pass", "n16k")][3:6],
+                         ["1 passed, 1 failed (1 with an error)", "0 failed", "missed"])
+        self.assertEqual(lines[("verify: every GPU implementation, 0 failed", "default cases")][3:6],
+                         ["2 passed, 1 failed (1 with an error)", "0 failed", "missed"])
 
     def test_an_unreadable_file_is_reported_and_the_others_read(self):
         bad = os.path.join(self.dir.name, "bad.json")
