@@ -213,6 +213,7 @@ Communicator* process_group(std::string* why_not) {
 }
 
 GroupFacts process_group_facts() { return group().facts; }
+bool process_group_built() { return true; }
 bool process_group_formed() { return group_formed(); }
 
 #else  // no NCCL
@@ -222,6 +223,7 @@ Communicator* process_group(std::string* why_not) {
   return nullptr;
 }
 GroupFacts process_group_facts() { return {}; }
+bool process_group_built() { return false; }
 bool process_group_formed() { return false; }
 #endif
 

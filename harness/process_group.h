@@ -27,6 +27,10 @@ void bind_process_to_gpu();
 // off (NCCL_NVLS_ENABLE=0) before NCCL starts.
 Communicator* process_group(std::string* why_not);
 
+// Whether this build has NCCL at all: where it has, a group that does not form is a failure to report, not a
+// feature the build lacks.
+bool process_group_built();
+
 // Whether process_group() has been asked for in this process (the group then formed, or was refused
 // with the reason); does not form it.
 bool process_group_formed();
