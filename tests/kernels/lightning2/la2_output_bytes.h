@@ -1,9 +1,13 @@
-// Every output of one forward and backward with states on a device (the GPU, or the CPU), as bytes (O, dQ, dK, dV, S_out,
-// dS_in), for the tests that compare two runs bit for bit. Each output is filled with NaN bytes first,
-// so an element never written shows.
+// Every output of one forward and backward on a device (the GPU, or the CPU), as bytes (O, dQ, dK, dV, and S_out and
+// dS_in where the problem has them), for the tests that compare two runs bit for bit. Each output is filled with NaN
+// bytes first, so an element never written shows: two runs that both leave it are the same bytes, so a comparison
+// also wants expect_written (every element finite) on one side.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <map>
 #include <string>
 #include <utility>
@@ -25,6 +29,38 @@ inline size_t bytes_differing(const std::vector<uint8_t>& x, const std::vector<u
   return differ;
 }
 
+// The element type of an output: the states fp32, the rest the problem's.
+inline DType output_dtype(const std::string& name, DType problem_dtype) {
+  return name == "S_out" || name == "dS_in" ? DType::f32 : problem_dtype;
+}
+
+// How many elements of an output are NaN or infinite (all exponent bits set): the fill where nothing was written.
+inline size_t non_finite_elements(const std::vector<uint8_t>& bytes, DType t) {
+  size_t count = 0;
+  if (t == DType::f32) {
+    for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
+      uint32_t x;
+      std::memcpy(&x, &bytes[i], 4);
+      count += (x & 0x7f800000u) == 0x7f800000u;
+    }
+    return count;
+  }
+  const uint16_t exponent = t == DType::f16 ? 0x7c00 : 0x7f80;  // bf16 otherwise
+  for (size_t i = 0; i + 2 <= bytes.size(); i += 2) {
+    uint16_t x;
+    std::memcpy(&x, &bytes[i], 2);
+    count += (x & exponent) == exponent;
+  }
+  return count;
+}
+
+// Every output written, and finite (the inputs are finite, so a NaN is an element no run wrote).
+inline void expect_written(const OutputBytes& out, DType problem_dtype, const std::string& what) {
+  for (const auto& [name, bytes] : out)
+    EXPECT_EQ(non_finite_elements(bytes, output_dtype(name, problem_dtype)), 0u)
+        << what << " " << name << ": elements not finite (never written?)";
+}
+
 // backward_reads_forward: the backward gets the forward's saved data; else none, as a backward run on
 // its own (or a packed batch's sequences) computes its own.
 inline OutputBytes forward_backward_bytes(Backend& backend, Implementation& impl, const Problem& p,
@@ -38,17 +74,19 @@ inline OutputBytes forward_backward_bytes(Backend& backend, Implementation& impl
   Buffer o = out(v_dims(p), p.dtype), dq = out(qk_dims(p), p.dtype), dk = out(qk_dims(p), p.dtype),
          dv = out(v_dims(p), p.dtype), s_out = out(state_dims(p), DType::f32), ds_in = out(state_dims(p), DType::f32);
   ForwardIO f = forward_io(in, view_of(o, p.dtype, dev, v_dims(p)));
-  f.state_out = view_of(s_out, DType::f32, dev, state_dims(p));
+  if (p.state_out) f.state_out = view_of(s_out, DType::f32, dev, state_dims(p));
   auto saved = impl.forward(p, f, ws);
   BackwardIO b = backward_io(in, f.o, view_of(dq, p.dtype, dev, qk_dims(p)),
                              view_of(dk, p.dtype, dev, qk_dims(p)),
                              view_of(dv, p.dtype, dev, v_dims(p)));
-  b.dstate_in = view_of(ds_in, DType::f32, dev, state_dims(p));
+  if (p.state_in) b.dstate_in = view_of(ds_in, DType::f32, dev, state_dims(p));
   impl.backward(p, b, backward_reads_forward ? saved.get() : nullptr, ws);
   backend.synchronize();
+  std::vector<std::pair<std::string, const Buffer*>> outputs = {{"O", &o}, {"dQ", &dq}, {"dK", &dk}, {"dV", &dv}};
+  if (p.state_out) outputs.push_back({"S_out", &s_out});
+  if (p.state_in) outputs.push_back({"dS_in", &ds_in});
   OutputBytes host;
-  for (auto& [name, buf] : std::vector<std::pair<std::string, const Buffer*>>{
-           {"O", &o}, {"dQ", &dq}, {"dK", &dk}, {"dV", &dv}, {"S_out", &s_out}, {"dS_in", &ds_in}}) {
+  for (auto& [name, buf] : outputs) {
     host[name].resize(buf->bytes());
     backend.copy_to_host(host[name].data(), buf->data(), buf->bytes());
   }

@@ -87,6 +87,7 @@ TEST_P(La2CudaPackedAlone, ASequenceIsComputedAsItWouldBeAlone) {
       return test_support::forward_backward_bytes(*gpu, la2, q, x, ws, /*backward_reads_forward=*/false);
     };
     const test_support::OutputBytes packed = run(*impl, p, in);
+    test_support::expect_written(packed, p.dtype, mode);
     // The sequences the ragged grid ran: 1493 rows run alone (at 4 heads its blocks would outlast the
     // others'), 7 and 65 share the grid (so on any GPU of 20 SMs or more: the split depends on its slots).
     std::vector<int64_t> shared;
@@ -125,6 +126,7 @@ TEST_P(La2CudaPackedAlone, ASequenceIsComputedAsItWouldBeAlone) {
         alone_impl->set_option("decode", "off");
       }
       const test_support::OutputBytes alone = run(*alone_impl, one, x);
+      test_support::expect_written(alone, p.dtype, "sequence " + std::to_string(i) + " alone");
 
       auto same_rows = [&](const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, int64_t dim,
                            const char* what) {
@@ -197,6 +199,7 @@ TEST(La2CudaPacked, NeighboursRowsNeverReachASequence) {
     auto impl = Registry::instance().create("la2");
     const test_support::OutputBytes a = test_support::forward_backward_bytes(*gpu, *impl, p, clean, ws, false),
                                     b = test_support::forward_backward_bytes(*gpu, *impl, p, poisoned, ws, false);
+    test_support::expect_written(a, p.dtype, "clean inputs");
     const size_t row = size_t(d) * 2, st = size_t(p.heads) * d * d * sizeof(float);
     for (int64_t i : {0, 2}) {
       const int64_t first = p.sequence_begin(i), len = p.sequence_length(i);

@@ -341,12 +341,17 @@ void leave_nan_in_pool(Backend& gpu, size_t bytes) {
   gpu.raw_free(p);
 }
 
-// Every output of one forward and backward, as bytes.
+// Every output of one forward and backward, as bytes, each checked written (finite), so that two runs compared bit for
+// bit cannot agree on elements neither wrote.
 test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, const Problem& p) {
   MemoryTracker tracker;
   Workspace ws(gpu, tracker);
   ProblemInputs in = make_inputs(p, ws, DeviceKind::cuda, kSeed, true);
-  return test_support::forward_backward_bytes(gpu, impl, p, in, ws, /*backward_reads_forward=*/true);
+  test_support::OutputBytes out =
+      test_support::forward_backward_bytes(gpu, impl, p, in, ws, /*backward_reads_forward=*/true);
+  test_support::expect_written(out, p.dtype, std::string(dtype_name(p.dtype)) + " d=" + std::to_string(p.dim_qk) +
+                                                 " e=" + std::to_string(p.dim_v) + " n=" + std::to_string(p.seqlen));
+  return out;
 }
 
 // Two runs whose forward and dQ passes are the same products in the same order and whose reverse passes

@@ -54,6 +54,7 @@ TEST(La2SequenceParallelCpu, OneRankIsLa2CpuBitForBit) {
   const auto want = test_support::forward_backward_bytes(cpu, *one, p, in, ws, true);
   const auto got = test_support::forward_backward_bytes(cpu, *sp, p, in, ws, true);
   ASSERT_EQ(want.size(), 6u);
+  test_support::expect_written(want, p.dtype, "la2");
   for (const auto& [name, bytes] : want) EXPECT_EQ(bytes, got.at(name)) << name;
 }
 

@@ -73,6 +73,7 @@ TEST(La2SequenceParallelCuda, OneRankIsLa2BitForBit) {
   const auto want = test_support::forward_backward_bytes(*gpu, *one, p, in, ws, true);
   const auto got = test_support::forward_backward_bytes(*gpu, *sp, p, in, ws, true);
   ASSERT_EQ(want.size(), 6u);
+  test_support::expect_written(want, p.dtype, "la2");
   for (const auto& [name, bytes] : want) EXPECT_EQ(bytes, got.at(name)) << name;
 }
 
