@@ -283,7 +283,8 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
     region.run = [&] { replay->launch(); };
     region.cleanup = nullptr;
   }
-  Samples s = sample(backend, region, policy, std::max(0, policy.warmup - 1), seconds_since(row_start));
+  const int warmups_asked = std::max(0, policy.warmup - 1);
+  Samples s = sample(backend, region, policy, warmups_asked, seconds_since(row_start));
   if (graph_steps > 0)
     for (double& ms : s.ms) ms /= graph_steps;
   if (s.timed_out) {
@@ -293,7 +294,7 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
                    seconds_text(policy.row_time_limit_s * 1e3));
     return;
   }
-  set_status(row, RowStatus::ok, "");
+  set_status(row, RowStatus::ok, cut_short_note(s, policy, warmups_asked));
   fill_figures(row, impl, p, mode, s, ceilings);
 }
 
@@ -414,7 +415,9 @@ void time_equal_lengths(Implementation& impl, const Problem& p, LazyInputs& inpu
     }
   }
   if (why.empty()) row.equal_length_tokens_per_s = equal.tokens_per_s;
-  else row.reason = "equal lengths (" + std::to_string(p.batch) + " x " + std::to_string(p.seqlen) + ") not timed: " + why;
+  else
+    row.reason += (row.reason.empty() ? "" : "; ") + std::string("equal lengths (") + std::to_string(p.batch) + " x " +
+                  std::to_string(p.seqlen) + ") not timed: " + why;
 }
 
 // Each mode with each way it is timed: a decode step once per BenchConfig::decode_graph_steps, the

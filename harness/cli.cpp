@@ -1,5 +1,6 @@
 // Parses argv with CLI11 into plain argument structs and dispatches; the only file that sees CLI11.
 #include "harness/cli.h"
+#include "harness/cli_args.h"
 
 #include <CLI/CLI.hpp>
 
@@ -31,9 +32,10 @@ CLI::Validator number_check(bool zero_allowed) {
       [zero_allowed, expected](std::string& text) -> std::string {
         char* end = nullptr;
         const double v = std::strtod(text.c_str(), &end);
-        const bool whole = !text.empty() && end == text.c_str() + text.size();
+        const bool whole = decimal_number_text(text) && end == text.c_str() + text.size();
         if (!whole || !std::isfinite(v) || v < 0 || (!zero_allowed && v == 0))
           return "'" + text + "' is not " + expected;
+        if (v == 0) text = "0";  // "-0" would be printed as given
         return std::string();
       },
       zero_allowed ? "NUMBER >= 0" : "NUMBER > 0");
@@ -150,13 +152,15 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                      ->capture_default_str());
   cmd.add_option("--graph-steps", a.graph_steps,
                  "Steps (decode, default 10) or runs (other modes, default 1: each from the flushed L2) in a timed graph")
+      ->transform(kCount)
       ->check(CLI::Range(int64_t{1}, int64_t{1000}));
   text.push_back(
       cmd.add_option("--decay", a.decay, "alibi, none, or one slope >= 0 for every head")->capture_default_str());
   cmd.add_option("--warmup", a.warmup, "Warm-up runs before timing, >= 1 (default: 3 on a GPU, 1 on the CPU)")
       ->transform(kCount)
       ->check(kPositive);
-  cmd.add_option("--repeats", a.repeats, "At least this many timed runs, at most 1000 (default: 10 on a GPU, 5 on the CPU)")
+  cmd.add_option("--repeats", a.repeats, "At least this many timed runs, at most 1000, unless the row time limit comes first (the row's "
+                 "note then says how many ran) (default: 10 on a GPU, 5 on the CPU)")
       ->transform(kCount)
       ->check(kPositive);
   cmd.add_option("--min-time", a.min_time, "At least this many seconds of timed runs (default: 0.2)")
@@ -192,6 +196,7 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
                  "la2 with the sequence split over N GPUs, one process each: launch as mpirun -np N lasuite "
                  "bench --gpus N ... (N = 1 runs without mpirun); times each step, the communication apart and "
                  "each GPU's la2 alone on its part")
+      ->transform(kCount)
       ->check(kPositive);
   text.push_back(cmd.add_option("--scaling", a.scaling,
                                 "With --gpus: --seqlen is the whole sequence (strong) or each GPU's part (weak)")

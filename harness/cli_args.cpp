@@ -77,6 +77,11 @@ std::vector<BenchMode> parse_modes(std::string_view text) {
   return out;
 }
 
+bool decimal_number_text(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789.eE+-") == std::string::npos &&
+         text.find_first_of("0123456789") != std::string::npos;
+}
+
 DecaySpec parse_decay(std::string_view text) {
   std::string s = trim(text);
   DecaySpec d;
@@ -87,7 +92,7 @@ DecaySpec parse_decay(std::string_view text) {
   }
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
+  if (!decimal_number_text(s) || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
     throw UsageError("bad --decay '" + s + "' (expected alibi, none, or a slope >= 0 such as 0.5)");
   d.kind = v == 0 ? DecaySpec::Kind::none : DecaySpec::Kind::constant;
   d.slope = v;
@@ -125,6 +130,9 @@ void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& 
   for (int64_t n : seqlens) largest = std::max(largest, heads_total * n * std::max(dim_qk, dim_v));
   if (largest * 8 > static_cast<long double>(std::numeric_limits<int64_t>::max()))
     throw UsageError(what + ": a tensor of this shape would hold more than 2^63 bytes");
+  // A slope a head is made before any memory is checked: more heads than any model has would be gigabytes of them.
+  if (heads > kMaxHeads)
+    throw UsageError(what + ": " + std::to_string(heads) + " heads; at most " + std::to_string(kMaxHeads));
 }
 
 void check_time_limit_applies(double time_limit_s, const std::string& unit) {

@@ -24,6 +24,9 @@ std::vector<std::string> parse_impls(std::string_view text);
 std::vector<DType> parse_dtypes(std::string_view text);
 std::vector<BenchMode> parse_modes(std::string_view text);
 DecaySpec parse_decay(std::string_view text);
+// Whether text is a decimal number as people write one ("0.5", "1e-3", "+2"): strtod also reads hexadecimal
+// ("0x1p3" is 8) and "infinity", which no option means.
+bool decimal_number_text(const std::string& text);
 // "cpu", "cuda"; "all" gives nullopt.
 std::optional<DeviceKind> parse_device(std::string_view text, bool allow_all);
 // Refuses (UsageError) an implementation named with --impl that runs on another device than --device
@@ -33,7 +36,8 @@ void check_runs_on(const std::vector<std::string>& impls, DeviceKind device, con
 bool device_available(DeviceKind kind, std::string* why_not);
 // Refuses a shape whose tensors (q, k, v, o at every length given, the [b, h, d, e] state) would
 // hold more than 2^63 bytes: their size_t byte counts would wrap to a small buffer that the run then
-// overruns. `what` names the options in the message.
+// overruns; and more than kMaxHeads heads. `what` names the options in the message.
+inline constexpr int64_t kMaxHeads = int64_t(1) << 20;
 void check_shape_fits(int64_t batch, int64_t heads, const std::vector<int64_t>& seqlens, int64_t dim_qk,
                       int64_t dim_v, const std::string& what);
 

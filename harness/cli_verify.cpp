@@ -27,6 +27,10 @@ namespace lasuite {
 
 namespace {
 
+// The (sequence, head) slices a packed case may compare (each listed, then its reference computed): 2^24, far past a
+// batch anyone packs, and short of a list that would fill the host's memory.
+constexpr int64_t kMaxComparedSlices = int64_t(1) << 24;
+
 // The order dtypes are verified in when an implementation supports several.
 const DType kDtypeOrder[] = {DType::f32, DType::f64, DType::bf16, DType::f16};
 
@@ -42,7 +46,7 @@ struct Tally {
   int passed = 0, failed = 0, skipped = 0;
 };
 
-// Prints a case's rows and counts them: one per check, then SKIP / ERROR / an unexplained FAIL.
+// Prints a case's rows and counts them: one per check, then SKIP / ERROR / an unexplained FAIL, or a pass's NOTE.
 void print_case(std::ostream& out, const CaseResult& r, const std::string& dtype, Tally& tally) {
   const std::string& label = r.vcase.label;
   if (r.status == CaseStatus::skipped) {
@@ -52,8 +56,13 @@ void print_case(std::ostream& out, const CaseResult& r, const std::string& dtype
   }
   bool some_check_failed = false;
   for (const TensorCheck& c : r.checks) {
+    // A failure the row's numbers do not show says which bar it missed.
+    std::string result = c.pass ? "PASS" : "FAIL";
+    if (!c.pass && c.non_finite > 0) result += ": " + std::to_string(c.non_finite) + " elements not finite";
+    else if (!c.pass && c.rel_frobenius <= c.tolerance)
+      result += ": a block of 64 rows at " + sci(c.worst_rows_rel) + " > " + sci(c.rows_tolerance);
     out << fixed_width_row({r.impl, label, dtype, c.tensor, sci(c.rel_frobenius), sci(c.max_abs), sci(c.tolerance),
-                            c.pass ? "PASS" : "FAIL"},
+                            result},
                            kWidths)
         << "\n";
     if (c.pass) ++tally.passed;
@@ -65,6 +74,10 @@ void print_case(std::ostream& out, const CaseResult& r, const std::string& dtype
   } else if (r.status == CaseStatus::fail && !some_check_failed) {
     out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "FAIL: " + r.reason}, kWidths) << "\n";
     ++tally.failed;
+  } else if (r.status == CaseStatus::pass && !r.reason.empty() && !r.checks.empty()) {
+    // What a pass covered, where it is less or other than a training pass: "forward only" (no gradient
+    // checked) must be seen beside the PASS rows, not only in the result file.
+    out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "NOTE: " + r.reason}, kWidths) << "\n";
   } else if (r.status == CaseStatus::pass && r.checks.empty()) {
     // A pass without a single check would count nothing; say so rather than hide it.
     out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "FAIL: passed without any check"}, kWidths)
@@ -135,6 +148,16 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
                    "--long, --long-batch, --long-heads, --dim, --dim-v");
   const std::optional<PackedLengths> packed =
       a.packed.empty() ? std::nullopt : std::optional<PackedLengths>(parse_packed_lengths(a.packed));
+  if (packed) {
+    check_shape_fits(1, a.long_heads, {packed->total()}, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
+                     "--packed, --long-heads, --dim, --dim-v");
+    // Every (sequence, head) slice of a packed case is compared, each listed first.
+    const long double slices = static_cast<long double>(packed->lengths.size()) * a.long_heads;
+    if (slices > kMaxComparedSlices)
+      throw UsageError("--packed, --long-heads: " + std::to_string(packed->lengths.size()) + " sequences x " +
+                       std::to_string(a.long_heads) + " heads is more (sequence, head) slices than the " +
+                       std::to_string(kMaxComparedSlices) + " a packed case compares");
+  }
   if (a.skip_defaults && long_lengths.empty() && !packed)
     throw UsageError("--skip-defaults needs --long or --packed (nothing left to run)");
   if (long_lengths.empty() && packed)
@@ -312,8 +335,9 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   }
 
   run_stop.finishing();
-  write_json(results);
+  // The summary first: a result file that cannot be written (a full disk) then fails the run after it.
   ctx.out << summary_line() << std::endl;
+  write_json(results);
   if (stopped) {
     ctx.err << "lasuite verify: stopped (" << stopped.text << "); what ran is above and in the result file, the rest are "
                "SKIP rows (not run)"

@@ -170,6 +170,8 @@ json verify_row_json(const CaseResult& r) {
                           {"rel_frobenius", c.rel_frobenius},
                           {"max_abs", c.max_abs},
                           {"tolerance", c.tolerance},
+                          {"worst_rows_rel", c.worst_rows_rel},
+                          {"rows_tolerance", c.rows_tolerance},
                           {"pass", c.pass},
                           {"non_finite", c.non_finite},
                           {"worst_batch", c.worst_batch},

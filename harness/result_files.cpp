@@ -72,6 +72,7 @@ void write_new_file(const std::string& tmp, const std::string& text, const std::
 
 void check_output_path(const std::string& path, const std::string& option) {
   if (path.empty()) throw UsageError(option + " needs a file name");
+  if (path == "-") throw UsageError(option + " -: the results go to a file, not to stdout; give a file name");
   if (!valid_utf8(path)) throw UsageError(option + ": the file name is not valid UTF-8");
   const std::string dir = folder_of(path);
   struct stat st {};
@@ -94,6 +95,11 @@ void check_output_path(const std::string& path, const std::string& option) {
                          ", which the results would overwrite");
     }
   }
+  // The write is a rename onto the name, which would replace a link rather than write through it (a link to
+  // another result file would keep its old content; /dev/stdout would become a file).
+  if (lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+    throw UsageError(option + " " + path + " is a symbolic link (the results would replace the link, not reach what it "
+                     "points to); give the file itself");
   // Proven, not guessed: a file made and removed where the result will be renamed from.
   const std::string probe = temp_name(path, 0);
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

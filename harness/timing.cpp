@@ -1,6 +1,7 @@
 #include "harness/timing.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 
 namespace lasuite {
@@ -40,6 +41,7 @@ Samples sample(Backend& backend, const Region& region, const TimingPolicy& polic
   // Warm-ups count against the row's time: once it is spent, sampling starts, however many were asked.
   for (int i = 0; i < warmup; ++i) {
     double ms = time_once(*timer, region);
+    ++out.warmups;
     if (ms > limit_ms) {
       out.timed_out = true;
       out.over_limit_ms = ms;
@@ -61,6 +63,19 @@ Samples sample(Backend& backend, const Region& region, const TimingPolicy& polic
     if (out.ms.size() >= min_for_budget && spent_s + ms / 1e3 > policy.row_time_limit_s) break;
   }
   return out;
+}
+
+std::string cut_short_note(const Samples& s, const TimingPolicy& policy, int warmups_asked) {
+  std::string cut;
+  if (static_cast<int>(s.ms.size()) < policy.min_repeats)
+    cut = std::to_string(s.ms.size()) + " of the " + std::to_string(policy.min_repeats) + " timed runs asked for";
+  if (s.warmups < warmups_asked)
+    cut += (cut.empty() ? "" : " and ") + std::to_string(s.warmups) + " of " + std::to_string(warmups_asked) +
+           " further warm-ups";
+  if (cut.empty()) return cut;
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%g", policy.row_time_limit_s);
+  return cut + ": the row time limit (" + limit + " s) came first";
 }
 
 std::string timer_method(DeviceKind kind) {

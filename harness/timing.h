@@ -33,10 +33,15 @@ struct Samples {
   std::vector<double> ms;  // one per repeat
   bool timed_out = false;
   double over_limit_ms = 0;  // the run that passed the limit
+  int warmups = 0;           // warm-up runs done (fewer than asked where the row's time ran out)
   double median_ms() const;
   double min_ms() const;
   double max_ms() const;
 };
+
+// What a row's note says where the row time limit cut its warm-ups or samples short of those asked ("" where it did
+// not): `warmups_asked` of sample()'s warm-ups and policy.min_repeats samples.
+std::string cut_short_note(const Samples& s, const TimingPolicy& policy, int warmups_asked);
 
 // One run timed with the backend's timer (no flush); cleanup() runs after the timer stopped.
 double time_once(Timer& timer, const Region& region);

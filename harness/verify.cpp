@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness/errors.h"
+#include "harness/host_memory.h"
 #include "harness/memory.h"
 #include "harness/parallel.h"
 #include "harness/random_stream.h"
@@ -51,6 +52,8 @@ DeviceTensor allocate(Workspace& ws, MemoryCategory category, DType dtype, Devic
 // What the checks compare, in report order.
 enum Output { kO, kStateOut, kDq, kDk, kDv, kDstateIn, kOutputCount };
 const char* const kOutputNames[kOutputCount] = {"O", "S_out", "dQ", "dK", "dV", "dS_in"};
+// Rows a block of TensorCheck::worst_rows_rel holds: a chunk of the chunked kernels, so a chunk's rows wrong show.
+constexpr int64_t kRowBlock = 64;
 
 struct CaseTensors {
   DeviceTensor q, k, v, slopes, state_in, dout, dstate_out;
@@ -205,6 +208,39 @@ Slice rows_slice(const Problem& p, int64_t b, int64_t h, int64_t cols) {
 }
 Slice state_slice(const Problem& p, int64_t b, int64_t h) { return {(b * p.heads + h) * p.dim_qk * p.dim_v, p.dim_qk}; }
 
+// Host memory one head's float64 reference takes at its peak, over-estimated: its inputs and outputs as doubles, the
+// comparison's converted copy of an output, and its form's working set (linear attention: a few n x n matrices where
+// the dense form runs, a few d x e states in the recurrent one; softmax: a few blocks of 256 rows by n).
+double reference_bytes_for_head(const Problem& p, int64_t n) {
+  const double d = static_cast<double>(p.dim_qk), e = static_cast<double>(p.dim_v), rows = static_cast<double>(n);
+  double doubles = rows * (2 * d + 2 * e) * 2 + rows * std::max(d, e);
+  if (is_linear(p)) doubles += 8 * d * e + (n <= reference::kDenseMaxSeqlen ? 6 * rows * rows : 0);
+  else doubles += 6 * 256 * rows;
+  return 8 * doubles;
+}
+
+// Throws OutOfMemoryError (the case is then skipped, saying so) where the reference of the compared heads, as many
+// at once as compare() runs in parallel, and the implementation's outputs copied to the host would not fit the host's
+// memory: those allocations are Eigen's and std::vector's, outside the tracked Workspace, and past the available
+// memory they end in the OOM killer rather than an exception.
+void check_reference_fits(const Plan& plan) {
+  const Problem& p = plan.problem;
+  const uint64_t available = host_available_bytes();
+  if (available == 0) return;  // unreadable: nothing to check against
+  double largest = 0, copies = 0;
+  for (const auto& [b, h] : plan.heads) {
+    const int64_t n = rows_slice(p, b, h, 1).rows;
+    largest = std::max(largest, reference_bytes_for_head(p, n));
+    copies += static_cast<double>(n) * (2 * p.dim_qk + 2 * p.dim_v) * 8;
+  }
+  const double workers = static_cast<double>(std::min<size_t>(plan.heads.size(), host_threads()));
+  const double need = workers * largest + copies;
+  if (need > static_cast<double>(available))
+    throw OutOfMemoryError("the float64 reference needs about " + format_bytes(static_cast<size_t>(need)) + " of host memory (" +
+                           std::to_string(static_cast<int64_t>(workers)) + (workers == 1 ? " head" : " heads") + " at once); " +
+                           format_bytes(static_cast<size_t>(available)) + " available");
+}
+
 HeadReference reference_for_head(const Plan& plan, int64_t b, int64_t h) {
   const Problem& p = plan.problem;
   const int64_t d = p.dim_qk, e = p.dim_v;
@@ -254,10 +290,10 @@ HeadReference reference_for_head(const Plan& plan, int64_t b, int64_t h) {
   return r;
 }
 
-SliceError compare_slice(const std::vector<unsigned char>& raw, DType dtype, const Mat& ref) {
+SliceError compare_slice(const std::vector<unsigned char>& raw, DType dtype, const Mat& ref, size_t block) {
   std::vector<double> got(static_cast<size_t>(ref.size()));
   convert_to_f64(raw.data(), dtype, got.data(), got.size());
-  return slice_error(got.data(), ref.data(), got.size());
+  return slice_error(got.data(), ref.data(), got.size(), block);
 }
 
 std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend& be) {
@@ -293,7 +329,9 @@ std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend
         if (ref.out[o].size() != slice_of(o, i).rows * t.out[o].view.dims[3])
           throw std::runtime_error(std::string("the float64 reference has no ") + kOutputNames[o] + " for " +
                                    function_name(p.function) + " attention; the implementation should refuse it");
-        errors[i][o] = compare_slice(raw[i][o], t.out[o].view.dtype, ref.out[o]);
+        const bool state = o == kStateOut || o == kDstateIn;
+        const size_t block = state ? 0 : static_cast<size_t>(kRowBlock * t.out[o].view.dims[3]);
+        errors[i][o] = compare_slice(raw[i][o], t.out[o].view.dtype, ref.out[o], block);
       }
       for (auto& r : raw[i]) std::vector<unsigned char>().swap(r);  // free as we go
     }
@@ -307,7 +345,7 @@ std::vector<TensorCheck> compare(const Plan& plan, const CaseTensors& t, Backend
     c.tolerance = o == kStateOut || o == kDstateIn ? state_tolerance_for(p.dtype) : tolerance_for(p.dtype);
     for (size_t i = 0; i < heads; ++i) add_slice(c, errors[i][o], plan.heads[i].first, plan.heads[i].second);
     c.non_finite = scan_non_finite(be, t.out[o].view);
-    c.pass = c.non_finite == 0 && c.rel_frobenius <= c.tolerance;  // false for NaN
+    finish_check(c);
     checks.push_back(c);
   }
   return checks;
@@ -336,15 +374,28 @@ std::string malformed(const Problem& p, const std::vector<std::pair<int64_t, int
 
 }  // namespace
 
-SliceError slice_error(const double* got, const double* ref, size_t count) {
+SliceError slice_error(const double* got, const double* ref, size_t count, size_t block) {
   SliceError s;
-  for (size_t i = 0; i < count; ++i) {
-    const double diff = std::fabs(got[i] - ref[i]);
-    s.err2 += diff * diff;
-    s.ref2 += ref[i] * ref[i];
-    if (std::isnan(diff) || diff > s.max_abs) s.max_abs = diff;  // once NaN, stays NaN
+  if (block == 0) block = count;
+  for (size_t begin = 0; begin < count; begin += block) {
+    double err2 = 0, ref2 = 0;
+    for (size_t i = begin; i < std::min(count, begin + block); ++i) {
+      const double diff = std::fabs(got[i] - ref[i]);
+      err2 += diff * diff;
+      ref2 += ref[i] * ref[i];
+      if (std::isnan(diff) || diff > s.max_abs) s.max_abs = diff;  // once NaN, stays NaN
+    }
+    s.err2 += err2;
+    s.ref2 += ref2;
+    const double rel = ref2 > 0 ? std::sqrt(err2 / ref2) : std::sqrt(err2);
+    if (!std::isnan(s.worst_block_rel) && (std::isnan(rel) || rel > s.worst_block_rel)) s.worst_block_rel = rel;
   }
   return s;
+}
+
+void finish_check(TensorCheck& c) {
+  c.rows_tolerance = kRowsToleranceFactor * c.tolerance;
+  c.pass = c.non_finite == 0 && c.rel_frobenius <= c.tolerance && c.worst_rows_rel <= c.rows_tolerance;  // false for NaN
 }
 
 void add_slice(TensorCheck& c, const SliceError& s, int64_t b, int64_t h) {
@@ -356,6 +407,8 @@ void add_slice(TensorCheck& c, const SliceError& s, int64_t b, int64_t h) {
     c.worst_head = h;
   }
   if (!std::isnan(c.max_abs) && (std::isnan(s.max_abs) || s.max_abs > c.max_abs)) c.max_abs = s.max_abs;
+  if (!std::isnan(c.worst_rows_rel) && (std::isnan(s.worst_block_rel) || s.worst_block_rel > c.worst_rows_rel))
+    c.worst_rows_rel = s.worst_block_rel;
 }
 
 std::string device_skip_reason(DeviceKind kind) {
@@ -367,7 +420,9 @@ std::pair<CaseStatus, std::string> thrown_case_outcome() {
   try {
     throw;
   } catch (const UnsupportedError& e) {
-    return {CaseStatus::skipped, e.what()};
+    // Every caller asked unsupported() first and it accepted the case: a refusal now is the implementation
+    // contradicting itself, which a skip would hide.
+    return {CaseStatus::error, std::string("refused while running a case unsupported() accepted: ") + e.what()};
   } catch (const OutOfMemoryError& e) {
     return {CaseStatus::skipped, std::string("out of memory: ") + e.what()};
   } catch (const std::bad_alloc&) {
@@ -415,6 +470,7 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
   plan.backward = r.vcase.backward;
   plan.seed = seed;
   try {
+    check_reference_fits(plan);
     MemoryTracker tracker;
     Workspace ws(*be, tracker);
     CaseTensors tensors = make_tensors(plan, ws, info.device);

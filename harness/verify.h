@@ -25,17 +25,29 @@ struct TensorCheck {
   double rel_frobenius = 0;
   double max_abs = 0;    // over the compared heads
   double tolerance = 0;  // on rel_frobenius
-  bool pass = false;     // rel_frobenius <= tolerance and every element finite
+  // The same error over each block of 64 rows of a slice (the whole slice for a state), the worst block: at 128k
+  // rows a few wholly wrong rows move a slice's norm by less than its tolerance, and a block's by about 1. Its
+  // bar is kRowsToleranceFactor times the slice's, far above rounding's.
+  double worst_rows_rel = 0;
+  double rows_tolerance = 0;
+  bool pass = false;     // rel_frobenius <= tolerance, worst_rows_rel <= rows_tolerance, every element finite
   int64_t non_finite = 0;  // NaN/inf elements over the WHOLE tensor, compared heads or not (poison left)
   int64_t worst_batch = -1, worst_head = -1;  // where rel_frobenius was found
 };
 
 // One compared slice's squared error, squared reference norm and largest absolute difference (NaN once
-// any difference is NaN), over `count` values.
+// any difference is NaN), over `count` values; and the worst relative error of its blocks of `block` values
+// (a block of rows; 0: the whole slice is one block).
 struct SliceError {
-  double err2 = 0, ref2 = 0, max_abs = 0;
+  double err2 = 0, ref2 = 0, max_abs = 0, worst_block_rel = 0;
 };
-SliceError slice_error(const double* got, const double* ref, size_t count);
+SliceError slice_error(const double* got, const double* ref, size_t count, size_t block = 0);
+
+// TensorCheck::rows_tolerance over TensorCheck::tolerance: a block of 64 rows holding one wholly wrong row is about
+// 1/8 off, rounding about the slice's own error.
+inline constexpr double kRowsToleranceFactor = 10;
+// Sets a check's rows_tolerance and pass from what add_slice folded in and its non_finite count.
+void finish_check(TensorCheck& check);
 // Folds a slice (batch or sequence b, head h) into a check: its relative Frobenius error (absolute
 // where the reference is all zero) replaces the check's when worse, and a NaN, once found, stays.
 void add_slice(TensorCheck& check, const SliceError& s, int64_t b, int64_t h);
@@ -82,8 +94,8 @@ VerifyCase row_case(const ImplInfo& info, VerifyCase c);
 // A case's skip reason when its implementation's device cannot run here ("no cuda: ..."), "" when it can.
 std::string device_skip_reason(DeviceKind kind);
 
-// A case's outcome when running it threw, with the reason (call inside a catch): an unsupported
-// configuration or no memory (device or host) is a skip, anything else an error.
+// A case's outcome when running it threw, with the reason (call inside a catch, after unsupported() accepted the
+// case): no memory (device or host) is a skip; anything else an error, a refusal (UnsupportedError) included.
 std::pair<CaseStatus, std::string> thrown_case_outcome();
 
 // Relative-Frobenius tolerance per dtype, one place for all (explained in the README).

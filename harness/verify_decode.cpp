@@ -133,7 +133,7 @@ CaseResult verify_cache_decode_case(Implementation& impl, const DecodeCase& c, u
       add_slice(check, slice_error(got, ref.o.data() + n * e, static_cast<size_t>(count)), bh / base.heads,
                 bh % base.heads);
     }
-    check.pass = check.non_finite == 0 && check.rel_frobenius <= check.tolerance;
+    finish_check(check);
     r.checks.push_back(check);
   } catch (...) {
     const auto [status, why] = thrown_case_outcome();
@@ -284,7 +284,7 @@ CaseResult verify_decode_case(Implementation& impl, const DecodeCase& c, uint64_
       }
     }
     for (TensorCheck& ch : checks) {
-      ch.pass = ch.non_finite == 0 && ch.rel_frobenius <= ch.tolerance;
+      finish_check(ch);
       r.checks.push_back(ch);
     }
   } catch (...) {

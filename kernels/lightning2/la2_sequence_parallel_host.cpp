@@ -138,6 +138,19 @@ class La2SequenceParallelCpu : public Implementation {
     }
     if (key != "ranks") throw UsageError("la2_cpu_sp has no option '" + key + "'");
     world_ = la2::sp::parse_ranks("la2_cpu_sp", value);
+    ranks_given_ = true;
+  }
+
+  std::optional<std::string> unsupported(const Problem& p) const override {
+    if (auto why = Implementation::unsupported(p)) return why;
+    if (!mpi_) return std::nullopt;
+    std::string why_not;
+    if (!mpi::host_group(&why_not)) return "no MPI group: " + why_not;
+    // The result files record the options as given: a rank count the launch does not have would be recorded as run.
+    if (ranks_given_ && world_ != ranks())
+      return "ranks=" + std::to_string(world_) + " with comm=mpi, whose launch has " + std::to_string(ranks()) +
+             " process(es): ranks applies to comm=threads";
+    return std::nullopt;
   }
 
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {
@@ -253,8 +266,6 @@ class La2SequenceParallelCpu : public Implementation {
  private:
   void refuse(const Problem& p) const {
     if (auto why = unsupported(p)) throw UnsupportedError("la2_cpu_sp: " + *why);
-    std::string why_not;
-    if (mpi_ && !mpi::host_group(&why_not)) throw UnsupportedError("la2_cpu_sp: no MPI group: " + why_not);
   }
   int ranks() const {
     if (!mpi_) return world_;
@@ -409,7 +420,7 @@ class La2SequenceParallelCpu : public Implementation {
   la2::sp::EnginePerRank engine_{"la2_cpu"};
   ImplInfo info_;
   int world_ = 4;
-  bool ring_ = false, mpi_ = false;
+  bool ring_ = false, mpi_ = false, ranks_given_ = false;
 };
 
 }  // namespace

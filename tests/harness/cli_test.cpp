@@ -409,6 +409,12 @@ TEST(Cli, BadInputsTable) {
   };
   const std::string fake = testing::kFake;
   const std::string same = temp_path("same_out");
+  const std::string link = temp_path("link_out.json");
+  std::remove(link.c_str());
+  ASSERT_EQ(symlink(temp_path("link_target.json").c_str(), link.c_str()), 0) << link;
+  std::string zeros_then_one;
+  for (int i = 0; i < 3000; ++i) zeros_then_one += "0,";
+  zeros_then_one += "1";
   const std::vector<Bad> table = {
       {{"--heads", "-3"}, "'-3' is not a whole number in decimal"},
       {{"--repeats", " "}, "' ' is not a whole number in decimal"},
@@ -441,6 +447,19 @@ TEST(Cli, BadInputsTable) {
       {{"bench", "--impl", fake, "--mode", "decode", "--decode-batch", "0"}, "bad batch sizes '0'", true},
       {{"bench", "--impl", fake, "--seqlen", "32", "--repeats", "1001"}, "a row takes at most 1000 timed runs", true},
       {{"--context", "1k"}, "--context applies to --mode decode only"},
+      {{"--json", link}, "is a symbolic link (the results would replace the link"},
+      {{"--json", "-"}, "the results go to a file, not to stdout"},
+      {{"--row-time-limit", "0x1p-1"}, "'0x1p-1' is not a finite number > 0"},
+      {{"--decay", "0x1p3"}, "bad --decay '0x1p3'"},
+      {{"--timer", "graph", "--graph-steps", "0x10"}, "'0x10' is not a whole number in decimal"},
+      {{"--gpus", "1.5"}, "'1.5' is not a whole number in decimal"},
+      {{"bench", "--impl", fake, "--seqlen", "32", "--heads", "2147483648", "--dim", "8"}, "2147483648 heads; at most 1048576",
+       true},
+      {{"verify", "--impl", fake, "--long", "64", "--long-heads", "1048577", "--dim", "8"}, "at most 1048576", true},
+      {{"verify", "--impl", fake, "--skip-defaults", "--packed", "549755813888", "--long-heads", "1048576", "--dim", "8"},
+       "--packed, --long-heads, --dim, --dim-v: a tensor of this shape would hold more than 2^63 bytes", true},
+      {{"verify", "--impl", fake, "--skip-defaults", "--packed", zeros_then_one, "--long-heads", "100000", "--dim", "8"},
+       "3001 sequences x 100000 heads is more (sequence, head) slices than the 16777216", true},
   };
   for (const Bad& b : table) {
     std::vector<std::string> args = b.full ? b.args : quick_bench(b.args);
@@ -549,6 +568,17 @@ TEST(Cli, HopelessRowsArePredictedNotRun) {
   EXPECT_EQ(r.code, 3) << r.out << r.err;
   EXPECT_TRUE(contains(r.out, "predicted: the work model's floor on this device is")) << r.out;
   EXPECT_TRUE(contains(r.out, "not run: n=1048576 is already predicted over the row time limit")) << r.out;
+}
+
+// A forward-only implementation passes on O alone, and the terminal says so beside its PASS rows (not only the
+// result file): a reader must not take the pass for gradients checked.
+TEST(Cli, VerifyOfAForwardOnlyImplementationSaysSo) {
+  CliRun r = lasuite({"verify", "--impl", testing::kFakeForwardOnly, "--long", "64", "--long-heads", "1", "--dim", "8",
+                      "--skip-defaults", "--no-state"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(last_line(r.out), "verify: 2 passed, 0 failed, 0 skipped") << "O only, in two cases";
+  EXPECT_TRUE(contains(r.out, "NOTE: forward only: the implementation has no backward")) << r.out;
+  EXPECT_FALSE(contains(r.out, "| dQ")) << r.out;
 }
 
 TEST(Cli, ListShowsImplementationsAndWhereTheyRun) {

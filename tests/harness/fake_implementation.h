@@ -20,7 +20,8 @@ namespace lasuite::testing {
 
 class FakeLinearAttention : public Implementation {
  public:
-  explicit FakeLinearAttention(std::string name, bool failing) : failing_(failing) {
+  // backward: whether it has one (Support::backward), as a forward-only plugin would not.
+  explicit FakeLinearAttention(std::string name, bool failing, bool backward = true) : failing_(failing) {
     info_.name = std::move(name);
     info_.description = "test double (naive linear attention, d = e = 8), registered by tests/harness only";
     info_.device = DeviceKind::cpu;
@@ -29,6 +30,7 @@ class FakeLinearAttention : public Implementation {
     info_.support.dims_qk = {8};
     info_.support.dims_v = {8};
     info_.support.scale = false;
+    info_.support.backward = backward;
     info_.options = {{"scratch", "1 or 2", "1", "the forward's scratch, in n floats"}};
   }
   const ImplInfo& info() const override { return info_; }
@@ -116,12 +118,15 @@ class FakeLinearAttention : public Implementation {
 
 inline const char* kFake = "test_fake_d8";
 inline const char* kFakeFailing = "test_fake_failing";
+inline const char* kFakeForwardOnly = "test_fake_forward_only";
 
 inline void register_fakes() {
   Registry& r = Registry::instance();
   if (!r.contains(kFake)) r.add(kFake, [] { return std::make_unique<FakeLinearAttention>(kFake, false); });
   if (!r.contains(kFakeFailing))
     r.add(kFakeFailing, [] { return std::make_unique<FakeLinearAttention>(kFakeFailing, true); });
+  if (!r.contains(kFakeForwardOnly))
+    r.add(kFakeForwardOnly, [] { return std::make_unique<FakeLinearAttention>(kFakeForwardOnly, false, false); });
 }
 
 }  // namespace lasuite::testing

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/backend.h"
+#include "harness/errors.h"
 #include "reference/linear_attention.h"
 #include "reference/softmax_attention.h"
 
@@ -22,7 +23,10 @@ using reference::Mat;
 // computes_linear: says softmax, computes linear attention (the wrong reference must not be used).
 // claims_state: softmax that says it supports a state and writes zeros for S_out and dS_in.
 // forward_only: declares no backward pass.
-enum class Flaw { none, perturb_o, skip_dk_element, refuse_d32, computes_linear, claims_state, forward_only };
+enum class Flaw {
+  none, perturb_o, skip_dk_element, refuse_d32, computes_linear, claims_state, forward_only,
+  refuses_at_run_time, runs_out_of_memory, one_row_off
+};
 
 // One (batch, head) slice of a [b, h, rows, cols] host tensor, in float64 and back.
 Mat read_slice(const TensorView& t, int64_t index) {
@@ -60,6 +64,8 @@ class ReferenceBacked : public Implementation {
   }
 
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace&) override {
+    if (flaw_ == Flaw::refuses_at_run_time) throw UnsupportedError("test refuses only once running");
+    if (flaw_ == Flaw::runs_out_of_memory) throw OutOfMemoryError("test wanted 1 TiB");
     for (int64_t i = 0; i < p.batch * p.heads; ++i) {
       const Mat q = read_slice(io.q, i), k = read_slice(io.k, i), v = read_slice(io.v, i);
       Mat o;
@@ -73,6 +79,7 @@ class ReferenceBacked : public Implementation {
         if (p.state_out) write_slice(io.state_out, i, out.state_out);
       }
       if (flaw_ == Flaw::perturb_o && i == p.batch * p.heads - 1) o(o.rows() - 1, 0) += 1e-3 * o.norm();
+      if (flaw_ == Flaw::one_row_off) o.row(o.rows() / 2) *= 1.03;
       write_slice(io.o, i, o);
     }
     return nullptr;
@@ -191,6 +198,34 @@ TEST(VerifyGate, UnwrittenElementOutsideTheSampledHeadsStillFails) {
   EXPECT_LT(find_check(r, "dK")->rel_frobenius, 1e-6);  // the compared head itself is right
 }
 
+// One row of 262,144 off by 3 %: the slice's error (3.6e-5) is under f32's 1e-4, its block of 64 rows' (2.3e-3) over
+// the rows' bar of 1e-3, so the check fails on the block.
+TEST(VerifyGate, OneWrongRowInALongSliceFailsOnItsBlock) {
+  ReferenceBacked impl(Function::linear_decay, Flaw::one_row_off);
+  VerifyCase c;
+  c.label = "long";
+  c.problem.batch = c.problem.heads = 1;
+  c.problem.seqlen = 262144;
+  c.problem.dim_qk = c.problem.dim_v = 8;
+  c.problem.dtype = DType::f32;
+  c.problem.slopes = {0.01};
+  c.backward = false;
+  const CaseResult r = verify_case(impl, c, 11);
+  ASSERT_EQ(r.checks.size(), 1u) << r.reason;
+  const TensorCheck& o = r.checks[0];
+  EXPECT_LT(o.rel_frobenius, o.tolerance) << "the slice alone would pass";
+  EXPECT_GT(o.worst_rows_rel, o.rows_tolerance);
+  EXPECT_EQ(o.rows_tolerance, kRowsToleranceFactor * o.tolerance);
+  EXPECT_FALSE(o.pass);
+  EXPECT_EQ(r.status, CaseStatus::fail);
+  ReferenceBacked right(Function::linear_decay, Flaw::none);
+  const CaseResult ok = verify_case(right, c, 11);
+  ASSERT_EQ(ok.checks.size(), 1u);
+  EXPECT_TRUE(ok.checks[0].pass);
+  EXPECT_LT(ok.checks[0].worst_rows_rel, ok.checks[0].tolerance);
+  std::cout << "one row off: slice " << o.rel_frobenius << ", worst block " << o.worst_rows_rel << "\n";
+}
+
 TEST(VerifyGate, RefusedShapeIsSkippedWithTheImplementationsReason) {
   ReferenceBacked impl(Function::linear_decay, Flaw::refuse_d32);
   VerifyCase c = small_case(DType::f32, false);
@@ -201,6 +236,36 @@ TEST(VerifyGate, RefusedShapeIsSkippedWithTheImplementationsReason) {
   EXPECT_TRUE(r.checks.empty());
   c.problem.dim_qk = 16;
   EXPECT_EQ(verify_case(impl, c, 4).status, CaseStatus::pass);
+}
+
+// unsupported() is the one place a case is declined: a refusal thrown while running a case it accepted is an
+// error, not a skip (a skip would let a verify pass over it); running out of memory stays a skip, with the reason.
+TEST(VerifyGate, ARefusalAfterAcceptanceIsAnErrorAndOutOfMemoryASkip) {
+  ReferenceBacked refuses(Function::linear_decay, Flaw::refuses_at_run_time);
+  const CaseResult r = verify_case(refuses, small_case(DType::f32, false), 4);
+  EXPECT_EQ(r.status, CaseStatus::error);
+  EXPECT_NE(r.reason.find("unsupported() accepted"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("test refuses only once running"), std::string::npos) << r.reason;
+  ReferenceBacked no_memory(Function::linear_decay, Flaw::runs_out_of_memory);
+  const CaseResult m = verify_case(no_memory, small_case(DType::f32, false), 4);
+  EXPECT_EQ(m.status, CaseStatus::skipped);
+  EXPECT_EQ(m.reason.rfind("out of memory: ", 0), 0u) << m.reason;
+  EXPECT_TRUE(m.checks.empty());
+}
+
+// A case whose float64 reference could not fit the host's memory (its d x e state alone 8 TiB here) is skipped before
+// anything is allocated, saying how much it needs, instead of ending in the OOM killer.
+TEST(VerifyGate, AReferenceThatCannotFitIsSkippedBeforeRunning) {
+  ReferenceBacked impl(Function::linear_decay, Flaw::none);
+  VerifyCase c = small_case(DType::f32, false);
+  c.problem.batch = c.problem.heads = 1;
+  c.problem.slopes = {0.1};
+  c.problem.seqlen = 1;
+  c.problem.dim_qk = c.problem.dim_v = int64_t(1) << 20;
+  const CaseResult r = verify_case(impl, c, 4);
+  EXPECT_EQ(r.status, CaseStatus::skipped);
+  EXPECT_EQ(r.reason.rfind("out of memory: the float64 reference needs about ", 0), 0u) << r.reason;
+  EXPECT_TRUE(r.checks.empty());
 }
 
 TEST(VerifyGate, UnsupportedDtypeIsSkipped) {

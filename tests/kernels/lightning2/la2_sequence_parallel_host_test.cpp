@@ -58,6 +58,24 @@ TEST(La2SequenceParallelCpu, OneRankIsLa2CpuBitForBit) {
   for (const auto& [name, bytes] : want) EXPECT_EQ(bytes, got.at(name)) << name;
 }
 
+// comm=mpi runs the launch's processes (one here, outside mpirun): ranks=8 given beside it is declined, saying so,
+// rather than run as one rank and recorded as eight. Without ranks, or with the launch's count, it runs.
+TEST(La2SequenceParallelCpu, DeclinesARankCountItsLaunchDoesNotHave) {
+  Problem p;
+  p.batch = 1, p.heads = 2, p.seqlen = 64, p.dim_qk = p.dim_v = 16, p.dtype = DType::f32;
+  auto sp = Registry::instance().create("la2_cpu_sp");
+  sp->set_option("comm", "mpi");
+  const auto plain = sp->unsupported(p);
+  if (plain && plain->rfind("no MPI group", 0) == 0) GTEST_SKIP() << *plain;  // a build without MPI
+  EXPECT_FALSE(plain) << *plain;
+  sp->set_option("ranks", "1");
+  EXPECT_FALSE(sp->unsupported(p)) << "the launch's own count";
+  sp->set_option("ranks", "8");
+  const auto why = sp->unsupported(p);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->find("ranks=8 with comm=mpi, whose launch has 1 process(es)"), std::string::npos) << *why;
+}
+
 TEST(La2SequenceParallelCpu, RefusesBadRankCounts) {
   auto sp = Registry::instance().create("la2_cpu_sp");
   for (const char* bad : {"0", "65", "-1", "two", ""}) EXPECT_THROW(sp->set_option("ranks", bad), UsageError) << bad;
