@@ -99,9 +99,11 @@ CaseResult skipped_everything(const std::string& impl, DType dtype, const std::s
 }
 
 // The default cases and the packed ones (unless --skip-defaults), then the --long ones, from index
-// `first_long` on.
-std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::vector<int64_t>& long_lengths,
-                                  const std::optional<PackedLengths>& packed, size_t& first_long) {
+// `first_long` on. Softmax attention has no decay (its cases drop the slopes), so its --long and --packed cases are
+// the decay-free ones only: a decayed one would run the same problem again under a label saying alibi.
+std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, Function function,
+                                  const std::vector<int64_t>& long_lengths, const std::optional<PackedLengths>& packed,
+                                  size_t& first_long) {
   std::vector<VerifyCase> cases;
   if (!a.skip_defaults) {
     cases = default_cases(dtype);
@@ -109,16 +111,19 @@ std::vector<VerifyCase> cases_for(const VerifyArgs& a, DType dtype, const std::v
   }
   first_long = cases.size();
   const int64_t dim_v = a.dim_v > 0 ? a.dim_v : a.dim;
+  const bool has_decay = function != Function::softmax;
   for (int64_t n : long_lengths)
     for (bool decay : {true, false})
       for (bool state : {false, true}) {
         if (a.state >= 0 && state != (a.state == 1)) continue;
+        if (decay && !has_decay) continue;
         cases.push_back(long_case(n, a.long_batch, a.long_heads, a.dim, dim_v, dtype, decay, state, a.sample_heads));
       }
   if (packed)
     for (bool decay : {true, false})
       for (bool state : {false, true}) {
         if (a.state >= 0 && state != (a.state == 1)) continue;
+        if (decay && !has_decay) continue;
         cases.push_back(packed_case(packed->lengths, a.long_heads, a.dim, dim_v, dtype, decay, state));
       }
   return cases;
@@ -288,7 +293,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         continue;
       }
       size_t first_long = 0;
-      const std::vector<VerifyCase> cases = cases_for(a, dtype, long_lengths, packed, first_long);
+      const std::vector<VerifyCase> cases = cases_for(a, dtype, info.function, long_lengths, packed, first_long);
       for (size_t index = 0; index < cases.size(); ++index) {
         const VerifyCase& c = cases[index];
         if (!may_run(c)) {

@@ -18,6 +18,9 @@ constexpr const char* kExpected =
 
 // A whole number >= 0 with an optional k/m suffix, in decimal.
 int64_t parse_count(std::string_view all, std::string_view item) {
+  // Spaces around an item are dropped, as --seqlen's list drops them ("100, 200").
+  while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+  while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
   if (item.empty()) fail(all, "an empty item");
   int64_t mul = 1;
   const char last = item.back();

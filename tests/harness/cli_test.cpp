@@ -581,6 +581,16 @@ TEST(Cli, VerifyOfAForwardOnlyImplementationSaysSo) {
   EXPECT_FALSE(contains(r.out, "| dQ")) << r.out;
 }
 
+// Softmax attention has no decay: its --long cases are the decay-free ones, not the same problem again labelled alibi.
+TEST(Cli, SoftmaxLongCasesAreTheDecayFreeOnes) {
+  CliRun r = lasuite({"verify", "--impl", "flash_softmax_cpu", "--dtype", "f32", "--long", "64", "--long-heads", "1",
+                      "--dim", "8", "--skip-defaults", "--no-state"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(last_line(r.out), "verify: 4 passed, 0 failed, 0 skipped") << "one case, four tensors";
+  EXPECT_TRUE(contains(r.out, "nodecay")) << r.out;
+  EXPECT_FALSE(contains(r.out, "alibi")) << r.out;
+}
+
 TEST(Cli, ListShowsImplementationsAndWhereTheyRun) {
   CliRun r = lasuite({"list"});
   EXPECT_EQ(r.code, 0);

@@ -16,6 +16,7 @@ TEST(PackedLengths, ListsAsTyped) {
   EXPECT_EQ(p.total(), 2100 + 15 * 1024);
   EXPECT_EQ(p.cu_seqlens(), (std::vector<int64_t>{0, 100, 2100, 2100, 2100 + 15 * 1024}));
   EXPECT_EQ(p.spec, "100,2000,0,15k");
+  EXPECT_EQ(parse_packed_lengths("100, 2000 , 0,15k").lengths, p.lengths) << "spaces around items, as --seqlen takes";
 }
 
 TEST(PackedLengths, LogUniformIsSeededBoundedAndSumsToTheTotal) {
@@ -33,7 +34,7 @@ TEST(PackedLengths, LogUniformIsSeededBoundedAndSumsToTheTotal) {
 }
 
 TEST(PackedLengths, RefusesWhatItCannotRead) {
-  for (const char* bad : {"", "1,,2", "-5", "1.5", "0,0", "loguniform:5..1,total=10", "loguniform:1..9",
+  for (const char* bad : {"", "1,,2", "1, ,2", "1 2", "-5", "1.5", "0,0", "loguniform:5..1,total=10", "loguniform:1..9",
                           "loguniform:1..9,total=0", "loguniform:1..9,total=10,colour=red", "99999999999999k",
                           "loguniform:1..9,total=10,seed=7,seed=8", "loguniform:1..9,total=10,total=20",
                           "loguniform:1..1,total=999999999999"}) {
