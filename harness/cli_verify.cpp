@@ -74,9 +74,8 @@ void print_case(std::ostream& out, const CaseResult& r, const std::string& dtype
   } else if (r.status == CaseStatus::fail && !some_check_failed) {
     out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "FAIL: " + r.reason}, kWidths) << "\n";
     ++tally.failed;
-  } else if (r.status == CaseStatus::pass && !r.reason.empty() && !r.checks.empty()) {
-    // What a pass covered, where it is less or other than a training pass: "forward only" (no gradient
-    // checked) must be seen beside the PASS rows, not only in the result file.
+  } else if (r.status == CaseStatus::pass && r.reason == kForwardOnlyNote) {
+    // A pass that checked no gradient must be seen as such beside its PASS rows, not only in the result file.
     out << fixed_width_row({r.impl, label, dtype, "-", "-", "-", "-", "NOTE: " + r.reason}, kWidths) << "\n";
   } else if (r.status == CaseStatus::pass && r.checks.empty()) {
     // A pass without a single check would count nothing; say so rather than hide it.

@@ -43,6 +43,7 @@ LaunchPlace launch_place() {
   p.world = world;
   p.rank = env_int("OMPI_COMM_WORLD_RANK", env_int("PMI_RANK", 0));
   p.local_rank = env_int("OMPI_COMM_WORLD_LOCAL_RANK", env_int("MPI_LOCALRANKID", 0));
+  p.local_world = std::max(1, env_int("OMPI_COMM_WORLD_LOCAL_SIZE", env_int("MPI_LOCALNRANKS", world)));
   return p;
 }
 

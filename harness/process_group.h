@@ -13,6 +13,7 @@ namespace lasuite {
 // when not launched by mpirun. For choosing a GPU and muting output before anything starts.
 struct LaunchPlace {
   int rank = 0, world = 1, local_rank = 0;
+  int local_world = 1;  // the launch's processes on this host (the launcher's count; the whole world where it gives none)
   bool launched = false;  // under an MPI launcher
 };
 LaunchPlace launch_place();

@@ -21,6 +21,7 @@
 #include "harness/host_memory.h"
 #include "harness/memory.h"
 #include "harness/parallel.h"
+#include "harness/process_group.h"
 #include "harness/random_stream.h"
 #include "reference/linear_attention.h"
 #include "reference/softmax_attention.h"
@@ -220,25 +221,39 @@ double reference_bytes_for_head(const Problem& p, int64_t n) {
 }
 
 // Throws OutOfMemoryError (the case is then skipped, saying so) where the reference of the compared heads, as many
-// at once as compare() runs in parallel, and the implementation's outputs copied to the host would not fit the host's
-// memory: those allocations are Eigen's and std::vector's, outside the tracked Workspace, and past the available
-// memory they end in the OOM killer rather than an exception.
-void check_reference_fits(const Plan& plan) {
+// at once as compare() runs in parallel, the implementation's outputs copied to the host and, for an implementation
+// on the host, the case's own tensors would not fit the host's memory: the reference's allocations are Eigen's and
+// std::vector's, outside the tracked Workspace, and past the available memory they end in the OOM killer rather than
+// an exception. Under a launch of several processes each takes its share of the host, and all take one answer (they
+// run the case's collectives together: one skipping alone would leave the others waiting).
+void check_reference_fits(const Plan& plan, bool tensors_on_host) {
   const Problem& p = plan.problem;
   const uint64_t available = host_available_bytes();
-  if (available == 0) return;  // unreadable: nothing to check against
-  double largest = 0, copies = 0;
-  for (const auto& [b, h] : plan.heads) {
-    const int64_t n = rows_slice(p, b, h, 1).rows;
-    largest = std::max(largest, reference_bytes_for_head(p, n));
-    copies += static_cast<double>(n) * (2 * p.dim_qk + 2 * p.dim_v) * 8;
+  const LaunchPlace place = launch_place();
+  const double share = static_cast<double>(available) / place.local_world;  // a process's part of the host's memory
+  double need = 0;
+  if (available > 0) {  // unreadable: nothing to check against (a launch's process still takes part in the answer)
+    const double elem = static_cast<double>(dtype_size(p.dtype)), states = 2.0 * p.dim_qk * p.dim_v * 4;
+    double largest = 0, copies = 0;
+    for (const auto& [b, h] : plan.heads) {
+      const int64_t n = rows_slice(p, b, h, 1).rows;
+      largest = std::max(largest, reference_bytes_for_head(p, n));
+      copies += static_cast<double>(n) * (2 * p.dim_qk + 2 * p.dim_v) * elem + states;
+    }
+    const double workers = static_cast<double>(std::min<size_t>(plan.heads.size(), host_threads()));
+    need = workers * largest + copies;
+    if (tensors_on_host)  // q, k, v, dO and the four outputs of every head, and the states
+      need += static_cast<double>(p.batch) * p.heads * (p.seqlen * (2.0 * p.dim_qk + 2 * p.dim_v) * 2 * elem + states);
   }
-  const double workers = static_cast<double>(std::min<size_t>(plan.heads.size(), host_threads()));
-  const double need = workers * largest + copies;
-  if (need > static_cast<double>(available))
-    throw OutOfMemoryError("the float64 reference needs about " + format_bytes(static_cast<size_t>(need)) + " of host memory (" +
-                           std::to_string(static_cast<int64_t>(workers)) + (workers == 1 ? " head" : " heads") + " at once); " +
-                           format_bytes(static_cast<size_t>(available)) + " available");
+  double over = available > 0 ? need / share : 0;  // > 1: does not fit
+  if (place.world > 1) over = process_max(over);
+  if (over <= 1) return;
+  if (need <= share)
+    throw OutOfMemoryError("the float64 reference does not fit the host memory of another process of the launch");
+  const size_t shown = need < 1e18 ? static_cast<size_t>(need) : static_cast<size_t>(1e18);  // past 2^64 a cast is undefined
+  throw OutOfMemoryError("the float64 reference needs about " + format_bytes(shown) + (need < 1e18 ? "" : " or more") +
+                         " of host memory; " + format_bytes(static_cast<size_t>(share)) + " available" +
+                         (place.local_world > 1 ? " to each of " + std::to_string(place.local_world) + " processes" : ""));
 }
 
 HeadReference reference_for_head(const Plan& plan, int64_t b, int64_t h) {
@@ -383,10 +398,11 @@ SliceError slice_error(const double* got, const double* ref, size_t count, size_
       const double diff = std::fabs(got[i] - ref[i]);
       err2 += diff * diff;
       ref2 += ref[i] * ref[i];
+      // The slice's sums element by element, as before the blocks: its errors stay bit for bit those of older files.
+      s.err2 += diff * diff;
+      s.ref2 += ref[i] * ref[i];
       if (std::isnan(diff) || diff > s.max_abs) s.max_abs = diff;  // once NaN, stays NaN
     }
-    s.err2 += err2;
-    s.ref2 += ref2;
     const double rel = ref2 > 0 ? std::sqrt(err2 / ref2) : std::sqrt(err2);
     if (!std::isnan(s.worst_block_rel) && (std::isnan(rel) || rel > s.worst_block_rel)) s.worst_block_rel = rel;
   }
@@ -470,7 +486,7 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
   plan.backward = r.vcase.backward;
   plan.seed = seed;
   try {
-    check_reference_fits(plan);
+    check_reference_fits(plan, info.device == DeviceKind::cpu);
     MemoryTracker tracker;
     Workspace ws(*be, tracker);
     CaseTensors tensors = make_tensors(plan, ws, info.device);
@@ -481,7 +497,7 @@ CaseResult verify_case(Implementation& impl, const VerifyCase& c, uint64_t seed)
     return done(status, why);
   }
   const bool all_pass = std::all_of(r.checks.begin(), r.checks.end(), [](const TensorCheck& t) { return t.pass; });
-  std::string note = c.backward && !plan.backward ? "forward only: the implementation has no backward" : "";
+  std::string note = c.backward && !plan.backward ? kForwardOnlyNote : "";
   return done(all_pass ? CaseStatus::pass : CaseStatus::fail, note);
 }
 

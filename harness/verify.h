@@ -53,6 +53,9 @@ void finish_check(TensorCheck& check);
 void add_slice(TensorCheck& check, const SliceError& s, int64_t b, int64_t h);
 
 enum class CaseStatus { pass, fail, skipped, error };
+
+// A pass's reason where its implementation has no backward: O (and S_out) checked, no gradient.
+inline constexpr const char* kForwardOnlyNote = "forward only: the implementation has no backward";
 const char* case_status_name(CaseStatus s);
 
 struct CaseResult {

@@ -37,7 +37,7 @@ class ScopedEnv {
 const std::map<std::string, std::optional<std::string>> kNoLauncher = {
     {"OMPI_COMM_WORLD_SIZE", std::nullopt}, {"OMPI_COMM_WORLD_RANK", std::nullopt},
     {"OMPI_COMM_WORLD_LOCAL_RANK", std::nullopt}, {"PMI_SIZE", std::nullopt}, {"PMI_RANK", std::nullopt},
-    {"MPI_LOCALRANKID", std::nullopt}};
+    {"MPI_LOCALRANKID", std::nullopt}, {"OMPI_COMM_WORLD_LOCAL_SIZE", std::nullopt}, {"MPI_LOCALNRANKS", std::nullopt}};
 
 TEST(LaunchPlace, AloneWithoutALauncher) {
   ScopedEnv env(kNoLauncher);
@@ -45,6 +45,7 @@ TEST(LaunchPlace, AloneWithoutALauncher) {
   EXPECT_FALSE(p.launched);
   EXPECT_EQ(p.rank, 0);
   EXPECT_EQ(p.world, 1);
+  EXPECT_EQ(p.local_world, 1);
 }
 
 TEST(LaunchPlace, ReadsOpenMpisAndPmisVariables) {
@@ -57,6 +58,12 @@ TEST(LaunchPlace, ReadsOpenMpisAndPmisVariables) {
     EXPECT_EQ(p.world, 8);
     EXPECT_EQ(p.rank, 5);
     EXPECT_EQ(p.local_rank, 1);
+    EXPECT_EQ(p.local_world, 8) << "no local count given: the whole world taken as on this host";
+  }
+  vars["OMPI_COMM_WORLD_LOCAL_SIZE"] = "4";
+  {
+    ScopedEnv env(vars);
+    EXPECT_EQ(launch_place().local_world, 4);
   }
   auto pmi = kNoLauncher;
   pmi["PMI_SIZE"] = "2", pmi["PMI_RANK"] = "1", pmi["MPI_LOCALRANKID"] = "1";

@@ -170,6 +170,14 @@ class VerifyCases(unittest.TestCase):
         self.assertEqual(verify_external.spread_heads(1, 2, 2), [], "all of them, as the C++ says it")
         self.assertEqual(verify_external.spread_heads(2, 16, 3), [(0, 0), (1, 0), (1, 15)])  # as the C++ gives
 
+    def test_worst_block_is_the_bar_lasuite_verify_sets(self):
+        # One block of two wholly off, beside a right one: the slice's error is diluted, the block's is not.
+        self.assertAlmostEqual(verify_external.worst_block_rel([0.0, 4.0], [4.0, 4.0]), 1.0)
+        self.assertEqual(verify_external.worst_block_rel([1e-6, 0.0], [0.0, 1.0]), 1e-3, "absolute where ref is zero")
+        self.assertEqual(verify_external.worst_block_rel([float("nan"), 0.0], [1.0, 1.0]), float("inf"))
+        self.assertEqual(verify_external.worst_block_rel([], []), 0.0)
+        self.assertEqual((verify_external.ROW_BLOCK, verify_external.ROWS_TOLERANCE_FACTOR), (64, 10))
+
     def test_slopes(self):
         self.assertEqual(verify_external.slopes_for("none", 3), [0.0] * 3)
         mixed = verify_external.slopes_for("mixed", 4)

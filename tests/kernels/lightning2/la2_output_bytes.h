@@ -37,6 +37,14 @@ inline DType output_dtype(const std::string& name, DType problem_dtype) {
 // How many elements of an output are NaN or infinite (all exponent bits set): the fill where nothing was written.
 inline size_t non_finite_elements(const std::vector<uint8_t>& bytes, DType t) {
   size_t count = 0;
+  if (t == DType::f64) {
+    for (size_t i = 0; i + 8 <= bytes.size(); i += 8) {
+      uint64_t x;
+      std::memcpy(&x, &bytes[i], 8);
+      count += (x & 0x7ff0000000000000ull) == 0x7ff0000000000000ull;
+    }
+    return count;
+  }
   if (t == DType::f32) {
     for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
       uint32_t x;
