@@ -398,7 +398,8 @@ SliceError slice_error(const double* got, const double* ref, size_t count, size_
       const double diff = std::fabs(got[i] - ref[i]);
       err2 += diff * diff;
       ref2 += ref[i] * ref[i];
-      // The slice's sums element by element, as before the blocks: its errors stay bit for bit those of older files.
+      // The slice's sums element by element, not block by block: rel_frobenius stays one function of the numbers in
+      // every result file, with the block bar or without.
       s.err2 += diff * diff;
       s.ref2 += ref[i] * ref[i];
       if (std::isnan(diff) || diff > s.max_abs) s.max_abs = diff;  // once NaN, stays NaN

@@ -262,8 +262,8 @@ constexpr double kMultiWaveFactor = 1.1;
 void choose_split(const PassArgs& p, const PlanOptions& o, const cudaDeviceProp& prop, int64_t nchunks, int64_t slots,
                   int out_per_sm, int states_per_sm, PassPlan& plan) {
   // Time ~ waves x (chunks per segment + a per-segment cost of about 4 chunks: start state, pipeline
-  // fill, the scan), and about 40% more when segmented (the states-only step). v1 measured that many
-  // short segments (10 waves at 128k) cost more than this model without the per-segment term said.
+  // fill, the scan), and about 40% more when segmented (the states-only step). The per-segment term is
+  // there because many short segments (10 waves at 128k) measured slower than their chunks alone predict.
   // Where a one-wave split would be one pass, several waves cost kMultiWaveFactor more again. Not for
   // the fused dK/dV pass, which runs as two kernels at any split (one_pass_usable): there several waves
   // measured faster (b1 h16 d128 1M forward+backward 19.0 ms at 33 segments against 19.3 at 8).
@@ -327,7 +327,7 @@ constexpr int kMinForwardHalfChunks = 256;
 // least above and one wave holds the halves (two blocks an SM, so twice the chains on the same memory).
 // - The fused dK/dV pass's states step (96 blocks at b1 h32 d128, 32 heads x 3 segments on 132 SMs) is
 //   latency-bound per chunk while the output step's later segments wait for all of it. Split in two with
-//   a slot per half (session 21, before its K and V moved by TMA) it ran forward+backward 2.1-2.4 %
+//   a slot per half (session 21, its K and V by cp.async) it ran forward+backward 2.1-2.4 %
 //   faster at 128k (halves of 256 chunks) and 0.4-2 % at 64k (128), but 1.8 % slower at 16k (32) and
 //   6 % at 4k (8), where each block's fill and write cost more than the shorter walk saves; in halves
 //   (session 23, call 1) 2.1-2.7 % at 128k, within noise at 64k, 0.6 % / 3.7 % slower at 16k / 4k.

@@ -277,8 +277,8 @@ __device__ __forceinline__ void output_warpgroup(const WgmmaBlock<T, DK, DV, tru
   constexpr bool kApart = kScanStripsApart<DK / 64, WIN, DUAL>;
   constexpr int kCols = kStateCols<READ, DK, DV>;
   if (inc.any()) {  // the keys and values for the increment (and its strip 1 where apart), then the outputs' first chunks
-    // refill's loop again, over inc.chunk: refill and prefetch generalised to 'first + step i' served
-    // both, but cost the forward 0.8 us at 4k (5136d9b, reverted).
+    // refill's loop again, over inc.chunk: one loop for both ('first + step i') costs the forward 0.8 us
+    // at 4k (measured: NOTES.md's v8 table, 5136d9b).
     const auto refill = [&](int i) {
       if (i + B::kStages - 1 < inc.count())
         b.load_chunk(inc.chunk(i + B::kStages - 1), (i + B::kStages - 1) % B::kStages, false);

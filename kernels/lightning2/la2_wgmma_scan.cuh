@@ -76,10 +76,10 @@ __device__ __forceinline__ void scan_from(State& st, const ScanInputs& in, const
 // 2.35 k cycles a strip and increment (14 k for the fourth segment of four at 4k, 15 % of its forward),
 // taken for a chain of round trips that two warpgroups would halve; measured (calls 4-6) the forward is
 // 2.4 % faster at 4k and 0.5 % at 16k, forward+backward unchanged, but the probe of this form (call 7) has
-// the scan no shorter (the two warpgroups' loads share the SM's load path: each warp's load of the then
-// row-major segment data touched 8 rows of 32 bytes, so the loads' throughput bounded it), and the dQ pass's
-// transposed scan 2 k cycles longer. The segment data is blocked since session 25 (la2_state_layout.h);
-// which steps take the split was measured before that and not again.
+// the scan no shorter (the two warpgroups' loads share the SM's load path, and on row-major segment data each
+// warp's load touched 8 rows of 32 bytes, so the loads' throughput bounded it), and the dQ pass's transposed
+// scan 2 k cycles longer. Which steps take the split was measured on row-major segment data, not on the
+// blocked layout they read (la2_state_layout.h).
 // Where the forward's 2.4 % comes from is not established (the kernel's registers moved with the change: no
 // spill, 4 bytes before). In the dual step it cost forward+backward 1-1.4 %, in the windowed kernels (96 in
 // place) 1-1.5 %, so only the plain output steps of the kernel's own widths take it.

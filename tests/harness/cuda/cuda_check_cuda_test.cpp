@@ -1,5 +1,5 @@
 // CUDA_CHECK: a refused call becomes an exception naming the call, and its error is not left behind for
-// the next launch check to report as its own (a refused launch in one verify case once failed the next).
+// the next launch check to report as its own (else a refused launch in one verify case would fail the next).
 #include <gtest/gtest.h>
 
 #include <cuda_runtime.h>

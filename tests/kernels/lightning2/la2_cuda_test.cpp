@@ -155,10 +155,10 @@ TEST(La2CudaWideDims, BothWaysMatchReference) {
 }
 
 // f32 without decay over one long segment (512 chunks walked by one block): the tensor cores' fp32 sums
-// do not round to nearest and lean one way, so added straight into S their error grew with the chunks
+// do not round to nearest and lean one way, so summed straight into S their error grows with the chunks
 // (1.01e-4 at 256 chunks a block on the H200, 2.1e-5 at 64, 1.2e-5 at 32; results/h200/s14). Each
 // chunk's update is summed apart and added by one FADD, which leaves the hi/lo split's floor (about
-// 6e-6). The bound here is a fifth of the tolerance: the old sum would give about 2e-4.
+// 6e-6). The bound here is a fifth of the tolerance: a sum straight into S gives about 2e-4.
 TEST(La2CudaF32, OneLongSegmentStaysNearTheSplitFloor) {
   LASUITE_REQUIRE_GPU(gpu);
   const VerifyCase c = long_case(32768, 1, 1, 128, 128, DType::f32, false, false, 0);
