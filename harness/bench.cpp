@@ -296,6 +296,8 @@ void run_row(Implementation& impl, const Problem& p, BenchMode mode, const Probl
   }
   set_status(row, RowStatus::ok, cut_short_note(s, policy, warmups_asked));
   fill_figures(row, impl, p, mode, s, ceilings);
+  if (const std::string above = above_floor_note(row); !above.empty())
+    row.reason += (row.reason.empty() ? "" : "; ") + above;
 }
 
 // The devices the implementations run on that are present, each with its ceilings (once per run).
@@ -561,6 +563,15 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer) 
     }
   }
   return result;
+}
+
+std::string above_floor_note(const BenchRow& row) {
+  if (!row.fraction_of_floor || *row.fraction_of_floor <= 1.0) return "";
+  char fraction[32];
+  std::snprintf(fraction, sizeof fraction, "%.2f", *row.fraction_of_floor);
+  return std::string("faster than the floor (") + fraction + "): the floor counts every byte from memory at the "
+         "measured copy rate, so the data came from the L2 (a graph's steps reuse it) or the ceilings measured low "
+         "(a busy host)";
 }
 
 }  // namespace lasuite

@@ -110,4 +110,8 @@ BenchResult run_bench(const BenchConfig& config, const BenchObserver& observer =
 // A row's `timer`: "launches" for 0 graph steps, else "graph of K step(s)".
 std::string timer_name(int graph_steps);
 
+// An ok row's caveat where it ran faster than the floor its ceilings give (a fraction above 1: its bytes came from the
+// L2, or the copy or GEMM rate measured below what the device does), else "".
+std::string above_floor_note(const BenchRow& row);
+
 }  // namespace lasuite

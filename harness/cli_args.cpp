@@ -51,8 +51,13 @@ std::vector<std::string> parse_impls(std::string_view text) {
     if (Registry::instance().contains(n)) continue;
     std::string known;
     for (const std::string& k : Registry::instance().names()) known += (known.empty() ? "" : ", ") + k;
+    // A module:callable or ext: name is a Python kernel, which the scripts of baselines/external/ load, not lasuite.
+    const std::string python = n.find(':') == std::string::npos
+                                   ? ""
+                                   : "; '" + n + "' reads as a Python kernel: those go to baselines/external/verify_external.py "
+                                     "and run_external.py, a C++ one to --plugin";
     throw UsageError("unknown implementation '" + n + "' (known: " + (known.empty() ? "none registered" : known) +
-                     "; see `lasuite list`)");
+                     "; see `lasuite list`)" + python);
   }
   return names;
 }

@@ -9,8 +9,8 @@ lasuite's tolerances. Rows in lasuite.verify/1, so the files read like `lasuite 
 
 The reference sees the kernel's inputs after rounding to its dtype, so only the kernel's arithmetic
 is measured. Default cases use the dense form; long cases a chunked recurrence in float64 on the
-sampled (batch, head) pairs only. Exit: 0 all ran cases passed, 1 a case failed or errored, 2 bad
-arguments or an implementation that does not load, 3 nothing was verified.
+sampled (batch, head) pairs only. Needs PyTorch and a CUDA GPU. Exit: 0 all ran cases passed, 1 a case failed or
+errored, 2 bad arguments, no PyTorch or no GPU, or an implementation that does not load, 3 nothing was verified.
 """
 
 import argparse
@@ -258,7 +258,7 @@ def run_case(torch, ext, dtype, torch_dtype, case, seed, device):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--impl", required=True, help="comma list of ext: names and module:callable specs")
     ap.add_argument("--extra-path", action="append", default=[], help="prepended to sys.path (repeatable)")
     ap.add_argument("--dtype", default="bf16", help="comma list of bf16, f16, f32 (default bf16)")
@@ -281,13 +281,22 @@ def main(argv=None):
         longs = conv.parse_seqlens(args.long) if args.long else []
     except conv.UsageError as e:
         ap.exit(2, f"verify_external: error: {e}\n")
-    import torch
+    # Every argument checked before torch is imported: a mistake is said as one wherever torch is missing.
+    for name in impls:
+        if ":" not in name:
+            ap.exit(2, f"verify_external: error: --impl '{name}' is neither ext:NAME nor module:callable\n")
+    for t in dtypes:
+        if t not in ("bf16", "f16", "f32"):
+            ap.exit(2, f"verify_external: error: dtype {t} is not verified here (bf16, f16, f32)\n")
+    try:
+        import torch
+    except ImportError as e:
+        ap.exit(2, f"verify_external: error: PyTorch is not importable ({e}); run this on the GPU machine\n")
+    if not torch.cuda.is_available():
+        ap.exit(2, "verify_external: error: no CUDA device is visible to PyTorch (the kernels run on the GPU)\n")
 
     import externals
     torch_dtypes = {"bf16": torch.bfloat16, "f16": torch.float16, "f32": torch.float32}
-    for t in dtypes:
-        if t not in torch_dtypes:
-            ap.exit(2, f"verify_external: error: dtype {t} is not verified here (bf16, f16, f32)\n")
     device = torch.device("cuda")
     cases = [] if args.skip_defaults else [s + ([],) for s in DEFAULT_SHAPES]
     for n in longs:

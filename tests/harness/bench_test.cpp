@@ -97,6 +97,16 @@ TEST(Bench, CeilingsGiveEachRowAFloor) {
   EXPECT_DOUBLE_EQ(*r.rows[0].fraction_of_floor, *r.rows[0].floor_ms / r.rows[0].median_ms);
 }
 
+// A row faster than its floor (its bytes from the L2, or ceilings measured low on a busy host) says so.
+TEST(Bench, ARowAboveItsFloorSaysSo) {
+  BenchRow row;
+  EXPECT_EQ(above_floor_note(row), "") << "no ceilings";
+  row.fraction_of_floor = 0.7;
+  EXPECT_EQ(above_floor_note(row), "");
+  row.fraction_of_floor = 1.8;
+  EXPECT_EQ(above_floor_note(row).rfind("faster than the floor (1.80): ", 0), 0u) << above_floor_note(row);
+}
+
 TEST(Bench, ARunOverTheRowLimitTimesOutAndLargerLengthsAreNotRun) {
   BenchConfig c = small_config(testing::kFake, {16, 32, 64});
   c.modes = {BenchMode::fwd};

@@ -449,6 +449,7 @@ TEST(Cli, BadInputsTable) {
       {{"--context", "1k"}, "--context applies to --mode decode only"},
       {{"--json", link}, "is a symbolic link (the results would replace the link"},
       {{"--json", "-"}, "the results go to a file, not to stdout"},
+      {{"verify", "--impl", "mypkg.attn:my_attention"}, "reads as a Python kernel: those go to baselines/external/verify_external.py", true},
       {{"--row-time-limit", "0x1p-1"}, "'0x1p-1' is not a finite number > 0"},
       {{"--decay", "0x1p3"}, "bad --decay '0x1p3'"},
       {{"--timer", "graph", "--graph-steps", "0x10"}, "'0x10' is not a whole number in decimal"},

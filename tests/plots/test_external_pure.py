@@ -170,6 +170,29 @@ class VerifyCases(unittest.TestCase):
         self.assertEqual(verify_external.spread_heads(1, 2, 2), [], "all of them, as the C++ says it")
         self.assertEqual(verify_external.spread_heads(2, 16, 3), [(0, 0), (1, 0), (1, 15)])  # as the C++ gives
 
+    def test_arguments_are_checked_before_torch_and_its_absence_is_said(self):
+        import contextlib
+        import io
+
+        def exit_of(argv):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), self.assertRaises(SystemExit) as ctx:
+                verify_external.main(argv)
+            return ctx.exception.code, err.getvalue()
+
+        code, err = exit_of(["--impl", "nocolon"])
+        self.assertEqual(code, 2)
+        self.assertIn("--impl 'nocolon' is neither ext:NAME nor module:callable", err)
+        code, err = exit_of(["--impl", "m:f", "--dtype", "f64"])
+        self.assertEqual(code, 2)
+        self.assertIn("dtype f64 is not verified here", err)
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            code, err = exit_of(["--impl", "m:f"])
+            self.assertEqual(code, 2)
+            self.assertIn("PyTorch is not importable", err)
+
     def test_worst_block_is_the_bar_lasuite_verify_sets(self):
         # One block of two wholly off, beside a right one: the slice's error is diluted, the block's is not.
         self.assertAlmostEqual(verify_external.worst_block_rel([0.0, 4.0], [4.0, 4.0]), 1.0)
