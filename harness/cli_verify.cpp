@@ -139,51 +139,115 @@ CaseResult not_run(const ImplInfo& info, const VerifyCase& c, const std::string&
   return r;
 }
 
-}  // namespace
+// What verify's arguments ask for, each checked (a UsageError saying what is wrong) before anything runs.
+struct VerifyRequest {
+  bool impls_named = false, device_named = false;
+  std::vector<std::string> names;
+  std::optional<DeviceKind> device;
+  std::vector<DType> dtypes_asked;
+  std::vector<int64_t> long_lengths;
+  std::optional<PackedLengths> packed;
+  std::vector<OptionSetting> settings;
+};
 
-int run_verify(const VerifyArgs& a, const CliContext& ctx) {
-  const bool impls_named = !a.impls.empty();
-  const std::vector<std::string> names = parse_impls(a.impls);
-  const std::optional<DeviceKind> device = parse_device(a.device, true);
-  const bool device_named = device.has_value();
-  const std::vector<DType> dtypes_asked = a.dtypes.empty() ? std::vector<DType>{} : parse_dtypes(a.dtypes);
-  const std::vector<int64_t> long_lengths = a.long_seqlens.empty() ? std::vector<int64_t>{} : parse_seqlens(a.long_seqlens);
-  check_shape_fits(a.long_batch, a.long_heads, long_lengths, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
+VerifyRequest checked_request(const VerifyArgs& a) {
+  VerifyRequest q;
+  q.impls_named = !a.impls.empty();
+  q.names = parse_impls(a.impls);
+  q.device = parse_device(a.device, true);
+  q.device_named = q.device.has_value();
+  q.dtypes_asked = a.dtypes.empty() ? std::vector<DType>{} : parse_dtypes(a.dtypes);
+  q.long_lengths = a.long_seqlens.empty() ? std::vector<int64_t>{} : parse_seqlens(a.long_seqlens);
+  check_shape_fits(a.long_batch, a.long_heads, q.long_lengths, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
                    "--long, --long-batch, --long-heads, --dim, --dim-v");
-  const std::optional<PackedLengths> packed =
-      a.packed.empty() ? std::nullopt : std::optional<PackedLengths>(parse_packed_lengths(a.packed));
-  if (packed) {
-    check_shape_fits(1, a.long_heads, {packed->total()}, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
+  if (!a.packed.empty()) q.packed = parse_packed_lengths(a.packed);
+  if (q.packed) {
+    check_shape_fits(1, a.long_heads, {q.packed->total()}, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
                      "--packed, --long-heads, --dim, --dim-v");
     // Every (sequence, head) slice of a packed case is compared, each listed first.
-    const long double slices = static_cast<long double>(packed->lengths.size()) * a.long_heads;
+    const long double slices = static_cast<long double>(q.packed->lengths.size()) * a.long_heads;
     if (slices > kMaxComparedSlices)
-      throw UsageError("--packed, --long-heads: " + std::to_string(packed->lengths.size()) + " sequences x " +
+      throw UsageError("--packed, --long-heads: " + std::to_string(q.packed->lengths.size()) + " sequences x " +
                        std::to_string(a.long_heads) + " heads is more (sequence, head) slices than the " +
                        std::to_string(kMaxComparedSlices) + " a packed case compares");
   }
-  if (a.skip_defaults && long_lengths.empty() && !packed)
+  if (a.skip_defaults && q.long_lengths.empty() && !q.packed)
     throw UsageError("--skip-defaults needs --long or --packed (nothing left to run)");
-  if (long_lengths.empty() && packed)
+  if (q.long_lengths.empty() && q.packed)
     for (const char* long_only : {"--long-batch", "--sample-heads"})
       if (std::count(a.shape_options_given.begin(), a.shape_options_given.end(), long_only))
         throw UsageError(std::string(long_only) + " shapes the --long cases; a --packed case is one batch entry, every head compared");
-  if (long_lengths.empty() && !packed && !a.shape_options_given.empty()) {
+  if (q.long_lengths.empty() && !q.packed && !a.shape_options_given.empty()) {
     throw UsageError(join_list(a.shape_options_given, ", ") + " shape the --long and --packed cases; without either, verify runs only its default cases, "
                            "whose shapes are fixed (add --long N or --packed LENGTHS)");
   }
-  if (device_named && *device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
+  if (q.device_named && *q.device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
   check_time_limit_applies(a.time_limit_s, "case");
-  if (names.empty()) throw UsageError("no implementations are registered in this build");
-  if (impls_named && device_named) check_runs_on(names, *device, a.device);
+  if (q.names.empty()) throw UsageError("no implementations are registered in this build");
+  if (q.impls_named && q.device_named) check_runs_on(q.names, *q.device, a.device);
   // The options are checked against the implementations that will run (those of --device).
   std::vector<std::string> on_device;
-  for (const std::string& n : names)
-    if (!device_named || Registry::instance().create(n)->info().device == *device) on_device.push_back(n);
-  const std::vector<OptionSetting> settings = parse_impl_options(a.impl_options);
-  check_impl_options(settings, on_device);
+  for (const std::string& n : q.names)
+    if (!q.device_named || Registry::instance().create(n)->info().device == *q.device) on_device.push_back(n);
+  q.settings = parse_impl_options(a.impl_options);
+  check_impl_options(q.settings, on_device);
+  return q;
+}
+
+// The exit code once every case is recorded; where it is not 0, stderr says why.
+int verify_exit_code(const VerifyRequest& q, const Tally& tally, const StopCause& stopped,
+                     const std::vector<CaseResult>& results, size_t long_asked, size_t long_passed, std::ostream& err) {
+  if (stopped) {
+    err << "lasuite verify: stopped (" << stopped.text << "); what ran is above and in the result file, the rest are "
+           "SKIP rows (not run)"
+        << std::endl;
+    return stop_exit_code(stopped, tally.failed > 0);
+  }
+  if (tally.failed > 0) return kExitFailed;
+  if (tally.passed == 0) {
+    if (tally.skipped == 0)
+      err << "lasuite verify: nothing was verified: no case was run (no implementation's device is present here; "
+             "see the notes above)"
+          << std::endl;
+    else
+      err << "lasuite verify: nothing was verified (every case was skipped; see the reasons above)" << std::endl;
+    return kExitNothingRan;
+  }
+  // An implementation named by --impl of which no case passed was asked for and not verified (declined: its
+  // device absent, its dtypes or options not taken): not a success, though the others' cases stand.
+  std::vector<std::string> unverified;
+  if (q.impls_named)
+    for (const std::string& name : q.names) {  // check_runs_on refused a named one on another --device
+      if (std::none_of(results.begin(), results.end(),
+                       [&](const CaseResult& r) { return r.impl == name && r.status == CaseStatus::pass; }))
+        unverified.push_back(name);
+    }
+  if (!unverified.empty()) {
+    err << "lasuite verify: " << join_list(unverified, ", ") << " named by --impl but no case of it was verified (every one was skipped; "
+        << "see the reasons above)" << std::endl;
+    return kExitNothingRan;
+  }
+  if (!q.long_lengths.empty() && long_passed == 0) {
+    err << "lasuite verify: none of the " << long_asked
+        << " --long cases was verified (every one was skipped; see the reasons above)" << std::endl;
+    return kExitNothingRan;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_verify(const VerifyArgs& a, const CliContext& ctx) {
+  const VerifyRequest q = checked_request(a);
+  const bool impls_named = q.impls_named, device_named = q.device_named;
+  const std::vector<std::string>& names = q.names;
+  const std::optional<DeviceKind>& device = q.device;
+  const std::vector<DType>& dtypes_asked = q.dtypes_asked;
+  const std::vector<int64_t>& long_lengths = q.long_lengths;
+  const std::optional<PackedLengths>& packed = q.packed;
+  const std::vector<OptionSetting>& settings = q.settings;
 
   ctx.out << "seed: " << a.seed << "\n";
   ctx.out << fixed_width_row({"impl", "case", "dtype", "tensor", "rel_frob", "max_abs", "tol", "result"}, kWidths)
@@ -342,42 +406,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   // The summary first: a result file that cannot be written (a full disk) then fails the run after it.
   ctx.out << summary_line() << std::endl;
   write_json(results);
-  if (stopped) {
-    ctx.err << "lasuite verify: stopped (" << stopped.text << "); what ran is above and in the result file, the rest are "
-               "SKIP rows (not run)"
-            << std::endl;
-    return stop_exit_code(stopped, tally.failed > 0);
-  }
-  if (tally.failed > 0) return kExitFailed;
-  if (tally.passed == 0) {
-    if (tally.skipped == 0)
-      ctx.err << "lasuite verify: nothing was verified: no case was run (no implementation's device is present here; "
-                 "see the notes above)"
-              << std::endl;
-    else
-      ctx.err << "lasuite verify: nothing was verified (every case was skipped; see the reasons above)" << std::endl;
-    return kExitNothingRan;
-  }
-  // An implementation named by --impl of which no case passed was asked for and not verified (declined: its
-  // device absent, its dtypes or options not taken): not a success, though the others' cases stand.
-  std::vector<std::string> unverified;
-  if (impls_named)
-    for (const std::string& name : names) {  // check_runs_on refused a named one on another --device
-      if (std::none_of(results.begin(), results.end(),
-                       [&](const CaseResult& r) { return r.impl == name && r.status == CaseStatus::pass; }))
-        unverified.push_back(name);
-    }
-  if (!unverified.empty()) {
-    ctx.err << "lasuite verify: " << join_list(unverified, ", ") << " named by --impl but no case of it was verified (every one was skipped; "
-            << "see the reasons above)" << std::endl;
-    return kExitNothingRan;
-  }
-  if (!long_lengths.empty() && long_passed == 0) {
-    ctx.err << "lasuite verify: none of the " << long_asked
-            << " --long cases was verified (every one was skipped; see the reasons above)" << std::endl;
-    return kExitNothingRan;
-  }
-  return kExitOk;
+  return verify_exit_code(q, tally, stopped, results, long_asked, long_passed, ctx.err);
 }
 
 }  // namespace lasuite

@@ -46,19 +46,18 @@ if has sasswgmma; then
     "WARPGROUP $(grep -c WARPGROUP "$OUT/sass_wgmma_out.txt") LDL/STL $(grep -cE '\b(LDL|STL)' "$OUT/sass_wgmma_out.txt")"
 fi
 
-# The GPU tests (TEST_FILTER, default: la2's and the backend's) under an environment ("" or VAR=value),
-# their output to the given file.
+# The GPU tests (TEST_FILTER, default: la2's and the backend's), their output to the given file.
 run_tests() {
-  local envs=$1 log=$2
-  env $envs timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
+  local log=$1
+  timeout ${TESTS_TIMEOUT:-200} "$B/tests/lasuite_tests" \
     --gtest_filter="${TEST_FILTER:-*CudaBackend*:*La2CudaDefaults*:*La2CudaExtra*:*La2CudaBackwardAlone*:*La2CudaRefuses*:*La2CudaKernelChoice*}" \
     >"$log" 2>&1
-  echo "tests ${envs:+($envs) }rc=$?"
+  echo "tests rc=$?"
   grep -E "^\[  (PASSED|FAILED|SKIPPED) |FAIL|rel .*FAIL|^device:|^copy|^gemm" "$log" | head -40
 }
 if has tests; then
   log tests
-  run_tests "" "$OUT/tests.log"
+  run_tests "$OUT/tests.log"
 fi
 # "key=value,key=value" -> --impl-option key=value ... (la2's options; "" gives none).
 impl_opts() {

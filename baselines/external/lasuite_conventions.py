@@ -1,6 +1,6 @@
 """The conventions of `lasuite bench`, restated in Python so external runs line up with ours.
 
-Each function mirrors one piece of the C++ harness (named beside it); tests/plots/test_external_pure.py
+Each function mirrors one piece of the C++ harness (named beside it); tests/baselines/external/test_external_pure.py
 checks them against known values. Pure Python: no torch, so they are testable anywhere.
 """
 

@@ -152,4 +152,15 @@ struct Wgmma;
 LASUITE_DEFINE_WGMMA_TYPE(__nv_bfloat16, "bf16")
 LASUITE_DEFINE_WGMMA_TYPE(__half, "f16")
 
+// A warpgroup's registers a thread raised (inc) or lowered (dec) to N, so warpgroups of one block split the launch's
+// allotment by role (N a multiple of 8 in 24..256; every thread of the warpgroup executes it).
+template <int N>
+__device__ __forceinline__ void setmaxnreg_inc() {
+  asm volatile("setmaxnreg.inc.sync.aligned.u32 %0;\n" ::"n"(N) : "memory");
+}
+template <int N>
+__device__ __forceinline__ void setmaxnreg_dec() {
+  asm volatile("setmaxnreg.dec.sync.aligned.u32 %0;\n" ::"n"(N) : "memory");
+}
+
 }  // namespace lasuite::dev

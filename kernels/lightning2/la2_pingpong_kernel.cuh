@@ -33,9 +33,6 @@ namespace lasuite::la2 {
 
 constexpr int kPingpongThreads = 384;
 
-__device__ __forceinline__ void setmaxnreg_inc_232() { asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n" ::: "memory"); }
-__device__ __forceinline__ void setmaxnreg_dec_136() { asm volatile("setmaxnreg.dec.sync.aligned.u32 136;\n" ::: "memory"); }
-
 template <class T>
 using PingpongBlock = WgmmaBlock<T, 128, 128, true, false, false, kTmaDense>;
 
@@ -124,10 +121,10 @@ __global__ void __launch_bounds__(kPingpongThreads, 1) la2_pingpong_kernel(const
   dev::allow_dependent_launch();
   const int shift0 = b.seg == 0 ? a.start.shift : 0;
   if (b.wg == 0) {
-    setmaxnreg_inc_232();
+    dev::setmaxnreg_inc<232>();
     pingpong_state(b, a, shift0, slope);
   } else {
-    setmaxnreg_dec_136();
+    dev::setmaxnreg_dec<136>();
     pingpong_outputs(b, a, b.wg - 1, shift0);
   }
 #else
