@@ -83,9 +83,12 @@ std::string plot_script() {
 }
 
 std::string progress_line(const BenchRow& r, size_t index, size_t total) {
-  std::string s = "[" + std::to_string(index) + "/" + std::to_string(total) + "] " + r.impl + " " + r.dtype +
-                  " n=" + std::to_string(r.seqlen) + " " + r.mode + (r.timer == "launches" ? "" : " (" + r.timer + ")") +
-                  " ... ";
+  // A decode row is told apart by its batch and cache; the others by their length.
+  const std::string shape = r.mode == "decode" ? "b=" + std::to_string(r.batch) + " T=" + std::to_string(r.seqlen) +
+                                                     (r.context > 0 ? " context=" + std::to_string(r.context) : "")
+                                               : "n=" + std::to_string(r.seqlen);
+  std::string s = "[" + std::to_string(index) + "/" + std::to_string(total) + "] " + r.impl + " " + r.dtype + " " +
+                  shape + " " + r.mode + (r.timer == "launches" ? "" : " (" + r.timer + ")") + " ... ";
   if (r.status == RowStatus::ok)
     return s + format_ms(r.median_ms) + " (" + format_number(r.tokens_per_s / 1e6) + " M tokens/s, " +
            std::to_string(r.repeats) + " runs)";
