@@ -134,6 +134,14 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     } catch (const UsageError& e) {
       throw UsageError(std::string("--context: ") + e.what());
     }
+    // A cache length is softmax's alone (a linear attention's step reads its state): given where no softmax
+    // implementation runs, it would be a setting that did nothing.
+    if (std::count(a.decode_options_given.begin(), a.decode_options_given.end(), "--context") &&
+        std::none_of(c.impls.begin(), c.impls.end(), [](const std::string& n) {
+          return Registry::instance().create(n)->info().function == Function::softmax;
+        }))
+      throw UsageError("--context sets softmax attention's KV cache; none of " + join_list(c.impls, ", ") +
+                       " decodes against one (a linear attention's step reads its state)");
     if (a.timer != BenchArgs{}.timer) throw UsageError("--mode decode is timed as --decode-timer says; not --timer");
     c.decode_graph_steps = parse_timers(a.decode_timer, "--decode-timer", a.graph_steps > 0 ? a.graph_steps : 10);
     check_graph_steps_used(a, c.decode_graph_steps, "--decode-timer");
@@ -199,7 +207,10 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   if (!c.decode_batches.empty()) {
     lengths += " tokens per decode step, batch ";
     for (size_t i = 0; i < c.decode_batches.size(); ++i) lengths += (i ? "," : "") + std::to_string(c.decode_batches[i]);
-    lengths += ", softmax's KV cache " + a.context;
+    if (std::any_of(c.impls.begin(), c.impls.end(), [](const std::string& n) {
+          return Registry::instance().create(n)->info().function == Function::softmax;
+        }))
+      lengths += ", softmax's KV cache " + a.context;
   }
   std::string timers;
   for (int steps : c.decode_batches.empty() ? c.pass_graph_steps : c.decode_graph_steps)

@@ -447,6 +447,8 @@ TEST(Cli, BadInputsTable) {
       {{"bench", "--impl", fake, "--mode", "decode", "--decode-batch", "0"}, "bad batch sizes '0'", true},
       {{"bench", "--impl", fake, "--seqlen", "32", "--repeats", "1001"}, "a row takes at most 1000 timed runs", true},
       {{"--context", "1k"}, "--context applies to --mode decode only"},
+      {{"bench", "--impl", fake, "--mode", "decode", "--context", "1k"}, "--context sets softmax attention's KV cache; none of",
+       true},
       {{"--json", link}, "is a symbolic link (the results would replace the link"},
       {{"--json", "-"}, "the results go to a file, not to stdout"},
       {{"verify", "--impl", "mypkg.attn:my_attention"}, "reads as a Python kernel: those go to baselines/external/verify_external.py", true},
