@@ -569,9 +569,9 @@ std::string above_floor_note(const BenchRow& row) {
   if (!row.fraction_of_floor || *row.fraction_of_floor <= 1.0) return "";
   char fraction[32];
   std::snprintf(fraction, sizeof fraction, "%.2f", *row.fraction_of_floor);
-  return std::string("faster than the floor (") + fraction + "): the floor counts every byte from memory at the "
-         "measured copy rate, so the data came from the L2 (a graph's steps reuse it) or the ceilings measured low "
-         "(a busy host)";
+  return std::string("faster than the floor (") + fraction + "): the floor is the larger of the bytes from memory at "
+         "the measured copy rate and the work at the measured GEMM rate, so the bytes came from the L2 (a graph's "
+         "steps reuse it) or a ceiling measured low (a busy host)";
 }
 
 }  // namespace lasuite

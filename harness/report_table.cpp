@@ -88,7 +88,7 @@ std::string bench_table(const std::vector<BenchRow>& rows) {
       cells.push_back(format_bytes(static_cast<size_t>(r.peak_extra_bytes)));
       cells.push_back(format_bytes(static_cast<size_t>(r.outputs_bytes)));
       cells.push_back(format_signed_bytes(r.driver_delta_bytes));
-      cells.push_back(r.reason);  // an ok row's caveat (runs cut short by the row time limit), or ""
+      cells.push_back(r.reason);  // an ok row's caveats (runs cut short, faster than the floor, ...), or ""
     } else {
       for (int i = 0; i < 9; ++i) cells.push_back("-");
       cells.push_back(r.reason);

@@ -24,6 +24,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lasuite_conventions as conv  # noqa: E402
+import run_external  # noqa: E402  (torch-free until it runs: its --impl syntax and number checks are shared)
 
 TOLERANCE = {"f64": 1e-10, "f32": 1e-4, "bf16": 1e-2, "f16": 5e-3}
 STATE_TOLERANCE = {"f64": 1e-6, "f32": 1e-4, "bf16": 1e-2, "f16": 5e-3}
@@ -263,10 +264,10 @@ def main(argv=None):
     ap.add_argument("--extra-path", action="append", default=[], help="prepended to sys.path (repeatable)")
     ap.add_argument("--dtype", default="bf16", help="comma list of bf16, f16, f32 (default bf16)")
     ap.add_argument("--long", default="", help="long lengths, e.g. 4k,128k (alibi and none; state and none)")
-    ap.add_argument("--long-batch", type=int, default=1)
-    ap.add_argument("--long-heads", type=int, default=4)
-    ap.add_argument("--dim", type=int, default=128)
-    ap.add_argument("--sample-heads", type=int, default=2)
+    ap.add_argument("--long-batch", type=run_external.positive_int, default=1)
+    ap.add_argument("--long-heads", type=run_external.positive_int, default=4)
+    ap.add_argument("--dim", type=run_external.positive_int, default=128)
+    ap.add_argument("--sample-heads", type=run_external.positive_int, default=2)
     ap.add_argument("--skip-defaults", action="store_true")
     ap.add_argument("--seed", type=int, default=20240107)
     ap.add_argument("--json", help="result file (lasuite.verify/1)")
@@ -275,22 +276,21 @@ def main(argv=None):
         for part in p.split(os.pathsep):
             if part:
                 sys.path.insert(0, os.path.abspath(part))
+    # The arguments checked before torch is imported: a mistake is said as one wherever torch is missing.
     try:
-        impls = [x.strip() for x in args.impl.split(",") if x.strip()]
+        impls = run_external.parse_impls(args.impl)
         dtypes = [conv.parse_dtype(x) for x in args.dtype.split(",")]
         longs = conv.parse_seqlens(args.long) if args.long else []
     except conv.UsageError as e:
         ap.exit(2, f"verify_external: error: {e}\n")
-    # Every argument checked before torch is imported: a mistake is said as one wherever torch is missing.
-    for name in impls:
-        if ":" not in name:
-            ap.exit(2, f"verify_external: error: --impl '{name}' is neither ext:NAME nor module:callable\n")
+    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
+        ap.exit(2, f"verify_external: error: --json {args.json}: its folder does not exist\n")
     for t in dtypes:
         if t not in ("bf16", "f16", "f32"):
             ap.exit(2, f"verify_external: error: dtype {t} is not verified here (bf16, f16, f32)\n")
     try:
         import torch
-    except ImportError as e:
+    except Exception as e:  # noqa: BLE001 - ImportError, or the OSError of a torch whose CUDA libraries do not load
         ap.exit(2, f"verify_external: error: PyTorch is not importable ({e}); run this on the GPU machine\n")
     if not torch.cuda.is_available():
         ap.exit(2, "verify_external: error: no CUDA device is visible to PyTorch (the kernels run on the GPU)\n")
