@@ -98,7 +98,8 @@ VerifyCase row_case(const ImplInfo& info, VerifyCase c);
 std::string device_skip_reason(DeviceKind kind);
 
 // A case's outcome when running it threw, with the reason (call inside a catch, after unsupported() accepted the
-// case): no memory (device or host) is a skip; anything else an error, a refusal (UnsupportedError) included.
+// case): no memory (device or host) is a skip, and a refusal (UnsupportedError) a skip that says it came while
+// running; anything else an error.
 std::pair<CaseStatus, std::string> thrown_case_outcome();
 
 // Relative-Frobenius tolerance per dtype, one place for all (explained in the README).
