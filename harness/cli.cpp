@@ -139,8 +139,8 @@ void add_bench_options(CLI::App& cmd, BenchArgs& a, TextOptions& text) {
       ->capture_default_str();
   text.push_back(cmd.add_option("--decode-timer", a.decode_timer,
                                 "--mode decode: launches (one step a sample), graph (--graph-steps steps recorded "
-                                "as one CUDA graph, a sample over its steps), or both comma-separated; a row each")
-                     ->capture_default_str());
+                                "as one CUDA graph, a sample over its steps), or both comma-separated; a row each (default: both on a "
+                                "GPU, launches on the CPU)"));
   text.push_back(cmd.add_option("--context", a.context,
                                 "--mode decode: KV cache lengths of softmax attention's rows (a row each); "
                                 "linear attention's rows carry their state instead")

@@ -143,7 +143,10 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
       throw UsageError("--context sets softmax attention's KV cache; none of " + join_list(c.impls, ", ") +
                        " decodes against one (a linear attention's step reads its state)");
     if (a.timer != BenchArgs{}.timer) throw UsageError("--mode decode is timed as --decode-timer says; not --timer");
-    c.decode_graph_steps = parse_timers(a.decode_timer, "--decode-timer", a.graph_steps > 0 ? a.graph_steps : 10);
+    // The CPU records no graphs: there the default is launched steps alone (a graph row would only say so).
+    const bool default_timer = a.decode_timer == BenchArgs{}.decode_timer;
+    const std::string timers = default_timer && device == DeviceKind::cpu ? "launches" : a.decode_timer;
+    c.decode_graph_steps = parse_timers(timers, "--decode-timer", a.graph_steps > 0 ? a.graph_steps : 10);
     check_graph_steps_used(a, c.decode_graph_steps, "--decode-timer");
   } else {
     if (a.decode_timer != BenchArgs{}.decode_timer)
