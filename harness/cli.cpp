@@ -283,6 +283,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
   } catch (const UsageError& e) {
     err << "lasuite: error: " << e.what() << std::endl;
     return kExitUsage;
+  } catch (const UnsupportedError& e) {
+    // The command as a whole cannot run on this machine (bench --gpus without a GPU or NCCL): nothing was measured.
+    err << "lasuite: nothing was run: " << e.what() << std::endl;
+    return kExitNothingRan;
   } catch (const std::bad_alloc&) {
     err << "lasuite: failed: out of host memory (a shape too large for this machine?)" << std::endl;
     return kExitFailed;

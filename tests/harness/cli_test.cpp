@@ -1,6 +1,7 @@
 // The real `lasuite` command, in-process with its own argv and streams: exit codes and messages for
 // bad input, rows that cannot run, and the files it writes.
 #include "harness/cli.h"
+#include "harness/cli_args.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -519,6 +520,12 @@ TEST(Cli, GpusBenchRefusesBadArgumentsBeforeItsGroup) {
     EXPECT_TRUE(contains(r.err, message)) << extra.front() << ": " << r.err;
     EXPECT_FALSE(contains(r.err, "NCCL")) << "the group was formed first: " << r.err;
   }
+  // Well formed, on a machine whose group cannot form (no GPU here): nothing measured, exit 3, saying why.
+  std::string why;
+  if (device_available(DeviceKind::cuda, &why)) return;
+  CliRun r = lasuite({"bench", "--gpus", "1", "--seqlen", "1k", "--json", json});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_TRUE(contains(r.err, "lasuite: nothing was run: --gpus: no NCCL group: ")) << r.err;
 }
 
 // Integers are decimal: leading zeros do not make octal ("--heads 010" is ten heads, "--dim 08" eight).
