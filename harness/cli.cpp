@@ -212,6 +212,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                "(Lightning Attention-2 and its rivals)"};
   app.name("lasuite");
   app.require_subcommand(1);
+  // The parser's own refusals read as every other of lasuite's: "lasuite: error: ...", then the hint.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return std::string("lasuite: error: ") + e.what() + "\nRun with --help for more information.\n";
+  });
   app.set_version_flag("--version", lasuite_version());
   std::vector<std::string> plugin_paths;
   app.add_option("--plugin", plugin_paths,

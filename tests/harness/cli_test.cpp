@@ -486,6 +486,11 @@ TEST(Cli, SubcommandMistakesAreNamed) {
   CliRun r = lasuite({"verfy", "--impl", testing::kFake});
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "unknown subcommand 'verfy'")) << r.err;
+  // The parser's own refusals carry lasuite's prefix as the others do.
+  r = lasuite({"bench", "--no-such-option"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("lasuite: error: ", 0), 0u) << r.err;
+  EXPECT_TRUE(contains(r.err, "--no-such-option")) << r.err;
   r = lasuite({"list", "--plugin", "x.so"});
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "--plugin goes before the subcommand")) << r.err;
