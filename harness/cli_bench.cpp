@@ -116,6 +116,10 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   if (c.impls.empty())
     throw UsageError(std::string("no implementations registered for ") + device_name(device) +
                      " in this build (see `lasuite list`)");
+  // Whether a KV cache length applies to any of them (softmax decodes against one; linear attention reads a state).
+  const bool softmax_runs = std::any_of(c.impls.begin(), c.impls.end(), [](const std::string& n) {
+    return Registry::instance().create(n)->info().function == Function::softmax;
+  });
   c.modes = parse_modes(a.modes);
   const bool decode = std::count(c.modes.begin(), c.modes.end(), BenchMode::decode) > 0;
   if (decode) {
@@ -136,10 +140,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
     }
     // A cache length is softmax's alone (a linear attention's step reads its state): given where no softmax
     // implementation runs, it would be a setting that did nothing.
-    if (std::count(a.decode_options_given.begin(), a.decode_options_given.end(), "--context") &&
-        std::none_of(c.impls.begin(), c.impls.end(), [](const std::string& n) {
-          return Registry::instance().create(n)->info().function == Function::softmax;
-        }))
+    if (std::count(a.decode_options_given.begin(), a.decode_options_given.end(), "--context") && !softmax_runs)
       throw UsageError("--context sets softmax attention's KV cache; none of " + join_list(c.impls, ", ") +
                        " decodes against one (a linear attention's step reads its state)");
     if (a.timer != BenchArgs{}.timer) throw UsageError("--mode decode is timed as --decode-timer says; not --timer");
@@ -210,10 +211,7 @@ int run_bench_command(const BenchArgs& a, const CliContext& ctx) {
   if (!c.decode_batches.empty()) {
     lengths += " tokens per decode step, batch ";
     for (size_t i = 0; i < c.decode_batches.size(); ++i) lengths += (i ? "," : "") + std::to_string(c.decode_batches[i]);
-    if (std::any_of(c.impls.begin(), c.impls.end(), [](const std::string& n) {
-          return Registry::instance().create(n)->info().function == Function::softmax;
-        }))
-      lengths += ", softmax's KV cache " + a.context;
+    if (softmax_runs) lengths += ", softmax's KV cache " + a.context;
   }
   std::string timers;
   for (int steps : c.decode_batches.empty() ? c.pass_graph_steps : c.decode_graph_steps)

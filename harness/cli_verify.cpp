@@ -158,11 +158,12 @@ VerifyRequest checked_request(const VerifyArgs& a) {
   q.device_named = q.device.has_value();
   q.dtypes_asked = a.dtypes.empty() ? std::vector<DType>{} : parse_dtypes(a.dtypes);
   q.long_lengths = a.long_seqlens.empty() ? std::vector<int64_t>{} : parse_seqlens(a.long_seqlens);
-  check_shape_fits(a.long_batch, a.long_heads, q.long_lengths, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
+  const int64_t dim_v = a.dim_v > 0 ? a.dim_v : a.dim;
+  check_shape_fits(a.long_batch, a.long_heads, q.long_lengths, a.dim, dim_v,
                    "--long, --long-batch, --long-heads, --dim, --dim-v");
   if (!a.packed.empty()) q.packed = parse_packed_lengths(a.packed);
   if (q.packed) {
-    check_shape_fits(1, a.long_heads, {q.packed->total()}, a.dim, a.dim_v > 0 ? a.dim_v : a.dim,
+    check_shape_fits(1, a.long_heads, {q.packed->total()}, a.dim, dim_v,
                      "--packed, --long-heads, --dim, --dim-v");
     // Every (sequence, head) slice of a packed case is compared, each listed first.
     const long double slices = static_cast<long double>(q.packed->lengths.size()) * a.long_heads;
@@ -241,14 +242,6 @@ int verify_exit_code(const VerifyRequest& q, const Tally& tally, const StopCause
 
 int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   const VerifyRequest q = checked_request(a);
-  const bool impls_named = q.impls_named, device_named = q.device_named;
-  const std::vector<std::string>& names = q.names;
-  const std::optional<DeviceKind>& device = q.device;
-  const std::vector<DType>& dtypes_asked = q.dtypes_asked;
-  const std::vector<int64_t>& long_lengths = q.long_lengths;
-  const std::optional<PackedLengths>& packed = q.packed;
-  const std::vector<OptionSetting>& settings = q.settings;
-
   ctx.out << "seed: " << a.seed << "\n";
   ctx.out << fixed_width_row({"impl", "case", "dtype", "tensor", "rel_frob", "max_abs", "tol", "result"}, kWidths)
           << "\n";
@@ -299,19 +292,19 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       ctx.err << "lasuite verify: " << stopped.text << "; the cases left are recorded as not run (SKIP)" << std::endl;
     return static_cast<bool>(stopped);
   };
-  for (const std::string& name : names) {
+  for (const std::string& name : q.names) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
-    if (device_named && info.device != *device) continue;
+    if (q.device_named && info.device != *q.device) continue;
     // Once stopped, an implementation's cases are recorded as not run without setting up its device.
     const bool stopped_before = [&] {
       std::unique_lock<std::mutex> lock = run_stop.lock_results();
       return stop_now();
     }();
-    std::map<std::string, std::string> in_force = apply_impl_options(*impl, settings);
+    std::map<std::string, std::string> in_force = apply_impl_options(*impl, q.settings);
     std::string why_not;
     const bool available = !stopped_before && device_available(info.device, &why_not);
-    if (!stopped_before && !available && !impls_named && !device_named) {
+    if (!stopped_before && !available && !q.impls_named && !q.device_named) {
       ctx.err << "note: not verifying " << name << " (" << device_name(info.device) << "): " << why_not << "\n";
       continue;
     }
@@ -325,7 +318,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
       if (device_record) devices_used.push_back(*device_record);
     }
 
-    std::vector<DType> dtypes = dtypes_asked;
+    std::vector<DType> dtypes = q.dtypes_asked;
     if (dtypes.empty())
       for (DType t : kDtypeOrder)
         if (std::count(info.support.dtypes.begin(), info.support.dtypes.end(), t)) dtypes.push_back(t);
@@ -356,7 +349,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
         continue;
       }
       size_t first_long = 0;
-      const std::vector<VerifyCase> cases = cases_for(a, dtype, info.function, long_lengths, packed, first_long);
+      const std::vector<VerifyCase> cases = cases_for(a, dtype, info.function, q.long_lengths, q.packed, first_long);
       for (size_t index = 0; index < cases.size(); ++index) {
         const VerifyCase& c = cases[index];
         if (!may_run(c)) {

@@ -146,11 +146,7 @@ class La2SequenceParallelCpu : public Implementation {
     if (!mpi_) return std::nullopt;
     std::string why_not;
     if (!mpi::host_group(&why_not)) return "no MPI group: " + why_not;
-    // The result files record the options as given: a rank count the launch does not have would be recorded as run.
-    if (ranks_given_ && world_ != ranks())
-      return "ranks=" + std::to_string(world_) + " with comm=mpi, whose launch has " + std::to_string(ranks()) +
-             " process(es): ranks applies to comm=threads";
-    return std::nullopt;
+    return la2::sp::ranks_beside_launch(ranks_given_, world_, ranks(), "mpi");
   }
 
   std::unique_ptr<Saved> forward(const Problem& p, const ForwardIO& io, Workspace& ws) override {

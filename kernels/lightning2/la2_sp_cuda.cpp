@@ -143,10 +143,16 @@ class La2SequenceParallelCuda : public Implementation {
   const ImplInfo& info() const override { return info_; }
 
   void set_option(const std::string& key, const std::string& value) override {
-    if (key == "ranks") world_ = la2::sp::parse_ranks("la2_sp", value), ranks_given_ = true;
-    else if (key == "exchange") ring_ = la2::sp::parse_ring("la2_sp", value);
-    else if (key == "comm") nccl_ = la2::sp::parse_comm("la2_sp", value, "nccl");
-    else throw UsageError("la2_sp has no option '" + key + "'");
+    if (key == "ranks") {
+      world_ = la2::sp::parse_ranks("la2_sp", value);
+      ranks_given_ = true;
+    } else if (key == "exchange") {
+      ring_ = la2::sp::parse_ring("la2_sp", value);
+    } else if (key == "comm") {
+      nccl_ = la2::sp::parse_comm("la2_sp", value, "nccl");
+    } else {
+      throw UsageError("la2_sp has no option '" + key + "'");
+    }
   }
 
   std::optional<std::string> unsupported(const Problem& p) const override {
@@ -158,10 +164,7 @@ class La2SequenceParallelCuda : public Implementation {
     std::string why_not;
     if (nccl_ && !process_group(&why_not)) return "no NCCL group: " + why_not;
     if (nccl_ && p.seqlen < ranks()) return too_few_rows(p);
-    // The result files record the options as given: a rank count the launch does not have would be recorded as run.
-    if (nccl_ && ranks_given_ && world_ != ranks())
-      return "ranks=" + std::to_string(world_) + " with comm=nccl, whose launch has " + std::to_string(ranks()) +
-             " process(es): ranks applies to comm=threads";
+    if (nccl_) return la2::sp::ranks_beside_launch(ranks_given_, world_, ranks(), "nccl");
     return std::nullopt;
   }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,15 @@ inline bool parse_comm(const std::string& who, const std::string& value, const s
   if (value != "threads" && value != other)
     throw UsageError(who + " option comm takes threads or " + other + ", not '" + value + "'");
   return value == other;
+}
+
+// Why a rank count given beside a launch's processes (comm=mpi or nccl) is declined, or nullopt: the result files
+// record the options as given, so `ranks` other than the launch's world would be recorded as run.
+inline std::optional<std::string> ranks_beside_launch(bool ranks_given, int ranks, int launch_world,
+                                                      const std::string& comm) {
+  if (!ranks_given || ranks == launch_world) return std::nullopt;
+  return "ranks=" + std::to_string(ranks) + " with comm=" + comm + ", whose launch has " + std::to_string(launch_world) +
+         " process(es): ranks applies to comm=threads";
 }
 
 // One instance of the registered implementation `name` a rank, made on first use: in-process ranks run

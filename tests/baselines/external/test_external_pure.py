@@ -180,21 +180,14 @@ class VerifyCases(unittest.TestCase):
                 verify_external.main(argv)
             return ctx.exception.code, err.getvalue()
 
-        code, err = exit_of(["--impl", "nocolon"])
-        self.assertEqual(code, 2)
-        self.assertIn("unknown implementation 'nocolon'", err)
-        code, err = exit_of(["--impl", "m:"])
-        self.assertEqual(code, 2)
-        self.assertIn("'m:' is not module:callable", err)
-        code, err = exit_of(["--impl", "m:f", "--long-heads", "0"])
-        self.assertEqual(code, 2)
-        self.assertIn("'0' must be > 0", err)
-        code, err = exit_of(["--impl", "m:f", "--json", "/nonexistent/dir/v.json"])
-        self.assertEqual(code, 2)
-        self.assertIn("its folder does not exist", err)
-        code, err = exit_of(["--impl", "m:f", "--dtype", "f64"])
-        self.assertEqual(code, 2)
-        self.assertIn("dtype f64 is not verified here", err)
+        for argv, message in ((["--impl", "nocolon"], "unknown implementation 'nocolon'"),
+                              (["--impl", "m:"], "'m:' is not module:callable"),
+                              (["--impl", "m:f", "--long-heads", "0"], "'0' must be > 0"),
+                              (["--impl", "m:f", "--json", "/nonexistent/dir/v.json"], "its folder does not exist"),
+                              (["--impl", "m:f", "--dtype", "f64"], "dtype f64 is not verified here")):
+            code, err = exit_of(argv)
+            self.assertEqual(code, 2, argv)
+            self.assertIn(message, err, argv)
         try:
             import torch  # noqa: F401
         except ImportError:

@@ -5,15 +5,17 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "harness/backend.h"
+#include "harness/dtype.h"
 #include "harness/implementation.h"
 #include "harness/inputs.h"
 #include "harness/memory.h"
@@ -34,32 +36,11 @@ inline DType output_dtype(const std::string& name, DType problem_dtype) {
   return name == "S_out" || name == "dS_in" ? DType::f32 : problem_dtype;
 }
 
-// How many elements of an output are NaN or infinite (all exponent bits set): the fill where nothing was written.
+// How many elements of an output are NaN or infinite: the fill where nothing was written.
 inline size_t non_finite_elements(const std::vector<uint8_t>& bytes, DType t) {
-  size_t count = 0;
-  if (t == DType::f64) {
-    for (size_t i = 0; i + 8 <= bytes.size(); i += 8) {
-      uint64_t x;
-      std::memcpy(&x, &bytes[i], 8);
-      count += (x & 0x7ff0000000000000ull) == 0x7ff0000000000000ull;
-    }
-    return count;
-  }
-  if (t == DType::f32) {
-    for (size_t i = 0; i + 4 <= bytes.size(); i += 4) {
-      uint32_t x;
-      std::memcpy(&x, &bytes[i], 4);
-      count += (x & 0x7f800000u) == 0x7f800000u;
-    }
-    return count;
-  }
-  const uint16_t exponent = t == DType::f16 ? 0x7c00 : 0x7f80;  // bf16 otherwise
-  for (size_t i = 0; i + 2 <= bytes.size(); i += 2) {
-    uint16_t x;
-    std::memcpy(&x, &bytes[i], 2);
-    count += (x & exponent) == exponent;
-  }
-  return count;
+  std::vector<double> values(bytes.size() / dtype_size(t));
+  convert_to_f64(bytes.data(), t, values.data(), values.size());
+  return static_cast<size_t>(std::count_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }));
 }
 
 // Every output written, and finite (the inputs are finite, so a NaN is an element no run wrote).
