@@ -40,13 +40,6 @@ EncodeTiled encode_tiled() {
 
 bool tensor_maps_available() { return lookup_encode_tiled() != nullptr; }
 
-bool row_tiles_encodable(const void* base, int64_t cols, int64_t head_rows) {
-  // The driver takes dims up to 2^32 and strides below 2^40 bytes; a box's row coordinate (an int, up to
-  // a chunk past the last row) must not wrap.
-  return reinterpret_cast<uintptr_t>(base) % 16 == 0 && cols > 0 && (cols * 2) % 16 == 0 && head_rows > 0 &&
-         head_rows < (int64_t(1) << 31) - 128 && head_rows * cols * 2 < (int64_t(1) << 40);
-}
-
 TensorMap rows_of_heads(const void* base, int64_t cols, int64_t rows, int64_t heads, int64_t head_rows,
                         int box_rows, MapElements elements) {
   static_assert(sizeof(CUtensorMap) == sizeof(TensorMap) && alignof(CUtensorMap) == alignof(TensorMap),

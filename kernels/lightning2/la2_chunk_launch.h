@@ -19,7 +19,7 @@ struct ChunkKernel {
   const void* states_func = nullptr;  // states only (segment increments)
   size_t states_smem = 0;
   // The Hopper kernels (wgmma, la2_wgmma_kernel.cuh), 16-bit types only; null: none. It runs
-  // only where its sm_90a image is the one loaded (la2_pass_cuda.cpp checks), else the output kernel above.
+  // only where its sm_90a image is the one loaded (wgmma_usable, la2_plan_host.h), else the output kernel above.
   const void* wgmma_func = nullptr;
   size_t wgmma_smem = 0;
   const void* wgmma_states_func = nullptr;  // and its states-only step

@@ -134,7 +134,7 @@ struct PlanOptions {
   bool narrow_products = true;       // PassPlan::narrow_products where it can; false: products over all of the kernel's columns
   // PassPlan::pingpong where it can: two = in every pass that has the step (the forward's and dQ's);
   // dq = in the backward's dQ pass only; automatic = in the dQ pass where its segments are short and
-  // its blocks one wave (kPingpongMaxSegmentChunks in la2_pass_cuda.cpp); one = nowhere. dq_pass_options turns dq into two and automatic into
+  // its blocks one wave (kPingpongMaxSegmentChunks in la2_plan_host.cpp); one = nowhere. dq_pass_options turns dq into two and automatic into
   // two_where_short, which no option names.
   enum class OutputWarpgroups { automatic, one, two, dq, two_where_short };
   OutputWarpgroups output_warpgroups = OutputWarpgroups::automatic;
@@ -187,7 +187,7 @@ struct PassPlan {
   // wide or narrower (read in place), over a dense batch, one sequence of a packed one or a ragged grid,
   // the plain step in row order and the dual step in reverse; or a windowed Hopper kernel (128 x 128,
   // 192 x 64, 256 x 64) over a dense batch's value tiles, in either order; 16-byte aligned tensors
-  // (tma_usable in la2_pass_cuda.cpp).
+  // (tma_usable, la2_plan_host.h).
   bool tma = false;
   // And the states-only step moves K and V so too (the Hopper kernel of its own widths, a dense batch,
   // either order: the fused dK/dV pass's states step walks in reverse).

@@ -28,9 +28,11 @@
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
+#include "kernels/lightning2/la2_plan_text_host.h"
 #include "kernels/lightning2/la2_value_tiled_pass.h"
 #include "kernels/lightning2/la2_value_tiles_host.h"
 #include "tests/kernels/lightning2/la2_output_bytes.h"
+#include "tests/kernels/lightning2/la2_recorded_plans.h"
 #include "tests/support/gpu_busy.h"
 #include "tests/support/verify_test_support.h"
 
@@ -243,6 +245,21 @@ TEST(La2CudaPlans, SplitsOn132Slots) {
   dual.reverse = true;
   const int64_t slots = la2::plan_pass(dual, {}).slots;
   if (slots != 132) GTEST_SKIP() << "the splits below are 132 slots'; this GPU holds " << slots;
+  // The plans the H200 record took, pass by pass: la2_plan_host_test holds the cost model to them on a described
+  // H200 without a GPU, this holds the device to that description (its occupancy, its kernels).
+  for (const la2::recorded::Recorded& r : la2::recorded::kRecorded) {
+    const std::string shape = "b" + std::to_string(r.batch) + " h" + std::to_string(r.heads) + " n" +
+                              std::to_string(r.n) + " d" + std::to_string(r.d);
+    const la2::PassPlan forward = la2::plan_pass(la2::recorded::dense(r.batch, r.heads, r.n, r.d), {});
+    EXPECT_EQ(la2::plan_text(forward), r.forward) << shape;
+    const bool reuse = forward.segments > 1;
+    const la2::PassArgs dq = reuse ? la2::recorded::dq_pass(r.batch, r.heads, r.n, r.d)
+                                   : la2::recorded::dense(r.batch, r.heads, r.n, r.d);
+    EXPECT_EQ(la2::plan_text(la2::plan_pass(dq, la2::dq_pass_options({}), reuse ? &forward : nullptr), reuse), r.dq)
+        << shape;
+    EXPECT_EQ(la2::plan_text(la2::plan_pass(la2::recorded::fused_pass(r.batch, r.heads, r.n, r.d), {})), r.fused)
+        << shape;
+  }
   for (int64_t n : {16384, 65536, 131072}) {
     dual.n = n;
     const la2::PassPlan halves = la2::plan_pass(dual, {});

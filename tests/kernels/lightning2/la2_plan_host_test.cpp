@@ -1,0 +1,264 @@
+// la2's cost model (choose_plan) without a GPU: on a described H200 it chooses the plans the H200 took in the measured
+// record, options override it as they say, every plan it makes is one the launches can run, and a device that cannot
+// run a pass is told so before any launch.
+#include "kernels/lightning2/la2_plan_host.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "harness/errors.h"
+#include "kernels/lightning2/la2_chunk_launch.h"
+#include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_plan_text_host.h"
+#include "tests/kernels/lightning2/la2_recorded_plans.h"
+
+namespace lasuite::la2 {
+namespace {
+
+// Distinct addresses standing for kernels: the cost model compares them and passes them on.
+alignas(16) char kernel_marks[32];
+const void* mark(int i) { return &kernel_marks[i]; }
+
+// One (element type, d, e)'s kernels as chunk_kernel gives them for a dense batch at the kernels' own widths: every
+// role present, the shared memory of each within an H200's 227 KiB.
+ChunkKernel own_width_kernels() {
+  ChunkKernel k;
+  int i = 0;
+  for (const void** f : {&k.func, &k.states_func, &k.wgmma_func, &k.wgmma_states_func, &k.states_tma_func,
+                         &k.states_tma_rev_func, &k.dual_func, &k.tma_func, &k.dual_tma_func, &k.tma_narrow_func,
+                         &k.dual_tma_narrow_func, &k.ragged_tma_func, &k.ragged_dual_tma_func, &k.pingpong_func})
+    *f = mark(i++);
+  k.smem_one_state_buf = 80 << 10, k.smem_two_state_bufs = 112 << 10, k.states_smem = 48 << 10;
+  k.wgmma_smem = k.tma_smem = 160 << 10, k.wgmma_states_smem = 96 << 10, k.dual_smem = 200 << 10;
+  k.pingpong_threads = 384;
+  return k;
+}
+
+// An H200 as the CUDA runtime reports it, with the occupancy the record's plans imply and NOTES states: at d = e = 128
+// one output-step block an SM, at 64 two (the d = 64 dQ pass "two blocks an SM"); the wgmma states-only step two blocks
+// an SM at either width (the halves' "two blocks an SM").
+PlanDevice h200(int d) {
+  PlanDevice dev;
+  dev.name = "described H200";
+  dev.sms = 132;
+  dev.smem_optin = 227 << 10;
+  dev.major = 9, dev.minor = 0;
+  dev.cooperative_launch = true;
+  dev.tensor_maps = true;
+  dev.image_is_sm90a = [](const void*) { return true; };
+  const ChunkKernel k = own_width_kernels();
+  const std::vector<const void*> states = {k.states_func, k.wgmma_states_func, k.states_tma_func,
+                                           k.states_tma_rev_func};
+  dev.blocks_per_sm = [states, d](const void* func, size_t, int) {
+    for (const void* s : states)
+      if (s == func) return 2;
+    return d == 64 ? 2 : 1;
+  };
+  return dev;
+}
+
+using recorded::dense;
+using recorded::dq_pass;
+using recorded::fused_pass;
+using recorded::kRecorded;
+using recorded::Recorded;
+using recorded::tensor;
+
+TEST(La2PlanHost, ChoosesThePlansTheH200RecordTook) {
+  const ChunkKernel k = own_width_kernels();
+  const PlanOptions options;
+  for (const Recorded& r : kRecorded) {
+    SCOPED_TRACE("b" + std::to_string(r.batch) + " h" + std::to_string(r.heads) + " n" + std::to_string(r.n) + " d" +
+                 std::to_string(r.d));
+    const PlanDevice dev = h200(r.d);
+    const PassPlan forward = choose_plan(dense(r.batch, r.heads, r.n, r.d), k, options, dev);
+    EXPECT_EQ(plan_text(forward), r.forward);
+    // The dQ pass reads the forward's segment data where it has some, else makes its own.
+    const bool reuse = forward.segments > 1;
+    const PassArgs dq = reuse ? dq_pass(r.batch, r.heads, r.n, r.d) : dense(r.batch, r.heads, r.n, r.d);
+    EXPECT_EQ(plan_text(choose_plan(dq, k, dq_pass_options(options), dev, reuse ? &forward : nullptr), reuse), r.dq);
+    EXPECT_EQ(plan_text(choose_plan(fused_pass(r.batch, r.heads, r.n, r.d), k, options, dev)), r.fused);
+  }
+}
+
+TEST(La2PlanHost, OptionsOverrideTheModel) {
+  const ChunkKernel k = own_width_kernels();
+  const PlanDevice dev = h200(128);
+  const PassArgs p = dense(1, 32, 65536, 128);  // the model: 4 segments of 256 chunks, one pass
+  PlanOptions o;
+  o.segments = 8;
+  EXPECT_EQ(choose_plan(p, k, o, dev).segments, 8);
+  o = {};
+  o.one_pass = PlanOptions::OnePass::off;
+  PassPlan plan = choose_plan(p, k, o, dev);
+  EXPECT_FALSE(plan.one_pass);
+  EXPECT_EQ(plan.flag_bytes, 0u);
+  EXPECT_GT(plan.segbuf_bytes, 0u);
+  o.states_halves = PlanOptions::Halves::on;
+  EXPECT_TRUE(choose_plan(p, k, o, dev).states_halves) << "asked, and the plan has two kernels";
+  o = {};
+  o.scan = PlanOptions::Scan::kernel;
+  plan = choose_plan(p, k, o, dev);
+  EXPECT_FALSE(plan.scan_in_kernel);
+  EXPECT_FALSE(plan.one_pass) << "one pass needs the scan in the output blocks";
+  o = {};
+  o.output_warpgroups = PlanOptions::OutputWarpgroups::two;
+  plan = choose_plan(p, k, o, dev);
+  EXPECT_TRUE(plan.pingpong);
+  EXPECT_FALSE(plan.one_pass) << "the two-output-warpgroup step has no one-pass variant";
+  EXPECT_EQ(output_kernel(k, plan, false), k.pingpong_func);
+  EXPECT_EQ(output_threads(k, plan), k.pingpong_threads);
+  o = {};
+  o.allow_wgmma = false;
+  plan = choose_plan(p, k, o, dev);
+  EXPECT_FALSE(plan.wgmma);
+  EXPECT_FALSE(plan.one_pass);
+  EXPECT_EQ(output_kernel(k, plan, false), k.func);
+  o = {};
+  o.tma_loads = false;
+  plan = choose_plan(p, k, o, dev);
+  EXPECT_FALSE(plan.tma);
+  EXPECT_EQ(output_kernel(k, plan, false), k.wgmma_func);
+  o = {};
+  o.cooperative_one_pass = false;
+  plan = choose_plan(p, k, o, dev);
+  EXPECT_TRUE(plan.one_pass);
+  EXPECT_FALSE(plan.cooperative);
+  o = {};
+  o.early_start = false;
+  EXPECT_FALSE(choose_plan(p, k, o, dev).early_start);
+  EXPECT_TRUE(choose_plan(p, k, {}, dev).early_start);
+}
+
+TEST(La2PlanHost, AnotherPassesSplitIsKept) {
+  const ChunkKernel k = own_width_kernels();
+  const PlanDevice dev = h200(128);
+  PlanOptions o;
+  o.segments = 5;
+  const PassPlan first = choose_plan(dense(1, 32, 65536, 128), k, o, dev);
+  ASSERT_EQ(first.segments, 5);
+  const PassPlan second = choose_plan(dq_pass(1, 32, 65536, 128), k, {}, dev, &first);
+  EXPECT_EQ(second.segments, first.segments);
+  EXPECT_EQ(second.seg_chunks, first.seg_chunks);
+  EXPECT_EQ(second.fine, first.fine);
+  EXPECT_EQ(second.scan_in_kernel, first.scan_in_kernel);
+  EXPECT_FALSE(second.one_pass) << "a pass on another's data runs its outputs alone";
+  EXPECT_FALSE(second.states_halves);
+}
+
+TEST(La2PlanHost, ARaggedGridRunsEachSequenceInOneBlock) {
+  ChunkKernel k = own_width_kernels();
+  k.tma_func = k.ragged_tma_func;          // pass_kernels' substitution for a ragged grid
+  PassArgs p = dense(1, 32, 131072, 128);  // n: the longest sequence
+  p.ragged = reinterpret_cast<const RaggedSequence*>(tensor(7));
+  const PassPlan plan = choose_plan(p, k, {}, h200(128));
+  EXPECT_EQ(plan.segments, 1);
+  EXPECT_EQ(plan.seg_chunks, 2048);
+  EXPECT_FALSE(plan.one_pass);
+  EXPECT_EQ(plan.segbuf_bytes, 0u);
+}
+
+// Whatever the shape and options, the plan is one run_pass can launch: the split covers the sequence, a one-pass grid
+// fits the device at once, the buffers are sized for the plan.
+TEST(La2PlanHost, EveryPlanIsOneTheLaunchesRun) {
+  const ChunkKernel k = own_width_kernels();
+  const std::vector<int64_t> lengths = {1, 63, 64, 65, 1000, 4096, 30000, 131072, 1 << 20};
+  int plans = 0;
+  for (const int d : {64, 128})
+    for (const int64_t heads : {1, 7, 32, 40, 132})
+      for (const int64_t n : lengths)
+        for (const auto one_pass :
+             {PlanOptions::OnePass::automatic, PlanOptions::OnePass::all, PlanOptions::OnePass::off})
+          for (const int segments : {0, 8, 33})  // the model's split, and splits asked past one wave
+            for (const bool fused : {false, true}) {
+              SCOPED_TRACE("d" + std::to_string(d) + " h" + std::to_string(heads) + " n" + std::to_string(n) +
+                           (fused ? " fused" : " forward") + " one_pass " + std::to_string(int(one_pass)) +
+                           " segments " + std::to_string(segments));
+              PlanOptions o;
+              o.one_pass = one_pass;
+              o.segments = segments;
+              const PlanDevice dev = h200(d);
+              const PassArgs p = fused ? fused_pass(1, heads, n, d) : dense(1, heads, n, d);
+              const PassPlan plan = choose_plan(p, k, o, dev);
+              ++plans;
+              const int64_t nchunks = (n + kChunkRows - 1) / kChunkRows;
+              EXPECT_GE(int64_t(plan.segments) * plan.seg_chunks, nchunks);
+              EXPECT_LT(int64_t(plan.segments - 1) * plan.seg_chunks, nchunks);
+              EXPECT_EQ(plan.seg_chunks % plan.fine, 0);
+              EXPECT_EQ(plan.slots, int64_t(dev.sms) * dev.blocks_per_sm(output_kernel(k, plan, p.reverse), 0, 0));
+              if (plan.one_pass) {
+                EXPECT_NE(one_pass, PlanOptions::OnePass::off);
+                EXPECT_LE(heads * plan.segments, plan.slots) << "a one-pass grid waits on itself: it must fit at once";
+                EXPECT_TRUE(plan.scan_in_kernel);
+                EXPECT_EQ(plan.flag_bytes, size_t(heads) * plan.segments * sizeof(int));
+              } else {
+                EXPECT_EQ(plan.flag_bytes, 0u);
+              }
+              if (plan.states_halves) {
+                EXPECT_FALSE(plan.one_pass);
+                EXPECT_EQ(plan.seg_chunks % 2, 0);
+                EXPECT_GT(plan.segments, 1);
+              }
+              EXPECT_EQ(plan.segbuf_bytes,
+                        plan.segments > 1 ? size_t(heads) * fine_segments(plan, nchunks) * d * d * 4 : 0u);
+              if (plan.scan_in_kernel) EXPECT_LE((plan.segments - 1) * plan.fine, kMaxKernelScanIncrements);
+              EXPECT_EQ(plan.dual, fused);
+            }
+  EXPECT_EQ(plans, 2 * 5 * 9 * 3 * 3 * 2);
+}
+
+TEST(La2PlanHost, ADeviceThatCannotRunAPassSaysSo) {
+  const ChunkKernel k = own_width_kernels();
+  const PassArgs p = dense(1, 32, 4096, 128);
+  PlanDevice small = h200(128);
+  small.smem_optin = 100 << 10;  // below the wgmma kernels' and the mma.sync kernel's two buffers
+  PassPlan plan = choose_plan(p, k, {}, small);
+  EXPECT_FALSE(plan.wgmma) << "the wgmma kernels do not fit";
+  EXPECT_EQ(plan.state_bufs, 1);
+  small.smem_optin = 64 << 10;
+  try {
+    choose_plan(p, k, {}, small);
+    ADD_FAILURE() << "a kernel past the device's shared memory was planned";
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("bytes of shared memory per block"), std::string::npos) << e.what();
+  }
+  // An Ampere device, or a Hopper one without the sm_90a image, runs the mma.sync kernels.
+  PlanDevice ampere = h200(128);
+  ampere.major = 8;
+  EXPECT_FALSE(choose_plan(p, k, {}, ampere).wgmma);
+  PlanDevice no_image = h200(128);
+  no_image.image_is_sm90a = [](const void*) { return false; };
+  EXPECT_FALSE(choose_plan(p, k, {}, no_image).wgmma);
+  // A shape only the wgmma kernels have (no mma.sync kernel) is refused there, by name.
+  ChunkKernel wgmma_only = k;
+  wgmma_only.func = nullptr;
+  try {
+    choose_plan(p, wgmma_only, {}, ampere);
+    ADD_FAILURE() << "a wgmma-only shape was planned on a device without wgmma";
+  } catch (const UnsupportedError& e) {
+    EXPECT_NE(std::string(e.what()).find("runs only on the Hopper (wgmma) kernels"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(choose_plan(p, ChunkKernel{}, {}, h200(128)), UnsupportedError);
+  // A dual pass whose kernels lack a second output is a caller's error (dual_pass_usable is asked first).
+  ChunkKernel no_dual = k;
+  no_dual.dual_tma_func = no_dual.dual_func = nullptr;
+  EXPECT_THROW(choose_plan(fused_pass(1, 32, 4096, 128), no_dual, {}, h200(128)), std::logic_error);
+}
+
+TEST(La2PlanHost, UnalignedTensorsLeaveTheCopyEngine) {
+  const ChunkKernel k = own_width_kernels();
+  PassArgs p = dense(1, 32, 4096, 128);
+  p.v = static_cast<const char*>(p.v) + 2;  // a 16-bit element off the copy engine's 16 bytes
+  const PassPlan plan = choose_plan(p, k, {}, h200(128));
+  EXPECT_FALSE(plan.tma);
+  EXPECT_TRUE(plan.wgmma);
+  PlanDevice no_maps = h200(128);
+  no_maps.tensor_maps = false;
+  EXPECT_FALSE(choose_plan(dense(1, 32, 4096, 128), k, {}, no_maps).tma);
+}
+
+}  // namespace
+}  // namespace lasuite::la2
