@@ -205,13 +205,6 @@ const void* output_step_kernel(const PassArgs& p, const PassPlan& plan) {
   return output_kernel(pass_kernels(p), plan, p.reverse);
 }
 
-PlanOptions dq_pass_options(PlanOptions options) {
-  using Warpgroups = PlanOptions::OutputWarpgroups;
-  if (options.output_warpgroups == Warpgroups::dq) options.output_warpgroups = Warpgroups::two;
-  if (options.output_warpgroups == Warpgroups::automatic) options.output_warpgroups = Warpgroups::two_where_short;
-  return options;
-}
-
 PassPlan plan_pass(const PassArgs& p, const PlanOptions& options, const PassPlan* like) {
   return choose_plan(p, pass_kernels(p), options, cuda_plan_device(), like);
 }

@@ -203,6 +203,13 @@ bool scan_in_blocks(const PlanOptions& o, const PassPlan& plan) {
 
 }  // namespace
 
+PlanOptions dq_pass_options(PlanOptions options) {
+  using Warpgroups = PlanOptions::OutputWarpgroups;
+  if (options.output_warpgroups == Warpgroups::dq) options.output_warpgroups = Warpgroups::two;
+  if (options.output_warpgroups == Warpgroups::automatic) options.output_warpgroups = Warpgroups::two_where_short;
+  return options;
+}
+
 PassPlan choose_plan(const PassArgs& p, const ChunkKernel& k, const PlanOptions& options, const PlanDevice& device,
                      const PassPlan* like) {
   const std::string shape =
