@@ -37,6 +37,20 @@ ChunkKernel own_width_kernels() {
   return k;
 }
 
+// The dynamic shared memory each of own_width_kernels' kernels launches with (the mma.sync output step's with two
+// state buffers; one is its other size).
+size_t launch_smem(const ChunkKernel& k, const void* func) {
+  if (func == k.func) return k.smem_two_state_bufs;
+  if (func == k.states_func) return k.states_smem;
+  if (func == k.wgmma_states_func || func == k.states_tma_func || func == k.states_tma_rev_func)
+    return k.wgmma_states_smem;
+  if (func == k.wgmma_func) return k.wgmma_smem;
+  if (func == k.dual_func || func == k.dual_tma_func || func == k.dual_tma_narrow_func ||
+      func == k.ragged_dual_tma_func)
+    return k.dual_smem;
+  return k.tma_smem;  // the TMA output steps: plain, narrow, ragged, two output warpgroups
+}
+
 // An H200 as the CUDA runtime reports it, with the occupancy the record's plans imply and NOTES states: at d = e = 128
 // one output-step block an SM, at 64 two (the d = 64 dQ pass "two blocks an SM"); the wgmma states-only step two blocks
 // an SM at either width (the halves' "two blocks an SM").
@@ -52,7 +66,11 @@ PlanDevice h200(int d) {
   const ChunkKernel k = own_width_kernels();
   const std::vector<const void*> states = {k.states_func, k.wgmma_states_func, k.states_tma_func,
                                            k.states_tma_rev_func};
-  dev.blocks_per_sm = [states, d](const void* func, size_t, int) {
+  dev.blocks_per_sm = [states, d, k](const void* func, size_t smem, int threads) {
+    // The occupancy query is asked of the kernel with the shared memory and block it launches with.
+    const bool fits = smem == launch_smem(k, func) || (func == k.func && smem == k.smem_one_state_buf);
+    EXPECT_TRUE(fits) << "kernel " << func << " asked with " << smem << " bytes";
+    EXPECT_EQ(threads, func == k.pingpong_func ? k.pingpong_threads : kBlockThreads) << "kernel " << func;
     for (const void* s : states)
       if (s == func) return 2;
     return d == 64 ? 2 : 1;
@@ -104,6 +122,12 @@ TEST(La2PlanHost, OptionsOverrideTheModel) {
   plan = choose_plan(p, k, o, dev);
   EXPECT_FALSE(plan.scan_in_kernel);
   EXPECT_FALSE(plan.one_pass) << "one pass needs the scan in the output blocks";
+  o = {};
+  o.segments = 33;  // past kMaxKernelScanIncrements: the model's scan is the scan kernel's
+  const PassArgs long_pass = dense(1, 16, 1 << 20, 128);
+  EXPECT_FALSE(choose_plan(long_pass, k, o, dev).scan_in_kernel);
+  o.scan = PlanOptions::Scan::blocks;
+  EXPECT_TRUE(choose_plan(long_pass, k, o, dev).scan_in_kernel);
   o = {};
   o.output_warpgroups = PlanOptions::OutputWarpgroups::two;
   plan = choose_plan(p, k, o, dev);
@@ -166,48 +190,56 @@ TEST(La2PlanHost, ARaggedGridRunsEachSequenceInOneBlock) {
 TEST(La2PlanHost, EveryPlanIsOneTheLaunchesRun) {
   const ChunkKernel k = own_width_kernels();
   const std::vector<int64_t> lengths = {1, 63, 64, 65, 1000, 4096, 30000, 131072, 1 << 20};
-  int plans = 0;
+  int plans = 0, finer = 0;
   for (const int d : {64, 128})
     for (const int64_t heads : {1, 7, 32, 40, 132})
       for (const int64_t n : lengths)
         for (const auto one_pass :
              {PlanOptions::OnePass::automatic, PlanOptions::OnePass::all, PlanOptions::OnePass::off})
           for (const int segments : {0, 8, 33})  // the model's split, and splits asked past one wave
-            for (const bool fused : {false, true}) {
-              SCOPED_TRACE("d" + std::to_string(d) + " h" + std::to_string(heads) + " n" + std::to_string(n) +
-                           (fused ? " fused" : " forward") + " one_pass " + std::to_string(int(one_pass)) +
-                           " segments " + std::to_string(segments));
-              PlanOptions o;
-              o.one_pass = one_pass;
-              o.segments = segments;
-              const PlanDevice dev = h200(d);
-              const PassArgs p = fused ? fused_pass(1, heads, n, d) : dense(1, heads, n, d);
-              const PassPlan plan = choose_plan(p, k, o, dev);
-              ++plans;
-              const int64_t nchunks = (n + kChunkRows - 1) / kChunkRows;
-              EXPECT_GE(int64_t(plan.segments) * plan.seg_chunks, nchunks);
-              EXPECT_LT(int64_t(plan.segments - 1) * plan.seg_chunks, nchunks);
-              EXPECT_EQ(plan.seg_chunks % plan.fine, 0);
-              EXPECT_EQ(plan.slots, int64_t(dev.sms) * dev.blocks_per_sm(output_kernel(k, plan, p.reverse), 0, 0));
-              if (plan.one_pass) {
-                EXPECT_NE(one_pass, PlanOptions::OnePass::off);
-                EXPECT_LE(heads * plan.segments, plan.slots) << "a one-pass grid waits on itself: it must fit at once";
-                EXPECT_TRUE(plan.scan_in_kernel);
-                EXPECT_EQ(plan.flag_bytes, size_t(heads) * plan.segments * sizeof(int));
-              } else {
-                EXPECT_EQ(plan.flag_bytes, 0u);
+            for (const bool fused : {false, true})
+              for (const bool wgmma_states : {true, false}) {  // false: the mma.sync states step, split finer
+                SCOPED_TRACE("d" + std::to_string(d) + " h" + std::to_string(heads) + " n" + std::to_string(n) +
+                             (fused ? " fused" : " forward") + " one_pass " + std::to_string(int(one_pass)) +
+                             " segments " + std::to_string(segments) + (wgmma_states ? "" : " mma.sync states"));
+                PlanOptions o;
+                o.one_pass = one_pass;
+                o.segments = segments;
+                o.allow_wgmma_states = wgmma_states;
+                const PlanDevice dev = h200(d);
+                const PassArgs p = fused ? fused_pass(1, heads, n, d) : dense(1, heads, n, d);
+                const PassPlan plan = choose_plan(p, k, o, dev);
+                ++plans;
+                finer += plan.fine > 1;
+                if (plan.fine > 1) EXPECT_FALSE(plan.wgmma_states) << "the wgmma states step is never split";
+                const int64_t nchunks = (n + kChunkRows - 1) / kChunkRows;
+                EXPECT_GE(int64_t(plan.segments) * plan.seg_chunks, nchunks);
+                EXPECT_LT(int64_t(plan.segments - 1) * plan.seg_chunks, nchunks);
+                EXPECT_EQ(plan.seg_chunks % plan.fine, 0);
+                const void* out = output_kernel(k, plan, p.reverse);
+                EXPECT_EQ(plan.slots,
+                          int64_t(dev.sms) * dev.blocks_per_sm(out, plan.smem_bytes, output_threads(k, plan)));
+                if (plan.one_pass) {
+                  EXPECT_NE(one_pass, PlanOptions::OnePass::off);
+                  EXPECT_LE(heads * plan.segments, plan.slots)
+                      << "a one-pass grid waits on itself: it must fit at once";
+                  EXPECT_TRUE(plan.scan_in_kernel);
+                  EXPECT_EQ(plan.flag_bytes, size_t(heads) * plan.segments * sizeof(int));
+                } else {
+                  EXPECT_EQ(plan.flag_bytes, 0u);
+                }
+                if (plan.states_halves) {
+                  EXPECT_FALSE(plan.one_pass);
+                  EXPECT_EQ(plan.seg_chunks % 2, 0);
+                  EXPECT_GT(plan.segments, 1);
+                }
+                EXPECT_EQ(plan.segbuf_bytes,
+                          plan.segments > 1 ? size_t(heads) * fine_segments(plan, nchunks) * d * d * 4 : 0u);
+                if (plan.scan_in_kernel) EXPECT_LE((plan.segments - 1) * plan.fine, kMaxKernelScanIncrements);
+                EXPECT_EQ(plan.dual, fused);
               }
-              if (plan.states_halves) {
-                EXPECT_FALSE(plan.one_pass);
-                EXPECT_EQ(plan.seg_chunks % 2, 0);
-                EXPECT_GT(plan.segments, 1);
-              }
-              EXPECT_EQ(plan.segbuf_bytes,
-                        plan.segments > 1 ? size_t(heads) * fine_segments(plan, nchunks) * d * d * 4 : 0u);
-              if (plan.scan_in_kernel) EXPECT_LE((plan.segments - 1) * plan.fine, kMaxKernelScanIncrements);
-              EXPECT_EQ(plan.dual, fused);
-            }
-  EXPECT_EQ(plans, 2 * 5 * 9 * 3 * 3 * 2);
+  EXPECT_EQ(plans, 2 * 5 * 9 * 3 * 3 * 2 * 2);
+  EXPECT_GT(finer, 0) << "no plan split its states step finer than its outputs";
 }
 
 TEST(La2PlanHost, ADeviceThatCannotRunAPassSaysSo) {
