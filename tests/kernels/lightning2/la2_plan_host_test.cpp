@@ -157,6 +157,52 @@ TEST(La2PlanHost, OptionsOverrideTheModel) {
   EXPECT_TRUE(choose_plan(p, k, {}, dev).early_start);
 }
 
+// The states step in halves where a half walks enough chunks and one wave holds the halves, and the split where one
+// wave and several are near (SplitsOn132Slots asserts the same of plan_pass on a 132-slot GPU).
+TEST(La2PlanHost, HalvesAndWavesOnTheDescribedH200) {
+  const ChunkKernel k = own_width_kernels();
+  const PlanDevice dev = h200(128);
+  PlanOptions whole_segments, one_kernel, two_kernels, halves_asked;
+  whole_segments.states_halves = PlanOptions::Halves::off;
+  one_kernel.one_pass = PlanOptions::OnePass::all;
+  two_kernels.one_pass = PlanOptions::OnePass::off;
+  halves_asked = two_kernels;
+  halves_asked.states_halves = PlanOptions::Halves::on;
+  for (const int64_t n : {16384, 65536, 131072}) {
+    SCOPED_TRACE("n" + std::to_string(n));
+    const PassArgs dual = fused_pass(1, 32, n, 128);
+    const PassPlan halves = choose_plan(dual, k, {}, dev);
+    EXPECT_EQ(halves.states_halves, n >= 65536);
+    EXPECT_EQ(halves.segments, 4);
+    EXPECT_EQ(halves.fine, 1);
+    EXPECT_FALSE(choose_plan(dual, k, whole_segments, dev).states_halves);
+    EXPECT_EQ(halves.segbuf_bytes, choose_plan(dual, k, whole_segments, dev).segbuf_bytes);
+    EXPECT_FALSE(choose_plan(dual, k, one_kernel, dev).states_halves);
+    const PassArgs fwd = dense(1, 32, n, 128);
+    const PassPlan forward = choose_plan(fwd, k, {}, dev);
+    EXPECT_EQ(forward.states_halves, n >= 131072);
+    EXPECT_EQ(forward.one_pass, n < 131072);
+    EXPECT_TRUE(choose_plan(fwd, k, whole_segments, dev).one_pass);
+    const PassPlan one = choose_plan(fwd, k, one_kernel, dev);
+    EXPECT_TRUE(one.one_pass && !one.states_halves);
+    EXPECT_EQ(choose_plan(fwd, k, two_kernels, dev).states_halves, n >= 131072);
+    EXPECT_TRUE(choose_plan(fwd, k, halves_asked, dev).states_halves);
+    PassArgs reverse = fwd;  // a reverse pass of its own data (three passes' dK): one kernel
+    reverse.reverse = true;
+    EXPECT_FALSE(choose_plan(reverse, k, {}, dev).states_halves);
+  }
+  // b1 h42 at 96 x 96, read in place by the 128 x 128 kernels, 128k rows: the forward takes one wave as one
+  // pass (3 segments a head); the fused pass, two kernels at any split, keeps the waves.
+  PassArgs wide = dense(1, 42, 131072, 128);
+  wide.cols_qk = wide.cols_v = wide.cols_o = 96;
+  const PassPlan forward = choose_plan(wide, k, {}, dev);
+  EXPECT_EQ(forward.segments, 3);
+  EXPECT_TRUE(forward.one_pass);
+  EXPECT_TRUE(forward.narrow_products);
+  wide.reverse = true, wide.x = tensor(5), wide.o2 = tensor(6);
+  EXPECT_EQ(choose_plan(wide, k, {}, dev).segments, 22);
+}
+
 TEST(La2PlanHost, AnotherPassesSplitIsKept) {
   const ChunkKernel k = own_width_kernels();
   const PlanDevice dev = h200(128);
