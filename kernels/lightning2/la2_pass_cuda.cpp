@@ -321,29 +321,8 @@ void run_pass(const PassArgs& p, const PassPlan& plan, float* segbuf, int* flags
                one_pass && plan.cooperative, output_threads(k, plan));
 }
 
-bool needs_states_step(const PassArgs& p, const PassPlan& plan) { return plan.segments > 1 && !plan.one_pass && !p.prior; }
-
 void zero_halves_slots(const PassPlan& plan, float* segbuf, void* stream) {
   if (plan.states_halves) CUDA_CHECK(cudaMemsetAsync(segbuf, 0, plan.segbuf_bytes, static_cast<cudaStream_t>(stream)));
-}
-
-namespace {
-// Whether the fused dK/dV pass `fused` has a states part another pass can run before or beside (several
-// segments, not one pass).
-bool fused_with_states_part(const PassPlan& fused) { return fused.dual && fused.segments > 1 && !fused.one_pass; }
-}  // namespace
-
-bool fused_states_first(const PlanOptions& options, const PassPlan& fused) {
-  if (!fused_with_states_part(fused)) return false;
-  using O = PlanOptions::BackwardOrder;
-  return options.backward_order == O::states_first ||
-         (options.backward_order == O::automatic && fused.seg_chunks <= kStatesFirstMaxSegmentChunks);
-}
-
-int states_beside_dq_chunks(const PlanOptions& options, const PassPlan& fused, const PassArgs& dq) {
-  if (!fused_with_states_part(fused) || !fused.early_start || fused_states_first(options, fused)) return 0;
-  if (options.states_beside_dq >= 0) return options.states_beside_dq;
-  return dq.dk == 64 && dq.dv == 64 ? kStatesBesideDqChunksD64 : 0;
 }
 
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options, bool windowed) {

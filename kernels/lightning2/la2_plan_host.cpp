@@ -1,5 +1,6 @@
 // The cost model of a pass (la2_plan_host.h): which kernels, how each sequence splits, where the scan
-// runs, one kernel or two. Host code: what it asks of the device comes through PlanDevice.
+// runs, one kernel or two; and the backward's order rules over the plans it makes. Host code: what it asks
+// of the device comes through PlanDevice.
 #include "kernels/lightning2/la2_plan_host.h"
 
 #include <algorithm>
@@ -308,6 +309,27 @@ PassPlan choose_plan(const PassArgs& p, const ChunkKernel& k, const PlanOptions&
   plan.flag_bytes = plan.one_pass ? size_t(grid_bh(p)) * plan.segments * sizeof(int) : 0;
   plan.cooperative = plan.one_pass && options.cooperative_one_pass && device.cooperative_launch;
   return plan;
+}
+
+bool needs_states_step(const PassArgs& p, const PassPlan& plan) { return plan.segments > 1 && !plan.one_pass && !p.prior; }
+
+namespace {
+// Whether the fused dK/dV pass `fused` has a states part another pass can run before or beside (several
+// segments, not one pass).
+bool fused_with_states_part(const PassPlan& fused) { return fused.dual && fused.segments > 1 && !fused.one_pass; }
+}  // namespace
+
+bool fused_states_first(const PlanOptions& options, const PassPlan& fused) {
+  if (!fused_with_states_part(fused)) return false;
+  using O = PlanOptions::BackwardOrder;
+  return options.backward_order == O::states_first ||
+         (options.backward_order == O::automatic && fused.seg_chunks <= kStatesFirstMaxSegmentChunks);
+}
+
+int states_beside_dq_chunks(const PlanOptions& options, const PassPlan& fused, const PassArgs& dq) {
+  if (!fused_with_states_part(fused) || !fused.early_start || fused_states_first(options, fused)) return 0;
+  if (options.states_beside_dq >= 0) return options.states_beside_dq;
+  return dq.dk == 64 && dq.dv == 64 ? kStatesBesideDqChunksD64 : 0;
 }
 
 }  // namespace lasuite::la2

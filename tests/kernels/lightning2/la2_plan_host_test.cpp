@@ -12,6 +12,7 @@
 #include "harness/errors.h"
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_plan_options_host.h"
 #include "kernels/lightning2/la2_plan_text_host.h"
 #include "tests/kernels/lightning2/la2_recorded_plans.h"
 
@@ -336,6 +337,63 @@ TEST(La2PlanHost, UnalignedTensorsLeaveTheCopyEngine) {
   PlanDevice no_maps = h200(128);
   no_maps.tensor_maps = false;
   EXPECT_FALSE(choose_plan(dense(1, 32, 4096, 128), k, {}, no_maps).tma);
+}
+
+// The fused pass's plan varied where it has no states part to move (one segment, one pass, or no second
+// output: three passes), for the backward-order rules below.
+std::vector<PassPlan> without_states_part(const PassPlan& fused) {
+  PassPlan one_segment = fused, one_pass = fused, not_fused = fused;
+  one_segment.segments = 1, one_pass.one_pass = true, not_fused.dual = false;
+  return {one_segment, one_pass, not_fused};
+}
+
+// states_beside_dq: how late the dQ pass lets the fused pass's states step launch beside it (dQ-first
+// order). No GPU needed: the rule reads the options, the fused pass's plan and the dQ pass's widths.
+TEST(La2PlanHost, StatesBesideDqRule) {
+  PassArgs d64, d128;
+  d64.dk = d64.dv = 64, d128.dk = d128.dv = 128;
+  PassPlan fused;  // segments long enough for dQ-first order under auto (fused_states_first)
+  fused.dual = true, fused.segments = 4, fused.early_start = true;
+  fused.seg_chunks = kStatesFirstMaxSegmentChunks + 1;
+  PlanOptions o;
+  EXPECT_EQ(states_beside_dq_chunks(o, fused, d64), kStatesBesideDqChunksD64);
+  EXPECT_EQ(states_beside_dq_chunks(o, fused, d128), 0);
+  set_plan_option(o, "states_beside_dq", "off");
+  EXPECT_EQ(states_beside_dq_chunks(o, fused, d64), 0);
+  set_plan_option(o, "states_beside_dq", "5");
+  EXPECT_EQ(states_beside_dq_chunks(o, fused, d128), 5);
+  // No states step to start early, no early start at all, or the states step first.
+  std::vector<PassPlan> none = without_states_part(fused);
+  none.push_back(fused), none.back().early_start = false;
+  for (const PassPlan& p : none) EXPECT_EQ(states_beside_dq_chunks(o, p, d128), 0);
+  PlanOptions states_first = o;
+  set_plan_option(states_first, "backward_order", "states_first");
+  EXPECT_EQ(states_beside_dq_chunks(states_first, fused, d128), 0);
+  set_plan_option(o, "states_beside_dq", "auto");
+  EXPECT_EQ(states_beside_dq_chunks(o, fused, d64), kStatesBesideDqChunksD64);
+  EXPECT_EQ(states_beside_dq_chunks(o, fused, d128), 0);
+}
+
+// backward_order: where the fused pass's states step runs ahead of the dQ pass. No GPU needed: the rule
+// reads the fused pass's plan only.
+TEST(La2PlanHost, BackwardOrderRule) {
+  PassPlan fused;
+  fused.dual = true, fused.segments = 4, fused.seg_chunks = kStatesFirstMaxSegmentChunks;
+  PlanOptions automatic, dq_first, states_first;
+  set_plan_option(dq_first, "backward_order", "dq_first");
+  set_plan_option(states_first, "backward_order", "states_first");
+  EXPECT_TRUE(fused_states_first(automatic, fused)) << "short segments (16k at b1 h32)";
+  EXPECT_FALSE(fused_states_first(dq_first, fused));
+  EXPECT_TRUE(fused_states_first(states_first, fused));
+  fused.seg_chunks += 1;
+  EXPECT_FALSE(fused_states_first(automatic, fused)) << "long segments";
+  EXPECT_TRUE(fused_states_first(states_first, fused));
+  // Nothing to move: one segment, one pass, or no second output (three passes).
+  fused.seg_chunks = 16;
+  for (const PassPlan& p : without_states_part(fused)) {
+    EXPECT_FALSE(fused_states_first(states_first, p));
+    EXPECT_FALSE(fused_states_first(automatic, p));
+  }
 }
 
 }  // namespace
