@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Written in session 37 (no device was lent); run in session 39 on an H100 (results/h100/s39/call1_*: 0-0.8 %, the
-# patch not kept; NOTES "Session 39"). The first call of a session with a device: aligned_handovers.patch over main, built beside main, then
+# Written in session 37 (no device was lent); run in session 39 on an H100 (results/h100/s39/call1_*: d128 forward 0-0.9 %,
+# the patch not kept; NOTES "Session 39"). The first call of a session with a device: aligned_handovers.patch over main, built beside main, then
 #  1. the mechanism: per kernel, the SASS counts of the convergence regions (BSSY, BSYNC), WARPSYNC, branches
 #     and barriers (BAR.SYNC, BAR.ARV) of both builds (cuobjdump). Built here, where no disassembler is, the
 #     instructions' opcode fields of the d128 forward kernel went 31 -> 24 BSSY and BSYNC, 174 -> 156 BRA,
