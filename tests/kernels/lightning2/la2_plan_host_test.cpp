@@ -38,6 +38,17 @@ ChunkKernel own_width_kernels() {
   return k;
 }
 
+// The windowed Hopper kernels (chunk_kernel's `windowed`: 128 x 128, 192 x 64, 256 x 64) as a value-tiled pass finds
+// them: no mma.sync step, a states step by cp.async, no narrow, ragged or two-output-warpgroup variant, a dual step at
+// 128 x 128 only.
+ChunkKernel windowed_kernels(int dk, int dv) {
+  ChunkKernel k;
+  k.wgmma_func = mark(20), k.wgmma_states_func = mark(21), k.tma_func = mark(22), k.tma_rev_func = mark(23);
+  if (dk == 128 && dv == 128) k.dual_tma_func = mark(24);
+  k.wgmma_smem = k.tma_smem = 176 << 10, k.wgmma_states_smem = 104 << 10, k.dual_smem = 208 << 10;
+  return k;
+}
+
 // The dynamic shared memory each of own_width_kernels' kernels launches with (the mma.sync output step's with two
 // state buffers; one is its other size).
 size_t launch_smem(const ChunkKernel& k, const void* func) {
@@ -55,7 +66,7 @@ size_t launch_smem(const ChunkKernel& k, const void* func) {
 // An H200 as the CUDA runtime reports it, with the occupancy the record's plans imply and NOTES states: at d = e = 128
 // one output-step block an SM, at 64 two (the d = 64 dQ pass "two blocks an SM"); the wgmma states-only step two blocks
 // an SM at either width (the halves' "two blocks an SM").
-PlanDevice h200(int d) {
+PlanDevice h200(int d, const ChunkKernel& k = own_width_kernels()) {
   PlanDevice dev;
   dev.name = "described H200";
   dev.sms = 132;
@@ -64,7 +75,6 @@ PlanDevice h200(int d) {
   dev.cooperative_launch = true;
   dev.tensor_maps = true;
   dev.image_is_sm90a = [](const void*) { return true; };
-  const ChunkKernel k = own_width_kernels();
   const std::vector<const void*> states = {k.states_func, k.wgmma_states_func, k.states_tma_func,
                                            k.states_tma_rev_func};
   dev.blocks_per_sm = [states, d, k](const void* func, size_t smem, int threads) {
@@ -100,6 +110,25 @@ TEST(La2PlanHost, ChoosesThePlansTheH200RecordTook) {
     const PassArgs dq = reuse ? dq_pass(r.batch, r.heads, r.n, r.d) : dense(r.batch, r.heads, r.n, r.d);
     EXPECT_EQ(plan_text(choose_plan(dq, k, dq_pass_options(options), dev, reuse ? &forward : nullptr), reuse), r.dq);
     EXPECT_EQ(plan_text(choose_plan(fused_pass(r.batch, r.heads, r.n, r.d), k, options, dev)), r.fused);
+  }
+}
+
+TEST(La2PlanHost, ChoosesTheValueWindowPlansTheH200RecordTook) {
+  using recorded::WindowedPass;
+  for (const recorded::RecordedWindowed& r : recorded::kRecordedWindowed) {
+    PassPlan forward;
+    for (const auto& [pass, text] : r.passes) {
+      SCOPED_TRACE("h" + std::to_string(r.heads) + " n" + std::to_string(r.n) + " " + std::to_string(r.d) + " x " +
+                   std::to_string(r.e) + " pass " + std::to_string(int(pass)));
+      const PassArgs p = recorded::windowed(pass, r.heads, r.n, r.d, r.e);
+      const ChunkKernel k = windowed_kernels(p.dk, p.dv);
+      const bool dq = pass == WindowedPass::dq || pass == WindowedPass::dq_in_contraction_windows;
+      const bool on_forward = pass == WindowedPass::dq_in_contraction_windows;
+      const PlanOptions options = dq ? dq_pass_options({}) : PlanOptions{};
+      const PassPlan plan = choose_plan(p, k, options, h200(128, k), on_forward ? &forward : nullptr);
+      if (pass == WindowedPass::forward) forward = plan;
+      EXPECT_EQ(plan_text(plan, on_forward), text);
+    }
   }
 }
 

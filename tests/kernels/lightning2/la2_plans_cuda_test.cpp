@@ -260,6 +260,22 @@ TEST(La2CudaPlans, SplitsOn132Slots) {
     EXPECT_EQ(la2::plan_text(la2::plan_pass(la2::recorded::fused_pass(r.batch, r.heads, r.n, r.d), {})), r.fused)
         << shape;
   }
+  // And the value-window passes of issue 16's head dims past 128 (the windowed kernels; one block an SM).
+  for (const la2::recorded::RecordedWindowed& r : la2::recorded::kRecordedWindowed) {
+    la2::PassPlan forward;
+    for (const auto& [pass, text] : r.passes) {
+      const std::string shape = "h" + std::to_string(r.heads) + " n" + std::to_string(r.n) + " " +
+                                std::to_string(r.d) + " x " + std::to_string(r.e) + " pass " + std::to_string(int(pass));
+      using la2::recorded::WindowedPass;
+      const bool dq = pass == WindowedPass::dq || pass == WindowedPass::dq_in_contraction_windows;
+      const bool on_forward = pass == WindowedPass::dq_in_contraction_windows;
+      const la2::PassPlan plan = la2::plan_pass(la2::recorded::windowed(pass, r.heads, r.n, r.d, r.e),
+                                                dq ? la2::dq_pass_options({}) : la2::PlanOptions{},
+                                                on_forward ? &forward : nullptr);
+      if (pass == WindowedPass::forward) forward = plan;
+      EXPECT_EQ(la2::plan_text(plan, on_forward), text) << shape;
+    }
+  }
   for (int64_t n : {16384, 65536, 131072}) {
     dual.n = n;
     const la2::PassPlan halves = la2::plan_pass(dual, {});

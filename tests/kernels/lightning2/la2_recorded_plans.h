@@ -4,9 +4,11 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_value_tiles_host.h"
 
 namespace lasuite::la2::recorded {
 
@@ -47,41 +49,78 @@ struct Recorded {
 // ALiBi, their `plan` fields), pass by pass.
 inline const std::vector<Recorded> kRecorded = {
     {1, 32, 4096, 128, "4 segments of 16 chunks, one pass (cooperative launch), wgmma, TMA",
-     "4 segments of 16 chunks, outputs on an earlier pass's segment data, "
-     "wgmma, TMA, two output warpgroups",
-     "4 segments of 16 chunks, states step by TMA then outputs, wgmma, TMA, "
-     "dual output"},
+     "4 segments of 16 chunks, outputs on an earlier pass's segment data, wgmma, TMA, two output warpgroups",
+     "4 segments of 16 chunks, states step by TMA then outputs, wgmma, TMA, dual output"},
     {1, 32, 16384, 128, "4 segments of 64 chunks, one pass (cooperative launch), wgmma, TMA",
-     "4 segments of 64 chunks, outputs on an earlier pass's segment data, "
-     "wgmma, TMA",
-     "4 segments of 64 chunks, states step by TMA then outputs, wgmma, TMA, "
-     "dual output"},
+     "4 segments of 64 chunks, outputs on an earlier pass's segment data, wgmma, TMA",
+     "4 segments of 64 chunks, states step by TMA then outputs, wgmma, TMA, dual output"},
     {1, 32, 65536, 128, "4 segments of 256 chunks, one pass (cooperative launch), wgmma, TMA",
-     "4 segments of 256 chunks, outputs on an earlier pass's segment data, "
-     "wgmma, TMA",
-     "4 segments of 256 chunks, states step in halves by TMA then outputs, "
-     "wgmma, TMA, dual output"},
+     "4 segments of 256 chunks, outputs on an earlier pass's segment data, wgmma, TMA",
+     "4 segments of 256 chunks, states step in halves by TMA then outputs, wgmma, TMA, dual output"},
     {1, 32, 131072, 128,
-     "4 segments of 512 chunks, states step in halves by TMA then outputs, "
-     "wgmma, TMA",
-     "4 segments of 512 chunks, outputs on an earlier pass's segment data, "
-     "wgmma, TMA",
-     "4 segments of 512 chunks, states step in halves by TMA then outputs, "
-     "wgmma, TMA, dual output"},
+     "4 segments of 512 chunks, states step in halves by TMA then outputs, wgmma, TMA",
+     "4 segments of 512 chunks, outputs on an earlier pass's segment data, wgmma, TMA",
+     "4 segments of 512 chunks, states step in halves by TMA then outputs, wgmma, TMA, dual output"},
     {8, 32, 8192, 128, "1 segment of 128 chunks, wgmma, TMA", "1 segment of 128 chunks, wgmma, TMA",
      "1 segment of 128 chunks, wgmma, TMA, dual output"},
     {1, 32, 65536, 64, "8 segments of 128 chunks, one pass (cooperative launch), wgmma, TMA",
-     "8 segments of 128 chunks, outputs on an earlier pass's segment data, "
-     "wgmma, TMA",
-     "8 segments of 128 chunks, states step by TMA then outputs, wgmma, TMA, "
-     "dual output"},
+     "8 segments of 128 chunks, outputs on an earlier pass's segment data, wgmma, TMA",
+     "8 segments of 128 chunks, states step by TMA then outputs, wgmma, TMA, dual output"},
     {1, 16, 1048576, 128,
-     "8 segments of 2048 chunks, states step in halves by TMA then outputs, "
-     "wgmma, TMA",
-     "8 segments of 2048 chunks, outputs on an earlier pass's segment data, "
-     "wgmma, TMA",
-     "33 segments of 497 chunks, states step by TMA, scan kernel, outputs, "
-     "wgmma, TMA, dual output"},
+     "8 segments of 2048 chunks, states step in halves by TMA then outputs, wgmma, TMA",
+     "8 segments of 2048 chunks, outputs on an earlier pass's segment data, wgmma, TMA",
+     "33 segments of 497 chunks, states step by TMA, scan kernel, outputs, wgmma, TMA, dual output"},
 };
+
+// Head dims past 128 (issue 16's shapes, b1, h x e about 4096): each pass at the problem's widths in windows of the
+// kernel's (ValueTiledPass::windowed_args), the same record's strings after la2_cuda.cpp's prefix ("in 3 value
+// windows on the 192 x 64 kernel: "). 192 and 256 run the backward as three passes (dQ, then dK and dV in reverse),
+// each on its own data; 128 x 256 runs dQ in two windows of the contraction on the forward's segment data and dK
+// with dV as one reverse pass in value windows.
+enum class WindowedPass { forward, dq, dk, dv, dq_in_contraction_windows, fused };
+struct RecordedWindowed {
+  int64_t heads, n;
+  int d, e;
+  std::vector<std::pair<WindowedPass, std::string>> passes;
+};
+
+// The pass at d x e (the problem's widths) as the windows run it.
+inline PassArgs windowed(WindowedPass pass, int64_t heads, int64_t n, int d, int e) {
+  // The pass's contraction and value: the forward's and dV's d x e; dQ's and dK's e x d.
+  const bool transposed = pass == WindowedPass::dq || pass == WindowedPass::dk ||
+                          pass == WindowedPass::dq_in_contraction_windows;
+  const int contraction = transposed ? e : d, value = transposed ? d : e;
+  PassArgs p = dense(1, heads, n, 128);
+  p.contraction_windows = pass == WindowedPass::dq_in_contraction_windows;
+  const ValueTiling t = p.contraction_windows ? contraction_tiling(contraction, value) : value_tiling(contraction, value);
+  p.dk = t.dk, p.dv = t.dv, p.value_tiles = t.tiles;
+  p.cols_qk = contraction, p.cols_v = p.cols_o = value;
+  p.reverse = pass == WindowedPass::dk || pass == WindowedPass::dv || pass == WindowedPass::fused;
+  if (pass == WindowedPass::fused) p.x = tensor(5), p.o2 = tensor(6);
+  if (p.contraction_windows) p.prior = reinterpret_cast<const float*>(tensor(4)), p.prior_transposed = true;
+  return p;
+}
+
+inline const std::vector<RecordedWindowed> kRecordedWindowed = [] {
+  using P = WindowedPass;
+  const auto three_passes = [](const std::string& s) {
+    return std::vector<std::pair<P, std::string>>{{P::forward, s}, {P::dq, s}, {P::dk, s}, {P::dv, s}};
+  };
+  const std::string one_pass = " one pass (cooperative launch), wgmma, TMA";
+  return std::vector<RecordedWindowed>{
+      {21, 4096, 192, 192, three_passes("2 segments of 32 chunks," + one_pass)},
+      {21, 131072, 192, 192, three_passes("2 segments of 1024 chunks," + one_pass)},
+      {16, 4096, 256, 256, three_passes("2 segments of 32 chunks," + one_pass)},
+      {16, 131072, 256, 256, three_passes("2 segments of 1024 chunks," + one_pass)},
+      {16, 4096, 128, 256,
+       {{P::forward, "4 segments of 16 chunks," + one_pass},
+        {P::dq_in_contraction_windows, "4 segments of 16 chunks, outputs on an earlier pass's segment data, wgmma, TMA"},
+        {P::fused, "4 segments of 16 chunks, states step then outputs, wgmma, TMA, dual output"}}},
+      {16, 131072, 128, 256,
+       {{P::forward, "4 segments of 512 chunks," + one_pass},
+        {P::dq_in_contraction_windows, "4 segments of 512 chunks, outputs on an earlier pass's segment data, wgmma, TMA"},
+        {P::fused, "4 segments of 512 chunks, states step then outputs, wgmma, TMA, dual output"}}},
+  };
+}();
 
 }  // namespace lasuite::la2::recorded
