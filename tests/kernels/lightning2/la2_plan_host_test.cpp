@@ -122,10 +122,9 @@ TEST(La2PlanHost, ChoosesTheValueWindowPlansTheH200RecordTook) {
                    std::to_string(r.e) + " pass " + std::to_string(int(pass)));
       const PassArgs p = recorded::windowed(pass, r.heads, r.n, r.d, r.e);
       const ChunkKernel k = windowed_kernels(p.dk, p.dv);
-      const bool dq = pass == WindowedPass::dq || pass == WindowedPass::dq_in_contraction_windows;
+      // Value-tiled passes are planned within the implementation's options as they are (no dq_pass_options).
       const bool on_forward = pass == WindowedPass::dq_in_contraction_windows;
-      const PlanOptions options = dq ? dq_pass_options({}) : PlanOptions{};
-      const PassPlan plan = choose_plan(p, k, options, h200(128, k), on_forward ? &forward : nullptr);
+      const PassPlan plan = choose_plan(p, k, {}, h200(128, k), on_forward ? &forward : nullptr);
       if (pass == WindowedPass::forward) forward = plan;
       EXPECT_EQ(plan_text(plan, on_forward), text);
     }

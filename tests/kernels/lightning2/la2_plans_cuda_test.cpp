@@ -267,10 +267,8 @@ TEST(La2CudaPlans, SplitsOn132Slots) {
       const std::string shape = "h" + std::to_string(r.heads) + " n" + std::to_string(r.n) + " " +
                                 std::to_string(r.d) + " x " + std::to_string(r.e) + " pass " + std::to_string(int(pass));
       using la2::recorded::WindowedPass;
-      const bool dq = pass == WindowedPass::dq || pass == WindowedPass::dq_in_contraction_windows;
       const bool on_forward = pass == WindowedPass::dq_in_contraction_windows;
-      const la2::PassPlan plan = la2::plan_pass(la2::recorded::windowed(pass, r.heads, r.n, r.d, r.e),
-                                                dq ? la2::dq_pass_options({}) : la2::PlanOptions{},
+      const la2::PassPlan plan = la2::plan_pass(la2::recorded::windowed(pass, r.heads, r.n, r.d, r.e), {},
                                                 on_forward ? &forward : nullptr);
       if (pass == WindowedPass::forward) forward = plan;
       EXPECT_EQ(la2::plan_text(plan, on_forward), text) << shape;
