@@ -2,7 +2,7 @@
 // segment's chunks of 64 rows, keeping the d x e state in fp32 registers:
 //     O_c = c_intra ((Q_c K_c^T) (x) D) V_c + c_inter diag(lambda^(i+1)) Q_c S      (if writing O)
 //     S  <- lambda^L S + c_update (diag(lambda^(L-1-j)) K_c)^T V_c
-// The forward and all three gradients are runs of this with permuted operands (la2_pass_cuda.cpp), so it
+// The forward and all three gradients are runs of this with permuted operands (la2_cuda.cpp), so it
 // takes scalar multipliers, a reverse row order, and an optional start and end state.
 //
 // Two variants: with outputs (OUT) and states only (the first step of a segmented pass), which needs
