@@ -141,9 +141,9 @@ CaseResult not_run(const ImplInfo& info, const VerifyCase& c, const std::string&
 
 // What verify's arguments ask for, each checked (a UsageError saying what is wrong) before anything runs.
 struct VerifyRequest {
-  bool impls_named = false, device_named = false;
+  bool impls_named = false;
   std::vector<std::string> names;
-  std::optional<DeviceKind> device;
+  std::optional<DeviceKind> device;  // --device, where given
   std::vector<DType> dtypes_asked;
   std::vector<int64_t> long_lengths;
   std::optional<PackedLengths> packed;
@@ -155,7 +155,6 @@ VerifyRequest checked_request(const VerifyArgs& a) {
   q.impls_named = !a.impls.empty();
   q.names = parse_impls(a.impls);
   q.device = parse_device(a.device, true);
-  q.device_named = q.device.has_value();
   q.dtypes_asked = a.dtypes.empty() ? std::vector<DType>{} : parse_dtypes(a.dtypes);
   q.long_lengths = a.long_seqlens.empty() ? std::vector<int64_t>{} : parse_seqlens(a.long_seqlens);
   const int64_t dim_v = a.dim_v > 0 ? a.dim_v : a.dim;
@@ -182,16 +181,16 @@ VerifyRequest checked_request(const VerifyArgs& a) {
     throw UsageError(join_list(a.shape_options_given, ", ") + " shape the --long and --packed cases; without either, verify runs only its default cases, "
                            "whose shapes are fixed (add --long N or --packed LENGTHS)");
   }
-  if (q.device_named && *q.device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
+  if (q.device && *q.device == DeviceKind::cuda && !backend_for(DeviceKind::cuda))
     throw UsageError("--device cuda: this build has no CUDA backend (configure with nvcc present)");
   if (!a.json.empty()) check_output_path(a.json, "--json");
   check_time_limit_applies(a.time_limit_s, "case");
   if (q.names.empty()) throw UsageError("no implementations are registered in this build");
-  if (q.impls_named && q.device_named) check_runs_on(q.names, *q.device, a.device);
+  if (q.impls_named && q.device) check_runs_on(q.names, *q.device, a.device);
   // The options are checked against the implementations that will run (those of --device).
   std::vector<std::string> on_device;
   for (const std::string& n : q.names)
-    if (!q.device_named || Registry::instance().create(n)->info().device == *q.device) on_device.push_back(n);
+    if (!q.device || Registry::instance().create(n)->info().device == *q.device) on_device.push_back(n);
   q.settings = parse_impl_options(a.impl_options);
   check_impl_options(q.settings, on_device);
   return q;
@@ -295,7 +294,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
   for (const std::string& name : q.names) {
     std::unique_ptr<Implementation> impl = Registry::instance().create(name);
     const ImplInfo& info = impl->info();
-    if (q.device_named && info.device != *q.device) continue;
+    if (q.device && info.device != *q.device) continue;
     // Once stopped, an implementation's cases are recorded as not run without setting up its device.
     const bool stopped_before = [&] {
       std::unique_lock<std::mutex> lock = run_stop.lock_results();
@@ -304,7 +303,7 @@ int run_verify(const VerifyArgs& a, const CliContext& ctx) {
     std::map<std::string, std::string> in_force = apply_impl_options(*impl, q.settings);
     std::string why_not;
     const bool available = !stopped_before && device_available(info.device, &why_not);
-    if (!stopped_before && !available && !q.impls_named && !q.device_named) {
+    if (!stopped_before && !available && !q.impls_named && !q.device) {
       ctx.err << "note: not verifying " << name << " (" << device_name(info.device) << "): " << why_not << "\n";
       continue;
     }
