@@ -328,8 +328,8 @@ void zero_halves_slots(const PassPlan& plan, float* segbuf, void* stream) {
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options, bool windowed) {
   if (!options.fused_backward || !options.allow_wgmma) return false;
   const ChunkKernel k = chunk_kernel(dtype, dk, dv, windowed);
-  const bool tma = options.tma_loads && dev::tensor_maps_available();
   const PlanDevice device = cuda_plan_device();
+  const bool tma = options.tma_loads && device.tensor_maps;
   return (windowed ? tma && k.dual_tma_func != nullptr : k.dual_func != nullptr) && wgmma_usable(k, device) &&
          k.dual_smem <= device.smem_optin;
 }
