@@ -13,7 +13,6 @@
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
-#include "kernels/lightning2/la2_plan_text_host.h"
 #include "tests/kernels/lightning2/la2_recorded_plans.h"
 
 namespace lasuite::la2 {
@@ -92,43 +91,13 @@ PlanDevice h200(int d, const ChunkKernel& k = own_width_kernels()) {
 using recorded::dense;
 using recorded::dq_pass;
 using recorded::fused_pass;
-using recorded::kRecorded;
-using recorded::Recorded;
 using recorded::tensor;
 
 TEST(La2PlanHost, ChoosesThePlansTheH200RecordTook) {
-  const ChunkKernel k = own_width_kernels();
-  const PlanOptions options;
-  for (const Recorded& r : kRecorded) {
-    SCOPED_TRACE("b" + std::to_string(r.batch) + " h" + std::to_string(r.heads) + " n" + std::to_string(r.n) + " d" +
-                 std::to_string(r.d));
-    const PlanDevice dev = h200(r.d);
-    const PassPlan forward = choose_plan(dense(r.batch, r.heads, r.n, r.d), k, options, dev);
-    EXPECT_EQ(plan_text(forward), r.forward);
-    // The dQ pass reads the forward's segment data where it has some, else makes its own.
-    const bool reuse = forward.segments > 1;
-    const PassArgs dq = reuse ? dq_pass(r.batch, r.heads, r.n, r.d) : dense(r.batch, r.heads, r.n, r.d);
-    EXPECT_EQ(plan_text(choose_plan(dq, k, dq_pass_options(options), dev, reuse ? &forward : nullptr), reuse), r.dq);
-    EXPECT_EQ(plan_text(choose_plan(fused_pass(r.batch, r.heads, r.n, r.d), k, options, dev)), r.fused);
-  }
-}
-
-TEST(La2PlanHost, ChoosesTheValueWindowPlansTheH200RecordTook) {
-  using recorded::WindowedPass;
-  for (const recorded::RecordedWindowed& r : recorded::kRecordedWindowed) {
-    PassPlan forward;
-    for (const auto& [pass, text] : r.passes) {
-      SCOPED_TRACE("h" + std::to_string(r.heads) + " n" + std::to_string(r.n) + " " + std::to_string(r.d) + " x " +
-                   std::to_string(r.e) + " pass " + std::to_string(int(pass)));
-      const PassArgs p = recorded::windowed(pass, r.heads, r.n, r.d, r.e);
-      const ChunkKernel k = windowed_kernels(p.dk, p.dv);
-      // Value-tiled passes are planned within the implementation's options as they are (no dq_pass_options).
-      const bool on_forward = pass == WindowedPass::dq_in_contraction_windows;
-      const PassPlan plan = choose_plan(p, k, {}, h200(128, k), on_forward ? &forward : nullptr);
-      if (pass == WindowedPass::forward) forward = plan;
-      EXPECT_EQ(plan_text(plan, on_forward), text);
-    }
-  }
+  recorded::expect_recorded_plans([](const PassArgs& p, const PlanOptions& options, const PassPlan* like) {
+    const ChunkKernel k = windowed(p) ? windowed_kernels(p.dk, p.dv) : own_width_kernels();
+    return choose_plan(p, k, options, h200(p.dk, k), like);
+  });
 }
 
 TEST(La2PlanHost, OptionsOverrideTheModel) {

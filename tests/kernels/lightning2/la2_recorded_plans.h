@@ -2,12 +2,16 @@
 // what the cost model is held to without a GPU (la2_plan_host_test.cpp) and, on a GPU of 132 slots, with
 // it (la2_plans_cuda_test.cpp).
 #pragma once
+#include <gtest/gtest.h>
+
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "kernels/lightning2/la2_pass.h"
+#include "kernels/lightning2/la2_plan_text_host.h"
 #include "kernels/lightning2/la2_value_tiles_host.h"
 
 namespace lasuite::la2::recorded {
@@ -122,5 +126,35 @@ inline const std::vector<RecordedWindowed> kRecordedWindowed = [] {
         {P::fused, "4 segments of 512 chunks, states step then outputs, wgmma, TMA, dual output"}}},
   };
 }();
+
+// How a test plans a pass: choose_plan on a described device, or plan_pass on the GPU.
+using Planner = std::function<PassPlan(const PassArgs& p, const PlanOptions& options, const PassPlan* like)>;
+
+// Every recorded pass planned by `plan` as la2_cuda.cpp plans it (the dQ pass on the forward's segment data where
+// the forward has some, within dq_pass_options), its text against the record's.
+inline void expect_recorded_plans(const Planner& plan) {
+  for (const Recorded& r : kRecorded) {
+    const std::string shape = "b" + std::to_string(r.batch) + " h" + std::to_string(r.heads) + " n" +
+                              std::to_string(r.n) + " d" + std::to_string(r.d);
+    const PassPlan forward = plan(dense(r.batch, r.heads, r.n, r.d), {}, nullptr);
+    EXPECT_EQ(plan_text(forward), r.forward) << shape;
+    const bool reuse = forward.segments > 1;
+    const PassArgs dq = reuse ? dq_pass(r.batch, r.heads, r.n, r.d) : dense(r.batch, r.heads, r.n, r.d);
+    EXPECT_EQ(plan_text(plan(dq, dq_pass_options({}), reuse ? &forward : nullptr), reuse), r.dq) << shape;
+    EXPECT_EQ(plan_text(plan(fused_pass(r.batch, r.heads, r.n, r.d), {}, nullptr)), r.fused) << shape;
+  }
+  for (const RecordedWindowed& r : kRecordedWindowed) {
+    PassPlan forward;
+    for (const auto& [pass, text] : r.passes) {
+      const std::string shape = "h" + std::to_string(r.heads) + " n" + std::to_string(r.n) + " " +
+                                std::to_string(r.d) + " x " + std::to_string(r.e) + " pass " + std::to_string(int(pass));
+      // Value-tiled passes are planned within the options as they are (no dq_pass_options).
+      const bool on_forward = pass == WindowedPass::dq_in_contraction_windows;
+      const PassPlan planned = plan(windowed(pass, r.heads, r.n, r.d, r.e), {}, on_forward ? &forward : nullptr);
+      if (pass == WindowedPass::forward) forward = planned;
+      EXPECT_EQ(plan_text(planned, on_forward), text) << shape;
+    }
+  }
+}
 
 }  // namespace lasuite::la2::recorded
