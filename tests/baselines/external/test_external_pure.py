@@ -3,6 +3,7 @@
 slopes, the work model, the row figures, the result rows and file, and the command line. Runs
 without torch (the script imports torch only once it is about to use the GPU)."""
 
+import contextlib
 import json
 import math
 import os
@@ -270,27 +271,19 @@ class CommandLine(unittest.TestCase):
         a = run_external.parse_options(["--timer", "graph"])
         self.assertEqual(a.timer, "graph")
         for argv in (["--impl", "mypkg:"], ["--impl", ":fn"], ["--impl", "a:b:c"], ["--timer", "wall"]):
-            with self.assertRaises(SystemExit, msg=argv) as ctx:
-                with open(os.devnull, "w") as null:
-                    old = sys.stderr
-                    sys.stderr = null
-                    try:
-                        run_external.parse_options(argv)
-                    finally:
-                        sys.stderr = old
-            self.assertEqual(ctx.exception.code, 2, argv)
+            self.assert_options_exit_2(argv)
 
     def test_bad_options_exit_2(self):
         for argv in (["--impl", "flash"], ["--seqlen", "1k..3k"], ["--dtype", "f64"], ["--mode", "up"],
                      ["--heads", "0"], ["--row-time-limit", "0"]):
-            with self.assertRaises(SystemExit, msg=argv) as ctx:
-                with open(os.devnull, "w") as null:
-                    old, sys.stderr = sys.stderr, null
-                    try:
-                        run_external.parse_options(argv)
-                    finally:
-                        sys.stderr = old
-            self.assertEqual(ctx.exception.code, 2, argv)
+            self.assert_options_exit_2(argv)
+
+    def assert_options_exit_2(self, argv):
+        """run_external refuses argv as a usage error (exit 2), its message kept off the test's output."""
+        with self.assertRaises(SystemExit, msg=argv) as ctx:
+            with open(os.devnull, "w") as null, contextlib.redirect_stderr(null):
+                run_external.parse_options(argv)
+        self.assertEqual(ctx.exception.code, 2, argv)
 
     def test_check_heads_keep_largest_and_smallest_slope(self):
         self.assertEqual(run_external.check_heads(32), [0, 10, 21, 31])
