@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""One kernel's warp-stall samples from `ncu -i REP --page source --csv --print-source sass`: the share of each
+stall reason over the kernel, then the most-sampled SASS instructions with their reasons (percent of that
+instruction's samples). Columns are found by name, as ncu versions name them differently: the total is the first
+"Warp Stall Sampling (All Samples)" column (else any "Sampling" one), a reason is a column named stall_* or
+*_pcsamp_warps_issue_stalled_*. Usage: ncu_stall_summary.py SASS_CSV [TOP]."""
+import csv
+import re
+import sys
+
+
+def number(text):
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        return 0.0
+
+
+def main():
+    path = sys.argv[1]
+    top = int(sys.argv[2]) if len(sys.argv) > 2 else 40
+    rows = list(csv.reader(open(path, errors="replace")))
+    head = next((i for i, r in enumerate(rows) if any(c.strip() == "Source" for c in r)), None)
+    if head is None:
+        sys.exit(f"{path}: no source table (is it ncu's --page source --csv export?)")
+    cols = rows[head]
+    source = next(i for i, c in enumerate(cols) if c.strip() == "Source")
+    address = next((i for i, c in enumerate(cols) if c.strip() == "Address"), None)
+    total_col = next((i for i, c in enumerate(cols) if "Sampling" in c and "All" in c), None)
+    if total_col is None:
+        total_col = next((i for i, c in enumerate(cols) if "Sampling" in c), None)
+    if total_col is None:
+        sys.exit(f"{path}: no sampling column among: " + ", ".join(cols))
+    reasons = {}
+    for i, c in enumerate(cols):
+        m = re.search(r"(?:^|_)(?:pcsamp_warps_issue_)?stalled_(\w+?)(?:_not_issued)?$", c.strip()) or \
+            re.match(r"^stall_(\w+)$", c.strip())
+        if m and "not_issued" not in c:
+            reasons[i] = m.group(1)
+    body = [r for r in rows[head + 1:] if len(r) > max([source, total_col] + list(reasons))]
+    total = sum(number(r[total_col]) for r in body) or 1.0
+    print(f"total samples {total:.0f} instructions {len(body)} (column '{cols[total_col]}')")
+    if reasons:
+        sums = {name: sum(number(r[i]) for r in body) for i, name in reasons.items()}
+        all_reasons = sum(sums.values()) or 1.0
+        for name, s in sorted(sums.items(), key=lambda kv: -kv[1]):
+            if s > 0:
+                print(f"  stall_{name:24s} {100 * s / all_reasons:5.1f} %")
+    else:
+        print("  (no per-reason columns in this export: " + ", ".join(c for c in cols if c) + ")")
+    print("top instructions:")
+    for r in sorted(body, key=lambda r: -number(r[total_col]))[:top]:
+        n = number(r[total_col])
+        parts = []
+        if n > 0 and reasons:
+            per = sorted(((number(r[i]), name) for i, name in reasons.items()), reverse=True)
+            parts = [f"{name}:{round(100 * v / n)}" for v, name in per if v > 0][:4]
+        where = r[address] if address is not None else ""
+        print(f"  {100 * n / total:4.1f}% {where:16s} {r[source].strip()[:64]:64s} {' '.join(parts)}")
+
+
+if __name__ == "__main__":
+    main()
