@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Session 40: ncu's per-instruction warp-stall sampling of the backward's three kernels at b1 h32 d128 bf16 4k and
 # 16k (the fused pass's states step, the dQ pass, the dual output step: the states-first order of both lengths),
-# one kernel a report, each summarised by scripts/ncu_stall_summary.py (the reasons' shares, the 40 most-sampled
+# one kernel a report with its duration and DRAM throughput (SpeedOfLight, added after call 2's H100 run), each summarised by scripts/ncu_stall_summary.py (the reasons' shares, the 40 most-sampled
 # SASS instructions). Session 33 took the forward's (results/h200/s33/call1_fwd_{4k,16k}_stalls_*.txt); the
 # backward is 70 % of the 4k forward+backward (ncu durations: states 18.3, dQ 39.5, dual 60.5 of 171 us) and no
 # stall profile of it was taken. The timed run's kernels follow the warm-up's four (forward, states step, dQ pass,
@@ -18,12 +18,12 @@ profile() {  # name, launches to skip (one taken), bench arguments
   local name=$1 skip=$2; shift 2
   (( $(date +%s) - T0 < ${PROFILE_DEADLINE:-500} )) || { el "profile $name skipped: past ${PROFILE_DEADLINE:-500} s"; return; }
   timeout 90 ncu --clock-control none --kernel-name regex:la2_ --launch-skip $skip --launch-count 1 \
-    --section WarpStateStats --section SourceCounters --import-source yes \
+    --section SpeedOfLight --section WarpStateStats --section SourceCounters --import-source yes \
     -o $R/$name $BENCH1 "$@" > $R/ncu_$name.log 2>&1; el "ncu $name rc=$?"
   ncu -i $R/$name.ncu-rep --page details > $R/${name}_details.txt 2>&1
   ncu -i $R/$name.ncu-rep --page source --csv --print-source sass > $R/${name}_sass.csv 2> $R/${name}_sass.err
   python3 scripts/ncu_stall_summary.py $R/${name}_sass.csv > $R/${name}_stalls.txt 2>&1
-  el "$name: $(grep -m1 -oE 'la2_[a-z_]+<[^(]{0,110}' $R/${name}_details.txt), $(grep -m1 -E '^ +Duration' $R/${name}_details.txt | tr -s ' ')"
+  el "$name: $(grep -m1 -oE 'la2_[a-z_]+<[^(]{0,110}' $R/${name}_details.txt), $(grep -m1 -E '^ +Duration' $R/${name}_details.txt | tr -s ' '), $(grep -m1 -E '^ +DRAM Throughput' $R/${name}_details.txt | tr -s ' ')"
   head -16 $R/${name}_stalls.txt; gzip -f $R/${name}_sass.csv; rm -f $R/$name.ncu-rep
 }
 for n in 4k 16k; do
