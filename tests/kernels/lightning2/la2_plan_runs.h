@@ -72,7 +72,8 @@ inline la2::PassArgs fused_pass_to_plan(const la2::PassArgs& a) {
 struct RowRange {
   int64_t rows = 0, cols = 0, first = 0, last = 0;  // rows = 0: every element
 };
-inline double relative_difference(const std::vector<uint8_t>& x, const std::vector<uint8_t>& y, DType t, RowRange r = {}) {
+inline double relative_difference(const std::vector<uint8_t>& x, const std::vector<uint8_t>& y, DType t,
+                                  RowRange r = {}) {
   const size_t n = x.size() / dtype_size(t);
   std::vector<double> a(n), b(n);
   convert_to_f64(x.data(), t, a.data(), n);
@@ -114,8 +115,8 @@ inline test_support::OutputBytes run_once(Backend& gpu, Implementation& impl, co
 // state_tol (relative norms; a NaN, an element never written, fails). Returns how many bytes of each
 // output differ, for the caller's check that the path under test ran.
 inline std::map<std::string, size_t> expect_forward_equal_reverse_close(const test_support::OutputBytes& x,
-                                                                 const test_support::OutputBytes& y, DType t,
-                                                                 double state_tol, const std::string& what) {
+                                                                        const test_support::OutputBytes& y, DType t,
+                                                                        double state_tol, const std::string& what) {
   std::map<std::string, size_t> differ;
   for (const auto& [name, bytes] : x) {
     const std::vector<uint8_t>& other = y.at(name);
@@ -137,7 +138,7 @@ inline std::map<std::string, size_t> expect_forward_equal_reverse_close(const te
 
 // Every output of two runs the same bit for bit, and of the same size; `what` names the case.
 inline void expect_outputs_bit_identical(const test_support::OutputBytes& x, const test_support::OutputBytes& y,
-                                  const std::string& what) {
+                                         const std::string& what) {
   for (const auto& [name, bytes] : x) {
     const auto other = y.find(name);
     ASSERT_NE(other, y.end()) << what << " " << name << ": not in the other run";
@@ -149,8 +150,9 @@ inline void expect_outputs_bit_identical(const test_support::OutputBytes& x, con
 
 // Every output of one forward and backward under loads=tma and under loads=cp_async, the plan's other
 // options the same in both.
-inline std::pair<test_support::OutputBytes, test_support::OutputBytes> run_tma_and_cp_async(Backend& gpu, const Options& plan,
-                                                                                     const Problem& p) {
+inline std::pair<test_support::OutputBytes, test_support::OutputBytes> run_tma_and_cp_async(Backend& gpu,
+                                                                                            const Options& plan,
+                                                                                            const Problem& p) {
   Options tma = plan, cp_async = plan;
   tma.push_back({"loads", "tma"});
   cp_async.push_back({"loads", "cp_async"});
