@@ -10,16 +10,17 @@ namespace lasuite::la2 {
 
 namespace {
 
-// "auto" (0: the plan's choice) or a whole number 1..most in decimal, leading zeros allowed.
-int parse_count(const std::string& key, const std::string& value, int most) {
+// "auto" (0: the plan's choice) or a whole number 1..most in decimal, leading zeros allowed. `words`: how the
+// refusal names the words the caller takes before the number (the option list's `accepted` text, up to the range).
+int parse_count(const std::string& key, const std::string& value, int most, const char* words = "auto or ") {
   if (value == "auto") return 0;
   const size_t first = value.find_first_not_of('0');
   const std::string digits = first == std::string::npos ? "0" : value.substr(first);
   const bool whole = !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
   const int k = whole && digits.size() <= 4 ? std::stoi(digits) : 0;
   if (k < 1 || k > most)
-    throw UsageError("la2 option " + key + " takes auto or a whole number 1.." + std::to_string(most) + ", not '" +
-                     value + "'");
+    throw UsageError("la2 option " + key + " takes " + words + "1.." + std::to_string(most) +
+                     " (whole numbers), not '" + value + "'");
   return k;
 }
 
@@ -154,7 +155,7 @@ void set_plan_option(PlanOptions& o, const std::string& key, const std::string& 
     using W = PlanOptions::OutputWarpgroups;
     o.output_warpgroups = parse_one_of<W>(key, value, {{"auto", W::automatic}, {"1", W::one}, {"2", W::two}, {"dq", W::dq}});
   } else if (key == "states_beside_dq") {
-    o.states_beside_dq = value == "auto" ? -1 : value == "off" ? 0 : parse_count(key, value, 256);
+    o.states_beside_dq = value == "auto" ? -1 : value == "off" ? 0 : parse_count(key, value, 256, "auto, off or ");
   } else if (key == "backward_order") {
     using B = PlanOptions::BackwardOrder;
     o.backward_order = parse_one_of<B>(key, value, {{"auto", B::automatic}, {"dq_first", B::dq_first}, {"states_first", B::states_first}});

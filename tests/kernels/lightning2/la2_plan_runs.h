@@ -28,7 +28,7 @@ namespace lasuite::la2_plan_runs {
 
 using Options = std::vector<std::pair<std::string, std::string>>;
 
-constexpr uint64_t kSeed = 314159;
+inline constexpr uint64_t kSeed = 314159;
 
 inline std::unique_ptr<Implementation> la2_with(const Options& options) {
   auto impl = Registry::instance().create("la2");

@@ -21,9 +21,9 @@
 #include "kernels/lightning2/la2_chunk_launch.h"
 #include "kernels/lightning2/la2_value_tiled_pass.h"
 #include "kernels/lightning2/la2_value_tiles_host.h"
+#include "tests/kernels/lightning2/la2_plan_runs.h"
 #include "tests/kernels/lightning2/la2_recorded_plans.h"
 #include "tests/support/gpu_busy.h"
-#include "tests/kernels/lightning2/la2_plan_runs.h"
 #include "tests/support/verify_test_support.h"
 
 namespace lasuite {
@@ -443,8 +443,9 @@ TEST(La2CudaPlans, OnePassFinishesBesideABusyDevice) {
   cudaStreamDestroy(other);
 }
 
-// The implementation's options are la2_plan_options_host.h's (whose test holds each key and value): its list is
-// plan_option_list, each default is taken, and a refusal reaches the caller as the UsageError naming the key.
+// The implementation hands its options to la2_plan_options_host.h (la2_plan_options_host_test.cpp holds that list
+// and parser to each other): `lasuite list` shows plan_option_list, each default is taken, and a refusal reaches the
+// caller as the parser's UsageError naming the key.
 TEST(La2Options, ImplementationTakesThePlanOptions) {
   auto impl = Registry::instance().create("la2");
   const std::vector<ImplOption> list = la2::plan_option_list();
