@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""One kernel's warp-stall samples from `ncu -i REP --page source --csv --print-source sass`: the share of each
-stall reason over the kernel, then the most-sampled SASS instructions with their reasons (percent of that
+"""One kernel's warp-stall samples from `ncu -i REP --page source --csv --print-source sass`: each stall reason's
+share of all the kernel's samples, then the most-sampled SASS instructions with their reasons (percent of that
 instruction's samples). Columns are found by name, as ncu versions name them differently: the total is the first
 "Warp Stall Sampling (All Samples)" column (else any "Sampling" one), a reason is a column named stall_* or
-*_pcsamp_warps_issue_stalled_*. Usage: ncu_stall_summary.py SASS_CSV [TOP]."""
+*_pcsamp_warps_issue_stalled_*. Samples no reason column holds (ncu attributes some, e.g. on HGMMA, to none) are
+shown as `unattributed` / `other`. `selected` is the warp issuing, not waiting. Usage: ncu_stall_summary.py
+SASS_CSV [TOP]."""
 import csv
 import re
 import sys
@@ -42,10 +44,11 @@ def main():
     print(f"total samples {total:.0f} instructions {len(body)} (column '{cols[total_col]}')")
     if reasons:
         sums = {name: sum(number(r[i]) for r in body) for i, name in reasons.items()}
-        all_reasons = sum(sums.values()) or 1.0
+        sums["unattributed"] = max(total - sum(sums.values()), 0.0)
         for name, s in sorted(sums.items(), key=lambda kv: -kv[1]):
             if s > 0:
-                print(f"  stall_{name:24s} {100 * s / all_reasons:5.1f} %")
+                label = name if name == "unattributed" else "stall_" + name
+                print(f"  {label:30s} {100 * s / total:5.1f} %")
     else:
         print("  (no per-reason columns in this export: " + ", ".join(c for c in cols if c) + ")")
     print("top instructions:")
@@ -53,8 +56,9 @@ def main():
         n = number(r[total_col])
         parts = []
         if n > 0 and reasons:
-            per = sorted(((number(r[i]), name) for i, name in reasons.items()), reverse=True)
-            parts = [f"{name}:{round(100 * v / n)}" for v, name in per if v > 0][:4]
+            per = [(number(r[i]), name) for i, name in reasons.items()]
+            per.append((max(n - sum(v for v, _ in per), 0.0), "other"))
+            parts = [f"{name}:{round(100 * v / n)}" for v, name in sorted(per, reverse=True) if round(100 * v / n) > 0][:4]
         where = r[address] if address is not None else ""
         print(f"  {100 * n / total:4.1f}% {where:16s} {r[source].strip()[:64]:64s} {' '.join(parts)}")
 
