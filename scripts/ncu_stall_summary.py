@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """One kernel's warp-stall samples from `ncu -i REP --page source --csv --print-source sass`: each stall reason's
-share of all the kernel's samples, then the most-sampled SASS instructions with their reasons (percent of that
-instruction's samples). Columns are found by name, as ncu versions name them differently: the total is the first
-"Warp Stall Sampling (All Samples)" column (else any "Sampling" one), a reason is a column named stall_* or
-*_pcsamp_warps_issue_stalled_*. Samples no reason column holds (ncu attributes some, e.g. on HGMMA, to none) are
-shown as `unattributed` / `other`. `selected` is the warp issuing, not waiting. Usage: ncu_stall_summary.py
-SASS_CSV [TOP]."""
+share of all the kernel's samples; each mbarrier wait's share with the named barriers, loads and products after
+it (by which one role's wait is told from another's); then the most-sampled SASS instructions with their reasons
+(percent of that instruction's samples). Columns are found by name, as ncu versions name them differently: the
+total is the first "Warp Stall Sampling (All Samples)" column (else any "Sampling" one), a reason is a column
+named stall_* or *_pcsamp_warps_issue_stalled_*. Samples no reason column holds (ncu attributes some, e.g. on
+HGMMA, to none) are shown as `unattributed` / `other`. `selected` is the warp issuing, not waiting.
+Usage: ncu_stall_summary.py SASS_CSV [TOP]."""
 import csv
 import re
 import sys
@@ -51,6 +52,28 @@ def main():
                 print(f"  {label:30s} {100 * s / total:5.1f} %")
     else:
         print("  (no per-reason columns in this export: " + ", ".join(c for c in cols if c) + ")")
+    # Each mbarrier wait (a try-wait and the branch that loops on it; the samples sit on the branch) with what
+    # follows it, which tells the roles apart (a named barrier, the next loads, the first products).
+    waits = []
+    for i, r in enumerate(body):
+        if "TRYWAIT" not in r[source]:
+            continue
+        loop = next((j for j in range(i + 1, min(i + 7, len(body))) if "BRA" in body[j][source]), None)
+        if loop is None or number(body[loop][total_col]) < 0.005 * total:
+            continue
+        after = []
+        for x in body[loop + 1:loop + 150]:
+            op = x[source].split()
+            op = next((w for w in op if w[0].isalpha() and not w.startswith("P")), "")
+            if op.startswith(("BAR.", "UTMALDG", "HGMMA", "UTMASTG")) and op not in after:
+                after.append(op)
+            if len(after) == 3:
+                break
+        waits.append((number(body[loop][total_col]), body[loop][address] if address is not None else "", after))
+    if waits:
+        print("mbarrier waits (at least 0.5 % of samples), then:")
+        for n, where, after in waits:
+            print(f"  {100 * n / total:4.1f}% {where:16s} {', '.join(after)}")
     print("top instructions:")
     for r in sorted(body, key=lambda r: -number(r[total_col]))[:top]:
         n = number(r[total_col])
