@@ -81,7 +81,8 @@ def main():
         if n > 0 and reasons:
             per = [(number(r[i]), name) for i, name in reasons.items()]
             per.append((max(n - sum(v for v, _ in per), 0.0), "other"))
-            parts = [f"{name}:{round(100 * v / n)}" for v, name in sorted(per, reverse=True) if round(100 * v / n) > 0][:4]
+            shares = [(round(100 * v / n), name) for v, name in sorted(per, reverse=True)]
+            parts = [f"{name}:{pct}" for pct, name in shares if pct > 0][:4]
         where = r[address] if address is not None else ""
         print(f"  {100 * n / total:4.1f}% {where:16s} {r[source].strip()[:64]:64s} {' '.join(parts)}")
 
