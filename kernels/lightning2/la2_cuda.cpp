@@ -160,46 +160,10 @@ class La2Cuda : public Implementation {
     backward_native(p, io, saved, ws);
   }
 
-  std::string plan_text() const override {
-    const auto join = [](const char* what, const std::vector<PlanNote>& notes) {
-      std::vector<std::string> texts;  // each distinct description once, in the order first run
-      for (const PlanNote& n : notes) {
-        std::string t = n.text();
-        if (std::find(texts.begin(), texts.end(), t) == texts.end()) texts.push_back(std::move(t));
-      }
-      std::string s;
-      for (const std::string& t : texts) s += (s.empty() ? std::string(what) + ": " : "; ") + t;
-      return s;
-    };
-    const std::string f = join("forward", forward_plans_), b = join("backward", backward_plans_);
-    return f + (f.empty() || b.empty() ? "" : " | ") + b;
-  }
+  std::string plan_text() const override { return la2::calls_text(forward_plans_, backward_plans_); }
 
  private:
-  // One pass a call ran, for plan_text. Kept as the plan itself and put in words only when asked: the calls are
-  // inside the bench's timed region, where formatting text for every pass would be host time the GPU waits for.
-  struct PlanNote {
-    const char* what = "";   // "dQ ", "the decode kernel", ...
-    bool ragged = false;     // the pass ran a packed batch's ragged grid
-    bool has_plan = false;   // a chunk pass: `plan` (and `reads_prior`) say how it ran
-    la2::PassPlan plan;
-    bool reads_prior = false;
-    la2::ValueTiling tiling;  // tiles > 0: the pass ran in value windows
-    bool of_contraction = false;  // and they were windows of its contraction
-    bool adds = false;            // each window added a partial sum of an output (plan.adds_by_tma says how)
-    const char* after = "";   // what the order of the passes adds
-    std::string text() const {
-      std::string s = what;
-      if (tiling.tiles > 0)
-        s += "in " + std::to_string(tiling.tiles) + (of_contraction ? " windows of the contraction" : " value windows") +
-             " on the " + std::to_string(tiling.dk) + " x " + std::to_string(tiling.dv) + " kernel" +
-             (!adds ? "" : plan.adds_by_tma ? ", partial sums added by the copy engine" : ", partial sums added by 16-byte atomics") +
-             ": ";
-      if (ragged) s += "a ragged grid of ";
-      if (has_plan) s += la2::plan_text(plan, reads_prior);
-      return s + after;
-    }
-  };
+  using PlanNote = la2::PassNote;
   // What the last forward ran, and the backward after it if one has (plan_text). Cleared, not freed, by each
   // call, so noting costs no allocation after the first.
   std::vector<PlanNote> forward_plans_, backward_plans_;

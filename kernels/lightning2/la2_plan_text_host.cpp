@@ -1,5 +1,6 @@
 #include "kernels/lightning2/la2_plan_text_host.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace lasuite::la2 {
@@ -26,6 +27,35 @@ std::string plan_text(const PassPlan& p, bool reads_prior) {
   if (p.pingpong) s << ", two output warpgroups";
   if (p.narrow_products) s << ", narrow products";
   return s.str();
+}
+
+std::string PassNote::text() const {
+  std::string s = what;
+  if (tiling.tiles > 0) {
+    const char* how = !adds              ? ""
+                      : plan.adds_by_tma ? ", partial sums added by the copy engine"
+                                         : ", partial sums added by 16-byte atomics";
+    s += "in " + std::to_string(tiling.tiles) + (of_contraction ? " windows of the contraction" : " value windows") +
+         " on the " + std::to_string(tiling.dk) + " x " + std::to_string(tiling.dv) + " kernel" + how + ": ";
+  }
+  if (ragged) s += "a ragged grid of ";
+  if (has_plan) s += plan_text(plan, reads_prior);
+  return s + after;
+}
+
+std::string calls_text(const std::vector<PassNote>& forward, const std::vector<PassNote>& backward) {
+  const auto join = [](const char* side, const std::vector<PassNote>& notes) {
+    std::vector<std::string> texts;
+    for (const PassNote& n : notes) {
+      std::string t = n.text();
+      if (std::find(texts.begin(), texts.end(), t) == texts.end()) texts.push_back(std::move(t));
+    }
+    std::string s;
+    for (const std::string& t : texts) s += (s.empty() ? std::string(side) + ": " : "; ") + t;
+    return s;
+  };
+  const std::string f = join("forward", forward), b = join("backward", backward);
+  return f + (f.empty() || b.empty() ? "" : " | ") + b;
 }
 
 }  // namespace lasuite::la2
