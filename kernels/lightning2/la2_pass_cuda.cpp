@@ -72,20 +72,24 @@ int blocks_per_sm(const void* func, size_t smem, int threads = kBlockThreads) {
   return known[{func, smem}] = std::max(per_sm, 1);
 }
 
-// The current device as the cost model asks it (la2_plan_host.h).
-PlanDevice cuda_plan_device() {
-  const cudaDeviceProp& prop = cuda_device_properties();
-  PlanDevice d;
-  d.name = prop.name;
-  d.sms = prop.multiProcessorCount;
-  d.smem_optin = prop.sharedMemPerBlockOptin;
-  d.major = prop.major;
-  d.minor = prop.minor;
-  d.cooperative_launch = prop.cooperativeLaunch != 0;
-  d.tensor_maps = dev::tensor_maps_available();
-  d.image_is_sm90a = image_is_sm90a;
-  d.blocks_per_sm = [](const void* func, size_t smem, int threads) { return blocks_per_sm(func, smem, threads); };
-  return d;
+// The device as the cost model asks it (la2_plan_host.h): device 0, whose properties cuda_device_properties holds,
+// described once, so that the plans made between a timer's start and the first launch copy nothing.
+const PlanDevice& cuda_plan_device() {
+  static const PlanDevice device = [] {
+    const cudaDeviceProp& prop = cuda_device_properties();
+    PlanDevice d;
+    d.name = prop.name;
+    d.sms = prop.multiProcessorCount;
+    d.smem_optin = prop.sharedMemPerBlockOptin;
+    d.major = prop.major;
+    d.minor = prop.minor;
+    d.cooperative_launch = prop.cooperativeLaunch != 0;
+    d.tensor_maps = dev::tensor_maps_available();
+    d.image_is_sm90a = image_is_sm90a;
+    d.blocks_per_sm = [](const void* func, size_t smem, int threads) { return blocks_per_sm(func, smem, threads); };
+    return d;
+  }();
+  return device;
 }
 
 // The pass's kernels: the windowed ones where it needs them, and beside them, where the widths are only
@@ -328,7 +332,7 @@ void zero_halves_slots(const PassPlan& plan, float* segbuf, void* stream) {
 bool dual_pass_runs(DType dtype, int dk, int dv, const PlanOptions& options, bool windowed) {
   if (!options.fused_backward || !options.allow_wgmma) return false;
   const ChunkKernel k = chunk_kernel(dtype, dk, dv, windowed);
-  const PlanDevice device = cuda_plan_device();
+  const PlanDevice& device = cuda_plan_device();
   const bool tma = options.tma_loads && device.tensor_maps;
   return (windowed ? tma && k.dual_tma_func != nullptr : k.dual_func != nullptr) && wgmma_usable(k, device) &&
          k.dual_smem <= device.smem_optin;
@@ -339,7 +343,7 @@ bool dual_pass_usable(const PassArgs& p, const PlanOptions& options) {
   if (!windowed(p)) return true;
   PassPlan plan;
   plan.wgmma = plan.dual = true;
-  return narrow_in_place(p) && tma_usable(p, pass_kernels(p), options, plan, dev::tensor_maps_available());
+  return narrow_in_place(p) && tma_usable(p, pass_kernels(p), options, plan, cuda_plan_device().tensor_maps);
 }
 
 bool wide_kernels_usable(DType dtype, const PlanOptions& options) {
