@@ -163,25 +163,24 @@ class La2Cuda : public Implementation {
   std::string plan_text() const override { return la2::calls_text(forward_plans_, backward_plans_); }
 
  private:
-  using PlanNote = la2::PassNote;
   // What the last forward ran, and the backward after it if one has (plan_text). Cleared, not freed, by each
   // call, so noting costs no allocation after the first.
-  std::vector<PlanNote> forward_plans_, backward_plans_;
-  static PlanNote pass_note(const char* what, const la2::PassPlan& plan, bool reads_prior = false, bool ragged = false,
-                            const char* after = "") {
-    PlanNote n;
+  std::vector<la2::PassNote> forward_plans_, backward_plans_;
+  static la2::PassNote pass_note(const char* what, const la2::PassPlan& plan, bool reads_prior = false,
+                                 bool ragged = false, const char* after = "") {
+    la2::PassNote n;
     n.what = what, n.ragged = ragged, n.has_plan = true, n.plan = plan, n.reads_prior = reads_prior, n.after = after;
     return n;
   }
-  static PlanNote text_note(const char* what) {
-    PlanNote n;
+  static la2::PassNote text_note(const char* what) {
+    la2::PassNote n;
     n.what = what;
     return n;
   }
   // `adds_second`: the windows add partial sums of their second output (dK beside dV in windows of e).
-  static PlanNote value_tiled_note(const char* what, const la2::ValueTiledPass& pass, bool reads_prior = false,
-                                   const char* after = "", bool adds_second = false) {
-    PlanNote n = pass_note(what, pass.plan(), reads_prior, false, after);
+  static la2::PassNote value_tiled_note(const char* what, const la2::ValueTiledPass& pass, bool reads_prior = false,
+                                        const char* after = "", bool adds_second = false) {
+    la2::PassNote n = pass_note(what, pass.plan(), reads_prior, false, after);
     n.tiling = pass.tiling();
     n.of_contraction = pass.contraction_windows();
     n.adds = n.of_contraction || adds_second;
