@@ -23,6 +23,7 @@
 #include "kernels/lightning2/la2_pass.h"
 #include "kernels/lightning2/la2_plan_options_host.h"
 #include "tests/kernels/lightning2/la2_output_bytes.h"
+#include "tests/kernels/lightning2/la2_recorded_plans.h"
 
 namespace lasuite::la2_plan_runs {
 
@@ -60,9 +61,8 @@ inline bool is_hopper(Backend& gpu) { return gpu.info().compute_capability == "9
 // The fused dK/dV pass beside forward pass `a`, for planning only: reversed, with X and a second output
 // at an aligned address (planning reads no tensor, only its alignment).
 inline la2::PassArgs fused_pass_to_plan(const la2::PassArgs& a) {
-  alignas(16) static const char tensor[64] = {};
   la2::PassArgs dual = a;
-  dual.reverse = true, dual.x = dual.o2 = const_cast<char*>(tensor);
+  dual.reverse = true, dual.x = la2::recorded::tensor(5), dual.o2 = la2::recorded::tensor(6);
   return dual;
 }
 

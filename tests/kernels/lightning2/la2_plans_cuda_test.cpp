@@ -191,10 +191,7 @@ TEST(La2CudaPlans, SplitsOn132Slots) {
   p.dk = p.dv = 128;
   p.bh = p.heads = 32;
   p.n = 999;
-  alignas(16) static const char tensor[64] = {};  // planning reads no tensor, only its alignment
-  la2::PassArgs dual = p;
-  dual.q = dual.k = dual.v = dual.x = dual.o = dual.o2 = const_cast<char*>(tensor);
-  dual.reverse = true;
+  la2::PassArgs dual = la2::recorded::fused_pass(1, 32, 999, 128);  // p's fused dK/dV pass
   const int64_t slots = la2::plan_pass(dual, {}).slots;
   if (slots != 132) GTEST_SKIP() << "the splits below are 132 slots'; this GPU holds " << slots;
   // The plans the H200 record took, pass by pass (the value-window passes of the head dims past 128 too):
@@ -235,7 +232,7 @@ TEST(La2CudaPlans, SplitsOn132Slots) {
   const la2::PassPlan fwd = la2::plan_pass(wide, {});
   EXPECT_EQ(fwd.segments, 3);
   EXPECT_TRUE(fwd.one_pass);
-  wide.reverse = true, wide.x = wide.o2 = const_cast<char*>(tensor);
+  wide.reverse = true, wide.x = la2::recorded::tensor(5), wide.o2 = la2::recorded::tensor(6);
   EXPECT_EQ(la2::plan_pass(wide, {}).segments, 22) << "the fused pass in several waves";
 }
 
